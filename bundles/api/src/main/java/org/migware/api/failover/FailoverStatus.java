@@ -1,0 +1,11 @@
+package org.migware.api.failover;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The current failover state, provided by the core. */
+@ProviderType
+public interface FailoverStatus {
+
+    /** @return the last change, which names the current state */
+    FailoverEvent current();
+}
