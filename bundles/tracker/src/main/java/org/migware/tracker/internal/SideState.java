@@ -1,0 +1,127 @@
+package org.migware.tracker.internal;
+
+import org.migware.api.connection.DirectionState;
+
+/**
+ * What one side of a connection has sent. Plain mutable fields, touched only under the
+ * store's lock; 32-bit sequence values are kept in ints and compared with {@link Seq}.
+ */
+final class SideState {
+
+    static final int ISN_KNOWN = 1;
+    static final int SEQ_KNOWN = 1 << 1;
+    static final int ACK_KNOWN = 1 << 2;
+    static final int TS_KNOWN = 1 << 3;
+    static final int SACK_PERMITTED = 1 << 4;
+    static final int TIMESTAMPS = 1 << 5;
+    static final int FIN_SEEN = 1 << 6;
+    static final int MAC_KNOWN = 1 << 7;
+
+    long mac;
+    int flags;
+    int initialSequence;
+    int highestAck;
+    int highestSequenceEnd;
+    int lastTimestampValue;
+    int finSequence;
+    short mss = -1;
+    byte windowScale = -1;
+    int lastWindow = -1;
+    long bytes;
+    long packets;
+    int retransmissions;
+    int outOfOrder;
+
+    boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    void set(int flag) {
+        flags |= flag;
+    }
+
+    /** Records the options of this side's SYN; a SYN defines them afresh. */
+    void recordSynOptions(int mssValue, int shift, boolean sack, boolean timestamps) {
+        mss = (short) mssValue;
+        windowScale = (byte) shift;
+        flags &= ~(SACK_PERMITTED | TIMESTAMPS);
+        if (sack) {
+            flags |= SACK_PERMITTED;
+        }
+        if (timestamps) {
+            flags |= TIMESTAMPS;
+        }
+    }
+
+    /**
+     * Accounts one segment's sequence space. Bytes are counted by how far the highest sequence
+     * end moves, so a retransmission counts once, and bytes whose segment the mirror lost still
+     * count (the application sent them): the count matches the application's, not the capture's.
+     */
+    void recordSegment(int sequence, int payloadLength, boolean syn, boolean fin) {
+        int start = syn ? sequence + 1 : sequence;
+        int dataEnd = start + payloadLength;
+        int end = fin ? dataEnd + 1 : dataEnd;
+        if (!has(SEQ_KNOWN)) {
+            highestSequenceEnd = end;
+            bytes += payloadLength;
+            set(SEQ_KNOWN);
+        } else if (Seq.after(end, highestSequenceEnd)) {
+            if (Seq.after(sequence, highestSequenceEnd)) {
+                outOfOrder = saturatingIncrement(outOfOrder);
+            }
+            long advance = Seq.distance(highestSequenceEnd, dataEnd);
+            if (advance > 0) {
+                bytes += advance;
+            }
+            highestSequenceEnd = end;
+        } else if (payloadLength > 0 || syn || fin) {
+            retransmissions = saturatingIncrement(retransmissions);
+        }
+        if (fin) {
+            finSequence = dataEnd;
+            set(FIN_SEEN);
+        }
+    }
+
+    void recordAck(int ack) {
+        if (!has(ACK_KNOWN) || Seq.after(ack, highestAck)) {
+            highestAck = ack;
+            set(ACK_KNOWN);
+        }
+    }
+
+    void recordTimestamp(int tsVal) {
+        // TSval is monotonic per sender; a reordered older segment must not move it back.
+        if (!has(TS_KNOWN) || Seq.atOrAfter(tsVal, lastTimestampValue)) {
+            lastTimestampValue = tsVal;
+            set(TS_KNOWN);
+        }
+    }
+
+    /** @return whether this side's FIN has been acknowledged by {@code other}. */
+    boolean finAcknowledgedBy(SideState other) {
+        return has(FIN_SEEN) && other.has(ACK_KNOWN) && Seq.after(other.highestAck, finSequence);
+    }
+
+    private static int saturatingIncrement(int value) {
+        return value == Integer.MAX_VALUE ? value : value + 1;
+    }
+
+    DirectionState toSnapshot() {
+        return new DirectionState(
+                has(ISN_KNOWN) ? Seq.unsigned(initialSequence) : DirectionState.UNKNOWN,
+                mss,
+                windowScale,
+                has(SACK_PERMITTED),
+                has(TIMESTAMPS),
+                has(ACK_KNOWN) ? Seq.unsigned(highestAck) : DirectionState.UNKNOWN,
+                has(SEQ_KNOWN) ? Seq.unsigned(highestSequenceEnd) : DirectionState.UNKNOWN,
+                has(TS_KNOWN) ? Seq.unsigned(lastTimestampValue) : DirectionState.UNKNOWN,
+                lastWindow,
+                bytes,
+                packets,
+                retransmissions,
+                outOfOrder);
+    }
+}
