@@ -1,0 +1,243 @@
+package org.migware.tracker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.TcpState;
+
+class ConnectionStoreTest {
+
+    private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
+    private static final int RST = 0x04;
+    private static final int PSH = 0x08;
+
+    private final StoreHarness h = new StoreHarness();
+
+    @Test
+    void handshakeRecordsIsnsOptionsMacsAndEstablishes() {
+        h.handshake(40000, 1_000_000, 7_000_000);
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertTrue(c.handshakeSeen());
+        assertEquals(1_000_000, c.clientToServer().initialSequence());
+        assertEquals(7_000_000, c.serverToClient().initialSequence());
+        assertEquals(1460, c.clientToServer().mss());
+        assertEquals(7, c.clientToServer().windowScale());
+        assertTrue(c.sackNegotiated());
+        assertTrue(c.timestampsNegotiated());
+        assertTrue(c.windowScalingNegotiated());
+        assertEquals("02:00:00:00:00:01", c.client().mac());
+        assertEquals("02:00:00:00:00:02", c.server().mac());
+        assertEquals(7_000_001, c.clientToServer().highestAck());
+        assertEquals(1_000_001, c.serverToClient().highestAck());
+        assertEquals(1001, c.clientToServer().lastTimestampValue());
+        assertEquals(5000, c.serverToClient().lastTimestampValue());
+        assertEquals(502, c.clientToServer().lastWindow());
+        assertEquals(0, c.clientToServer().bytes());
+    }
+
+    @Test
+    void bytesCountSequenceSpaceSoRetransmissionsCountOnce() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(PSH).payload(20));
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(PSH).payload(20)); // retransmission
+        h.feed(TcpFrame.fromServer(40000).seq(901).ack(121));
+        h.feed(TcpFrame.fromServer(40000).seq(901).ack(121).payload(5));
+        DirectionState client = h.connection(40000).clientToServer();
+        assertEquals(20, client.bytes());
+        assertEquals(1, client.retransmissions());
+        assertEquals(121, client.highestSequenceEnd());
+        assertEquals(5, h.connection(40000).serverToClient().bytes());
+        assertEquals(121, h.connection(40000).serverToClient().highestAck());
+    }
+
+    @Test
+    void reorderedSegmentsCountOnceAndAreFlagged() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(111).ack(901).payload(10)); // arrives first
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).payload(10)); // the earlier one, late
+        DirectionState client = h.connection(40000).clientToServer();
+        assertEquals(20, client.bytes());
+        assertEquals(1, client.outOfOrder());
+        assertEquals(121, client.highestSequenceEnd());
+    }
+
+    @Test
+    void keepAliveAndZeroWindowProbeAddNoBytes() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).payload(10));
+        h.feed(TcpFrame.fromClient(40000).seq(110).ack(901)); // keep-alive: seq = snd.una - 1, no data
+        h.feed(TcpFrame.fromServer(40000).seq(901).ack(111).window(0));
+        h.feed(TcpFrame.fromClient(40000).seq(110).ack(901)); // zero-window probe (Linux: an old seq, no data)
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(10, c.clientToServer().bytes());
+        assertEquals(111, c.clientToServer().highestSequenceEnd());
+        assertEquals(0, c.serverToClient().lastWindow());
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void sequenceNumbersWrapAround() {
+        long isn = 0xffff_fff0L;
+        h.handshake(40000, isn, 0xffff_ffffL);
+        h.feed(TcpFrame.fromClient(40000).seq(isn + 1).ack(0).payload(100));
+        h.feed(TcpFrame.fromServer(40000).seq(0).ack(isn + 101).payload(3));
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(100, c.clientToServer().bytes());
+        assertEquals((isn + 101) & 0xffff_ffffL, c.clientToServer().highestSequenceEnd());
+        assertEquals(3, c.serverToClient().bytes());
+        assertEquals((isn + 101) & 0xffff_ffffL, c.serverToClient().highestAck());
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void bothFinsAcknowledgedCloseTheConnection() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(FIN).payload(4));
+        assertEquals(TcpState.CLOSING, h.connection(40000).state());
+        h.feed(TcpFrame.fromServer(40000).seq(901).ack(106).flags(FIN));
+        assertEquals(TcpState.CLOSING, h.connection(40000).state());
+        h.feed(TcpFrame.fromClient(40000).seq(106).ack(902));
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(4, c.clientToServer().bytes());
+        assertEquals(106, c.clientToServer().highestSequenceEnd());
+    }
+
+    @Test
+    void inWindowRstResetsButSpoofedRstDoesNot() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromServer(40000).seq(900 + 1 + 1_000_000).flags(RST)); // far outside the client's window
+        assertEquals(TcpState.ESTABLISHED, h.connection(40000).state());
+        h.feed(TcpFrame.fromServer(40000).seq(901).flags(RST));
+        assertEquals(TcpState.RESET, h.connection(40000).state());
+    }
+
+    @Test
+    void rstForUnknownConnectionCreatesNothing() {
+        h.feed(TcpFrame.fromClient(40001).seq(5).flags(RST));
+        assertEquals(0, h.store.size());
+        assertEquals(1L, h.store.statistics().packetsIgnored().get("fin-or-rst-for-unknown-connection"));
+    }
+
+    @Test
+    void midStreamConnectionIsTrackedButMarkedMissingItsHandshake() {
+        h.feed(TcpFrame.fromClient(40000).seq(5000).ack(9000).payload(10));
+        ConnectionSnapshot c = h.connection(40000);
+        assertFalse(c.handshakeSeen());
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(DirectionState.UNKNOWN, c.clientToServer().initialSequence());
+        assertEquals(-1, c.clientToServer().mss());
+        assertEquals(10, c.clientToServer().bytes());
+    }
+
+    @Test
+    void newSynAfterCloseStartsANewIncarnation() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(RST));
+        assertEquals(TcpState.RESET, h.connection(40000).state());
+        h.handshake(40000, 50_000, 60_000);
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(50_000, c.clientToServer().initialSequence());
+        assertEquals(1, h.store.size());
+    }
+
+    @Test
+    void synInsideAnEstablishedConnectionIsIgnored() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(777).flags(SYN).synOptions(1460, 7, true));
+        assertEquals(100, h.connection(40000).clientToServer().initialSequence());
+        assertEquals(TcpState.ESTABLISHED, h.connection(40000).state());
+    }
+
+    @Test
+    void trafficOfOtherServicesIsIgnored() {
+        h.feed(TcpFrame.fromClient(40000).seq(1).flags(SYN).build()); // to 10.77.0.2:7000: tracked
+        byte[] otherPort = TcpFrame.fromClient(40000).seq(1).flags(SYN).build();
+        otherPort[14 + 20 + 3] = 81; // destination port 7000 -> 6993
+        h.feed(otherPort);
+        assertEquals(1, h.store.size());
+        assertEquals(1L, h.store.statistics().packetsIgnored().get("not-to-or-from-service"));
+    }
+
+    @Test
+    void tableBoundEvictsAndCounts() {
+        StoreHarness small = new StoreHarness(10);
+        for (int port = 1000; port < 1025; port++) {
+            small.handshake(port, port * 1000L, port * 7000L);
+        }
+        assertEquals(10, small.store.size());
+        assertEquals(15, small.store.statistics().evictedForCapacity());
+        assertEquals(25, small.store.statistics().created());
+    }
+
+    @Test
+    void closedConnectionsLingerThenExpireAndIdleOnesExpire() {
+        h.handshake(40000, 100, 900);
+        h.handshake(40001, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(RST));
+        h.monotonic.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        assertEquals(1, h.store.expire());
+        assertEquals(1, h.store.statistics().expiredClosed());
+        h.monotonic.addAndGet(TimeUnit.SECONDS.toNanos(7200));
+        assertEquals(1, h.store.expire());
+        assertEquals(1, h.store.statistics().expiredIdle());
+        assertEquals(0, h.store.size());
+    }
+
+    @Test
+    void manyConnectionsSurviveRemovalsFromTheHashTable() {
+        for (int port = 1; port <= 5000; port++) {
+            h.handshake(port, port, port + 100_000L);
+        }
+        for (int port = 1; port <= 5000; port += 2) {
+            h.feed(TcpFrame.fromClient(port).seq(port + 1L).ack(port + 100_001L).flags(RST));
+        }
+        h.monotonic.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        assertEquals(2500, h.store.expire());
+        for (int port = 2; port <= 5000; port += 2) {
+            assertEquals(port, h.connection(port).clientToServer().initialSequence());
+        }
+        assertEquals(2500, h.store.size());
+    }
+
+    @Test
+    void stateCodecRoundTripsEveryField() throws IOException {
+        h.handshake(40000, 0xffff_fff0L, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(0xffff_fff1L).ack(901).payload(33).timestamps(1234, 5000));
+        h.feed(TcpFrame.fromClient(40002).seq(5000).ack(9000).payload(10));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(bytes), h.store.connectionsForPersistence(), h.store.latestCaptureNanos(), h.store.created());
+        StateCodec.Restored restored = StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+
+        StoreHarness other = new StoreHarness();
+        other.store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
+        assertEquals(h.store.size(), other.store.size());
+        assertEquals(h.connection(40000), other.connection(40000));
+        assertEquals(h.connection(40002), other.connection(40002));
+        // and tracking goes on from the restored state
+        other.feed(TcpFrame.fromClient(40000).seq(0xffff_fff1L + 33).ack(901).payload(7));
+        assertEquals(40, other.connection(40000).clientToServer().bytes());
+    }
+
+    @Test
+    void stateCodecRefusesAForeignFile() {
+        byte[] garbage = {1, 2, 3, 4, 5, 6, 7, 8};
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> StateCodec.read(new DataInputStream(new ByteArrayInputStream(garbage))));
+        assertTrue(e.getMessage().contains("magic"));
+    }
+}
