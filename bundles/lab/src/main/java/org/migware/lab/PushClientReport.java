@@ -1,0 +1,122 @@
+package org.migware.lab;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A {@link PushClient} report, as read back from its report file: one row per connection with
+ * what the client application knows it did.
+ *
+ * @param header the report's header fields (target, started_ms, written_ms, final, ...)
+ * @param connections one entry per connection, in connection-id order
+ */
+public record PushClientReport(Map<String, String> header, List<Connection> connections) {
+
+    /** The report type in the file's first line. */
+    public static final String TYPE = "migware-push-client";
+
+    static final List<String> COLUMNS = List.of("id", "local_ip", "local_port", "state", "records_sent", "bytes_sent",
+            "connect_us", "connected_at_ms", "stalls", "responses", "bytes_received", "error");
+
+    /**
+     * One connection of the client.
+     *
+     * @param id the connection id carried in its records ({@code c<id>})
+     * @param localIp the client's address, empty before the connect started
+     * @param localPort the client's port, -1 before the connect started
+     * @param state CONNECTING, OPEN, DONE (closed by the client after its run), FAILED or PEER_CLOSED
+     * @param recordsSent records completely written to the socket
+     * @param bytesSent bytes the socket accepted (including a partly written record)
+     * @param connectMicros time from connect() to the end of the handshake, -1 if never connected
+     * @param connectedAtMillis when the handshake completed (epoch ms), -1 if never
+     * @param stalls send ticks skipped because the previous record was still not fully written
+     * @param responses response lines received (with --read-responses)
+     * @param bytesReceived bytes received from the server
+     * @param error the exception text of a reset or failure, empty if none
+     */
+    public record Connection(int id, String localIp, int localPort, String state, long recordsSent, long bytesSent,
+                             long connectMicros, long connectedAtMillis, long stalls, long responses, long bytesReceived,
+                             String error) {
+
+        /** @return true when the connection broke or never came up */
+        public boolean failed() {
+            return state.equals("FAILED") || state.equals("PEER_CLOSED") || !error.isEmpty();
+        }
+    }
+
+    /**
+     * Reads a report file.
+     *
+     * @param file the report file
+     * @return the report
+     * @throws LabException when the file is missing or not a push-client report
+     */
+    public static PushClientReport read(Path file) {
+        return readIfPresent(file).orElseThrow(() -> new LabException("no push-client report at " + file));
+    }
+
+    /**
+     * Reads a report file if it exists yet; for polling while the client starts.
+     *
+     * @param file the report file
+     * @return the report, or empty when the file does not exist (yet)
+     */
+    public static Optional<PushClientReport> readIfPresent(Path file) {
+        return ReportTable.readIfPresent(file, TYPE).map(table -> {
+            List<Connection> connections = new ArrayList<>();
+            for (Map<String, String> row : table.rows) {
+                connections.add(new Connection((int) ReportTable.longValue(row, "id"), ReportTable.text(row, "local_ip"),
+                        (int) ReportTable.longValue(row, "local_port"), ReportTable.text(row, "state"),
+                        ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "bytes_sent"),
+                        ReportTable.longValue(row, "connect_us"), ReportTable.longValue(row, "connected_at_ms"),
+                        ReportTable.longValue(row, "stalls"), ReportTable.longValue(row, "responses"),
+                        ReportTable.longValue(row, "bytes_received"), ReportTable.text(row, "error")));
+            }
+            return new PushClientReport(Map.copyOf(table.header), List.copyOf(connections));
+        });
+    }
+
+    /** @return true for the report written when the client ended */
+    public boolean isFinal() {
+        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+    }
+
+    /** @return when this report was written (epoch ms) */
+    public long writtenAtMillis() {
+        return Long.parseLong(header.getOrDefault("written_ms", "-1"));
+    }
+
+    /** @return the sum of {@link Connection#bytesSent()} */
+    public long totalBytesSent() {
+        return connections.stream().mapToLong(Connection::bytesSent).sum();
+    }
+
+    /** @return the sum of {@link Connection#recordsSent()} */
+    public long totalRecordsSent() {
+        return connections.stream().mapToLong(Connection::recordsSent).sum();
+    }
+
+    /** @return the connections that broke or never came up */
+    public List<Connection> failed() {
+        return connections.stream().filter(Connection::failed).toList();
+    }
+
+    /**
+     * @param id a connection id
+     * @return that connection
+     */
+    public Optional<Connection> byId(int id) {
+        return connections.stream().filter(c -> c.id() == id).findFirst();
+    }
+
+    /**
+     * @param localPort a client port
+     * @return the connection that used it
+     */
+    public Optional<Connection> byLocalPort(int localPort) {
+        return connections.stream().filter(c -> c.localPort() == localPort).findFirst();
+    }
+}

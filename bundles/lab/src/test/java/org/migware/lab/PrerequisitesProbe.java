@@ -1,0 +1,17 @@
+package org.migware.lab;
+
+/** Prints why the lab cannot run; started as an unprivileged user by {@link PrerequisitesTest}. */
+public final class PrerequisitesProbe {
+
+    private PrerequisitesProbe() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            LabNetwork.builder().prefix("mwt-never").create().close();
+            System.out.println("created");
+        } catch (LabException e) {
+            System.out.println("refused: " + e.getMessage());
+        }
+    }
+}
