@@ -1,0 +1,89 @@
+package org.migware.capture.pcap4j.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the kernel (BPF) filter of the live capture from the service's addresses and ports, so that
+ * the kernel hands MigWare only what it tracks:
+ *
+ * <pre>
+ * (tcp and (host A or host B) and (port P or port Q)) or (arp and (host A or host B)) [or (EXTRA)]
+ * </pre>
+ *
+ * <p>The ARP part is there because after a failover the proxy answers ARP for the service
+ * addresses (IPv4 only; IPv6 neighbour discovery is not captured yet). The optional extra
+ * expression widens the capture: frames that match it are captured too.
+ *
+ * <p>Plain-tagged frames only: a SPAN port that keeps 802.1Q tags needs {@code vlan and ...}, which
+ * is not generated (a site can put its own complete expression in {@code extraFilter}).
+ */
+public final class BpfFilter {
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+    private BpfFilter() {
+    }
+
+    /**
+     * @param addresses the service addresses as normalised literals (see {@link #normalise})
+     * @param ports the service ports, 1 to 65535
+     * @param extraFilter an expression whose frames are captured too, or blank
+     * @return the filter expression for libpcap
+     */
+    public static String build(List<String> addresses, List<Integer> ports, String extraFilter) {
+        if (addresses.isEmpty() || ports.isEmpty()) {
+            throw new IllegalArgumentException("a filter needs at least one address and one port");
+        }
+        String hosts = addresses.stream().map(a -> "host " + a).collect(Collectors.joining(" or "));
+        String portList = ports.stream().map(p -> "port " + p).collect(Collectors.joining(" or "));
+        StringBuilder filter = new StringBuilder()
+                .append("(tcp and (").append(hosts).append(") and (").append(portList).append("))");
+        String ipv4Hosts = addresses.stream().filter(a -> a.indexOf(':') < 0)
+                .map(a -> "host " + a).collect(Collectors.joining(" or "));
+        if (!ipv4Hosts.isEmpty()) {
+            filter.append(" or (arp and (").append(ipv4Hosts).append("))");
+        }
+        if (extraFilter != null && !extraFilter.isBlank()) {
+            filter.append(" or (").append(extraFilter.trim()).append(')');
+        }
+        return filter.toString();
+    }
+
+    /**
+     * Turns a configured address into the literal the filter uses, without ever asking DNS (a host
+     * name in a BPF filter is resolved once, at compile time, and silently goes stale).
+     *
+     * @param address an IPv4 or IPv6 literal
+     * @return the canonical literal ({@code 010.1.1.1} would mean octal to some parsers: it becomes
+     *     {@code 10.1.1.1})
+     * @throws IllegalArgumentException with a reason fit for a log line
+     */
+    public static String normalise(String address) {
+        String trimmed = address == null ? "" : address.trim();
+        if (trimmed.isEmpty()) {
+            throw new IllegalArgumentException("an empty address");
+        }
+        if (IPV4.matcher(trimmed).matches()) {
+            for (String part : trimmed.split("\\.")) {
+                if (Integer.parseInt(part) > 255) {
+                    throw new IllegalArgumentException("'" + trimmed + "' is not an IPv4 address");
+                }
+            }
+        } else if (!IPV6.matcher(trimmed).matches()) {
+            throw new IllegalArgumentException("'" + trimmed + "' is not an IP address literal (host names are not accepted)");
+        }
+        try {
+            // A literal (checked above), so never a DNS lookup; an IPv4-mapped IPv6 literal comes
+            // back as the IPv4 address, which is what is on the wire.
+            return InetAddress.getByName(trimmed).getHostAddress().toLowerCase(Locale.ROOT);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + trimmed + "' is not an IP address");
+        }
+    }
+}

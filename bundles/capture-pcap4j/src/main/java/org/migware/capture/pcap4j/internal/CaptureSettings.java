@@ -1,0 +1,170 @@
+package org.migware.capture.pcap4j.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The validated settings of one live capture. {@link #validate} is the only way from configuration
+ * to settings, and it turns each mistake into one sentence that names the key.
+ *
+ * @param interfaceName the interface to capture on and send from
+ * @param snapshotLength bytes kept of each frame
+ * @param bufferSize bytes of libpcap's ring buffer in the kernel
+ * @param direction which frames of the interface to capture
+ * @param filter the BPF expression
+ * @param addresses the service addresses, normalised
+ * @param ports the service ports
+ */
+public record CaptureSettings(String interfaceName, int snapshotLength, int bufferSize, Direction direction,
+                              String filter, List<String> addresses, List<Integer> ports) {
+
+    /** Ethernet (14) plus the largest IPv4 (60) and TCP (60) headers: less would cut TCP options. */
+    public static final int MIN_SNAPSHOT_LENGTH = 134;
+    /** libpcap's MAXIMUM_SNAPLEN. */
+    public static final int MAX_SNAPSHOT_LENGTH = 262_144;
+    /** Below this the ring holds a few dozen full frames: drops under any burst. */
+    public static final int MIN_BUFFER_SIZE = 1 << 20;
+
+    /** Which frames of the interface are captured. */
+    public enum Direction {
+        /**
+         * Frames that arrive at the interface: the mirrored client/primary traffic. Frames that this
+         * host sends (its own health checks to the primary, and the frames the proxy injects) are
+         * left out, so the tracker never mistakes them for the client's or the primary's.
+         */
+        IN,
+        /** Arriving and leaving frames, for diagnosis. */
+        INOUT
+    }
+
+    /** Defensive copies. */
+    public CaptureSettings {
+        addresses = List.copyOf(addresses);
+        ports = List.copyOf(ports);
+    }
+
+    /**
+     * Checks every setting, then the host: whether the interface exists and whether this process
+     * may capture.
+     *
+     * @param service the service to watch (PID {@value Pcap4jCaptureComponent#SERVICE_PID})
+     * @param config the capture settings (PID {@value Pcap4jCaptureComponent#PID})
+     * @param host the machine
+     * @return settings to open the capture with
+     * @throws InvalidConfigurationException with the one line to log
+     */
+    static CaptureSettings validate(Pcap4jCaptureComponent.ServiceConfig service, Pcap4jCaptureComponent.Config config,
+                                    Host host) throws InvalidConfigurationException {
+        String servicePid = Pcap4jCaptureComponent.SERVICE_PID;
+        String pid = Pcap4jCaptureComponent.PID;
+
+        String[] addressSetting = read(servicePid, "addresses", "a list of IP addresses", service::addresses);
+        Set<String> addressSet = new LinkedHashSet<>();
+        if (addressSetting != null) {
+            for (String entry : addressSetting) {
+                // forgiving about "10.0.0.1, 10.0.0.2" in one string, as plain .cfg files produce
+                for (String one : (entry == null ? "" : entry).split("[,\\s]+")) {
+                    if (one.isEmpty()) {
+                        continue;
+                    }
+                    try {
+                        addressSet.add(BpfFilter.normalise(one));
+                    } catch (IllegalArgumentException e) {
+                        throw invalid(servicePid, "'addresses' contains " + e.getMessage()
+                                + "; give the service's IPv4 or IPv6 addresses, e.g. 10.77.0.2.");
+                    }
+                }
+            }
+        }
+        List<String> addresses = new ArrayList<>(addressSet);
+        if (addresses.isEmpty()) {
+            throw invalid(servicePid, "'addresses' is not set; give the service's IP addresses, e.g. 10.77.0.2.");
+        }
+
+        int[] portSetting = read(servicePid, "ports", "a list of integers", service::ports);
+        List<Integer> ports = new ArrayList<>();
+        if (portSetting != null) {
+            for (int port : portSetting) {
+                if (port < 1 || port > 65535) {
+                    throw invalid(servicePid, "'ports' contains " + port + "; a TCP port is 1 to 65535.");
+                }
+                if (!ports.contains(port)) {
+                    ports.add(port);
+                }
+            }
+        }
+        if (ports.isEmpty()) {
+            throw invalid(servicePid, "'ports' is not set; give the service's TCP ports, e.g. 7000.");
+        }
+
+        String interfaceName = read(pid, "interfaceName", "a string", config::interfaceName);
+        interfaceName = interfaceName == null ? "" : interfaceName.trim();
+        if (interfaceName.isEmpty()) {
+            throw invalid(pid, "'interfaceName' is not set; set it to the interface that sees the clients' traffic,"
+                    + " one of " + host.interfaceNames() + ".");
+        }
+
+        int snapshotLength = read(pid, "snapshotLength", "an integer", config::snapshotLength);
+        if (snapshotLength < MIN_SNAPSHOT_LENGTH || snapshotLength > MAX_SNAPSHOT_LENGTH) {
+            throw invalid(pid, "'snapshotLength' is " + snapshotLength + "; use " + MIN_SNAPSHOT_LENGTH + " to "
+                    + MAX_SNAPSHOT_LENGTH + " (65535 by default; 262144 where GRO merges segments).");
+        }
+
+        int bufferSize = read(pid, "bufferSize", "an integer", config::bufferSize);
+        if (bufferSize < MIN_BUFFER_SIZE) {
+            throw invalid(pid, "'bufferSize' is " + bufferSize + " bytes; use at least " + MIN_BUFFER_SIZE
+                    + " (16777216 by default).");
+        }
+
+        String directionSetting = read(pid, "direction", "a string", config::direction);
+        Direction direction;
+        try {
+            direction = Direction.valueOf(directionSetting == null ? "" : directionSetting.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw invalid(pid, "'direction' is '" + directionSetting + "'; use IN (default) or INOUT.");
+        }
+
+        String extraFilter = read(pid, "extraFilter", "a string", config::extraFilter);
+        String filter = BpfFilter.build(addresses, ports, extraFilter);
+        Optional<String> filterError = host.filterError(filter, snapshotLength);
+        if (filterError.isPresent()) {
+            if (extraFilter != null && !extraFilter.isBlank()) {
+                throw invalid(pid, "'extraFilter' is not a valid BPF expression: " + filterError.get()
+                        + " (the whole filter was: " + filter + ").");
+            }
+            throw invalid(pid, "the filter built from 'addresses' and 'ports' does not compile: "
+                    + filterError.get() + " (" + filter + ").");
+        }
+
+        List<String> interfaces = host.interfaceNames();
+        if (!interfaces.contains(interfaceName)) {
+            throw invalid(pid, "'interfaceName' is '" + interfaceName + "', which does not exist on this host;"
+                    + " the interfaces are " + interfaces + ".");
+        }
+        if (!host.mayCapture()) {
+            throw invalid(pid, "capturing on '" + interfaceName + "' needs root or the CAP_NET_RAW capability,"
+                    + " and this JVM runs as '" + host.userName() + "' without it"
+                    + " (run as root, or: setcap cap_net_raw,cap_net_admin+ep on the java binary).");
+        }
+        return new CaptureSettings(interfaceName, snapshotLength, bufferSize, direction, filter, addresses, ports);
+    }
+
+    /** Reads one setting; a value DS cannot convert to the attribute's type becomes a clear error. */
+    private static <T> T read(String pid, String key, String expected, Supplier<T> accessor)
+            throws InvalidConfigurationException {
+        try {
+            return accessor.get();
+        } catch (RuntimeException e) {
+            throw invalid(pid, "'" + key + "' should be " + expected + " but cannot be read as one (" + e.getMessage() + ").");
+        }
+    }
+
+    private static InvalidConfigurationException invalid(String pid, String what) {
+        return new InvalidConfigurationException(pid + ": " + what);
+    }
+}

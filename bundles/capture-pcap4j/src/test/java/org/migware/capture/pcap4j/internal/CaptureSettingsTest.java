@@ -1,0 +1,157 @@
+package org.migware.capture.pcap4j.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class CaptureSettingsTest {
+
+    /** A host with eth0 and lo, as root, whose libpcap accepts every filter unless told otherwise. */
+    static final class FakeHost implements Host {
+        boolean mayCapture = true;
+        Optional<String> filterError = Optional.empty();
+        List<String> interfaces = List.of("eth0", "lo");
+
+        @Override
+        public List<String> interfaceNames() {
+            return interfaces;
+        }
+
+        @Override
+        public boolean mayCapture() {
+            return mayCapture;
+        }
+
+        @Override
+        public String userName() {
+            return "bob";
+        }
+
+        @Override
+        public Optional<String> filterError(String expression, int snapshotLength) {
+            return filterError;
+        }
+    }
+
+    private final FakeHost host = new FakeHost();
+
+    @Test
+    void defaultsAndAGoodConfiguration() throws Exception {
+        CaptureSettings settings = validate(new String[] {"10.77.0.2"}, new int[] {7000}, Map.of("interfaceName", "eth0"));
+        assertEquals("eth0", settings.interfaceName());
+        assertEquals(65535, settings.snapshotLength());
+        assertEquals(16 * 1024 * 1024, settings.bufferSize());
+        assertEquals(CaptureSettings.Direction.IN, settings.direction());
+        assertEquals("(tcp and (host 10.77.0.2) and (port 7000)) or (arp and (host 10.77.0.2))", settings.filter());
+        assertEquals(List.of("10.77.0.2"), settings.addresses());
+        assertEquals(List.of(7000), settings.ports());
+    }
+
+    @Test
+    void addressesMayComeAsOneCommaSeparatedStringAndDuplicatesGo() throws Exception {
+        CaptureSettings settings = validate(new String[] {"10.77.0.2, 10.77.0.3", "10.77.0.2"}, new int[] {7000, 7001, 7000},
+                Map.of("interfaceName", " eth0 ", "direction", "inout", "snapshotLength", 262144));
+        assertEquals(List.of("10.77.0.2", "10.77.0.3"), settings.addresses());
+        assertEquals(List.of(7000, 7001), settings.ports());
+        assertEquals("eth0", settings.interfaceName());
+        assertEquals(CaptureSettings.Direction.INOUT, settings.direction());
+        assertEquals(262144, settings.snapshotLength());
+    }
+
+    @Test
+    void eachWrongSettingNamesItsPidAndKey() {
+        Map<String, Object> eth0 = Map.of("interfaceName", "eth0");
+        assertEquals("org.migware.service: 'addresses' is not set; give the service's IP addresses, e.g. 10.77.0.2.",
+                error(new String[0], new int[] {7000}, eth0));
+        assertTrue(error(new String[] {"primary.example"}, new int[] {7000}, eth0)
+                .startsWith("org.migware.service: 'addresses' contains 'primary.example' is not an IP address literal"));
+        assertEquals("org.migware.service: 'ports' is not set; give the service's TCP ports, e.g. 7000.",
+                error(new String[] {"10.77.0.2"}, new int[0], eth0));
+        assertTrue(error(new String[] {"10.77.0.2"}, new int[] {70000}, eth0).contains("'ports' contains 70000"));
+        assertEquals("org.migware.capture.pcap4j: 'interfaceName' is not set; set it to the interface that sees the"
+                + " clients' traffic, one of [eth0, lo].", error(new String[] {"10.77.0.2"}, new int[] {7000}, Map.of()));
+        assertTrue(error(new String[] {"10.77.0.2"}, new int[] {7000}, with(eth0, "snapshotLength", 64))
+                .startsWith("org.migware.capture.pcap4j: 'snapshotLength' is 64; use 134 to 262144"));
+        assertTrue(error(new String[] {"10.77.0.2"}, new int[] {7000}, with(eth0, "bufferSize", 4096))
+                .startsWith("org.migware.capture.pcap4j: 'bufferSize' is 4096 bytes"));
+        assertTrue(error(new String[] {"10.77.0.2"}, new int[] {7000}, with(eth0, "direction", "OUT"))
+                .startsWith("org.migware.capture.pcap4j: 'direction' is 'OUT'; use IN (default) or INOUT."));
+        assertTrue(error(new String[] {"10.77.0.2"}, new int[] {7000}, with(eth0, "bufferSize", new NumberFormatException("big")))
+                .startsWith("org.migware.capture.pcap4j: 'bufferSize' should be an integer but cannot be read as one"));
+    }
+
+    @Test
+    void portsOfTheWrongTypeAreOneLine() {
+        Pcap4jCaptureComponent.ServiceConfig service = Configs.of(Pcap4jCaptureComponent.ServiceConfig.class,
+                Map.of("addresses", new String[] {"10.77.0.2"}, "ports", new NumberFormatException("For input string: \"http\"")));
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> CaptureSettings.validate(service, Configs.capture(Map.of("interfaceName", "eth0")), host));
+        assertEquals("org.migware.service: 'ports' should be a list of integers but cannot be read as one"
+                + " (For input string: \"http\").", e.getMessage());
+    }
+
+    @Test
+    void aMissingInterfaceListsTheInterfacesThatExist() {
+        assertEquals("org.migware.capture.pcap4j: 'interfaceName' is 'eth9', which does not exist on this host;"
+                + " the interfaces are [eth0, lo].", error(new String[] {"10.77.0.2"}, new int[] {7000}, Map.of("interfaceName", "eth9")));
+    }
+
+    @Test
+    void aMissingInterfaceOnTheRealHostListsItsInterfaces() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> CaptureSettings.validate(Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        Configs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
+        assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'interfaceName' is 'mwcnope0', which does"
+                + " not exist on this host; the interfaces are ["), e.getMessage());
+        assertTrue(e.getMessage().contains("lo"), e.getMessage());
+    }
+
+    @Test
+    void notRootIsOneClearLine() {
+        host.mayCapture = false;
+        assertEquals("org.migware.capture.pcap4j: capturing on 'eth0' needs root or the CAP_NET_RAW capability, and this"
+                + " JVM runs as 'bob' without it (run as root, or: setcap cap_net_raw,cap_net_admin+ep on the java binary).",
+                error(new String[] {"10.77.0.2"}, new int[] {7000}, Map.of("interfaceName", "eth0")));
+    }
+
+    @Test
+    void aBadExtraFilterNamesTheKeyWithLibpcapsWords() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> CaptureSettings.validate(Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        Configs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
+        assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'extraFilter' is not a valid BPF expression: "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("syntax error"), e.getMessage());
+    }
+
+    @Test
+    void theRealHostAnswersWithoutRoot() {
+        assertTrue(LinuxHost.INSTANCE.interfaceNames().contains("lo"));
+        if (VethLab.isRoot()) {
+            assertTrue(LinuxHost.INSTANCE.mayCapture(), "root has CAP_NET_RAW");
+        }
+    }
+
+    private String error(String[] addresses, int[] ports, Map<String, Object> capture) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, () -> validate(addresses, ports, capture));
+        assertEquals(0, e.getStackTrace().length, "logged as one line: no stack trace is even recorded");
+        return e.getMessage();
+    }
+
+    private CaptureSettings validate(String[] addresses, int[] ports, Map<String, Object> capture) throws Exception {
+        return CaptureSettings.validate(Configs.service(addresses, ports), Configs.capture(capture), host);
+    }
+
+    private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {
+        Map<String, Object> copy = new HashMap<>(base);
+        copy.put(key, value);
+        return copy;
+    }
+}
