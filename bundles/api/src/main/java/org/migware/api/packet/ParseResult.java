@@ -11,7 +11,7 @@ public enum ParseResult {
     NOT_IP(false, "not an IP packet"),
     /** A well-formed IP packet that does not carry TCP (ICMP, UDP, ...). */
     NOT_TCP(false, "IP packet that is not TCP"),
-    /** A non-first IPv4 fragment or an IPv6 fragment: no TCP header to read. */
+    /** A non-first IPv4 or IPv6 fragment: no TCP header to read. */
     FRAGMENT(false, "IP fragment without a TCP header"),
     /** Shorter than the 14-byte Ethernet header. */
     TRUNCATED_ETHERNET(false, "truncated: shorter than an Ethernet header"),
