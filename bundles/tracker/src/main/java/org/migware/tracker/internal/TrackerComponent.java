@@ -162,6 +162,11 @@ public final class TrackerComponent implements ConnectionTable {
     }
 
     private static ServiceEndpoints endpointsOrNull(Config config) {
+        if (config.addresses().length == 0 || config.ports().length == 0) {
+            // Not configured yet (FileInstall may deliver etc/ a moment after start): no error.
+            LOG.info("tracker: waiting for 'addresses' and 'ports' in org.migware.service; nothing is tracked until then");
+            return null;
+        }
         try {
             return ServiceEndpoints.parse(config.addresses(), config.ports());
         } catch (IllegalArgumentException e) {

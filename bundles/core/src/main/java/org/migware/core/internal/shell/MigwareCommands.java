@@ -128,8 +128,8 @@ public final class MigwareCommands {
                     .append(" expired.idle=").append(stats.expiredIdle())
                     .append(" expired.closed=").append(stats.expiredClosed()).append('\n');
             out.append("packets:     tracked=").append(stats.packetsTracked())
-                    .append(" ignored").append(reasons(stats.packetsIgnored()))
-                    .append(" malformed").append(reasons(stats.malformed())).append('\n');
+                    .append(" ignored=").append(total(stats.packetsIgnored())).append(reasons(stats.packetsIgnored()))
+                    .append(" malformed=").append(total(stats.malformed())).append(reasons(stats.malformed())).append('\n');
         }
         List<HealthMonitor> currentMonitors = List.copyOf(monitors);
         if (currentMonitors.isEmpty()) {
@@ -162,12 +162,18 @@ public final class MigwareCommands {
         return out.toString();
     }
 
+    /** @return {@code (reason=count reason=count)}, or nothing when there is no reason to give */
     private static String reasons(Map<String, Long> byReason) {
         if (byReason.isEmpty()) {
-            return "=0";
+            return "";
         }
-        StringBuilder text = new StringBuilder();
-        byReason.forEach((reason, count) -> text.append(' ').append(reason).append('=').append(count));
-        return text.toString().replaceFirst("^ ", "(").concat(")");
+        StringBuilder text = new StringBuilder(" (");
+        byReason.forEach((reason, count) -> text.append(reason).append('=').append(count).append(' '));
+        text.setCharAt(text.length() - 1, ')');
+        return text.toString();
+    }
+
+    private static long total(Map<String, Long> byReason) {
+        return byReason.values().stream().mapToLong(Long::longValue).sum();
     }
 }

@@ -1,0 +1,110 @@
+package org.migware.core.internal.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control socket end to end: a real Unix socket between ControlClient and ControlServer. */
+class ControlSocketTest {
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void aCommandRunsAndItsExitStatusComesBack() throws Exception {
+        Path socket = folder.resolve("var/control.sock");
+        ControlServer server = new ControlServer(config(socket.toString()), processor());
+        try {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int exit = ControlClient.run(socket, "migware:status", new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertEquals(0, exit);
+            assertEquals("ran migware:status\n", out.toString(StandardCharsets.UTF_8));
+
+            out.reset();
+            exit = ControlClient.run(socket, "fail now", new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertEquals(1, exit);
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("no such command"), out.toString(StandardCharsets.UTF_8));
+        } finally {
+            server.deactivate();
+        }
+        assertFalse(Files.exists(socket), "the socket file is removed on deactivation");
+    }
+
+    @Test
+    void noContainerGivesExitThree() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = ControlClient.run(folder.resolve("absent.sock"), "migware:status", System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(3, exit);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("is the container running"));
+    }
+
+    @Test
+    void theDefaultSocketLivesUnderMigwareHome() {
+        String old = System.getProperty("migware.home");
+        try {
+            System.setProperty("migware.home", "/opt/migware");
+            assertEquals(Path.of("/opt/migware/var/control.sock"), ControlServer.socketPath(""));
+            assertEquals(null, ControlServer.socketPath("off"));
+            assertEquals(Path.of("/run/mw.sock"), ControlServer.socketPath("/run/mw.sock"));
+        } finally {
+            if (old == null) {
+                System.clearProperty("migware.home");
+            } else {
+                System.setProperty("migware.home", old);
+            }
+        }
+    }
+
+    private static ControlServer.Config config(String path) {
+        return new ControlServer.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return ControlServer.Config.class;
+            }
+
+            @Override
+            public String controlSocket() {
+                return path;
+            }
+        };
+    }
+
+    /** A Gogo processor whose sessions answer "ran CMD", or fail for a command starting with "fail". */
+    private static CommandProcessor processor() {
+        return (CommandProcessor) Proxy.newProxyInstance(ControlSocketTest.class.getClassLoader(),
+                new Class<?>[] {CommandProcessor.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("createSession")) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    return Proxy.newProxyInstance(ControlSocketTest.class.getClassLoader(), new Class<?>[] {CommandSession.class},
+                            (session, call, callArgs) -> switch (call.getName()) {
+                                case "execute" -> {
+                                    String command = callArgs[0].toString();
+                                    if (command.startsWith("fail")) {
+                                        throw new IllegalArgumentException("no such command: " + command);
+                                    }
+                                    yield "ran " + command;
+                                }
+                                case "format" -> callArgs[0].toString();
+                                case "close" -> null;
+                                default -> throw new UnsupportedOperationException(call.getName());
+                            });
+                });
+    }
+}

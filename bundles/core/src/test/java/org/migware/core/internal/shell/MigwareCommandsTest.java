@@ -1,0 +1,124 @@
+package org.migware.core.internal.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ConnectionKey;
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.ConnectionTable;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.Endpoint;
+import org.migware.api.connection.TableStatistics;
+import org.migware.api.connection.TcpState;
+import org.migware.api.packet.CaptureStatistics;
+import org.migware.api.packet.PacketSource;
+import org.migware.api.packet.PacketSubscription;
+import org.migware.core.internal.FailoverCoordinator;
+
+class MigwareCommandsTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-30T10:00:00Z");
+
+    private final MigwareCommands commands = new MigwareCommands(Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @Test
+    void statusSaysWhatIsMissing() {
+        String status = commands.status();
+        assertTrue(status.contains("state:       unknown"), status);
+        assertTrue(status.contains("capture:     none"), status);
+        assertTrue(status.contains("connections: unknown (the tracker is not running)"), status);
+        assertTrue(status.contains("monitors:    none installed"), status);
+        assertEquals("the tracker is not running: no connection table\n", commands.connections());
+    }
+
+    @Test
+    void statusShowsStateCaptureCountersAndTable() {
+        commands.bindFailoverStatus(new FailoverCoordinator());
+        commands.addPacketSource(source("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true)));
+        commands.bindConnectionTable(table(List.of(snapshot())));
+        String status = commands.status();
+        assertTrue(status.contains("state:       NORMAL"), status);
+        assertTrue(status.contains("capture:     pcap4j:eth0 running received=100 dropped.kernel=2 dropped.interface=1 dropped.migware=3 (listener-failed=3)"), status);
+        assertTrue(status.contains("connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3"), status);
+        assertTrue(status.contains("packets:     tracked=7 ignored=4 (not-ip=4) malformed=0\n"), status);
+    }
+
+    @Test
+    void connectionsPrintsOneReadableLinePerConnection() {
+        commands.bindConnectionTable(table(List.of(snapshot())));
+        String[] lines = commands.connections().split("\n");
+        assertEquals(2, lines.length);
+        assertEquals("10.77.0.1:40000 -> 10.77.0.2:7000 state=ESTABLISHED handshake=seen idle=1.5s"
+                + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off"
+                + " c.isn=100 c.mss=1460 c.ws=7 c.sackok=1 c.tsopt=1 c.ack=901 c.end=121 c.tsval=55 c.win=502"
+                + " c.bytes=20 c.pkts=4 c.retrans=1 c.ooo=0"
+                + " s.isn=900 s.mss=1460 s.ws=7 s.sackok=1 s.tsopt=0 s.ack=121 s.end=901 s.tsval=- s.win=-"
+                + " s.bytes=0 s.pkts=2 s.retrans=0 s.ooo=0", lines[0]);
+        assertEquals("1 connection", lines[1]);
+    }
+
+    private static ConnectionSnapshot snapshot() {
+        try {
+            return new ConnectionSnapshot(
+                    new Endpoint(InetAddress.getByName("10.77.0.1"), 40000, "02:00:00:00:00:01"),
+                    new Endpoint(InetAddress.getByName("10.77.0.2"), 7000, null),
+                    new DirectionState(100, 1460, 7, true, true, 901, 121, 55, 502, 20, 4, 1, 0),
+                    new DirectionState(900, 1460, 7, true, false, 121, 901, DirectionState.UNKNOWN, -1, 0, 2, 0, 0),
+                    TcpState.ESTABLISHED, true, NOW.minusSeconds(10), NOW.minusMillis(1500));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ConnectionTable table(List<ConnectionSnapshot> snapshots) {
+        return new ConnectionTable() {
+            @Override
+            public int size() {
+                return snapshots.size();
+            }
+
+            @Override
+            public List<ConnectionSnapshot> connections() {
+                return snapshots;
+            }
+
+            @Override
+            public Optional<ConnectionSnapshot> find(ConnectionKey key) {
+                return snapshots.stream().filter(s -> s.key().equals(key)).findFirst();
+            }
+
+            @Override
+            public TableStatistics statistics() {
+                return new TableStatistics(snapshots.size(), 10, 5, 1, 2, 3, 7, Map.of("not-ip", 4L), Map.of());
+            }
+        };
+    }
+
+    private static PacketSource source(String name, CaptureStatistics statistics) {
+        return new PacketSource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public PacketSubscription subscribe(org.migware.api.packet.PacketListener listener) {
+                return () -> { };
+            }
+
+            @Override
+            public CaptureStatistics statistics() {
+                return statistics;
+            }
+        };
+    }
+}
