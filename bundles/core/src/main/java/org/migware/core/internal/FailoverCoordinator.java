@@ -1,51 +1,165 @@
 package org.migware.core.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverState;
 import org.migware.api.failover.FailoverStatus;
+import org.migware.api.health.HealthMonitor;
+import org.migware.api.health.HealthVerdict;
+import org.migware.api.health.HealthVerdictListener;
+import org.migware.api.packet.PacketSource;
+import org.migware.core.internal.decision.DecisionPolicy;
+import org.migware.core.internal.decision.IsolationGuard;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that owns the instance's failover state. This version knows NORMAL only: it
- * starts there and stays there; failure detection and migration add the transitions.
+ * The one place that decides failover. It collects every {@link HealthMonitor} (whiteboard),
+ * hears each new verdict at once (it is a {@link HealthVerdictListener}), combines the current
+ * verdicts by the configured policy with hysteresis, refuses to act while the backup itself
+ * looks isolated, and then moves NORMAL to RECOVERY and tells every {@link FailoverListener}.
+ * A manual trigger ({@code migware:failover}) and a dry-run mode that only logs are provided.
  *
- * <p>Listeners are a whiteboard: every registered {@link FailoverListener} is told of each
- * change, and a listener that arrives later is told the current state at once, so a bundle
- * that is updated while the container runs never misses where things stand.
+ * <p>Every decision runs on the coordinator's single thread, so the policy needs no locks.
+ * A listener registered later is told the current state at once, so a bundle updated while the
+ * container runs never misses where things stand.
  */
-@Component(service = FailoverStatus.class)
-public final class FailoverCoordinator implements FailoverStatus {
+@Component(service = {FailoverStatus.class, HealthVerdictListener.class, FailoverCoordinator.class},
+        configurationPid = "org.migware.core.failover")
+@Designate(ocd = FailoverCoordinator.Config.class)
+public final class FailoverCoordinator implements FailoverStatus, HealthVerdictListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
+    private static final long TICK_MILLIS = 10;
 
-    private final List<FailoverListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile FailoverEvent current;
+    /** How the monitors' verdicts become a failover decision. */
+    @ObjectClassDefinition(name = "MigWare failover decision")
+    public @interface Config {
 
-    @Activate
-    public FailoverCoordinator() {
-        this(Clock.systemUTC());
+        @AttributeDefinition(name = "Policy", description = "any: one monitor DOWN is enough (the thesis); all: every monitor present; quorum: at least 'quorum' monitors")
+        String policy() default "any";
+
+        @AttributeDefinition(name = "Quorum", description = "With policy quorum: how many monitors must say DOWN")
+        int quorum() default 1;
+
+        @AttributeDefinition(name = "Hold-down (ms)", description = "The policy must say DOWN without a break this long before failing over (hysteresis); 0 acts at once")
+        long holdDownMillis() default 0;
+
+        @AttributeDefinition(name = "Isolation silence (ms)", description = "If the capture sees no frame at all this long, the backup counts as isolated and does not take over; 0 turns the check off")
+        long isolationSilenceMillis() default 3000;
+
+        @AttributeDefinition(name = "Dry run", description = "Log what would happen, never leave NORMAL")
+        boolean dryRun() default false;
     }
 
-    FailoverCoordinator(Clock clock) {
-        current = new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
-        LOG.info("core: state {} ({})", current.to(), current.reason());
+    /** What the decision logic needs from its surroundings; a test supplies its own. */
+    public interface Environment {
+        /** @return the capture sources' total of frames received, or -1 when none runs */
+        long framesReceived();
+
+        /** @return whether the capture interface has carrier, or null when unknown */
+        Boolean captureLinkUp();
+    }
+
+    private final Clock clock;
+    private final LongSupplier monotonicNanos;
+    private final List<FailoverListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
+    private final Map<PacketSource, Map<String, Object>> sources = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService executor;
+    private final Environment environment;
+    private volatile Config config;
+    private volatile DecisionPolicy policy;
+    private final IsolationGuard isolationGuard;
+    private volatile FailoverEvent current;
+    private String lastLoggedIsolation;
+    private String lastLoggedSuspicion;
+
+    @Activate
+    public FailoverCoordinator(Config config) {
+        this(config, Clock.systemUTC(), System::nanoTime, null, true);
+    }
+
+    /** @param environment the backup's view of its capture, or null for the real one */
+    public FailoverCoordinator(Config config, Clock clock, LongSupplier monotonicNanos, Environment environment, boolean tick) {
+        this.clock = clock;
+        this.monotonicNanos = monotonicNanos;
+        this.config = config;
+        this.policy = policyOrThesisDefault(config);
+        this.isolationGuard = new IsolationGuard(config.isolationSilenceMillis() <= 0 ? Long.MAX_VALUE
+                : TimeUnit.MILLISECONDS.toNanos(config.isolationSilenceMillis()));
+        this.environment = environment != null ? environment : new Environment() {
+            @Override
+            public long framesReceived() {
+                return totalFramesReceived();
+            }
+
+            @Override
+            public Boolean captureLinkUp() {
+                return linkUp();
+            }
+        };
+        this.current = new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
+        LOG.info("core: state {} at {} ({}); failover policy {}{}", current.to(), current.time(), current.reason(),
+                policy.describe(), config.dryRun() ? ", DRY RUN: decisions are only logged" : "");
+        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "migware-failover");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (tick) {
+            executor.scheduleWithFixedDelay(this::evaluateQuietly, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        executor.shutdownNow();
+    }
+
+    private static DecisionPolicy policyOrThesisDefault(Config config) {
+        try {
+            return DecisionPolicy.of(config.policy(), config.quorum(), config.holdDownMillis());
+        } catch (IllegalArgumentException e) {
+            LOG.error("core: configuration org.migware.core.failover: {}; using policy 'any' with no hold-down", e.getMessage());
+            return DecisionPolicy.of("any", 1, 0);
+        }
     }
 
     @Override
     public FailoverEvent current() {
         return current;
     }
+
+    /** @return the policy in words, for the status command */
+    public String policyDescription() {
+        return policy.describe() + (config.dryRun() ? ", dry run" : "");
+    }
+
+    // ---- whiteboard ----
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addFailoverListener(FailoverListener listener) {
@@ -57,11 +171,157 @@ public final class FailoverCoordinator implements FailoverStatus {
         listeners.remove(listener);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addHealthMonitor(HealthMonitor monitor) {
+        monitors.add(monitor);
+        LOG.info("core: monitor {} present ({} in all)", monitor.name(), monitors.size());
+        executor.execute(this::evaluateQuietly);
+    }
+
+    void removeHealthMonitor(HealthMonitor monitor) {
+        monitors.remove(monitor);
+        LOG.info("core: monitor {} gone ({} left)", monitor.name(), monitors.size());
+        executor.execute(this::evaluateQuietly);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPacketSource(PacketSource source, Map<String, Object> properties) {
+        sources.put(source, properties);
+    }
+
+    void removePacketSource(PacketSource source) {
+        sources.remove(source);
+    }
+
+    // ---- verdicts and decisions ----
+
+    @Override
+    public void verdict(HealthVerdict verdict) {
+        LOG.info("core: verdict {} {} for {} at {} ({})", verdict.monitor(), verdict.status(), verdict.target(),
+                verdict.time(), verdict.reason());
+        executor.execute(this::evaluateQuietly);
+    }
+
+    /**
+     * {@code migware:failover}: fail over now, whatever the monitors say; the isolation guard
+     * still applies unless {@code force}.
+     *
+     * @return what happened, in words
+     */
+    public String triggerManually(String reason, boolean force) {
+        try {
+            return executor.submit(() -> decide("manual trigger: " + reason, !force)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "failed: " + e.getCause();
+        }
+    }
+
+    private void evaluateQuietly() {
+        try {
+            evaluate();
+        } catch (RuntimeException e) {
+            LOG.error("core: failover evaluation failed", e);
+        }
+    }
+
+    /** One evaluation; runs on the coordinator's thread only. */
+    void evaluate() {
+        long now = monotonicNanos.getAsLong();
+        isolationGuard.observe(environment.framesReceived(), now);
+        if (current.to() != FailoverState.NORMAL) {
+            return;
+        }
+        List<HealthVerdict> verdicts = new ArrayList<>();
+        for (HealthMonitor monitor : monitors) {
+            HealthVerdict verdict = monitor.currentVerdict();
+            if (verdict != null) {
+                verdicts.add(verdict);
+            }
+        }
+        DecisionPolicy.Evaluation evaluation = policy.evaluate(verdicts, now);
+        switch (evaluation.outcome()) {
+            case ALIVE -> lastLoggedSuspicion = null;
+            case SUSPECT -> {
+                if (!evaluation.reason().equals(lastLoggedSuspicion)) {
+                    LOG.warn("core: primary suspected at {}: {}; deciding unless it clears within the hold-down",
+                            clock.instant(), evaluation.reason());
+                    lastLoggedSuspicion = evaluation.reason();
+                }
+            }
+            case DOWN -> decide("primary DOWN: " + evaluation.reason(), true);
+        }
+    }
+
+    private String decide(String reason, boolean guard) {
+        if (current.to() != FailoverState.NORMAL) {
+            return "already " + current.to() + " since " + current.time() + " (" + current.reason() + ")";
+        }
+        if (guard) {
+            String isolation = isolationGuard.isolation(environment.captureLinkUp(), monotonicNanos.getAsLong());
+            if (isolation != null) {
+                if (!isolation.equals(lastLoggedIsolation)) {
+                    LOG.error("core: NOT failing over at {}: {} — {}; the backup may be the one cut off",
+                            clock.instant(), reason, isolation);
+                    lastLoggedIsolation = isolation;
+                }
+                return "not failing over: " + isolation;
+            }
+        }
+        lastLoggedIsolation = null;
+        if (config.dryRun()) {
+            LOG.warn("core: DRY RUN at {}: would fail over now ({}) and recover every tracked connection", clock.instant(), reason);
+            return "dry run: would fail over (" + reason + ")";
+        }
+        transition(FailoverState.RECOVERY, reason);
+        return "failing over: " + reason;
+    }
+
+    private void transition(FailoverState to, String reason) {
+        FailoverEvent event = new FailoverEvent(current.to(), to, clock.instant(), reason);
+        current = event;
+        LOG.warn("core: state {} -> {} at {} ({})", event.from(), event.to(), event.time(), event.reason());
+        for (FailoverListener listener : listeners) {
+            notifyQuietly(listener, event);
+        }
+    }
+
     private static void notifyQuietly(FailoverListener listener, FailoverEvent event) {
         try {
             listener.stateChanged(event);
         } catch (RuntimeException e) {
             LOG.error("core: failover listener {} failed on {}", listener, event, e);
         }
+    }
+
+    // ---- the backup's own view ----
+
+    private long totalFramesReceived() {
+        if (sources.isEmpty()) {
+            return -1;
+        }
+        long total = 0;
+        for (PacketSource source : sources.keySet()) {
+            total += source.statistics().received();
+        }
+        return total;
+    }
+
+    private Boolean linkUp() {
+        for (Map<String, Object> properties : sources.values()) {
+            Object name = properties.get("migware.interface");
+            if (name instanceof String interfaceName && !interfaceName.contains("/")) {
+                Path carrier = Path.of("/sys/class/net", interfaceName, "carrier");
+                try {
+                    // Reading carrier of an interface that is administratively down fails (EINVAL).
+                    return Files.readString(carrier).trim().equals("1");
+                } catch (IOException e) {
+                    return Boolean.FALSE;
+                }
+            }
+        }
+        return null;
     }
 }

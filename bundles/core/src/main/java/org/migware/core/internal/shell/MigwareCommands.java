@@ -11,11 +11,11 @@ import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.connection.TableStatistics;
 import org.migware.api.failover.FailoverEvent;
-import org.migware.api.failover.FailoverStatus;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketSource;
+import org.migware.core.internal.FailoverCoordinator;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -32,7 +32,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = MigwareCommands.class, property = {
     "osgi.command.scope=migware",
     "osgi.command.function=status",
-    "osgi.command.function=connections"
+    "osgi.command.function=connections",
+    "osgi.command.function=failover"
 })
 public final class MigwareCommands {
 
@@ -40,7 +41,7 @@ public final class MigwareCommands {
     private final List<PacketSource> sources = new CopyOnWriteArrayList<>();
     private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
     private volatile ConnectionTable table;
-    private volatile FailoverStatus failover;
+    private volatile FailoverCoordinator failover;
 
     @Activate
     public MigwareCommands() {
@@ -65,12 +66,12 @@ public final class MigwareCommands {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindFailoverStatus(FailoverStatus status) {
-        failover = status;
+    void bindFailoverCoordinator(FailoverCoordinator coordinator) {
+        failover = coordinator;
     }
 
-    void unbindFailoverStatus(FailoverStatus status) {
-        if (failover == status) {
+    void unbindFailoverCoordinator(FailoverCoordinator coordinator) {
+        if (failover == coordinator) {
             failover = null;
         }
     }
@@ -96,13 +97,14 @@ public final class MigwareCommands {
     /** {@code migware:status}: state, capture counters, table size. */
     public String status() {
         StringBuilder out = new StringBuilder();
-        FailoverStatus status = failover;
-        if (status == null) {
+        FailoverCoordinator coordinator = failover;
+        if (coordinator == null) {
             out.append("state:       unknown (core's failover coordinator is not running)\n");
         } else {
-            FailoverEvent event = status.current();
+            FailoverEvent event = coordinator.current();
             out.append("state:       ").append(event.to()).append(" since ").append(event.time())
                     .append(" (").append(event.reason()).append(")\n");
+            out.append("policy:      ").append(coordinator.policyDescription()).append('\n');
         }
         List<PacketSource> currentSources = List.copyOf(sources);
         if (currentSources.isEmpty()) {
@@ -142,6 +144,18 @@ public final class MigwareCommands {
                     .append(" (").append(verdict.reason()).append(")\n");
         }
         return out.toString();
+    }
+
+    /** {@code migware:failover [reason]}: fail over now, unless the backup looks isolated. */
+    public String failover(String... reason) {
+        FailoverCoordinator coordinator = failover;
+        if (coordinator == null) {
+            return "the core's failover coordinator is not running\n";
+        }
+        boolean force = reason.length > 0 && reason[0].equals("--force");
+        String[] words = force ? java.util.Arrays.copyOfRange(reason, 1, reason.length) : reason;
+        String why = words.length == 0 ? "requested by an operator" : String.join(" ", words);
+        return coordinator.triggerManually(why, force) + "\n";
     }
 
     /** {@code migware:connections}: one line per tracked connection, oldest first. */

@@ -22,7 +22,7 @@ import org.migware.api.connection.TcpState;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
-import org.migware.core.internal.FailoverCoordinator;
+import org.migware.core.internal.TestConfigs;
 
 class MigwareCommandsTest {
 
@@ -42,11 +42,12 @@ class MigwareCommandsTest {
 
     @Test
     void statusShowsStateCaptureCountersAndTable() {
-        commands.bindFailoverStatus(new FailoverCoordinator());
+        commands.bindFailoverCoordinator(TestConfigs.coordinator(TestConfigs.failover("any", 1, 0, 0, false)));
         commands.addPacketSource(source("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true)));
         commands.bindConnectionTable(table(List.of(snapshot())));
         String status = commands.status();
         assertTrue(status.contains("state:       NORMAL"), status);
+        assertTrue(status.contains("policy:      any\n"), status);
         assertTrue(status.contains("capture:     pcap4j:eth0 running received=100 dropped.kernel=2 dropped.interface=1 dropped.migware=3 (listener-failed=3)"), status);
         assertTrue(status.contains("connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3"), status);
         assertTrue(status.contains("packets:     tracked=7 ignored=4 (not-ip=4) malformed=0\n"), status);

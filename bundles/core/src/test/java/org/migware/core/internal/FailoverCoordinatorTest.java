@@ -1,0 +1,156 @@
+package org.migware.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.FailoverState;
+import org.migware.api.health.HealthMonitor;
+import org.migware.api.health.HealthStatus;
+import org.migware.api.health.HealthVerdict;
+
+class FailoverCoordinatorTest {
+
+    private final AtomicLong monotonic = new AtomicLong();
+    private final List<FailoverEvent> events = new ArrayList<>();
+    private long frames;
+    private Boolean linkUp = true;
+    private boolean trafficFlows = true;
+
+    private FailoverCoordinator coordinator(String policy, long holdDownMillis, boolean dryRun) {
+        FailoverCoordinator coordinator = new FailoverCoordinator(TestConfigs.failover(policy, 1, holdDownMillis, 3000, dryRun),
+                Clock.systemUTC(), monotonic::get, new FailoverCoordinator.Environment() {
+                    @Override
+                    public long framesReceived() {
+                        return trafficFlows ? ++frames : frames;
+                    }
+
+                    @Override
+                    public Boolean captureLinkUp() {
+                        return linkUp;
+                    }
+                }, false);
+        coordinator.addFailoverListener(events::add);
+        return coordinator;
+    }
+
+    private static final class FakeMonitor implements HealthMonitor {
+        private final String name;
+        volatile HealthStatus status = HealthStatus.UP;
+
+        FakeMonitor(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public HealthVerdict currentVerdict() {
+            return new HealthVerdict(name, "10.77.0.2", status, Instant.now(), status == HealthStatus.DOWN ? "no reply" : "reply");
+        }
+    }
+
+    @Test
+    void aDownMonitorMovesNormalToRecoveryAndTellsListeners() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluate();
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        assertTrue(coordinator.current().reason().contains("icmp"), coordinator.current().reason());
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void withNoMonitorTheCoreNeverFailsOver() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        for (int i = 0; i < 100; i++) {
+            monotonic.addAndGet(1_000_000_000L);
+            coordinator.evaluate();
+        }
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void dryRunOnlyLogs() {
+        FailoverCoordinator coordinator = coordinator("any", 0, true);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        icmp.status = HealthStatus.DOWN;
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertTrue(coordinator.triggerManually("test", false).startsWith("dry run"));
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void theBackupsOwnLinkDownIsNotThePrimarysFailure() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        linkUp = false;
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertTrue(coordinator.triggerManually("test", false).contains("link is down"));
+        linkUp = true;
+        coordinator.evaluate();
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void aSilentCaptureMeansTheBackupMayBeIsolated() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluate();
+        trafficFlows = false;
+        monotonic.addAndGet(3_000_000_000L);
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        trafficFlows = true;
+        coordinator.evaluate();
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void manualTriggerFailsOverOnceAndForceSkipsTheGuard() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        linkUp = false;
+        assertTrue(coordinator.triggerManually("maintenance", false).startsWith("not failing over"));
+        assertTrue(coordinator.triggerManually("maintenance", true).startsWith("failing over"));
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        assertTrue(coordinator.current().reason().contains("manual trigger: maintenance"));
+        assertTrue(coordinator.triggerManually("again", true).startsWith("already RECOVERY"));
+        coordinator.deactivate();
+    }
+
+    @Test
+    void aListenerThatArrivesLaterLearnsTheCurrentState() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        coordinator.triggerManually("test", true);
+        List<FailoverEvent> late = new ArrayList<>();
+        coordinator.addFailoverListener(late::add);
+        assertEquals(FailoverState.RECOVERY, late.get(0).to());
+        coordinator.deactivate();
+    }
+}

@@ -1,0 +1,63 @@
+package org.migware.core.internal;
+
+import java.lang.annotation.Annotation;
+import java.time.Clock;
+
+/** Typed configurations for tests, as DS would build them from Configuration Admin. */
+public final class TestConfigs {
+
+    private TestConfigs() {
+    }
+
+    public static FailoverCoordinator.Config failover(String policy, int quorum, long holdDownMillis,
+            long isolationSilenceMillis, boolean dryRun) {
+        return new FailoverCoordinator.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return FailoverCoordinator.Config.class;
+            }
+
+            @Override
+            public String policy() {
+                return policy;
+            }
+
+            @Override
+            public int quorum() {
+                return quorum;
+            }
+
+            @Override
+            public long holdDownMillis() {
+                return holdDownMillis;
+            }
+
+            @Override
+            public long isolationSilenceMillis() {
+                return isolationSilenceMillis;
+            }
+
+            @Override
+            public boolean dryRun() {
+                return dryRun;
+            }
+        };
+    }
+
+    /** A coordinator without its own thread, seeing capture traffic and a link that is up. */
+    public static FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
+        return new FailoverCoordinator(config, Clock.systemUTC(), System::nanoTime, new FailoverCoordinator.Environment() {
+            private long frames;
+
+            @Override
+            public long framesReceived() {
+                return frames++;
+            }
+
+            @Override
+            public Boolean captureLinkUp() {
+                return true;
+            }
+        }, false);
+    }
+}
