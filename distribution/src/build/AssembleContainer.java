@@ -26,11 +26,17 @@ import java.util.jar.Manifest;
 public final class AssembleContainer {
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            fail("usage: java AssembleContainer.java <exported run bundles dir> <container dir>");
+        if (args.length < 2 || args.length > 4) {
+            fail("usage: java AssembleContainer.java <exported run bundles dir> <container dir>"
+                    + " [<hot-deployed symbolic names, comma-separated> [<those deployed by default>]]");
         }
         Path exported = Path.of(args[0]);
         Path container = Path.of(args[1]);
+        // Hot-deployed bundles (the health monitors) are resolved with the rest, so the build
+        // proves they can run, but live in monitors/ and, by default, deploy/: FileInstall
+        // installs them, and an operator swaps one by moving a file.
+        List<String> hotDeployed = args.length > 2 ? List.of(args[2].split(",")) : List.of();
+        List<String> deployedByDefault = args.length > 3 ? List.of(args[3].split(",")) : List.of();
         if (!Files.isDirectory(exported)) {
             fail("no exported run bundles at " + exported + " (did bnd-export-maven-plugin run?)");
         }
@@ -62,7 +68,34 @@ public final class AssembleContainer {
         if (byName.isEmpty()) {
             fail("the resolver exported no bundle into " + exported);
         }
-        byName.forEach((name, jar) -> copy(jar, bundleDir.resolve(name)));
+        Path monitorsDir = container.resolve("monitors");
+        Path deployDir = container.resolve("deploy");
+        Files.createDirectories(monitorsDir);
+        Files.createDirectories(deployDir);
+        clean(monitorsDir);
+        for (String symbolicName : hotDeployed) {
+            try (DirectoryStream<Path> old = Files.newDirectoryStream(deployDir, symbolicName + "-*.jar")) {
+                for (Path jar : old) {
+                    Files.delete(jar);
+                }
+            }
+        }
+        List<String> placedHot = new ArrayList<>();
+        byName.forEach((name, jar) -> {
+            String symbolicName = name.substring(0, name.lastIndexOf('-'));
+            if (hotDeployed.contains(symbolicName)) {
+                copy(jar, monitorsDir.resolve(name));
+                if (deployedByDefault.contains(symbolicName)) {
+                    copy(jar, deployDir.resolve(name));
+                }
+                placedHot.add(symbolicName);
+            } else {
+                copy(jar, bundleDir.resolve(name));
+            }
+        });
+        if (!placedHot.containsAll(hotDeployed)) {
+            fail("hot-deployed bundles missing from the resolver's result: " + hotDeployed + ", found " + placedHot);
+        }
 
         Path bin = container.resolve("bin");
         if (Files.isDirectory(bin)) {
@@ -77,10 +110,19 @@ public final class AssembleContainer {
         }
 
         System.out.println("[migware] bundle/ of " + container + ":");
-        byName.keySet().forEach(name -> System.out.println("[migware]   " + name));
+        byName.keySet().forEach(name -> System.out.println("[migware]   " + name
+                + (hotDeployed.contains(name.substring(0, name.lastIndexOf('-'))) ? "  (monitors/)" : "")));
     }
 
     /** @return {@code bsn-version.jar}, or null when the jar is not a bundle */
+    private static void clean(Path folder) throws IOException {
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(folder, "*.jar")) {
+            for (Path jar : old) {
+                Files.delete(jar);
+            }
+        }
+    }
+
     static String bundleFileName(Path jar) throws IOException {
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest manifest = file.getManifest();

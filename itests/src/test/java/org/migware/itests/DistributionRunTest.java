@@ -56,10 +56,12 @@ class DistributionRunTest {
     void startContainer() throws Exception {
         home = folder.resolve("migware");
         copyTree(MigwareTestSupport.distributionHome(), home);
-        // What an operator does first: name the service. Both values are typed lists.
+        // What an operator does first: name the service. Both values are typed lists. The
+        // addresses are loopback ones: this container runs in the test machine's own namespace,
+        // and its default monitor (monitor-icmp in deploy/) probes the first of them.
         Path service = home.resolve("etc/org.migware.service.cfg");
         String text = Files.readString(service)
-                .replace("#addresses = [\"192.0.2.10\"]", "addresses = [\"192.0.2.10\",\"192.0.2.11\"]")
+                .replace("#addresses = [\"192.0.2.10\"]", "addresses = [\"127.0.0.10\",\"127.0.0.11\"]")
                 .replace("#ports = I[\"80\",\"443\"]", "ports = I[\"80\",\"443\"]");
         assertTrue(text.contains("\naddresses = [") && text.contains("\nports = I["),
                 "the shipped org.migware.service.cfg has the documented commented examples");
@@ -102,7 +104,7 @@ class DistributionRunTest {
     void aTypedListInEtcReachesTheTracker() throws Exception {
         waitUntil("the tracker shows the ports of etc/org.migware.service.cfg", CHANGE_TIMEOUT, () -> {
             String info = exec("scr:info org.migware.tracker.internal.TrackerComponent").output;
-            return info.contains("443") && info.contains("192.0.2.11");
+            return info.contains("443") && info.contains("127.0.0.11");
         });
     }
 

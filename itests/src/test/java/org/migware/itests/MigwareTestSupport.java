@@ -97,6 +97,8 @@ public abstract class MigwareTestSupport {
         // the Gogo shell must not read standard input (surefire's) and must not stop the framework
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
         // FileInstall watches an empty folder of this test class rather than ./load
+        // ...emptied first: a jar an earlier run left there would start before the test does.
+        emptyOfJars(fileInstallDirectory());
         options.add(frameworkProperty("felix.fileinstall.dir").value(fileInstallDirectory().toString()));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
@@ -105,6 +107,16 @@ public abstract class MigwareTestSupport {
             options.add(bundle(jar.toUri().toString()).start(!isFragment(jar)));
         }
         return OptionUtils.combine(options.toArray(new Option[0]), additionalOptions());
+    }
+
+    private static void emptyOfJars(Path folder) {
+        try (java.nio.file.DirectoryStream<Path> jars = Files.newDirectoryStream(folder, "*.jar")) {
+            for (Path jar : jars) {
+                Files.delete(jar);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + folder, e);
+        }
     }
 
     /** @return what a test class adds to the container; nothing by default */

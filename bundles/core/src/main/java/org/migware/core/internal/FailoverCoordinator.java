@@ -175,13 +175,13 @@ public final class FailoverCoordinator implements FailoverStatus, HealthVerdictL
     void addHealthMonitor(HealthMonitor monitor) {
         monitors.add(monitor);
         LOG.info("core: monitor {} present ({} in all)", monitor.name(), monitors.size());
-        executor.execute(this::evaluateQuietly);
+        evaluateSoon();
     }
 
     void removeHealthMonitor(HealthMonitor monitor) {
         monitors.remove(monitor);
         LOG.info("core: monitor {} gone ({} left)", monitor.name(), monitors.size());
-        executor.execute(this::evaluateQuietly);
+        evaluateSoon();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -199,7 +199,16 @@ public final class FailoverCoordinator implements FailoverStatus, HealthVerdictL
     public void verdict(HealthVerdict verdict) {
         LOG.info("core: verdict {} {} for {} at {} ({})", verdict.monitor(), verdict.status(), verdict.target(),
                 verdict.time(), verdict.reason());
-        executor.execute(this::evaluateQuietly);
+        evaluateSoon();
+    }
+
+    /** Evaluates on the coordinator's thread; after deactivation (SCR unbinds last) nothing is left to decide. */
+    private void evaluateSoon() {
+        try {
+            executor.execute(this::evaluateQuietly);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // deactivated: no decision any more
+        }
     }
 
     /**

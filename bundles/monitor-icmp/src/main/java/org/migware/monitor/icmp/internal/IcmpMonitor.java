@@ -1,0 +1,189 @@
+package org.migware.monitor.icmp.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.List;
+
+import org.migware.api.health.HealthMonitor;
+import org.migware.api.health.HealthVerdict;
+import org.migware.api.health.HealthVerdictListener;
+import org.migware.monitor.support.ProbeLoop;
+import org.migware.monitor.support.ProbeSettings;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import com.sun.jna.Native;
+
+/**
+ * The thesis's failure detector: an ICMP echo request to the primary every interval; no reply within
+ * the timeout is a miss. Echoes go through a raw socket opened with JNA (root or CAP_NET_RAW), no
+ * process is spawned; each instance has its own ICMP identifier.
+ *
+ * <p>Configured from two PIDs that DS merges: the service ({@value #SERVICE_PID}), whose first
+ * {@code addresses} entry is the default target, and {@value #PID}. Without a usable target, or
+ * without the privilege for a raw socket, the monitor stays registered with an {@code UNKNOWN}
+ * verdict whose reason says what to fix (logged once, no stack trace). The metatype is designated
+ * by {@link ConfigDesignation} (bnd refuses {@code @Designate} with two PIDs). A changed
+ * configuration restarts the probe loop and its verdict starts {@code UNKNOWN} again.
+ */
+@Component(service = HealthMonitor.class, configurationPid = {IcmpMonitor.SERVICE_PID, IcmpMonitor.PID}, immediate = true)
+public final class IcmpMonitor implements HealthMonitor {
+
+    /** The shared PID that names the primary's service. */
+    public static final String SERVICE_PID = "org.migware.service";
+    /** This monitor's PID. */
+    public static final String PID = "org.migware.monitor.icmp";
+    /** The monitor's name. */
+    public static final String NAME = "icmp";
+
+    /** The service, from {@value #SERVICE_PID}; not designated here, it belongs to no single bundle. */
+    public @interface ServiceConfig {
+
+        /** @return the service's IP addresses */
+        String[] addresses() default {};
+    }
+
+    /** The ICMP monitor's settings; the defaults are the thesis's. */
+    @ObjectClassDefinition(name = "MigWare ICMP monitor",
+            description = "ICMP echo to the primary. Defaults are the thesis's: an echo every 500 ms, 500 ms to"
+                    + " answer, DOWN after one miss (500-1000 ms to detect a failure). Fast profile: intervalMillis 20,"
+                    + " timeoutMillis 20, misses 3 (DOWN 60-80 ms after the primary stops answering; three lost"
+                    + " replies in a row are needed, so one dropped packet is not a failover).")
+    public @interface Config {
+
+        /** @return the primary's address */
+        @AttributeDefinition(name = "Target", required = false,
+                description = "IP address (IPv4 or IPv6, no host names) of the primary. Empty: the first of"
+                        + " 'addresses' in org.migware.service.")
+        String target() default "";
+
+        /** @return the interval */
+        @AttributeDefinition(name = "Interval (ms)",
+                description = "From one echo request to the next. Thesis: 500. Fast profile: 20.")
+        long intervalMillis() default 500;
+
+        /** @return the timeout */
+        @AttributeDefinition(name = "Timeout (ms)",
+                description = "How long to wait for the echo reply. Thesis: 500. Fast profile: 20 (on a LAN a reply takes"
+                        + " well under 1 ms).")
+        long timeoutMillis() default 500;
+
+        /** @return the misses */
+        @AttributeDefinition(name = "Misses",
+                description = "Consecutive lost replies that make the primary DOWN. Thesis: 1. Fast profile: 3.")
+        int misses() default 1;
+
+        /** @return the recoveries */
+        @AttributeDefinition(name = "Recoveries", description = "Consecutive replies that make a DOWN primary UP again.")
+        int recoveries() default 1;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<HealthVerdictListener> listeners;
+    private volatile Running running;
+
+    /** The loop and the socket it pings through (null when idle). */
+    private record Running(ProbeLoop loop, IcmpSocket socket) {
+        void close() {
+            loop.close(); // waits for a ping in progress
+            if (socket != null) {
+                socket.close();
+            }
+        }
+    }
+
+    private final ServiceConfig initialService;
+    private final Config initialConfig;
+
+    @Activate
+    public IcmpMonitor(ServiceConfig service, Config config) {
+        this.initialService = service;
+        this.initialConfig = config;
+    }
+
+    /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
+    @Activate
+    void activate() {
+        running = start(initialService, initialConfig);
+    }
+
+    @Modified
+    void modified(ServiceConfig service, Config config) {
+        running.close();
+        running = start(service, config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        running.close();
+    }
+
+    private Running start(ServiceConfig service, Config config) {
+        InetAddress target;
+        ProbeSettings settings;
+        try {
+            target = target(service, config);
+            settings = new ProbeSettings(config.intervalMillis(), config.timeoutMillis(), config.misses(), config.recoveries());
+        } catch (IllegalArgumentException e) {
+            return new Running(ProbeLoop.idle(NAME, "(none)", "not probing: " + e.getMessage(), () -> listeners), null);
+        }
+        IcmpSocket socket;
+        try {
+            socket = IcmpSocket.open(Native.load("c", LibC.class), target, new SecureRandom().nextInt(0x10000));
+        } catch (IcmpUnavailableException e) {
+            return new Running(ProbeLoop.idle(NAME, target.getHostAddress(), "not probing: " + e.getMessage(), () -> listeners), null);
+        } catch (LinkageError e) {
+            return new Running(ProbeLoop.idle(NAME, target.getHostAddress(),
+                    "not probing: JNA cannot reach libc (" + e.getMessage() + ")", () -> listeners), null);
+        }
+        return new Running(ProbeLoop.start(NAME, target.getHostAddress(), settings, new IcmpProbe(socket), () -> listeners), socket);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the configuration key that is missing or wrong
+     */
+    static InetAddress target(ServiceConfig service, Config config) {
+        String text = config.target().trim();
+        String key = "'target'";
+        if (text.isEmpty()) {
+            if (service.addresses().length == 0 || service.addresses()[0].isBlank()) {
+                throw new IllegalArgumentException("'target' is not set, and neither is 'addresses' in " + SERVICE_PID);
+            }
+            text = service.addresses()[0].trim();
+            key = "'addresses' in " + SERVICE_PID;
+        }
+        if (!looksNumeric(text)) {
+            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address (host names are not resolved)");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address");
+        }
+    }
+
+    private static boolean looksNumeric(String text) {
+        if (text.indexOf(':') >= 0) {
+            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%');
+        }
+        return !text.isEmpty() && text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public HealthVerdict currentVerdict() {
+        return running.loop().currentVerdict();
+    }
+}

@@ -1,0 +1,284 @@
+package org.migware.monitor.support;
+
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import org.migware.api.health.HealthMonitor;
+import org.migware.api.health.HealthStatus;
+import org.migware.api.health.HealthVerdict;
+import org.migware.api.health.HealthVerdictListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link Probe} at a fixed interval and keeps the resulting verdict: the engine of a
+ * {@link HealthMonitor}.
+ *
+ * <p>A started loop owns two daemon threads, both named after the monitor: a scheduler that starts
+ * a probe every {@code intervalMillis} (measured start to start; a probe that takes longer only
+ * delays the next one, probes never overlap or catch up in a burst), and a worker that runs the
+ * probe. The scheduler waits for each result at most {@code timeoutMillis} plus a small allowance
+ * for the hand-over between the threads (a tenth of the timeout, 2 to 100 ms); a probe that takes
+ * longer is interrupted and counted as a miss, and while it still has not returned every further
+ * interval counts another miss. Results go through a {@link VerdictStateMachine}; each change of
+ * status is logged with its time, target and reason and handed to every listener by a
+ * {@link VerdictPublisher}, on the scheduler thread. Nothing a probe or a listener throws stops
+ * the loop.
+ *
+ * <p>Typical use in a DS component:
+ *
+ * <pre>{@code
+ * @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+ * private volatile List<HealthVerdictListener> listeners;
+ * private final Config config;
+ * private volatile ProbeLoop loop;
+ *
+ * @Activate
+ * public MyMonitor(Config config) { this.config = config; }
+ *
+ * // DS sets 'listeners' after the constructor and before this method: they hear the first verdicts
+ * @Activate void activate() {
+ *     loop = ProbeLoop.start("my", config.target(), new ProbeSettings(...), new MyProbe(config), () -> listeners);
+ * }
+ * @Deactivate void deactivate() { loop.close(); }
+ * public HealthVerdict currentVerdict() { return loop.currentVerdict(); }
+ * }</pre>
+ *
+ * <p>A monitor without a usable configuration uses {@link #idle(String, String, String, Supplier)}:
+ * no threads, a constant {@code UNKNOWN} verdict whose reason names the key to fix.
+ */
+public final class ProbeLoop implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProbeLoop.class);
+    private static final long MIN_ALLOWANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long MAX_ALLOWANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final String monitor;
+    private final ProbeSettings settings;
+    private final Probe probe;
+    private final VerdictStateMachine machine;
+    private final VerdictPublisher publisher;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService worker;
+    private final long timeoutNanos;
+    private final long waitNanos;
+    private volatile boolean closed;
+    /** Set on the scheduler thread before a probe is handed over, cleared by the worker when it returns. */
+    private volatile boolean probeRunning;
+    private long runningSinceNanos;
+
+    private ProbeLoop(String monitor, String target, ProbeSettings settings, Probe probe,
+                      Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock,
+                      String startReason, boolean probing) {
+        this.monitor = Objects.requireNonNull(monitor, "monitor");
+        this.settings = settings;
+        this.probe = probe;
+        this.machine = new VerdictStateMachine(monitor, target, settings, clock, startReason);
+        this.publisher = new VerdictPublisher(machine.current(), listeners);
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis());
+        this.waitNanos = timeoutNanos + Math.min(MAX_ALLOWANCE_NANOS, Math.max(MIN_ALLOWANCE_NANOS, timeoutNanos / 10));
+        if (probing) {
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("migware-monitor-" + monitor));
+            this.worker = Executors.newSingleThreadExecutor(daemon("migware-monitor-" + monitor + "-probe"));
+        } else {
+            this.scheduler = null;
+            this.worker = null;
+        }
+    }
+
+    /**
+     * Starts probing at once. The verdict is {@code UNKNOWN} until the first probe completes; this
+     * first verdict is logged and published from the loop's thread before the first probe.
+     *
+     * @param monitor the monitor's name, for verdicts, logs and thread names
+     * @param target what is probed, for verdicts and logs
+     * @param settings interval, timeout, misses, recoveries
+     * @param probe the check
+     * @param listeners asked for the listeners at each new verdict; may return {@code null}
+     * @return the running loop; {@link #close()} it when the monitor stops
+     */
+    public static ProbeLoop start(String monitor, String target, ProbeSettings settings, Probe probe,
+                                  Supplier<? extends Collection<? extends HealthVerdictListener>> listeners) {
+        return start(monitor, target, settings, probe, listeners, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(String, String, ProbeSettings, Probe, Supplier)}, with the clock that stamps
+     * the verdicts.
+     *
+     * @param monitor the monitor's name
+     * @param target what is probed
+     * @param settings interval, timeout, misses, recoveries
+     * @param probe the check
+     * @param listeners asked for the listeners at each new verdict
+     * @param clock the time of each verdict
+     * @return the running loop
+     */
+    public static ProbeLoop start(String monitor, String target, ProbeSettings settings, Probe probe,
+                                  Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock) {
+        Objects.requireNonNull(probe, "probe");
+        ProbeLoop loop = new ProbeLoop(monitor, target, settings, probe, listeners, clock,
+                "starting: no probe has completed yet; probing " + settings.describe(), true);
+        loop.scheduler.execute(loop::first);
+        return loop;
+    }
+
+    /**
+     * A loop that does not probe: its verdict is {@code UNKNOWN} with {@code reason} for good. Use it
+     * when the configuration is missing or unusable; the reason should name the key to fix. The
+     * verdict is logged (one line) and published at once.
+     *
+     * @param monitor the monitor's name
+     * @param target what would be probed, or a placeholder such as {@code "(none)"}
+     * @param reason why nothing is probed, naming the configuration key
+     * @param listeners who to tell
+     * @return the idle loop
+     */
+    public static ProbeLoop idle(String monitor, String target, String reason,
+                                 Supplier<? extends Collection<? extends HealthVerdictListener>> listeners) {
+        ProbeLoop loop = new ProbeLoop(monitor, target, ProbeSettings.THESIS, null, listeners, Clock.systemUTC(), reason, false);
+        loop.publisher.publish(loop.machine.current());
+        return loop;
+    }
+
+    /** @return the monitor's name */
+    public String monitor() {
+        return monitor;
+    }
+
+    /** @return the settings the loop probes with */
+    public ProbeSettings settings() {
+        return settings;
+    }
+
+    /** @return the latest verdict; {@link HealthStatus#UNKNOWN} until the first probe completes */
+    public HealthVerdict currentVerdict() {
+        return publisher.latest();
+    }
+
+    /**
+     * Stops probing and waits (at most the timeout and one more second) until a running probe has
+     * returned, so that the caller may then free what the probe uses. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (scheduler == null) {
+            return;
+        }
+        scheduler.shutdownNow();
+        worker.shutdownNow();
+        try {
+            long waitMillis = TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1000;
+            if (!scheduler.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)
+                    || !worker.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)) {
+                LOG.warn("monitor {}: the probe did not stop within {} ms", monitor, waitMillis);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void first() {
+        publisher.publish(machine.current());
+        tick();
+    }
+
+    private void tick() {
+        long started = System.nanoTime();
+        try {
+            ProbeResult result = probeOnce();
+            if (result != null && !closed) {
+                machine.record(result).ifPresent(publisher::publish);
+                if (result.isMiss() && LOG.isDebugEnabled()) {
+                    LOG.debug("monitor {}: miss {} of {}: {}", monitor, machine.consecutiveMisses(), settings.misses(), result.reason());
+                }
+            }
+        } catch (RuntimeException e) { // only a bug of ours can get here; keep probing
+            LOG.error("monitor {}: probe loop failed: {}", monitor, e.toString());
+        } finally {
+            scheduleNext(started);
+        }
+    }
+
+    private void scheduleNext(long started) {
+        if (closed) {
+            return;
+        }
+        long delay = TimeUnit.MILLISECONDS.toNanos(settings.intervalMillis()) - (System.nanoTime() - started);
+        try {
+            scheduler.schedule(this::tick, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    /** @return the result of one probe, or {@code null} when the loop is closing */
+    private ProbeResult probeOnce() {
+        // Not Future.isDone(): a cancelled future is done while its thread may still be in the probe.
+        if (probeRunning) {
+            return ProbeResult.miss("the previous probe has not returned after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runningSinceNanos) + " ms (it ignores its timeout)");
+        }
+        Future<ProbeResult> running;
+        try {
+            runningSinceNanos = System.nanoTime();
+            probeRunning = true;
+            running = worker.submit(() -> {
+                try {
+                    return probe.probe(settings.timeout());
+                } finally {
+                    probeRunning = false;
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            probeRunning = false;
+            return null;
+        }
+        try {
+            ProbeResult result = running.get(waitNanos, TimeUnit.NANOSECONDS);
+            return result != null ? result : ProbeResult.miss("the probe returned no result");
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            return ProbeResult.miss("no result within " + settings.timeoutMillis() + " ms");
+        } catch (ExecutionException e) {
+            return ProbeResult.miss(describe(e.getCause()));
+        } catch (CancellationException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String describe(Throwable failure) {
+        if (failure == null) {
+            return "the probe failed";
+        }
+        String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

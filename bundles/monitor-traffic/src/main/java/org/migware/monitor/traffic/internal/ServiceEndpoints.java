@@ -1,0 +1,114 @@
+package org.migware.monitor.traffic.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/**
+ * The configured service addresses and ports (PID {@code org.migware.service}), held as flat
+ * arrays so the per-packet test allocates nothing.
+ */
+final class ServiceEndpoints {
+
+    /** Returned by {@link #indexOf} when an address:port is not the service. */
+    static final int NOT_SERVICE = -1;
+
+    private final long[] addressHigh;
+    private final long[] addressLow;
+    private final int[] ports;
+
+    private ServiceEndpoints(long[] addressHigh, long[] addressLow, int[] ports) {
+        this.addressHigh = addressHigh;
+        this.addressLow = addressLow;
+        this.ports = ports;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the configuration key when a value is unusable
+     */
+    static ServiceEndpoints parse(String[] addresses, int[] ports) {
+        if (addresses == null || addresses.length == 0) {
+            throw new IllegalArgumentException("'addresses' is not set: name the primary's service IP address(es)");
+        }
+        if (ports == null || ports.length == 0) {
+            throw new IllegalArgumentException("'ports' is not set: name the service's TCP port(s)");
+        }
+        long[] high = new long[addresses.length];
+        long[] low = new long[addresses.length];
+        for (int i = 0; i < addresses.length; i++) {
+            String text = addresses[i] == null ? "" : addresses[i].trim();
+            if (!looksNumeric(text)) {
+                throw new IllegalArgumentException("'addresses' value '" + text
+                        + "' is not an IPv4 or IPv6 address (host names are not resolved)");
+            }
+            try {
+                byte[] bytes = InetAddress.getByName(text).getAddress();
+                high[i] = AddressWords.high(bytes);
+                low[i] = AddressWords.low(bytes);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("'addresses' value '" + text + "' is not an IP address");
+            }
+        }
+        for (int port : ports) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("'ports' value " + port + " is not a TCP port (1-65535)");
+            }
+        }
+        return new ServiceEndpoints(high, low, Arrays.copyOf(ports, ports.length));
+    }
+
+    private static boolean looksNumeric(String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        if (text.indexOf(':') >= 0) {
+            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+        }
+        return text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+    }
+
+    /** @return the index of the configured address when {@code address:port} is the service, else {@link #NOT_SERVICE} */
+    int indexOf(long high, long low, int port) {
+        boolean portMatches = false;
+        for (int p : ports) {
+            if (p == port) {
+                portMatches = true;
+                break;
+            }
+        }
+        if (!portMatches) {
+            return NOT_SERVICE;
+        }
+        for (int i = 0; i < addressLow.length; i++) {
+            if (addressLow[i] == low && addressHigh[i] == high) {
+                return i;
+            }
+        }
+        return NOT_SERVICE;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ServiceEndpoints that && Arrays.equals(addressHigh, that.addressHigh)
+                && Arrays.equals(addressLow, that.addressLow) && Arrays.equals(ports, that.ports);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(addressLow) * 31 + Arrays.hashCode(ports);
+    }
+
+    /** @return for example {@code 10.0.0.2:7000} or {@code 10.0.0.2,10.0.0.3 ports [7000, 7001]} */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < addressLow.length; i++) {
+            String host = AddressWords.toInetAddress(addressHigh[i], addressLow[i]).getHostAddress();
+            text.append(i == 0 ? "" : ",").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host);
+        }
+        if (addressLow.length == 1 && ports.length == 1) {
+            return text.append(':').append(ports[0]).toString();
+        }
+        return text.append(" ports ").append(Arrays.toString(ports)).toString();
+    }
+}
