@@ -11,4 +11,10 @@ public interface PacketParser {
 
     /** @return a new, unbound view; not thread-safe, keep one per thread */
     ParsedPacket newView();
+
+    /**
+     * @return a new, unbound view that can also rewrite the frame in place; not thread-safe
+     * @since 1.1
+     */
+    RewritablePacket newRewritableView();
 }

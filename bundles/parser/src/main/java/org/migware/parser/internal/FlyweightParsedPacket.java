@@ -2,6 +2,7 @@ package org.migware.parser.internal;
 
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.packet.RewritablePacket;
 
 /**
  * A reusable, zero-allocation view of one Ethernet frame down to its TCP options, and the
@@ -105,7 +106,7 @@ import org.migware.api.packet.ParsedPacket;
  *
  * <p>Not thread-safe: keep one view per thread.
  */
-public final class FlyweightParsedPacket implements ParsedPacket {
+public final class FlyweightParsedPacket implements RewritablePacket {
 
     // ---- spec limits ----
 

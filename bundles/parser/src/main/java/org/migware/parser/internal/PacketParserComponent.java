@@ -2,6 +2,7 @@ package org.migware.parser.internal;
 
 import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.packet.RewritablePacket;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -18,6 +19,11 @@ public final class PacketParserComponent implements PacketParser {
 
     @Override
     public ParsedPacket newView() {
+        return new FlyweightParsedPacket();
+    }
+
+    @Override
+    public RewritablePacket newRewritableView() {
         return new FlyweightParsedPacket();
     }
 }

@@ -43,4 +43,22 @@ class PacketParserComponentTest {
         System.gc();
         assertEquals(ParseResult.TCP, view.parse(LinuxCapturedFramesTest.IPV4_DATA, 0, LinuxCapturedFramesTest.IPV4_DATA.length));
     }
+
+    /** Through the API alone, as the proxy bundle sees it: rewrite, recompute, and the kernel's checksum rules hold. */
+    @Test
+    void rewritableViewsRewriteThroughTheApi() {
+        org.migware.api.packet.RewritablePacket view = parser.newRewritableView();
+        byte[] frame = LinuxCapturedFramesTest.IPV4_DATA.clone();
+        assertEquals(ParseResult.TCP, view.parse(frame, 0, frame.length));
+        int sequence = view.sequenceNumber();
+        org.junit.jupiter.api.Assertions.assertTrue(view.setSequenceNumber(sequence + 1000));
+        org.junit.jupiter.api.Assertions.assertTrue(view.setDestinationIpv4(0xc612_0001)); // 198.18.0.1
+        org.junit.jupiter.api.Assertions.assertTrue(view.updateIpv4HeaderChecksum());
+        org.junit.jupiter.api.Assertions.assertTrue(view.updateTcpChecksum());
+        FlyweightParsedPacket check = new FlyweightParsedPacket();
+        assertEquals(ParseResult.TCP, check.parse(frame, 0, frame.length));
+        assertEquals(sequence + 1000, check.sequenceNumber());
+        org.junit.jupiter.api.Assertions.assertTrue(check.isIpv4HeaderChecksumValid());
+        org.junit.jupiter.api.Assertions.assertTrue(check.isTcpChecksumValid());
+    }
 }
