@@ -1,7 +1,7 @@
 /**
  * The failover state of a MigWare instance and its changes.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.migware.api.failover;
 

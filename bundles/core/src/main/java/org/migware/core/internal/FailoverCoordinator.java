@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverState;
@@ -47,10 +48,10 @@ import org.slf4j.LoggerFactory;
  * A listener registered later is told the current state at once, so a bundle updated while the
  * container runs never misses where things stand.
  */
-@Component(service = {FailoverStatus.class, HealthVerdictListener.class, FailoverCoordinator.class},
+@Component(service = {FailoverStatus.class, FailoverControl.class, HealthVerdictListener.class, FailoverCoordinator.class},
         configurationPid = "org.migware.core.failover")
 @Designate(ocd = FailoverCoordinator.Config.class)
-public final class FailoverCoordinator implements FailoverStatus, HealthVerdictListener {
+public final class FailoverCoordinator implements FailoverStatus, FailoverControl, HealthVerdictListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
     private static final long TICK_MILLIS = 10;
@@ -204,8 +205,12 @@ public final class FailoverCoordinator implements FailoverStatus, HealthVerdictL
 
     /** Evaluates on the coordinator's thread; after deactivation (SCR unbinds last) nothing is left to decide. */
     private void evaluateSoon() {
+        evaluateSoon(this::evaluateQuietly);
+    }
+
+    private void evaluateSoon(Runnable task) {
         try {
-            executor.execute(this::evaluateQuietly);
+            executor.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             // deactivated: no decision any more
         }
@@ -262,6 +267,17 @@ public final class FailoverCoordinator implements FailoverStatus, HealthVerdictL
             }
             case DOWN -> decide("primary DOWN: " + evaluation.reason(), true);
         }
+    }
+
+    @Override
+    public void recoveryFinished(String summary) {
+        evaluateSoon(() -> {
+            if (current.to() == FailoverState.RECOVERY) {
+                transition(FailoverState.PROXY, "recovery finished: " + summary);
+            } else {
+                LOG.warn("core: recovery reported finished ({}) in state {}: ignored", summary, current.to());
+            }
+        });
     }
 
     private String decide(String reason, boolean guard) {

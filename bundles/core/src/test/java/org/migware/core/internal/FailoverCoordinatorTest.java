@@ -153,4 +153,19 @@ class FailoverCoordinatorTest {
         assertEquals(FailoverState.RECOVERY, late.get(0).to());
         coordinator.deactivate();
     }
+
+    @Test
+    void recoveryFinishedMovesRecoveryToProxyOnlyFromRecovery() throws Exception {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        coordinator.recoveryFinished("too early");
+        coordinator.triggerManually("flush", true); // runs after the task above on the one thread
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        coordinator.recoveryFinished("3 of 3 connections recovered");
+        coordinator.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, coordinator.current().to());
+        assertTrue(coordinator.current().reason().contains("3 of 3"));
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY, FailoverState.PROXY),
+                events.stream().map(FailoverEvent::to).toList());
+        coordinator.deactivate();
+    }
 }
