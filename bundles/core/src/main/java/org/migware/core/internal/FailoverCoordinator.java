@@ -28,6 +28,7 @@ import org.migware.core.internal.decision.IsolationGuard;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -72,6 +73,9 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         @AttributeDefinition(name = "Isolation silence (ms)", description = "If the capture sees no frame at all this long, the backup counts as isolated and does not take over; 0 turns the check off")
         long isolationSilenceMillis() default 3000;
 
+        @AttributeDefinition(name = "Isolation settle (ms)", description = "After the backup was cut off, how long verdicts are not trusted: the monitors need a probe to notice the primary is still there")
+        long isolationSettleMillis() default 2000;
+
         @AttributeDefinition(name = "Dry run", description = "Log what would happen, never leave NORMAL")
         boolean dryRun() default false;
     }
@@ -87,14 +91,14 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     private final Clock clock;
     private final LongSupplier monotonicNanos;
-    private final List<FailoverListener> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<FailoverListener> listeners = new CopyOnWriteArrayList<>();
     private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
     private final Map<PacketSource, Map<String, Object>> sources = new ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
     private final Environment environment;
     private volatile Config config;
     private volatile DecisionPolicy policy;
-    private final IsolationGuard isolationGuard;
+    private volatile IsolationGuard isolationGuard;
     private volatile FailoverEvent current;
     private String lastLoggedIsolation;
     private String lastLoggedSuspicion;
@@ -110,8 +114,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         this.monotonicNanos = monotonicNanos;
         this.config = config;
         this.policy = policyOrThesisDefault(config);
-        this.isolationGuard = new IsolationGuard(config.isolationSilenceMillis() <= 0 ? Long.MAX_VALUE
-                : TimeUnit.MILLISECONDS.toNanos(config.isolationSilenceMillis()));
+        this.isolationGuard = guard(config);
         this.environment = environment != null ? environment : new Environment() {
             @Override
             public long framesReceived() {
@@ -134,6 +137,26 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         if (tick) {
             executor.scheduleWithFixedDelay(this::evaluateQuietly, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    private static IsolationGuard guard(Config config) {
+        return new IsolationGuard(config.isolationSilenceMillis() <= 0 ? Long.MAX_VALUE
+                : TimeUnit.MILLISECONDS.toNanos(config.isolationSilenceMillis()),
+                TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.isolationSettleMillis())));
+    }
+
+    /**
+     * A changed configuration is taken in place: re-registering the coordinator would restart
+     * every component that depends on it, the migration among them, in the middle of its work.
+     */
+    @Modified
+    void modified(Config newConfig) {
+        evaluateSoon(() -> {
+            config = newConfig;
+            policy = policyOrThesisDefault(newConfig);
+            isolationGuard = guard(newConfig);
+            LOG.info("core: failover policy now {}{}", policy.describe(), newConfig.dryRun() ? ", DRY RUN" : "");
+        });
     }
 
     @Deactivate
@@ -164,8 +187,10 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addFailoverListener(FailoverListener listener) {
-        listeners.add(listener);
-        notifyQuietly(listener, current);
+        // A listener is told each change once, however often SCR hands it over.
+        if (listeners.addIfAbsent(listener)) {
+            notifyQuietly(listener, current);
+        }
     }
 
     void removeFailoverListener(FailoverListener listener) {
@@ -244,7 +269,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     /** One evaluation; runs on the coordinator's thread only. */
     void evaluate() {
         long now = monotonicNanos.getAsLong();
-        isolationGuard.observe(environment.framesReceived(), now);
+        isolationGuard.observe(environment.framesReceived(), environment.captureLinkUp(), now);
         if (current.to() != FailoverState.NORMAL) {
             return;
         }

@@ -109,7 +109,13 @@ class FailoverCoordinatorTest {
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).contains("link is down"));
+        // The link comes back: the monitor's DOWN is stale until a fresh probe, so no takeover yet...
         linkUp = true;
+        monotonic.addAndGet(1_000_000_000L);
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        // ...and once the settle time has passed, a DOWN that persists is believed.
+        monotonic.addAndGet(1_100_000_000L);
         coordinator.evaluate();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
@@ -127,6 +133,9 @@ class FailoverCoordinatorTest {
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         trafficFlows = true;
+        coordinator.evaluate();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        monotonic.addAndGet(2_100_000_000L);
         coordinator.evaluate();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();

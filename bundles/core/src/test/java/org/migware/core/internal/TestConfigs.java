@@ -38,6 +38,11 @@ public final class TestConfigs {
             }
 
             @Override
+            public long isolationSettleMillis() {
+                return 2000;
+            }
+
+            @Override
             public boolean dryRun() {
                 return dryRun;
             }

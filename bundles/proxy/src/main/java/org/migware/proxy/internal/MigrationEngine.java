@@ -1,0 +1,552 @@
+package org.migware.proxy.internal;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.packet.ParseResult;
+import org.migware.api.packet.RewritablePacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * RECOVERY and PROXY for every connection: forged handshakes from shadow endpoints to the
+ * replica, then the translation of each segment both ways.
+ *
+ * <ul>
+ * <li>client → replica: captured frames to the service, rewritten to come from the connection's
+ * shadow endpoint and go to the replica (ack and SACK shifted by D2, TSecr back onto the
+ * replica's clock, options MigWare cannot carry turned into NOPs), written into the TUN;</li>
+ * <li>replica → client: IPv4 packets read from the TUN, rewritten to come from the primary (its
+ * address, port and MAC) to the client (seq shifted by D2, TSval onto the primary's clock,
+ * window rescaled), sent on the wire;</li>
+ * <li>ARP requests for the service address answered with the primary's MAC;</li>
+ * <li>new connections (SYNs after failover) passed through with zero offsets.</li>
+ * </ul>
+ *
+ * <p>Three threads enter it: the capture thread (client frames), the TUN reader (replica
+ * packets) and the recovery pacer. One lock orders them; translation is a handful of field
+ * writes, so the lock is held for microseconds. Buffers and views are the engine's own and
+ * reused: the per-packet path allocates nothing (only frames that arrive during a connection's
+ * handshake are copied, to be flushed in order once it completes).
+ */
+final class MigrationEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
+    private static final int ETHERNET_HEADER = 14;
+    private static final int MAX_FRAME = 65_535 + ETHERNET_HEADER;
+    private static final int MAX_PENDING_PER_CONNECTION = 256;
+
+    /** Where packets to the replica go: the TUN. */
+    interface PacketPort {
+        void write(byte[] packet, int offset, int length) throws IOException;
+    }
+
+    /** Where frames to clients go: the capture interface. */
+    interface WirePort {
+        void send(byte[] frame, int offset, int length) throws IOException;
+    }
+
+    /**
+     * @param replicaAddress the replica's IPv4 address (the backup's)
+     * @param replicaPort the replica's port, 0 for the service's own
+     * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
+     *     backlog never overflows
+     * @param synRetryNanos how long a forged SYN may go unanswered before it is sent again
+     * @param synAttempts forged SYNs per connection before it counts as failed
+     */
+    record Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts) {
+    }
+
+    enum State { QUEUED, HANDSHAKING, ESTABLISHED, FAILED, CLOSED }
+
+    /** One connection's mapping between client and replica. */
+    static final class Mapping {
+        final RecoveryCandidate candidate;
+        final int clientAddress;
+        final int clientPort;
+        final long clientMac;
+        final int primaryAddress;
+        final int primaryPort;
+        final long primaryMac;
+        final int shadowAddress;
+        final int shadowPort;
+        State state;
+        ConnectionTranslation translation;
+        ArrayDeque<byte[]> pending;
+        long synSentNanos;
+        int synAttempts;
+        long toReplica;
+        long toClient;
+
+        Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
+                int primaryAddress, int primaryPort, long primaryMac, long shadow) {
+            this.candidate = candidate;
+            this.clientAddress = clientAddress;
+            this.clientPort = clientPort;
+            this.clientMac = clientMac;
+            this.primaryAddress = primaryAddress;
+            this.primaryPort = primaryPort;
+            this.primaryMac = primaryMac;
+            this.shadowAddress = ShadowEndpoints.address(shadow);
+            this.shadowPort = ShadowEndpoints.port(shadow);
+        }
+    }
+
+    private final Settings settings;
+    private final ShadowEndpoints shadows;
+    private final PacketPort tun;
+    private final WirePort wire;
+    private final LongSupplier nanos;
+    private final RewritablePacket clientView;
+    private final RewritablePacket replicaView;
+    private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
+    private final byte[] clientFrame = new byte[MAX_FRAME];
+    private final byte[] replicaFrame = new byte[MAX_FRAME];
+    private final byte[] forged = new byte[128];
+    private final byte[] arpReply = new byte[64];
+
+    private final LongMap<Mapping> byClient = new LongMap<>();
+    private final LongMap<Mapping> byShadow = new LongMap<>();
+    private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
+    private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
+    private int handshaking;
+    private int recovered;
+    private int failed;
+    private int passedThrough;
+    private long dropped;
+    private long recoveryStartedNanos = -1;
+    private long recoveryFinishedNanos = -1;
+    private boolean active;
+    private Consumer<String> onRecoveryFinished = summary -> { };
+
+    MigrationEngine(Settings settings, ShadowEndpoints shadows, PacketPort tun, WirePort wire,
+            RewritablePacket clientView, RewritablePacket replicaView, LongSupplier nanos) {
+        this.settings = settings;
+        this.shadows = shadows;
+        this.tun = tun;
+        this.wire = wire;
+        this.clientView = clientView;
+        this.replicaView = replicaView;
+        this.nanos = nanos;
+        // The replica's packets come from the TUN without a link header: give them one, once.
+        replicaFrame[12] = 0x08;
+        replicaFrame[13] = 0x00;
+    }
+
+    // ---- RECOVERY ----
+
+    /** Starts recovering every recoverable connection of the snapshot; {@code done} is told when all have finished. */
+    void startRecovery(List<ConnectionSnapshot> connections, Consumer<String> done) {
+        synchronized (this) {
+            if (active) {
+                // One failover, one recovery: a repeated RECOVERY event must not forge a second set of connections.
+                LOG.warn("proxy: recovery already started; ignored");
+                return;
+            }
+            onRecoveryFinished = done;
+            active = true;
+            recoveryStartedNanos = nanos.getAsLong();
+            for (ConnectionSnapshot snapshot : connections) {
+                RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot);
+                if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
+                    RecoveryCandidate c = recoverable.candidate();
+                    Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
+                            c.primaryAddress(), c.primaryPort(), c.primaryMac(), shadows.allocate());
+                    mapping.state = State.QUEUED;
+                    register(mapping);
+                    queued.add(mapping);
+                } else {
+                    RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
+                    notRecoverable.add(not);
+                    LOG.warn("proxy: {} -> {} not recoverable: {}", not.snapshot().client().hostAndPort(),
+                            not.snapshot().server().hostAndPort(), not.reason());
+                }
+            }
+            LOG.info("proxy: recovering {} connections ({} not recoverable)", queued.size(), notRecoverable.size());
+            pace();
+        }
+    }
+
+    /** Sends queued forged SYNs while there is room, and retries or fails the unanswered; call it often. */
+    synchronized void pace() {
+        if (!active) {
+            return;
+        }
+        long now = nanos.getAsLong();
+        if (handshaking > 0) {
+            byShadow.forEachValue(mapping -> {
+                if (mapping.state == State.HANDSHAKING && now - mapping.synSentNanos >= settings.synRetryNanos()) {
+                    if (mapping.synAttempts >= settings.synAttempts()) {
+                        mapping.state = State.FAILED;
+                        handshaking--;
+                        failed++;
+                        mapping.pending = null;
+                        LOG.warn("proxy: {}: the replica did not answer {} forged SYNs", describe(mapping), mapping.synAttempts);
+                    } else {
+                        sendForgedSyn(mapping, now);
+                    }
+                }
+            });
+        }
+        while (handshaking < settings.handshakesInFlight() && !queued.isEmpty()) {
+            Mapping mapping = queued.poll();
+            mapping.state = State.HANDSHAKING;
+            handshaking++;
+            sendForgedSyn(mapping, now);
+        }
+        if (recoveryFinishedNanos < 0 && queued.isEmpty() && handshaking == 0) {
+            recoveryFinishedNanos = now;
+            String summary = summary();
+            LOG.info("proxy: recovery finished: {}", summary);
+            onRecoveryFinished.accept(summary);
+        }
+    }
+
+    private void sendForgedSyn(Mapping mapping, long now) {
+        RecoveryCandidate c = mapping.candidate;
+        writer.begin(forged, 0)
+                .source(mapping.shadowAddress, mapping.shadowPort)
+                .destination(settings.replicaAddress(), replicaPort(mapping))
+                .sequence(c.clientResume() - 1)
+                .acknowledgement(0)
+                .flags(Ipv4TcpWriter.SYN)
+                .window(0xffff)
+                .mss(c.clientMss());
+        if (c.sackPermitted()) {
+            writer.sackPermitted();
+        }
+        if (c.timestamps()) {
+            // The client's own clock: the replica's PAWS check then accepts the client's next segments.
+            writer.timestamps(c.clientLastTsval(), 0);
+        }
+        if (c.clientWindowScale() >= 0) {
+            writer.nop().windowScale(c.clientWindowScale());
+        }
+        int length = writer.finish();
+        mapping.synSentNanos = now;
+        mapping.synAttempts++;
+        writeToTun(forged, 0, length);
+    }
+
+    private void completeHandshake(Mapping mapping, RewritablePacket synAck) {
+        RecoveryCandidate c = mapping.candidate;
+        int replicaIsn = synAck.sequenceNumber();
+        int replicaShift = c.clientWindowScale() >= 0 && synAck.windowScale() >= 0 ? synAck.windowScale() : 0;
+        int tsOffset = c.timestamps() && synAck.hasTimestamps()
+                ? ConnectionTranslation.timestampOffset(c.primaryLastTsval(), synAck.timestampValue()) : 0;
+        mapping.translation = ConnectionTranslation.builder()
+                .client(mapping.clientAddress, mapping.clientPort)
+                .service(mapping.primaryAddress, mapping.primaryPort)
+                .shadow(mapping.shadowAddress, mapping.shadowPort)
+                .replica(settings.replicaAddress(), replicaPort(mapping))
+                .clientSequence(c.clientResume() - 1, c.clientResume())
+                .serverSequence(replicaIsn, c.clientAck())
+                .timestampOffset(tsOffset)
+                .windowShifts(c.primaryWindowScale(), replicaShift)
+                .build();
+        sendHandshakeAck(mapping, synAck);
+        mapping.state = State.ESTABLISHED;
+        handshaking--;
+        recovered++;
+        ArrayDeque<byte[]> pending = mapping.pending;
+        mapping.pending = null;
+        if (pending != null) {
+            for (byte[] frame : pending) {
+                forwardToReplica(mapping, frame, 0, frame.length);
+            }
+        }
+    }
+
+    private void sendHandshakeAck(Mapping mapping, RewritablePacket synAck) {
+        RecoveryCandidate c = mapping.candidate;
+        writer.begin(forged, 0)
+                .source(mapping.shadowAddress, mapping.shadowPort)
+                .destination(settings.replicaAddress(), replicaPort(mapping))
+                .sequence(c.clientResume())
+                .acknowledgement(synAck.sequenceNumber() + 1)
+                .flags(Ipv4TcpWriter.ACK)
+                .window(Math.min(c.clientLastWindow(), 0xffff));
+        if (c.timestamps() && synAck.hasTimestamps()) {
+            writer.nop().nop().timestamps(c.clientLastTsval(), synAck.timestampValue());
+        }
+        writeToTun(forged, 0, writer.finish());
+    }
+
+    // ---- client -> replica ----
+
+    /** A frame captured on the wire; only frames to the service matter once the engine is active. */
+    synchronized void fromClient(byte[] frame, int offset, int length) {
+        if (!active || length > MAX_FRAME) {
+            return;
+        }
+        if (length >= ArpResponder.FRAME_LENGTH && frame[offset + 12] == 0x08 && frame[offset + 13] == 0x06) {
+            answerArp(frame, offset, length);
+            return;
+        }
+        // Our own copy: other listeners read the same capture buffer, and we rewrite in place.
+        System.arraycopy(frame, offset, clientFrame, 0, length);
+        if (clientView.parse(clientFrame, 0, length) != ParseResult.TCP || clientView.ipVersion() != 4) {
+            return;
+        }
+        long key = clientKey(clientView.sourceIpv4(), clientView.sourcePort(), clientView.destinationPort());
+        Mapping mapping = byClient.get(key);
+        if (mapping == null) {
+            if (clientView.hasFlags(RewritablePacket.SYN) && !clientView.hasFlags(RewritablePacket.ACK)) {
+                mapping = passThrough(clientView);
+            } else {
+                // Not ours: a connection that was not recovered, or a spoofed segment. Never answered.
+                dropped++;
+                return;
+            }
+        }
+        switch (mapping.state) {
+            case QUEUED, HANDSHAKING -> {
+                if (mapping.pending == null) {
+                    mapping.pending = new ArrayDeque<>();
+                }
+                if (mapping.pending.size() < MAX_PENDING_PER_CONNECTION) {
+                    mapping.pending.add(java.util.Arrays.copyOf(clientFrame, length));
+                } else {
+                    dropped++;
+                }
+            }
+            case ESTABLISHED -> forwardToReplica(mapping, clientFrame, 0, length);
+            default -> dropped++;
+        }
+    }
+
+    private Mapping passThrough(RewritablePacket syn) {
+        Mapping mapping = new Mapping(null, syn.sourceIpv4(), syn.sourcePort(), syn.sourceMac(),
+                syn.destinationIpv4(), syn.destinationPort(), syn.destinationMac(), shadows.allocate());
+        mapping.translation = ConnectionTranslation.builder()
+                .client(mapping.clientAddress, mapping.clientPort)
+                .service(mapping.primaryAddress, mapping.primaryPort)
+                .shadow(mapping.shadowAddress, mapping.shadowPort)
+                .replica(settings.replicaAddress(), replicaPort(mapping))
+                .clientSequence(0, 1)
+                .serverSequence(0, 1)
+                .timestampOffset(0)
+                .windowShifts(0, 0)
+                .build();
+        mapping.state = State.ESTABLISHED;
+        register(mapping);
+        passedThrough++;
+        LOG.info("proxy: new connection {} passed to the replica", describe(mapping));
+        return mapping;
+    }
+
+    /** Rewrites one client frame (already in a buffer of ours) for the replica and writes its IP packet into the TUN. */
+    private void forwardToReplica(Mapping mapping, byte[] frame, int offset, int length) {
+        RewritablePacket p = clientView;
+        if (frame != clientFrame) {
+            System.arraycopy(frame, offset, clientFrame, 0, length);
+            if (p.parse(clientFrame, 0, length) != ParseResult.TCP) {
+                return;
+            }
+        }
+        ConnectionTranslation t = mapping.translation;
+        p.setSourceIpv4(mapping.shadowAddress);
+        p.setSourcePort(mapping.shadowPort);
+        p.setDestinationIpv4(settings.replicaAddress());
+        p.setDestinationPort(replicaPort(mapping));
+        p.setSequenceNumber(t.clientToReplicaSeq(p.sequenceNumber()));
+        if (p.hasFlags(RewritablePacket.ACK)) {
+            p.setAcknowledgementNumber(t.clientToReplicaAck(p.acknowledgementNumber()));
+        }
+        for (int i = 0; i < p.sackBlockCount(); i++) {
+            p.setSackBlock(i, t.clientToReplicaSackEdge(p.sackBlockLeft(i)), t.clientToReplicaSackEdge(p.sackBlockRight(i)));
+        }
+        if (p.hasTimestamps()) {
+            p.setTimestamps(p.timestampValue(), t.clientToReplicaTsecr(p.timestampEchoReply()));
+        }
+        p.replaceUnknownOptionsWithNops();
+        p.updateIpv4HeaderChecksum();
+        p.updateTcpChecksum();
+        int ipLength = p.tcpOffset() - p.ipOffset() + p.tcpHeaderLength() + p.payloadLength();
+        writeToTun(clientFrame, p.ipOffset(), ipLength);
+        mapping.toReplica++;
+        if (p.hasFlags(RewritablePacket.RST)) {
+            close(mapping, "the client reset it");
+        }
+    }
+
+    // ---- replica -> client ----
+
+    /** An IPv4 packet read from the TUN: the replica's answer to a shadow endpoint. */
+    synchronized void fromReplica(byte[] packet, int offset, int length) {
+        if (length + ETHERNET_HEADER > MAX_FRAME) {
+            return;
+        }
+        System.arraycopy(packet, offset, replicaFrame, ETHERNET_HEADER, length);
+        RewritablePacket p = replicaView;
+        if (p.parse(replicaFrame, 0, length + ETHERNET_HEADER) != ParseResult.TCP) {
+            return;
+        }
+        Mapping mapping = byShadow.get(shadowKey(p.destinationIpv4(), p.destinationPort()));
+        if (mapping == null) {
+            dropped++;
+            return;
+        }
+        boolean synAck = p.hasFlags(RewritablePacket.SYN | RewritablePacket.ACK);
+        if (mapping.state == State.HANDSHAKING) {
+            if (synAck && p.acknowledgementNumber() == mapping.candidate.clientResume()) {
+                completeHandshake(mapping, p);
+            } else if (p.hasFlags(RewritablePacket.RST)) {
+                // The replica refused the forged SYN (nothing listening?): try again until the attempts run out.
+                mapping.synSentNanos = Long.MIN_VALUE / 2;
+            }
+            return;
+        }
+        if (mapping.state != State.ESTABLISHED) {
+            dropped++;
+            return;
+        }
+        if (synAck && mapping.candidate != null) {
+            // Our ACK of its SYN-ACK was lost or its accept queue was full: acknowledge again.
+            sendHandshakeAck(mapping, p);
+            return;
+        }
+        if (p.hasFlags(RewritablePacket.RST) && mapping.candidate != null && mapping.toClient == 0 && mapping.toReplica == 0) {
+            // A reset before anything was exchanged answers our own forgery, not the client.
+            close(mapping, "the replica reset the re-created connection");
+            return;
+        }
+        ConnectionTranslation t = mapping.translation;
+        p.setSourceMac(mapping.primaryMac);
+        p.setDestinationMac(mapping.clientMac);
+        p.setSourceIpv4(mapping.primaryAddress);
+        p.setSourcePort(mapping.primaryPort);
+        p.setDestinationIpv4(mapping.clientAddress);
+        p.setDestinationPort(mapping.clientPort);
+        p.setSequenceNumber(t.replicaToClientSeq(p.sequenceNumber()));
+        if (p.hasFlags(RewritablePacket.ACK)) {
+            p.setAcknowledgementNumber(t.replicaToClientAck(p.acknowledgementNumber()));
+        }
+        for (int i = 0; i < p.sackBlockCount(); i++) {
+            p.setSackBlock(i, t.replicaToClientSackEdge(p.sackBlockLeft(i)), t.replicaToClientSackEdge(p.sackBlockRight(i)));
+        }
+        if (p.hasTimestamps()) {
+            p.setTimestamps(t.replicaToClientTsval(p.timestampValue()), p.timestampEchoReply());
+        }
+        if (!p.hasFlags(RewritablePacket.SYN)) {
+            // A SYN's window is never scaled (RFC 7323 2.2).
+            p.setWindow(t.replicaToClientWindow(p.window()));
+        }
+        p.updateIpv4HeaderChecksum();
+        p.updateTcpChecksum();
+        try {
+            wire.send(replicaFrame, 0, length + ETHERNET_HEADER);
+            mapping.toClient++;
+        } catch (IOException e) {
+            dropped++;
+            LOG.warn("proxy: cannot send to {}: {}", describe(mapping), e.toString());
+        }
+        if (p.hasFlags(RewritablePacket.RST)) {
+            close(mapping, "the replica reset it");
+        }
+    }
+
+    // ---- ARP ----
+
+    private void answerArp(byte[] frame, int offset, int length) {
+        // Answer for every service address a mapping stands for; there are one or a few.
+        long[] answered = {Long.MIN_VALUE};
+        byClient.forEachValue(mapping -> {
+            if (answered[0] == mapping.primaryAddress) {
+                return;
+            }
+            int reply = ArpResponder.reply(frame, offset, length, mapping.primaryAddress, mapping.primaryMac, arpReply);
+            if (reply > 0) {
+                answered[0] = mapping.primaryAddress;
+                try {
+                    wire.send(arpReply, 0, reply);
+                } catch (IOException e) {
+                    LOG.warn("proxy: cannot answer ARP: {}", e.toString());
+                }
+            }
+        });
+    }
+
+    // ---- bookkeeping ----
+
+    private void register(Mapping mapping) {
+        byClient.put(clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort), mapping);
+        byShadow.put(shadowKey(mapping.shadowAddress, mapping.shadowPort), mapping);
+    }
+
+    private void close(Mapping mapping, String why) {
+        mapping.state = State.CLOSED;
+        byClient.remove(clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort));
+        byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort));
+        LOG.info("proxy: {} ended: {}", describe(mapping), why);
+    }
+
+    private void writeToTun(byte[] packet, int offset, int length) {
+        try {
+            tun.write(packet, offset, length);
+        } catch (IOException e) {
+            dropped++;
+            LOG.warn("proxy: cannot write to the TUN: {}", e.toString());
+        }
+    }
+
+    private int replicaPort(Mapping mapping) {
+        return settings.replicaPort() == 0 ? mapping.primaryPort : settings.replicaPort();
+    }
+
+    static long clientKey(int clientAddress, int clientPort, int servicePort) {
+        return (clientAddress & 0xffff_ffffL) << 32 | (long) clientPort << 16 | servicePort;
+    }
+
+    static long shadowKey(int shadowAddress, int shadowPort) {
+        return (shadowAddress & 0xffff_ffffL) << 16 | shadowPort;
+    }
+
+    private static String describe(Mapping mapping) {
+        return Ipv4Address.text(mapping.clientAddress) + ":" + mapping.clientPort + " (shadow "
+                + Ipv4Address.text(mapping.shadowAddress) + ":" + mapping.shadowPort + ")";
+    }
+
+    synchronized String summary() {
+        long millis = recoveryStartedNanos < 0 ? 0
+                : ((recoveryFinishedNanos < 0 ? nanos.getAsLong() : recoveryFinishedNanos) - recoveryStartedNanos) / 1_000_000;
+        return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "
+                + notRecoverable.size() + " not recoverable, in " + millis + " ms";
+    }
+
+    /** One line per mapping, for {@code migware:connections} in PROXY. */
+    synchronized List<String> describeMappings() {
+        List<String> lines = new ArrayList<>();
+        byClient.forEachValue(m -> lines.add(describe(m) + " state=" + m.state
+                + (m.translation == null ? "" : " d2=" + Integer.toUnsignedString(m.translation.d2())
+                        + " tsOffset=" + m.translation.tsOffset()
+                        + " windowShift=" + m.translation.replicaWindowShift() + "->" + m.translation.primaryWindowShift())
+                + " toReplica=" + m.toReplica + " toClient=" + m.toClient));
+        return lines;
+    }
+
+    synchronized int recovered() {
+        return recovered;
+    }
+
+    synchronized int failed() {
+        return failed;
+    }
+
+    synchronized int passedThrough() {
+        return passedThrough;
+    }
+
+    synchronized long dropped() {
+        return dropped;
+    }
+
+    synchronized List<RecoveryCandidate.NotRecoverable> notRecoverable() {
+        return List.copyOf(notRecoverable);
+    }
+}

@@ -1,0 +1,268 @@
+package org.migware.proxy.internal;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+import org.migware.api.connection.ConnectionTable;
+import org.migware.api.failover.FailoverControl;
+import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.FailoverListener;
+import org.migware.api.failover.FailoverState;
+import org.migware.api.packet.PacketListener;
+import org.migware.api.packet.PacketParser;
+import org.migware.api.packet.PacketSender;
+import org.migware.api.packet.PacketSource;
+import org.migware.api.packet.PacketSubscription;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The migration bundle's component: at start it opens the TUN and routes the shadow network
+ * through it (so the first forged packet does not pay JNA's warm-up), and when the core moves
+ * to RECOVERY it re-creates every tracked connection against the replica and from then on
+ * translates both directions; it reports the end of recovery to the core, which moves to PROXY.
+ *
+ * <p>It needs a configuration (the replica's address) and does nothing without one: a
+ * container that only watches never opens a TUN.
+ */
+@Component(service = FailoverListener.class, configurationPid = "org.migware.proxy",
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = ProxyComponent.Config.class)
+public final class ProxyComponent implements FailoverListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyComponent.class);
+
+    /** Where the replica is and how the forged handshakes are paced. */
+    @ObjectClassDefinition(name = "MigWare proxy")
+    public @interface Config {
+
+        @AttributeDefinition(name = "Replica address", description = "The replica's IPv4 address on this host (the backup's own address). Required.")
+        String replicaAddress();
+
+        @AttributeDefinition(name = "Replica port", description = "The replica's port; 0: the service's own port")
+        int replicaPort() default 0;
+
+        @AttributeDefinition(name = "TUN device", description = "Name of the TUN device MigWare creates")
+        String tunName() default "mig0";
+
+        @AttributeDefinition(name = "Shadow network", description = "The prefix routed through the TUN from which every re-created connection gets its own client-side address; never a local address")
+        String shadowNetwork() default ShadowNetwork.DEFAULT;
+
+        @AttributeDefinition(name = "Handshakes in flight", description = "Forged handshakes outstanding at once, so that the replica's listen backlog never overflows")
+        int handshakesInFlight() default 64;
+
+        @AttributeDefinition(name = "SYN retry (ms)", description = "How long a forged SYN may go unanswered before it is sent again")
+        long synRetryMillis() default 200;
+
+        @AttributeDefinition(name = "SYN attempts", description = "Forged SYNs per connection before it counts as failed")
+        int synAttempts() default 5;
+    }
+
+    private final PacketParser parser;
+    private volatile FailoverControl control;
+    private final TunDevice tun;
+    private final MigrationEngine engine;
+    private final Thread tunReader;
+    private final Thread pacer;
+    private volatile boolean running = true;
+    private volatile ConnectionTable table;
+    private volatile PacketSender sender;
+    private volatile PacketSubscription subscription;
+    private volatile PacketSource source;
+    private final PacketListener listener = this::onCapturedFrame;
+
+    @Activate
+    public ProxyComponent(Config config, @Reference PacketParser parser) {
+        this.parser = parser;
+        TunDevice opened = null;
+        MigrationEngine created = null;
+        try {
+            int replica = Ipv4Address.parse(config.replicaAddress());
+            ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
+            opened = TunDevice.open(config.tunName(), network);
+            created = new MigrationEngine(
+                    new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
+                            TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
+                    new ShadowEndpoints(network.network(), network.prefixLength()),
+                    opened::write, this::sendToWire,
+                    parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
+        } catch (TunUnavailableException | IllegalArgumentException e) {
+            // One clear line: failover will be refused with the same reason.
+            LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
+            if (opened != null) {
+                opened.close();
+                opened = null;
+            }
+            created = null;
+        }
+        this.tun = opened;
+        this.engine = created;
+        this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
+        this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
+        if (engine != null) {
+            tunReader.setDaemon(true);
+            pacer.setDaemon(true);
+            tunReader.start();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        running = false;
+        PacketSubscription current = subscription;
+        if (current != null) {
+            current.close();
+        }
+        if (tun != null) {
+            tun.close();
+        }
+        pacer.interrupt();
+    }
+
+    // Dynamic: the core may be updated or reconfigured while connections are being proxied; that
+    // must not tear down the TUN and every mapping with it.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindFailoverControl(FailoverControl newControl) {
+        control = newControl;
+    }
+
+    void unbindFailoverControl(FailoverControl oldControl) {
+        if (control == oldControl) {
+            control = null;
+        }
+    }
+
+    private void reportRecoveryFinished(String summary) {
+        FailoverControl current = control;
+        if (current == null) {
+            LOG.warn("proxy: recovery finished ({}) but the core is not running to move on to PROXY", summary);
+        } else {
+            current.recoveryFinished(summary);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindConnectionTable(ConnectionTable newTable) {
+        table = newTable;
+    }
+
+    void unbindConnectionTable(ConnectionTable oldTable) {
+        if (table == oldTable) {
+            table = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindPacketSender(PacketSender newSender) {
+        sender = newSender;
+    }
+
+    void unbindPacketSender(PacketSender oldSender) {
+        if (sender == oldSender) {
+            sender = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindPacketSource(PacketSource newSource) {
+        PacketSubscription old = subscription;
+        source = newSource;
+        subscription = newSource.subscribe(listener);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    synchronized void unbindPacketSource(PacketSource oldSource) {
+        if (source == oldSource) {
+            PacketSubscription old = subscription;
+            subscription = null;
+            source = null;
+            if (old != null) {
+                old.close();
+            }
+        }
+    }
+
+    @Override
+    public void stateChanged(FailoverEvent event) {
+        if (event.to() != FailoverState.RECOVERY) {
+            return;
+        }
+        if (engine == null) {
+            LOG.error("proxy: failover at {} but migration is not prepared (see the error at start): no connection is migrated", event.time());
+            return;
+        }
+        ConnectionTable current = table;
+        if (current == null) {
+            LOG.error("proxy: failover at {} but the tracker is not running: no connection to migrate", event.time());
+            reportRecoveryFinished("nothing to recover: no connection table");
+            return;
+        }
+        LOG.warn("proxy: failover at {}: re-creating {} tracked connections against the replica", event.time(), current.size());
+        engine.startRecovery(current.connections(), this::reportRecoveryFinished);
+        if (!pacer.isAlive()) {
+            pacer.start();
+        }
+    }
+
+    private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {
+        MigrationEngine current = engine;
+        if (current != null) {
+            current.fromClient(frame, offset, length);
+        }
+    }
+
+    private void sendToWire(byte[] frame, int offset, int length) throws IOException {
+        PacketSender current = sender;
+        if (current == null) {
+            throw new IOException("no packet sender (capture-pcap4j) is running");
+        }
+        current.send(frame, offset, length);
+    }
+
+    private void readTun() {
+        byte[] buffer = new byte[TunDevice.MAX_PACKET_LENGTH];
+        while (running) {
+            try {
+                int length = tun.read(buffer, 0, buffer.length);
+                if (length > 0) {
+                    engine.fromReplica(buffer, 0, length);
+                } else if (length < 0) {
+                    return;
+                }
+            } catch (IOException e) {
+                if (running) {
+                    LOG.error("proxy: reading the TUN failed: {}", e.toString());
+                }
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("proxy: a packet from the replica could not be handled", e);
+            }
+        }
+    }
+
+    private void paceRecovery() {
+        while (running) {
+            try {
+                engine.pace();
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("proxy: recovery pacing failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.migware.proxy.internal;
+
+import java.net.Inet4Address;
+
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.TcpState;
+
+/**
+ * What the forged handshake of one tracked connection needs, taken from the tracker's snapshot
+ * at the moment of failover — or why the connection cannot be re-created.
+ *
+ * @param snapshot the tracker's view
+ * @param clientAddress client IPv4 address
+ * @param clientPort client port
+ * @param clientMac client MAC (low 48 bits)
+ * @param primaryAddress the service address the client talks to
+ * @param primaryPort the service port
+ * @param primaryMac the primary's MAC, which frames to the client keep as their source
+ * @param clientResume the first client byte the primary did not acknowledge (its highest ACK):
+ *     the forged SYN's sequence number is {@code clientResume - 1}
+ * @param clientAck the next server byte the client expects (its highest ACK)
+ * @param clientMss the MSS of the client's SYN
+ * @param clientWindowScale the client's window-scale shift when both sides negotiated scaling, else -1
+ * @param primaryWindowScale the primary's shift when negotiated, else 0
+ * @param sackPermitted whether both SYNs carried SACK-permitted
+ * @param timestamps whether both SYNs carried timestamps
+ * @param clientLastTsval the client's last TSval (the forged SYN continues its clock)
+ * @param primaryLastTsval the primary's last TSval (the replica's clock is shifted onto it)
+ * @param clientLastWindow the client's last raw window
+ */
+record RecoveryCandidate(
+        ConnectionSnapshot snapshot,
+        int clientAddress, int clientPort, long clientMac,
+        int primaryAddress, int primaryPort, long primaryMac,
+        int clientResume, int clientAck,
+        int clientMss, int clientWindowScale, int primaryWindowScale,
+        boolean sackPermitted, boolean timestamps,
+        int clientLastTsval, int primaryLastTsval, int clientLastWindow) {
+
+    /** The outcome of looking at one snapshot. */
+    sealed interface Assessment permits Recoverable, NotRecoverable {
+    }
+
+    /** The connection can be re-created. */
+    record Recoverable(RecoveryCandidate candidate) implements Assessment {
+    }
+
+    /** Why the connection is left alone; reported, never silently broken. */
+    record NotRecoverable(ConnectionSnapshot snapshot, String reason) implements Assessment {
+    }
+
+    /** Decides from the tracker's snapshot whether and how the connection can be re-created. */
+    static Assessment assess(ConnectionSnapshot c) {
+        if (c.state() != TcpState.ESTABLISHED) {
+            return new NotRecoverable(c, "state " + c.state() + ": only established connections are re-created");
+        }
+        if (!c.handshakeSeen()) {
+            // Without the SYNs the window scale is unknown: guessing it would corrupt every window.
+            return new NotRecoverable(c, "handshake not seen: MSS, window scale and SACK unknown");
+        }
+        if (!(c.client().address() instanceof Inet4Address) || !(c.server().address() instanceof Inet4Address)) {
+            return new NotRecoverable(c, "IPv6: the shadow path is IPv4 only");
+        }
+        DirectionState client = c.clientToServer();
+        DirectionState server = c.serverToClient();
+        if (server.highestAck() == DirectionState.UNKNOWN || client.highestAck() == DirectionState.UNKNOWN) {
+            return new NotRecoverable(c, "no acknowledgement seen from both sides");
+        }
+        if (c.client().mac() == null || c.server().mac() == null) {
+            return new NotRecoverable(c, "a MAC address was never seen");
+        }
+        boolean scaling = c.windowScalingNegotiated();
+        boolean timestamps = c.timestampsNegotiated();
+        if (timestamps && (client.lastTimestampValue() == DirectionState.UNKNOWN || server.lastTimestampValue() == DirectionState.UNKNOWN)) {
+            return new NotRecoverable(c, "timestamps negotiated but no TSval seen");
+        }
+        return new Recoverable(new RecoveryCandidate(c,
+                ipv4(c.client().address()), c.client().port(), mac(c.client().mac()),
+                ipv4(c.server().address()), c.server().port(), mac(c.server().mac()),
+                (int) server.highestAck(), (int) client.highestAck(),
+                client.mss() > 0 ? client.mss() : 536,
+                scaling ? client.windowScale() : -1,
+                scaling ? server.windowScale() : 0,
+                c.sackNegotiated(), timestamps,
+                (int) client.lastTimestampValue(), (int) server.lastTimestampValue(),
+                Math.max(client.lastWindow(), 0)));
+    }
+
+    static int ipv4(java.net.InetAddress address) {
+        byte[] b = address.getAddress();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+
+    static long mac(String text) {
+        long value = 0;
+        for (String octet : text.split(":")) {
+            value = value << 8 | Integer.parseInt(octet, 16);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,49 @@
+package org.migware.proxy.internal;
+
+/**
+ * Hands out the shadow endpoints (address, port) that stand in for the clients towards the
+ * replica: every re-created connection gets its own pair, so two clients that use the same
+ * source port never collide at the replica. Addresses come from the shadow prefix routed
+ * through the TUN (never a local address: the kernel would drop a packet "from itself").
+ */
+final class ShadowEndpoints {
+
+    static final int FIRST_PORT = 10_000;
+    static final int LAST_PORT = 60_999;
+    private static final int PORTS_PER_ADDRESS = LAST_PORT - FIRST_PORT + 1;
+
+    private final int firstAddress;
+    private final int addresses;
+    private long next;
+
+    /**
+     * @param network the shadow prefix's network address
+     * @param prefixLength its length; the first two addresses (network, the TUN's own) are skipped
+     */
+    ShadowEndpoints(int network, int prefixLength) {
+        if (prefixLength < 8 || prefixLength > 30) {
+            throw new IllegalArgumentException("'shadowPrefix' length must be 8 to 30, was " + prefixLength);
+        }
+        this.firstAddress = network + 2;
+        this.addresses = (1 << (32 - prefixLength)) - 3;
+    }
+
+    /** @return the next free endpoint as {@code address << 16 | port} in a long */
+    synchronized long allocate() {
+        long index = next++;
+        if (index >= (long) addresses * PORTS_PER_ADDRESS) {
+            throw new IllegalStateException("the shadow prefix is exhausted after " + index + " connections");
+        }
+        int address = firstAddress + (int) (index / PORTS_PER_ADDRESS);
+        int port = FIRST_PORT + (int) (index % PORTS_PER_ADDRESS);
+        return (address & 0xffff_ffffL) << 16 | port;
+    }
+
+    static int address(long endpoint) {
+        return (int) (endpoint >>> 16);
+    }
+
+    static int port(long endpoint) {
+        return (int) (endpoint & 0xffff);
+    }
+}

@@ -1,0 +1,127 @@
+package org.migware.proxy.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.Endpoint;
+import org.migware.api.connection.TcpState;
+
+class ProxyPartsTest {
+
+    private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift) throws Exception {
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), 40000, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), 7000, "02:00:00:00:00:02"),
+                new DirectionState(handshakeSeen ? 100 : DirectionState.UNKNOWN, 1460, clientShift, true, true,
+                        0xffff_fff0L, 151, 4_000_000_000L, 502, 50, 10, 0, 0),
+                new DirectionState(handshakeSeen ? 0xffff_ff00L : DirectionState.UNKNOWN, 1460, serverShift, true, true,
+                        151, 0xffff_fff0L, 77, 509, 0xef, 8, 0, 0),
+                state, handshakeSeen, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    @Test
+    void anEstablishedConnectionBecomesACandidateWithTheTrackersValues() throws Exception {
+        RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, true, 7, 10));
+        RecoveryCandidate c = assertInstanceOf(RecoveryCandidate.Recoverable.class, assessment).candidate();
+        assertEquals(0x0a4d_0001, c.clientAddress());
+        assertEquals(0x0a4d_0002, c.primaryAddress());
+        assertEquals(0x0200_0000_0001L, c.clientMac());
+        assertEquals(0x0200_0000_0002L, c.primaryMac());
+        assertEquals(151, c.clientResume(), "the primary's highest ACK");
+        assertEquals(0xffff_fff0, c.clientAck(), "the client's highest ACK");
+        assertEquals(7, c.clientWindowScale());
+        assertEquals(10, c.primaryWindowScale());
+        assertEquals((int) 4_000_000_000L, c.clientLastTsval());
+        assertEquals(77, c.primaryLastTsval());
+        assertTrue(c.sackPermitted() && c.timestamps());
+    }
+
+    @Test
+    void withoutScalingOnBothSidesNeitherShiftApplies() throws Exception {
+        RecoveryCandidate c = ((RecoveryCandidate.Recoverable) RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, true, 7, -1))).candidate();
+        assertEquals(-1, c.clientWindowScale());
+        assertEquals(0, c.primaryWindowScale());
+    }
+
+    @Test
+    void connectionsThatCannotBeRecreatedSayWhy() throws Exception {
+        RecoveryCandidate.NotRecoverable missed = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
+                RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, false, 7, 7)));
+        assertTrue(missed.reason().contains("handshake not seen"), missed.reason());
+        RecoveryCandidate.NotRecoverable closing = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
+                RecoveryCandidate.assess(snapshot(TcpState.CLOSING, true, 7, 7)));
+        assertTrue(closing.reason().contains("CLOSING"), closing.reason());
+    }
+
+    @Test
+    void shadowEndpointsAreUniqueAndInsideThePrefix() {
+        ShadowEndpoints shadows = new ShadowEndpoints(0xc612_0000, 24); // 198.18.0.0/24
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 120_000; i++) {
+            long endpoint = shadows.allocate();
+            assertTrue(seen.add(endpoint));
+            int address = ShadowEndpoints.address(endpoint);
+            assertTrue(address >= 0xc612_0002 && address <= 0xc612_00fe, Integer.toHexString(address));
+            int port = ShadowEndpoints.port(endpoint);
+            assertTrue(port >= ShadowEndpoints.FIRST_PORT && port <= ShadowEndpoints.LAST_PORT);
+        }
+    }
+
+    @Test
+    void longMapAgreesWithAHashMapUnderPutsAndRemoves() {
+        Random random = new Random(7);
+        LongMap<String> map = new LongMap<>();
+        Map<Long, String> model = new HashMap<>();
+        for (int i = 0; i < 200_000; i++) {
+            long key = random.nextInt(5000) * 0x1_0001_0001L;
+            if (random.nextInt(3) == 0) {
+                map.remove(key);
+                model.remove(key);
+            } else {
+                map.put(key, "v" + i);
+                model.put(key, "v" + i);
+            }
+            long probe = random.nextInt(5000) * 0x1_0001_0001L;
+            assertEquals(model.get(probe), map.get(probe));
+        }
+        assertEquals(model.size(), map.size());
+        assertNull(map.get(-1L));
+    }
+
+    @Test
+    void arpRequestsForTheServiceGetThePrimarysMac() {
+        byte[] request = {
+            (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, // broadcast
+            0x02, 0, 0, 0, 0, 0x01,                                                       // client MAC
+            0x08, 0x06,                                                                    // ARP
+            0, 1, 0x08, 0, 6, 4, 0, 1,                                                     // Ethernet/IPv4, request
+            0x02, 0, 0, 0, 0, 0x01, 10, 77, 0, 1,                                          // sender: client
+            0, 0, 0, 0, 0, 0, 10, 77, 0, 2,                                                // target: 10.77.0.2
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0                           // padding to 60
+        };
+        byte[] reply = new byte[64];
+        assertEquals(42, ArpResponder.reply(request, 0, request.length, 0x0a4d_0002, 0x0200_0000_0002L, reply));
+        byte[] expected = {
+            0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x06,
+            0, 1, 0x08, 0, 6, 4, 0, 2,
+            0x02, 0, 0, 0, 0, 0x02, 10, 77, 0, 2,
+            0x02, 0, 0, 0, 0, 0x01, 10, 77, 0, 1
+        };
+        assertEquals(java.util.HexFormat.of().formatHex(expected), java.util.HexFormat.of().formatHex(reply, 0, 42));
+        request[41] = 3; // a request for 10.77.0.3: not ours
+        assertEquals(-1, ArpResponder.reply(request, 0, request.length, 0x0a4d_0002, 0x0200_0000_0002L, reply));
+    }
+}
