@@ -44,6 +44,8 @@ class MigrationLabTest {
         }
         assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
         assertTrue(result.statusAfter().contains(connections + " recovered, 0 failed"), result.statusAfter());
+        assertTrue(result.statusAfter().contains("migration:   " + connections + " recovered, 0 failed, 0 pending, 0 not recoverable"),
+                result.statusAfter());
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 }

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * delays the next one, probes never overlap or catch up in a burst), and a worker that runs the
  * probe. The scheduler waits for each result at most {@code timeoutMillis} plus a small allowance
  * for the hand-over between the threads (a tenth of the timeout, 2 to 100 ms); a probe that takes
- * longer is interrupted and counted as a miss, and while it still has not returned every further
- * interval counts another miss. Results go through a {@link VerdictStateMachine}; each change of
+ * longer is interrupted and counted as a miss. While it still has not returned, the intervals it
+ * blocks are skipped (a late probe is most often this host's own stall, not the target's
+ * failure); once it has been running for a second (or ten waits, if longer) it counts as hung and
+ * every further interval is another miss. Results go through a {@link VerdictStateMachine}; each change of
  * status is logged with its time, target and reason and handed to every listener by a
  * {@link VerdictPublisher}, on the scheduler thread. Nothing a probe or a listener throws stops
  * the loop.
@@ -78,6 +80,8 @@ public final class ProbeLoop implements AutoCloseable {
     /** Set on the scheduler thread before a probe is handed over, cleared by the worker when it returns. */
     private volatile boolean probeRunning;
     private long runningSinceNanos;
+    /** How long a probe may overrun before the intervals it blocks count as misses: it is hung, not just late. */
+    private final long hungNanos;
 
     private ProbeLoop(String monitor, String target, ProbeSettings settings, Probe probe,
                       Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock,
@@ -89,6 +93,7 @@ public final class ProbeLoop implements AutoCloseable {
         this.publisher = new VerdictPublisher(machine.current(), listeners);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis());
         this.waitNanos = timeoutNanos + Math.min(MAX_ALLOWANCE_NANOS, Math.max(MIN_ALLOWANCE_NANOS, timeoutNanos / 10));
+        this.hungNanos = Math.max(TimeUnit.SECONDS.toNanos(1), 10 * waitNanos);
         if (probing) {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("migware-monitor-" + monitor));
             this.worker = Executors.newSingleThreadExecutor(daemon("migware-monitor-" + monitor + "-probe"));
@@ -232,8 +237,15 @@ public final class ProbeLoop implements AutoCloseable {
     private ProbeResult probeOnce() {
         // Not Future.isDone(): a cancelled future is done while its thread may still be in the probe.
         if (probeRunning) {
+            long runningNanos = System.nanoTime() - runningSinceNanos;
+            if (runningNanos < hungNanos) {
+                // Most often this host's own stall (GC, a busy CPU) holds the probe past its wait:
+                // the intervals it overlaps probed nothing, so they are neither misses nor
+                // successes. Counting each as a miss turned a 60 ms stall into a false DOWN.
+                return null;
+            }
             return ProbeResult.miss("the previous probe has not returned after "
-                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - runningSinceNanos) + " ms (it ignores its timeout)");
+                    + TimeUnit.NANOSECONDS.toMillis(runningNanos) + " ms (it ignores its timeout)");
         }
         Future<ProbeResult> running;
         try {

@@ -83,7 +83,7 @@ class ProbeLoopTest {
     }
 
     @Test
-    void aProbeThatIgnoresItsTimeoutKeepsCountingMisses() throws Exception {
+    void aProbeThatIgnoresItsTimeoutCountsAsMissesOnceItIsHung() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (ProbeLoop loop = ProbeLoop.start("test", "t", new ProbeSettings(5, 10, 3, 1),
                 timeout -> {

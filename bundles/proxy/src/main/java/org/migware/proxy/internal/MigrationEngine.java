@@ -513,6 +513,9 @@ final class MigrationEngine {
     }
 
     synchronized String summary() {
+        if (recoveryStartedNanos < 0) {
+            return "ready: no failover yet (" + passedThrough + " new connections passed through)";
+        }
         long millis = recoveryStartedNanos < 0 ? 0
                 : ((recoveryFinishedNanos < 0 ? nanos.getAsLong() : recoveryFinishedNanos) - recoveryStartedNanos) / 1_000_000;
         return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "

@@ -8,6 +8,7 @@ import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverState;
+import org.migware.api.failover.MigrationStatus;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
@@ -36,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>It needs a configuration (the replica's address) and does nothing without one: a
  * container that only watches never opens a TUN.
  */
-@Component(service = FailoverListener.class, configurationPid = "org.migware.proxy",
+@Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = "org.migware.proxy",
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = ProxyComponent.Config.class)
-public final class ProxyComponent implements FailoverListener {
+public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyComponent.class);
 
@@ -81,12 +82,14 @@ public final class ProxyComponent implements FailoverListener {
     private volatile PacketSubscription subscription;
     private volatile PacketSource source;
     private final PacketListener listener = this::onCapturedFrame;
+    private final String unavailable;
 
     @Activate
     public ProxyComponent(Config config, @Reference PacketParser parser) {
         this.parser = parser;
         TunDevice opened = null;
         MigrationEngine created = null;
+        String problem = null;
         try {
             int replica = Ipv4Address.parse(config.replicaAddress());
             ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
@@ -98,6 +101,7 @@ public final class ProxyComponent implements FailoverListener {
                     opened::write, this::sendToWire,
                     parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
         } catch (TunUnavailableException | IllegalArgumentException e) {
+            problem = e.getMessage();
             // One clear line: failover will be refused with the same reason.
             LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
             if (opened != null) {
@@ -108,6 +112,7 @@ public final class ProxyComponent implements FailoverListener {
         }
         this.tun = opened;
         this.engine = created;
+        this.unavailable = problem;
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
         if (engine != null) {
@@ -215,6 +220,16 @@ public final class ProxyComponent implements FailoverListener {
         if (!pacer.isAlive()) {
             pacer.start();
         }
+    }
+
+    @Override
+    public String progress() {
+        return engine == null ? "unavailable: " + unavailable : engine.summary();
+    }
+
+    @Override
+    public java.util.List<String> mappings() {
+        return engine == null ? java.util.List.of() : engine.describeMappings();
     }
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {

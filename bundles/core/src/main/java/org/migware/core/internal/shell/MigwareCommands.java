@@ -11,6 +11,7 @@ import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.connection.TableStatistics;
 import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.MigrationStatus;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.packet.CaptureStatistics;
@@ -42,6 +43,7 @@ public final class MigwareCommands {
     private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
     private volatile ConnectionTable table;
     private volatile FailoverCoordinator failover;
+    private volatile MigrationStatus migration;
 
     @Activate
     public MigwareCommands() {
@@ -73,6 +75,18 @@ public final class MigwareCommands {
     void unbindFailoverCoordinator(FailoverCoordinator coordinator) {
         if (failover == coordinator) {
             failover = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMigrationStatus(MigrationStatus status) {
+        migration = status;
+    }
+
+    void unbindMigrationStatus(MigrationStatus status) {
+        if (migration == status) {
+            migration = null;
         }
     }
 
@@ -133,6 +147,10 @@ public final class MigwareCommands {
                     .append(" ignored=").append(total(stats.packetsIgnored())).append(reasons(stats.packetsIgnored()))
                     .append(" malformed=").append(total(stats.malformed())).append(reasons(stats.malformed())).append('\n');
         }
+        MigrationStatus currentMigration = migration;
+        out.append("migration:   ").append(currentMigration == null
+                ? "not configured (etc/org.migware.proxy.cfg): connections will not be migrated at failover"
+                : currentMigration.progress()).append('\n');
         List<HealthMonitor> currentMonitors = List.copyOf(monitors);
         if (currentMonitors.isEmpty()) {
             out.append("monitors:    none installed: failure of the primary cannot be detected\n");
@@ -173,6 +191,12 @@ public final class MigwareCommands {
             out.append(ConnectionFormat.line(snapshot, now)).append('\n');
         }
         out.append(snapshots.size()).append(snapshots.size() == 1 ? " connection\n" : " connections\n");
+        MigrationStatus currentMigration = migration;
+        List<String> mappings = currentMigration == null ? List.of() : currentMigration.mappings();
+        if (!mappings.isEmpty()) {
+            out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n");
+            mappings.forEach(line -> out.append("  ").append(line).append('\n'));
+        }
         return out.toString();
     }
 

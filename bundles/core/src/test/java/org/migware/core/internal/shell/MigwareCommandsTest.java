@@ -37,6 +37,7 @@ class MigwareCommandsTest {
         assertTrue(status.contains("capture:     none"), status);
         assertTrue(status.contains("connections: unknown (the tracker is not running)"), status);
         assertTrue(status.contains("monitors:    none installed"), status);
+        assertTrue(status.contains("migration:   not configured"), status);
         assertEquals("the tracker is not running: no connection table\n", commands.connections());
     }
 
@@ -51,6 +52,26 @@ class MigwareCommandsTest {
         assertTrue(status.contains("capture:     pcap4j:eth0 running received=100 dropped.kernel=2 dropped.interface=1 dropped.migware=3 (listener-failed=3)"), status);
         assertTrue(status.contains("connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3"), status);
         assertTrue(status.contains("packets:     tracked=7 ignored=4 (not-ip=4) malformed=0\n"), status);
+    }
+
+    @Test
+    void statusAndConnectionsShowTheMigration() {
+        commands.bindConnectionTable(table(List.of(snapshot())));
+        commands.bindMigrationStatus(new org.migware.api.failover.MigrationStatus() {
+            @Override
+            public String progress() {
+                return "1 recovered, 0 failed, 0 pending, 0 not recoverable, in 2 ms";
+            }
+
+            @Override
+            public List<String> mappings() {
+                return List.of("10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7 tsOffset=3 windowShift=7->7 toReplica=5 toClient=4");
+            }
+        });
+        assertTrue(commands.status().contains("migration:   1 recovered, 0 failed"), commands.status());
+        String connections = commands.connections();
+        assertTrue(connections.contains("carried by MigWare since the failover"), connections);
+        assertTrue(connections.contains("  10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7"), connections);
     }
 
     @Test

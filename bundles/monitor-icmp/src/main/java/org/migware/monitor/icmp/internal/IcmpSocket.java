@@ -101,14 +101,23 @@ final class IcmpSocket implements AutoCloseable {
         byte[] from = new byte[28];
         int[] fromLength = new int[1];
         byte[] pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(fd).putShort(LibC.POLLIN).putShort((short) 0).array();
+        int lateLooks = 0;
         while (true) {
             long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
+            // Past the deadline, still look once at what has arrived: when this host stalls (GC, a
+            // busy CPU), the reply is often waiting in the socket, and the primary answered in time.
+            boolean last = remaining <= 0;
+            if (last && ++lateLooks > MAX_LATE_LOOKS) {
+                // a stream of other ICMP traffic must not keep a late probe reading forever
                 return ProbeResult.miss("no echo reply within " + timeout.toMillis() + " ms");
             }
             try {
-                int ready = libc.poll(pollfd, new NativeLong(1), (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining + 999_999)));
+                int ready = libc.poll(pollfd, new NativeLong(1),
+                        last ? 0 : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining + 999_999)));
                 if (ready == 0) {
+                    if (last) {
+                        return ProbeResult.miss("no echo reply within " + timeout.toMillis() + " ms");
+                    }
                     continue;
                 }
             } catch (LastErrorException e) {
@@ -139,6 +148,9 @@ final class IcmpSocket implements AutoCloseable {
                     + addressText(answer.from()));
         }
     }
+
+    /** Packets examined after the deadline before a probe gives up. */
+    private static final int MAX_LATE_LOOKS = 64;
 
     int identifier() {
         return identifier;
