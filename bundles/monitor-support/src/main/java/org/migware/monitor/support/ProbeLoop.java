@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * for the hand-over between the threads (a tenth of the timeout, 2 to 100 ms); a probe that takes
  * longer is interrupted and counted as a miss. While it still has not returned, the intervals it
  * blocks are skipped (a late probe is most often this host's own stall, not the target's
- * failure); once it has been running for a second (or ten waits, if longer) it counts as hung and
+ * failure); once it has been running for five seconds (or ten waits, if longer) it counts as hung and
  * every further interval is another miss. Results go through a {@link VerdictStateMachine}; each change of
  * status is logged with its time, target and reason and handed to every listener by a
  * {@link VerdictPublisher}, on the scheduler thread. Nothing a probe or a listener throws stops
@@ -93,7 +93,7 @@ public final class ProbeLoop implements AutoCloseable {
         this.publisher = new VerdictPublisher(machine.current(), listeners);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis());
         this.waitNanos = timeoutNanos + Math.min(MAX_ALLOWANCE_NANOS, Math.max(MIN_ALLOWANCE_NANOS, timeoutNanos / 10));
-        this.hungNanos = Math.max(TimeUnit.SECONDS.toNanos(1), 10 * waitNanos);
+        this.hungNanos = Math.max(TimeUnit.SECONDS.toNanos(5), 10 * waitNanos);
         if (probing) {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("migware-monitor-" + monitor));
             this.worker = Executors.newSingleThreadExecutor(daemon("migware-monitor-" + monitor + "-probe"));
