@@ -1,5 +1,8 @@
 package org.migware.tracker.internal;
 
+import org.migware.api.packet.AddressWords;
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;

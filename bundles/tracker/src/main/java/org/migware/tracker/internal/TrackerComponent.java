@@ -1,5 +1,7 @@
 package org.migware.tracker.internal;
 
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

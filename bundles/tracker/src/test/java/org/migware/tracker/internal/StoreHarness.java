@@ -1,5 +1,7 @@
 package org.migware.tracker.internal;
 
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;

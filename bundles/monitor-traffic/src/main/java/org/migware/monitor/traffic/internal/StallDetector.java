@@ -1,5 +1,7 @@
 package org.migware.monitor.traffic.internal;
 
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;

@@ -1,5 +1,7 @@
 package org.migware.monitor.traffic.internal;
 
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;

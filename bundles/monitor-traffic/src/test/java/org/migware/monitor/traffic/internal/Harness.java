@@ -1,5 +1,7 @@
 package org.migware.monitor.traffic.internal;
 
+import org.migware.api.connection.ServiceEndpoints;
+
 import java.util.ArrayList;
 import java.util.List;
 

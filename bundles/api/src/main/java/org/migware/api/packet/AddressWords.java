@@ -1,17 +1,23 @@
-package org.migware.tracker.internal;
+package org.migware.api.packet;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** Converts between addresses and the two 64-bit words of the parser's IPv4-mapped form. */
-final class AddressWords {
+/**
+ * Converts between addresses and the two 64-bit words in which {@link ParsedPacket} gives them
+ * (IPv4 as the IPv4-mapped IPv6 address), and formats MAC addresses.
+ *
+ * @since 1.1
+ */
+public final class AddressWords {
 
     private static final long IPV4_MAPPED_PREFIX = 0x0000_ffff_0000_0000L;
 
     private AddressWords() {
     }
 
-    static long high(byte[] address) {
+    /** @return the high 64 bits of a 4- or 16-byte address (0 for IPv4) */
+    public static long high(byte[] address) {
         if (address.length == 4) {
             return 0L;
         }
@@ -22,7 +28,8 @@ final class AddressWords {
         return value;
     }
 
-    static long low(byte[] address) {
+    /** @return the low 64 bits of a 4- or 16-byte address (IPv4-mapped for IPv4) */
+    public static long low(byte[] address) {
         if (address.length == 4) {
             return IPV4_MAPPED_PREFIX | ((address[0] & 0xffL) << 24 | (address[1] & 0xffL) << 16
                     | (address[2] & 0xffL) << 8 | (address[3] & 0xffL));
@@ -34,7 +41,8 @@ final class AddressWords {
         return value;
     }
 
-    static InetAddress toInetAddress(long high, long low) {
+    /** @return the address the two words stand for; IPv4 for an IPv4-mapped one */
+    public static InetAddress toInetAddress(long high, long low) {
         try {
             if (high == 0 && (low & 0xffff_ffff_0000_0000L) == IPV4_MAPPED_PREFIX) {
                 int v4 = (int) low;
@@ -51,7 +59,8 @@ final class AddressWords {
         }
     }
 
-    static String mac(long mac) {
+    /** @return a MAC address held in the low 48 bits as {@code 02:00:00:00:00:01} */
+    public static String mac(long mac) {
         StringBuilder text = new StringBuilder(17);
         for (int shift = 40; shift >= 0; shift -= 8) {
             int octet = (int) (mac >>> shift) & 0xff;

@@ -1,15 +1,22 @@
-package org.migware.tracker.internal;
+package org.migware.api.connection;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 
+import org.migware.api.packet.AddressWords;
+
 /**
- * The configured service addresses and ports, held as flat arrays so the per-packet test
- * allocates nothing. A frame belongs to the service when one end is a configured address on a
- * configured port.
+ * The configured service addresses and ports (PID {@code org.migware.service}), held as flat
+ * arrays so the per-packet test allocates nothing: every bundle that must tell the service's
+ * traffic from the rest parses the configuration with it, so they all agree.
+ *
+ * @since 1.1
  */
-final class ServiceEndpoints {
+public final class ServiceEndpoints {
+
+    /** Returned by {@link #indexOf} when an address:port is not the service. */
+    public static final int NOT_SERVICE = -1;
 
     private final long[] addressHigh;
     private final long[] addressLow;
@@ -22,9 +29,12 @@ final class ServiceEndpoints {
     }
 
     /**
+     * @param addresses the {@code addresses} key: IPv4 or IPv6 literals (no host names)
+     * @param ports the {@code ports} key: TCP ports
+     * @return the parsed endpoints
      * @throws IllegalArgumentException naming the configuration key when a value is unusable
      */
-    static ServiceEndpoints parse(String[] addresses, int[] ports) {
+    public static ServiceEndpoints parse(String[] addresses, int[] ports) {
         if (addresses == null || addresses.length == 0) {
             throw new IllegalArgumentException("'addresses' is not set: name the primary's service IP address(es)");
         }
@@ -65,7 +75,8 @@ final class ServiceEndpoints {
         return text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
     }
 
-    boolean isService(long high, long low, int port) {
+    /** @return the index of the configured address when {@code address:port} is the service, else {@link #NOT_SERVICE} */
+    public int indexOf(long high, long low, int port) {
         boolean portMatches = false;
         for (int p : ports) {
             if (p == port) {
@@ -74,21 +85,47 @@ final class ServiceEndpoints {
             }
         }
         if (!portMatches) {
-            return false;
+            return NOT_SERVICE;
         }
         for (int i = 0; i < addressLow.length; i++) {
             if (addressLow[i] == low && addressHigh[i] == high) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return NOT_SERVICE;
     }
 
+    /**
+     * @param high high 64 bits of the address (see {@link AddressWords})
+     * @param low low 64 bits of the address
+     * @param port the TCP port
+     * @return whether {@code address:port} is a configured service end
+     */
+    public boolean isService(long high, long low, int port) {
+        return indexOf(high, low, port) != NOT_SERVICE;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ServiceEndpoints that && Arrays.equals(addressHigh, that.addressHigh)
+                && Arrays.equals(addressLow, that.addressLow) && Arrays.equals(ports, that.ports);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(addressLow) * 31 + Arrays.hashCode(ports);
+    }
+
+    /** @return for example {@code 10.0.0.2:7000} or {@code 10.0.0.2,10.0.0.3 ports [7000, 7001]} */
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < addressLow.length; i++) {
-            text.append(i == 0 ? "" : ",").append(AddressWords.toInetAddress(addressHigh[i], addressLow[i]).getHostAddress());
+            String host = AddressWords.toInetAddress(addressHigh[i], addressLow[i]).getHostAddress();
+            text.append(i == 0 ? "" : ",").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host);
+        }
+        if (addressLow.length == 1 && ports.length == 1) {
+            return text.append(':').append(ports[0]).toString();
         }
         return text.append(" ports ").append(Arrays.toString(ports)).toString();
     }
