@@ -129,11 +129,13 @@ class ProbeLoopTest {
                 timeout -> primaryUp.get() ? ProbeResult.success("up") : ProbeResult.miss("down"), bound::get)) {
             assertEquals(HealthStatus.UNKNOWN, next().status());
             assertEquals(HealthStatus.UP, next().status());
-            bound.set(List.of()); // the listener's service goes away
+            // The listener's service goes away; a sentinel that stays shows when the DOWN has been published.
+            java.util.concurrent.BlockingQueue<HealthVerdict> sentinel = new java.util.concurrent.LinkedBlockingQueue<>();
+            bound.set(List.of(sentinel::add));
             primaryUp.set(false);
-            while (loop.currentVerdict().status() != HealthStatus.DOWN) {
-                TimeUnit.MILLISECONDS.sleep(5); // polling the monitor's own state, as the core would
-            }
+            HealthVerdict down = sentinel.poll(10, TimeUnit.SECONDS);
+            assertEquals(HealthStatus.DOWN, down == null ? null : down.status());
+            assertEquals(HealthStatus.DOWN, loop.currentVerdict().status());
             assertTrue(verdicts.isEmpty(), "a listener that is gone is not told");
             bound.set(listeners); // and comes back
             primaryUp.set(true);
