@@ -68,8 +68,36 @@ public final class MigrationExperiment {
         }
     }
 
-    /** The run's outcome. */
-    public record Result(List<ConnectionOutcome> connections, Instant linkPulled, String statusAfter, String log) {
+    /**
+     * What a caller may do at the run's milestones, e.g. capture on the wire or sample the
+     * container's status. Each method runs on the experiment's thread; what it throws ends the run
+     * (the lab is still removed).
+     */
+    public interface Observer {
+
+        /** The lab, both sinks and MigWare are up; the clients have not started. */
+        default void ready(LabNetwork lab, MigwareInstance migware) {
+        }
+
+        /** The primary's link has just been pulled. */
+        default void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
+        }
+
+        /** The clients have finished and the sinks have written their reports; the lab is still up. */
+        default void finished(LabNetwork lab, MigwareInstance migware) {
+        }
+    }
+
+    /**
+     * The run's outcome.
+     *
+     * @param connections per client connection
+     * @param linkPulled when the primary's link was pulled
+     * @param statusAfter {@code migware:status} after the run
+     * @param log MigWare's log
+     * @param workDir where the processes' reports and output are (kept after the lab is removed)
+     */
+    public record Result(List<ConnectionOutcome> connections, Instant linkPulled, String statusAfter, String log, Path workDir) {
 
         public long survived() {
             return connections.stream().filter(ConnectionOutcome::survived).count();
@@ -80,6 +108,18 @@ public final class MigrationExperiment {
     }
 
     public static Result run(Options options, Consumer<String> progress) {
+        return run(options, progress, new Observer() { });
+    }
+
+    /**
+     * Runs the experiment once.
+     *
+     * @param options what to run
+     * @param progress told of each step
+     * @param observer told at the milestones
+     * @return what the applications saw
+     */
+    public static Result run(Options options, Consumer<String> progress, Observer observer) {
         try (LabNetwork lab = LabNetwork.builder().prefix(options.prefix()).replaceLeftovers(true).create()) {
             Path work = lab.workDir();
             // A client forgets a neighbour that stops answering within seconds; shortened timers make
@@ -103,6 +143,7 @@ public final class MigrationExperiment {
                 Await.until("MigWare capturing", Duration.ofSeconds(30),
                         () -> migware.exec("migware:status").contains(LabNetwork.ROLE_INTERFACE + " running"));
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP) + "; replica sink on " + lab.address(Role.BACKUP));
+                observer.ready(lab, migware);
                 long duration = options.beforeFailureMillis() + options.afterFailureMillis();
                 LabProcess client = lab.startJava(Role.CLIENT, "client", PushClient.class,
                         new PushClient.Options().host(lab.address(Role.PRIMARY)).port(options.port())
@@ -112,6 +153,7 @@ public final class MigrationExperiment {
                 Instant pulled = Instant.now();
                 lab.pullPrimaryLink();
                 progress.accept("primary's link pulled at " + pulled);
+                observer.pulled(lab, migware, pulled);
                 if (!client.waitFor(Duration.ofMillis(options.afterFailureMillis() + 60_000))) {
                     throw new LabException("the push client did not finish: " + client.stderr());
                 }
@@ -121,6 +163,7 @@ public final class MigrationExperiment {
                 progress.accept("client's neighbour entry for the primary after the run: " + neighbours.trim());
                 primarySink.destroy();
                 replicaSink.destroy();
+                observer.finished(lab, migware);
                 PushClientReport sent = PushClientReport.read(work.resolve("client.tsv"));
                 SinkReport primary = SinkReport.read(work.resolve("primary.tsv"));
                 SinkReport replica = SinkReport.read(work.resolve("replica.tsv"));
@@ -136,7 +179,7 @@ public final class MigrationExperiment {
                             after.map(SinkReport.Connection::duplicates).orElse(-1L),
                             after.map(SinkReport.Connection::torn).orElse(-1L)));
                 }
-                return new Result(outcomes, pulled, status, migware.log());
+                return new Result(outcomes, pulled, status, migware.log(), work);
             }
         }
     }
