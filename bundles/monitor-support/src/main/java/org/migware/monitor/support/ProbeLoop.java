@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import org.migware.api.health.HealthMonitor;
@@ -77,15 +78,25 @@ public final class ProbeLoop implements AutoCloseable {
     private final long timeoutNanos;
     private final long waitNanos;
     private volatile boolean closed;
-    /** Set on the scheduler thread before a probe is handed over, cleared by the worker when it returns. */
+    /**
+     * The probe handed to the worker and not yet started: the worker claims it before it probes,
+     * the scheduler withdraws it when the worker has not started it within the wait. Exactly one of
+     * the two wins, so a probe withdrawn before it started can never leave {@link #probeRunning}
+     * set — that had made a monitor blind for five seconds when its worker thread did not get a
+     * CPU in time (three JVMs starting on two cores).
+     */
+    private final AtomicReference<Object> handedOver = new AtomicReference<>();
+    /** Set by the worker while it runs a probe. */
     private volatile boolean probeRunning;
-    private long runningSinceNanos;
+    private volatile long runningSinceNanos;
+    /** When the worker first failed to start a probe in time, with none started since; -1 otherwise. */
+    private long notStartedSinceNanos = -1;
     /** How long a probe may overrun before the intervals it blocks count as misses: it is hung, not just late. */
     private final long hungNanos;
 
     private ProbeLoop(String monitor, String target, ProbeSettings settings, Probe probe,
                       Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock,
-                      String startReason, boolean probing) {
+                      String startReason, boolean probing, ExecutorService workerOverride) {
         this.monitor = Objects.requireNonNull(monitor, "monitor");
         this.settings = settings;
         this.probe = probe;
@@ -96,7 +107,8 @@ public final class ProbeLoop implements AutoCloseable {
         this.hungNanos = Math.max(TimeUnit.SECONDS.toNanos(5), 10 * waitNanos);
         if (probing) {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("migware-monitor-" + monitor));
-            this.worker = Executors.newSingleThreadExecutor(daemon("migware-monitor-" + monitor + "-probe"));
+            this.worker = workerOverride != null ? workerOverride
+                    : Executors.newSingleThreadExecutor(daemon("migware-monitor-" + monitor + "-probe"));
         } else {
             this.scheduler = null;
             this.worker = null;
@@ -133,9 +145,16 @@ public final class ProbeLoop implements AutoCloseable {
      */
     public static ProbeLoop start(String monitor, String target, ProbeSettings settings, Probe probe,
                                   Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock) {
+        return start(monitor, target, settings, probe, listeners, clock, null);
+    }
+
+    /** As above, with the executor that runs the probes (tests use it to delay a probe's start). */
+    static ProbeLoop start(String monitor, String target, ProbeSettings settings, Probe probe,
+                           Supplier<? extends Collection<? extends HealthVerdictListener>> listeners, Clock clock,
+                           ExecutorService worker) {
         Objects.requireNonNull(probe, "probe");
         ProbeLoop loop = new ProbeLoop(monitor, target, settings, probe, listeners, clock,
-                "starting: no probe has completed yet; probing " + settings.describe(), true);
+                "starting: no probe has completed yet; probing " + settings.describe(), true, worker);
         loop.scheduler.execute(loop::first);
         return loop;
     }
@@ -153,7 +172,7 @@ public final class ProbeLoop implements AutoCloseable {
      */
     public static ProbeLoop idle(String monitor, String target, String reason,
                                  Supplier<? extends Collection<? extends HealthVerdictListener>> listeners) {
-        ProbeLoop loop = new ProbeLoop(monitor, target, ProbeSettings.THESIS, null, listeners, Clock.systemUTC(), reason, false);
+        ProbeLoop loop = new ProbeLoop(monitor, target, ProbeSettings.THESIS, null, listeners, Clock.systemUTC(), reason, false, null);
         loop.publisher.publish(loop.machine.current());
         return loop;
     }
@@ -248,10 +267,15 @@ public final class ProbeLoop implements AutoCloseable {
                     + TimeUnit.NANOSECONDS.toMillis(runningNanos) + " ms (it ignores its timeout)");
         }
         Future<ProbeResult> running;
+        Object ticket = new Object();
+        handedOver.set(ticket);
         try {
-            runningSinceNanos = System.nanoTime();
-            probeRunning = true;
             running = worker.submit(() -> {
+                if (!handedOver.compareAndSet(ticket, null)) {
+                    return null; // withdrawn by the scheduler before this thread got to it
+                }
+                runningSinceNanos = System.nanoTime();
+                probeRunning = true;
                 try {
                     return probe.probe(settings.timeout());
                 } finally {
@@ -259,13 +283,28 @@ public final class ProbeLoop implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            probeRunning = false;
+            handedOver.set(null);
             return null;
         }
         try {
             ProbeResult result = running.get(waitNanos, TimeUnit.NANOSECONDS);
+            notStartedSinceNanos = -1;
             return result != null ? result : ProbeResult.miss("the probe returned no result");
         } catch (TimeoutException e) {
+            if (handedOver.compareAndSet(ticket, null)) {
+                // The worker never started it: this host did not give the probe thread a CPU, which
+                // says nothing about the target. Like a late probe, no verdict either way — until
+                // it has gone on for as long as a hung probe.
+                running.cancel(false);
+                long now = System.nanoTime();
+                if (notStartedSinceNanos < 0) {
+                    notStartedSinceNanos = now;
+                }
+                long waitedNanos = now - notStartedSinceNanos + waitNanos;
+                return waitedNanos < hungNanos ? null : ProbeResult.miss("the probe thread could not start a probe for "
+                        + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms");
+            }
+            notStartedSinceNanos = -1;
             running.cancel(true);
             return ProbeResult.miss("no result within " + settings.timeoutMillis() + " ms");
         } catch (ExecutionException e) {

@@ -105,6 +105,51 @@ class ProbeLoopTest {
         }
     }
 
+    /**
+     * The worker thread gets no CPU for a while (here: the executor holds the first probe back
+     * for 200 ms, many waits): the probe is withdrawn unstarted, nothing is concluded, and the loop
+     * goes on probing at once afterwards — a target that then stops answering is DOWN after its
+     * misses, not after the five seconds of a hung probe.
+     */
+    @Test
+    void aProbeTheWorkerCouldNotStartIsWithdrawnAndTheLoopStaysAlert() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean targetUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicBoolean stallFirst = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService stallingWorker = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>()) {
+            @Override
+            protected void beforeExecute(Thread t, Runnable r) {
+                if (stallFirst.getAndSet(false)) {
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        AtomicInteger probes = new AtomicInteger();
+        try (ProbeLoop loop = ProbeLoop.start("test", "t", new ProbeSettings(10, 10, 3, 1),
+                timeout -> {
+                    probes.incrementAndGet();
+                    return targetUp.get() ? ProbeResult.success("answered") : ProbeResult.miss("silent");
+                }, () -> listeners, java.time.Clock.systemUTC(), stallingWorker)) {
+            assertEquals(HealthStatus.UNKNOWN, next().status());
+            HealthVerdict up = next();
+            assertEquals(HealthStatus.UP, up.status());
+            long before = System.nanoTime();
+            targetUp.set(false);
+            HealthVerdict down = next();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+            assertEquals(HealthStatus.DOWN, down.status());
+            assertEquals("silent (3 consecutive misses)", down.reason());
+            // Blind for five seconds before the fix; three 10 ms misses now (a second is slack for a busy CI host).
+            assertTrue(millis < 1000, () -> "DOWN after " + millis + " ms");
+        } finally {
+            stallingWorker.shutdownNow();
+        }
+    }
+
     @Test
     void aThrowingListenerDoesNotStopTheLoop() throws Exception {
         AtomicInteger probes = new AtomicInteger();
