@@ -40,6 +40,12 @@ final class MigrationEngine {
     private static final int ETHERNET_HEADER = 14;
     private static final int MAX_FRAME = 65_535 + ETHERNET_HEADER;
     private static final int MAX_PENDING_PER_CONNECTION = 256;
+    private static final byte[] NOTHING = new byte[0];
+    /** The MSS TCP assumes when a SYN-ACK carries none (RFC 9293 3.7.1). */
+    private static final int DEFAULT_MSS = 536;
+    private static final int TIMESTAMPS_OPTION_SPACE = 12;
+    private static final int REWRITE_AT_DUPLICATE = 2;
+    private static final int REWRITE_EVERY_DUPLICATES = 8;
 
     /** Where packets to the replica go: the TUN. */
     interface PacketPort {
@@ -78,6 +84,27 @@ final class MigrationEngine {
         State state;
         ConnectionTranslation translation;
         ArrayDeque<byte[]> pending;
+        /**
+         * Client bytes MigWare hands to the replica itself, from {@code streamStart} on: the head
+         * of the record in progress (with a framing) and what the primary had not acknowledged.
+         */
+        byte[] handOver = NOTHING;
+        /** The client sequence number of the replica's first byte: the resume point, or the record head's start. */
+        int streamStart;
+        /** Bytes of {@code handOver} written at least once. */
+        int handOverSent;
+        /** The replica's highest acknowledgement during the hand-over, and how often it repeated it. */
+        int handOverAck;
+        int handOverDuplicates;
+        String headProblem;
+        int replicaIsn;
+        int replicaWindowShift;
+        int segmentSize;
+        /** Newest client TSval and replica TSval seen, for the segments MigWare writes itself (PAWS). */
+        int lastClientTsval;
+        int lastReplicaTsval;
+        /** The client's newest acknowledgement, in the replica's numbers. */
+        int lastAckToReplica;
         long synSentNanos;
         int synAttempts;
         long toReplica;
@@ -108,6 +135,9 @@ final class MigrationEngine {
     private final byte[] clientFrame = new byte[MAX_FRAME];
     private final byte[] replicaFrame = new byte[MAX_FRAME];
     private final byte[] forged = new byte[128];
+    private final byte[] handOverPacket = new byte[Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH
+            + Ipv4TcpWriter.MAX_TCP_OPTIONS_LENGTH + 0xffff];
+    private final ClientStreamKeeper keeper;
     private final byte[] arpReply = new byte[64];
 
     private final LongMap<Mapping> byClient = new LongMap<>();
@@ -119,14 +149,19 @@ final class MigrationEngine {
     private int failed;
     private int passedThrough;
     private long dropped;
+    private int headsPrepended;
+    private int headsMissing;
+    private long bytesHandedOver;
     private long recoveryStartedNanos = -1;
     private long recoveryFinishedNanos = -1;
-    private boolean active;
+    /** Volatile: the capture thread asks, without the lock, whether frames still go to the keeper. */
+    private volatile boolean active;
     private Consumer<String> onRecoveryFinished = summary -> { };
 
-    MigrationEngine(Settings settings, ShadowEndpoints shadows, PacketPort tun, WirePort wire,
+    MigrationEngine(Settings settings, ShadowEndpoints shadows, ClientStreamKeeper keeper, PacketPort tun, WirePort wire,
             RewritablePacket clientView, RewritablePacket replicaView, LongSupplier nanos) {
         this.settings = settings;
+        this.keeper = keeper;
         this.shadows = shadows;
         this.tun = tun;
         this.wire = wire;
@@ -158,6 +193,7 @@ final class MigrationEngine {
                     Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                             c.primaryAddress(), c.primaryPort(), c.primaryMac(), shadows.allocate());
                     mapping.state = State.QUEUED;
+                    takeHandOver(mapping, c);
                     register(mapping);
                     queued.add(mapping);
                 } else {
@@ -167,8 +203,28 @@ final class MigrationEngine {
                             not.snapshot().server().hostAndPort(), not.reason());
                 }
             }
-            LOG.info("proxy: recovering {} connections ({} not recoverable)", queued.size(), notRecoverable.size());
+            LOG.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
+                    notRecoverable.size(), bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
+                            : ", " + headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
             pace();
+        }
+    }
+
+    /** What the keeper saw of the client's stream becomes the start of the replica's. */
+    private void takeHandOver(Mapping mapping, RecoveryCandidate c) {
+        ClientStreamKeeper.Retained retained = keeper.retained(c.clientAddress(), c.clientPort(), c.primaryPort(), c.clientResume());
+        mapping.streamStart = retained.firstSeq();
+        mapping.handOver = retained.bytes();
+        mapping.headProblem = retained.headProblem();
+        mapping.lastClientTsval = c.clientLastTsval();
+        bytesHandedOver += retained.bytes().length;
+        if (retained.firstSeq() != c.clientResume()) {
+            headsPrepended++;
+        }
+        if (retained.headProblem() != null) {
+            headsMissing++;
+            LOG.warn("proxy: {}: record head not kept ({}): the replica's application may see a torn first record",
+                    describe(mapping), retained.headProblem());
         }
     }
 
@@ -212,7 +268,7 @@ final class MigrationEngine {
         writer.begin(forged, 0)
                 .source(mapping.shadowAddress, mapping.shadowPort)
                 .destination(settings.replicaAddress(), replicaPort(mapping))
-                .sequence(c.clientResume() - 1)
+                .sequence(mapping.streamStart - 1)
                 .acknowledgement(0)
                 .flags(Ipv4TcpWriter.SYN)
                 .window(0xffff)
@@ -244,15 +300,24 @@ final class MigrationEngine {
                 .service(mapping.primaryAddress, mapping.primaryPort)
                 .shadow(mapping.shadowAddress, mapping.shadowPort)
                 .replica(settings.replicaAddress(), replicaPort(mapping))
-                .clientSequence(c.clientResume() - 1, c.clientResume())
+                .clientSequence(mapping.streamStart - 1, mapping.streamStart)
                 .serverSequence(replicaIsn, c.clientAck())
                 .timestampOffset(tsOffset)
                 .windowShifts(c.primaryWindowScale(), replicaShift)
                 .build();
+        mapping.replicaIsn = replicaIsn;
+        mapping.replicaWindowShift = replicaShift;
+        mapping.lastReplicaTsval = synAck.hasTimestamps() ? synAck.timestampValue() : 0;
+        mapping.lastAckToReplica = replicaIsn + 1;
+        mapping.handOverAck = mapping.streamStart;
+        mapping.segmentSize = Math.max(1, Math.min(c.clientMss() > 0 ? c.clientMss() : DEFAULT_MSS,
+                synAck.mss() > 0 ? synAck.mss() : DEFAULT_MSS) - (c.timestamps() ? TIMESTAMPS_OPTION_SPACE : 0));
         sendHandshakeAck(mapping, synAck);
         mapping.state = State.ESTABLISHED;
         handshaking--;
         recovered++;
+        // A SYN-ACK's window is never scaled.
+        continueHandOver(mapping, mapping.streamStart, synAck.window());
         ArrayDeque<byte[]> pending = mapping.pending;
         mapping.pending = null;
         if (pending != null) {
@@ -267,14 +332,70 @@ final class MigrationEngine {
         writer.begin(forged, 0)
                 .source(mapping.shadowAddress, mapping.shadowPort)
                 .destination(settings.replicaAddress(), replicaPort(mapping))
-                .sequence(c.clientResume())
+                .sequence(mapping.streamStart)
                 .acknowledgement(synAck.sequenceNumber() + 1)
                 .flags(Ipv4TcpWriter.ACK)
                 .window(Math.min(c.clientLastWindow(), 0xffff));
         if (c.timestamps() && synAck.hasTimestamps()) {
-            writer.nop().nop().timestamps(c.clientLastTsval(), synAck.timestampValue());
+            writer.nop().nop().timestamps(mapping.lastClientTsval, synAck.timestampValue());
         }
         writeToTun(forged, 0, writer.finish());
+    }
+
+    /**
+     * Writes the hand-over bytes the replica's window admits, from its acknowledgement on. The
+     * client will never send the record head again, so only MigWare can repair its loss: when the
+     * replica repeats an acknowledgement inside the hand-over (its second duplicate, then every
+     * eighth), the segment at that point is written again — one segment, never the whole window, as
+     * a bulk client's retransmissions make the replica repeat its acknowledgement many times.
+     *
+     * @param replicaAck the replica's acknowledgement (client space; d1 is 0)
+     * @param windowBytes the replica's window in bytes
+     */
+    private void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
+        byte[] bytes = mapping.handOver;
+        if (bytes.length == 0) {
+            return;
+        }
+        int acked = replicaAck - mapping.streamStart;
+        if (acked >= bytes.length) {
+            mapping.handOver = NOTHING; // all delivered
+            return;
+        }
+        if (acked < 0) {
+            acked = 0;
+        }
+        if (replicaAck - mapping.handOverAck > 0) {
+            mapping.handOverAck = replicaAck;
+            mapping.handOverDuplicates = 0;
+        } else if (replicaAck == mapping.handOverAck && acked < mapping.handOverSent
+                && ++mapping.handOverDuplicates % REWRITE_EVERY_DUPLICATES == REWRITE_AT_DUPLICATE) {
+            writeHandOver(mapping, acked, Math.min(mapping.segmentSize, mapping.handOverSent - acked));
+        }
+        int from = Math.max(mapping.handOverSent, acked);
+        int limit = (int) Math.min(bytes.length, acked + Math.max(0, windowBytes));
+        while (from < limit) {
+            int length = Math.min(mapping.segmentSize, limit - from);
+            writeHandOver(mapping, from, length);
+            from += length;
+        }
+        mapping.handOverSent = Math.max(mapping.handOverSent, from);
+    }
+
+    private void writeHandOver(Mapping mapping, int from, int length) {
+        RecoveryCandidate c = mapping.candidate;
+        writer.begin(handOverPacket, 0)
+                .source(mapping.shadowAddress, mapping.shadowPort)
+                .destination(settings.replicaAddress(), replicaPort(mapping))
+                .sequence(mapping.streamStart + from)
+                .acknowledgement(mapping.lastAckToReplica)
+                .flags(Ipv4TcpWriter.ACK | (from + length == mapping.handOver.length ? Ipv4TcpWriter.PSH : 0))
+                .window(Math.min(c.clientLastWindow(), 0xffff));
+        if (c.timestamps()) {
+            writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);
+        }
+        writer.payload(mapping.handOver, from, length);
+        writeToTun(handOverPacket, 0, writer.finish());
     }
 
     // ---- client -> replica ----
@@ -356,12 +477,19 @@ final class MigrationEngine {
         p.setDestinationPort(replicaPort(mapping));
         p.setSequenceNumber(t.clientToReplicaSeq(p.sequenceNumber()));
         if (p.hasFlags(RewritablePacket.ACK)) {
-            p.setAcknowledgementNumber(t.clientToReplicaAck(p.acknowledgementNumber()));
+            int ack = t.clientToReplicaAck(p.acknowledgementNumber());
+            p.setAcknowledgementNumber(ack);
+            if (ack - mapping.lastAckToReplica > 0) {
+                mapping.lastAckToReplica = ack;
+            }
         }
         for (int i = 0; i < p.sackBlockCount(); i++) {
             p.setSackBlock(i, t.clientToReplicaSackEdge(p.sackBlockLeft(i)), t.clientToReplicaSackEdge(p.sackBlockRight(i)));
         }
         if (p.hasTimestamps()) {
+            if (p.timestampValue() - mapping.lastClientTsval > 0) {
+                mapping.lastClientTsval = p.timestampValue();
+            }
             p.setTimestamps(p.timestampValue(), t.clientToReplicaTsecr(p.timestampEchoReply()));
         }
         p.replaceUnknownOptionsWithNops();
@@ -394,7 +522,7 @@ final class MigrationEngine {
         }
         boolean synAck = p.hasFlags(RewritablePacket.SYN | RewritablePacket.ACK);
         if (mapping.state == State.HANDSHAKING) {
-            if (synAck && p.acknowledgementNumber() == mapping.candidate.clientResume()) {
+            if (synAck && p.acknowledgementNumber() == mapping.streamStart) {
                 completeHandshake(mapping, p);
             } else if (p.hasFlags(RewritablePacket.RST)) {
                 // The replica refused the forged SYN (nothing listening?): try again until the attempts run out.
@@ -415,6 +543,12 @@ final class MigrationEngine {
             // A reset before anything was exchanged answers our own forgery, not the client.
             close(mapping, "the replica reset the re-created connection");
             return;
+        }
+        if (mapping.handOver.length > 0 && p.hasFlags(RewritablePacket.ACK)) {
+            continueHandOver(mapping, p.acknowledgementNumber(), (long) p.window() << mapping.replicaWindowShift);
+        }
+        if (p.hasTimestamps() && p.timestampValue() - mapping.lastReplicaTsval > 0) {
+            mapping.lastReplicaTsval = p.timestampValue();
         }
         ConnectionTranslation t = mapping.translation;
         p.setSourceMac(mapping.primaryMac);
@@ -518,8 +652,12 @@ final class MigrationEngine {
         }
         long millis = recoveryStartedNanos < 0 ? 0
                 : ((recoveryFinishedNanos < 0 ? nanos.getAsLong() : recoveryFinishedNanos) - recoveryStartedNanos) / 1_000_000;
+        String framing = keeper.framing() == RecordFraming.NONE ? ""
+                : "; framing " + keeper.framing().configName() + ": " + headsPrepended + " record heads prepended, "
+                        + headsMissing + " not kept";
         return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "
-                + notRecoverable.size() + " not recoverable, in " + millis + " ms";
+                + notRecoverable.size() + " not recoverable, in " + millis + " ms; " + bytesHandedOver
+                + " client bytes handed over" + framing;
     }
 
     /** One line per mapping, for {@code migware:connections} in PROXY. */
@@ -529,8 +667,14 @@ final class MigrationEngine {
                 + (m.translation == null ? "" : " d2=" + Integer.toUnsignedString(m.translation.d2())
                         + " tsOffset=" + m.translation.tsOffset()
                         + " windowShift=" + m.translation.replicaWindowShift() + "->" + m.translation.primaryWindowShift())
+                + " streamStart=" + Integer.toUnsignedString(m.streamStart) + " handOverLeft=" + m.handOver.length
                 + " toReplica=" + m.toReplica + " toClient=" + m.toClient));
         return lines;
+    }
+
+    /** @return whether recovery has started: from then on captured frames are the engine's, not the keeper's */
+    boolean active() {
+        return active;
     }
 
     synchronized int recovered() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 import org.migware.api.connection.ConnectionTable;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
@@ -23,8 +24,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * <p>It needs a configuration (the replica's address) and does nothing without one: a
  * container that only watches never opens a TUN.
  */
-@Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = "org.migware.proxy",
+// Metatype's @Designate takes exactly one PID, so the typed Config stands without it.
+@Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = {"org.migware.service", "org.migware.proxy"},
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
-@Designate(ocd = ProxyComponent.Config.class)
 public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyComponent.class);
@@ -68,12 +69,36 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
         @AttributeDefinition(name = "SYN attempts", description = "Forged SYNs per connection before it counts as failed")
         int synAttempts() default 5;
+
+        @AttributeDefinition(name = "Record framing", description = "How the service cuts the client's stream into records:"
+                + " none, newline, length-prefixed-2 or length-prefixed-4 (a big-endian length, then that many bytes)."
+                + " With a framing, the replica's application gets the whole record in progress at failover instead of its torn tail",
+                options = {
+                    @Option(label = "none", value = "none"),
+                    @Option(label = "newline", value = "newline"),
+                    @Option(label = "length-prefixed-2", value = "length-prefixed-2"),
+                    @Option(label = "length-prefixed-4", value = "length-prefixed-4")})
+        String framing() default "none";
+
+        @AttributeDefinition(name = "Bytes kept per connection", description = "The most client bytes kept per connection"
+                + " before failover (unacknowledged bytes and the record head); 0 keeps none")
+        int keepBytesPerConnection() default 4 << 20;
+
+        @AttributeDefinition(name = "Connections kept", description = "The most connections whose client bytes are kept")
+        int keepConnections() default 200_000;
+
+        @AttributeDefinition(name = "Service addresses", description = "IP addresses of the primary's service (PID org.migware.service)")
+        String[] addresses() default {};
+
+        @AttributeDefinition(name = "Service ports", description = "TCP ports of the service (PID org.migware.service)")
+        int[] ports() default {};
     }
 
     private final PacketParser parser;
     private volatile FailoverControl control;
     private final TunDevice tun;
     private final MigrationEngine engine;
+    private final ClientStreamKeeper keeper;
     private final Thread tunReader;
     private final Thread pacer;
     private volatile boolean running = true;
@@ -89,15 +114,22 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         this.parser = parser;
         TunDevice opened = null;
         MigrationEngine created = null;
+        ClientStreamKeeper kept = null;
         String problem = null;
         try {
             int replica = Ipv4Address.parse(config.replicaAddress());
             ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
+            RecordFraming framing = RecordFraming.parse(config.framing());
+            if (config.addresses().length == 0 || config.ports().length == 0) {
+                throw new IllegalArgumentException("org.migware.service: 'addresses' and 'ports' are not set");
+            }
+            kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
+                    ServiceEndpoints.parse(config.addresses(), config.ports()), parser.newView());
             opened = TunDevice.open(config.tunName(), network);
             created = new MigrationEngine(
                     new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
                             TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
-                    new ShadowEndpoints(network.network(), network.prefixLength()),
+                    new ShadowEndpoints(network.network(), network.prefixLength()), kept,
                     opened::write, this::sendToWire,
                     parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
         } catch (TunUnavailableException | IllegalArgumentException e) {
@@ -109,9 +141,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 opened = null;
             }
             created = null;
+            kept = null;
         }
         this.tun = opened;
         this.engine = created;
+        this.keeper = kept;
         this.unavailable = problem;
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
@@ -234,8 +268,13 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {
         MigrationEngine current = engine;
-        if (current != null) {
+        if (current == null) {
+            return;
+        }
+        if (current.active()) {
             current.fromClient(frame, offset, length);
+        } else {
+            keeper.observe(frame, offset, length);
         }
     }
 

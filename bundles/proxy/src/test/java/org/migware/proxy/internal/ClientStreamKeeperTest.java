@@ -1,0 +1,157 @@
+package org.migware.proxy.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ServiceEndpoints;
+import org.migware.parser.internal.PacketParserComponent;
+import org.migware.proxy.internal.Frames.Segment;
+
+/** What the keeper hands over at failover, for each framing, from frames as they pass on the wire. */
+class ClientStreamKeeperTest {
+
+    private static final int ISN = 999;
+
+    static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
+        return new ClientStreamKeeper(framing, maxBytes, 1000,
+                ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {Frames.SERVICE_PORT}),
+                new PacketParserComponent().newView());
+    }
+
+    private static void see(ClientStreamKeeper keeper, Segment segment) {
+        byte[] frame = segment.frame();
+        keeper.observe(frame, 0, frame.length);
+    }
+
+    private static void handshake(ClientStreamKeeper keeper) {
+        see(keeper, Segment.fromClient(ISN, 0).flags(Ipv4TcpWriter.SYN));
+        see(keeper, Segment.fromPrimary(5000, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK));
+    }
+
+    private static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
+        return keeper.retained(Frames.CLIENT, Frames.CLIENT_PORT, Frames.SERVICE_PORT, resume);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void newlineFramingHandsOverTheWholeRecordInProgressAndWhatFollows() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("c1 r1 aaa\n"));
+        see(keeper, Segment.fromPrimary(5001, 1010));
+        see(keeper, Segment.fromClient(1010, 5001).payload("c1 r2 bb"));
+        see(keeper, Segment.fromPrimary(5001, 1018)); // the primary acknowledged half a record, then died
+        see(keeper, Segment.fromClient(1018, 5001).payload("b\nc1 r3"));
+
+        ClientStreamKeeper.Retained r = retained(keeper, 1018);
+        assertEquals(1010, r.firstSeq(), "from the start of record 2");
+        assertEquals("c1 r2 bbb\nc1 r3", text(r.bytes()));
+        assertNull(r.headProblem());
+    }
+
+    @Test
+    void withoutFramingTheHandOverStartsAtTheResumePoint() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("0123456789"));
+        see(keeper, Segment.fromPrimary(5001, 1004));
+        see(keeper, Segment.fromClient(1010, 5001).payload("abc"));
+
+        ClientStreamKeeper.Retained r = retained(keeper, 1004);
+        assertEquals(1004, r.firstSeq());
+        assertEquals("456789abc", text(r.bytes()), "the unacknowledged flight, for the replica to acknowledge at once");
+        assertNull(r.headProblem());
+    }
+
+    @Test
+    void retransmissionsAndOverlapsAreKeptOnce() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("abcd"));
+        see(keeper, Segment.fromClient(1000, 5001).payload("abcd"));
+        see(keeper, Segment.fromClient(1002, 5001).payload("cdef\n"));
+        assertEquals("abcdef\n", text(retained(keeper, 1000).bytes()));
+    }
+
+    @Test
+    void lengthPrefixedRecordsAreFollowedAcrossSegmentsThatSplitTheirPrefix() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
+        handshake(keeper);
+        // [0,3]"abc" [0,5]"hello" [0,0] [0,2]"xy": split inside the second prefix and inside a body
+        byte[] stream = {0, 3, 'a', 'b', 'c', 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 2, 'x', 'y'};
+        see(keeper, Segment.fromClient(1000, 5001).payload(java.util.Arrays.copyOfRange(stream, 0, 6)));
+        see(keeper, Segment.fromClient(1006, 5001).payload(java.util.Arrays.copyOfRange(stream, 6, 9)));
+        see(keeper, Segment.fromPrimary(5001, 1009)); // inside "hello"
+        see(keeper, Segment.fromClient(1009, 5001).payload(java.util.Arrays.copyOfRange(stream, 9, 18)));
+
+        ClientStreamKeeper.Retained inHello = retained(keeper, 1009);
+        assertEquals(1005, inHello.firstSeq(), "the record starts at its prefix");
+        assertArrayEquals(java.util.Arrays.copyOfRange(stream, 5, 18), inHello.bytes());
+
+        see(keeper, Segment.fromPrimary(5001, 1015)); // inside the prefix of "xy"
+        ClientStreamKeeper.Retained inPrefix = retained(keeper, 1015);
+        assertEquals(1014, inPrefix.firstSeq(), "the empty record ended at 1014");
+        assertArrayEquals(java.util.Arrays.copyOfRange(stream, 14, 18), inPrefix.bytes());
+    }
+
+    @Test
+    void bytesMissedByTheCaptureLoseALengthPrefixedStreamForGoodAndSaySo() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.LENGTH_PREFIXED_4, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload(new byte[] {0, 0, 0, 2, 'a', 'b'}));
+        // 1006..1010 never captured
+        see(keeper, Segment.fromClient(1010, 5001).payload(new byte[] {0, 0, 0, 1, 'z'}));
+        see(keeper, Segment.fromPrimary(5001, 1012));
+        ClientStreamKeeper.Retained r = retained(keeper, 1012);
+        assertNotNull(r.headProblem());
+        assertEquals(1012, r.firstSeq(), "without a known record start, resume at the acknowledgement");
+        assertEquals(1, keeper.gaps());
+    }
+
+    @Test
+    void aNewlineStreamResynchronisesAtTheNextNewlineAfterAGap() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("r1\n"));
+        see(keeper, Segment.fromClient(1010, 5001).payload("tail\nr3 "));
+        see(keeper, Segment.fromPrimary(5001, 1016));
+        ClientStreamKeeper.Retained r = retained(keeper, 1016);
+        assertNull(r.headProblem());
+        assertEquals(1015, r.firstSeq());
+        assertEquals("r3 ", text(r.bytes()));
+    }
+
+    @Test
+    void aFlightLargerThanTheLimitIsNotKeptButTheKeeperCarriesOnAfterIt() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 8);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("01234567"));
+        see(keeper, Segment.fromClient(1008, 5001).payload("89")); // over the limit: not kept
+        assertEquals("01234567", text(retained(keeper, 1000).bytes()), "what fits is still contiguous and usable");
+        assertEquals(1, keeper.overflows());
+        see(keeper, Segment.fromPrimary(5001, 1010));
+        see(keeper, Segment.fromClient(1010, 5001).payload("ab"));
+        ClientStreamKeeper.Retained r = retained(keeper, 1010);
+        assertEquals(1010, r.firstSeq());
+        assertEquals("ab", text(r.bytes()));
+    }
+
+    @Test
+    void aResetOrFinForgetsTheConnection() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        handshake(keeper);
+        see(keeper, Segment.fromClient(1000, 5001).payload("abc"));
+        assertEquals(1, keeper.connections());
+        see(keeper, Segment.fromClient(1003, 5001).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
+        assertEquals(0, keeper.connections());
+        assertEquals(0, retained(keeper, 1003).bytes().length);
+    }
+}

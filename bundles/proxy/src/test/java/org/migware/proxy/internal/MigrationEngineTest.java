@@ -1,0 +1,242 @@
+package org.migware.proxy.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.Endpoint;
+import org.migware.api.connection.TcpState;
+import org.migware.parser.internal.PacketParserComponent;
+import org.migware.proxy.internal.Frames.Segment;
+
+/**
+ * One connection through RECOVERY and PROXY with the TUN and the wire replaced by lists: what
+ * MigWare writes towards the replica and towards the client, field by field, read back by
+ * {@link TcpSegment} (independent of the writer).
+ */
+class MigrationEngineTest {
+
+    private static final int ISN = 999;
+    private static final int PRIMARY_ISN = 5000;
+    private static final int REPLICA_ISN = 70_000;
+    private static final long CLIENT_TSVAL = 4_000_000_000L;
+    private static final int PRIMARY_TSVAL = 77;
+    private static final int REPLICA_TSVAL = 1234;
+    private static final int CLIENT_SHIFT = 7;
+    private static final int PRIMARY_SHIFT = 10;
+    private static final int REPLICA_SHIFT = 9;
+
+    private final List<byte[]> toReplica = new ArrayList<>();
+    private final List<byte[]> toClient = new ArrayList<>();
+    private final AtomicReference<String> finished = new AtomicReference<>();
+    private ClientStreamKeeper keeper;
+    private MigrationEngine engine;
+    private long now = TimeUnit.SECONDS.toNanos(1);
+
+    @BeforeEach
+    void setUp() {
+        keeper = ClientStreamKeeperTest.keeper(RecordFraming.NEWLINE, 1 << 20);
+        PacketParserComponent parser = new PacketParserComponent();
+        engine = new MigrationEngine(new MigrationEngine.Settings(Frames.REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+                new ShadowEndpoints(0xc612_0000, 15), keeper,
+                (packet, offset, length) -> toReplica.add(Arrays.copyOfRange(packet, offset, offset + length)),
+                (frame, offset, length) -> toClient.add(Arrays.copyOfRange(frame, offset, offset + length)),
+                parser.newRewritableView(), parser.newRewritableView(), () -> now);
+    }
+
+    /** The wire before failover: a handshake, one record, half of the next acknowledged, its end in flight. */
+    private void passiveTraffic() {
+        capture(Segment.fromClient(ISN, 0).flags(Ipv4TcpWriter.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
+        capture(Segment.fromPrimary(PRIMARY_ISN, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK)
+                .synOptions(1460, PRIMARY_SHIFT, true).timestamps(PRIMARY_TSVAL - 5, (int) CLIENT_TSVAL - 10));
+        capture(Segment.fromClient(1000, PRIMARY_ISN + 1).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL - 5, PRIMARY_TSVAL - 5));
+        capture(Segment.fromPrimary(PRIMARY_ISN + 1, 1010).timestamps(PRIMARY_TSVAL - 2, (int) CLIENT_TSVAL - 5));
+        capture(Segment.fromClient(1010, PRIMARY_ISN + 1).payload("c1 r2 bb").timestamps(CLIENT_TSVAL - 2, PRIMARY_TSVAL - 2));
+        capture(Segment.fromPrimary(PRIMARY_ISN + 1, 1018).timestamps(PRIMARY_TSVAL, (int) CLIENT_TSVAL - 2));
+        capture(Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
+    }
+
+    private void capture(Segment segment) {
+        byte[] frame = segment.frame();
+        assertTrue(!engine.active());
+        keeper.observe(frame, 0, frame.length);
+    }
+
+    /** What the tracker would report for that traffic. */
+    private static ConnectionSnapshot snapshot() throws Exception {
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), Frames.CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), Frames.SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1020, CLIENT_TSVAL, 502, 20, 4, 0, 0),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1018, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 3, 0, 0),
+                TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    private static TcpSegment read(byte[] packet) {
+        TcpSegment segment = TcpSegment.parse(packet, packet.length);
+        assertNotNull(segment, "an IPv4 TCP packet");
+        assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid(), "checksums");
+        return segment;
+    }
+
+    private static byte[] replicaPacket(TcpSegment to, int seq, int ack, int flags, String payload, long tsval, int tsecr, int window) {
+        Segment s = new Segment();
+        s.source = Frames.REPLICA;
+        s.sourcePort = Frames.SERVICE_PORT;
+        s.destination = to.source();
+        s.destinationPort = to.sourcePort();
+        s.seq = seq;
+        s.ack = ack;
+        s.flags = flags;
+        s.window = window;
+        if ((flags & Ipv4TcpWriter.SYN) != 0) {
+            s.synOptions(1460, REPLICA_SHIFT, true);
+        }
+        return s.timestamps(tsval, tsecr).payload(payload).packet();
+    }
+
+    private void fromReplica(byte[] packet) {
+        engine.fromReplica(packet, 0, packet.length);
+    }
+
+    private void fromClient(Segment segment) {
+        byte[] frame = segment.frame();
+        engine.fromClient(frame, 0, frame.length);
+    }
+
+    /** Recovery up to PROXY; returns the forged SYN. */
+    private TcpSegment recover() throws Exception {
+        passiveTraffic();
+        engine.startRecovery(List.of(snapshot()), finished::set);
+        assertEquals(1, toReplica.size(), "one forged SYN");
+        TcpSegment syn = read(toReplica.get(0));
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
+        engine.pace();
+        return syn;
+    }
+
+    @Test
+    void theForgedSynCarriesTheClientsOptionsAndStartsAtTheRecordInProgress() throws Exception {
+        TcpSegment syn = recover();
+        assertTrue(syn.has(Ipv4TcpWriter.SYN) && !syn.has(Ipv4TcpWriter.ACK));
+        assertEquals(1009, syn.seq(), "one before the head of record 2 (1010), not the resume point 1018");
+        assertEquals(Frames.REPLICA, syn.destination());
+        assertEquals(Frames.SERVICE_PORT, syn.destinationPort());
+        assertEquals(0xc6, syn.source() >>> 24 & 0xff, "from the shadow network 198.18.0.0/15");
+        assertEquals(1460, syn.mss());
+        assertEquals(CLIENT_SHIFT, syn.windowScale());
+        assertTrue(syn.sackPermitted());
+        assertEquals(CLIENT_TSVAL, syn.tsval(), "the client's clock, so PAWS accepts its later segments");
+    }
+
+    @Test
+    void afterTheHandshakeTheRecordHeadAndTheUnacknowledgedBytesAreHandedOver() throws Exception {
+        recover();
+        TcpSegment ack = read(toReplica.get(1));
+        assertEquals(Ipv4TcpWriter.ACK, ack.flags());
+        assertEquals(1010, ack.seq());
+        assertEquals(REPLICA_ISN + 1, ack.ack());
+        assertEquals(REPLICA_TSVAL, ack.tsecr());
+        TcpSegment data = read(toReplica.get(2));
+        assertEquals(1010, data.seq());
+        assertEquals("c1 r2 bbb\n", new String(data.payload(), StandardCharsets.US_ASCII), "the whole record: no torn first record");
+        assertTrue(data.has(Ipv4TcpWriter.PSH));
+        assertEquals(3, toReplica.size());
+        assertNotNull(finished.get());
+        assertTrue(finished.get().startsWith("1 recovered, 0 failed, 0 pending"), finished.get());
+        assertTrue(finished.get().contains("1 record heads prepended"), finished.get());
+    }
+
+    @Test
+    void aHandOverSegmentTheReplicaLostIsWrittenAgain() throws Exception {
+        TcpSegment syn = recover();
+        toReplica.clear();
+        // The replica acknowledges only its SYN-ACK's ACK, twice: the data never arrived.
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
+        List<TcpSegment> again = toReplica.stream().map(MigrationEngineTest::read).filter(s -> s.payload().length > 0).toList();
+        assertEquals(1, again.size(), "written again once");
+        assertEquals(1010, again.get(0).seq());
+        assertEquals("c1 r2 bbb\n", new String(again.get(0).payload(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void bothDirectionsAreTranslated() throws Exception {
+        TcpSegment syn = recover();
+        toReplica.clear();
+        // The client retransmits its unacknowledged bytes (its timer knows nothing of the failover).
+        fromClient(Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
+        TcpSegment up = read(toReplica.get(0));
+        assertEquals(syn.source(), up.source());
+        assertEquals(syn.sourcePort(), up.sourcePort());
+        assertEquals(Frames.REPLICA, up.destination());
+        assertEquals(1018, up.seq(), "client sequence numbers pass unchanged");
+        assertEquals(REPLICA_ISN + 1, up.ack(), "the client's ack moved into the replica's space (+d2)");
+        assertEquals(CLIENT_TSVAL + 5, up.tsval());
+        assertEquals(REPLICA_TSVAL, up.tsecr(), "the echo of the primary's clock back on the replica's");
+
+        // The replica answers the record: to the client it must look like the primary's next bytes.
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, Ipv4TcpWriter.ACK | Ipv4TcpWriter.PSH, "ok c1 r2\n",
+                REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100));
+        assertEquals(1, toClient.size());
+        byte[] frame = toClient.get(0);
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "client MAC <- primary MAC");
+        TcpSegment down = read(Arrays.copyOfRange(frame, 14, frame.length));
+        assertEquals(Frames.PRIMARY, down.source());
+        assertEquals(Frames.SERVICE_PORT, down.sourcePort());
+        assertEquals(Frames.CLIENT, down.destination());
+        assertEquals(Frames.CLIENT_PORT, down.destinationPort());
+        assertEquals(PRIMARY_ISN + 1, down.seq(), "continues the primary's sequence space");
+        assertEquals(1020, down.ack());
+        assertEquals(PRIMARY_TSVAL + 6, down.tsval(), "continues the primary's clock");
+        assertEquals(CLIENT_TSVAL + 5, down.tsecr());
+        assertEquals((100 << REPLICA_SHIFT) >> PRIMARY_SHIFT, down.window(), "rescaled, rounded down");
+        assertEquals("ok c1 r2\n", new String(down.payload(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void anUnknownTupleIsDroppedAndAClientResetEndsOnlyItsMapping() throws Exception {
+        recover();
+        toReplica.clear();
+        long droppedBefore = engine.dropped();
+        Segment spoofed = Segment.fromClient(1018, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.RST);
+        spoofed.sourcePort = Frames.CLIENT_PORT + 1;
+        fromClient(spoofed);
+        assertEquals(droppedBefore + 1, engine.dropped());
+        assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
+        assertEquals(1, engine.describeMappings().size());
+
+        fromClient(Segment.fromClient(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.RST));
+        assertEquals(1, toReplica.size(), "the client's own reset goes to the replica");
+        assertTrue(read(toReplica.get(0)).has(Ipv4TcpWriter.RST));
+        assertEquals(0, engine.describeMappings().size(), "and ends its mapping");
+    }
+
+    @Test
+    void aSynAfterFailoverIsANewConnectionPassedToTheReplica() throws Exception {
+        recover();
+        toReplica.clear();
+        Segment syn = Segment.fromClient(123_456, 0).flags(Ipv4TcpWriter.SYN).synOptions(1460, 7, true);
+        syn.sourcePort = 41_000;
+        fromClient(syn);
+        TcpSegment forwarded = read(toReplica.get(0));
+        assertTrue(forwarded.has(Ipv4TcpWriter.SYN));
+        assertEquals(123_456, forwarded.seq(), "a new connection keeps its own numbers");
+        assertEquals(Frames.REPLICA, forwarded.destination());
+        assertEquals(1, engine.passedThrough());
+    }
+}
