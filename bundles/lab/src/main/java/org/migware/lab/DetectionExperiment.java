@@ -795,7 +795,7 @@ public final class DetectionExperiment implements AutoCloseable {
         for (Profile p : profiles) {
             r.append("- `").append(p.name()).append("`: ").append(p.describe()).append('\n');
         }
-        r.append("\nLink pulled (instant just before `ip link set ... down`) to the monitor's DOWN verdict and to the decision"
+        r.append("\nLink pulled (the instant `ip link set ... down` returned) to the monitor's DOWN verdict and to the decision"
                 + " (`state: RECOVERY since`), in ms:\n\n");
         r.append("| profile | monitor | trials | detected | DOWN median | DOWN p99 | decision median | decision p99 | decision min | decision max |\n");
         r.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
