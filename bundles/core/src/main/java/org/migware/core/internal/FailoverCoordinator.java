@@ -25,6 +25,7 @@ import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.core.internal.decision.DecisionPolicy;
 import org.migware.core.internal.decision.IsolationGuard;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -56,6 +57,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
     private static final long TICK_MILLIS = 10;
+    private static final String STATE_FILE = "failover.state";
 
     /** How the monitors' verdicts become a failover decision. */
     @ObjectClassDefinition(name = "MigWare failover decision")
@@ -96,6 +98,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private final Map<PacketSource, Map<String, Object>> sources = new ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
     private final Environment environment;
+    private final Path stateFile;
     private volatile Config config;
     private volatile DecisionPolicy policy;
     private volatile IsolationGuard isolationGuard;
@@ -104,13 +107,23 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private String lastLoggedSuspicion;
 
     @Activate
-    public FailoverCoordinator(Config config) {
-        this(config, Clock.systemUTC(), System::nanoTime, null, true);
+    public FailoverCoordinator(Config config, BundleContext context) {
+        this(config, Clock.systemUTC(), System::nanoTime, null, true, context.getDataFile(STATE_FILE).toPath());
     }
 
     /** @param environment the backup's view of its capture, or null for the real one */
     public FailoverCoordinator(Config config, Clock clock, LongSupplier monotonicNanos, Environment environment, boolean tick) {
+        this(config, clock, monotonicNanos, environment, tick, null);
+    }
+
+    /**
+     * @param environment the backup's view of its capture, or null for the real one
+     * @param stateFile where the state is kept across a restart of the core, or null
+     */
+    public FailoverCoordinator(Config config, Clock clock, LongSupplier monotonicNanos, Environment environment, boolean tick,
+            Path stateFile) {
         this.clock = clock;
+        this.stateFile = stateFile;
         this.monotonicNanos = monotonicNanos;
         this.config = config;
         this.policy = policyOrThesisDefault(config);
@@ -126,7 +139,8 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
                 return linkUp();
             }
         };
-        this.current = new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
+        FailoverEvent restored = restore(stateFile);
+        this.current = restored != null ? restored : new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
         LOG.info("core: state {} at {} ({}); failover policy {}{}", current.to(), current.time(), current.reason(),
                 policy.describe(), config.dryRun() ? ", DRY RUN: decisions are only logged" : "");
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -318,7 +332,12 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             if (current.to() == FailoverState.RECOVERY) {
                 transition(FailoverState.PROXY, "recovery finished: " + summary);
             } else {
-                LOG.warn("core: recovery reported finished ({}) in state {}: ignored", summary, current.to());
+                // The migration reports again when it meets a restarted core; in PROXY that is old news.
+                if (current.to() == FailoverState.PROXY) {
+                    LOG.debug("core: recovery reported finished again ({}); already PROXY", summary);
+                } else {
+                    LOG.warn("core: recovery reported finished ({}) in state {}: ignored", summary, current.to());
+                }
             }
         });
     }
@@ -350,9 +369,67 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private void transition(FailoverState to, String reason) {
         FailoverEvent event = new FailoverEvent(current.to(), to, clock.instant(), reason);
         current = event;
+        persist(event);
         LOG.warn("core: state {} -> {} at {} ({})", event.from(), event.to(), event.time(), event.reason());
         for (FailoverListener listener : listeners) {
             notifyQuietly(listener, event);
+        }
+    }
+
+    /**
+     * Keeps the state in the bundle's data area: an update or restart of the core in RECOVERY or
+     * PROXY must come back where it was. Coming back NORMAL, with the primary still dead, it
+     * would decide a second failover, and the migration (which has already recovered every
+     * connection) would rightly ignore it — leaving the core waiting in RECOVERY for good. The
+     * area is emptied when the container starts (storage.clean=onFirstInit), so a new container
+     * always starts NORMAL.
+     */
+    private void persist(FailoverEvent event) {
+        if (stateFile == null) {
+            return;
+        }
+        java.util.Properties properties = new java.util.Properties();
+        if (event.from() != null) {
+            properties.setProperty("from", event.from().name());
+        }
+        properties.setProperty("to", event.to().name());
+        properties.setProperty("time", event.time().toString());
+        properties.setProperty("reason", event.reason());
+        Path temporary = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+        try (java.io.Writer out = Files.newBufferedWriter(temporary)) {
+            properties.store(out, "MigWare failover state");
+        } catch (IOException e) {
+            LOG.error("core: cannot keep the state in {}: {}; a restart of the core would start NORMAL", stateFile, e.toString());
+            return;
+        }
+        try {
+            Files.move(temporary, stateFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.error("core: cannot keep the state in {}: {}", stateFile, e.toString());
+        }
+    }
+
+    /** @return the state kept by a previous run of the core in this container, if it had left NORMAL */
+    private static FailoverEvent restore(Path stateFile) {
+        if (stateFile == null || !Files.isRegularFile(stateFile)) {
+            return null;
+        }
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.Reader in = Files.newBufferedReader(stateFile)) {
+            properties.load(in);
+            FailoverState to = FailoverState.valueOf(properties.getProperty("to", ""));
+            if (to == FailoverState.NORMAL) {
+                return null;
+            }
+            String from = properties.getProperty("from");
+            FailoverEvent event = new FailoverEvent(from == null ? null : FailoverState.valueOf(from), to,
+                    java.time.Instant.parse(properties.getProperty("time")), properties.getProperty("reason", "") + " (kept across a restart of the core)");
+            LOG.warn("core: restored state {} since {} after a restart of the core", event.to(), event.time());
+            return event;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("core: the kept state in {} is unreadable ({}); starting NORMAL", stateFile, e.toString());
+            return null;
         }
     }
 

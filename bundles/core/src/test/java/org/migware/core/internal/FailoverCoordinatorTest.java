@@ -177,4 +177,38 @@ class FailoverCoordinatorTest {
                 events.stream().map(FailoverEvent::to).toList());
         coordinator.deactivate();
     }
+    /** An update of the core in PROXY comes back in PROXY: NORMAL would decide a second failover. */
+    @Test
+    void theStateOutlivesARestartOfTheCore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
+        java.nio.file.Path file = data.resolve("failover.state");
+        FailoverCoordinator.Environment environment = new FailoverCoordinator.Environment() {
+            @Override
+            public long framesReceived() {
+                return ++frames;
+            }
+
+            @Override
+            public Boolean captureLinkUp() {
+                return true;
+            }
+        };
+        FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
+        FailoverCoordinator first = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, true, file);
+        assertEquals(FailoverState.NORMAL, first.current().to(), "a container starts NORMAL");
+        assertTrue(first.triggerManually("test", true).startsWith("failing over"));
+        first.recoveryFinished("1 recovered");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (first.current().to() != FailoverState.PROXY && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(FailoverState.PROXY, first.current().to());
+        first.deactivate();
+
+        FailoverCoordinator second = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, false, file);
+        assertEquals(FailoverState.PROXY, second.current().to());
+        assertEquals(first.current().time(), second.current().time(), "since the original change");
+        assertTrue(second.current().reason().startsWith("recovery finished: 1 recovered"), second.current().reason());
+        assertTrue(second.triggerManually("again", true).startsWith("already PROXY"));
+        second.deactivate();
+    }
 }

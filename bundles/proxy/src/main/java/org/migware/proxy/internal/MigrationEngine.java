@@ -149,6 +149,7 @@ final class MigrationEngine {
     private int failed;
     private int passedThrough;
     private long dropped;
+    private int notRecoverableCount;
     private int headsPrepended;
     private int headsMissing;
     private long bytesHandedOver;
@@ -199,6 +200,7 @@ final class MigrationEngine {
                 } else {
                     RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
                     notRecoverable.add(not);
+                    notRecoverableCount++;
                     LOG.warn("proxy: {} -> {} not recoverable: {}", not.snapshot().client().hostAndPort(),
                             not.snapshot().server().hostAndPort(), not.reason());
                 }
@@ -656,7 +658,7 @@ final class MigrationEngine {
                 : "; framing " + keeper.framing().configName() + ": " + headsPrepended + " record heads prepended, "
                         + headsMissing + " not kept";
         return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "
-                + notRecoverable.size() + " not recoverable, in " + millis + " ms; " + bytesHandedOver
+                + notRecoverableCount + " not recoverable, in " + millis + " ms; " + bytesHandedOver
                 + " client bytes handed over" + framing;
     }
 
@@ -675,6 +677,222 @@ final class MigrationEngine {
     /** @return whether recovery has started: from then on captured frames are the engine's, not the keeper's */
     boolean active() {
         return active;
+    }
+
+    /** @return whether every connection has been handled (recovered or failed) */
+    synchronized boolean recoveryFinished() {
+        return recoveryFinishedNanos >= 0;
+    }
+
+    // ---- kept across a restart of the proxy bundle ----
+
+    private static final int STATE_MAGIC = 0x4d475052; // "MGPR"
+    private static final int STATE_VERSION = 1;
+
+    /**
+     * Writes every mapping, its translation and counters: after an update or restart of the proxy
+     * bundle in RECOVERY or PROXY, {@link #restore} carries on with the same connections. The
+     * replica's side of each connection lives on in its kernel, the clients' on theirs; only
+     * these numbers would be lost.
+     */
+    synchronized void save(java.io.DataOutputStream out) throws IOException {
+        out.writeInt(STATE_MAGIC);
+        out.writeInt(STATE_VERSION);
+        long now = nanos.getAsLong();
+        out.writeLong(shadows.allocated());
+        out.writeLong(recoveryStartedNanos < 0 ? -1 : now - recoveryStartedNanos);
+        out.writeLong(recoveryFinishedNanos < 0 ? -1 : recoveryFinishedNanos - recoveryStartedNanos);
+        out.writeInt(recovered);
+        out.writeInt(failed);
+        out.writeInt(passedThrough);
+        out.writeLong(dropped);
+        out.writeInt(notRecoverableCount);
+        out.writeInt(headsPrepended);
+        out.writeInt(headsMissing);
+        out.writeLong(bytesHandedOver);
+        List<Mapping> all = new ArrayList<>();
+        byShadow.forEachValue(all::add);
+        // Queued connections keep their order: those waiting longest go first again.
+        List<Mapping> queuedInOrder = new ArrayList<>(queued);
+        all.removeIf(m -> m.state == State.QUEUED);
+        all.addAll(queuedInOrder);
+        out.writeInt(all.size());
+        for (Mapping m : all) {
+            writeMapping(out, m);
+        }
+    }
+
+    private static void writeMapping(java.io.DataOutputStream out, Mapping m) throws IOException {
+        out.writeByte(m.state.ordinal());
+        RecoveryCandidate c = m.candidate;
+        out.writeBoolean(c != null);
+        if (c != null) {
+            out.writeInt(c.clientAddress());
+            out.writeShort(c.clientPort());
+            out.writeLong(c.clientMac());
+            out.writeInt(c.primaryAddress());
+            out.writeShort(c.primaryPort());
+            out.writeLong(c.primaryMac());
+            out.writeInt(c.clientResume());
+            out.writeInt(c.clientAck());
+            out.writeInt(c.clientMss());
+            out.writeInt(c.clientWindowScale());
+            out.writeInt(c.primaryWindowScale());
+            out.writeBoolean(c.sackPermitted());
+            out.writeBoolean(c.timestamps());
+            out.writeInt(c.clientLastTsval());
+            out.writeInt(c.primaryLastTsval());
+            out.writeInt(c.clientLastWindow());
+        }
+        out.writeInt(m.clientAddress);
+        out.writeShort(m.clientPort);
+        out.writeLong(m.clientMac);
+        out.writeInt(m.primaryAddress);
+        out.writeShort(m.primaryPort);
+        out.writeLong(m.primaryMac);
+        out.writeInt(m.shadowAddress);
+        out.writeShort(m.shadowPort);
+        ConnectionTranslation t = m.translation;
+        out.writeBoolean(t != null);
+        if (t != null) {
+            out.writeInt(t.d1());
+            out.writeInt(t.d2());
+            out.writeInt(t.tsOffset());
+            out.writeByte(t.primaryWindowShift());
+            out.writeByte(t.replicaWindowShift());
+        }
+        out.writeInt(m.streamStart);
+        out.writeInt(m.handOver.length);
+        out.write(m.handOver);
+        out.writeInt(m.handOverSent);
+        out.writeInt(m.handOverAck);
+        out.writeInt(m.handOverDuplicates);
+        out.writeInt(m.replicaIsn);
+        out.writeInt(m.replicaWindowShift);
+        out.writeInt(m.segmentSize);
+        out.writeInt(m.lastClientTsval);
+        out.writeInt(m.lastReplicaTsval);
+        out.writeInt(m.lastAckToReplica);
+        out.writeInt(m.synAttempts);
+        out.writeLong(m.toReplica);
+        out.writeLong(m.toClient);
+        ArrayDeque<byte[]> pending = m.pending == null ? new ArrayDeque<>() : m.pending;
+        out.writeInt(pending.size());
+        for (byte[] frame : pending) {
+            out.writeInt(frame.length);
+            out.write(frame);
+        }
+    }
+
+    /**
+     * Takes over what {@link #save} wrote, in a fresh engine; a handshake that was in flight is
+     * sent again at once. Nothing is restored when the engine has already started.
+     *
+     * @param done told when every connection has been handled, if that is still to come
+     * @return the number of mappings restored
+     * @throws IOException when the state is unreadable or of another version
+     */
+    synchronized int restore(java.io.DataInputStream in, Consumer<String> done) throws IOException {
+        if (active) {
+            throw new IllegalStateException("the engine is already active");
+        }
+        if (in.readInt() != STATE_MAGIC || in.readInt() != STATE_VERSION) {
+            throw new IOException("not a proxy state of version " + STATE_VERSION);
+        }
+        long now = nanos.getAsLong();
+        shadows.continueAfter(in.readLong());
+        long sinceStart = in.readLong();
+        long finishedAfter = in.readLong();
+        recoveryStartedNanos = sinceStart < 0 ? -1 : now - sinceStart;
+        recoveryFinishedNanos = finishedAfter < 0 || recoveryStartedNanos < 0 ? -1 : recoveryStartedNanos + finishedAfter;
+        recovered = in.readInt();
+        failed = in.readInt();
+        passedThrough = in.readInt();
+        dropped = in.readLong();
+        notRecoverableCount = in.readInt();
+        headsPrepended = in.readInt();
+        headsMissing = in.readInt();
+        bytesHandedOver = in.readLong();
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            Mapping m = readMapping(in);
+            if (m.state == State.CLOSED) {
+                continue;
+            }
+            register(m);
+            if (m.state == State.QUEUED) {
+                queued.add(m);
+            } else if (m.state == State.HANDSHAKING) {
+                handshaking++;
+                m.synSentNanos = Long.MIN_VALUE / 2; // its SYN-ACK may have been lost with the old TUN: send again now
+            }
+        }
+        onRecoveryFinished = done;
+        active = true;
+        LOG.info("proxy: restored {} mappings after a restart of the proxy bundle: {}", count, summary());
+        return count;
+    }
+
+    private Mapping readMapping(java.io.DataInputStream in) throws IOException {
+        State state = State.values()[in.readByte()];
+        RecoveryCandidate candidate = null;
+        if (in.readBoolean()) {
+            candidate = new RecoveryCandidate(null, in.readInt(), in.readUnsignedShort(), in.readLong(), in.readInt(),
+                    in.readUnsignedShort(), in.readLong(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
+                    in.readBoolean(), in.readBoolean(), in.readInt(), in.readInt(), in.readInt());
+        }
+        int clientAddress = in.readInt();
+        int clientPort = in.readUnsignedShort();
+        long clientMac = in.readLong();
+        int primaryAddress = in.readInt();
+        int primaryPort = in.readUnsignedShort();
+        long primaryMac = in.readLong();
+        int shadowAddress = in.readInt();
+        int shadowPort = in.readUnsignedShort();
+        Mapping m = new Mapping(candidate, clientAddress, clientPort, clientMac, primaryAddress, primaryPort, primaryMac,
+                (shadowAddress & 0xffff_ffffL) << 16 | shadowPort);
+        m.state = state;
+        if (in.readBoolean()) {
+            int d1 = in.readInt();
+            int d2 = in.readInt();
+            m.translation = ConnectionTranslation.builder()
+                    .client(clientAddress, clientPort)
+                    .service(primaryAddress, primaryPort)
+                    .shadow(shadowAddress, shadowPort)
+                    .replica(settings.replicaAddress(), settings.replicaPort() == 0 ? primaryPort : settings.replicaPort())
+                    // the builder derives d1 = forged + 1 - resume and d2 = isn + 1 - ack
+                    .clientSequence(d1 - 1, 0)
+                    .serverSequence(d2 - 1, 0)
+                    .timestampOffset(in.readInt())
+                    .windowShifts(in.readByte(), in.readByte())
+                    .build();
+        }
+        m.streamStart = in.readInt();
+        byte[] handOver = new byte[in.readInt()];
+        in.readFully(handOver);
+        m.handOver = handOver.length == 0 ? NOTHING : handOver;
+        m.handOverSent = in.readInt();
+        m.handOverAck = in.readInt();
+        m.handOverDuplicates = in.readInt();
+        m.replicaIsn = in.readInt();
+        m.replicaWindowShift = in.readInt();
+        m.segmentSize = in.readInt();
+        m.lastClientTsval = in.readInt();
+        m.lastReplicaTsval = in.readInt();
+        m.lastAckToReplica = in.readInt();
+        m.synAttempts = in.readInt();
+        m.toReplica = in.readLong();
+        m.toClient = in.readLong();
+        int pending = in.readInt();
+        for (int i = 0; i < pending; i++) {
+            byte[] frame = new byte[in.readInt()];
+            in.readFully(frame);
+            if (m.pending == null) {
+                m.pending = new ArrayDeque<>();
+            }
+            m.pending.add(frame);
+        }
+        return m;
     }
 
     synchronized int recovered() {

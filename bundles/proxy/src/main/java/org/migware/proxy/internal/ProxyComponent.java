@@ -1,6 +1,13 @@
 package org.migware.proxy.internal;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
 import org.migware.api.connection.ConnectionTable;
@@ -15,6 +22,7 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -108,10 +116,14 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private volatile PacketSource source;
     private final PacketListener listener = this::onCapturedFrame;
     private final String unavailable;
+    /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
+    private final Path stateFile;
+    private static final String STATE_FILE = "mappings.state";
 
     @Activate
-    public ProxyComponent(Config config, @Reference PacketParser parser) {
+    public ProxyComponent(Config config, @Reference PacketParser parser, BundleContext context) {
         this.parser = parser;
+        this.stateFile = context.getDataFile(STATE_FILE).toPath();
         TunDevice opened = null;
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
@@ -152,7 +164,51 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         if (engine != null) {
             tunReader.setDaemon(true);
             pacer.setDaemon(true);
+            restoreMappings();
             tunReader.start();
+        }
+    }
+
+    /**
+     * Carries on with the connections of the previous activation, if it left any: the bundle
+     * was updated or restarted in RECOVERY or PROXY. The file is gone afterwards; the bundle data
+     * area itself is emptied when the container starts, so a new container never proxies stale
+     * mappings.
+     */
+    private void restoreMappings() {
+        if (!Files.isRegularFile(stateFile)) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(stateFile)))) {
+            int restored = engine.restore(in, this::reportRecoveryFinished);
+            LOG.warn("proxy: carrying on with {} mappings kept across the restart of the proxy bundle", restored);
+            if (!engine.recoveryFinished()) {
+                pacer.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("proxy: the mappings kept across the restart are unreadable ({}): the migrated connections are lost", e.toString());
+        } finally {
+            try {
+                Files.deleteIfExists(stateFile);
+            } catch (IOException e) {
+                LOG.warn("proxy: cannot remove {}: {}", stateFile, e.toString());
+            }
+        }
+    }
+
+    private void saveMappings() {
+        Path temporary = stateFile.resolveSibling(STATE_FILE + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary)))) {
+            engine.save(out);
+        } catch (IOException e) {
+            LOG.error("proxy: cannot keep the mappings across this restart ({}): the migrated connections will be lost", e.toString());
+            return;
+        }
+        try {
+            Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("proxy: mappings kept in {} for the next activation: {}", stateFile, engine.summary());
+        } catch (IOException e) {
+            LOG.error("proxy: cannot keep the mappings across this restart ({})", e.toString());
         }
     }
 
@@ -163,10 +219,19 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         if (current != null) {
             current.close();
         }
+        pacer.interrupt();
+        try {
+            pacer.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // The TUN first: once its reader has stopped, nothing changes the mappings while they are written.
         if (tun != null) {
             tun.close();
         }
-        pacer.interrupt();
+        if (engine != null && engine.active()) {
+            saveMappings();
+        }
     }
 
     // Dynamic: the core may be updated or reconfigured while connections are being proxied; that
@@ -174,6 +239,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindFailoverControl(FailoverControl newControl) {
         control = newControl;
+        // A core that was restarted meanwhile may have missed the report (it ignores a repeat).
+        MigrationEngine current = engine;
+        if (current != null && current.active() && current.recoveryFinished()) {
+            newControl.recoveryFinished(current.summary());
+        }
     }
 
     void unbindFailoverControl(FailoverControl oldControl) {

@@ -39,6 +39,16 @@ final class ShadowEndpoints {
         return (address & 0xffff_ffffL) << 16 | port;
     }
 
+    /** @return how many endpoints have been handed out, for {@link #continueAfter} after a restart */
+    synchronized long allocated() {
+        return next;
+    }
+
+    /** Hands out nothing below {@code allocated} any more: those are in use by restored mappings. */
+    synchronized void continueAfter(long allocated) {
+        next = Math.max(next, allocated);
+    }
+
     static int address(long endpoint) {
         return (int) (endpoint >>> 16);
     }

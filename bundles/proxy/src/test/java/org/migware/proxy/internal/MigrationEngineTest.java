@@ -49,9 +49,13 @@ class MigrationEngineTest {
 
     @BeforeEach
     void setUp() {
+        engine = newEngine();
+    }
+
+    private MigrationEngine newEngine() {
         keeper = ClientStreamKeeperTest.keeper(RecordFraming.NEWLINE, 1 << 20);
         PacketParserComponent parser = new PacketParserComponent();
-        engine = new MigrationEngine(new MigrationEngine.Settings(Frames.REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+        return new MigrationEngine(new MigrationEngine.Settings(Frames.REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
                 new ShadowEndpoints(0xc612_0000, 15), keeper,
                 (packet, offset, length) -> toReplica.add(Arrays.copyOfRange(packet, offset, offset + length)),
                 (frame, offset, length) -> toClient.add(Arrays.copyOfRange(frame, offset, offset + length)),
@@ -238,5 +242,73 @@ class MigrationEngineTest {
         assertEquals(123_456, forwarded.seq(), "a new connection keeps its own numbers");
         assertEquals(Frames.REPLICA, forwarded.destination());
         assertEquals(1, engine.passedThrough());
+    }
+    private MigrationEngine restartedFrom(MigrationEngine old) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            old.save(out);
+        }
+        MigrationEngine fresh = newEngine();
+        finished.set(null);
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(1, fresh.restore(in, finished::set));
+        }
+        return fresh;
+    }
+
+    /** An update of the proxy bundle in PROXY: the new engine translates exactly as the old one did. */
+    @Test
+    void theMappingsOutliveARestartOfTheProxy() throws Exception {
+        TcpSegment syn = recover();
+        Segment retransmission = Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL);
+        toReplica.clear();
+        fromClient(retransmission);
+        byte[] before = toReplica.get(0);
+        String summaryBefore = engine.summary();
+
+        engine = restartedFrom(engine);
+        assertTrue(engine.active());
+        assertTrue(engine.recoveryFinished());
+        assertEquals(summaryBefore.replaceAll("in \\d+ ms", ""), engine.summary().replaceAll("in \\d+ ms", ""));
+        toReplica.clear();
+        fromClient(retransmission);
+        assertArrayEquals(before, toReplica.get(0), "the same packet to the replica");
+
+        toClient.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, Ipv4TcpWriter.ACK, "ok\n", REPLICA_TSVAL + 9, (int) CLIENT_TSVAL + 5, 100));
+        TcpSegment down = read(Arrays.copyOfRange(toClient.get(0), 14, toClient.get(0).length));
+        assertEquals(PRIMARY_ISN + 1, down.seq());
+        assertEquals(PRIMARY_TSVAL + 9, down.tsval());
+        assertEquals(Frames.PRIMARY, down.source());
+
+        // A new connection after the restart gets a shadow endpoint of its own, not a restored one's.
+        Segment newSyn = Segment.fromClient(5, 0).flags(Ipv4TcpWriter.SYN);
+        newSyn.sourcePort = 41_000;
+        toReplica.clear();
+        fromClient(newSyn);
+        TcpSegment passed = read(toReplica.get(0));
+        assertTrue(passed.source() != syn.source() || passed.sourcePort() != syn.sourcePort());
+    }
+
+    /** Restarted in the middle of RECOVERY: the unanswered handshake is sent again, from the same shadow endpoint. */
+    @Test
+    void aHandshakeInFlightIsSentAgainAfterARestart() throws Exception {
+        passiveTraffic();
+        engine.startRecovery(List.of(snapshot()), finished::set);
+        TcpSegment first = read(toReplica.get(0));
+        engine = restartedFrom(engine);
+        toReplica.clear();
+        engine.pace();
+        TcpSegment again = read(toReplica.get(0));
+        assertTrue(again.has(Ipv4TcpWriter.SYN));
+        assertEquals(first.seq(), again.seq());
+        assertEquals(first.source(), again.source());
+        assertEquals(first.sourcePort(), again.sourcePort());
+        fromReplica(replicaPacket(again, REPLICA_ISN, again.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL, (int) again.tsval(), 64_240));
+        engine.pace();
+        assertNotNull(finished.get(), "the restored engine reports the end of recovery");
+        assertTrue(finished.get().startsWith("1 recovered, 0 failed"), finished.get());
+        TcpSegment handOver = read(toReplica.get(toReplica.size() - 1));
+        assertEquals("c1 r2 bbb\n", new String(handOver.payload(), StandardCharsets.US_ASCII), "the hand-over survived too");
     }
 }
