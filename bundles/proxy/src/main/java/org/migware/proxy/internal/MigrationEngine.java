@@ -251,6 +251,11 @@ final class MigrationEngine {
                 }
             });
         }
+        startQueued(now);
+    }
+
+    /** Fills the handshakes in flight up to the limit from the queue; reports the end of recovery once nothing is left. */
+    private void startQueued(long now) {
         while (handshaking < settings.handshakesInFlight() && !queued.isEmpty()) {
             Mapping mapping = queued.poll();
             mapping.state = State.HANDSHAKING;
@@ -327,6 +332,8 @@ final class MigrationEngine {
                 forwardToReplica(mapping, frame, 0, frame.length);
             }
         }
+        // The next forged SYN goes now, not at the pacer's next tick: recovery runs at the replica's pace.
+        startQueued(nanos.getAsLong());
     }
 
     private void sendHandshakeAck(Mapping mapping, RewritablePacket synAck) {

@@ -22,7 +22,7 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
-import org.osgi.framework.BundleContext;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * container that only watches never opens a TUN.
  */
 // Metatype's @Designate takes exactly one PID, so the typed Config stands without it.
-@Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = {"org.migware.service", "org.migware.proxy"},
+@Component(reference = @Reference(name = "control", service = FailoverControl.class, cardinality = ReferenceCardinality.OPTIONAL,
+        policy = ReferencePolicy.DYNAMIC),
+        service = {FailoverListener.class, MigrationStatus.class}, configurationPid = {"org.migware.service", "org.migware.proxy"},
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
@@ -103,7 +105,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     private final PacketParser parser;
-    private volatile FailoverControl control;
+    private static final String CONTROL_REFERENCE = "control";
+    private final ComponentContext componentContext;
     private final TunDevice tun;
     private final MigrationEngine engine;
     private final ClientStreamKeeper keeper;
@@ -121,9 +124,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private static final String STATE_FILE = "mappings.state";
 
     @Activate
-    public ProxyComponent(Config config, @Reference PacketParser parser, BundleContext context) {
+    public ProxyComponent(Config config, @Reference PacketParser parser, ComponentContext context) {
         this.parser = parser;
-        this.stateFile = context.getDataFile(STATE_FILE).toPath();
+        this.componentContext = context;
+        this.stateFile = context.getBundleContext().getDataFile(STATE_FILE).toPath();
         TunDevice opened = null;
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
@@ -234,30 +238,25 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
     }
 
-    // Dynamic: the core may be updated or reconfigured while connections are being proxied; that
-    // must not tear down the TUN and every mapping with it.
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindFailoverControl(FailoverControl newControl) {
-        control = newControl;
-        // A core that was restarted meanwhile may have missed the report (it ignores a repeat).
-        MigrationEngine current = engine;
-        if (current != null && current.active() && current.recoveryFinished()) {
-            newControl.recoveryFinished(current.summary());
-        }
-    }
-
-    void unbindFailoverControl(FailoverControl oldControl) {
-        if (control == oldControl) {
-            control = null;
-        }
-    }
-
+    /**
+     * Looked up when needed (the "control" reference of the component, lookup strategy), not
+     * bound: the core lists this component among its failover listeners, so binding the core
+     * here too makes a cycle that SCR reports as an error at every start.
+     */
     private void reportRecoveryFinished(String summary) {
-        FailoverControl current = control;
+        FailoverControl current = locateControl();
         if (current == null) {
-            LOG.warn("proxy: recovery finished ({}) but the core is not running to move on to PROXY", summary);
+            LOG.warn("proxy: recovery finished ({}) but the core is not running to move on to PROXY; it is told when it is back", summary);
         } else {
             current.recoveryFinished(summary);
+        }
+    }
+
+    private FailoverControl locateControl() {
+        try {
+            return componentContext.locateService(CONTROL_REFERENCE);
+        } catch (RuntimeException e) { // the component is being deactivated
+            return null;
         }
     }
 
@@ -307,6 +306,14 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     @Override
     public void stateChanged(FailoverEvent event) {
         if (event.to() != FailoverState.RECOVERY) {
+            return;
+        }
+        if (engine != null && engine.active()) {
+            // A core restarted in RECOVERY tells every listener where it stands; this migration is
+            // already under way (kept across a restart of either bundle) and reports when done.
+            if (engine.recoveryFinished()) {
+                reportRecoveryFinished(engine.summary());
+            }
             return;
         }
         if (engine == null) {
