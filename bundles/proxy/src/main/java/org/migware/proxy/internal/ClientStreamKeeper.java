@@ -391,6 +391,11 @@ final class ClientStreamKeeper {
         return connectionsNotKept;
     }
 
+    /** @return which endpoints are the service's */
+    ServiceEndpoints service() {
+        return service;
+    }
+
     /** @return the framing the keeper follows */
     RecordFraming framing() {
         return framing;

@@ -46,6 +46,8 @@ final class MigrationEngine {
     private static final int TIMESTAMPS_OPTION_SPACE = 12;
     private static final int REWRITE_AT_DUPLICATE = 2;
     private static final int REWRITE_EVERY_DUPLICATES = 8;
+    private static final long RESET_WINDOW_NANOS = 1_000_000_000L;
+    private static final int MAX_RESETS_PER_WINDOW = 1000;
 
     /** Where packets to the replica go: the TUN. */
     interface PacketPort {
@@ -139,6 +141,10 @@ final class MigrationEngine {
             + Ipv4TcpWriter.MAX_TCP_OPTIONS_LENGTH + 0xffff];
     private final ClientStreamKeeper keeper;
     private final byte[] arpReply = new byte[64];
+    private final byte[] resetFrame = new byte[ETHERNET_HEADER + Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH];
+    private long resetWindowStartNanos;
+    private int resetsInWindow;
+    private long resetsSent;
 
     private final LongMap<Mapping> byClient = new LongMap<>();
     private final LongMap<Mapping> byShadow = new LongMap<>();
@@ -426,11 +432,22 @@ final class MigrationEngine {
         long key = clientKey(clientView.sourceIpv4(), clientView.sourcePort(), clientView.destinationPort());
         Mapping mapping = byClient.get(key);
         if (mapping == null) {
+            if (!keeper.service().isService(clientView.destinationAddressHigh(), clientView.destinationAddressLow(),
+                    clientView.destinationPort())) {
+                return; // not to the service: other traffic on the mirror, or what MigWare itself sent to a client
+            }
             if (clientView.hasFlags(RewritablePacket.SYN) && !clientView.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(clientView);
             } else {
-                // Not ours: a connection that was not recovered, or a spoofed segment. Never answered.
+                // No connection here: one that could not be recovered (its handshake was missed, say),
+                // or one that never existed. The service address is MigWare's now, and a host answers
+                // a segment of no connection with a reset (RFC 9293 3.10.7.1): the client learns at
+                // once, instead of retransmitting into silence until its timeout, and can reconnect.
+                // A reset is never answered, so a spoofed one changes nothing.
                 dropped++;
+                if (!clientView.hasFlags(RewritablePacket.RST)) {
+                    resetUnknown(clientView);
+                }
                 return;
             }
         }
@@ -446,7 +463,54 @@ final class MigrationEngine {
                 }
             }
             case ESTABLISHED -> forwardToReplica(mapping, clientFrame, 0, length);
+            case FAILED -> {
+                // The replica never took it: the client is told, as for a connection never recovered.
+                dropped++;
+                if (!clientView.hasFlags(RewritablePacket.RST)) {
+                    resetUnknown(clientView);
+                }
+            }
             default -> dropped++;
+        }
+    }
+
+    /** The reset a host sends for a segment of no connection, from the service's address and MAC. */
+    private void resetUnknown(RewritablePacket segment) {
+        long now = nanos.getAsLong();
+        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
+            resetWindowStartNanos = now;
+            resetsInWindow = 0;
+        }
+        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+            return; // a flood of segments for no connection gets no flood of resets back
+        }
+        resetsInWindow++;
+        writer.begin(resetFrame, ETHERNET_HEADER)
+                .source(segment.destinationIpv4(), segment.destinationPort())
+                .destination(segment.sourceIpv4(), segment.sourcePort());
+        if (segment.hasFlags(RewritablePacket.ACK)) {
+            writer.sequence(segment.acknowledgementNumber()).acknowledgement(0).flags(Ipv4TcpWriter.RST);
+        } else {
+            int length = segment.payloadLength() + (segment.hasFlags(RewritablePacket.SYN) ? 1 : 0)
+                    + (segment.hasFlags(RewritablePacket.FIN) ? 1 : 0);
+            writer.sequence(0).acknowledgement(segment.sequenceNumber() + length).flags(Ipv4TcpWriter.RST | Ipv4TcpWriter.ACK);
+        }
+        int length = writer.window(0).finish();
+        putMac(resetFrame, 0, segment.sourceMac());
+        putMac(resetFrame, 6, segment.destinationMac());
+        resetFrame[12] = 0x08;
+        resetFrame[13] = 0x00;
+        try {
+            wire.send(resetFrame, 0, ETHERNET_HEADER + length);
+            resetsSent++;
+        } catch (IOException e) {
+            LOG.warn("proxy: cannot reset {}:{}: {}", Ipv4Address.text(segment.sourceIpv4()), segment.sourcePort(), e.toString());
+        }
+    }
+
+    private static void putMac(byte[] frame, int at, long mac) {
+        for (int i = 0; i < 6; i++) {
+            frame[at + i] = (byte) (mac >>> (40 - 8 * i));
         }
     }
 
@@ -666,7 +730,7 @@ final class MigrationEngine {
                         + headsMissing + " not kept";
         return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "
                 + notRecoverableCount + " not recoverable, in " + millis + " ms; " + bytesHandedOver
-                + " client bytes handed over" + framing;
+                + " client bytes handed over" + framing + (resetsSent == 0 ? "" : "; " + resetsSent + " resets for no connection");
     }
 
     /** One line per mapping, for {@code migware:connections} in PROXY. */

@@ -222,7 +222,24 @@ class MigrationEngineTest {
         fromClient(spoofed);
         assertEquals(droppedBefore + 1, engine.dropped());
         assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
+        assertEquals(0, toClient.size(), "a reset is never answered");
         assertEquals(1, engine.describeMappings().size());
+
+        // Data for a connection MigWare does not have (one whose handshake was missed): reset at once.
+        Segment orphan = Segment.fromClient(777, 888).payload("lost?");
+        orphan.sourcePort = Frames.CLIENT_PORT + 2;
+        fromClient(orphan);
+        assertEquals(1, toClient.size());
+        byte[] frame = toClient.get(0);
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "to the client, from the primary's MAC");
+        TcpSegment reset = read(Arrays.copyOfRange(frame, 14, frame.length));
+        assertEquals(Ipv4TcpWriter.RST, reset.flags());
+        assertEquals(888, reset.seq(), "the client's own ack: exactly what it expects, so it takes the reset");
+        assertEquals(Frames.PRIMARY, reset.source());
+        assertEquals(Frames.SERVICE_PORT, reset.sourcePort());
+        assertEquals(Frames.CLIENT_PORT + 2, reset.destinationPort());
+        assertEquals(0, toReplica.size());
+        toClient.clear();
 
         fromClient(Segment.fromClient(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.RST));
         assertEquals(1, toReplica.size(), "the client's own reset goes to the replica");
