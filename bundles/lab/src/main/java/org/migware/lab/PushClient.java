@@ -39,6 +39,13 @@ import java.util.concurrent.TimeUnit;
  * {@link PushClientReport} every report interval and once more when it ends (end of duration,
  * record count reached, {@link #stop()} or SIGTERM).
  *
+ * <p>With {@link Options#readResponses} it is the request/response client: every answer is
+ * checked by a {@link ResponseChecker} (its connection's id, the record numbers in order; gaps
+ * and wrong answers counted) and the round trip of every correct answer is kept for an
+ * {@link RttLog}; at the end of the duration it stops sending and waits up to the linger time
+ * for the answers still due. {@link Options#closeWithFin} and {@link Options#closeWithReset}
+ * end single connections at a chosen time while the others go on.
+ *
  * <pre>
  * java -cp lab.jar org.migware.lab.PushClient --host 10.77.0.2 --port 5000 --connections 200 \
  *      --interval-ms 500 --duration-ms 60000 --report client.tsv
@@ -71,6 +78,8 @@ public final class PushClient {
         private String bind;
         private int firstId;
         private boolean noDelay;
+        private Path rttLog;
+        private final List<ScheduledClose> closes = new ArrayList<>();
 
         /**
          * @param host the server's address
@@ -216,9 +225,50 @@ public final class PushClient {
             return this;
         }
 
+        /**
+         * @param file with {@link #readResponses}, where to write one line per correct answer when
+         *        the run ends: when its record was sent (epoch ms), its round trip (µs) and the
+         *        connection id ({@link RttLog}); null = none (default)
+         * @return this
+         */
+        public Options rttLog(Path file) {
+            this.rttLog = file;
+            return this;
+        }
+
+        /**
+         * Closes one connection normally (FIN) at a given time of the run; the others go on.
+         *
+         * @param id the connection's id
+         * @param atMillis when, in ms after the client started
+         * @return this
+         */
+        public Options closeWithFin(int id, long atMillis) {
+            closes.add(new ScheduledClose(id, atMillis, false));
+            return this;
+        }
+
+        /**
+         * Resets one connection (SO_LINGER 0, then close: the kernel sends RST and discards what it
+         * had not sent) at a given time of the run; the others go on.
+         *
+         * @param id the connection's id
+         * @param atMillis when, in ms after the client started
+         * @return this
+         */
+        public Options closeWithReset(int id, long atMillis) {
+            closes.add(new ScheduledClose(id, atMillis, true));
+            return this;
+        }
+
         /** @return the report file, or null */
         public Path report() {
             return report;
+        }
+
+        /** @return the round-trip log file, or null */
+        public Path rttLog() {
+            return rttLog;
         }
 
         /** @return the command line that {@link #parse} turns back into these options */
@@ -242,6 +292,17 @@ public final class PushClient {
             if (noDelay) {
                 args.add("--nodelay");
             }
+            if (rttLog != null) {
+                args.addAll(List.of("--rtt-log", rttLog.toString()));
+            }
+            String fin = ScheduledClose.join(closes, false);
+            if (!fin.isEmpty()) {
+                args.addAll(List.of("--close-fin", fin));
+            }
+            String rst = ScheduledClose.join(closes, true);
+            if (!rst.isEmpty()) {
+                args.addAll(List.of("--close-rst", rst));
+            }
             return args;
         }
 
@@ -254,7 +315,7 @@ public final class PushClient {
             Args a = Args.parse(args, Set.of("read-responses", "nodelay"),
                     Set.of("host", "port", "connections", "count", "interval-ms", "duration-ms", "duration-s", "records",
                             "record-size", "connect-rate", "max-pending-connects", "report", "report-interval-ms",
-                            "linger-ms", "bind", "first-id"));
+                            "linger-ms", "bind", "first-id", "rtt-log", "close-fin", "close-rst"));
             Options o = new Options();
             o.host = a.string("host", o.host);
             o.port = (int) a.number("port", o.port);
@@ -273,6 +334,10 @@ public final class PushClient {
             o.bind = a.string("bind", null);
             o.firstId = (int) a.number("first-id", o.firstId);
             o.noDelay = a.flag("nodelay");
+            String rtt = a.string("rtt-log", null);
+            o.rttLog = rtt == null ? null : Path.of(rtt);
+            o.closes.addAll(ScheduledClose.parse(a.string("close-fin", ""), false));
+            o.closes.addAll(ScheduledClose.parse(a.string("close-rst", ""), true));
             o.validate();
             return o;
         }
@@ -287,6 +352,11 @@ public final class PushClient {
             require(maxPendingConnects > 0, "--max-pending-connects must be positive");
             require(reportIntervalMillis > 0, "--report-interval-ms must be positive");
             require(firstId >= 0, "--first-id must not be negative");
+            for (ScheduledClose close : closes) {
+                require(close.id() >= firstId && close.id() < firstId + connections && close.atMillis() >= 0,
+                        "--close-fin/--close-rst: no connection " + close.id() + " (ids " + firstId + ".."
+                                + (firstId + connections - 1) + "), or a negative time");
+            }
         }
 
         private static void require(boolean condition, String message) {
@@ -300,11 +370,53 @@ public final class PushClient {
                     + "         [--duration-ms MS | --duration-s S] [--records N] [--record-size 64]\n"
                     + "         [--connect-rate 1000] [--max-pending-connects 512] [--report FILE]\n"
                     + "         [--report-interval-ms 1000] [--read-responses] [--linger-ms 2000]\n"
-                    + "         [--bind ADDR] [--first-id 0] [--nodelay]";
+                    + "         [--bind ADDR] [--first-id 0] [--nodelay] [--rtt-log FILE]\n"
+                    + "         [--close-fin ID@MS[,ID@MS...]] [--close-rst ID@MS[,ID@MS...]]";
         }
     }
 
-    private enum State { CONNECTING, OPEN, DONE, FAILED, PEER_CLOSED }
+    /**
+     * One connection to close on purpose during the run.
+     *
+     * @param id the connection's id
+     * @param atMillis when, in ms after the client started
+     * @param reset true: RST (SO_LINGER 0); false: FIN
+     */
+    record ScheduledClose(int id, long atMillis, boolean reset) {
+
+        static String join(List<ScheduledClose> closes, boolean reset) {
+            StringBuilder text = new StringBuilder();
+            for (ScheduledClose c : closes) {
+                if (c.reset == reset) {
+                    text.append(text.length() == 0 ? "" : ",").append(c.id).append('@').append(c.atMillis);
+                }
+            }
+            return text.toString();
+        }
+
+        static List<ScheduledClose> parse(String text, boolean reset) {
+            List<ScheduledClose> closes = new ArrayList<>();
+            for (String item : text.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                int at = item.indexOf('@');
+                try {
+                    closes.add(new ScheduledClose(Integer.parseInt(item.substring(0, at).trim()),
+                            Long.parseLong(item.substring(at + 1).trim()), reset));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("--close-" + (reset ? "rst" : "fin") + " takes ID@MS[,ID@MS...]: " + text);
+                }
+            }
+            return closes;
+        }
+    }
+
+    /** CLOSED: closed on purpose during the run ({@link Options#closeWithFin}, {@link Options#closeWithReset}). */
+    private enum State { CONNECTING, OPEN, DONE, FAILED, PEER_CLOSED, CLOSED }
+
+    /** Send times kept per connection for round trips: answers come in order, so a ring of the latest suffices. */
+    private static final int SEND_TIMES = 1024;
 
     private static final class Conn {
         final int index;
@@ -327,14 +439,25 @@ public final class PushClient {
         long lingerDeadlineNanos;
         ByteBuffer pending;
         String error = "";
+        final ResponseChecker answers;
+        final long[] sendNanos;
+        long closedAtMillis = -1;
+        String closeKind = "";
 
-        Conn(int index, int id) {
+        Conn(int index, int id, boolean readResponses) {
             this.index = index;
             this.id = id;
+            this.answers = readResponses ? new ResponseChecker(id) : null;
+            this.sendNanos = readResponses ? new long[SEND_TIMES] : null;
         }
 
         boolean terminal() {
-            return state == State.DONE || state == State.FAILED || state == State.PEER_CLOSED;
+            return state == State.DONE || state == State.FAILED || state == State.PEER_CLOSED || state == State.CLOSED;
+        }
+
+        /** @return true when every record written completely has had its answer (or was skipped by a gap) */
+        boolean answered() {
+            return answers == null || answers.lastSeq() >= recordsSent;
         }
 
         boolean sendingFinished(long recordLimit) {
@@ -356,6 +479,8 @@ public final class PushClient {
     private int pendingConnects;
     private int terminalCount;
     private final List<Conn> lingering = new ArrayList<>();
+    private final List<ScheduledClose> closes;
+    private final RttLog rtts = new RttLog();
     private String endReason = "running";
 
     /**
@@ -367,6 +492,8 @@ public final class PushClient {
         this.options = options;
         this.conns = new Conn[options.connections];
         this.scratch = ByteBuffer.allocate(RecordFormat.encodedLength(Integer.MAX_VALUE, Long.MAX_VALUE, options.recordSize));
+        this.closes = new ArrayList<>(options.closes);
+        this.closes.sort(Comparator.comparingLong(ScheduledClose::atMillis));
     }
 
     /**
@@ -389,6 +516,10 @@ public final class PushClient {
             writeReport(false);
             System.out.println(STARTED + ": " + options.connections + " connections to " + options.host + ":" + options.port);
             System.out.flush();
+            // At the end of the duration, a request/response client stops sending and waits (up to
+            // the linger time) for the answers to what it sent, so the last records count too.
+            boolean draining = false;
+            long drainDeadline = Long.MAX_VALUE;
             while (true) {
                 long now = System.nanoTime();
                 if (stopRequested) {
@@ -396,11 +527,20 @@ public final class PushClient {
                     break;
                 }
                 if (now - endNanos >= 0) {
-                    endReason = "duration";
-                    break;
+                    if (!draining && options.readResponses && options.lingerMillis > 0) {
+                        draining = true;
+                        drainDeadline = now + options.lingerMillis * NANOS_PER_MILLI;
+                    }
+                    if (!draining || now - drainDeadline >= 0 || allAnswered()) {
+                        endReason = "duration";
+                        break;
+                    }
                 }
-                openDueConnections(now);
-                sendDueRecords(now, intervalNanos);
+                if (!draining) {
+                    openDueConnections(now);
+                    sendDueRecords(now, intervalNanos);
+                }
+                closeScheduled(now);
                 closeLingering(now);
                 if (now - nextReport >= 0) {
                     writeReport(false);
@@ -410,8 +550,11 @@ public final class PushClient {
                     endReason = "complete";
                     break;
                 }
-                long wakeAt = Math.min(nextReport, endNanos);
-                if (!sendQueue.isEmpty()) {
+                long wakeAt = Math.min(nextReport, draining ? drainDeadline : endNanos);
+                if (!closes.isEmpty()) {
+                    wakeAt = Math.min(wakeAt, startNanos + closes.get(0).atMillis() * NANOS_PER_MILLI);
+                }
+                if (!draining && !sendQueue.isEmpty()) {
                     wakeAt = Math.min(wakeAt, sendQueue.peek().nextSendNanos);
                 }
                 if (opened < conns.length && pendingConnects < options.maxPendingConnects) {
@@ -423,6 +566,9 @@ public final class PushClient {
             }
             closeAll();
             writeReport(true);
+            if (options.rttLog != null) {
+                rtts.write(options.rttLog);
+            }
             return failedCount() == 0 ? 0 : 1;
         } finally {
             try {
@@ -467,7 +613,7 @@ public final class PushClient {
 
     private void openDueConnections(long now) {
         while (opened < conns.length && pendingConnects < options.maxPendingConnects && now - connectDueNanos(opened) >= 0) {
-            Conn conn = new Conn(opened, options.firstId + opened);
+            Conn conn = new Conn(opened, options.firstId + opened, options.readResponses);
             conns[opened++] = conn;
             startConnect(conn, now);
         }
@@ -557,6 +703,9 @@ public final class PushClient {
             return;
         }
         long seq = ++conn.seqGenerated;
+        if (conn.sendNanos != null) {
+            conn.sendNanos[(int) (seq % SEND_TIMES)] = System.nanoTime();
+        }
         scratch.clear();
         RecordFormat.encode(scratch, conn.id, seq, options.recordSize);
         scratch.flip();
@@ -581,7 +730,7 @@ public final class PushClient {
     private void recordWritten(Conn conn) {
         conn.recordsSent++;
         if (conn.sendingFinished(options.records)) {
-            if (options.readResponses && conn.responses < conn.recordsSent) {
+            if (options.readResponses && !conn.answered()) {
                 // Wait for the answers to the last records before closing, up to the linger time.
                 conn.lingerDeadlineNanos = System.nanoTime() + options.lingerMillis * NANOS_PER_MILLI;
                 lingering.add(conn);
@@ -600,7 +749,7 @@ public final class PushClient {
             Conn conn = it.next();
             if (conn.state != State.OPEN) {
                 it.remove();
-            } else if (conn.responses >= conn.recordsSent || now - conn.lingerDeadlineNanos >= 0) {
+            } else if (conn.answered() || now - conn.lingerDeadlineNanos >= 0) {
                 close(conn);
                 it.remove();
             }
@@ -644,11 +793,47 @@ public final class PushClient {
         conn.bytesReceived += n;
         if (options.readResponses) {
             readBuffer.flip();
-            while (readBuffer.hasRemaining()) {
-                if (readBuffer.get() == '\n') {
-                    conn.responses++;
+            long now = System.nanoTime();
+            conn.answers.feed(readBuffer, conn.seqGenerated, seq -> answered(conn, seq, now));
+            conn.responses = conn.answers.responses();
+        }
+    }
+
+    private void answered(Conn conn, long seq, long now) {
+        if (conn.seqGenerated - seq < SEND_TIMES) {
+            long sent = conn.sendNanos[(int) (seq % SEND_TIMES)];
+            rtts.add(startMillis + (sent - startNanos) / NANOS_PER_MILLI, (now - sent) / 1000, conn.id);
+        }
+    }
+
+    private boolean allAnswered() {
+        for (int i = 0; i < opened; i++) {
+            if (conns[i].state == State.OPEN && !conns[i].answered()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void closeScheduled(long now) {
+        while (!closes.isEmpty() && now - (startNanos + closes.get(0).atMillis() * NANOS_PER_MILLI) >= 0) {
+            ScheduledClose close = closes.remove(0);
+            int index = close.id() - options.firstId;
+            Conn conn = index < opened ? conns[index] : null;
+            if (conn == null || conn.state != State.OPEN) {
+                continue;
+            }
+            if (close.reset()) {
+                try {
+                    // Linger 0: close() sends RST at once instead of FIN (RFC 793's abort).
+                    conn.channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+                } catch (IOException e) {
+                    conn.error = "cannot set SO_LINGER 0 for the reset: " + e.getMessage();
                 }
             }
+            conn.closedAtMillis = System.currentTimeMillis();
+            conn.closeKind = close.reset() ? "rst" : "fin";
+            terminate(conn, State.CLOSED);
         }
     }
 
@@ -729,7 +914,14 @@ public final class PushClient {
             rows.add(List.of(Integer.toString(c.id), c.localIp, Integer.toString(c.localPort), c.state.name(),
                     Long.toString(c.recordsSent), Long.toString(c.bytesSent), Long.toString(c.connectMicros),
                     Long.toString(c.connectedAtMillis), Long.toString(c.stalls), Long.toString(c.responses),
-                    Long.toString(c.bytesReceived), c.error));
+                    Long.toString(c.bytesReceived), c.error,
+                    Long.toString(c.answers == null ? -1 : c.answers.wrong()),
+                    Long.toString(c.answers == null ? -1 : c.answers.gaps()),
+                    Long.toString(c.answers == null ? -1 : c.answers.missing()),
+                    Long.toString(c.answers == null ? -1 : c.answers.lastGapEnd()),
+                    Long.toString(c.answers == null ? -1 : c.answers.firstSeq()),
+                    Long.toString(c.answers == null ? -1 : c.answers.lastSeq()),
+                    Long.toString(c.closedAtMillis), c.closeKind));
         }
         Map<String, String> header = new LinkedHashMap<>();
         header.put("target", options.host + ":" + options.port);

@@ -21,7 +21,7 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
 
     static final List<String> COLUMNS = List.of("remote_ip", "remote_port", "conn_id", "state", "bytes", "records",
             "first_seq", "last_seq", "gaps", "missing", "duplicates", "torn", "corrupt", "foreign", "trailing_bytes",
-            "responses", "accepted_at_ms", "last_data_at_ms", "max_silence_ms", "error");
+            "responses", "accepted_at_ms", "last_data_at_ms", "max_silence_ms", "error", "ended_at_ms");
 
     /**
      * One accepted connection.
@@ -46,11 +46,21 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
      * @param lastDataAtMillis when data last arrived (epoch ms), -1 if never
      * @param maxSilenceMillis the longest time between two arrivals of data
      * @param error the exception text of a reset or failure, empty if none
+     * @param endedAtMillis when the connection ended: EOF or reset seen, or closed by the server (epoch ms); -1 while open
      */
     public record Connection(String remoteIp, int remotePort, long connId, String state, long bytes, long records,
                              long firstSeq, long lastSeq, long gaps, long missing, long duplicates, long torn,
                              long corrupt, long foreign, long trailingBytes, long responses, long acceptedAtMillis,
-                             long lastDataAtMillis, long maxSilenceMillis, String error) {
+                             long lastDataAtMillis, long maxSilenceMillis, String error, long endedAtMillis) {
+
+        /** The columns of the first version, for callers that build one by hand; the end time unknown (-1). */
+        public Connection(String remoteIp, int remotePort, long connId, String state, long bytes, long records,
+                          long firstSeq, long lastSeq, long gaps, long missing, long duplicates, long torn,
+                          long corrupt, long foreign, long trailingBytes, long responses, long acceptedAtMillis,
+                          long lastDataAtMillis, long maxSilenceMillis, String error) {
+            this(remoteIp, remotePort, connId, state, bytes, records, firstSeq, lastSeq, gaps, missing, duplicates, torn,
+                    corrupt, foreign, trailingBytes, responses, acceptedAtMillis, lastDataAtMillis, maxSilenceMillis, error, -1);
+        }
 
         /**
          * @return true when every record arrived exactly once, in order, intact, from seq 1 on,
@@ -93,7 +103,7 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
                         ReportTable.longValue(row, "foreign"), ReportTable.longValue(row, "trailing_bytes"),
                         ReportTable.longValue(row, "responses"), ReportTable.longValue(row, "accepted_at_ms"),
                         ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "max_silence_ms"),
-                        ReportTable.text(row, "error")));
+                        ReportTable.text(row, "error"), ReportTable.longValue(row, "ended_at_ms")));
             }
             return new SinkReport(Map.copyOf(table.header), List.copyOf(connections));
         });

@@ -178,6 +178,7 @@ public final class SinkServer {
         long lastDataAtMillis = -1;
         long maxSilenceNanos;
         long responses;
+        long endedAtMillis = -1;
         ByteBuffer out;
 
         Conn(SocketChannel channel, InetSocketAddress remote) {
@@ -406,6 +407,7 @@ public final class SinkServer {
     private void end(Conn conn, State state, String error) {
         if (conn.state == State.OPEN) {
             open--;
+            conn.endedAtMillis = System.currentTimeMillis();
         }
         conn.state = state;
         conn.error = error;
@@ -427,7 +429,7 @@ public final class SinkServer {
                     Long.toString(k.duplicates()), Long.toString(k.torn()), Long.toString(k.corrupt()),
                     Long.toString(k.foreign()), Long.toString(k.trailingBytes()), Long.toString(c.responses),
                     Long.toString(c.acceptedAtMillis), Long.toString(c.lastDataAtMillis),
-                    Long.toString(c.maxSilenceNanos / 1_000_000), c.error));
+                    Long.toString(c.maxSilenceNanos / 1_000_000), c.error, Long.toString(c.endedAtMillis)));
         }
         Map<String, String> header = new LinkedHashMap<>();
         header.put("listen", localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());

@@ -1,0 +1,87 @@
+package org.migware.lab.report;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Parses {@code --name value}, {@code --name=value} and {@code --flag}, like the lab's own mains. */
+final class CliArgs {
+
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private CliArgs() {
+    }
+
+    /**
+     * @param args the command line
+     * @param flags options that take no value
+     * @param options options that take a value
+     * @throws IllegalArgumentException on an unknown option or a missing value
+     */
+    static CliArgs parse(String[] args, Set<String> flags, Set<String> options) {
+        CliArgs parsed = new CliArgs();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument: " + arg);
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (flags.contains(name)) {
+                parsed.values.put(name, value == null ? "true" : value);
+            } else if (options.contains(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--" + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                parsed.values.put(name, value);
+            } else {
+                throw new IllegalArgumentException("unknown option: --" + name);
+            }
+        }
+        return parsed;
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    String string(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    long number(String name, long fallback) {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a whole number: " + value);
+        }
+    }
+
+    double decimal(String name, double fallback) {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a number: " + value);
+        }
+    }
+
+    boolean flag(String name) {
+        return Boolean.parseBoolean(values.getOrDefault(name, "false"));
+    }
+}
