@@ -151,6 +151,11 @@ final class MigrationEngine {
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
     private int handshaking;
+    /** Connections waiting in the replica's accept queue, as last read plus handshakes completed since; -1 unknown. */
+    private int acceptWaiting = ReplicaAcceptQueue.UNKNOWN;
+    private volatile java.util.function.IntUnaryOperator acceptQueue = port -> ReplicaAcceptQueue.UNKNOWN;
+    /** The replica port of the next queued connection, whose accept queue the pacer reads; 0 when none waits. */
+    private volatile int watchedPort;
     private int recovered;
     private int failed;
     private int passedThrough;
@@ -237,10 +242,18 @@ final class MigrationEngine {
     }
 
     /** Sends queued forged SYNs while there is room, and retries or fails the unanswered; call it often. */
-    synchronized void pace() {
+    void pace() {
+        // Read outside the lock: the capture and TUN threads should not wait for a /proc read.
+        int port = watchedPort;
+        int waiting = port > 0 ? acceptQueue.applyAsInt(port) : ReplicaAcceptQueue.UNKNOWN;
+        paceLocked(waiting);
+    }
+
+    private synchronized void paceLocked(int replicaAcceptWaiting) {
         if (!active) {
             return;
         }
+        acceptWaiting = replicaAcceptWaiting;
         long now = nanos.getAsLong();
         if (handshaking > 0) {
             byShadow.forEachValue(mapping -> {
@@ -260,14 +273,28 @@ final class MigrationEngine {
         startQueued(now);
     }
 
-    /** Fills the handshakes in flight up to the limit from the queue; reports the end of recovery once nothing is left. */
+    /**
+     * Where the pacer reads how many connections wait in the replica's accept queue, by port
+     * ({@link ReplicaAcceptQueue#waiting}); they count against the handshakes in flight.
+     */
+    void replicaAcceptQueue(java.util.function.IntUnaryOperator waitingOnPort) {
+        acceptQueue = waitingOnPort;
+    }
+
+    /**
+     * Fills the handshakes in flight up to the limit from the queue — counting the replica's
+     * accept queue in, so that its listen backlog never overflows (a full backlog drops SYNs and
+     * final ACKs, and each costs a retransmission timer) — and reports the end of recovery once
+     * nothing is left.
+     */
     private void startQueued(long now) {
-        while (handshaking < settings.handshakesInFlight() && !queued.isEmpty()) {
+        while (handshaking + Math.max(0, acceptWaiting) < settings.handshakesInFlight() && !queued.isEmpty()) {
             Mapping mapping = queued.poll();
             mapping.state = State.HANDSHAKING;
             handshaking++;
             sendForgedSyn(mapping, now);
         }
+        watchedPort = queued.isEmpty() ? 0 : replicaPort(queued.peek());
         if (recoveryFinishedNanos < 0 && queued.isEmpty() && handshaking == 0) {
             recoveryFinishedNanos = now;
             String summary = summary();
@@ -329,6 +356,9 @@ final class MigrationEngine {
         mapping.state = State.ESTABLISHED;
         handshaking--;
         recovered++;
+        if (acceptWaiting >= 0) {
+            acceptWaiting++; // it waits for the application's accept() now, until the pacer reads the queue again
+        }
         // A SYN-ACK's window is never scaled.
         continueHandOver(mapping, mapping.streamStart, synAck.window());
         ArrayDeque<byte[]> pending = mapping.pending;

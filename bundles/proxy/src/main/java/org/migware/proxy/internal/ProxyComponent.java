@@ -159,6 +159,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             created = null;
             kept = null;
         }
+        if (created != null) {
+            created.replicaAcceptQueue(new ReplicaAcceptQueue()::waiting);
+        }
         this.tun = opened;
         this.engine = created;
         this.keeper = kept;

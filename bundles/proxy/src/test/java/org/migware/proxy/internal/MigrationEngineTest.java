@@ -328,4 +328,47 @@ class MigrationEngineTest {
         TcpSegment handOver = read(toReplica.get(toReplica.size() - 1));
         assertEquals("c1 r2 bbb\n", new String(handOver.payload(), StandardCharsets.US_ASCII), "the hand-over survived too");
     }
+    /** Connections waiting in the replica's accept queue count as handshakes in flight: its backlog never overflows. */
+    @Test
+    void thePacerLeavesRoomForTheReplicasAcceptQueue() throws Exception {
+        int[] waiting = {0};
+        engine.replicaAcceptQueue(port -> waiting[0]);
+        List<ConnectionSnapshot> many = new ArrayList<>();
+        ConnectionSnapshot one = snapshot();
+        for (int i = 0; i < 100; i++) {
+            many.add(new ConnectionSnapshot(new Endpoint(one.client().address(), 20_000 + i, one.client().mac()),
+                    one.server(), one.clientToServer(), one.serverToClient(), one.state(), true, Instant.EPOCH, Instant.EPOCH));
+        }
+        engine.startRecovery(many, finished::set);
+        List<TcpSegment> syns = sentSyns();
+        assertEquals(64, syns.size(), "handshakesInFlight");
+
+        engine.pace(); // reads the queue: empty
+        answer(syns.subList(0, 4));
+        assertEquals(0, sentSyns().size(), "a completed handshake waits in the accept queue until the pacer reads it again");
+        engine.pace(); // the application has accepted those four
+        assertEquals(4, sentSyns().size());
+
+        waiting[0] = 62; // the replica's application is slow to accept
+        engine.pace();
+        answer(syns.subList(4, 6));
+        assertEquals(0, sentSyns().size(), "64 in flight or waiting to be accepted: no new SYN");
+
+        waiting[0] = 0; // it accepted them all
+        engine.pace();
+        assertEquals(2, sentSyns().size());
+    }
+
+    private List<TcpSegment> sentSyns() {
+        List<TcpSegment> syns = toReplica.stream().map(MigrationEngineTest::read).filter(s -> s.has(Ipv4TcpWriter.SYN)).toList();
+        toReplica.clear();
+        return syns;
+    }
+
+    private void answer(List<TcpSegment> syns) {
+        for (TcpSegment syn : syns) {
+            fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL,
+                    (int) syn.tsval(), 64_240));
+        }
+    }
 }
