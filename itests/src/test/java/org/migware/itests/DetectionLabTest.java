@@ -60,8 +60,10 @@ class DetectionLabTest {
         try (MigwareInstance migware = experiment.startMigware("all", Profile.THESIS, all, Map.of())) {
             Instant pulled = experiment.pullPrimaryLink();
 
-            MigwareStatus status = DetectionExperiment.awaitStatus(migware, "every monitor DOWN", Duration.ofSeconds(20),
-                    s -> all.stream().allMatch(m -> s.says(m.kind(), "DOWN")));
+            // The decision follows the verdicts at once, except within isolationSettleMillis (2 s) of
+            // the container's start, when the core does not trust them yet: wait for both.
+            MigwareStatus status = DetectionExperiment.awaitStatus(migware, "every monitor DOWN, and the decision",
+                    Duration.ofSeconds(20), s -> all.stream().allMatch(m -> s.says(m.kind(), "DOWN")) && !s.normal());
 
             System.out.println("[lab] after pulling the primary's link:\n" + status);
             assertEquals(4, status.monitors().size(), status::toString);

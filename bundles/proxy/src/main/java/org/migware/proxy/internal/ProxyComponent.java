@@ -118,7 +118,19 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private volatile PacketSubscription subscription;
     private volatile PacketSource source;
     private final PacketListener listener = this::onCapturedFrame;
+    /** Why there is no engine, as {@code migware:status} shows it. */
     private final String unavailable;
+
+    /** No replica configured: MigWare watches only. */
+    private static final class NotConfigured extends Exception {
+        static final String TEXT = "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
+                + " connections will not be migrated at failover";
+        private static final long serialVersionUID = 1L;
+
+        NotConfigured() {
+            super(TEXT, null, false, false);
+        }
+    }
     /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
     private final Path stateFile;
     private static final String STATE_FILE = "mappings.state";
@@ -133,6 +145,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         ClientStreamKeeper kept = null;
         String problem = null;
         try {
+            if (config.replicaAddress() == null || config.replicaAddress().isBlank()) {
+                // The shipped etc/org.migware.proxy.cfg, all comments: a container that only watches.
+                throw new NotConfigured();
+            }
             int replica = Ipv4Address.parse(config.replicaAddress());
             ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
             RecordFraming framing = RecordFraming.parse(config.framing());
@@ -148,8 +164,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                     new ShadowEndpoints(network.network(), network.prefixLength()), kept,
                     opened::write, this::sendToWire,
                     parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
+        } catch (NotConfigured e) {
+            problem = NotConfigured.TEXT;
+            LOG.info("proxy: {}", NotConfigured.TEXT);
         } catch (TunUnavailableException | IllegalArgumentException e) {
-            problem = e.getMessage();
+            problem = "unavailable: " + e.getMessage();
             // One clear line: failover will be refused with the same reason.
             LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
             if (opened != null) {
@@ -320,7 +339,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             return;
         }
         if (engine == null) {
-            LOG.error("proxy: failover at {} but migration is not prepared (see the error at start): no connection is migrated", event.time());
+            LOG.error("proxy: failover at {} but no connection is migrated: {}", event.time(), unavailable);
             return;
         }
         ConnectionTable current = table;
@@ -338,7 +357,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Override
     public String progress() {
-        return engine == null ? "unavailable: " + unavailable : engine.summary();
+        return engine == null ? unavailable : engine.summary();
     }
 
     @Override
