@@ -48,6 +48,7 @@ final class MigrationEngine {
     private static final int REWRITE_EVERY_DUPLICATES = 8;
     private static final long RESET_WINDOW_NANOS = 1_000_000_000L;
     private static final int MAX_RESETS_PER_WINDOW = 1000;
+    private static final long PROGRESS_LOG_NANOS = 250_000_000L;
 
     /** Where packets to the replica go: the TUN. */
     interface PacketPort {
@@ -151,6 +152,8 @@ final class MigrationEngine {
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
     private int handshaking;
+    private long lastProgressLogNanos;
+    private long paces;
     /** Connections waiting in the replica's accept queue, as last read plus handshakes completed since; -1 unknown. */
     private int acceptWaiting = ReplicaAcceptQueue.UNKNOWN;
     private volatile java.util.function.IntUnaryOperator acceptQueue = port -> ReplicaAcceptQueue.UNKNOWN;
@@ -242,11 +245,13 @@ final class MigrationEngine {
     }
 
     /** Sends queued forged SYNs while there is room, and retries or fails the unanswered; call it often. */
-    void pace() {
+    /** @return whether connections still wait for their forged handshake to start */
+    boolean pace() {
         // Read outside the lock: the capture and TUN threads should not wait for a /proc read.
         int port = watchedPort;
         int waiting = port > 0 ? acceptQueue.applyAsInt(port) : ReplicaAcceptQueue.UNKNOWN;
         paceLocked(waiting);
+        return watchedPort > 0;
     }
 
     private synchronized void paceLocked(int replicaAcceptWaiting) {
@@ -254,7 +259,13 @@ final class MigrationEngine {
             return;
         }
         acceptWaiting = replicaAcceptWaiting;
+        paces++;
         long now = nanos.getAsLong();
+        if (recoveryFinishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
+            lastProgressLogNanos = now;
+            LOG.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
+                    recovered, handshaking, queued.size(), acceptWaiting, paces);
+        }
         if (handshaking > 0) {
             byShadow.forEachValue(mapping -> {
                 if (mapping.state == State.HANDSHAKING && now - mapping.synSentNanos >= settings.synRetryNanos()) {

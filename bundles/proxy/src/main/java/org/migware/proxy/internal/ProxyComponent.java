@@ -134,6 +134,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
     private final Path stateFile;
     private static final String STATE_FILE = "mappings.state";
+    private static final long QUEUED_PACE_NANOS = 200_000;
 
     @Activate
     public ProxyComponent(Config config, @Reference PacketParser parser, ComponentContext context) {
@@ -409,8 +410,17 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private void paceRecovery() {
         while (running) {
             try {
-                engine.pace();
-                Thread.sleep(1);
+                // While connections wait for their handshake, look again soon: a tick is one
+                // budget of SYNs (the replica answers in microseconds), so the tick rate bounds
+                // the recovery rate. Afterwards only retries are left, and a millisecond will do.
+                if (engine.pace()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(QUEUED_PACE_NANOS);
+                } else {
+                    Thread.sleep(1);
+                }
+                if (Thread.interrupted()) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
