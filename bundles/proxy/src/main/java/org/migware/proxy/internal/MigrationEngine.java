@@ -49,6 +49,7 @@ final class MigrationEngine {
     private static final long RESET_WINDOW_NANOS = 1_000_000_000L;
     private static final int MAX_RESETS_PER_WINDOW = 1000;
     private static final long PROGRESS_LOG_NANOS = 250_000_000L;
+    static final long CLOSED_LINGER_NANOS = 10_000_000_000L;
 
     /** Where packets to the replica go: the TUN. */
     interface PacketPort {
@@ -112,6 +113,10 @@ final class MigrationEngine {
         int synAttempts;
         long toReplica;
         long toClient;
+        /** Each side's FIN has passed; once both have, the mapping lingers and is then removed. */
+        boolean clientFin;
+        boolean replicaFin;
+        long closingSinceNanos;
 
         Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
                 int primaryAddress, int primaryPort, long primaryMac, long shadow) {
@@ -150,6 +155,8 @@ final class MigrationEngine {
     private final LongMap<Mapping> byClient = new LongMap<>();
     private final LongMap<Mapping> byShadow = new LongMap<>();
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
+    /** Mappings closed by both FINs, oldest first, waiting out their linger. */
+    private final ArrayDeque<Mapping> closing = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
     private int handshaking;
     private long lastProgressLogNanos;
@@ -261,6 +268,7 @@ final class MigrationEngine {
         acceptWaiting = replicaAcceptWaiting;
         paces++;
         long now = nanos.getAsLong();
+        removeClosed(now);
         if (recoveryFinishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             LOG.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -614,6 +622,31 @@ final class MigrationEngine {
         mapping.toReplica++;
         if (p.hasFlags(RewritablePacket.RST)) {
             close(mapping, "the client reset it");
+        } else if (p.hasFlags(RewritablePacket.FIN)) {
+            mapping.clientFin = true;
+            lingerIfClosed(mapping);
+        }
+    }
+
+    /**
+     * Both sides have sent their FIN: the connection is closing in both kernels. The mapping
+     * stays for {@link #CLOSED_LINGER_NANOS} — the last ACK, or a FIN sent again, must still be
+     * translated — and is removed by the pacer afterwards, so that closed connections do not
+     * pile up in PROXY.
+     */
+    private void lingerIfClosed(Mapping mapping) {
+        if (mapping.clientFin && mapping.replicaFin && mapping.closingSinceNanos == 0) {
+            mapping.closingSinceNanos = Math.max(1, nanos.getAsLong());
+            closing.add(mapping);
+        }
+    }
+
+    private void removeClosed(long now) {
+        while (!closing.isEmpty() && now - closing.peek().closingSinceNanos >= CLOSED_LINGER_NANOS) {
+            Mapping mapping = closing.poll();
+            if (mapping.state != State.CLOSED) {
+                close(mapping, "closed by both sides");
+            }
         }
     }
 
@@ -696,6 +729,9 @@ final class MigrationEngine {
         }
         if (p.hasFlags(RewritablePacket.RST)) {
             close(mapping, "the replica reset it");
+        } else if (p.hasFlags(RewritablePacket.FIN)) {
+            mapping.replicaFin = true;
+            lingerIfClosed(mapping);
         }
     }
 
@@ -729,7 +765,11 @@ final class MigrationEngine {
 
     private void close(Mapping mapping, String why) {
         mapping.state = State.CLOSED;
-        byClient.remove(clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort));
+        long client = clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort);
+        // The client may have reused its port for a new connection meanwhile: that mapping stays.
+        if (byClient.get(client) == mapping) {
+            byClient.remove(client);
+        }
         byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort));
         LOG.info("proxy: {} ended: {}", describe(mapping), why);
     }
@@ -799,7 +839,7 @@ final class MigrationEngine {
     // ---- kept across a restart of the proxy bundle ----
 
     private static final int STATE_MAGIC = 0x4d475052; // "MGPR"
-    private static final int STATE_VERSION = 1;
+    private static final int STATE_VERSION = 2;
 
     /**
      * Writes every mapping, its translation and counters: after an update or restart of the proxy
@@ -888,6 +928,8 @@ final class MigrationEngine {
         out.writeInt(m.synAttempts);
         out.writeLong(m.toReplica);
         out.writeLong(m.toClient);
+        out.writeBoolean(m.clientFin);
+        out.writeBoolean(m.replicaFin);
         ArrayDeque<byte[]> pending = m.pending == null ? new ArrayDeque<>() : m.pending;
         out.writeInt(pending.size());
         for (byte[] frame : pending) {
@@ -932,6 +974,7 @@ final class MigrationEngine {
                 continue;
             }
             register(m);
+            lingerIfClosed(m);
             if (m.state == State.QUEUED) {
                 queued.add(m);
             } else if (m.state == State.HANDSHAKING) {
@@ -995,6 +1038,8 @@ final class MigrationEngine {
         m.synAttempts = in.readInt();
         m.toReplica = in.readLong();
         m.toClient = in.readLong();
+        m.clientFin = in.readBoolean();
+        m.replicaFin = in.readBoolean();
         int pending = in.readInt();
         for (int i = 0; i < pending; i++) {
             byte[] frame = new byte[in.readInt()];

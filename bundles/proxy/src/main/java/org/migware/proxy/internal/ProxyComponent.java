@@ -209,9 +209,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(stateFile)))) {
             int restored = engine.restore(in, this::reportRecoveryFinished);
             LOG.warn("proxy: carrying on with {} mappings kept across the restart of the proxy bundle", restored);
-            if (!engine.recoveryFinished()) {
-                pacer.start();
-            }
+            // Retries, and the removal of closed connections' mappings, are the pacer's.
+            pacer.start();
         } catch (IOException | RuntimeException e) {
             LOG.error("proxy: the mappings kept across the restart are unreadable ({}): the migrated connections are lost", e.toString());
         } finally {

@@ -371,4 +371,20 @@ class MigrationEngineTest {
                     (int) syn.tsval(), 64_240));
         }
     }
+    /** A connection closed by both sides keeps its mapping a while (the last ACK), then loses it. */
+    @Test
+    void bothFinsEndTheMappingAfterALinger() throws Exception {
+        TcpSegment syn = recover();
+        fromClient(Segment.fromClient(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 3,
+                (int) CLIENT_TSVAL, 500));
+        engine.pace();
+        assertEquals(1, engine.describeMappings().size(), "the last ACK must still be translated");
+        toReplica.clear();
+        fromClient(Segment.fromClient(1021, PRIMARY_ISN + 2));
+        assertEquals(1, toReplica.size(), "the client's last ACK reaches the replica");
+        now += MigrationEngine.CLOSED_LINGER_NANOS;
+        engine.pace();
+        assertEquals(0, engine.describeMappings().size(), "gone after the linger");
+    }
 }
