@@ -28,7 +28,7 @@ import java.util.Set;
  * assert. Prints a Markdown report; {@code --out FILE} also writes it.
  *
  * <pre>
- * java -cp lib/migware-lab.jar org.migware.lab.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000]
+ * java -cp lib/migware-lab.jar org.migware.lab.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
  *      [--rounds 1] [--out FILE]
  * </pre>
  */
@@ -38,32 +38,40 @@ public final class MigrationBenchmark {
     }
 
     /** One recovery measurement. */
-    record Recovery(int connections, int round, long recoveryMillis, long survived) {
+    record Recovery(int connections, boolean warmReplica, int round, long recoveryMillis, long survived) {
     }
 
     public static void main(String[] args) {
-        Args parsed = Args.parse(args, Set.of(), Set.of("distribution", "sizes", "rounds", "out"));
+        Args parsed = Args.parse(args, Set.of(), Set.of("distribution", "sizes", "rounds", "out", "warm"));
         Path distribution = Path.of(parsed.string("distribution", System.getProperty("migware.home", ".")));
         int[] sizes = Arrays.stream(parsed.string("sizes", "200,1000,10000").split(",")).map(String::trim)
                 .mapToInt(Integer::parseInt).toArray();
         int rounds = (int) parsed.number("rounds", 1);
+        int warm = (int) parsed.number("warm", 2000);
         Instant started = Instant.now();
 
         List<Recovery> recoveries = new ArrayList<>();
         for (int size : sizes) {
-            for (int round = 1; round <= rounds; round++) {
-                // Connect at 2,000/s and let every connection send before the pull; the scale
-                // scenario's settings otherwise (a record every 10 s, backlog 128, fast monitor).
-                long connectMillis = size / 2;
-                MigrationExperiment.Options options = MigrationExperiment.Options
-                        .forScenario(MigrationExperiment.Scenario.SCALE, distribution).withConnections(size)
-                        .withBeforeFailureMillis(Math.max(8_000, connectMillis + 11_000)).withAfterFailureMillis(12_000)
-                        .withPrefix("mwbench");
-                System.out.println("bench: recovery of " + size + " connections, round " + round);
-                MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("  lab: " + message));
-                recoveries.add(new Recovery(size, round, result.recoveryMillis(), result.survived()));
-                System.out.printf(Locale.ROOT, "bench: %d connections: recovery %d ms, %d survived%n", size, result.recoveryMillis(),
-                        result.survived());
+            // A replica is a running service; the lab's is a fresh JVM whose accept loop has never
+            // run, so it is measured both ways: as started, and after `warm` connections (as a
+            // balancer's health checks would make) have warmed it up.
+            for (boolean warmReplica : new boolean[] {false, true}) {
+                for (int round = 1; round <= rounds; round++) {
+                    // Connect at 2,000/s and let every connection send before the pull; the scale
+                    // scenario's settings otherwise (a record every 10 s, backlog 128, fast monitor).
+                    long connectMillis = size / 2;
+                    MigrationExperiment.Options options = MigrationExperiment.Options
+                            .forScenario(MigrationExperiment.Scenario.SCALE, distribution).withConnections(size)
+                            .withBeforeFailureMillis(Math.max(8_000, connectMillis + 11_000)).withAfterFailureMillis(12_000)
+                            .withWarmReplicaConnections(warmReplica ? warm : 0).withPrefix("mwbench");
+                    System.out.println("bench: recovery of " + size + " connections, " + (warmReplica ? "warm" : "cold")
+                            + " replica, round " + round);
+                    MigrationExperiment.Result result = MigrationExperiment.run(options,
+                            message -> System.out.println("  lab: " + message));
+                    recoveries.add(new Recovery(size, warmReplica, round, result.recoveryMillis(), result.survived()));
+                    System.out.printf(Locale.ROOT, "bench: %d connections, %s replica: recovery %d ms, %d survived%n", size,
+                            warmReplica ? "warm" : "cold", result.recoveryMillis(), result.survived());
+                }
             }
         }
 
@@ -76,7 +84,7 @@ public final class MigrationBenchmark {
                 .forScenario(MigrationExperiment.Scenario.BULK, distribution).withPrefix("mwbenchbulk"),
                 message -> System.out.println("  lab: " + message));
 
-        String report = report(started, recoveries, rr, bulk);
+        String report = report(started, recoveries, warm, rr, bulk);
         System.out.println();
         System.out.println(report);
         String out = parsed.string("out", null);
@@ -89,18 +97,23 @@ public final class MigrationBenchmark {
         }
     }
 
-    static String report(Instant started, List<Recovery> recoveries, MigrationExperiment.Result rr, MigrationExperiment.Result bulk) {
+    static String report(Instant started, List<Recovery> recoveries, int warm, MigrationExperiment.Result rr,
+            MigrationExperiment.Result bulk) {
         StringBuilder r = new StringBuilder();
         r.append(String.format(Locale.ROOT, "Run %s UTC, took %d s; machine: %d CPUs, %s %s, Java %s%n%n",
                 started.toString().substring(0, 19), Duration.between(started, Instant.now()).toSeconds(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
                 System.getProperty("java.version")));
         r.append("### Recovery (failover decision → every forged handshake complete)\n\n");
-        r.append("| connections | round | recovery (ms) | survived | goal | thesis |\n| ---: | ---: | ---: | ---: | ---: | --- |\n");
+        r.append(String.format(Locale.ROOT, "Replica: the lab's sink server, listen backlog 128; *cold*: as started, its accept"
+                + " loop never run; *warm*: after %d connections opened and closed.%n%n", warm));
+        r.append("| connections | replica | round | recovery (ms) | survived | goal | thesis |\n"
+                + "| ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
         for (Recovery rec : recoveries) {
             String goal = rec.connections() <= 200 ? "≤ 50 ms" : rec.connections() <= 1000 ? "≤ 100 ms" : "≤ 1 s";
-            r.append(String.format(Locale.ROOT, "| %d | %d | %d | %d of %d | %s | %s |%n", rec.connections(), rec.round(),
-                    rec.recoveryMillis(), rec.survived(), rec.connections(), goal, rec.connections() == 200 ? "456–680 ms" : "—"));
+            r.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d of %d | %s | %s |%n", rec.connections(),
+                    rec.warmReplica() ? "warm" : "cold", rec.round(), rec.recoveryMillis(), rec.survived(), rec.connections(), goal,
+                    rec.connections() == 200 ? "456–680 ms" : "—"));
         }
         r.append("\n### Round trip through PROXY against the direct path (200 request/response connections, same run)\n\n");
         MigrationExperiment.RttComparison rtt = rr.rtt();

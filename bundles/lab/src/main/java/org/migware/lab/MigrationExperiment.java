@@ -45,6 +45,9 @@ import java.util.regex.Pattern;
  */
 public final class MigrationExperiment {
 
+    /** The connection id of the first warm-up connection to the replica. */
+    static final int WARM_UP_FIRST_ID = 1_000_000;
+
     /** The connection id of the first connection of the lifecycle scenario's second, late client. */
     public static final int LATE_FIRST_ID = 100_000;
 
@@ -131,10 +134,14 @@ public final class MigrationExperiment {
      * @param replicaBacklog the replica server's listen backlog
      * @param connectRate client connects started per second
      * @param recordSize bytes per record, newline included
+     * @param warmReplicaConnections connections opened to the replica's application and closed
+     *        again before the clients start: a real replica is a running service, while the lab's is
+     *        a JVM that has never accepted a connection, whose cold accept loop would otherwise be
+     *        what a recovery benchmark measures; 0 for none
      */
     public record Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
             long afterFailureMillis, int port, String prefix, Scenario scenario, DetectionExperiment.Profile monitor,
-            String framing, int replicaBacklog, long connectRate, int recordSize) {
+            String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections) {
 
         /**
          * The first version's options: the push scenario with MigWare configured as before (the
@@ -143,7 +150,7 @@ public final class MigrationExperiment {
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
             this(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    Scenario.PUSH, null, null, 4096, 1000, 64);
+                    Scenario.PUSH, null, null, 4096, 1000, 64, 0);
         }
 
         /** @return the push scenario: 10 connections, a record every 500 ms, the shipped monitor, framing newline */
@@ -178,64 +185,69 @@ public final class MigrationExperiment {
 
         public Options withConnections(int count) {
             return new Options(distribution, count, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         public Options withPrefix(String newPrefix) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, newPrefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         public Options withBeforeFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, millis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         public Options withAfterFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, millis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another record interval */
         public Options withIntervalMillis(long millis) {
             return new Options(distribution, connections, millis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another scenario (its other settings unchanged) */
         public Options withScenario(Scenario newScenario) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize);
+                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another ICMP monitor profile (null: the shipped configuration) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, profile, framing, replicaBacklog, connectRate, recordSize);
+                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another proxy framing */
         public Options withFraming(String newFraming) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize);
+                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another replica listen backlog */
         public Options withReplicaBacklog(int backlog) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, backlog, connectRate, recordSize);
+                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another client connect rate */
         public Options withConnectRate(long perSecond) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize);
+                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections);
         }
 
         /** @return these options with another record size */
         public Options withRecordSize(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, bytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections);
+        }
+
+        public Options withWarmReplicaConnections(int count) {
+            return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count);
         }
     }
 
@@ -482,6 +494,9 @@ public final class MigrationExperiment {
                                 .backlog(options.replicaBacklog()).reportIntervalMillis(reportMillis)
                                 .report(work.resolve("replica.tsv")).toArgs());
                 replicaServer.awaitOutput(SinkServer.LISTENING, Duration.ofSeconds(20));
+                if (options.warmReplicaConnections() > 0) {
+                    warmReplica(lab, options, work);
+                }
             }
 
             try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs(lab, options),
@@ -871,6 +886,21 @@ public final class MigrationExperiment {
     }
 
     /** @return the recovery's duration in the status's {@code migration:} line, -1 if absent */
+    /**
+     * Opens {@code warmReplicaConnections} connections to the replica's application from its own
+     * host, one record each, and closes them (connection ids far above the clients', so they never
+     * mix with theirs in its report).
+     */
+    private static void warmReplica(LabNetwork lab, Options options, Path work) {
+        LabProcess warm = lab.startJava(Role.BACKUP, "replica-warm-up", PushClient.class,
+                new PushClient.Options().host(lab.address(Role.BACKUP)).port(options.port())
+                        .connections(options.warmReplicaConnections()).records(1).intervalMillis(1).connectRate(5000)
+                        .firstId(WARM_UP_FIRST_ID).report(work.resolve("replica-warm-up.tsv")).toArgs());
+        if (!warm.waitFor(Duration.ofSeconds(60))) {
+            throw new LabException("the replica's warm-up did not finish: " + warm.stderr());
+        }
+    }
+
     static long recoveryMillis(String status) {
         Matcher m = RECOVERY.matcher(status == null ? "" : status);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
