@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Parses {@code --name value}, {@code --name=value} and {@code --flag}; no dependency for two mains. */
-final class Args {
+/** Parses {@code --name value}, {@code --name=value} and {@code --flag}; no dependency for a few mains. */
+public final class Args {
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -18,7 +18,7 @@ final class Args {
      * @param options options that take a value
      * @throws IllegalArgumentException on an unknown option or a missing value
      */
-    static Args parse(String[] args, Set<String> flags, Set<String> options) {
+    public static Args parse(String[] args, Set<String> flags, Set<String> options) {
         Args parsed = new Args();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -49,23 +49,44 @@ final class Args {
         return parsed;
     }
 
-    String string(String name, String fallback) {
+    /** @return whether the option was given */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    /** @return the option's value, or {@code fallback} */
+    public String string(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
 
-    long number(String name, long fallback) {
+    /** @return the option's whole-number value, or {@code fallback} */
+    public long number(String name, long fallback) {
         String value = values.get(name);
         if (value == null) {
             return fallback;
         }
         try {
-            return Long.parseLong(value);
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a whole number: " + value);
+        }
+    }
+
+    /** @return the option's decimal value, or {@code fallback} */
+    public double decimal(String name, double fallback) {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " needs a number: " + value);
         }
     }
 
-    boolean flag(String name) {
+    /** @return whether the flag was given */
+    public boolean flag(String name) {
         return Boolean.parseBoolean(values.getOrDefault(name, "false"));
     }
 }

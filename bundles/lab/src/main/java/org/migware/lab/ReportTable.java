@@ -26,9 +26,10 @@ import java.util.Optional;
  * Files are replaced atomically (write a sibling, then rename), so a reader polling the file
  * never sees half a report. Readers look columns up by name, so adding a column breaks nobody.
  */
-final class ReportTable {
+public final class ReportTable {
 
-    static final String NONE = "-";
+    /** What an empty value is written as. */
+    public static final String NONE = "-";
 
     final String type;
     final Map<String, String> header;
@@ -42,8 +43,18 @@ final class ReportTable {
         this.rows = rows;
     }
 
+    /** @return the header's key=value pairs */
+    public Map<String, String> header() {
+        return header;
+    }
+
+    /** @return the rows, each a map from column name to value */
+    public List<Map<String, String>> rows() {
+        return rows;
+    }
+
     /** Replaces tabs and line breaks, which would break the format, and marks empty values. */
-    static String clean(Object value) {
+    public static String clean(Object value) {
         if (value == null) {
             return NONE;
         }
@@ -51,7 +62,7 @@ final class ReportTable {
         return text.isEmpty() ? NONE : text;
     }
 
-    static void write(Path file, String type, Map<String, String> header, List<String> columns, List<List<String>> rows)
+    public static void write(Path file, String type, Map<String, String> header, List<String> columns, List<List<String>> rows)
             throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
@@ -87,7 +98,7 @@ final class ReportTable {
         }
     }
 
-    static Optional<ReportTable> readIfPresent(Path file, String expectedType) {
+    public static Optional<ReportTable> readIfPresent(Path file, String expectedType) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -126,7 +137,7 @@ final class ReportTable {
         return Optional.of(new ReportTable(head[0], header, columns, rows));
     }
 
-    static long longValue(Map<String, String> row, String column) {
+    public static long longValue(Map<String, String> row, String column) {
         String value = row.get(column);
         if (value == null || value.equals(NONE)) {
             return -1;
@@ -134,7 +145,7 @@ final class ReportTable {
         return Long.parseLong(value);
     }
 
-    static String text(Map<String, String> row, String column) {
+    public static String text(Map<String, String> row, String column) {
         String value = row.get(column);
         return value == null || value.equals(NONE) ? "" : value;
     }

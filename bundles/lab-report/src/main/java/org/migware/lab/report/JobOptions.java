@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.migware.lab.Args;
+
 /**
  * What {@code migware lab} runs; {@link #toArgs()} and {@link #parse} convert to and from its
  * command line. The defaults are the thesis's workload (a 64-byte record every 500 ms per
@@ -307,7 +309,7 @@ public final class JobOptions {
      * @throws IllegalArgumentException on unknown options or bad values, with the reason
      */
     public static JobOptions parse(String... args) {
-        CliArgs a = CliArgs.parse(args, Set.of("remove-leftovers", "help"),
+        Args a = Args.parse(args, Set.of("remove-leftovers", "help"),
                 Set.of("distribution", "connections", "interval-ms", "duration-s", "before-s", "after-s", "before-ms", "after-ms",
                         "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link", "out", "prefix"));
         JobOptions o = new JobOptions();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.migware.lab.LabException;
+import org.migware.lab.ReportTable;
 
 /**
  * A {@link ReconnectingPushClient} report, read back: one row per connection id, across all the
@@ -52,7 +53,7 @@ public record ReconnectingClientReport(Map<String, String> header, List<Connecti
      * @throws LabException when missing or of another type
      */
     public static ReconnectingClientReport read(Path file) {
-        TsvReport table = TsvReport.readIfPresent(file, TYPE).orElseThrow(() -> new LabException("no client report at " + file));
+        ReportTable table = ReportTable.readIfPresent(file, TYPE).orElseThrow(() -> new LabException("no client report at " + file));
         List<Connection> connections = new ArrayList<>();
         for (Map<String, String> row : table.rows()) {
             List<Integer> ports = new ArrayList<>();
@@ -61,13 +62,13 @@ public record ReconnectingClientReport(Map<String, String> header, List<Connecti
                     ports.add(Integer.parseInt(p.trim()));
                 }
             }
-            connections.add(new Connection((int) TsvReport.longValue(row, "id"), row.getOrDefault("state", ""),
-                    TsvReport.longValue(row, "records_sent"), TsvReport.longValue(row, "records_written"),
-                    TsvReport.longValue(row, "abandoned"), TsvReport.longValue(row, "bytes_sent"),
-                    (int) TsvReport.longValue(row, "connects"), (int) TsvReport.longValue(row, "connect_failures"),
-                    (int) TsvReport.longValue(row, "breaks"), TsvReport.longValue(row, "first_connected_ms"),
-                    TsvReport.longValue(row, "first_break_ms"), TsvReport.longValue(row, "reconnected_ms"),
-                    TsvReport.longValue(row, "last_break_ms"), List.copyOf(ports), row.getOrDefault("first_error", "")));
+            connections.add(new Connection((int) ReportTable.longValue(row, "id"), row.getOrDefault("state", ""),
+                    ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "records_written"),
+                    ReportTable.longValue(row, "abandoned"), ReportTable.longValue(row, "bytes_sent"),
+                    (int) ReportTable.longValue(row, "connects"), (int) ReportTable.longValue(row, "connect_failures"),
+                    (int) ReportTable.longValue(row, "breaks"), ReportTable.longValue(row, "first_connected_ms"),
+                    ReportTable.longValue(row, "first_break_ms"), ReportTable.longValue(row, "reconnected_ms"),
+                    ReportTable.longValue(row, "last_break_ms"), List.copyOf(ports), row.getOrDefault("first_error", "")));
         }
         return new ReconnectingClientReport(Map.copyOf(table.header()), List.copyOf(connections));
     }

@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.migware.lab.Args;
 import org.migware.lab.RecordFormat;
+import org.migware.lab.ReportTable;
 
 /**
  * The thesis's push workload as a real client behind a load balancer must run it: N
@@ -178,7 +180,7 @@ public final class ReconnectingPushClient {
          * @throws IllegalArgumentException on unknown options or bad values
          */
         public static Options parse(String... args) {
-            CliArgs a = CliArgs.parse(args, Set.of(), Set.of("host", "port", "connections", "interval-ms", "duration-ms",
+            Args a = Args.parse(args, Set.of(), Set.of("host", "port", "connections", "interval-ms", "duration-ms",
                     "record-size", "connect-rate", "reconnect-delay-ms", "max-backoff-ms", "report", "first-id"));
             Options o = new Options();
             o.host = a.string("host", o.host);
@@ -544,7 +546,7 @@ public final class ReconnectingPushClient {
                     ports.toString(), c.firstError));
         }
         try {
-            TsvReport.write(options.report, ReconnectingClientReport.TYPE, header, ReconnectingClientReport.COLUMNS, rows);
+            ReportTable.write(options.report, ReconnectingClientReport.TYPE, header, ReconnectingClientReport.COLUMNS, rows);
         } catch (IOException e) {
             System.err.println("cannot write the report " + options.report + ": " + e.getMessage());
         }
