@@ -20,6 +20,7 @@ import net.jqwik.api.constraints.Size;
 
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.TcpState;
+import org.migware.parser.testing.TcpFrame;
 
 /** Sequence arithmetic and the tracker's state machine over the whole 32-bit space. */
 class SequencePropertiesTest {

@@ -1,19 +1,19 @@
-package org.migware.monitor.traffic.internal;
+package org.migware.parser.testing;
 
 import java.io.ByteArrayOutputStream;
 
 /**
  * Builds Ethernet/IPv4/TCP frames for tests, independently of the parser: the fields are laid
- * out by hand as RFC 791 and RFC 793 draw them. A copy of the tracker's test builder (test
- * classes are not shared between bundles).
+ * out by hand as RFC 791 and RFC 793 draw them. Shared through the parser's test jar by the
+ * modules whose tests feed frames to it (tracker, monitor-traffic).
  */
-final class TcpFrame {
+public final class TcpFrame {
 
-    static final int CLIENT_IP = 0x0a4d_0001; // 10.77.0.1
-    static final int SERVER_IP = 0x0a4d_0002; // 10.77.0.2
-    static final int SERVICE_PORT = 7000;
-    static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
-    static final long SERVER_MAC = 0x02_00_00_00_00_02L;
+    public static final int CLIENT_IP = 0x0a4d_0001; // 10.77.0.1
+    public static final int SERVER_IP = 0x0a4d_0002; // 10.77.0.2
+    public static final int SERVICE_PORT = 7000;
+    public static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
+    public static final long SERVER_MAC = 0x02_00_00_00_00_02L;
 
     private int sourceIp = CLIENT_IP;
     private int destinationIp = SERVER_IP;
@@ -32,13 +32,13 @@ final class TcpFrame {
     private long tsVal = -1;
     private long tsEcr;
 
-    static TcpFrame fromClient(int clientPort) {
+    public static TcpFrame fromClient(int clientPort) {
         TcpFrame frame = new TcpFrame();
         frame.sourcePort = clientPort;
         return frame;
     }
 
-    static TcpFrame fromServer(int clientPort) {
+    public static TcpFrame fromServer(int clientPort) {
         TcpFrame frame = new TcpFrame();
         frame.sourceIp = SERVER_IP;
         frame.destinationIp = CLIENT_IP;
@@ -50,51 +50,51 @@ final class TcpFrame {
     }
 
     /** Sends to another port of the destination (for traffic that is not the service's). */
-    TcpFrame toPort(int port) {
+    public TcpFrame toPort(int port) {
         destinationPort = port;
         return this;
     }
 
-    TcpFrame seq(long value) {
+    public TcpFrame seq(long value) {
         sequence = (int) value;
         return this;
     }
 
-    TcpFrame ack(long value) {
+    public TcpFrame ack(long value) {
         ack = (int) value;
         flags |= 0x10;
         return this;
     }
 
-    TcpFrame flags(int value) {
+    public TcpFrame flags(int value) {
         flags |= value;
         return this;
     }
 
-    TcpFrame window(int value) {
+    public TcpFrame window(int value) {
         window = value;
         return this;
     }
 
-    TcpFrame payload(int length) {
+    public TcpFrame payload(int length) {
         payloadLength = length;
         return this;
     }
 
-    TcpFrame synOptions(int mssValue, int shift, boolean sack) {
+    public TcpFrame synOptions(int mssValue, int shift, boolean sack) {
         mss = mssValue;
         windowScale = shift;
         sackPermitted = sack;
         return this;
     }
 
-    TcpFrame timestamps(long value, long echo) {
+    public TcpFrame timestamps(long value, long echo) {
         tsVal = value;
         tsEcr = echo;
         return this;
     }
 
-    byte[] build() {
+    public byte[] build() {
         ByteArrayOutputStream options = new ByteArrayOutputStream();
         if (mss >= 0) {
             options.write(2);
