@@ -121,16 +121,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** Why there is no engine, as {@code migware:status} shows it. */
     private final String unavailable;
 
-    /** No replica configured: MigWare watches only. */
-    private static final class NotConfigured extends Exception {
-        static final String TEXT = "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
-                + " connections will not be migrated at failover";
-        private static final long serialVersionUID = 1L;
-
-        NotConfigured() {
-            super(TEXT, null, false, false);
-        }
-    }
+    /** No replica configured (the shipped etc/org.migware.proxy.cfg, all comments): MigWare watches only. */
+    private static final String NOT_CONFIGURED = "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
+            + " connections will not be migrated at failover";
     /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
     private final Path stateFile;
     private static final String STATE_FILE = "mappings.state";
@@ -145,39 +138,37 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
         String problem = null;
-        try {
-            if (config.replicaAddress() == null || config.replicaAddress().isBlank()) {
-                // The shipped etc/org.migware.proxy.cfg, all comments: a container that only watches.
-                throw new NotConfigured();
+        if (config.replicaAddress() == null || config.replicaAddress().isBlank()) {
+            problem = NOT_CONFIGURED;
+            LOG.info("proxy: {}", NOT_CONFIGURED);
+        } else {
+            try {
+                int replica = Ipv4Address.parse(config.replicaAddress());
+                ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
+                RecordFraming framing = RecordFraming.parse(config.framing());
+                if (config.addresses().length == 0 || config.ports().length == 0) {
+                    throw new IllegalArgumentException("org.migware.service: 'addresses' and 'ports' are not set");
+                }
+                kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
+                        ServiceEndpoints.parse(config.addresses(), config.ports()), parser.newView());
+                opened = TunDevice.open(config.tunName(), network);
+                created = new MigrationEngine(
+                        new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
+                                TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
+                        new ShadowEndpoints(network.network(), network.prefixLength()), kept,
+                        opened::write, this::sendToWire,
+                        parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
+            } catch (TunUnavailableException | IllegalArgumentException e) {
+                problem = "unavailable: " + e.getMessage();
+                // One clear line: failover will be refused with the same reason.
+                LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
+                if (opened != null) {
+                    opened.close();
+                    opened = null;
+                }
+                created = null;
+                kept = null;
             }
-            int replica = Ipv4Address.parse(config.replicaAddress());
-            ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
-            RecordFraming framing = RecordFraming.parse(config.framing());
-            if (config.addresses().length == 0 || config.ports().length == 0) {
-                throw new IllegalArgumentException("org.migware.service: 'addresses' and 'ports' are not set");
-            }
-            kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
-                    ServiceEndpoints.parse(config.addresses(), config.ports()), parser.newView());
-            opened = TunDevice.open(config.tunName(), network);
-            created = new MigrationEngine(
-                    new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
-                            TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
-                    new ShadowEndpoints(network.network(), network.prefixLength()), kept,
-                    opened::write, this::sendToWire,
-                    parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
-        } catch (NotConfigured e) {
-            problem = NotConfigured.TEXT;
-            LOG.info("proxy: {}", NotConfigured.TEXT);
-        } catch (TunUnavailableException | IllegalArgumentException e) {
-            problem = "unavailable: " + e.getMessage();
-            // One clear line: failover will be refused with the same reason.
-            LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
-            if (opened != null) {
-                opened.close();
-                opened = null;
-            }
-            created = null;
-            kept = null;
         }
         if (created != null) {
             created.replicaAcceptQueue(new ReplicaAcceptQueue()::waiting);
