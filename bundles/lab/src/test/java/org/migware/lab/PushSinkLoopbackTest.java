@@ -3,46 +3,20 @@ package org.migware.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PushClient against SinkServer in this JVM over loopback: the workload and both reports without
  * the lab (no root needed).
  */
 @Timeout(30)
-class PushSinkLoopbackTest {
-
-    @TempDir
-    Path dir;
-
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() throws InterruptedException {
-        threads.shutdownNow();
-        threads.awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    private SinkServer startSink(boolean respond) throws IOException {
-        SinkServer sink = SinkServer.open(new SinkServer.Options().bind("127.0.0.1").port(0).respond(respond)
-                .report(dir.resolve("sink.tsv")).reportIntervalMillis(100));
-        threads.submit(() -> {
-            sink.run();
-            return null;
-        });
-        return sink;
-    }
+class PushSinkLoopbackTest extends LoopbackWorkloadTest {
 
     @Test
     void everyRecordArrivesAndBothReportsAgree() throws Exception {
