@@ -193,7 +193,18 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     @Deactivate
     void deactivate() {
-        executor.shutdownNow();
+        // A transition in progress finishes its write first: shutdownNow() would interrupt the
+        // file channel and leave the state file one transition behind.
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("core: the coordinator's thread did not finish within 2 s; interrupting it");
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static DecisionPolicy policyOrThesisDefault(Config config) {
@@ -368,8 +379,10 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     private void transition(FailoverState to, String reason) {
         FailoverEvent event = new FailoverEvent(current.to(), to, clock.instant(), reason);
-        current = event;
+        // Kept on disk before anyone can see it: whoever reads the new state and then restarts
+        // the core (an update, a test) must find the same state in the file.
         persist(event);
+        current = event;
         LOG.warn("core: state {} -> {} at {} ({})", event.from(), event.to(), event.time(), event.reason());
         for (FailoverListener listener : listeners) {
             notifyQuietly(listener, event);
