@@ -31,10 +31,15 @@ import org.migware.lab.MigrationExperiment.Scenario;
 class MigrationScenariosLabTest {
 
     private static Result run(Scenario scenario, String prefix, java.util.function.UnaryOperator<MigrationExperiment.Options> tune) {
+        return run(scenario, prefix, tune, new MigrationExperiment.Observer() { });
+    }
+
+    private static Result run(Scenario scenario, String prefix, java.util.function.UnaryOperator<MigrationExperiment.Options> tune,
+            MigrationExperiment.Observer observer) {
         MigrationExperiment.Options options = tune.apply(
                 MigrationExperiment.Options.forScenario(scenario, MigwareTestSupport.distributionHome()).withPrefix(prefix));
         long started = System.nanoTime();
-        Result result = MigrationExperiment.run(options, message -> System.out.println("[lab " + prefix + "] " + message));
+        Result result = MigrationExperiment.run(options, message -> System.out.println("[lab " + prefix + "] " + message), observer);
         System.out.printf("[lab %s] %s took %d s; recovery %d ms%n", prefix, scenario.cliName(),
                 (System.nanoTime() - started) / 1_000_000_000L, result.recoveryMillis());
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
@@ -48,6 +53,14 @@ class MigrationScenariosLabTest {
                         .filter(l -> !l.contains("] INFO MigrationEngine - proxy: 10.")).limit(60).collect(Collectors.joining("\n"));
     }
 
+    /** @return established TCP sockets in a role's namespace matching {@code filter} whose kernel negotiated ECN */
+    private static int ecnNegotiated(LabNetwork lab, org.migware.lab.Role role, String filter) {
+        // ss prints the negotiated options as words on each socket's info line ("ts sack ecn bbr ..."),
+        // iproute2 6.1 only with -o (or -e).
+        String out = lab.exec(role, "ss", "-tinoH", "state", "established", filter).requireSuccess().stdout();
+        return (int) java.util.regex.Pattern.compile("(?<=\\s)ecn(?=\\s)").matcher(out).results().count();
+    }
+
     private static void assertRecovered(Result result, int connections) {
         assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
         assertTrue(result.statusAfter().contains("migration:   " + connections + " recovered, 0 failed, 0 pending, 0 not recoverable"),
@@ -58,11 +71,41 @@ class MigrationScenariosLabTest {
      * Acceptance 2: 200 request/response connections (a record every 500 ms, each answered by
      * the server); after the failover every connection keeps getting correct answers, now from
      * the replica. Round trips before and after are printed (the added-latency benchmark).
+     *
+     * <p>The clients ask for ECN ({@code net.ipv4.tcp_ecn=1}, as macOS and iOS do; Linux's default
+     * 2 only accepts it), so the primary negotiates it: the replica's kernel must have negotiated
+     * it too for every re-created connection ({@code ss -ti} prints {@code ecn}).
      */
     @Test
     void requestResponseClientsKeepGettingCorrectAnswersFromTheReplica() {
-        Result result = run(Scenario.REQUEST_RESPONSE, "mwarr", o -> o);
+        Map<String, Integer> ecnSockets = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.CompletableFuture<Void> counted = new java.util.concurrent.CompletableFuture<>();
+        Result result = run(Scenario.REQUEST_RESPONSE, "mwarr", o -> o, new MigrationExperiment.Observer() {
+            @Override
+            public void ready(LabNetwork lab, org.migware.lab.MigwareInstance migware) {
+                lab.exec(org.migware.lab.Role.CLIENT, "sysctl", "-q", "-w", "net.ipv4.tcp_ecn=1").requireSuccess();
+            }
 
+            @Override
+            public void pulled(LabNetwork lab, org.migware.lab.MigwareInstance migware, java.time.Instant pulled) {
+                // Counted in PROXY while the clients still talk (they close at the end): 5 s after
+                // the pull, well past the recovery, well before the run's 15 s are over.
+                Thread counter = new Thread(() -> {
+                    try {
+                        Thread.sleep(5000);
+                        // The replica's sockets are in the backup's namespace, the clients' in theirs.
+                        ecnSockets.put("replica", ecnNegotiated(lab, org.migware.lab.Role.BACKUP, "sport = :7000"));
+                        ecnSockets.put("client", ecnNegotiated(lab, org.migware.lab.Role.CLIENT, "dport = :7000"));
+                        counted.complete(null);
+                    } catch (Exception | Error e) {
+                        counted.completeExceptionally(e);
+                    }
+                }, "ecn-count");
+                counter.setDaemon(true);
+                counter.start();
+            }
+        });
+        counted.join();
         assertEquals(200, result.connections().size());
         assertEquals(200, result.survived(), () -> "connections whose records did not all reach the replica:\n"
                 + explain(result, c -> !c.survived()));
@@ -82,6 +125,8 @@ class MigrationScenariosLabTest {
             assertTrue(c.answeredAfterFailover(), c::toString);
         }
         assertRecovered(result, 200);
+        assertEquals(Map.of("client", 200, "replica", 200), ecnSockets,
+                "established sockets with ECN negotiated, by the kernels' own account (ss -ti)");
         MigrationExperiment.RttComparison rtt = result.rtt();
         assertNotNull(rtt);
         assertTrue(rtt.direct().count() > 1000 && rtt.proxied().count() > 1000, "round trips measured on both paths: " + rtt);

@@ -17,6 +17,11 @@ package org.migware.api.connection;
  * @param packets frames seen from this side, retransmissions included
  * @param retransmissions segments whose data lay wholly below {@link #highestSequenceEnd}
  * @param outOfOrder segments that started beyond {@link #highestSequenceEnd}: reordering or a gap in the capture
+ * @param synEcnFlags the ECN-related flags of this side's SYN or SYN-ACK as on the wire ({@link #AE},
+ *     {@link #CWR}, {@link #ECE}; 0 for none), or -1 when it was not seen. RFC 3168 ECN was
+ *     negotiated when the client's SYN carried {@code ECE|CWR} and the server's SYN-ACK {@code ECE}
+ *     alone; other combinations are Accurate ECN (RFC 9768) or no ECN.
+ * @since 1.2
  */
 public record DirectionState(
         long initialSequence,
@@ -31,8 +36,37 @@ public record DirectionState(
         long bytes,
         long packets,
         long retransmissions,
-        long outOfOrder) {
+        long outOfOrder,
+        int synEcnFlags) {
 
     /** Marks a sequence, acknowledgement or timestamp value that was never seen. */
     public static final long UNKNOWN = -1L;
+
+    /** TCP's AE flag (formerly NS), bit 8 of the flags as {@code ParsedPacket.flags()} returns them. */
+    public static final int AE = 0x100;
+    /** TCP's CWR flag. */
+    public static final int CWR = 0x80;
+    /** TCP's ECE flag. */
+    public static final int ECE = 0x40;
+
+    /**
+     * The state without what the SYN said about ECN, as before version 1.2.
+     *
+     * @deprecated since 1.2; use the canonical constructor
+     */
+    @Deprecated
+    public DirectionState(long initialSequence, int mss, int windowScale, boolean sackPermitted, boolean timestamps,
+            long highestAck, long highestSequenceEnd, long lastTimestampValue, int lastWindow, long bytes, long packets,
+            long retransmissions, long outOfOrder) {
+        this(initialSequence, mss, windowScale, sackPermitted, timestamps, highestAck, highestSequenceEnd,
+                lastTimestampValue, lastWindow, bytes, packets, retransmissions, outOfOrder, -1);
+    }
+
+    /**
+     * @param serverSide the server's side of the same connection
+     * @return whether this side (the client's) and {@code serverSide} negotiated RFC 3168 ECN
+     */
+    public boolean classicEcnWith(DirectionState serverSide) {
+        return synEcnFlags == (ECE | CWR) && serverSide.synEcnFlags == ECE;
+    }
 }

@@ -150,7 +150,7 @@ public final class TcpFrame {
         out.write(destinationPort);
         writeInt(out, sequence);
         writeInt(out, ack);
-        out.write((tcpLength / 4) << 4);
+        out.write((tcpLength / 4) << 4 | (flags >>> 8 & 0x01)); // data offset; the low bit is AE (RFC 9768)
         out.write(flags);
         out.write(window >>> 8);
         out.write(window);

@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.packet.ParseResult;
+import org.migware.api.packet.ParsedPacket;
 import org.migware.api.packet.RewritablePacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,8 @@ final class MigrationEngine {
     private static final byte[] NOTHING = new byte[0];
     /** The MSS TCP assumes when a SYN-ACK carries none (RFC 9293 3.7.1). */
     private static final int DEFAULT_MSS = 536;
+    /** TCP's AE flag (bit 8 of {@link ParsedPacket#flags()}): a SYN-ACK with it speaks Accurate ECN. */
+    private static final int ECN_AE = 0x100;
     private static final int TIMESTAMPS_OPTION_SPACE = 12;
     private static final int REWRITE_AT_DUPLICATE = 2;
     private static final int REWRITE_EVERY_DUPLICATES = 8;
@@ -116,6 +119,8 @@ final class MigrationEngine {
         /** Each side's FIN has passed; once both have, the mapping lingers and is then removed. */
         boolean clientFin;
         boolean replicaFin;
+        /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
+        boolean ecnRefused;
         long closingSinceNanos;
 
         Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
@@ -151,6 +156,7 @@ final class MigrationEngine {
     private long resetWindowStartNanos;
     private int resetsInWindow;
     private long resetsSent;
+    private int ecnRefusedCount;
 
     private final LongMap<Mapping> byClient = new LongMap<>();
     private final LongMap<Mapping> byShadow = new LongMap<>();
@@ -329,7 +335,8 @@ final class MigrationEngine {
                 .destination(settings.replicaAddress(), replicaPort(mapping))
                 .sequence(mapping.streamStart - 1)
                 .acknowledgement(0)
-                .flags(Ipv4TcpWriter.SYN)
+                // RFC 3168's ECN-setup SYN, when the client's own SYN was one.
+                .flags(c.ecn() ? Ipv4TcpWriter.SYN | Ipv4TcpWriter.ECE | Ipv4TcpWriter.CWR : Ipv4TcpWriter.SYN)
                 .window(0xffff)
                 .mss(c.clientMss());
         if (c.sackPermitted()) {
@@ -366,6 +373,12 @@ final class MigrationEngine {
                 .build();
         mapping.replicaIsn = replicaIsn;
         mapping.replicaWindowShift = replicaShift;
+        if (c.ecn() && (synAck.flags() & (ParsedPacket.ECE | ParsedPacket.CWR | ECN_AE)) != ParsedPacket.ECE) {
+            // The client goes on believing in ECN; the replica ignores its marks. The connection
+            // works, but congestion on the client's path is then seen only through losses.
+            mapping.ecnRefused = true;
+            ecnRefusedCount++;
+        }
         mapping.lastReplicaTsval = synAck.hasTimestamps() ? synAck.timestampValue() : 0;
         mapping.lastAckToReplica = replicaIsn + 1;
         mapping.handOverAck = mapping.streamStart;
@@ -811,7 +824,8 @@ final class MigrationEngine {
                         + headsMissing + " not kept";
         return recovered + " recovered, " + failed + " failed, " + (queued.size() + handshaking) + " pending, "
                 + notRecoverableCount + " not recoverable, in " + millis + " ms; " + bytesHandedOver
-                + " client bytes handed over" + framing + (resetsSent == 0 ? "" : "; " + resetsSent + " resets for no connection");
+                + " client bytes handed over" + framing + (resetsSent == 0 ? "" : "; " + resetsSent + " resets for no connection")
+                + (ecnRefusedCount == 0 ? "" : "; ECN refused by the replica for " + ecnRefusedCount);
     }
 
     /** One line per mapping, for {@code migware:connections} in PROXY. */
@@ -821,6 +835,7 @@ final class MigrationEngine {
                 + (m.translation == null ? "" : " d2=" + Integer.toUnsignedString(m.translation.d2())
                         + " tsOffset=" + m.translation.tsOffset()
                         + " windowShift=" + m.translation.replicaWindowShift() + "->" + m.translation.primaryWindowShift())
+                + (m.candidate != null && m.candidate.ecn() ? (m.ecnRefused ? " ecn=refused-by-replica" : " ecn=on") : "")
                 + " streamStart=" + Integer.toUnsignedString(m.streamStart) + " handOverLeft=" + m.handOver.length
                 + " toReplica=" + m.toReplica + " toClient=" + m.toClient));
         return lines;
@@ -839,7 +854,7 @@ final class MigrationEngine {
     // ---- kept across a restart of the proxy bundle ----
 
     private static final int STATE_MAGIC = 0x4d475052; // "MGPR"
-    private static final int STATE_VERSION = 2;
+    private static final int STATE_VERSION = 3;
 
     /**
      * Writes every mapping, its translation and counters: after an update or restart of the proxy
@@ -862,6 +877,7 @@ final class MigrationEngine {
         out.writeInt(headsPrepended);
         out.writeInt(headsMissing);
         out.writeLong(bytesHandedOver);
+        out.writeInt(ecnRefusedCount);
         List<Mapping> all = new ArrayList<>();
         byShadow.forEachValue(all::add);
         // Queued connections keep their order: those waiting longest go first again.
@@ -892,6 +908,7 @@ final class MigrationEngine {
             out.writeInt(c.primaryWindowScale());
             out.writeBoolean(c.sackPermitted());
             out.writeBoolean(c.timestamps());
+            out.writeBoolean(c.ecn());
             out.writeInt(c.clientLastTsval());
             out.writeInt(c.primaryLastTsval());
             out.writeInt(c.clientLastWindow());
@@ -930,6 +947,7 @@ final class MigrationEngine {
         out.writeLong(m.toClient);
         out.writeBoolean(m.clientFin);
         out.writeBoolean(m.replicaFin);
+        out.writeBoolean(m.ecnRefused);
         ArrayDeque<byte[]> pending = m.pending == null ? new ArrayDeque<>() : m.pending;
         out.writeInt(pending.size());
         for (byte[] frame : pending) {
@@ -967,6 +985,7 @@ final class MigrationEngine {
         headsPrepended = in.readInt();
         headsMissing = in.readInt();
         bytesHandedOver = in.readLong();
+        ecnRefusedCount = in.readInt();
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
             Mapping m = readMapping(in);
@@ -994,7 +1013,7 @@ final class MigrationEngine {
         if (in.readBoolean()) {
             candidate = new RecoveryCandidate(null, in.readInt(), in.readUnsignedShort(), in.readLong(), in.readInt(),
                     in.readUnsignedShort(), in.readLong(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-                    in.readBoolean(), in.readBoolean(), in.readInt(), in.readInt(), in.readInt());
+                    in.readBoolean(), in.readBoolean(), in.readBoolean(), in.readInt(), in.readInt(), in.readInt());
         }
         int clientAddress = in.readInt();
         int clientPort = in.readUnsignedShort();
@@ -1040,6 +1059,7 @@ final class MigrationEngine {
         m.toClient = in.readLong();
         m.clientFin = in.readBoolean();
         m.replicaFin = in.readBoolean();
+        m.ecnRefused = in.readBoolean();
         int pending = in.readInt();
         for (int i = 0; i < pending; i++) {
             byte[] frame = new byte[in.readInt()];

@@ -25,6 +25,8 @@ import org.migware.api.connection.TcpState;
  * @param primaryWindowScale the primary's shift when negotiated, else 0
  * @param sackPermitted whether both SYNs carried SACK-permitted
  * @param timestamps whether both SYNs carried timestamps
+ * @param ecn whether client and primary negotiated RFC 3168 ECN: the forged SYN then asks the replica
+ *     for it too, so that congestion marks on the client's path keep reaching a sender that reacts
  * @param clientLastTsval the client's last TSval (the forged SYN continues its clock)
  * @param primaryLastTsval the primary's last TSval (the replica's clock is shifted onto it)
  * @param clientLastWindow the client's last raw window
@@ -35,7 +37,7 @@ record RecoveryCandidate(
         int primaryAddress, int primaryPort, long primaryMac,
         int clientResume, int clientAck,
         int clientMss, int clientWindowScale, int primaryWindowScale,
-        boolean sackPermitted, boolean timestamps,
+        boolean sackPermitted, boolean timestamps, boolean ecn,
         int clientLastTsval, int primaryLastTsval, int clientLastWindow) {
 
     /** The outcome of looking at one snapshot. */
@@ -82,7 +84,7 @@ record RecoveryCandidate(
                 client.mss() > 0 ? client.mss() : 536,
                 scaling ? client.windowScale() : -1,
                 scaling ? server.windowScale() : 0,
-                c.sackNegotiated(), timestamps,
+                c.sackNegotiated(), timestamps, client.classicEcnWith(server),
                 (int) client.lastTimestampValue(), (int) server.lastTimestampValue(),
                 Math.max(client.lastWindow(), 0)));
     }

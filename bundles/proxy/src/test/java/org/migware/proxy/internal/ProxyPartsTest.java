@@ -1,6 +1,7 @@
 package org.migware.proxy.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,13 +23,18 @@ import org.migware.api.connection.TcpState;
 class ProxyPartsTest {
 
     private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift) throws Exception {
+        return snapshot(state, handshakeSeen, clientShift, serverShift, 0, 0);
+    }
+
+    private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift,
+            int clientSynEcn, int serverSynEcn) throws Exception {
         return new ConnectionSnapshot(
                 new Endpoint(InetAddress.getByName("10.77.0.1"), 40000, "02:00:00:00:00:01"),
                 new Endpoint(InetAddress.getByName("10.77.0.2"), 7000, "02:00:00:00:00:02"),
                 new DirectionState(handshakeSeen ? 100 : DirectionState.UNKNOWN, 1460, clientShift, true, true,
-                        0xffff_fff0L, 151, 4_000_000_000L, 502, 50, 10, 0, 0),
+                        0xffff_fff0L, 151, 4_000_000_000L, 502, 50, 10, 0, 0, clientSynEcn),
                 new DirectionState(handshakeSeen ? 0xffff_ff00L : DirectionState.UNKNOWN, 1460, serverShift, true, true,
-                        151, 0xffff_fff0L, 77, 509, 0xef, 8, 0, 0),
+                        151, 0xffff_fff0L, 77, 509, 0xef, 8, 0, 0, serverSynEcn),
                 state, handshakeSeen, Instant.EPOCH, Instant.EPOCH);
     }
 
@@ -47,6 +53,23 @@ class ProxyPartsTest {
         assertEquals((int) 4_000_000_000L, c.clientLastTsval());
         assertEquals(77, c.primaryLastTsval());
         assertTrue(c.sackPermitted() && c.timestamps());
+        assertFalse(c.ecn(), "no ECN flags on either SYN");
+    }
+
+    @Test
+    void ecnIsAskedOfTheReplicaOnlyWhenClientAndPrimaryAgreedOnRfc3168() throws Exception {
+        int ece = DirectionState.ECE;
+        int cwr = DirectionState.CWR;
+        int ae = DirectionState.AE;
+        assertTrue(candidate(ece | cwr, ece).ecn());
+        assertFalse(candidate(ece | cwr, 0).ecn(), "the primary did not agree");
+        assertFalse(candidate(ae | ece | cwr, ae).ecn(), "Accurate ECN: its counters cannot be carried over");
+        assertFalse(candidate(0, ece).ecn(), "an ECE the client never asked for");
+    }
+
+    private static RecoveryCandidate candidate(int clientSynEcn, int serverSynEcn) throws Exception {
+        return ((RecoveryCandidate.Recoverable) RecoveryCandidate.assess(
+                snapshot(TcpState.ESTABLISHED, true, 7, 7, clientSynEcn, serverSynEcn))).candidate();
     }
 
     @Test

@@ -209,7 +209,7 @@ final class ConnectionStore {
         if (syn) {
             sender.initialSequence = sequence;
             sender.set(SideState.ISN_KNOWN);
-            sender.recordSynOptions(p.mss(), p.windowScale(), p.sackPermitted(), p.hasTimestamps());
+            sender.recordSynOptions(p.mss(), p.windowScale(), p.sackPermitted(), p.hasTimestamps(), flags);
         }
         sender.recordSegment(sequence, p.payloadLength(), syn, fin);
         if (ack) {

@@ -16,6 +16,12 @@ final class SideState {
     static final int TIMESTAMPS = 1 << 5;
     static final int FIN_SEEN = 1 << 6;
     static final int MAC_KNOWN = 1 << 7;
+    /** The ECN flags of this side's SYN (AE, CWR, ECE), kept in bits 8–10 beside the others: no extra field per side. */
+    private static final int SYN_ECN_SHIFT = 8;
+    private static final int SYN_ECN_MASK = 0x7 << SYN_ECN_SHIFT;
+    private static final int SYN_ECE = 1 << SYN_ECN_SHIFT;
+    private static final int SYN_CWR = 1 << (SYN_ECN_SHIFT + 1);
+    private static final int SYN_AE = 1 << (SYN_ECN_SHIFT + 2);
 
     long mac;
     int flags;
@@ -40,11 +46,24 @@ final class SideState {
         flags |= flag;
     }
 
-    /** Records the options of this side's SYN; a SYN defines them afresh. */
-    void recordSynOptions(int mssValue, int shift, boolean sack, boolean timestamps) {
+    /**
+     * Records the options of this side's SYN; a SYN defines them afresh.
+     *
+     * @param tcpFlags the SYN's flags as {@code ParsedPacket.flags()} gives them, for its ECN bits
+     */
+    void recordSynOptions(int mssValue, int shift, boolean sack, boolean timestamps, int tcpFlags) {
         mss = (short) mssValue;
         windowScale = (byte) shift;
-        flags &= ~(SACK_PERMITTED | TIMESTAMPS);
+        flags &= ~(SACK_PERMITTED | TIMESTAMPS | SYN_ECN_MASK);
+        if ((tcpFlags & DirectionState.ECE) != 0) {
+            flags |= SYN_ECE;
+        }
+        if ((tcpFlags & DirectionState.CWR) != 0) {
+            flags |= SYN_CWR;
+        }
+        if ((tcpFlags & DirectionState.AE) != 0) {
+            flags |= SYN_AE;
+        }
         if (sack) {
             flags |= SACK_PERMITTED;
         }
@@ -122,6 +141,12 @@ final class SideState {
                 bytes,
                 packets,
                 retransmissions,
-                outOfOrder);
+                outOfOrder,
+                has(ISN_KNOWN) ? synEcnFlags() : -1);
+    }
+
+    private int synEcnFlags() {
+        return (has(SYN_ECE) ? DirectionState.ECE : 0) | (has(SYN_CWR) ? DirectionState.CWR : 0)
+                | (has(SYN_AE) ? DirectionState.AE : 0);
     }
 }

@@ -156,6 +156,34 @@ class ConnectionStoreTest {
         assertEquals(1, h.store.size());
     }
 
+    /** The proxy asks the replica for ECN only when client and primary agreed on RFC 3168 ECN. */
+    @Test
+    void theSynsEcnFlagsAreKeptPerSide() {
+        h.feed(TcpFrame.fromClient(40000).seq(100).flags(SYN | DirectionState.ECE | DirectionState.CWR).synOptions(1460, 7, true));
+        h.feed(TcpFrame.fromServer(40000).seq(900).ack(101).flags(SYN | DirectionState.ECE).synOptions(1460, 7, true));
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901));
+        ConnectionSnapshot classic = h.connection(40000);
+        assertEquals(DirectionState.ECE | DirectionState.CWR, classic.clientToServer().synEcnFlags());
+        assertEquals(DirectionState.ECE, classic.serverToClient().synEcnFlags());
+        assertTrue(classic.clientToServer().classicEcnWith(classic.serverToClient()));
+
+        // Accurate ECN (RFC 9768): AE, CWR and ECE on the SYN; the SYN-ACK answers with another combination.
+        h.feed(TcpFrame.fromClient(40001).seq(100).flags(SYN | DirectionState.AE | DirectionState.ECE | DirectionState.CWR)
+                .synOptions(1460, 7, true));
+        h.feed(TcpFrame.fromServer(40001).seq(900).ack(101).flags(SYN | DirectionState.AE).synOptions(1460, 7, true));
+        ConnectionSnapshot accurate = h.connection(40001);
+        assertEquals(DirectionState.AE | DirectionState.ECE | DirectionState.CWR, accurate.clientToServer().synEcnFlags());
+        assertEquals(DirectionState.AE, accurate.serverToClient().synEcnFlags());
+        assertFalse(accurate.clientToServer().classicEcnWith(accurate.serverToClient()));
+
+        // The default Linux client (tcp_ecn=2) asks for nothing; a handshake not seen says nothing.
+        h.handshake(40002, 100, 900);
+        assertEquals(0, h.connection(40002).clientToServer().synEcnFlags());
+        assertFalse(h.connection(40002).clientToServer().classicEcnWith(h.connection(40002).serverToClient()));
+        h.feed(TcpFrame.fromClient(40003).seq(5000).ack(7000).payload(10));
+        assertEquals(-1, h.connection(40003).clientToServer().synEcnFlags());
+    }
+
     @Test
     void synInsideAnEstablishedConnectionIsIgnored() {
         h.handshake(40000, 100, 900);

@@ -24,7 +24,8 @@ final class ConnectionFormat {
                 .append(" client.mac=").append(orDash(c.client().mac()))
                 .append(" server.mac=").append(orDash(c.server().mac()))
                 .append(" sack=").append(c.sackNegotiated() ? "on" : "off")
-                .append(" ts=").append(c.timestampsNegotiated() ? "on" : "off");
+                .append(" ts=").append(c.timestampsNegotiated() ? "on" : "off")
+                .append(" ecn=").append(c.clientToServer().classicEcnWith(c.serverToClient()) ? "on" : "off");
         side(line, "c", c.clientToServer());
         side(line, "s", c.serverToClient());
         return line.toString();

@@ -80,7 +80,7 @@ class MigwareCommandsTest {
         String[] lines = commands.connections().split("\n");
         assertEquals(2, lines.length);
         assertEquals("10.77.0.1:40000 -> 10.77.0.2:7000 state=ESTABLISHED handshake=seen idle=1.5s"
-                + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off"
+                + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off ecn=on"
                 + " c.isn=100 c.mss=1460 c.ws=7 c.sackok=1 c.tsopt=1 c.ack=901 c.end=121 c.tsval=55 c.win=502"
                 + " c.bytes=20 c.pkts=4 c.retrans=1 c.ooo=0"
                 + " s.isn=900 s.mss=1460 s.ws=7 s.sackok=1 s.tsopt=0 s.ack=121 s.end=901 s.tsval=- s.win=-"
@@ -93,8 +93,8 @@ class MigwareCommandsTest {
             return new ConnectionSnapshot(
                     new Endpoint(InetAddress.getByName("10.77.0.1"), 40000, "02:00:00:00:00:01"),
                     new Endpoint(InetAddress.getByName("10.77.0.2"), 7000, null),
-                    new DirectionState(100, 1460, 7, true, true, 901, 121, 55, 502, 20, 4, 1, 0),
-                    new DirectionState(900, 1460, 7, true, false, 121, 901, DirectionState.UNKNOWN, -1, 0, 2, 0, 0),
+                    new DirectionState(100, 1460, 7, true, true, 901, 121, 55, 502, 20, 4, 1, 0, DirectionState.ECE | DirectionState.CWR),
+                    new DirectionState(900, 1460, 7, true, false, 121, 901, DirectionState.UNKNOWN, -1, 0, 2, 0, 0, DirectionState.ECE),
                     TcpState.ESTABLISHED, true, NOW.minusSeconds(10), NOW.minusMillis(1500));
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
