@@ -1,23 +1,27 @@
 package org.migware.parser.testing;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Builds Ethernet/IPv4/TCP frames for tests, independently of the parser: the fields are laid
  * out by hand as RFC 791 and RFC 793 draw them. Shared through the parser's test jar by the
- * modules whose tests feed frames to it (tracker, monitor-traffic).
+ * modules whose tests feed frames to it (tracker, monitor-traffic, proxy). Both checksums are
+ * left 0: the parser does not check them, and what rewrites a frame computes them afresh.
  */
 public final class TcpFrame {
 
     public static final int CLIENT_IP = 0x0a4d_0001; // 10.77.0.1
     public static final int SERVER_IP = 0x0a4d_0002; // 10.77.0.2
     public static final int SERVICE_PORT = 7000;
+    public static final int CLIENT_PORT = 40000;
     public static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
     public static final long SERVER_MAC = 0x02_00_00_00_00_02L;
 
     private int sourceIp = CLIENT_IP;
     private int destinationIp = SERVER_IP;
-    private int sourcePort = 40000;
+    private int sourcePort = CLIENT_PORT;
     private int destinationPort = SERVICE_PORT;
     private long sourceMac = CLIENT_MAC;
     private long destinationMac = SERVER_MAC;
@@ -25,7 +29,7 @@ public final class TcpFrame {
     private int ack;
     private int flags;
     private int window = 502;
-    private int payloadLength;
+    private byte[] payload = new byte[0];
     private int mss = -1;
     private int windowScale = -1;
     private boolean sackPermitted;
@@ -55,6 +59,20 @@ public final class TcpFrame {
         return this;
     }
 
+    /** Sends from another host (a third one, as the proxy's replica). */
+    public TcpFrame from(int ip, int port) {
+        sourceIp = ip;
+        sourcePort = port;
+        return this;
+    }
+
+    /** Sends to another host. */
+    public TcpFrame to(int ip, int port) {
+        destinationIp = ip;
+        destinationPort = port;
+        return this;
+    }
+
     public TcpFrame seq(long value) {
         sequence = (int) value;
         return this;
@@ -76,9 +94,24 @@ public final class TcpFrame {
         return this;
     }
 
+    /** A payload of {@code length} letters, a to z over and over. */
     public TcpFrame payload(int length) {
-        payloadLength = length;
+        payload = new byte[length];
+        for (int i = 0; i < length; i++) {
+            payload[i] = (byte) ('a' + i % 26);
+        }
         return this;
+    }
+
+    /** A payload of these bytes, for tests that follow what a stream carries. */
+    public TcpFrame payload(byte[] bytes) {
+        payload = bytes.clone();
+        return this;
+    }
+
+    /** A payload of this text in US-ASCII. */
+    public TcpFrame payload(String text) {
+        return payload(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     public TcpFrame synOptions(int mssValue, int shift, boolean sack) {
@@ -122,7 +155,7 @@ public final class TcpFrame {
             options.write(1);
         }
         int tcpLength = 20 + options.size();
-        int ipLength = 20 + tcpLength + payloadLength;
+        int ipLength = 20 + tcpLength + payload.length;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         writeMac(out, destinationMac);
         writeMac(out, sourceMac);
@@ -159,10 +192,14 @@ public final class TcpFrame {
         out.write(0);
         out.write(0);
         out.writeBytes(options.toByteArray());
-        for (int i = 0; i < payloadLength; i++) {
-            out.write('a' + i % 26);
-        }
+        out.writeBytes(payload);
         return out.toByteArray();
+    }
+
+    /** @return the IPv4 packet alone, without the Ethernet header: what a TUN device carries */
+    public byte[] buildIpv4() {
+        byte[] frame = build();
+        return Arrays.copyOfRange(frame, 14, frame.length);
     }
 
     private static void writeInt(ByteArrayOutputStream out, int value) {

@@ -13,7 +13,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.migware.proxy.internal.Frames.Segment;
+import org.migware.parser.testing.TcpFrame;
 
 /**
  * For any stream of records, cut into any segments (some sent twice, as retransmissions), and
@@ -59,23 +59,23 @@ class ClientStreamKeeperPropertiesTest {
         byte[] all = stream.toByteArray();
 
         ClientStreamKeeper keeper = ClientStreamKeeperTest.keeper(framing, 1 << 20);
-        see(keeper, Segment.fromClient(isn, 0).flags(Ipv4TcpWriter.SYN));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(isn).flags(Ipv4TcpWriter.SYN));
         int first = isn + 1;
         int sent = 0;
         int acked = 0;
         while (sent < all.length) {
             int length = 1 + random.nextInt(Math.min(1460, all.length - sent));
-            see(keeper, Segment.fromClient(first + sent, 1).payload(Arrays.copyOfRange(all, sent, sent + length)));
+            see(keeper, ClientStreamKeeperTest.client(first + sent, 1).payload(Arrays.copyOfRange(all, sent, sent + length)));
             if (random.nextInt(4) == 0) {
                 // a retransmission of something already sent (partly overlapping what follows, never beyond)
                 int from = random.nextInt(sent + length);
                 int to = from + random.nextInt(sent + length - from + 1);
-                see(keeper, Segment.fromClient(first + from, 1).payload(Arrays.copyOfRange(all, from, to)));
+                see(keeper, ClientStreamKeeperTest.client(first + from, 1).payload(Arrays.copyOfRange(all, from, to)));
             }
             sent += length;
             if (random.nextBoolean()) {
                 acked += random.nextInt(sent - acked + 1);
-                see(keeper, Segment.fromPrimary(1, first + acked));
+                see(keeper, ClientStreamKeeperTest.primary(1, first + acked));
             }
         }
         int resume = acked;
@@ -90,7 +90,7 @@ class ClientStreamKeeperPropertiesTest {
                 expectedStart = all.length; // the stream ended on a record boundary
             }
         }
-        ClientStreamKeeper.Retained r = keeper.retained(Frames.CLIENT, Frames.CLIENT_PORT, Frames.SERVICE_PORT, first + resume);
+        ClientStreamKeeper.Retained r = keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, first + resume);
         assertNull(r.headProblem());
         assertEquals(first + expectedStart, r.firstSeq(), "starts at the record in progress");
         assertArrayEquals(Arrays.copyOfRange(all, expectedStart, all.length), r.bytes());
@@ -102,8 +102,8 @@ class ClientStreamKeeperPropertiesTest {
         return net.jqwik.api.Arbitraries.of(RecordFraming.values());
     }
 
-    private static void see(ClientStreamKeeper keeper, Segment segment) {
-        byte[] frame = segment.frame();
+    private static void see(ClientStreamKeeper keeper, TcpFrame segment) {
+        byte[] frame = segment.build();
         keeper.observe(frame, 0, frame.length);
     }
 }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.proxy.internal.Frames.Segment;
+import org.migware.parser.testing.TcpFrame;
 
 /** What the keeper hands over at failover, for each framing, from frames as they pass on the wire. */
 class ClientStreamKeeperTest {
@@ -19,22 +19,32 @@ class ClientStreamKeeperTest {
 
     static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
         return new ClientStreamKeeper(framing, maxBytes, 1000,
-                ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {Frames.SERVICE_PORT}),
+                ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT}),
                 new PacketParserComponent().newView());
     }
 
-    private static void see(ClientStreamKeeper keeper, Segment segment) {
-        byte[] frame = segment.frame();
+    /** A segment of the client's connection from the client, with the ACK flag as every one after its SYN. */
+    static TcpFrame client(int seq, int ack) {
+        return TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(seq).ack(ack);
+    }
+
+    /** A segment of the client's connection from the primary, with the ACK flag. */
+    static TcpFrame primary(int seq, int ack) {
+        return TcpFrame.fromServer(TcpFrame.CLIENT_PORT).seq(seq).ack(ack);
+    }
+
+    private static void see(ClientStreamKeeper keeper, TcpFrame segment) {
+        byte[] frame = segment.build();
         keeper.observe(frame, 0, frame.length);
     }
 
     private static void handshake(ClientStreamKeeper keeper) {
-        see(keeper, Segment.fromClient(ISN, 0).flags(Ipv4TcpWriter.SYN));
-        see(keeper, Segment.fromPrimary(5000, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(Ipv4TcpWriter.SYN));
+        see(keeper, primary(5000, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK));
     }
 
     private static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
-        return keeper.retained(Frames.CLIENT, Frames.CLIENT_PORT, Frames.SERVICE_PORT, resume);
+        return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, resume);
     }
 
     private static String text(byte[] bytes) {
@@ -45,11 +55,11 @@ class ClientStreamKeeperTest {
     void newlineFramingHandsOverTheWholeRecordInProgressAndWhatFollows() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("c1 r1 aaa\n"));
-        see(keeper, Segment.fromPrimary(5001, 1010));
-        see(keeper, Segment.fromClient(1010, 5001).payload("c1 r2 bb"));
-        see(keeper, Segment.fromPrimary(5001, 1018)); // the primary acknowledged half a record, then died
-        see(keeper, Segment.fromClient(1018, 5001).payload("b\nc1 r3"));
+        see(keeper, client(1000, 5001).payload("c1 r1 aaa\n"));
+        see(keeper, primary(5001, 1010));
+        see(keeper, client(1010, 5001).payload("c1 r2 bb"));
+        see(keeper, primary(5001, 1018)); // the primary acknowledged half a record, then died
+        see(keeper, client(1018, 5001).payload("b\nc1 r3"));
 
         ClientStreamKeeper.Retained r = retained(keeper, 1018);
         assertEquals(1010, r.firstSeq(), "from the start of record 2");
@@ -61,9 +71,9 @@ class ClientStreamKeeperTest {
     void withoutFramingTheHandOverStartsAtTheResumePoint() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("0123456789"));
-        see(keeper, Segment.fromPrimary(5001, 1004));
-        see(keeper, Segment.fromClient(1010, 5001).payload("abc"));
+        see(keeper, client(1000, 5001).payload("0123456789"));
+        see(keeper, primary(5001, 1004));
+        see(keeper, client(1010, 5001).payload("abc"));
 
         ClientStreamKeeper.Retained r = retained(keeper, 1004);
         assertEquals(1004, r.firstSeq());
@@ -75,9 +85,9 @@ class ClientStreamKeeperTest {
     void retransmissionsAndOverlapsAreKeptOnce() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("abcd"));
-        see(keeper, Segment.fromClient(1000, 5001).payload("abcd"));
-        see(keeper, Segment.fromClient(1002, 5001).payload("cdef\n"));
+        see(keeper, client(1000, 5001).payload("abcd"));
+        see(keeper, client(1000, 5001).payload("abcd"));
+        see(keeper, client(1002, 5001).payload("cdef\n"));
         assertEquals("abcdef\n", text(retained(keeper, 1000).bytes()));
     }
 
@@ -87,16 +97,16 @@ class ClientStreamKeeperTest {
         handshake(keeper);
         // [0,3]"abc" [0,5]"hello" [0,0] [0,2]"xy": split inside the second prefix and inside a body
         byte[] stream = {0, 3, 'a', 'b', 'c', 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 2, 'x', 'y'};
-        see(keeper, Segment.fromClient(1000, 5001).payload(java.util.Arrays.copyOfRange(stream, 0, 6)));
-        see(keeper, Segment.fromClient(1006, 5001).payload(java.util.Arrays.copyOfRange(stream, 6, 9)));
-        see(keeper, Segment.fromPrimary(5001, 1009)); // inside "hello"
-        see(keeper, Segment.fromClient(1009, 5001).payload(java.util.Arrays.copyOfRange(stream, 9, 18)));
+        see(keeper, client(1000, 5001).payload(java.util.Arrays.copyOfRange(stream, 0, 6)));
+        see(keeper, client(1006, 5001).payload(java.util.Arrays.copyOfRange(stream, 6, 9)));
+        see(keeper, primary(5001, 1009)); // inside "hello"
+        see(keeper, client(1009, 5001).payload(java.util.Arrays.copyOfRange(stream, 9, 18)));
 
         ClientStreamKeeper.Retained inHello = retained(keeper, 1009);
         assertEquals(1005, inHello.firstSeq(), "the record starts at its prefix");
         assertArrayEquals(java.util.Arrays.copyOfRange(stream, 5, 18), inHello.bytes());
 
-        see(keeper, Segment.fromPrimary(5001, 1015)); // inside the prefix of "xy"
+        see(keeper, primary(5001, 1015)); // inside the prefix of "xy"
         ClientStreamKeeper.Retained inPrefix = retained(keeper, 1015);
         assertEquals(1014, inPrefix.firstSeq(), "the empty record ended at 1014");
         assertArrayEquals(java.util.Arrays.copyOfRange(stream, 14, 18), inPrefix.bytes());
@@ -106,10 +116,10 @@ class ClientStreamKeeperTest {
     void bytesMissedByTheCaptureLoseALengthPrefixedStreamForGoodAndSaySo() {
         ClientStreamKeeper keeper = keeper(RecordFraming.LENGTH_PREFIXED_4, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload(new byte[] {0, 0, 0, 2, 'a', 'b'}));
+        see(keeper, client(1000, 5001).payload(new byte[] {0, 0, 0, 2, 'a', 'b'}));
         // 1006..1010 never captured
-        see(keeper, Segment.fromClient(1010, 5001).payload(new byte[] {0, 0, 0, 1, 'z'}));
-        see(keeper, Segment.fromPrimary(5001, 1012));
+        see(keeper, client(1010, 5001).payload(new byte[] {0, 0, 0, 1, 'z'}));
+        see(keeper, primary(5001, 1012));
         ClientStreamKeeper.Retained r = retained(keeper, 1012);
         assertNotNull(r.headProblem());
         assertEquals(1012, r.firstSeq(), "without a known record start, resume at the acknowledgement");
@@ -120,9 +130,9 @@ class ClientStreamKeeperTest {
     void aNewlineStreamResynchronisesAtTheNextNewlineAfterAGap() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("r1\n"));
-        see(keeper, Segment.fromClient(1010, 5001).payload("tail\nr3 "));
-        see(keeper, Segment.fromPrimary(5001, 1016));
+        see(keeper, client(1000, 5001).payload("r1\n"));
+        see(keeper, client(1010, 5001).payload("tail\nr3 "));
+        see(keeper, primary(5001, 1016));
         ClientStreamKeeper.Retained r = retained(keeper, 1016);
         assertNull(r.headProblem());
         assertEquals(1015, r.firstSeq());
@@ -133,12 +143,12 @@ class ClientStreamKeeperTest {
     void aFlightLargerThanTheLimitIsNotKeptButTheKeeperCarriesOnAfterIt() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 8);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("01234567"));
-        see(keeper, Segment.fromClient(1008, 5001).payload("89")); // over the limit: not kept
+        see(keeper, client(1000, 5001).payload("01234567"));
+        see(keeper, client(1008, 5001).payload("89")); // over the limit: not kept
         assertEquals("01234567", text(retained(keeper, 1000).bytes()), "what fits is still contiguous and usable");
         assertEquals(1, keeper.overflows());
-        see(keeper, Segment.fromPrimary(5001, 1010));
-        see(keeper, Segment.fromClient(1010, 5001).payload("ab"));
+        see(keeper, primary(5001, 1010));
+        see(keeper, client(1010, 5001).payload("ab"));
         ClientStreamKeeper.Retained r = retained(keeper, 1010);
         assertEquals(1010, r.firstSeq());
         assertEquals("ab", text(r.bytes()));
@@ -148,9 +158,9 @@ class ClientStreamKeeperTest {
     void aResetOrFinForgetsTheConnection() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
         handshake(keeper);
-        see(keeper, Segment.fromClient(1000, 5001).payload("abc"));
+        see(keeper, client(1000, 5001).payload("abc"));
         assertEquals(1, keeper.connections());
-        see(keeper, Segment.fromClient(1003, 5001).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
+        see(keeper, client(1003, 5001).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
         assertEquals(0, keeper.connections());
         assertEquals(0, retained(keeper, 1003).bytes().length);
     }

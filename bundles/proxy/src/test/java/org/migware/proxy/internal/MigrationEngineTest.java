@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.migware.proxy.internal.ClientStreamKeeperTest.client;
+import static org.migware.proxy.internal.ClientStreamKeeperTest.primary;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,7 @@ import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.proxy.internal.Frames.Segment;
+import org.migware.parser.testing.TcpFrame;
 
 /**
  * One connection through RECOVERY and PROXY with the TUN and the wire replaced by lists: what
@@ -39,6 +41,11 @@ class MigrationEngineTest {
     private static final int CLIENT_SHIFT = 7;
     private static final int PRIMARY_SHIFT = 10;
     private static final int REPLICA_SHIFT = 9;
+    private static final int CLIENT = TcpFrame.CLIENT_IP;
+    private static final int CLIENT_PORT = TcpFrame.CLIENT_PORT;
+    private static final int PRIMARY = TcpFrame.SERVER_IP;
+    private static final int SERVICE_PORT = TcpFrame.SERVICE_PORT;
+    private static final int REPLICA = 0x0a4d_0003; // 10.77.0.3
 
     private final List<byte[]> toReplica = new ArrayList<>();
     private final List<byte[]> toClient = new ArrayList<>();
@@ -55,7 +62,7 @@ class MigrationEngineTest {
     private MigrationEngine newEngine() {
         keeper = ClientStreamKeeperTest.keeper(RecordFraming.NEWLINE, 1 << 20);
         PacketParserComponent parser = new PacketParserComponent();
-        return new MigrationEngine(new MigrationEngine.Settings(Frames.REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+        return new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
                 new ShadowEndpoints(0xc612_0000, 15), keeper,
                 (packet, offset, length) -> toReplica.add(Arrays.copyOfRange(packet, offset, offset + length)),
                 (frame, offset, length) -> toClient.add(Arrays.copyOfRange(frame, offset, offset + length)),
@@ -64,18 +71,18 @@ class MigrationEngineTest {
 
     /** The wire before failover: a handshake, one record, half of the next acknowledged, its end in flight. */
     private void passiveTraffic() {
-        capture(Segment.fromClient(ISN, 0).flags(Ipv4TcpWriter.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
-        capture(Segment.fromPrimary(PRIMARY_ISN, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK)
+        capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(Ipv4TcpWriter.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
+        capture(primary(PRIMARY_ISN, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK)
                 .synOptions(1460, PRIMARY_SHIFT, true).timestamps(PRIMARY_TSVAL - 5, (int) CLIENT_TSVAL - 10));
-        capture(Segment.fromClient(1000, PRIMARY_ISN + 1).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL - 5, PRIMARY_TSVAL - 5));
-        capture(Segment.fromPrimary(PRIMARY_ISN + 1, 1010).timestamps(PRIMARY_TSVAL - 2, (int) CLIENT_TSVAL - 5));
-        capture(Segment.fromClient(1010, PRIMARY_ISN + 1).payload("c1 r2 bb").timestamps(CLIENT_TSVAL - 2, PRIMARY_TSVAL - 2));
-        capture(Segment.fromPrimary(PRIMARY_ISN + 1, 1018).timestamps(PRIMARY_TSVAL, (int) CLIENT_TSVAL - 2));
-        capture(Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
+        capture(client(1000, PRIMARY_ISN + 1).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL - 5, PRIMARY_TSVAL - 5));
+        capture(primary(PRIMARY_ISN + 1, 1010).timestamps(PRIMARY_TSVAL - 2, (int) CLIENT_TSVAL - 5));
+        capture(client(1010, PRIMARY_ISN + 1).payload("c1 r2 bb").timestamps(CLIENT_TSVAL - 2, PRIMARY_TSVAL - 2));
+        capture(primary(PRIMARY_ISN + 1, 1018).timestamps(PRIMARY_TSVAL, (int) CLIENT_TSVAL - 2));
+        capture(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
     }
 
-    private void capture(Segment segment) {
-        byte[] frame = segment.frame();
+    private void capture(TcpFrame segment) {
+        byte[] frame = segment.build();
         assertTrue(!engine.active());
         keeper.observe(frame, 0, frame.length);
     }
@@ -83,8 +90,8 @@ class MigrationEngineTest {
     /** What the tracker would report for that traffic. */
     private static ConnectionSnapshot snapshot() throws Exception {
         return new ConnectionSnapshot(
-                new Endpoint(InetAddress.getByName("10.77.0.1"), Frames.CLIENT_PORT, "02:00:00:00:00:01"),
-                new Endpoint(InetAddress.getByName("10.77.0.2"), Frames.SERVICE_PORT, "02:00:00:00:00:02"),
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
                 new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1020, CLIENT_TSVAL, 502, 20, 4, 0, 0),
                 new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1018, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 3, 0, 0),
                 TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
@@ -98,27 +105,21 @@ class MigrationEngineTest {
     }
 
     private static byte[] replicaPacket(TcpSegment to, int seq, int ack, int flags, String payload, long tsval, int tsecr, int window) {
-        Segment s = new Segment();
-        s.source = Frames.REPLICA;
-        s.sourcePort = Frames.SERVICE_PORT;
-        s.destination = to.source();
-        s.destinationPort = to.sourcePort();
-        s.seq = seq;
-        s.ack = ack;
-        s.flags = flags;
-        s.window = window;
+        // ack() sets the ACK flag too: every packet the replica sends here has it
+        TcpFrame s = TcpFrame.fromServer(to.sourcePort()).from(REPLICA, SERVICE_PORT).to(to.source(), to.sourcePort())
+                .seq(seq).ack(ack).flags(flags).window(window);
         if ((flags & Ipv4TcpWriter.SYN) != 0) {
             s.synOptions(1460, REPLICA_SHIFT, true);
         }
-        return s.timestamps(tsval, tsecr).payload(payload).packet();
+        return s.timestamps(tsval, tsecr).payload(payload).buildIpv4();
     }
 
     private void fromReplica(byte[] packet) {
         engine.fromReplica(packet, 0, packet.length);
     }
 
-    private void fromClient(Segment segment) {
-        byte[] frame = segment.frame();
+    private void fromClient(TcpFrame segment) {
+        byte[] frame = segment.build();
         engine.fromClient(frame, 0, frame.length);
     }
 
@@ -138,8 +139,8 @@ class MigrationEngineTest {
         TcpSegment syn = recover();
         assertTrue(syn.has(Ipv4TcpWriter.SYN) && !syn.has(Ipv4TcpWriter.ACK));
         assertEquals(1009, syn.seq(), "one before the head of record 2 (1010), not the resume point 1018");
-        assertEquals(Frames.REPLICA, syn.destination());
-        assertEquals(Frames.SERVICE_PORT, syn.destinationPort());
+        assertEquals(REPLICA, syn.destination());
+        assertEquals(SERVICE_PORT, syn.destinationPort());
         assertEquals(0xc6, syn.source() >>> 24 & 0xff, "from the shadow network 198.18.0.0/15");
         assertEquals(1460, syn.mss());
         assertEquals(CLIENT_SHIFT, syn.windowScale());
@@ -183,11 +184,11 @@ class MigrationEngineTest {
         TcpSegment syn = recover();
         toReplica.clear();
         // The client retransmits its unacknowledged bytes (its timer knows nothing of the failover).
-        fromClient(Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
+        fromClient(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
         TcpSegment up = read(toReplica.get(0));
         assertEquals(syn.source(), up.source());
         assertEquals(syn.sourcePort(), up.sourcePort());
-        assertEquals(Frames.REPLICA, up.destination());
+        assertEquals(REPLICA, up.destination());
         assertEquals(1018, up.seq(), "client sequence numbers pass unchanged");
         assertEquals(REPLICA_ISN + 1, up.ack(), "the client's ack moved into the replica's space (+d2)");
         assertEquals(CLIENT_TSVAL + 5, up.tsval());
@@ -200,10 +201,10 @@ class MigrationEngineTest {
         byte[] frame = toClient.get(0);
         assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "client MAC <- primary MAC");
         TcpSegment down = read(Arrays.copyOfRange(frame, 14, frame.length));
-        assertEquals(Frames.PRIMARY, down.source());
-        assertEquals(Frames.SERVICE_PORT, down.sourcePort());
-        assertEquals(Frames.CLIENT, down.destination());
-        assertEquals(Frames.CLIENT_PORT, down.destinationPort());
+        assertEquals(PRIMARY, down.source());
+        assertEquals(SERVICE_PORT, down.sourcePort());
+        assertEquals(CLIENT, down.destination());
+        assertEquals(CLIENT_PORT, down.destinationPort());
         assertEquals(PRIMARY_ISN + 1, down.seq(), "continues the primary's sequence space");
         assertEquals(1020, down.ack());
         assertEquals(PRIMARY_TSVAL + 6, down.tsval(), "continues the primary's clock");
@@ -217,8 +218,7 @@ class MigrationEngineTest {
         recover();
         toReplica.clear();
         long droppedBefore = engine.dropped();
-        Segment spoofed = Segment.fromClient(1018, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.RST);
-        spoofed.sourcePort = Frames.CLIENT_PORT + 1;
+        TcpFrame spoofed = TcpFrame.fromClient(CLIENT_PORT + 1).seq(1018).flags(Ipv4TcpWriter.RST);
         fromClient(spoofed);
         assertEquals(droppedBefore + 1, engine.dropped());
         assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
@@ -226,8 +226,7 @@ class MigrationEngineTest {
         assertEquals(1, engine.describeMappings().size());
 
         // Data for a connection MigWare does not have (one whose handshake was missed): reset at once.
-        Segment orphan = Segment.fromClient(777, 888).payload("lost?");
-        orphan.sourcePort = Frames.CLIENT_PORT + 2;
+        TcpFrame orphan = TcpFrame.fromClient(CLIENT_PORT + 2).seq(777).ack(888).payload("lost?");
         fromClient(orphan);
         assertEquals(1, toClient.size());
         byte[] frame = toClient.get(0);
@@ -235,13 +234,13 @@ class MigrationEngineTest {
         TcpSegment reset = read(Arrays.copyOfRange(frame, 14, frame.length));
         assertEquals(Ipv4TcpWriter.RST, reset.flags());
         assertEquals(888, reset.seq(), "the client's own ack: exactly what it expects, so it takes the reset");
-        assertEquals(Frames.PRIMARY, reset.source());
-        assertEquals(Frames.SERVICE_PORT, reset.sourcePort());
-        assertEquals(Frames.CLIENT_PORT + 2, reset.destinationPort());
+        assertEquals(PRIMARY, reset.source());
+        assertEquals(SERVICE_PORT, reset.sourcePort());
+        assertEquals(CLIENT_PORT + 2, reset.destinationPort());
         assertEquals(0, toReplica.size());
         toClient.clear();
 
-        fromClient(Segment.fromClient(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.RST));
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(1020).flags(Ipv4TcpWriter.RST));
         assertEquals(1, toReplica.size(), "the client's own reset goes to the replica");
         assertTrue(read(toReplica.get(0)).has(Ipv4TcpWriter.RST));
         assertEquals(0, engine.describeMappings().size(), "and ends its mapping");
@@ -251,13 +250,12 @@ class MigrationEngineTest {
     void aSynAfterFailoverIsANewConnectionPassedToTheReplica() throws Exception {
         recover();
         toReplica.clear();
-        Segment syn = Segment.fromClient(123_456, 0).flags(Ipv4TcpWriter.SYN).synOptions(1460, 7, true);
-        syn.sourcePort = 41_000;
+        TcpFrame syn = TcpFrame.fromClient(41_000).seq(123_456).flags(Ipv4TcpWriter.SYN).synOptions(1460, 7, true);
         fromClient(syn);
         TcpSegment forwarded = read(toReplica.get(0));
         assertTrue(forwarded.has(Ipv4TcpWriter.SYN));
         assertEquals(123_456, forwarded.seq(), "a new connection keeps its own numbers");
-        assertEquals(Frames.REPLICA, forwarded.destination());
+        assertEquals(REPLICA, forwarded.destination());
         assertEquals(1, engine.passedThrough());
     }
     private MigrationEngine restartedFrom(MigrationEngine old) throws Exception {
@@ -277,7 +275,7 @@ class MigrationEngineTest {
     @Test
     void theMappingsOutliveARestartOfTheProxy() throws Exception {
         TcpSegment syn = recover();
-        Segment retransmission = Segment.fromClient(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL);
+        TcpFrame retransmission = client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL);
         toReplica.clear();
         fromClient(retransmission);
         byte[] before = toReplica.get(0);
@@ -296,11 +294,10 @@ class MigrationEngineTest {
         TcpSegment down = read(Arrays.copyOfRange(toClient.get(0), 14, toClient.get(0).length));
         assertEquals(PRIMARY_ISN + 1, down.seq());
         assertEquals(PRIMARY_TSVAL + 9, down.tsval());
-        assertEquals(Frames.PRIMARY, down.source());
+        assertEquals(PRIMARY, down.source());
 
         // A new connection after the restart gets a shadow endpoint of its own, not a restored one's.
-        Segment newSyn = Segment.fromClient(5, 0).flags(Ipv4TcpWriter.SYN);
-        newSyn.sourcePort = 41_000;
+        TcpFrame newSyn = TcpFrame.fromClient(41_000).seq(5).flags(Ipv4TcpWriter.SYN);
         toReplica.clear();
         fromClient(newSyn);
         TcpSegment passed = read(toReplica.get(0));
@@ -375,13 +372,13 @@ class MigrationEngineTest {
     @Test
     void bothFinsEndTheMappingAfterALinger() throws Exception {
         TcpSegment syn = recover();
-        fromClient(Segment.fromClient(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
+        fromClient(client(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
         fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 3,
                 (int) CLIENT_TSVAL, 500));
         engine.pace();
         assertEquals(1, engine.describeMappings().size(), "the last ACK must still be translated");
         toReplica.clear();
-        fromClient(Segment.fromClient(1021, PRIMARY_ISN + 2));
+        fromClient(client(1021, PRIMARY_ISN + 2));
         assertEquals(1, toReplica.size(), "the client's last ACK reaches the replica");
         now += MigrationEngine.CLOSED_LINGER_NANOS;
         engine.pace();

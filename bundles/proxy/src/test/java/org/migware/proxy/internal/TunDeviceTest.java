@@ -30,14 +30,18 @@ import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.migware.api.testing.TestNamespace;
 
 /**
- * The TUN device against the real Linux stack, in a namespace made for each test: the oracle is the
- * kernel (it answers a forged SYN, accepts the connection) and the bytes the application really
- * receives and sends.
+ * The TUN device against the real Linux stack, in a namespace made for each test (see
+ * {@link #namespace()}): the oracle is the kernel (it answers a forged SYN, accepts the connection)
+ * and the bytes the application really receives and sends.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class TunDeviceTest {
+
+    /** TEST-NET-1 (RFC 5737), on the namespace's loopback: it plays the replica's (backup's) address. */
+    private static final String REPLICA_ADDRESS = "192.0.2.1";
 
     private static final long WAIT_SECONDS = 10;
     private static final int SHADOW_PORT = 40000;
@@ -50,14 +54,14 @@ class TunDeviceTest {
 
     @Test
     void forgedHandshakeAndDataBothWaysThroughTheTun() throws Exception {
-        assumeTrue(NamespaceLab.available(), "needs root and iproute2");
-        try (NamespaceLab lab = NamespaceLab.create()) {
-            int replica = Ipv4Address.parse(NamespaceLab.REPLICA_ADDRESS);
+        assumeTrue(TestNamespace.available(), "needs root and iproute2");
+        try (TestNamespace lab = namespace()) {
+            int replica = Ipv4Address.parse(REPLICA_ADDRESS);
             ShadowNetwork network = ShadowNetwork.parse(ShadowNetwork.DEFAULT);
             int shadow = network.firstEndpointAddress();
             ServerSocket listener = lab.inNamespace(() -> {
                 ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress(NamespaceLab.REPLICA_ADDRESS, 0));
+                socket.bind(new InetSocketAddress(REPLICA_ADDRESS, 0));
                 return socket;
             });
             TunDevice tun = lab.inNamespace(() -> TunDevice.open("mig0", network));
@@ -143,8 +147,8 @@ class TunDeviceTest {
 
     @Test
     void aSecondDeviceWithTheSameNameIsRefused() throws Exception {
-        assumeTrue(NamespaceLab.available(), "needs root and iproute2");
-        try (NamespaceLab lab = NamespaceLab.create()) {
+        assumeTrue(TestNamespace.available(), "needs root and iproute2");
+        try (TestNamespace lab = namespace()) {
             ShadowNetwork network = ShadowNetwork.parse("198.18.7.0/24");
             try (TunDevice first = lab.inNamespace(() -> TunDevice.open("mig0", network))) {
                 TunUnavailableException again = lab.inNamespace(() -> assertThrows(TunUnavailableException.class,
@@ -163,13 +167,12 @@ class TunDeviceTest {
 
     @Test
     void withoutCapNetAdminTheMessageSaysSo() throws Exception {
-        assumeTrue(NamespaceLab.available() && Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs root and setpriv");
-        try (NamespaceLab lab = NamespaceLab.create()) {
+        assumeTrue(TestNamespace.available() && Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs root and setpriv");
+        try (TestNamespace lab = namespace()) {
             // a root JVM without CAP_NET_ADMIN: dropped from the bounding set, so execve does not grant it
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            String output = NamespaceLab.run(List.of("ip", "netns", "exec", lab.namespace, "/usr/bin/setpriv",
-                    "--bounding-set", "-net_admin", java, "-cp", System.getProperty("java.class.path"),
-                    TunOpenProbe.class.getName(), "mig0"), false);
+            String output = lab.exec("/usr/bin/setpriv", "--bounding-set", "-net_admin", java,
+                    "-cp", System.getProperty("java.class.path"), TunOpenProbe.class.getName(), "mig0");
             assertTrue(output.contains("creating TUN device mig0 needs CAP_NET_ADMIN: run MigWare as root or grant it "
                     + "CAP_NET_ADMIN"), output);
             assertFalse(lab.ipSucceeds("link", "show", "dev", "mig0"));
@@ -192,6 +195,14 @@ class TunDeviceTest {
                     () -> TunDevice.open("/nonexistent/net/tun", name, ShadowNetwork.parse(ShadowNetwork.DEFAULT)));
             assertTrue(refused.getMessage().startsWith("not a usable interface name"), refused.getMessage());
         }
+    }
+
+    /**
+     * A namespace of the test's own, so the TUN device, its route and the test's listener never
+     * touch the host's networking; its loopback is up and carries {@link #REPLICA_ADDRESS}.
+     */
+    private static TestNamespace namespace() throws Exception {
+        return TestNamespace.builder("mwproxy").loopback(REPLICA_ADDRESS).create();
     }
 
     /** Reads the TUN on its own thread until the device is closed; the test takes packets with a timeout. */

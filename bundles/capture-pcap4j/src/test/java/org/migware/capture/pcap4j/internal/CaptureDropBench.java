@@ -13,16 +13,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.migware.api.packet.CaptureStatistics;
+import org.migware.api.testing.TestNamespace;
 
 /**
  * How many frames the live capture loses at a paced rate: a benchmark, not a test (CONVENTIONS 14),
  * so it is a main class that surefire does not run. Needs root.
  *
- * <p>Frames go from the namespace end of a {@link VethLab} pair, paced to the requested rate, and
- * are captured on the root end with the production settings (16 MiB buffer, immediate mode, BPF
- * filter, direction IN). The baseline is the kernel's own count of frames that arrived at the
- * captured interface ({@code rx_packets}), measured in the same run; the result is the ratio of
- * frames delivered to the listener against it, with libpcap's kernel drop counter beside it.
+ * <p>Frames go from the namespace end of the live capture test's veth pair
+ * ({@link Pcap4jLiveCaptureTest#veth()}), paced to the requested rate, and are captured on the
+ * root end with the production settings (16 MiB buffer, immediate mode, BPF filter, direction IN).
+ * The baseline is the kernel's own count of frames that arrived at the captured interface
+ * ({@code rx_packets}), measured in the same run; the result is the ratio of frames delivered to
+ * the listener against it, with libpcap's kernel drop counter beside it.
  *
  * <pre>
  * cd /work/main
@@ -50,15 +52,15 @@ public final class CaptureDropBench {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int frameBytes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-        if (!VethLab.available()) {
+        if (!TestNamespace.available()) {
             System.err.println("needs root and iproute2");
             System.exit(2);
         }
-        try (VethLab lab = VethLab.create()) {
+        try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
             CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd)), LinuxHost.INSTANCE);
+                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
-                 Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd))) {
+                 Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {
                 AtomicLong delivered = new AtomicLong();
                 CountDownLatch marker = new CountDownLatch(1);
                 source.subscribe((frame, offset, length, ts) -> {
@@ -75,7 +77,7 @@ public final class CaptureDropBench {
                             new byte[Math.max(0, frameBytes - 54)]);
                 }
                 long total = (long) rate * seconds;
-                long rxBefore = rxPackets(lab.rootEnd);
+                long rxBefore = rxPackets(lab.rootEnd());
                 long start = System.nanoTime();
                 long sendFailures = 0;
                 for (long i = 0; i < total; i++) {
@@ -94,13 +96,13 @@ public final class CaptureDropBench {
                 byte[] last = tcp(PRIMARY_MAC, CLIENT_MAC, "10.77.0.10", SERVICE, MARKER_PORT, PORT, new byte[0]);
                 wire.send(last, 0, last.length);
                 boolean complete = marker.await(30, TimeUnit.SECONDS);
-                long arrived = rxPackets(lab.rootEnd) - rxBefore;
+                long arrived = rxPackets(lab.rootEnd()) - rxBefore;
                 CaptureStatistics statistics = source.statistics();
                 long got = delivered.get();
 
                 System.out.printf("sent          %,d frames of %d bytes in %.2f s = %,.0f frames/s (target %,d/s), %d refused%n",
                         total + 1, frameBytes, sendSeconds, total / sendSeconds, rate, sendFailures);
-                System.out.printf("arrived       %,d frames (kernel rx_packets of %s): the baseline%n", arrived, lab.rootEnd);
+                System.out.printf("arrived       %,d frames (kernel rx_packets of %s): the baseline%n", arrived, lab.rootEnd());
                 System.out.printf("delivered     %,d frames to the listener%s%n", got, complete ? "" : " (the last frame never came)");
                 System.out.printf("libpcap       received %,d, kernel drops %,d, interface drops %,d, dropped by us %s%n",
                         statistics.received(), statistics.droppedByKernel(), statistics.droppedByInterface(), statistics.droppedByUs());

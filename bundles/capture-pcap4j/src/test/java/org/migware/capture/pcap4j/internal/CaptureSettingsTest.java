@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.testing.TestNamespace;
 
 class CaptureSettingsTest {
 
@@ -134,7 +135,7 @@ class CaptureSettingsTest {
     @Test
     void theRealHostAnswersWithoutRoot() {
         assertTrue(LinuxHost.INSTANCE.interfaceNames().contains("lo"));
-        if (VethLab.isRoot()) {
+        if (TestNamespace.isRoot()) {
             assertTrue(LinuxHost.INSTANCE.mayCapture(), "root has CAP_NET_RAW");
         }
     }

@@ -33,9 +33,10 @@ import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.api.testing.TestNamespace;
 
 /**
- * Real capture and injection on a veth pair (see {@link VethLab}): needs root, as CI has. Frames are
+ * Real capture and injection on a veth pair (see {@link #veth()}): needs root, as CI has. Frames are
  * sent from the other end of the pair, inside a namespace of the test's own, so that they arrive
  * at the captured end as they would from a mirror port. The oracle is what was sent, counted by
  * kind; the marker frame, sent last, says that everything before it has been delivered (one
@@ -52,14 +53,14 @@ class Pcap4jLiveCaptureTest {
 
     @BeforeAll
     static void needsRoot() {
-        assumeTrue(VethLab.available(), "live capture needs root and iproute2");
+        assumeTrue(TestNamespace.available(), "live capture needs root and iproute2");
     }
 
     @Test
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
-        try (VethLab lab = VethLab.create()) {
+        try (TestNamespace lab = veth()) {
             CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd)), LinuxHost.INSTANCE);
+                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
                 source.start();
@@ -72,7 +73,7 @@ class Pcap4jLiveCaptureTest {
                 });
 
                 lab.inNamespace(() -> {
-                    try (Pcap4jPacketSender wire = Pcap4jPacketSender.open(lab.namespaceEnd)) {
+                    try (Pcap4jPacketSender wire = Pcap4jPacketSender.open(lab.namespaceEnd())) {
                         byte[] payload = "record\n".getBytes();
                         for (int i = 0; i < 40; i++) { // client -> service: captured
                             byte[] request = tcp(PRIMARY_MAC, CLIENT_MAC, CLIENT, SERVICE, 40000 + i, PORT, payload);
@@ -133,13 +134,13 @@ class Pcap4jLiveCaptureTest {
 
     @Test
     void theSenderPutsFramesOnTheWire() throws Exception {
-        try (VethLab lab = VethLab.create()) {
+        try (TestNamespace lab = veth()) {
             // This time the capture is the namespace's end, and the sender the root end.
-            CaptureSettings settings = new CaptureSettings(lab.namespaceEnd, 65535, 4 << 20,
+            CaptureSettings settings = new CaptureSettings(lab.namespaceEnd(), 65535, 4 << 20,
                     CaptureSettings.Direction.IN, BpfFilter.build(List.of(SERVICE), List.of(PORT), ""),
                     List.of(SERVICE), List.of(PORT));
             try (Pcap4jPacketSource source = lab.inNamespace(() -> Pcap4jPacketSource.open(settings));
-                 Pcap4jPacketSender sender = Pcap4jPacketSender.open(lab.rootEnd)) {
+                 Pcap4jPacketSender sender = Pcap4jPacketSender.open(lab.rootEnd())) {
                 source.start();
                 Recorder recorder = new Recorder();
                 source.subscribe(recorder);
@@ -160,20 +161,20 @@ class Pcap4jLiveCaptureTest {
 
     @Test
     void theComponentRegistersBothServicesAndDeactivationStopsEverything() throws Exception {
-        try (VethLab lab = VethLab.create()) {
+        try (TestNamespace lab = veth()) {
             FakeContext context = new FakeContext();
-            Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd,
+            Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
                     Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd)), properties);
+                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
             assertEquals(2, context.registered.size());
             PacketSource source = (PacketSource) context.registered.get(PacketSource.class.getName());
             PacketSender sender = (PacketSender) context.registered.get(PacketSender.class.getName());
             assertNotNull(source);
             assertNotNull(sender);
-            assertEquals("pcap4j:" + lab.rootEnd, source.name());
-            assertEquals(lab.rootEnd, context.properties.get(PacketSource.class.getName()).get("migware.interface"));
+            assertEquals("pcap4j:" + lab.rootEnd(), source.name());
+            assertEquals(lab.rootEnd(), context.properties.get(PacketSource.class.getName()).get("migware.interface"));
             assertTrue(source.statistics().running());
 
             component.deactivate(); // on an idle interface: breakLoop() must wake the blocked capture
@@ -199,6 +200,15 @@ class Pcap4jLiveCaptureTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * A veth pair into a namespace of the test's own, with no addresses and IPv6 off: the only
+     * frames on it are the test's. Captured on (or sent from) the root end here; the namespace end
+     * is used from {@link TestNamespace#inNamespace}.
+     */
+    static TestNamespace veth() throws Exception {
+        return TestNamespace.builder("mwcap").veth().withoutIpv6().create();
+    }
 
     /** @return the frame 7 bytes into a larger array, to send from an offset */
     private static byte[] framed(byte[] frame) {

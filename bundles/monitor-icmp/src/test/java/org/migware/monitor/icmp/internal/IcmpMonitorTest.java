@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
+import org.migware.api.testing.TestNamespace;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
@@ -118,7 +119,7 @@ class IcmpMonitorTest {
 
     @Test
     void loopbackAnswers() throws Exception {
-        assumeTrue(NamespaceLab.isRoot(), "raw sockets need root");
+        assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("127.0.0.1"), 0x5a5a)) {
             IcmpProbe probe = new IcmpProbe(socket);
             for (int i = 0; i < 5; i++) {
@@ -131,7 +132,7 @@ class IcmpMonitorTest {
 
     @Test
     void ipv6LoopbackAnswers() throws Exception {
-        assumeTrue(NamespaceLab.isRoot(), "raw sockets need root");
+        assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"))
                 && java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/if_inet6")).contains(" lo"), "IPv6 on lo");
         try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("::1"), 0x5b5b)) {
@@ -142,7 +143,7 @@ class IcmpMonitorTest {
 
     @Test
     void loopbackComponentIsUp() throws Exception {
-        assumeTrue(NamespaceLab.isRoot(), "raw sockets need root");
+        assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
         IcmpMonitor monitor = new IcmpMonitor(Configs.service("127.0.0.1"), Configs.icmp(Map.of("intervalMillis", 20L)));
         inject(monitor, List.of(verdicts::add));
@@ -156,15 +157,18 @@ class IcmpMonitorTest {
         }
     }
 
-    /** A primary in a namespace: UP; its cable pulled: DOWN; plugged back: UP. */
+    /**
+     * A primary in a namespace, joined to the test's by a veth pair with addresses: UP; its cable
+     * pulled (its end of the pair down): DOWN; plugged back: UP.
+     */
     @Test
     void namespacePrimaryUpThenDownWhenItsLinkIsDownThenUpAgain() throws Exception {
-        assumeTrue(NamespaceLab.available(), "needs root and iproute2");
-        try (NamespaceLab lab = NamespaceLab.create()) {
+        assumeTrue(TestNamespace.available(), "needs root and iproute2");
+        try (TestNamespace lab = TestNamespace.builder("mwicmp").vethWithAddresses().create()) {
             // the real probe on the fake clock of the state machine, thesis settings
             FakeClock clock = new FakeClock(Instant.EPOCH);
-            VerdictStateMachine machine = new VerdictStateMachine("icmp", lab.primaryAddress, ProbeSettings.THESIS, clock, "starting");
-            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName(lab.primaryAddress), 0x6b6b)) {
+            VerdictStateMachine machine = new VerdictStateMachine("icmp", lab.namespaceAddress(), ProbeSettings.THESIS, clock, "starting");
+            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName(lab.namespaceAddress()), 0x6b6b)) {
                 IcmpProbe probe = new IcmpProbe(socket);
                 clock.advance(THESIS_INTERVAL);
                 ProbeResult first = probe.probe(Duration.ofMillis(2000)); // the first one may wait for ARP
@@ -181,7 +185,7 @@ class IcmpMonitorTest {
             // the whole component, with its thread, through the same pull and plug
             lab.plugCable();
             BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-            IcmpMonitor monitor = new IcmpMonitor(Configs.service(lab.primaryAddress),
+            IcmpMonitor monitor = new IcmpMonitor(Configs.service(lab.namespaceAddress()),
                     Configs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
             inject(monitor, List.of(verdicts::add));
             monitor.activate();
@@ -190,7 +194,7 @@ class IcmpMonitorTest {
                 lab.pullCable();
                 HealthVerdict down = awaitStatus(verdicts, HealthStatus.DOWN);
                 assertTrue(down.reason().endsWith("(2 consecutive misses)"), down.reason());
-                assertEquals(lab.primaryAddress, down.target());
+                assertEquals(lab.namespaceAddress(), down.target());
                 lab.plugCable();
                 awaitStatus(verdicts, HealthStatus.UP);
             } finally {
