@@ -24,6 +24,7 @@ import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.core.internal.decision.DecisionPolicy;
+import org.migware.core.internal.decision.Fence;
 import org.migware.core.internal.decision.IsolationGuard;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -80,6 +81,18 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
         @AttributeDefinition(name = "Dry run", description = "Log what would happen, never leave NORMAL")
         boolean dryRun() default false;
+
+        @AttributeDefinition(name = "Fence command", description = "Run through /bin/sh -c when failover is decided, before any"
+                + " connection is taken over: it must make sure the primary stays down (power it off, shut its switch port)."
+                + " Exit 0 lets the failover go on; anything else stops it, and it is tried again after fenceRetryMillis."
+                + " Empty: no fencing")
+        String fenceCommand() default "";
+
+        @AttributeDefinition(name = "Fence timeout (ms)", description = "How long the fence command may take; a command still running is killed and counts as failed")
+        long fenceTimeoutMillis() default 10_000;
+
+        @AttributeDefinition(name = "Fence retry (ms)", description = "After a failed fence, how long before the next attempt")
+        long fenceRetryMillis() default 1000;
     }
 
     /** What the decision logic needs from its surroundings; a test supplies its own. */
@@ -105,6 +118,10 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private volatile FailoverEvent current;
     private String lastLoggedIsolation;
     private String lastLoggedSuspicion;
+    /** Monotonic time before which a failed fence is not tried again; touched on the coordinator's thread only. */
+    private long nextFenceNanos = Long.MIN_VALUE;
+    private boolean fenceRetryPending;
+    private volatile String lastFenceFailure;
 
     @Activate
     public FailoverCoordinator(Config config, BundleContext context) {
@@ -226,6 +243,16 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         return policy.describe() + (config.dryRun() ? ", dry run" : "");
     }
 
+    /** @return the fence command and its last failure, for the status command */
+    public String fenceDescription() {
+        String command = config.fenceCommand() == null ? "" : config.fenceCommand().strip();
+        if (command.isEmpty()) {
+            return "none (the primary is trusted to stay down)";
+        }
+        String failure = lastFenceFailure;
+        return command + (failure == null ? "" : " (last attempt failed: " + failure + ")");
+    }
+
     // ---- whiteboard ----
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -286,7 +313,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     /**
      * {@code migware:failover}: fail over now, whatever the monitors say; the isolation guard
-     * still applies unless {@code force}.
+     * and the fence command still apply unless {@code force}.
      *
      * @return what happened, in words
      */
@@ -306,6 +333,17 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             evaluate();
         } catch (RuntimeException e) {
             LOG.error("core: failover evaluation failed", e);
+        }
+    }
+
+    /** One evaluation on the coordinator's thread, waited for: tests must not race the coordinator's own evaluations. */
+    void evaluateAndWait() {
+        try {
+            executor.submit(this::evaluate).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -369,12 +407,49 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             }
         }
         lastLoggedIsolation = null;
+        Fence fence = new Fence(config.fenceCommand(), config.fenceTimeoutMillis());
         if (config.dryRun()) {
-            LOG.warn("core: DRY RUN at {}: would fail over now ({}) and recover every tracked connection", clock.instant(), reason);
+            LOG.warn("core: DRY RUN at {}: would {}fail over now ({}) and recover every tracked connection", clock.instant(),
+                    fence.configured() ? "fence the primary (" + fence.command() + "), then " : "", reason);
             return "dry run: would fail over (" + reason + ")";
+        }
+        if (fence.configured() && guard) {
+            String refused = fence(fence, reason);
+            if (refused != null) {
+                return refused;
+            }
         }
         transition(FailoverState.RECOVERY, reason);
         return "failing over: " + reason;
+    }
+
+    /**
+     * Fences the primary (see {@link Fence}); runs on the coordinator's thread, which decides
+     * nothing else meanwhile.
+     *
+     * @return null when the primary is fenced, or why the failover is not made now
+     */
+    private String fence(Fence fence, String reason) {
+        long now = monotonicNanos.getAsLong();
+        if (fenceRetryPending && now - nextFenceNanos < 0) {
+            return "not failing over: the fence failed (" + lastFenceFailure + "); next attempt in "
+                    + TimeUnit.NANOSECONDS.toMillis(nextFenceNanos - now) + " ms";
+        }
+        LOG.warn("core: fencing the primary before taking over ({}): {}", reason, fence.command());
+        Fence.Outcome outcome = fence.run(reason);
+        if (!outcome.succeeded()) {
+            fenceRetryPending = true;
+            nextFenceNanos = monotonicNanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.fenceRetryMillis()));
+            lastFenceFailure = outcome.description();
+            LOG.error("core: NOT failing over at {}: {}; the primary may still be alive, and taking its connections"
+                    + " next to it would break them. Trying again in {} ms ('migware:failover --force' skips the fence)",
+                    clock.instant(), outcome.description(), config.fenceRetryMillis());
+            return "not failing over: " + outcome.description();
+        }
+        fenceRetryPending = false;
+        lastFenceFailure = null;
+        LOG.warn("core: primary fenced: {}", outcome.description());
+        return null;
     }
 
     private void transition(FailoverState to, String reason) {

@@ -1,6 +1,7 @@
 package org.migware.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -25,7 +26,11 @@ class FailoverCoordinatorTest {
     private boolean trafficFlows = true;
 
     private FailoverCoordinator coordinator(String policy, long holdDownMillis, boolean dryRun) {
-        FailoverCoordinator coordinator = new FailoverCoordinator(TestConfigs.failover(policy, 1, holdDownMillis, 3000, dryRun),
+        return coordinator(TestConfigs.failover(policy, 1, holdDownMillis, 3000, dryRun));
+    }
+
+    private FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
+        FailoverCoordinator coordinator = new FailoverCoordinator(config,
                 Clock.systemUTC(), monotonic::get, new FailoverCoordinator.Environment() {
                     @Override
                     public long framesReceived() {
@@ -150,6 +155,63 @@ class FailoverCoordinatorTest {
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertTrue(coordinator.current().reason().contains("manual trigger: maintenance"));
         assertTrue(coordinator.triggerManually("again", true).startsWith("already RECOVERY"));
+        coordinator.deactivate();
+    }
+
+    /**
+     * A failed fence means the primary may be alive: no takeover. It is tried again after the
+     * retry time, not at every evaluation, and the failover happens once it succeeds.
+     */
+    @Test
+    void aFailedFenceStopsTheFailoverUntilAnAttemptSucceeds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path attempts = dir.resolve("attempts");
+        java.nio.file.Path bmcReachable = dir.resolve("bmc-reachable");
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false,
+                "echo x >> " + attempts + "; test -e " + bmcReachable + " || { echo 'bmc unreachable'; exit 1; }", 5000, 1000));
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        icmp.status = HealthStatus.DOWN;
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertEquals(1, java.nio.file.Files.readAllLines(attempts).size());
+        assertTrue(coordinator.fenceDescription().contains("last attempt failed: fence command exited 1"),
+                coordinator.fenceDescription());
+        assertTrue(coordinator.fenceDescription().endsWith("bmc unreachable)"), coordinator.fenceDescription());
+
+        monotonic.addAndGet(999_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(1, java.nio.file.Files.readAllLines(attempts).size(), "no new attempt before the retry time");
+        assertTrue(coordinator.triggerManually("operator", false).startsWith("not failing over: the fence failed"));
+
+        java.nio.file.Files.createFile(bmcReachable);
+        monotonic.addAndGet(1_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(2, java.nio.file.Files.readAllLines(attempts).size());
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
+        assertFalse(coordinator.fenceDescription().contains("failed"), coordinator.fenceDescription());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void forceSkipsTheFenceAndDryRunNeverRunsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ran = dir.resolve("ran");
+        String fence = "touch " + ran + "; exit 1";
+        FailoverCoordinator dry = coordinator(TestConfigs.failover("any", 1, 0, 3000, true, fence, 5000, 1000));
+        dry.evaluateAndWait(); // the isolation guard sees the capture's traffic
+        assertTrue(dry.triggerManually("test", false).startsWith("dry run"));
+        dry.deactivate();
+        assertFalse(java.nio.file.Files.exists(ran), "a dry run only says it would fence");
+
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, fence, 5000, 1000));
+        coordinator.evaluateAndWait(); // the isolation guard sees the capture's traffic
+        String refused = coordinator.triggerManually("test", false);
+        assertTrue(refused.startsWith("not failing over: fence command exited 1"), refused);
+        java.nio.file.Files.delete(ran);
+        assertTrue(coordinator.triggerManually("the operator powered it off", true).startsWith("failing over"));
+        assertFalse(java.nio.file.Files.exists(ran), "--force skips the fence");
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
     }
 

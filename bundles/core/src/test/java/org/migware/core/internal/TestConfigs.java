@@ -11,6 +11,12 @@ public final class TestConfigs {
 
     public static FailoverCoordinator.Config failover(String policy, int quorum, long holdDownMillis,
             long isolationSilenceMillis, boolean dryRun) {
+        return failover(policy, quorum, holdDownMillis, isolationSilenceMillis, dryRun, "", 10_000, 1000);
+    }
+
+    /** The same with a fence command. */
+    public static FailoverCoordinator.Config failover(String policy, int quorum, long holdDownMillis,
+            long isolationSilenceMillis, boolean dryRun, String fenceCommand, long fenceTimeoutMillis, long fenceRetryMillis) {
         return new FailoverCoordinator.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -45,6 +51,21 @@ public final class TestConfigs {
             @Override
             public boolean dryRun() {
                 return dryRun;
+            }
+
+            @Override
+            public String fenceCommand() {
+                return fenceCommand;
+            }
+
+            @Override
+            public long fenceTimeoutMillis() {
+                return fenceTimeoutMillis;
+            }
+
+            @Override
+            public long fenceRetryMillis() {
+                return fenceRetryMillis;
             }
         };
     }

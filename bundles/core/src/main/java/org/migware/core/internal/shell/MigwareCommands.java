@@ -119,6 +119,7 @@ public final class MigwareCommands {
             out.append("state:       ").append(event.to()).append(" since ").append(event.time())
                     .append(" (").append(event.reason()).append(")\n");
             out.append("policy:      ").append(coordinator.policyDescription()).append('\n');
+            out.append("fence:       ").append(coordinator.fenceDescription()).append('\n');
         }
         List<PacketSource> currentSources = List.copyOf(sources);
         if (currentSources.isEmpty()) {
@@ -164,7 +165,11 @@ public final class MigwareCommands {
         return out.toString();
     }
 
-    /** {@code migware:failover [reason]}: fail over now, unless the backup looks isolated. */
+    /**
+     * {@code migware:failover [--force] [reason]}: fail over now, unless the backup looks isolated
+     * or the fence command fails; {@code --force} skips both (the operator vouches that the primary
+     * is down and stays down).
+     */
     public String failover(String... reason) {
         FailoverCoordinator coordinator = failover;
         if (coordinator == null) {
