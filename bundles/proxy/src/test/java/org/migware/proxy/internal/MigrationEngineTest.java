@@ -89,11 +89,18 @@ class MigrationEngineTest {
 
     /** What the tracker would report for that traffic. */
     private static ConnectionSnapshot snapshot() throws Exception {
+        return snapshot(0, 0);
+    }
+
+    /** The same with the ECN flags of the client's SYN and the primary's SYN-ACK. */
+    private static ConnectionSnapshot snapshot(int clientSynEcn, int primarySynEcn) throws Exception {
         return new ConnectionSnapshot(
                 new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
                 new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
-                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1020, CLIENT_TSVAL, 502, 20, 4, 0, 0),
-                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1018, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 3, 0, 0),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1020, CLIENT_TSVAL, 502, 20, 4, 0, 0,
+                        clientSynEcn),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1018, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 3, 0, 0,
+                        primarySynEcn),
                 TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
     }
 
@@ -146,6 +153,27 @@ class MigrationEngineTest {
         assertEquals(CLIENT_SHIFT, syn.windowScale());
         assertTrue(syn.sackPermitted());
         assertEquals(CLIENT_TSVAL, syn.tsval(), "the client's clock, so PAWS accepts its later segments");
+    }
+
+    /** RFC 3168: the ECN-setup SYN is SYN|ECE|CWR; the replica agrees with ECE alone on its SYN-ACK. */
+    @Test
+    void theForgedSynAsksForEcnOnlyWhenClientAndPrimaryHadAgreed() throws Exception {
+        int ecnFlags = Ipv4TcpWriter.ECE | Ipv4TcpWriter.CWR;
+        passiveTraffic();
+        engine.startRecovery(List.of(snapshot(ecnFlags, Ipv4TcpWriter.ECE)), finished::set);
+        TcpSegment syn = read(toReplica.get(0));
+        assertEquals(Ipv4TcpWriter.SYN | ecnFlags, syn.flags());
+        // A replica whose kernel does not do ECN answers a plain SYN-ACK: the connection goes on, and says so.
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL,
+                (int) syn.tsval(), 64_240));
+        assertTrue(engine.describeMappings().get(0).contains(" ecn=refused-by-replica"), engine.describeMappings().toString());
+        assertTrue(engine.summary().contains("ECN refused by the replica for 1"), engine.summary());
+
+        toReplica.clear();
+        MigrationEngine plain = newEngine();
+        plain.startRecovery(List.of(snapshot()), finished::set);
+        assertEquals(Ipv4TcpWriter.SYN, read(toReplica.get(0)).flags(), "no ECN asked when the client did not ask the primary");
+        assertTrue(!plain.describeMappings().get(0).contains("ecn="), plain.describeMappings().toString());
     }
 
     @Test
