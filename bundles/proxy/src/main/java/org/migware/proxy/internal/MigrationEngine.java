@@ -491,6 +491,12 @@ final class MigrationEngine {
         if (clientView.parse(clientFrame, 0, length) != ParseResult.TCP || clientView.ipVersion() != 4) {
             return;
         }
+        if (clientView.capturedPayloadLength() != clientView.payloadLength()) {
+            // Cut by the capture's snapshot length (or lying about its length): the replica must not
+            // get a part of a segment as if it were whole. The client retransmits what is lost.
+            dropped++;
+            return;
+        }
         long key = clientKey(clientView.sourceIpv4(), clientView.sourcePort(), clientView.destinationPort());
         Mapping mapping = byClient.get(key);
         if (mapping == null) {
@@ -673,6 +679,12 @@ final class MigrationEngine {
         System.arraycopy(packet, offset, replicaFrame, ETHERNET_HEADER, length);
         RewritablePacket p = replicaView;
         if (p.parse(replicaFrame, 0, length + ETHERNET_HEADER) != ParseResult.TCP) {
+            return;
+        }
+        if (p.capturedPayloadLength() != p.payloadLength()) {
+            // The kernel hands the TUN whole packets: an IP length beyond the bytes is a broken
+            // packet, and passing it on would put a frame on the wire that lies about its size.
+            dropped++;
             return;
         }
         Mapping mapping = byShadow.get(shadowKey(p.destinationIpv4(), p.destinationPort()));

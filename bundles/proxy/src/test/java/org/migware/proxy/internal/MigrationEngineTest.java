@@ -176,6 +176,82 @@ class MigrationEngineTest {
         assertTrue(!plain.describeMappings().get(0).contains("ecn="), plain.describeMappings().toString());
     }
 
+    /**
+     * Fuzz: in PROXY, random bytes and mutated copies of real frames from the wire and from the
+     * replica. Nothing throws, and everything MigWare writes — to the replica or to a client —
+     * is a well-formed packet with valid checksums (ARP answers aside), whatever it was fed.
+     */
+    @Test
+    void randomAndMutatedFramesFromEitherSideNeverThrowAndNeverMakeABadPacket() throws Exception {
+        TcpSegment syn = recover();
+        byte[] clientFrame = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
+        byte[] replicaData = replicaPacket(syn, REPLICA_ISN + 1, 1020, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500);
+        byte[] arpRequest = java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"
+                + "0000000000000a4d0002");
+        java.util.Random random = new java.util.Random(20261130);
+        for (int i = 0; i < 200_000; i++) {
+            byte[] input = switch (i % 4) {
+                case 0 -> mutate(clientFrame, random);
+                case 1 -> mutate(replicaData, random);
+                case 2 -> mutate(arpRequest, random);
+                default -> randomBytes(random);
+            };
+            int length = random.nextInt(8) == 0 ? random.nextInt(input.length + 1) : input.length; // cut short too
+            if (i % 4 == 1 || (i % 4 == 3 && random.nextBoolean())) {
+                engine.fromReplica(input, 0, length);
+            } else {
+                engine.fromClient(input, 0, length);
+            }
+            if ((i & 1023) == 0) {
+                engine.pace();
+            }
+            for (byte[] packet : toReplica) {
+                TcpSegment segment = TcpSegment.parse(packet, packet.length);
+                assertNotNull(segment, "to the replica: an IPv4 TCP packet");
+                assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid(), "checksums of what goes to the replica");
+                assertEquals(REPLICA, segment.destination());
+            }
+            for (byte[] frame : toClient) {
+                if (frame[12] == 0x08 && frame[13] == 0x06) {
+                    continue; // an ARP answer
+                }
+                byte[] packet = Arrays.copyOfRange(frame, 14, frame.length);
+                int ipLength = (packet[2] & 0xff) << 8 | (packet[3] & 0xff);
+                final int n = i;
+                assertEquals(packet.length, ipLength, () -> "IP length of a frame to a client, input " + n + " ("
+                        + (n % 4) + ", " + length + " of " + input.length + " bytes): "
+                        + java.util.HexFormat.of().formatHex(frame) + " from " + java.util.HexFormat.of().formatHex(input, 0, length));
+                TcpSegment segment = TcpSegment.parse(packet, packet.length);
+                assertNotNull(segment, "to a client: an IPv4 TCP packet");
+                assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid(), "checksums of what goes to a client");
+            }
+            toReplica.clear();
+            toClient.clear();
+        }
+        // Still answering, and the counters add up to something.
+        assertTrue(engine.summary().startsWith("1 recovered, 0 failed"), engine.summary());
+    }
+
+    private static byte[] mutate(byte[] original, java.util.Random random) {
+        byte[] copy = original.clone();
+        int flips = 1 + random.nextInt(4);
+        for (int f = 0; f < flips; f++) {
+            copy[random.nextInt(copy.length)] ^= (byte) (1 << random.nextInt(8));
+        }
+        return copy;
+    }
+
+    private static byte[] randomBytes(java.util.Random random) {
+        byte[] bytes = new byte[random.nextInt(1600)];
+        random.nextBytes(bytes);
+        if (bytes.length > 14 && random.nextBoolean()) {
+            bytes[12] = 0x08; // mostly IPv4, so that the parser gets past Ethernet
+            bytes[13] = 0x00;
+            bytes[14] = 0x45;
+        }
+        return bytes;
+    }
+
     @Test
     void afterTheHandshakeTheRecordHeadAndTheUnacknowledgedBytesAreHandedOver() throws Exception {
         recover();
