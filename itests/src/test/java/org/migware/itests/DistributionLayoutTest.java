@@ -47,6 +47,7 @@ class DistributionLayoutTest {
         assertTrue(Files.isRegularFile(home.resolve("bin/felix.jar")), "bin/felix.jar");
         assertTrue(Files.isRegularFile(home.resolve("lib/migware-lab.jar")), "lib/migware-lab.jar for bin/migware lab");
         assertTrue(Files.isRegularFile(home.resolve("lib/migware-lab-report.jar")), "lib/migware-lab-report.jar: the main job of bin/migware lab");
+        assertTrue(Files.isRegularFile(home.resolve("lib/jna.jar")), "lib/jna.jar: the lab's wire-impairment box (--delay, --reorder)");
         assertTrue(Files.isDirectory(home.resolve("deploy")), "deploy/");
         assertTrue(Files.isRegularFile(home.resolve("etc/org.apache.felix.fileinstall-deploy.cfg")),
                 "etc/ adds the FileInstall watcher of deploy/");

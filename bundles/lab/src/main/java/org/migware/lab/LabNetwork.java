@@ -87,6 +87,7 @@ public final class LabNetwork implements AutoCloseable {
     private final Object lifecycle = new Object();
     private boolean closed;
     private Boolean netemAvailable;
+    private final Map<Role, ImpairedLink> impairments = new EnumMap<>(Role.class);
 
     private LabNetwork(Builder builder) {
         checkPrerequisites();
@@ -240,10 +241,21 @@ public final class LabNetwork implements AutoCloseable {
 
     /**
      * @param role a host of the lab
-     * @return the name of its veth end inside the hub namespace (a bridge port)
+     * @return the name of its veth end inside the hub namespace: the bridge port, unless a
+     *         {@link #impair wire-impairment box} is in the link (see {@link #bridgePort})
      */
     public String hubInterface(Role role) {
         return role.suffix();
+    }
+
+    /**
+     * @param role a host of the lab
+     * @return its port on the bridge: {@link #hubInterface}, or the box's port while the link is
+     *         {@link #impair impaired} (what an nftables rule on the bridge names)
+     */
+    public synchronized String bridgePort(Role role) {
+        ImpairedLink link = impairments.get(role);
+        return link == null ? hubInterface(role) : link.bridgePort();
     }
 
     /** @return the directory where started processes' output files go; kept after {@link #close()} */
@@ -362,7 +374,8 @@ public final class LabNetwork implements AutoCloseable {
      * @param role whose link
      * @param end which end(s); netem acts on what leaves the chosen end
      * @param netemArgs the netem parameters as tc takes them
-     * @throws LabException when the kernel has no netem (see {@link #netemAvailable()})
+     * @throws LabException when the kernel has no netem (see {@link #netemAvailable()}); delay and
+     *         reordering work without it through {@link #impair}
      */
     public void addNetem(Role role, LinkEnd end, String... netemArgs) {
         String[] qdisc = new String[netemArgs.length + 1];
@@ -399,6 +412,64 @@ public final class LabNetwork implements AutoCloseable {
             }
         }
         return netemAvailable;
+    }
+
+    /**
+     * Delays and reorders a role's traffic without netem: puts a {@link WireBox} (a userspace
+     * forwarder, see {@link ImpairedLink}) into the role's link in the hub. Like netem on
+     * {@code end}: {@link LinkEnd#HUB} delays the frames towards the role, {@link LinkEnd#ROLE} the
+     * role's own, {@link LinkEnd#BOTH} both, each by the whole delay (so a round trip through the
+     * link grows by twice the delay). Replaces an impairment already there; frames the old box
+     * still held are dropped, as deleting a netem qdisc drops its queue.
+     *
+     * @param role whose link
+     * @param end which direction(s), as netem on that end would
+     * @param impairment the delay and reordering of each chosen direction
+     * @return the impaired link, with the box's counters
+     * @throws LabException when the box cannot start (no JNA, no AF_PACKET); the link is then as it was
+     */
+    public ImpairedLink impair(Role role, LinkEnd end, Impairment impairment) {
+        return impair(role, end.includesHub() ? impairment : Impairment.NONE,
+                end.includesRole() ? impairment : Impairment.NONE);
+    }
+
+    /**
+     * As {@link #impair(Role, LinkEnd, Impairment)}, with each direction's own impairment.
+     *
+     * @param role whose link
+     * @param towardsRole what happens to the frames from the hub to the role
+     * @param fromRole what happens to the role's frames
+     * @return the impaired link
+     */
+    public synchronized ImpairedLink impair(Role role, Impairment towardsRole, Impairment fromRole) {
+        requireOpen();
+        clearImpairment(role);
+        ImpairedLink link = ImpairedLink.install(this, Objects.requireNonNull(role), Objects.requireNonNull(towardsRole),
+                Objects.requireNonNull(fromRole));
+        impairments.put(role, link);
+        return link;
+    }
+
+    /**
+     * Takes the wire-impairment box out of a role's link: the role's end back in the bridge.
+     * Does nothing when there is none.
+     *
+     * @param role whose link
+     */
+    public synchronized void clearImpairment(Role role) {
+        requireOpen();
+        ImpairedLink link = impairments.remove(role);
+        if (link != null) {
+            link.remove();
+        }
+    }
+
+    /**
+     * @param role a host of the lab
+     * @return the box in its link, if {@link #impair} put one there
+     */
+    public synchronized Optional<ImpairedLink> impairment(Role role) {
+        return Optional.ofNullable(impairments.get(role));
     }
 
     private List<String[]> targets(Role role, LinkEnd end) {
@@ -538,9 +609,24 @@ public final class LabNetwork implements AutoCloseable {
      * @return the command line
      */
     public static List<String> javaCommand(Class<?> mainClass, List<String> jvmOptions, List<String> args) {
+        return javaCommand(mainClass, jvmOptions, List.of(), args);
+    }
+
+    /**
+     * As {@link #javaCommand(Class, List, List)}, with more classpath entries after the two.
+     *
+     * @param mainClass the class with {@code main}
+     * @param jvmOptions options placed before the class name
+     * @param extraClasspath more jars or directories, e.g. a library's {@link #classpathOf}
+     * @param args the program's arguments
+     * @return the command line
+     */
+    public static List<String> javaCommand(Class<?> mainClass, List<String> jvmOptions, List<String> extraClasspath,
+            List<String> args) {
         Set<String> classpath = new LinkedHashSet<>();
         classpath.add(classpathOf(mainClass));
         classpath.add(classpathOf(LabNetwork.class));
+        classpath.addAll(extraClasspath);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -727,6 +813,36 @@ public final class LabNetwork implements AutoCloseable {
             throw new IllegalArgumentException("lab prefix must be 1-40 characters of [A-Za-z0-9_.-], starting with a"
                     + " letter or digit: " + prefix);
         }
+    }
+
+    /**
+     * Runs {@code ip -n <hub> args} (not checked: call {@link ExecResult#requireSuccess()}).
+     *
+     * @param args the ip command's arguments
+     * @return the result
+     */
+    ExecResult hubIp(String... args) {
+        requireOpen();
+        List<String> cmd = new ArrayList<>(List.of(ip, "-n", hubNamespace()));
+        cmd.addAll(Arrays.asList(args));
+        return Commands.run(commandTimeout, cmd);
+    }
+
+    /**
+     * Runs several ip commands in the hub in one process ({@code ip -batch}), so they take effect
+     * microseconds apart.
+     *
+     * @param fileName the batch file's name in {@link #workDir()}
+     * @param commands the commands, without "ip" and without the namespace
+     */
+    void hubBatch(String fileName, List<String> commands) {
+        Path file = workDir.resolve(fileName);
+        try {
+            Files.writeString(file, String.join("\n", commands) + "\n");
+        } catch (IOException e) {
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        hubIp("-batch", file.toString()).requireSuccess();
     }
 
     private ExecResult ip(String... args) {

@@ -13,20 +13,37 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.migware.lab.ExecResult;
+import org.migware.lab.ImpairedLink;
+import org.migware.lab.Impairment;
+import org.migware.lab.LabException;
 import org.migware.lab.LabNetwork;
 import org.migware.lab.LinkEnd;
 import org.migware.lab.Role;
+import org.migware.lab.WireCounters;
 
 /**
  * Loss, delay and reordering on the client's link or on the mirror (the backup's link from the
- * hub, what MigWare captures). Loss is made with nftables ({@code numgen random mod 1000 < k
- * drop}), because kernels without netem are common (this project's CI kernel has none); delay
- * and reordering need netem and {@link Preflight} refuses them where it is missing.
+ * hub, what MigWare captures).
  *
- * <p>On the client link the rules sit in the client's namespace on its input and output hooks,
- * so a dropped packet is lost for every listener. On the mirror they sit on the hub's bridge,
- * forward hook, frames leaving towards the backup: the primary still gets them, MigWare does not
- * — a lossy mirror port.
+ * <p>Loss is made with nftables ({@code numgen random mod 1000 < k drop}). On the client link the
+ * rules sit in the client's namespace on its input and output hooks, so a dropped packet is lost
+ * for every listener. On the mirror they sit on the hub's bridge, forward hook, frames leaving
+ * towards the backup: the primary still gets them, MigWare does not — a lossy mirror port.
+ *
+ * <p>Delay and reordering are made by the lab's wire-impairment box ({@link LabNetwork#impair}, a
+ * userspace forwarder on packet sockets in the hub) with netem's meaning: every frame is held
+ * back for the delay, except the reordered share, which goes at once and overtakes. On the client
+ * link both directions are impaired, each by the whole delay, as netem on both ends of the link
+ * would be: {@code --delay 20} adds 20 ms each way, 40 ms to a round trip. On the mirror only the
+ * frames towards the backup are (what MigWare captures, and later what the clients send it); the
+ * backup's own frames pass undelayed, as with netem on the hub's end of the backup's link.
+ *
+ * <p>The box is used also where the kernel has netem: one mechanism on every machine, so that a
+ * run on a kernel without netem (this project's CI and lab machines) and one on a workstation
+ * measure the same thing, the path the reports rely on is the one CI tests, and the report can
+ * show what the box did (frames held back, reordered, dropped by a full queue, how late they
+ * left). The cost, a userspace hop of some tens of microseconds per frame on the impaired link,
+ * is small against the delays asked for (milliseconds) and against the 500 ms records.
  */
 final class Faults {
 
@@ -36,7 +53,7 @@ final class Faults {
     private final JobOptions options;
     private final JobOptions.FaultLink link;
     private boolean lossOn;
-    private boolean netemOn;
+    private ImpairedLink box;
 
     /**
      * @param options the faults asked for
@@ -47,14 +64,15 @@ final class Faults {
         this.link = link;
     }
 
-    /** @return a one-line description for the report, e.g. "2 % loss, 20 ms delay on the client link" */
+    /** @return a one-line description for the report, e.g. "2 % random loss, 20 ms delay each way on the client's link" */
     static String describe(JobOptions o) {
         List<String> parts = new ArrayList<>();
         if (o.lossPercent() > 0) {
             parts.add(String.format(Locale.ROOT, "%s %% random loss", trim(o.lossPercent())));
         }
-        if (o.delayMillis() > 0) {
-            parts.add(o.delayMillis() + " ms delay");
+        if (o.impairsWire()) {
+            parts.add(o.impairment().delay().toMillis() + " ms delay"
+                    + (o.faultLink() == JobOptions.FaultLink.CLIENT ? " each way" : " towards the backup"));
         }
         if (o.reorderPercent() > 0) {
             parts.add(String.format(Locale.ROOT, "%s %% reordered", trim(o.reorderPercent())));
@@ -63,7 +81,7 @@ final class Faults {
             return "none";
         }
         return String.join(", ", parts) + (o.faultLink() == JobOptions.FaultLink.CLIENT ? " on the client's link"
-                : " on the mirror (the backup's capture link)");
+                : " on the mirror (the backup's capture link)") + (o.impairsWire() ? " (wire-impairment box)" : "");
     }
 
     private static String trim(double d) {
@@ -71,11 +89,17 @@ final class Faults {
     }
 
     /**
-     * Puts the faults on the lab.
+     * Puts the faults on the lab: the box first, so that a loss rule on the bridge names the port
+     * the backup has then.
      *
      * @param lab the lab
+     * @throws LabException when the box cannot start (its reason: no packet sockets, no JNA, ...)
      */
     void apply(LabNetwork lab) {
+        if (options.impairsWire()) {
+            box = link == JobOptions.FaultLink.CLIENT ? lab.impair(Role.CLIENT, LinkEnd.BOTH, options.impairment())
+                    : lab.impair(Role.BACKUP, LinkEnd.HUB, options.impairment());
+        }
         if (options.lossPercent() > 0) {
             int perMille = (int) Math.round(options.lossPercent() * 10);
             String script;
@@ -86,9 +110,10 @@ final class Faults {
                         + " chain out { type filter hook output priority 0; counter; numgen random mod 1000 < " + perMille
                         + " counter drop; }\n}\n";
             } else {
+                String port = lab.bridgePort(Role.BACKUP);
                 script = "table bridge " + TABLE + " {\n"
-                        + " chain toward { type filter hook forward priority 0; oifname \"" + lab.hubInterface(Role.BACKUP)
-                        + "\" counter; oifname \"" + lab.hubInterface(Role.BACKUP) + "\" numgen random mod 1000 < " + perMille
+                        + " chain toward { type filter hook forward priority 0; oifname \"" + port
+                        + "\" counter; oifname \"" + port + "\" numgen random mod 1000 < " + perMille
                         + " counter drop; }\n}\n";
             }
             Path file = lab.workDir().resolve("fault-loss.nft");
@@ -100,35 +125,29 @@ final class Faults {
             nft(lab, List.of("-f", file.toString())).requireSuccess();
             lossOn = true;
         }
-        if (options.needsNetem()) {
-            List<String> args = new ArrayList<>(List.of("delay", Math.max(options.delayMillis(), options.reorderPercent() > 0
-                    ? 10 : 0) + "ms"));
-            if (options.reorderPercent() > 0) {
-                // netem sends reorder-% of packets at once and delays the rest: reordering needs a delay
-                args.addAll(List.of("reorder", trim(options.reorderPercent()) + "%"));
-            }
-            if (link == JobOptions.FaultLink.CLIENT) {
-                lab.addNetem(Role.CLIENT, LinkEnd.BOTH, args.toArray(String[]::new));
-            } else {
-                lab.addNetem(Role.BACKUP, LinkEnd.HUB, args.toArray(String[]::new));
-            }
-            netemOn = true;
-        }
     }
 
     /**
      * @param lab the lab, still up
-     * @return what the loss rules counted (packets seen and dropped), empty without loss
+     * @return what the loss rules counted (packets seen and dropped) and what the box did (per
+     *         direction: frames held back, reordered, dropped, how late), empty without faults
      */
     Map<String, Object> counters(LabNetwork lab) {
         Map<String, Object> m = new LinkedHashMap<>();
-        if (!lossOn) {
-            return m;
+        if (lossOn) {
+            lossCounters(lab, m);
         }
+        if (box != null) {
+            m.put("wire", wireCounters());
+        }
+        return m;
+    }
+
+    private void lossCounters(LabNetwork lab, Map<String, Object> m) {
         ExecResult r = nft(lab, List.of("list", "table", link == JobOptions.FaultLink.CLIENT ? "inet" : "bridge", TABLE));
         if (!r.ok()) {
             m.put("error", r.describeFailure());
-            return m;
+            return;
         }
         List<Long> values = new ArrayList<>();
         Matcher matcher = COUNTER.matcher(r.stdout());
@@ -144,7 +163,31 @@ final class Faults {
         m.put("packetsSeen", seen);
         m.put("packetsDropped", dropped);
         m.put("lossPercentApplied", seen == 0 ? Double.NaN : 100.0 * dropped / seen);
-        m.put("netem", netemOn);
+    }
+
+    /** The box's counters, each direction named after the role ("towardsClient", "fromBackup", ...). */
+    private Map<String, Object> wireCounters() {
+        Map<String, Object> wire = new LinkedHashMap<>();
+        wire.put("mechanism", "wire-impairment box");
+        String role = box.role() == Role.CLIENT ? "Client" : "Backup";
+        try {
+            ImpairedLink.Counters c = box.counters();
+            wire.put("towards" + role, direction(box.towardsRole(), c.towardsRole()));
+            wire.put("from" + role, direction(box.fromRole(), c.fromRole()));
+        } catch (LabException e) {
+            wire.put("error", e.getMessage());
+        }
+        return wire;
+    }
+
+    private static Map<String, Object> direction(Impairment asked, WireCounters counted) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("delayMillis", asked.delay().toMillis());
+        m.put("reorderPercent", asked.reorderPercent());
+        m.putAll(counted.toMap());
+        // what a held frame really waited: the delay and how late the box sent it
+        m.put("delayMillisApplied", counted.delayed() <= 0 ? Double.NaN
+                : asked.delay().toNanos() / 1e6 + counted.lateMeanMicros() / 1000.0);
         return m;
     }
 

@@ -1,6 +1,7 @@
 package org.migware.lab.report;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.migware.lab.Args;
+import org.migware.lab.Impairment;
 
 /**
  * What {@code migware lab} runs; {@link #toArgs()} and {@link #parse} convert to and from its
@@ -21,6 +23,8 @@ public final class JobOptions {
 
     /** The default connection counts: the thesis's chapter 6. */
     public static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 10, 20, 50, 100, 150, 200);
+    /** The delay behind --reorder when no --delay is given: reordering needs one (as in netem). */
+    public static final long REORDER_DELAY_MILLIS = 10;
 
     /** Where loss, delay and reordering are injected. */
     public enum FaultLink {
@@ -128,7 +132,8 @@ public final class JobOptions {
     }
 
     /**
-     * @param millis delay added on the fault link (netem)
+     * @param millis delay added on the fault link: to each direction of the client's link, to the
+     *        frames towards the backup on the mirror (the wire-impairment box; no netem needed)
      * @return this
      */
     public JobOptions delayMillis(long millis) {
@@ -137,7 +142,8 @@ public final class JobOptions {
     }
 
     /**
-     * @param percent packets reordered on the fault link (netem)
+     * @param percent packets reordered on the fault link: they go at once, past the delayed ones
+     *        (the wire-impairment box, netem's meaning)
      * @return this
      */
     public JobOptions reorderPercent(double percent) {
@@ -251,9 +257,18 @@ public final class JobOptions {
         return lossPercent > 0 || delayMillis > 0 || reorderPercent > 0;
     }
 
-    /** @return whether a fault needs the netem qdisc */
-    public boolean needsNetem() {
+    /** @return whether a fault needs the wire-impairment box (a delay or reordering) */
+    public boolean impairsWire() {
         return delayMillis > 0 || reorderPercent > 0;
+    }
+
+    /**
+     * @return the delay and reordering of each impaired direction: --delay, or
+     *         {@value #REORDER_DELAY_MILLIS} ms when only --reorder is given
+     */
+    public Impairment impairment() {
+        long millis = delayMillis > 0 || reorderPercent == 0 ? delayMillis : REORDER_DELAY_MILLIS;
+        return new Impairment(Duration.ofMillis(millis), reorderPercent);
     }
 
     /** @return the command line that {@link #parse} turns back into these options */
@@ -413,8 +428,12 @@ public final class JobOptions {
                 "  --framing MODE          the proxy's record framing: none (default), newline, length-prefixed-2|4",
                 "  --baseline on|off       run the HAProxy baseline (default on)",
                 "  --loss PCT              random loss on the fault link (nftables)",
-                "  --delay MS              delay on the fault link (needs the netem qdisc)",
-                "  --reorder PCT           reordering on the fault link (needs netem; with --delay, or 10 ms)",
+                "  --delay MS              delay on the fault link: on the client's link MS each way (a round trip",
+                "                          +2 x MS), on the mirror MS on the frames towards the backup only",
+                "  --reorder PCT           PCT % of the frames go at once, past the delayed ones (netem's meaning;",
+                "                          behind --delay, or behind 10 ms without it)",
+                "                          Delay and reordering: a userspace forwarder in the hub (packet sockets),",
+                "                          no netem needed; its counters are in results.json",
                 "  --fault-link L          client (default: the client's link) or mirror (the backup's capture link;",
                 "                          MigWare runs only: HAProxy has no mirror)",
                 "  --out DIR               where the report goes (default lab-results/<timestamp>)",

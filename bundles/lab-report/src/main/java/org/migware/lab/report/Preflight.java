@@ -11,13 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.migware.lab.ImpairedLink;
 import org.migware.lab.LabNetwork;
 
 /**
  * Says, before anything is built, why this machine cannot run {@code migware lab}, each reason
  * with what to do about it: not root, a tool missing (with the apt-get command that installs
  * it), no {@code /dev/net/tun}, namespaces a crashed run left behind (with the commands that
- * remove them), no netem for {@code --delay}/{@code --reorder}, no usable distribution.
+ * remove them), no packet sockets or JNA for {@code --delay}/{@code --reorder} (the wire-impairment
+ * box), no usable distribution.
  */
 public final class Preflight {
 
@@ -48,9 +50,6 @@ public final class Preflight {
         if (options.lossPercent() > 0) {
             tools.put("nft", "nftables");
         }
-        if (options.needsNetem()) {
-            tools.put("tc", "iproute2");
-        }
         List<String> packages = new ArrayList<>();
         for (Map.Entry<String, String> tool : tools.entrySet()) {
             if (findTool(tool.getKey()).isEmpty()) {
@@ -69,6 +68,11 @@ public final class Preflight {
                     + " driver (modprobe tun), or in a container start it with --device /dev/net/tun --cap-add NET_ADMIN");
         }
         problems.addAll(distributionProblems(options.distribution()));
+        if (options.impairsWire()) {
+            for (String reason : ImpairedLink.prerequisitesMissing()) {
+                problems.add("--delay and --reorder: " + reason + " (--loss works without it: nftables)");
+            }
+        }
         List<String> prefixes = new ArrayList<>(List.of(options.prefix()));
         if (options.baseline()) {
             prefixes.add(options.baselinePrefix());
@@ -87,9 +91,6 @@ public final class Preflight {
                         + " (or pick another --prefix)");
             }
         }
-        if (options.needsNetem() && findTool("tc").isPresent() && problems.isEmpty()) {
-            netemMissing(options.prefix()).ifPresent(problems::add);
-        }
         return problems;
     }
 
@@ -99,7 +100,6 @@ public final class Preflight {
             case "tshark" -> " (it decodes the captures: the latencies come from its reading of the wire)";
             case "haproxy" -> " (the baseline; or run with --baseline off)";
             case "nft" -> " (it drops packets for --loss)";
-            case "tc" -> " (it adds netem for --delay and --reorder)";
             default -> "";
         };
     }
@@ -132,29 +132,6 @@ public final class Preflight {
             }
         }
         return found;
-    }
-
-    /**
-     * Probes for netem in a namespace of our own (its loopback carries nothing), then removes it.
-     *
-     * @param prefix the lab's prefix, so the probe's namespace name is ours
-     * @return the problem, or empty when netem works
-     */
-    static Optional<String> netemMissing(String prefix) {
-        String ns = prefix + "-netemprobe";
-        String ip = tool("ip");
-        run(List.of(ip, "netns", "add", ns));
-        try {
-            Result r = exec(List.of(tool("tc"), "-n", ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"));
-            if (r.exit == 0) {
-                return Optional.empty();
-            }
-            return Optional.of("--delay and --reorder need the netem qdisc, which this kernel does not have (tc said: "
-                    + r.output.trim() + "). Loss works without it (--loss drops with nftables). On a kernel with netem"
-                    + " built as a module: modprobe sch_netem");
-        } finally {
-            run(List.of(ip, "netns", "del", ns));
-        }
     }
 
     /**

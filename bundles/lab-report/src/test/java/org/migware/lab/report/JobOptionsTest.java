@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +54,26 @@ class JobOptionsTest {
                 .getMessage().contains("on or off"));
         assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--loss", "100"));
         assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--nonsense"));
+    }
+
+    @Test
+    void delayAndReorderingAreTheWireBoxsImpairmentWithNetemsMeaning() {
+        JobOptions o = JobOptions.parse("--delay", "20", "--reorder", "25");
+        assertTrue(o.impairsWire());
+        assertEquals(Duration.ofMillis(20), o.impairment().delay());
+        assertEquals(25, o.impairment().reorderPercent());
+        assertEquals("20 ms delay each way, 25 % reordered on the client's link (wire-impairment box)", Faults.describe(o));
+        JobOptions mirror = JobOptions.parse("--delay", "20", "--fault-link", "mirror");
+        assertEquals("20 ms delay towards the backup on the mirror (the backup's capture link) (wire-impairment box)",
+                Faults.describe(mirror));
+        // reordering needs a delay to overtake: 10 ms when none is given
+        JobOptions reorderOnly = JobOptions.parse("--reorder", "5");
+        assertEquals(Duration.ofMillis(JobOptions.REORDER_DELAY_MILLIS), reorderOnly.impairment().delay());
+        assertTrue(Faults.describe(reorderOnly).startsWith("10 ms delay each way, 5 % reordered"), Faults.describe(reorderOnly));
+        JobOptions lossOnly = JobOptions.parse("--loss", "2");
+        assertFalse(lossOnly.impairsWire());
+        assertEquals("2 % random loss on the client's link", Faults.describe(lossOnly));
+        assertFalse(JobOptions.usage().contains("needs the netem"), JobOptions.usage());
+        assertTrue(JobOptions.usage().contains("no netem needed"), JobOptions.usage());
     }
 }
