@@ -18,7 +18,8 @@ import org.migware.lab.MigrationExperiment;
 import org.migware.lab.MigwareInstance;
 
 /**
- * The bundles are hot-swappable in PROXY too: after the failover, while every client's
+ * The proxy bundle is updated before the failover (its keeper's client streams kept in its data
+ * area), and the bundles are hot-swappable in PROXY too: after the failover, while every client's
  * connection runs through MigWare, the proxy bundle and then the core bundle are updated in the
  * running container. The proxy keeps its mappings in its bundle data area across the update,
  * the core its state; the oracle is the applications — every connection lives on, the replica
@@ -34,6 +35,22 @@ class ProxyHotSwapLabTest {
                 .withConnections(20).withPrefix(prefix).withBeforeFailureMillis(8_000).withAfterFailureMillis(20_000);
         MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("[lab] " + message),
                 new MigrationExperiment.Observer() {
+                    @Override
+                    public void ready(LabNetwork lab, MigwareInstance migware) {
+                        // Before the failover too: 4 s into the clients' 8 s, the proxy is updated in NORMAL
+                        // and must carry on with the client streams its keeper had followed.
+                        Thread early = new Thread(() -> {
+                            try {
+                                Thread.sleep(4000);
+                                steps.add(update(migware, "org.migware.proxy"));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }, "update-in-normal");
+                        early.setDaemon(true);
+                        early.start();
+                    }
+
                     @Override
                     public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
                         Await.until("PROXY", Duration.ofSeconds(10), () -> migware.query("migware:status").contains("state:       PROXY"));
@@ -66,6 +83,12 @@ class ProxyHotSwapLabTest {
         }
         assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
         assertTrue(result.statusAfter().contains("kept across a restart of the core"), result.statusAfter());
+        // What the bundles log during an update is the update command's output (see above).
+        assertTrue(steps.stream().anyMatch(step -> step.contains("proxy: carrying on with 20 client streams kept across the restart")),
+                () -> "the update in NORMAL kept the keeper's streams; steps: " + steps);
+        for (MigrationExperiment.ConnectionOutcome c : result.connections()) {
+            assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
+        }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 

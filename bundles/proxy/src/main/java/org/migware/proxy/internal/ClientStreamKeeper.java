@@ -371,6 +371,115 @@ final class ClientStreamKeeper {
         return new Retained(start, Arrays.copyOfRange(s.buffer, from, s.tail), problem);
     }
 
+    // ---- kept across a restart of the proxy bundle before failover ----
+
+    private static final int STATE_MAGIC = 0x4d47_4b50; // "MGKP"
+    private static final int STATE_VERSION = 1;
+
+    /**
+     * Writes every stream: after an update or restart of the proxy bundle in NORMAL,
+     * {@link #restore} carries on with the same bytes and record boundaries. Without them a
+     * length-prefixed stream could not find its records again (its lengths are in bytes already
+     * gone), and newline framing would wait for the next newline. A connection that sent bytes
+     * while no keeper was listening shows a gap on its next segment and is treated like any gap.
+     */
+    synchronized void save(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(STATE_MAGIC);
+        out.writeInt(STATE_VERSION);
+        out.writeUTF(framing.configName());
+        out.writeLong(gaps);
+        out.writeLong(overflows);
+        out.writeLong(connectionsNotKept);
+        out.writeInt(streams.size());
+        java.io.IOException[] failed = {null};
+        streams.forEach((key, s) -> {
+            if (failed[0] != null) {
+                return;
+            }
+            try {
+                out.writeLong(key);
+                out.writeInt(s.firstSeq);
+                out.writeInt(s.tail - s.head);
+                out.write(s.buffer, s.head, s.tail - s.head);
+                out.writeInt(s.parsedEnd);
+                out.writeBoolean(s.retaining);
+                out.writeBoolean(s.ackSeen);
+                out.writeInt(s.acked);
+                out.writeBoolean(s.framingSynced);
+                out.writeInt(s.headBoundary);
+                out.writeBoolean(s.haveHead);
+                out.writeInt(s.boundaryCount);
+                for (int i = 0; i < s.boundaryCount; i++) {
+                    out.writeInt(s.boundaries[(s.boundaryFirst + i) & (s.boundaries.length - 1)]);
+                }
+                out.writeInt(s.prefixRead);
+                out.writeLong(s.prefixValue);
+                out.writeLong(s.bodyLeft);
+            } catch (java.io.IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+    }
+
+    /**
+     * Takes over what {@link #save} wrote, into this (fresh) keeper.
+     *
+     * @return the number of streams restored
+     * @throws java.io.IOException when the state is unreadable, of another version, or kept for
+     *     another framing (its boundaries would mean nothing)
+     */
+    synchronized int restore(java.io.DataInputStream in) throws java.io.IOException {
+        if (in.readInt() != STATE_MAGIC || in.readInt() != STATE_VERSION) {
+            throw new java.io.IOException("not a client stream state of version " + STATE_VERSION);
+        }
+        String savedFraming = in.readUTF();
+        if (!savedFraming.equals(framing.configName())) {
+            throw new java.io.IOException("kept for framing " + savedFraming + ", now " + framing.configName());
+        }
+        gaps = in.readLong();
+        overflows = in.readLong();
+        connectionsNotKept = in.readLong();
+        int count = in.readInt();
+        if (count < 0 || count > maxConnections) {
+            throw new java.io.IOException(count + " streams, more than the " + maxConnections + " kept now");
+        }
+        for (int n = 0; n < count; n++) {
+            long key = in.readLong();
+            Stream s = new Stream();
+            s.firstSeq = in.readInt();
+            int kept = in.readInt();
+            if (kept < 0 || kept > maxBytesPerConnection) {
+                throw new java.io.IOException(kept + " bytes kept for one stream, more than the " + maxBytesPerConnection + " allowed now");
+            }
+            s.buffer = kept == 0 ? EMPTY : new byte[Math.max(FIRST_BUFFER, kept)];
+            in.readFully(s.buffer, 0, kept);
+            s.head = 0;
+            s.tail = kept;
+            s.parsedEnd = in.readInt();
+            s.retaining = in.readBoolean();
+            s.ackSeen = in.readBoolean();
+            s.acked = in.readInt();
+            s.framingSynced = in.readBoolean();
+            s.headBoundary = in.readInt();
+            s.haveHead = in.readBoolean();
+            int boundaries = in.readInt();
+            if (boundaries < 0 || boundaries > 1 << 24) {
+                throw new java.io.IOException(boundaries + " record boundaries for one stream");
+            }
+            for (int i = 0; i < boundaries; i++) {
+                boundary(s, in.readInt());
+            }
+            s.prefixRead = in.readInt();
+            s.prefixValue = in.readLong();
+            s.bodyLeft = in.readLong();
+            streams.put(key, s);
+        }
+        return count;
+    }
+
     /** @return connections whose streams are kept */
     synchronized int connections() {
         return streams.size();

@@ -95,6 +95,20 @@ final class LongMap<V> {
         }
     }
 
+    /** What {@link #forEach} hands each entry to. */
+    interface EntryAction<V> {
+        void accept(long key, V value);
+    }
+
+    @SuppressWarnings("unchecked")
+    void forEach(EntryAction<V> action) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY) {
+                action.accept(keys[i], (V) values[i]);
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private void grow() {
         long[] oldKeys = keys;

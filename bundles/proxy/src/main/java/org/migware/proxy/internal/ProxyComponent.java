@@ -127,6 +127,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
     private final Path stateFile;
     private static final String STATE_FILE = "mappings.state";
+    /** Where the clients' kept streams wait while the bundle is updated or restarted in NORMAL. */
+    private static final String KEEPER_FILE = "streams.state";
     private static final long QUEUED_PACE_NANOS = 200_000;
 
     @Activate
@@ -183,6 +185,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             tunReader.setDaemon(true);
             pacer.setDaemon(true);
             restoreMappings();
+            restoreStreams();
             tunReader.start();
         }
     }
@@ -194,38 +197,85 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
      * mappings.
      */
     private void restoreMappings() {
-        if (!Files.isRegularFile(stateFile)) {
-            return;
-        }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(stateFile)))) {
+        readOnce(stateFile, in -> {
             int restored = engine.restore(in, this::reportRecoveryFinished);
             LOG.warn("proxy: carrying on with {} mappings kept across the restart of the proxy bundle", restored);
             // Retries, and the removal of closed connections' mappings, are the pacer's.
             pacer.start();
-        } catch (IOException | RuntimeException e) {
-            LOG.error("proxy: the mappings kept across the restart are unreadable ({}): the migrated connections are lost", e.toString());
-        } finally {
-            try {
-                Files.deleteIfExists(stateFile);
-            } catch (IOException e) {
-                LOG.warn("proxy: cannot remove {}: {}", stateFile, e.toString());
+        }, e -> LOG.error("proxy: the mappings kept across the restart are unreadable ({}): the migrated connections are lost",
+                e.toString()));
+    }
+
+    /**
+     * Carries on with the clients' streams kept before this activation, if the previous one left
+     * them (the bundle was updated in NORMAL), unless mappings were restored instead.
+     */
+    private void restoreStreams() {
+        readOnce(stateFile.resolveSibling(KEEPER_FILE), in -> {
+            if (!engine.active()) {
+                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle", keeper.restore(in));
             }
+        }, e -> LOG.warn("proxy: the client streams kept across the restart are not usable ({}): they are followed from their"
+                + " next segment on (a record in progress at failover may reach the replica torn)", e.toString()));
+    }
+
+    private void saveStreams() {
+        Path file = stateFile.resolveSibling(KEEPER_FILE);
+        try {
+            writeAtomically(file, keeper::save);
+            LOG.info("proxy: {} client streams kept in {} for the next activation", keeper.connections(), file);
+        } catch (IOException e) {
+            LOG.warn("proxy: cannot keep the client streams across this restart ({}): they are followed from their next segment on",
+                    e.toString());
         }
     }
 
     private void saveMappings() {
-        Path temporary = stateFile.resolveSibling(STATE_FILE + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary)))) {
-            engine.save(out);
-        } catch (IOException e) {
-            LOG.error("proxy: cannot keep the mappings across this restart ({}): the migrated connections will be lost", e.toString());
-            return;
-        }
         try {
-            Files.move(temporary, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            writeAtomically(stateFile, engine::save);
             LOG.info("proxy: mappings kept in {} for the next activation: {}", stateFile, engine.summary());
         } catch (IOException e) {
-            LOG.error("proxy: cannot keep the mappings across this restart ({})", e.toString());
+            LOG.error("proxy: cannot keep the mappings across this restart ({}): the migrated connections will be lost", e.toString());
+        }
+    }
+
+    /** Writes state for the next activation. */
+    private interface StateWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** Reads state left by the previous activation. */
+    private interface StateReader {
+        void read(DataInputStream in) throws IOException;
+    }
+
+    /** Writes {@code file} whole or not at all: a half-written state must never be read back. */
+    private static void writeAtomically(Path file, StateWriter writer) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary)))) {
+            writer.write(out);
+        }
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads {@code file}, if there is one, and removes it: state is used by the one activation
+     * after the one that wrote it, never by a later one.
+     */
+    private static void readOnce(Path file, StateReader reader, java.util.function.Consumer<Exception> unusable) {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            reader.read(in);
+        } catch (IOException | RuntimeException e) {
+            unusable.accept(e);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("proxy: cannot remove {}: {}", file, e.toString());
+            }
         }
     }
 
@@ -248,6 +298,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
         if (engine != null && engine.active()) {
             saveMappings();
+        } else if (keeper != null) {
+            saveStreams();
         }
     }
 

@@ -23,9 +23,13 @@ import org.migware.parser.testing.TcpFrame;
  */
 class ClientStreamKeeperPropertiesTest {
 
+    /**
+     * ... also when the proxy bundle is updated at any point before failover ({@code restarted}):
+     * the keeper then saves its streams and a fresh one restores them, and nothing is lost.
+     */
     @Property(tries = 300)
     void theHandOverIsTheStreamFromTheRecordStartOn(@ForAll long seed, @ForAll("framings") RecordFraming framing,
-            @ForAll @IntRange(min = 1, max = 40) int records, @ForAll int isn) {
+            @ForAll @IntRange(min = 1, max = 40) int records, @ForAll int isn, @ForAll boolean restarted) throws Exception {
         Random random = new Random(seed);
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
         List<Integer> recordStarts = new ArrayList<>();
@@ -63,7 +67,12 @@ class ClientStreamKeeperPropertiesTest {
         int first = isn + 1;
         int sent = 0;
         int acked = 0;
+        int restartAt = restarted ? random.nextInt(all.length) : -1;
         while (sent < all.length) {
+            if (restartAt >= 0 && sent >= restartAt) {
+                keeper = saveAndRestore(keeper, framing);
+                restartAt = -1;
+            }
             int length = 1 + random.nextInt(Math.min(1460, all.length - sent));
             see(keeper, ClientStreamKeeperTest.client(first + sent, 1).payload(Arrays.copyOfRange(all, sent, sent + length)));
             if (random.nextInt(4) == 0) {
@@ -105,5 +114,16 @@ class ClientStreamKeeperPropertiesTest {
     private static void see(ClientStreamKeeper keeper, TcpFrame segment) {
         byte[] frame = segment.build();
         keeper.observe(frame, 0, frame.length);
+    }
+
+    /** What an update of the proxy bundle in NORMAL does to the keeper. */
+    static ClientStreamKeeper saveAndRestore(ClientStreamKeeper keeper, RecordFraming framing) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            keeper.save(out);
+        }
+        ClientStreamKeeper fresh = ClientStreamKeeperTest.keeper(framing, 1 << 20);
+        assertEquals(keeper.connections(), fresh.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))));
+        return fresh;
     }
 }

@@ -51,6 +51,36 @@ class ClientStreamKeeperTest {
         return new String(bytes, StandardCharsets.US_ASCII);
     }
 
+    /**
+     * After an update of the proxy bundle in NORMAL, a length-prefixed stream still knows where its
+     * record in progress began (without the kept state it could not find its records again).
+     */
+    @Test
+    void theStreamsOutliveARestartOfTheProxyAndRefuseAnotherFraming() throws Exception {
+        ClientStreamKeeper before = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
+        handshake(before);
+        see(before, client(1000, 5001).payload(new byte[] {0, 3, 'a', 'b', 'c', 0, 4, 'd'}));
+        see(before, primary(5001, 1007));
+        ClientStreamKeeper after = ClientStreamKeeperPropertiesTest.saveAndRestore(before, RecordFraming.LENGTH_PREFIXED_2);
+        see(after, client(1008, 5001).payload(new byte[] {'e', 'f', 'g', 0, 1}));
+        see(after, primary(5001, 1009)); // inside record 2 (1005-1010), which began before the restart
+        ClientStreamKeeper.Retained r = retained(after, 1009);
+        assertNull(r.headProblem(), "the record that began before the restart is still known");
+        assertEquals(1005, r.firstSeq());
+        assertArrayEquals(new byte[] {0, 4, 'd', 'e', 'f', 'g', 0, 1}, r.bytes());
+
+        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(saved)) {
+            after.save(out);
+        }
+        java.io.IOException otherFraming = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> keeper(RecordFraming.NEWLINE, 1 << 20).restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved.toByteArray()))));
+        assertEquals("kept for framing length-prefixed-2, now newline", otherFraming.getMessage());
+        byte[] cut = java.util.Arrays.copyOf(saved.toByteArray(), saved.size() - 3);
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20).restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(cut))));
+    }
+
     @Test
     void newlineFramingHandsOverTheWholeRecordInProgressAndWhatFollows() {
         ClientStreamKeeper keeper = keeper(RecordFraming.NEWLINE, 1 << 20);
