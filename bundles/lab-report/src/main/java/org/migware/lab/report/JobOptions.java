@@ -440,7 +440,7 @@ public final class JobOptions {
                 "  --prefix P              namespace name prefix (default mwrlab; the baseline uses Ph)",
                 "  --remove-leftovers      first remove namespaces a crashed run of this prefix left behind",
                 "",
-                "The default run takes about 4 minutes on 2 cores. Exit status: 0 every MigWare connection",
+                "The default run takes about 3 minutes on 2 cores. Exit status: 0 every MigWare connection",
                 "survived, 1 some did not, 2 bad usage or the machine cannot run the lab, 130 interrupted.");
     }
 }
