@@ -1,5 +1,6 @@
 package org.migware.lab;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -57,6 +58,12 @@ public final class Args {
     /** @return the option's value, or {@code fallback} */
     public String string(String name, String fallback) {
         return values.getOrDefault(name, fallback);
+    }
+
+    /** @return the option's value as a path, or null when it was not given */
+    public Path path(String name) {
+        String value = values.get(name);
+        return value == null ? null : Path.of(value);
     }
 
     /** @return the option's whole-number value, or {@code fallback} */

@@ -2,7 +2,6 @@ package org.migware.lab;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The bulk workload's server: accepts connections and reads everything, and for each connection
@@ -105,8 +103,7 @@ public final class BulkReceiver {
             Options o = new Options();
             o.bind = a.string("bind", o.bind);
             o.port = (int) a.number("port", o.port);
-            String report = a.string("report", null);
-            o.report = report == null ? null : Path.of(report);
+            o.report = a.path("report");
             o.reportIntervalMillis = a.number("report-interval-ms", o.reportIntervalMillis);
             o.validate();
             return o;
@@ -163,18 +160,8 @@ public final class BulkReceiver {
     private BulkReceiver(Options options) throws IOException {
         this.options = options;
         this.selector = Selector.open();
-        this.server = ServerSocketChannel.open();
-        try {
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(new InetSocketAddress(options.bind, options.port));
-            server.configureBlocking(false);
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            this.localAddress = (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException | RuntimeException e) {
-            Commands.closeQuietly(server);
-            Commands.closeQuietly(selector);
-            throw e;
-        }
+        this.server = ToolMain.listen(selector, options.bind, options.port, 0);
+        this.localAddress = (InetSocketAddress) server.getLocalAddress();
     }
 
     /**
@@ -254,12 +241,7 @@ public final class BulkReceiver {
      * @return true when {@link #run()} has ended (and written its final report)
      */
     public boolean awaitFinished(Duration timeout) {
-        try {
-            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ToolMain.await(finished, timeout);
     }
 
     private void accept() {
@@ -374,11 +356,9 @@ public final class BulkReceiver {
                     Long.toString(c.lastDataAtMillis), Long.toString(c.endedAtMillis), c.error));
         }
         Map<String, String> header = new LinkedHashMap<>();
-        header.put("listen", localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
+        header.put("listen", ToolMain.hostPort(localAddress));
         header.put("accepted", Integer.toString(conns.size()));
-        header.put("started_ms", Long.toString(startMillis));
-        header.put("written_ms", Long.toString(System.currentTimeMillis()));
-        header.put("final", Boolean.toString(last));
+        ReportTable.putTimes(header, startMillis, last);
         ReportTable.write(options.report, BulkReceiverReport.TYPE, header, BulkReceiverReport.COLUMNS, rows);
     }
 
@@ -389,38 +369,22 @@ public final class BulkReceiver {
      * @param args the command line
      */
     public static void main(String[] args) {
-        if (List.of(args).contains("--help")) {
-            System.out.println(Options.usage());
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            PushClient.usageError(System.err, e.getMessage(), Options.usage());
+        Options options = ToolMain.options(args, Options.usage(), Options::parse);
+        if (options == null) {
             return;
         }
         BulkReceiver receiver;
         try {
             receiver = open(options);
         } catch (IOException e) {
-            System.err.println("cannot listen on " + options.bind + ":" + options.port + ": " + e.getMessage());
-            System.exit(1);
+            ToolMain.cannotListen(options.bind, options.port, e);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            receiver.stop();
-            receiver.awaitFinished(Duration.ofSeconds(10));
-        }, "bulk-receiver-shutdown"));
-        System.out.println(LISTENING + receiver.localAddress.getAddress().getHostAddress() + ":" + receiver.localAddress.getPort());
-        System.out.flush();
-        int code = 0;
-        try {
+        ToolMain.stopOnShutdown("bulk receiver", receiver::stop, receiver::awaitFinished);
+        ToolMain.listening(LISTENING, receiver.localAddress);
+        System.exit(ToolMain.run("bulk receiver", () -> {
             receiver.run();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("bulk receiver failed: " + e);
-            code = 1;
-        }
-        System.exit(code);
+            return 0;
+        }));
     }
 }

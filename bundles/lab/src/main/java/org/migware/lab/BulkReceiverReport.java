@@ -1,7 +1,6 @@
 package org.migware.lab;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +54,7 @@ public record BulkReceiverReport(Map<String, String> header, List<Connection> co
      * @throws LabException when the file is missing or not a bulk-receiver report
      */
     public static BulkReceiverReport read(Path file) {
-        return readIfPresent(file).orElseThrow(() -> new LabException("no bulk-receiver report at " + file));
+        return ReportTable.required(readIfPresent(file), "bulk-receiver", file);
     }
 
     /**
@@ -63,22 +62,17 @@ public record BulkReceiverReport(Map<String, String> header, List<Connection> co
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<BulkReceiverReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE).map(table -> {
-            List<Connection> connections = new ArrayList<>();
-            for (Map<String, String> row : table.rows) {
-                connections.add(new Connection(ReportTable.text(row, "remote"), ReportTable.text(row, "state"),
-                        ReportTable.longValue(row, "first_offset"), ReportTable.longValue(row, "bytes"),
-                        ReportTable.text(row, "sha256"), ReportTable.longValue(row, "mismatch_at"),
-                        ReportTable.longValue(row, "accepted_at_ms"), ReportTable.longValue(row, "first_data_at_ms"),
-                        ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "ended_at_ms"),
-                        ReportTable.text(row, "error")));
-            }
-            return new BulkReceiverReport(Map.copyOf(table.header), List.copyOf(connections));
-        });
+        return ReportTable.readIfPresent(file, TYPE, row -> new Connection(ReportTable.text(row, "remote"), ReportTable.text(row, "state"),
+                ReportTable.longValue(row, "first_offset"), ReportTable.longValue(row, "bytes"),
+                ReportTable.text(row, "sha256"), ReportTable.longValue(row, "mismatch_at"),
+                ReportTable.longValue(row, "accepted_at_ms"), ReportTable.longValue(row, "first_data_at_ms"),
+                ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "ended_at_ms"),
+                ReportTable.text(row, "error")),
+                BulkReceiverReport::new);
     }
 
     /** @return true for the report written when the receiver ended */
     public boolean isFinal() {
-        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+        return ReportTable.isFinal(header);
     }
 }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The bulk workload's client: one connection that writes the {@link BulkStream} from offset 0 as
@@ -128,8 +127,7 @@ public final class BulkSender {
             o.durationMillis = a.number("duration-ms", o.durationMillis);
             o.rateMbps = a.number("rate-mbps", o.rateMbps);
             o.sampleMillis = a.number("sample-ms", o.sampleMillis);
-            String report = a.string("report", null);
-            o.report = report == null ? null : Path.of(report);
+            o.report = a.path("report");
             o.validate();
             return o;
         }
@@ -260,12 +258,7 @@ public final class BulkSender {
      * @return true when {@link #run()} has ended (and written its final report)
      */
     public boolean awaitFinished(Duration timeout) {
-        try {
-            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ToolMain.await(finished, timeout);
     }
 
     private void writeReport(boolean last) throws IOException {
@@ -281,9 +274,7 @@ public final class BulkSender {
         header.put("local", localAddress);
         header.put("state", state);
         header.put("bytes_written", Long.toString(bytesWritten));
-        header.put("started_ms", Long.toString(startMillis));
-        header.put("written_ms", Long.toString(System.currentTimeMillis()));
-        header.put("final", Boolean.toString(last));
+        ReportTable.putTimes(header, startMillis, last);
         header.put("error", error);
         ReportTable.write(options.report, BulkSenderReport.TYPE, header, BulkSenderReport.COLUMNS, rows);
     }
@@ -295,29 +286,13 @@ public final class BulkSender {
      * @param args the command line
      */
     public static void main(String[] args) {
-        if (List.of(args).contains("--help")) {
-            System.out.println(Options.usage());
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            PushClient.usageError(System.err, e.getMessage(), Options.usage());
+        Options options = ToolMain.options(args, Options.usage(), Options::parse);
+        if (options == null) {
             return;
         }
         BulkSender sender = new BulkSender(options);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sender.stop();
-            sender.awaitFinished(Duration.ofSeconds(10));
-        }, "bulk-sender-shutdown"));
-        int code;
-        try {
-            code = sender.run();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("bulk sender failed: " + e);
-            code = 1;
-        }
+        ToolMain.stopOnShutdown("bulk sender", sender::stop, sender::awaitFinished);
+        int code = ToolMain.run("bulk sender", sender::run);
         System.out.println("bulk sender ended (" + sender.state + "), " + sender.bytesWritten + " bytes written"
                 + (sender.error.isEmpty() ? "" : ", " + sender.error));
         System.out.flush();

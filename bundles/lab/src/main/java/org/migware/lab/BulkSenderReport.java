@@ -1,7 +1,6 @@
 package org.migware.lab;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +36,7 @@ public record BulkSenderReport(Map<String, String> header, List<Sample> timeline
      * @throws LabException when the file is missing or not a bulk-sender report
      */
     public static BulkSenderReport read(Path file) {
-        return readIfPresent(file).orElseThrow(() -> new LabException("no bulk-sender report at " + file));
+        return ReportTable.required(readIfPresent(file), "bulk-sender", file);
     }
 
     /**
@@ -45,23 +44,19 @@ public record BulkSenderReport(Map<String, String> header, List<Sample> timeline
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<BulkSenderReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE).map(table -> {
-            List<Sample> samples = new ArrayList<>();
-            for (Map<String, String> row : table.rows) {
-                samples.add(new Sample(ReportTable.longValue(row, "t_ms"), ReportTable.longValue(row, "bytes_written")));
-            }
-            return new BulkSenderReport(Map.copyOf(table.header), List.copyOf(samples));
-        });
+        return ReportTable.readIfPresent(file, TYPE,
+                row -> new Sample(ReportTable.longValue(row, "t_ms"), ReportTable.longValue(row, "bytes_written")),
+                BulkSenderReport::new);
     }
 
     /** @return true for the report written when the sender ended */
     public boolean isFinal() {
-        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+        return ReportTable.isFinal(header);
     }
 
     /** @return bytes the socket accepted in total */
     public long bytesWritten() {
-        return Long.parseLong(header.getOrDefault("bytes_written", "-1"));
+        return ReportTable.headerLong(header, "bytes_written");
     }
 
     /** @return OPEN, DONE (ran its duration) or FAILED */
@@ -77,7 +72,7 @@ public record BulkSenderReport(Map<String, String> header, List<Sample> timeline
 
     /** @return when the sender started (epoch ms) */
     public long startedAtMillis() {
-        return Long.parseLong(header.getOrDefault("started_ms", "-1"));
+        return ReportTable.headerLong(header, "started_ms");
     }
 
     /**

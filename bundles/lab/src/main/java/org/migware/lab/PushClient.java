@@ -1,7 +1,6 @@
 package org.migware.lab;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -20,7 +19,6 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The thesis's push workload (chapter 6): N client connections, each sending one small numbered
@@ -326,16 +324,14 @@ public final class PushClient {
             o.recordSize = (int) a.number("record-size", o.recordSize);
             o.connectRate = a.number("connect-rate", o.connectRate);
             o.maxPendingConnects = (int) a.number("max-pending-connects", o.maxPendingConnects);
-            String report = a.string("report", null);
-            o.report = report == null ? null : Path.of(report);
+            o.report = a.path("report");
             o.reportIntervalMillis = a.number("report-interval-ms", o.reportIntervalMillis);
             o.readResponses = a.flag("read-responses");
             o.lingerMillis = a.number("linger-ms", o.lingerMillis);
             o.bind = a.string("bind", null);
             o.firstId = (int) a.number("first-id", o.firstId);
             o.noDelay = a.flag("nodelay");
-            String rtt = a.string("rtt-log", null);
-            o.rttLog = rtt == null ? null : Path.of(rtt);
+            o.rttLog = a.path("rtt-log");
             o.closes.addAll(ScheduledClose.parse(a.string("close-fin", ""), false));
             o.closes.addAll(ScheduledClose.parse(a.string("close-rst", ""), true));
             o.validate();
@@ -599,12 +595,7 @@ public final class PushClient {
      * @return true when {@link #run()} has ended (and written its final report)
      */
     public boolean awaitFinished(Duration timeout) {
-        try {
-            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ToolMain.await(finished, timeout);
     }
 
     private long connectDueNanos(int index) {
@@ -933,9 +924,7 @@ public final class PushClient {
         header.put("record_size", Integer.toString(options.recordSize));
         header.put("records_sent", Long.toString(records));
         header.put("bytes_sent", Long.toString(sent));
-        header.put("started_ms", Long.toString(startMillis));
-        header.put("written_ms", Long.toString(System.currentTimeMillis()));
-        header.put("final", Boolean.toString(last));
+        ReportTable.putTimes(header, startMillis, last);
         header.put("end", endReason);
         ReportTable.write(options.report, PushClientReport.TYPE, header, PushClientReport.COLUMNS, rows);
     }
@@ -947,37 +936,15 @@ public final class PushClient {
      * @param args the command line
      */
     public static void main(String[] args) {
-        if (List.of(args).contains("--help")) {
-            System.out.println(Options.usage());
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            usageError(System.err, e.getMessage(), Options.usage());
+        Options options = ToolMain.options(args, Options.usage(), Options::parse);
+        if (options == null) {
             return;
         }
         PushClient client = new PushClient(options);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            client.stop();
-            client.awaitFinished(Duration.ofSeconds(10));
-        }, "push-client-shutdown"));
-        int code;
-        try {
-            code = client.run();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("push client failed: " + e);
-            code = 1;
-        }
+        ToolMain.stopOnShutdown("push client", client::stop, client::awaitFinished);
+        int code = ToolMain.run("push client", client::run);
         System.out.println("push client ended (" + client.endReason + "), exit code " + code);
         System.out.flush();
         System.exit(code);
-    }
-
-    static void usageError(PrintStream err, String message, String usage) {
-        err.println(message);
-        err.println(usage);
-        System.exit(2);
     }
 }

@@ -1,7 +1,6 @@
 package org.migware.lab;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,7 +74,7 @@ public record PushClientReport(Map<String, String> header, List<Connection> conn
      * @throws LabException when the file is missing or not a push-client report
      */
     public static PushClientReport read(Path file) {
-        return readIfPresent(file).orElseThrow(() -> new LabException("no push-client report at " + file));
+        return ReportTable.required(readIfPresent(file), "push-client", file);
     }
 
     /**
@@ -85,32 +84,27 @@ public record PushClientReport(Map<String, String> header, List<Connection> conn
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<PushClientReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE).map(table -> {
-            List<Connection> connections = new ArrayList<>();
-            for (Map<String, String> row : table.rows) {
-                connections.add(new Connection((int) ReportTable.longValue(row, "id"), ReportTable.text(row, "local_ip"),
-                        (int) ReportTable.longValue(row, "local_port"), ReportTable.text(row, "state"),
-                        ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "bytes_sent"),
-                        ReportTable.longValue(row, "connect_us"), ReportTable.longValue(row, "connected_at_ms"),
-                        ReportTable.longValue(row, "stalls"), ReportTable.longValue(row, "responses"),
-                        ReportTable.longValue(row, "bytes_received"), ReportTable.text(row, "error"),
-                        ReportTable.longValue(row, "wrong_responses"), ReportTable.longValue(row, "response_gaps"),
-                        ReportTable.longValue(row, "responses_missing"), ReportTable.longValue(row, "last_gap_end"),
-                        ReportTable.longValue(row, "first_response_seq"), ReportTable.longValue(row, "last_response_seq"),
-                        ReportTable.longValue(row, "closed_at_ms"), ReportTable.text(row, "close_kind")));
-            }
-            return new PushClientReport(Map.copyOf(table.header), List.copyOf(connections));
-        });
+        return ReportTable.readIfPresent(file, TYPE, row -> new Connection((int) ReportTable.longValue(row, "id"), ReportTable.text(row, "local_ip"),
+                (int) ReportTable.longValue(row, "local_port"), ReportTable.text(row, "state"),
+                ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "bytes_sent"),
+                ReportTable.longValue(row, "connect_us"), ReportTable.longValue(row, "connected_at_ms"),
+                ReportTable.longValue(row, "stalls"), ReportTable.longValue(row, "responses"),
+                ReportTable.longValue(row, "bytes_received"), ReportTable.text(row, "error"),
+                ReportTable.longValue(row, "wrong_responses"), ReportTable.longValue(row, "response_gaps"),
+                ReportTable.longValue(row, "responses_missing"), ReportTable.longValue(row, "last_gap_end"),
+                ReportTable.longValue(row, "first_response_seq"), ReportTable.longValue(row, "last_response_seq"),
+                ReportTable.longValue(row, "closed_at_ms"), ReportTable.text(row, "close_kind")),
+                PushClientReport::new);
     }
 
     /** @return true for the report written when the client ended */
     public boolean isFinal() {
-        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+        return ReportTable.isFinal(header);
     }
 
     /** @return when this report was written (epoch ms) */
     public long writtenAtMillis() {
-        return Long.parseLong(header.getOrDefault("written_ms", "-1"));
+        return ReportTable.headerLong(header, "written_ms");
     }
 
     /** @return the sum of {@link Connection#bytesSent()} */

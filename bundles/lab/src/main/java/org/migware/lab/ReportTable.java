@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The report file format shared by {@link PushClient} and {@link SinkServer}: tab-separated,
@@ -98,6 +100,20 @@ public final class ReportTable {
         }
     }
 
+    /**
+     * Adds the fields every tool's report header carries, in the order the tools write them:
+     * {@code started_ms}, {@code written_ms} (now) and {@code final}.
+     *
+     * @param header the header being built; the three fields are appended to it
+     * @param startedMillis when the tool started (epoch ms)
+     * @param last true for the report written when the tool ended
+     */
+    public static void putTimes(Map<String, String> header, long startedMillis, boolean last) {
+        header.put("started_ms", Long.toString(startedMillis));
+        header.put("written_ms", Long.toString(System.currentTimeMillis()));
+        header.put("final", Boolean.toString(last));
+    }
+
     public static Optional<ReportTable> readIfPresent(Path file, String expectedType) {
         List<String> lines;
         try {
@@ -135,6 +151,50 @@ public final class ReportTable {
             rows.add(row);
         }
         return Optional.of(new ReportTable(head[0], header, columns, rows));
+    }
+
+    /**
+     * Reads a report file into a tool's report record: each row through {@code row}, then the
+     * header and the rows (both unmodifiable copies) through {@code report}. The one reading
+     * path of every report type, so that they all treat a missing file and a wrong type alike.
+     *
+     * @param file the report file
+     * @param expectedType the report type its first line must name
+     * @param row turns one row (column name to value) into the report's entry
+     * @param report builds the report from the header and the entries, in file order
+     * @return the report, or empty when the file does not exist (yet)
+     * @throws LabException when the file cannot be read, is not a report, or is of another type
+     */
+    public static <E, R> Optional<R> readIfPresent(Path file, String expectedType, Function<Map<String, String>, E> row,
+            BiFunction<Map<String, String>, List<E>, R> report) {
+        return readIfPresent(file, expectedType).map(table -> {
+            List<E> entries = new ArrayList<>(table.rows.size());
+            for (Map<String, String> values : table.rows) {
+                entries.add(row.apply(values));
+            }
+            return report.apply(Map.copyOf(table.header), List.copyOf(entries));
+        });
+    }
+
+    /**
+     * @param report what {@link #readIfPresent(Path, String, Function, BiFunction)} gave
+     * @param kind the report's kind in words ("sink", "push-client")
+     * @param file the report file
+     * @return the report
+     * @throws LabException "no &lt;kind&gt; report at &lt;file&gt;" when there was none
+     */
+    public static <R> R required(Optional<R> report, String kind, Path file) {
+        return report.orElseThrow(() -> new LabException("no " + kind + " report at " + file));
+    }
+
+    /** @return the header's {@code final} field: true for the report written when the tool ended */
+    public static boolean isFinal(Map<String, String> header) {
+        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+    }
+
+    /** @return the header field as a whole number, -1 when absent */
+    public static long headerLong(Map<String, String> header, String key) {
+        return Long.parseLong(header.getOrDefault(key, "-1"));
     }
 
     public static long longValue(Map<String, String> row, String column) {

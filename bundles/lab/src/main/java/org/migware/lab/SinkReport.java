@@ -1,7 +1,6 @@
 package org.migware.lab;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -80,7 +79,7 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
      * @throws LabException when the file is missing or not a sink report
      */
     public static SinkReport read(Path file) {
-        return readIfPresent(file).orElseThrow(() -> new LabException("no sink report at " + file));
+        return ReportTable.required(readIfPresent(file), "sink", file);
     }
 
     /**
@@ -90,33 +89,28 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<SinkReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE).map(table -> {
-            List<Connection> connections = new ArrayList<>();
-            for (Map<String, String> row : table.rows) {
-                connections.add(new Connection(ReportTable.text(row, "remote_ip"),
-                        (int) ReportTable.longValue(row, "remote_port"), ReportTable.longValue(row, "conn_id"),
-                        ReportTable.text(row, "state"), ReportTable.longValue(row, "bytes"),
-                        ReportTable.longValue(row, "records"), ReportTable.longValue(row, "first_seq"),
-                        ReportTable.longValue(row, "last_seq"), ReportTable.longValue(row, "gaps"),
-                        ReportTable.longValue(row, "missing"), ReportTable.longValue(row, "duplicates"),
-                        ReportTable.longValue(row, "torn"), ReportTable.longValue(row, "corrupt"),
-                        ReportTable.longValue(row, "foreign"), ReportTable.longValue(row, "trailing_bytes"),
-                        ReportTable.longValue(row, "responses"), ReportTable.longValue(row, "accepted_at_ms"),
-                        ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "max_silence_ms"),
-                        ReportTable.text(row, "error"), ReportTable.longValue(row, "ended_at_ms")));
-            }
-            return new SinkReport(Map.copyOf(table.header), List.copyOf(connections));
-        });
+        return ReportTable.readIfPresent(file, TYPE, row -> new Connection(ReportTable.text(row, "remote_ip"),
+                (int) ReportTable.longValue(row, "remote_port"), ReportTable.longValue(row, "conn_id"),
+                ReportTable.text(row, "state"), ReportTable.longValue(row, "bytes"),
+                ReportTable.longValue(row, "records"), ReportTable.longValue(row, "first_seq"),
+                ReportTable.longValue(row, "last_seq"), ReportTable.longValue(row, "gaps"),
+                ReportTable.longValue(row, "missing"), ReportTable.longValue(row, "duplicates"),
+                ReportTable.longValue(row, "torn"), ReportTable.longValue(row, "corrupt"),
+                ReportTable.longValue(row, "foreign"), ReportTable.longValue(row, "trailing_bytes"),
+                ReportTable.longValue(row, "responses"), ReportTable.longValue(row, "accepted_at_ms"),
+                ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "max_silence_ms"),
+                ReportTable.text(row, "error"), ReportTable.longValue(row, "ended_at_ms")),
+                SinkReport::new);
     }
 
     /** @return true for the report written when the server ended */
     public boolean isFinal() {
-        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+        return ReportTable.isFinal(header);
     }
 
     /** @return when this report was written (epoch ms) */
     public long writtenAtMillis() {
-        return Long.parseLong(header.getOrDefault("written_ms", "-1"));
+        return ReportTable.headerLong(header, "written_ms");
     }
 
     /** @return the sum of {@link Connection#bytes()} */

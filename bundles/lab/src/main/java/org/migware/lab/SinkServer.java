@@ -2,7 +2,6 @@ package org.migware.lab;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The server side of the push workload: accepts connections, reads everything, and checks every
@@ -138,8 +136,7 @@ public final class SinkServer {
             o.bind = a.string("bind", o.bind);
             o.port = (int) a.number("port", o.port);
             o.backlog = (int) a.number("backlog", o.backlog);
-            String report = a.string("report", null);
-            o.report = report == null ? null : Path.of(report);
+            o.report = a.path("report");
             o.reportIntervalMillis = a.number("report-interval-ms", o.reportIntervalMillis);
             o.respond = a.flag("respond");
             o.validate();
@@ -202,19 +199,8 @@ public final class SinkServer {
     private SinkServer(Options options) throws IOException {
         this.options = options;
         this.selector = Selector.open();
-        this.server = ServerSocketChannel.open();
-        try {
-            // A restarted sink must be able to listen again while old connections sit in TIME_WAIT.
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(new InetSocketAddress(options.bind, options.port), options.backlog);
-            server.configureBlocking(false);
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            this.localAddress = (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException | RuntimeException e) {
-            Commands.closeQuietly(server);
-            Commands.closeQuietly(selector);
-            throw e;
-        }
+        this.server = ToolMain.listen(selector, options.bind, options.port, options.backlog);
+        this.localAddress = (InetSocketAddress) server.getLocalAddress();
     }
 
     /**
@@ -283,12 +269,7 @@ public final class SinkServer {
      * @return true when {@link #run()} has ended (and written its final report)
      */
     public boolean awaitFinished(Duration timeout) {
-        try {
-            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ToolMain.await(finished, timeout);
     }
 
     private void handleSelected() {
@@ -432,14 +413,12 @@ public final class SinkServer {
                     Long.toString(c.maxSilenceNanos / 1_000_000), c.error, Long.toString(c.endedAtMillis)));
         }
         Map<String, String> header = new LinkedHashMap<>();
-        header.put("listen", localAddress.getAddress().getHostAddress() + ":" + localAddress.getPort());
+        header.put("listen", ToolMain.hostPort(localAddress));
         header.put("respond", Boolean.toString(options.respond));
         header.put("accepted", Integer.toString(conns.size()));
         header.put("open", Integer.toString(open));
         header.put("bytes", Long.toString(bytes));
-        header.put("started_ms", Long.toString(startMillis));
-        header.put("written_ms", Long.toString(System.currentTimeMillis()));
-        header.put("final", Boolean.toString(last));
+        ReportTable.putTimes(header, startMillis, last);
         ReportTable.write(options.report, SinkReport.TYPE, header, SinkReport.COLUMNS, rows);
     }
 
@@ -450,38 +429,22 @@ public final class SinkServer {
      * @param args the command line
      */
     public static void main(String[] args) {
-        if (List.of(args).contains("--help")) {
-            System.out.println(Options.usage());
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            PushClient.usageError(System.err, e.getMessage(), Options.usage());
+        Options options = ToolMain.options(args, Options.usage(), Options::parse);
+        if (options == null) {
             return;
         }
         SinkServer sink;
         try {
             sink = open(options);
         } catch (IOException e) {
-            System.err.println("cannot listen on " + options.bind + ":" + options.port + ": " + e.getMessage());
-            System.exit(1);
+            ToolMain.cannotListen(options.bind, options.port, e);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sink.stop();
-            sink.awaitFinished(Duration.ofSeconds(10));
-        }, "sink-server-shutdown"));
-        System.out.println(LISTENING + sink.localAddress.getAddress().getHostAddress() + ":" + sink.localAddress.getPort());
-        System.out.flush();
-        int code = 0;
-        try {
+        ToolMain.stopOnShutdown("sink server", sink::stop, sink::awaitFinished);
+        ToolMain.listening(LISTENING, sink.localAddress);
+        System.exit(ToolMain.run("sink server", () -> {
             sink.run();
-        } catch (IOException | RuntimeException e) {
-            System.err.println("sink server failed: " + e);
-            code = 1;
-        }
-        System.exit(code);
+            return 0;
+        }));
     }
 }

@@ -53,28 +53,28 @@ public record ReconnectingClientReport(Map<String, String> header, List<Connecti
      * @throws LabException when missing or of another type
      */
     public static ReconnectingClientReport read(Path file) {
-        ReportTable table = ReportTable.readIfPresent(file, TYPE).orElseThrow(() -> new LabException("no client report at " + file));
-        List<Connection> connections = new ArrayList<>();
-        for (Map<String, String> row : table.rows()) {
-            List<Integer> ports = new ArrayList<>();
-            for (String p : row.getOrDefault("ports", "").split("\\+")) {
-                if (!p.isBlank()) {
-                    ports.add(Integer.parseInt(p.trim()));
-                }
+        return ReportTable.required(ReportTable.readIfPresent(file, TYPE, ReconnectingClientReport::connection,
+                ReconnectingClientReport::new), "client", file);
+    }
+
+    private static Connection connection(Map<String, String> row) {
+        List<Integer> ports = new ArrayList<>();
+        for (String p : row.getOrDefault("ports", "").split("\\+")) {
+            if (!p.isBlank()) {
+                ports.add(Integer.parseInt(p.trim()));
             }
-            connections.add(new Connection((int) ReportTable.longValue(row, "id"), row.getOrDefault("state", ""),
-                    ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "records_written"),
-                    ReportTable.longValue(row, "abandoned"), ReportTable.longValue(row, "bytes_sent"),
-                    (int) ReportTable.longValue(row, "connects"), (int) ReportTable.longValue(row, "connect_failures"),
-                    (int) ReportTable.longValue(row, "breaks"), ReportTable.longValue(row, "first_connected_ms"),
-                    ReportTable.longValue(row, "first_break_ms"), ReportTable.longValue(row, "reconnected_ms"),
-                    ReportTable.longValue(row, "last_break_ms"), List.copyOf(ports), row.getOrDefault("first_error", "")));
         }
-        return new ReconnectingClientReport(Map.copyOf(table.header()), List.copyOf(connections));
+        return new Connection((int) ReportTable.longValue(row, "id"), row.getOrDefault("state", ""),
+                ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "records_written"),
+                ReportTable.longValue(row, "abandoned"), ReportTable.longValue(row, "bytes_sent"),
+                (int) ReportTable.longValue(row, "connects"), (int) ReportTable.longValue(row, "connect_failures"),
+                (int) ReportTable.longValue(row, "breaks"), ReportTable.longValue(row, "first_connected_ms"),
+                ReportTable.longValue(row, "first_break_ms"), ReportTable.longValue(row, "reconnected_ms"),
+                ReportTable.longValue(row, "last_break_ms"), List.copyOf(ports), row.getOrDefault("first_error", ""));
     }
 
     /** @return true for the report written when the client ended */
     public boolean isFinal() {
-        return Boolean.parseBoolean(header.getOrDefault("final", "false"));
+        return ReportTable.isFinal(header);
     }
 }

@@ -192,8 +192,7 @@ public final class ReconnectingPushClient {
             o.connectRate = a.number("connect-rate", o.connectRate);
             o.reconnectDelayMillis = a.number("reconnect-delay-ms", o.reconnectDelayMillis);
             o.maxBackoffMillis = a.number("max-backoff-ms", o.maxBackoffMillis);
-            String report = a.string("report", null);
-            o.report = report == null ? null : Path.of(report);
+            o.report = a.path("report");
             o.firstId = (int) a.number("first-id", o.firstId);
             o.validate();
             return o;
@@ -530,9 +529,7 @@ public final class ReconnectingPushClient {
         header.put("target", options.host + ":" + options.port);
         header.put("connections", Integer.toString(options.connections));
         header.put("interval_ms", Long.toString(options.intervalMillis));
-        header.put("started_ms", Long.toString(startedAtMillis));
-        header.put("written_ms", Long.toString(System.currentTimeMillis()));
-        header.put("final", Boolean.toString(finalReport));
+        ReportTable.putTimes(header, startedAtMillis, finalReport);
         List<List<String>> rows = new ArrayList<>();
         for (Conn c : conns) {
             StringBuilder ports = new StringBuilder();
