@@ -245,7 +245,8 @@ class WireImpairmentLabTest {
             assertTrue(towardsBackup.get(0) >= 29, "none earlier than the delay: " + towardsBackup.get(0));
             assertTrue(towardsBackup.get(towardsBackup.size() / 2) < 40, "most within a few ms of it: " + towardsBackup);
             assertTrue(fromTheBackup.size() > 50, "the backup's own segments: " + fromTheBackup.size());
-            assertTrue(fromTheBackup.get(fromTheBackup.size() / 2) < 2 && fromTheBackup.get(fromTheBackup.size() - 1) < 15,
+            // Every one sooner than the delay would allow (a busy CI host may stall the box for a few ms).
+            assertTrue(fromTheBackup.get(fromTheBackup.size() / 2) < 2 && fromTheBackup.get(fromTheBackup.size() - 1) < 29,
                     "the backup's own frames pass undelayed: " + fromTheBackup);
             assertTrue(counters.towardsRole().delayed() > 100 && counters.fromRole().delayed() == 0, counters.toString());
         }
