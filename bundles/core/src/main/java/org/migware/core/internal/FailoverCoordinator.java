@@ -115,6 +115,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private volatile Config config;
     private volatile DecisionPolicy policy;
     private volatile IsolationGuard isolationGuard;
+    private volatile Fence fence;
     private volatile FailoverEvent current;
     private String lastLoggedIsolation;
     private String lastLoggedSuspicion;
@@ -145,6 +146,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         this.config = config;
         this.policy = policyOrThesisDefault(config);
         this.isolationGuard = guard(config);
+        this.fence = fenceOf(config);
         this.environment = environment != null ? environment : new Environment() {
             @Override
             public long framesReceived() {
@@ -204,6 +206,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             config = newConfig;
             policy = policyOrThesisDefault(newConfig);
             isolationGuard = guard(newConfig);
+            fence = fenceOf(newConfig);
             LOG.info("core: failover policy now {}{}", policy.describe(), newConfig.dryRun() ? ", DRY RUN" : "");
         });
     }
@@ -222,6 +225,10 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static Fence fenceOf(Config config) {
+        return new Fence(config.fenceCommand(), config.fenceTimeoutMillis());
     }
 
     private static DecisionPolicy policyOrThesisDefault(Config config) {
@@ -245,12 +252,12 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     /** @return the fence command and its last failure, for the status command */
     public String fenceDescription() {
-        String command = config.fenceCommand() == null ? "" : config.fenceCommand().strip();
-        if (command.isEmpty()) {
+        Fence current = fence;
+        if (!current.configured()) {
             return "none (the primary is trusted to stay down)";
         }
         String failure = lastFenceFailure;
-        return command + (failure == null ? "" : " (last attempt failed: " + failure + ")");
+        return current.command() + (failure == null ? "" : " (last attempt failed: " + failure + ")");
     }
 
     // ---- whiteboard ----
@@ -407,7 +414,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             }
         }
         lastLoggedIsolation = null;
-        Fence fence = new Fence(config.fenceCommand(), config.fenceTimeoutMillis());
+        Fence fence = this.fence;
         if (config.dryRun()) {
             LOG.warn("core: DRY RUN at {}: would {}fail over now ({}) and recover every tracked connection", clock.instant(),
                     fence.configured() ? "fence the primary (" + fence.command() + "), then " : "", reason);

@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
 import org.migware.api.packet.ParseResult;
-import org.migware.api.packet.ParsedPacket;
 import org.migware.api.packet.RewritablePacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +44,6 @@ final class MigrationEngine {
     private static final byte[] NOTHING = new byte[0];
     /** The MSS TCP assumes when a SYN-ACK carries none (RFC 9293 3.7.1). */
     private static final int DEFAULT_MSS = 536;
-    /** TCP's AE flag (bit 8 of {@link ParsedPacket#flags()}): a SYN-ACK with it speaks Accurate ECN. */
-    private static final int ECN_AE = 0x100;
     private static final int TIMESTAMPS_OPTION_SPACE = 12;
     private static final int REWRITE_AT_DUPLICATE = 2;
     private static final int REWRITE_EVERY_DUPLICATES = 8;
@@ -373,7 +371,7 @@ final class MigrationEngine {
                 .build();
         mapping.replicaIsn = replicaIsn;
         mapping.replicaWindowShift = replicaShift;
-        if (c.ecn() && (synAck.flags() & (ParsedPacket.ECE | ParsedPacket.CWR | ECN_AE)) != ParsedPacket.ECE) {
+        if (c.ecn() && (synAck.flags() & (DirectionState.AE | DirectionState.CWR | DirectionState.ECE)) != DirectionState.ECE) {
             // The client goes on believing in ECN; the replica ignores its marks. The connection
             // works, but congestion on the client's path is then seen only through losses.
             mapping.ecnRefused = true;
