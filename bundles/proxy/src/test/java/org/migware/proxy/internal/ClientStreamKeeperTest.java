@@ -194,4 +194,26 @@ class ClientStreamKeeperTest {
         assertEquals(0, keeper.connections());
         assertEquals(0, retained(keeper, 1003).bytes().length);
     }
+
+    /** A stream state written by the code before the proxy was split (version 1, in the test resources) restores. */
+    @Test
+    void aStreamStateSavedByTheOldCodeRestores() throws Exception {
+        byte[] state;
+        try (java.io.InputStream in = ClientStreamKeeperTest.class.getResourceAsStream("/org/migware/proxy/internal/state/streams-v1.state")) {
+            state = in.readAllBytes();
+        }
+        ClientStreamKeeper after = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
+        assertEquals(1, after.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))));
+        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(again)) {
+            after.save(out);
+        }
+        assertArrayEquals(state, again.toByteArray(), "written back the same");
+        see(after, client(1008, 5001).payload(new byte[] {'e', 'f', 'g', 0, 1}));
+        see(after, primary(5001, 1009));
+        ClientStreamKeeper.Retained r = retained(after, 1009);
+        assertNull(r.headProblem(), "the record that began before the restart is still known");
+        assertEquals(1005, r.firstSeq());
+        assertArrayEquals(new byte[] {0, 4, 'd', 'e', 'f', 'g', 0, 1}, r.bytes());
+    }
 }
