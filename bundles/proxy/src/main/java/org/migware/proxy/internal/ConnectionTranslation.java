@@ -1,5 +1,10 @@
 package org.migware.proxy.internal;
 
+import org.migware.proxy.internal.wire.Ipv4Address;
+
+
+
+
 /**
  * The per-connection constants of PROXY and the arithmetic applied to every packet of one
  * re-created connection (ARCHITECTURE.md, "Translation"). Immutable once built, so any number of

@@ -11,6 +11,10 @@ import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.DirectionState;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.RewritablePacket;
+import org.migware.proxy.internal.wire.Ipv4Address;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.proxy.internal.wire.PacketPort;
+import org.migware.proxy.internal.wire.WirePort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,16 +55,6 @@ final class MigrationEngine {
     private static final int MAX_RESETS_PER_WINDOW = 1000;
     private static final long PROGRESS_LOG_NANOS = 250_000_000L;
     static final long CLOSED_LINGER_NANOS = 10_000_000_000L;
-
-    /** Where packets to the replica go: the TUN. */
-    interface PacketPort {
-        void write(byte[] packet, int offset, int length) throws IOException;
-    }
-
-    /** Where frames to clients go: the capture interface. */
-    interface WirePort {
-        void send(byte[] frame, int offset, int length) throws IOException;
-    }
 
     /**
      * @param replicaAddress the replica's IPv4 address (the backup's)

@@ -14,6 +14,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.migware.parser.testing.TcpFrame;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 
 /**
  * For any stream of records, cut into any segments (some sent twice, as retransmissions), and

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.parser.internal.PacketParserComponent;
 import org.migware.parser.testing.TcpFrame;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 
 /** What the keeper hands over at failover, for each framing, from frames as they pass on the wire. */
 class ClientStreamKeeperTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.migware.proxy.internal.wire.Ipv4Address;
 
 /** The translation arithmetic with concrete numbers, each worked out by hand in its comment. */
 class ConnectionTranslationTest {

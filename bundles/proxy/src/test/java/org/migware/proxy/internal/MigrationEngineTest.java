@@ -24,6 +24,8 @@ import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 import org.migware.parser.internal.PacketParserComponent;
 import org.migware.parser.testing.TcpFrame;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.proxy.internal.wire.TcpSegment;
 
 /**
  * One connection through RECOVERY and PROXY with the TUN and the wire replaced by lists: what

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;

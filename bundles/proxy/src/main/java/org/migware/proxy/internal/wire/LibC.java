@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 import com.sun.jna.Native;
 import com.sun.jna.Platform;

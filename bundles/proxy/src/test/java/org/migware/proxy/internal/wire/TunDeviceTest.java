@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.migware.proxy.internal.Ipv4TcpWriter.ACK;
-import static org.migware.proxy.internal.Ipv4TcpWriter.PSH;
-import static org.migware.proxy.internal.Ipv4TcpWriter.SYN;
+import static org.migware.proxy.internal.wire.Ipv4TcpWriter.ACK;
+import static org.migware.proxy.internal.wire.Ipv4TcpWriter.PSH;
+import static org.migware.proxy.internal.wire.Ipv4TcpWriter.SYN;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

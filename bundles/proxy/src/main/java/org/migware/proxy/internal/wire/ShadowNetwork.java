@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 /**
  * The prefix routed through the TUN device, from which every re-created connection takes its

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 /**
  * The TUN device cannot be created or set up here (no driver, no privilege, the name is taken, an

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 /**
  * IPv4 addresses as big-endian {@code int}s (the order they have on the wire), which is how the

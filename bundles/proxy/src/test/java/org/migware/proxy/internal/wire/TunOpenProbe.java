@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 /**
  * Opens a TUN device in a separate JVM and prints the outcome: the test of the missing-privilege

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.wire;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -8,12 +8,12 @@ import java.util.Arrays;
  * (ByteBuffer, no shared offsets), so that tests do not check the writer with itself. Options that
  * are absent are -1 (or false).
  */
-record TcpSegment(int source, int sourcePort, int destination, int destinationPort, int seq, int ack, int flags,
+public record TcpSegment(int source, int sourcePort, int destination, int destinationPort, int seq, int ack, int flags,
         int window, int mss, int windowScale, boolean sackPermitted, long tsval, long tsecr, int[] sackEdges,
         byte[] payload, boolean ipChecksumValid, boolean tcpChecksumValid) {
 
     /** @return the segment, or null if the packet is not IPv4 + TCP */
-    static TcpSegment parse(byte[] packet, int length) {
+    public static TcpSegment parse(byte[] packet, int length) {
         ByteBuffer ip = ByteBuffer.wrap(packet, 0, length);
         if (length < 40 || (packet[0] & 0xf0) != 0x40 || packet[9] != 6) {
             return null;
@@ -65,7 +65,7 @@ record TcpSegment(int source, int sourcePort, int destination, int destinationPo
                 tcpChecksumValid(packet, ihl, total));
     }
 
-    boolean has(int flag) {
+    public boolean has(int flag) {
         return (flags & flag) != 0;
     }
 
