@@ -22,6 +22,11 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.recovery.ReplicaAcceptQueue;
+import org.migware.proxy.internal.recovery.ShadowEndpoints;
+import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.ShadowNetwork;
 import org.migware.proxy.internal.wire.TunDevice;
@@ -217,7 +222,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private void restoreStreams() {
         readOnce(stateFile.resolveSibling(KEEPER_FILE), in -> {
             if (!engine.active()) {
-                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle", keeper.restore(in));
+                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle", StreamsCodec.read(in, keeper));
             }
         }, e -> LOG.warn("proxy: the client streams kept across the restart are not usable ({}): they are followed from their"
                 + " next segment on (a record in progress at failover may reach the replica torn)", e.toString()));
@@ -226,7 +231,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private void saveStreams() {
         Path file = stateFile.resolveSibling(KEEPER_FILE);
         try {
-            writeAtomically(file, keeper::save);
+            writeAtomically(file, out -> StreamsCodec.write(out, keeper));
             LOG.info("proxy: {} client streams kept in {} for the next activation", keeper.connections(), file);
         } catch (IOException e) {
             LOG.warn("proxy: cannot keep the client streams across this restart ({}): they are followed from their next segment on",

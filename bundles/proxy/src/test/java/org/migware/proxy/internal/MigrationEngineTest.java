@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.migware.proxy.internal.ClientStreamKeeperTest.client;
-import static org.migware.proxy.internal.ClientStreamKeeperTest.primary;
+import static org.migware.proxy.internal.keeper.ClientStreamKeeperTest.client;
+import static org.migware.proxy.internal.keeper.ClientStreamKeeperTest.primary;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +24,10 @@ import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 import org.migware.parser.internal.PacketParserComponent;
 import org.migware.parser.testing.TcpFrame;
+import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.ClientStreamKeeperTest;
+import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.TcpSegment;
 

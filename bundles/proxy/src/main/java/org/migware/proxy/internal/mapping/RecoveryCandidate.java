@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.mapping;
 
 import java.net.Inet4Address;
 
@@ -31,7 +31,7 @@ import org.migware.api.connection.TcpState;
  * @param primaryLastTsval the primary's last TSval (the replica's clock is shifted onto it)
  * @param clientLastWindow the client's last raw window
  */
-record RecoveryCandidate(
+public record RecoveryCandidate(
         ConnectionSnapshot snapshot,
         int clientAddress, int clientPort, long clientMac,
         int primaryAddress, int primaryPort, long primaryMac,
@@ -41,19 +41,19 @@ record RecoveryCandidate(
         int clientLastTsval, int primaryLastTsval, int clientLastWindow) {
 
     /** The outcome of looking at one snapshot. */
-    sealed interface Assessment permits Recoverable, NotRecoverable {
+    public sealed interface Assessment permits Recoverable, NotRecoverable {
     }
 
     /** The connection can be re-created. */
-    record Recoverable(RecoveryCandidate candidate) implements Assessment {
+    public record Recoverable(RecoveryCandidate candidate) implements Assessment {
     }
 
     /** Why the connection is left alone; reported, never silently broken. */
-    record NotRecoverable(ConnectionSnapshot snapshot, String reason) implements Assessment {
+    public record NotRecoverable(ConnectionSnapshot snapshot, String reason) implements Assessment {
     }
 
     /** Decides from the tracker's snapshot whether and how the connection can be re-created. */
-    static Assessment assess(ConnectionSnapshot c) {
+    public static Assessment assess(ConnectionSnapshot c) {
         if (c.state() != TcpState.ESTABLISHED) {
             return new NotRecoverable(c, "state " + c.state() + ": only established connections are re-created");
         }

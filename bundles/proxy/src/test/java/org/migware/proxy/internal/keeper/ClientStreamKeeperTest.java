@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.keeper;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,72 +14,42 @@ import org.migware.parser.testing.TcpFrame;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 
 /** What the keeper hands over at failover, for each framing, from frames as they pass on the wire. */
-class ClientStreamKeeperTest {
+public class ClientStreamKeeperTest {
 
     private static final int ISN = 999;
 
-    static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
+    public static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
         return new ClientStreamKeeper(framing, maxBytes, 1000,
                 ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT}),
                 new PacketParserComponent().newView());
     }
 
     /** A segment of the client's connection from the client, with the ACK flag as every one after its SYN. */
-    static TcpFrame client(int seq, int ack) {
+    public static TcpFrame client(int seq, int ack) {
         return TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(seq).ack(ack);
     }
 
     /** A segment of the client's connection from the primary, with the ACK flag. */
-    static TcpFrame primary(int seq, int ack) {
+    public static TcpFrame primary(int seq, int ack) {
         return TcpFrame.fromServer(TcpFrame.CLIENT_PORT).seq(seq).ack(ack);
     }
 
-    private static void see(ClientStreamKeeper keeper, TcpFrame segment) {
+    public static void see(ClientStreamKeeper keeper, TcpFrame segment) {
         byte[] frame = segment.build();
         keeper.observe(frame, 0, frame.length);
     }
 
-    private static void handshake(ClientStreamKeeper keeper) {
+    public static void handshake(ClientStreamKeeper keeper) {
         see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(Ipv4TcpWriter.SYN));
         see(keeper, primary(5000, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK));
     }
 
-    private static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
+    public static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
         return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, resume);
     }
 
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.US_ASCII);
-    }
-
-    /**
-     * After an update of the proxy bundle in NORMAL, a length-prefixed stream still knows where its
-     * record in progress began (without the kept state it could not find its records again).
-     */
-    @Test
-    void theStreamsOutliveARestartOfTheProxyAndRefuseAnotherFraming() throws Exception {
-        ClientStreamKeeper before = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
-        handshake(before);
-        see(before, client(1000, 5001).payload(new byte[] {0, 3, 'a', 'b', 'c', 0, 4, 'd'}));
-        see(before, primary(5001, 1007));
-        ClientStreamKeeper after = ClientStreamKeeperPropertiesTest.saveAndRestore(before, RecordFraming.LENGTH_PREFIXED_2);
-        see(after, client(1008, 5001).payload(new byte[] {'e', 'f', 'g', 0, 1}));
-        see(after, primary(5001, 1009)); // inside record 2 (1005-1010), which began before the restart
-        ClientStreamKeeper.Retained r = retained(after, 1009);
-        assertNull(r.headProblem(), "the record that began before the restart is still known");
-        assertEquals(1005, r.firstSeq());
-        assertArrayEquals(new byte[] {0, 4, 'd', 'e', 'f', 'g', 0, 1}, r.bytes());
-
-        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(saved)) {
-            after.save(out);
-        }
-        java.io.IOException otherFraming = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> keeper(RecordFraming.NEWLINE, 1 << 20).restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved.toByteArray()))));
-        assertEquals("kept for framing length-prefixed-2, now newline", otherFraming.getMessage());
-        byte[] cut = java.util.Arrays.copyOf(saved.toByteArray(), saved.size() - 3);
-        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20).restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(cut))));
     }
 
     @Test
@@ -196,25 +166,4 @@ class ClientStreamKeeperTest {
         assertEquals(0, retained(keeper, 1003).bytes().length);
     }
 
-    /** A stream state written by the code before the proxy was split (version 1, in the test resources) restores. */
-    @Test
-    void aStreamStateSavedByTheOldCodeRestores() throws Exception {
-        byte[] state;
-        try (java.io.InputStream in = ClientStreamKeeperTest.class.getResourceAsStream("/org/migware/proxy/internal/state/streams-v1.state")) {
-            state = in.readAllBytes();
-        }
-        ClientStreamKeeper after = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
-        assertEquals(1, after.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))));
-        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(again)) {
-            after.save(out);
-        }
-        assertArrayEquals(state, again.toByteArray(), "written back the same");
-        see(after, client(1008, 5001).payload(new byte[] {'e', 'f', 'g', 0, 1}));
-        see(after, primary(5001, 1009));
-        ClientStreamKeeper.Retained r = retained(after, 1009);
-        assertNull(r.headProblem(), "the record that began before the restart is still known");
-        assertEquals(1005, r.firstSeq());
-        assertArrayEquals(new byte[] {0, 4, 'd', 'e', 'f', 'g', 0, 1}, r.bytes());
-    }
 }

@@ -1,6 +1,10 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.mapping;
 
 import org.migware.proxy.internal.wire.Ipv4Address;
+
+
+
+
 
 
 

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.recovery;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +22,10 @@ import java.nio.file.Path;
  * established one), so only their first lines are read: a few kilobytes, even with 10,000
  * connections open.
  */
-final class ReplicaAcceptQueue {
+public final class ReplicaAcceptQueue {
 
     /** Returned when no listener on the port was found (or the files cannot be read). */
-    static final int UNKNOWN = -1;
+    public static final int UNKNOWN = -1;
 
     private static final String LISTEN = "0A";
     private static final int STATE_COLUMN = 3;
@@ -38,7 +38,7 @@ final class ReplicaAcceptQueue {
     private boolean[] listenerTables;
 
     /** The real tables of this network namespace. */
-    ReplicaAcceptQueue() {
+    public ReplicaAcceptQueue() {
         this(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     }
 
@@ -52,7 +52,7 @@ final class ReplicaAcceptQueue {
      * @return the connections waiting to be accepted on every listener of that port, or
      *     {@link #UNKNOWN} when there is none
      */
-    int waiting(int port) {
+    public int waiting(int port) {
         if (port != listenerPort) {
             // Once, per port: which tables hold its listeners. Reading a table without one costs
             // the kernel a walk over every socket of the other family (10 ms for tcp6 beside

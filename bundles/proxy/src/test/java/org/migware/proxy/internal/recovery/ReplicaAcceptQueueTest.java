@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

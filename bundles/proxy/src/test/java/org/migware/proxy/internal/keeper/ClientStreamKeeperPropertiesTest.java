@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.keeper;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.migware.parser.testing.TcpFrame;
+import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 
 /**
@@ -22,7 +23,7 @@ import org.migware.proxy.internal.wire.Ipv4TcpWriter;
  * client's stream from the last record start at or before the resume point to the last byte
  * sent — also across sequence-number wrap-around.
  */
-class ClientStreamKeeperPropertiesTest {
+public class ClientStreamKeeperPropertiesTest {
 
     /**
      * ... also when the proxy bundle is updated at any point before failover ({@code restarted}):
@@ -118,13 +119,13 @@ class ClientStreamKeeperPropertiesTest {
     }
 
     /** What an update of the proxy bundle in NORMAL does to the keeper. */
-    static ClientStreamKeeper saveAndRestore(ClientStreamKeeper keeper, RecordFraming framing) throws java.io.IOException {
+    public static ClientStreamKeeper saveAndRestore(ClientStreamKeeper keeper, RecordFraming framing) throws java.io.IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            keeper.save(out);
+            StreamsCodec.write(out, keeper);
         }
         ClientStreamKeeper fresh = ClientStreamKeeperTest.keeper(framing, 1 << 20);
-        assertEquals(keeper.connections(), fresh.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))));
+        assertEquals(keeper.connections(), StreamsCodec.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), fresh));
         return fresh;
     }
 }

@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.recovery;
 
 /**
  * Hands out the shadow endpoints (address, port) that stand in for the clients towards the
@@ -6,10 +6,10 @@ package org.migware.proxy.internal;
  * source port never collide at the replica. Addresses come from the shadow prefix routed
  * through the TUN (never a local address: the kernel would drop a packet "from itself").
  */
-final class ShadowEndpoints {
+public final class ShadowEndpoints {
 
-    static final int FIRST_PORT = 10_000;
-    static final int LAST_PORT = 60_999;
+    public static final int FIRST_PORT = 10_000;
+    public static final int LAST_PORT = 60_999;
     private static final int PORTS_PER_ADDRESS = LAST_PORT - FIRST_PORT + 1;
 
     private final int firstAddress;
@@ -20,7 +20,7 @@ final class ShadowEndpoints {
      * @param network the shadow prefix's network address
      * @param prefixLength its length; the first two addresses (network, the TUN's own) are skipped
      */
-    ShadowEndpoints(int network, int prefixLength) {
+    public ShadowEndpoints(int network, int prefixLength) {
         if (prefixLength < 8 || prefixLength > 30) {
             throw new IllegalArgumentException("'shadowPrefix' length must be 8 to 30, was " + prefixLength);
         }
@@ -29,7 +29,7 @@ final class ShadowEndpoints {
     }
 
     /** @return the next free endpoint as {@code address << 16 | port} in a long */
-    synchronized long allocate() {
+    public synchronized long allocate() {
         long index = next++;
         if (index >= (long) addresses * PORTS_PER_ADDRESS) {
             throw new IllegalStateException("the shadow prefix is exhausted after " + index + " connections");
@@ -40,20 +40,20 @@ final class ShadowEndpoints {
     }
 
     /** @return how many endpoints have been handed out, for {@link #continueAfter} after a restart */
-    synchronized long allocated() {
+    public synchronized long allocated() {
         return next;
     }
 
     /** Hands out nothing below {@code allocated} any more: those are in use by restored mappings. */
-    synchronized void continueAfter(long allocated) {
+    public synchronized void continueAfter(long allocated) {
         next = Math.max(next, allocated);
     }
 
-    static int address(long endpoint) {
+    public static int address(long endpoint) {
         return (int) (endpoint >>> 16);
     }
 
-    static int port(long endpoint) {
+    public static int port(long endpoint) {
         return (int) (endpoint & 0xffff);
     }
 }

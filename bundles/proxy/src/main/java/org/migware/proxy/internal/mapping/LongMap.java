@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.mapping;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * its packed 4-tuple on every packet, and a {@code HashMap<Long, V>} would box each key.
  * Not thread-safe; the engine guards it.
  */
-final class LongMap<V> {
+public final class LongMap<V> {
 
     private static final long EMPTY = Long.MIN_VALUE;
 
@@ -16,18 +16,18 @@ final class LongMap<V> {
     private Object[] values;
     private int size;
 
-    LongMap() {
+    public LongMap() {
         keys = new long[64];
         values = new Object[64];
         Arrays.fill(keys, EMPTY);
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     @SuppressWarnings("unchecked")
-    V get(long key) {
+    public V get(long key) {
         int mask = keys.length - 1;
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             if (keys[i] == key) {
@@ -39,7 +39,7 @@ final class LongMap<V> {
         }
     }
 
-    void put(long key, V value) {
+    public void put(long key, V value) {
         if (key == EMPTY) {
             throw new IllegalArgumentException("reserved key");
         }
@@ -61,7 +61,7 @@ final class LongMap<V> {
         }
     }
 
-    void remove(long key) {
+    public void remove(long key) {
         int mask = keys.length - 1;
         int i = mix(key) & mask;
         while (keys[i] != key) {
@@ -87,7 +87,7 @@ final class LongMap<V> {
     }
 
     @SuppressWarnings("unchecked")
-    void forEachValue(Consumer<V> action) {
+    public void forEachValue(Consumer<V> action) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != EMPTY) {
                 action.accept((V) values[i]);
@@ -96,12 +96,12 @@ final class LongMap<V> {
     }
 
     /** What {@link #forEach} hands each entry to. */
-    interface EntryAction<V> {
+    public interface EntryAction<V> {
         void accept(long key, V value);
     }
 
     @SuppressWarnings("unchecked")
-    void forEach(EntryAction<V> action) {
+    public void forEach(EntryAction<V> action) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != EMPTY) {
                 action.accept(keys[i], (V) values[i]);

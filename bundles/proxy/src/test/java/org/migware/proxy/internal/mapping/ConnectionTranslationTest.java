@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.mapping;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

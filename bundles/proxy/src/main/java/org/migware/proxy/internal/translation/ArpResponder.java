@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.translation;
 
 /**
  * Answers ARP requests for the service address with the primary's MAC. After failover nobody
@@ -11,9 +11,9 @@ package org.migware.proxy.internal;
  *           sha (6) spa (4) tha (6) tpa (4)
  * </pre>
  */
-final class ArpResponder {
+public final class ArpResponder {
 
-    static final int FRAME_LENGTH = 14 + 28;
+    public static final int FRAME_LENGTH = 14 + 28;
     private static final int ETHER_TYPE_OFFSET = 12;
     private static final int ARP_OFFSET = 14;
     private static final int OPER_OFFSET = ARP_OFFSET + 6;
@@ -29,7 +29,7 @@ final class ArpResponder {
      * @return the length of the reply written into {@code reply} (from offset 0), or -1 when
      *     {@code frame} is not an ARP request for {@code serviceAddress}
      */
-    static int reply(byte[] frame, int offset, int length, int serviceAddress, long serviceMac, byte[] reply) {
+    public static int reply(byte[] frame, int offset, int length, int serviceAddress, long serviceMac, byte[] reply) {
         if (length < FRAME_LENGTH || reply.length < FRAME_LENGTH) {
             return -1;
         }

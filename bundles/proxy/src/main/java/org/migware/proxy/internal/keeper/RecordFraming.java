@@ -1,4 +1,4 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.keeper;
 
 import java.util.Locale;
 
@@ -9,7 +9,7 @@ import java.util.Locale;
  * byte lies inside a record, the replica would see a torn first record. Knowing the framing,
  * MigWare prepends the record's head (which it saw on the wire) instead.
  */
-enum RecordFraming {
+public enum RecordFraming {
     /** No framing: the replica resumes exactly at the primary's acknowledgement. */
     NONE("none", 0),
     /** Records end with {@code '\n'}. */
@@ -28,7 +28,7 @@ enum RecordFraming {
     }
 
     /** @return the value of the {@code framing} configuration property */
-    String configName() {
+    public String configName() {
         return configName;
     }
 
@@ -42,7 +42,7 @@ enum RecordFraming {
      * @return the framing
      * @throws IllegalArgumentException naming the accepted values
      */
-    static RecordFraming parse(String text) {
+    public static RecordFraming parse(String text) {
         String wanted = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         for (RecordFraming framing : values()) {
             if (framing.configName.equals(wanted)) {

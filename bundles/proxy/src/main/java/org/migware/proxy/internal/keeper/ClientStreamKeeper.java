@@ -1,10 +1,12 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.keeper;
 
 import java.util.Arrays;
 
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.proxy.internal.mapping.LongMap;
+import org.migware.proxy.internal.mapping.MappingTable;
 
 /**
  * Keeps, for every client connection to the service, the client's bytes that RECOVERY may have
@@ -25,7 +27,7 @@ import org.migware.api.packet.ParsedPacket;
  * record head) and a ring of record starts; nothing is allocated per packet once a connection's
  * buffer has reached its working size. Sequence arithmetic is modulo 2^32 throughout.
  */
-final class ClientStreamKeeper {
+public final class ClientStreamKeeper {
 
     /**
      * What is kept of one connection's stream at failover.
@@ -35,42 +37,7 @@ final class ClientStreamKeeper {
      * @param headProblem with a framing, why the record head could not be kept (the replica's
      *     application may then see a torn first record); {@code null} when there is none
      */
-    record Retained(int firstSeq, byte[] bytes, String headProblem) {
-    }
-
-    private static final byte[] EMPTY = new byte[0];
-    private static final int FIRST_BUFFER = 512;
-
-    /** One client's stream. */
-    private static final class Stream {
-        byte[] buffer = EMPTY;
-        /** buffer[head, tail) holds the client's bytes from {@code firstSeq} on. */
-        int head;
-        int tail;
-        int firstSeq;
-        /** The sequence number after the last contiguous byte seen (and parsed for framing). */
-        int parsedEnd;
-        /** False after the buffer overflowed: bytes from its end up to parsedEnd were not kept. */
-        boolean retaining = true;
-        boolean ackSeen;
-        int acked;
-        /** The record boundaries are known from the stream's start or a resynchronisation on. */
-        boolean framingSynced;
-        /** The latest record start at or before {@code acked}, if {@code haveHead}. */
-        int headBoundary;
-        boolean haveHead;
-        /** Record starts after {@code acked}, oldest first. */
-        int[] boundaries = new int[4];
-        int boundaryFirst;
-        int boundaryCount;
-        /** Length-prefixed framing: bytes of the prefix read so far, its value, the body left. */
-        int prefixRead;
-        long prefixValue;
-        long bodyLeft;
-
-        int retainedEnd() {
-            return firstSeq + (tail - head);
-        }
+    public record Retained(int firstSeq, byte[] bytes, String headProblem) {
     }
 
     private final RecordFraming framing;
@@ -78,7 +45,7 @@ final class ClientStreamKeeper {
     private final int maxConnections;
     private final ServiceEndpoints service;
     private final ParsedPacket view;
-    private final LongMap<Stream> streams = new LongMap<>();
+    private final LongMap<KeptStream> streams = new LongMap<>();
     private long gaps;
     private long overflows;
     private long connectionsNotKept;
@@ -91,7 +58,7 @@ final class ClientStreamKeeper {
      * @param service which endpoints are the service's
      * @param view a parser view of the keeper's own
      */
-    ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, ServiceEndpoints service,
+    public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, ServiceEndpoints service,
             ParsedPacket view) {
         this.framing = framing;
         this.maxBytesPerConnection = maxBytesPerConnection;
@@ -101,15 +68,15 @@ final class ClientStreamKeeper {
     }
 
     /** One captured frame; anything but TCP over IPv4 to or from the service is ignored. */
-    synchronized void observe(byte[] frame, int offset, int length) {
+    public synchronized void observe(byte[] frame, int offset, int length) {
         ParsedPacket p = view;
         if (p.parse(frame, offset, length) != ParseResult.TCP || p.ipVersion() != 4) {
             return;
         }
         if (service.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
-            fromClient(p, MigrationEngine.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort()));
+            fromClient(p, MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort()));
         } else if (service.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
-            fromService(p, MigrationEngine.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort()));
+            fromService(p, MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort()));
         }
     }
 
@@ -119,13 +86,13 @@ final class ClientStreamKeeper {
             streams.remove(key);
             return;
         }
-        Stream s = streams.get(key);
+        KeptStream s = streams.get(key);
         if (p.hasFlags(ParsedPacket.SYN)) {
             if (s == null && streams.size() >= maxConnections) {
                 connectionsNotKept++;
                 return;
             }
-            s = new Stream();
+            s = new KeptStream();
             int start = p.sequenceNumber() + 1;
             s.firstSeq = start;
             s.parsedEnd = start;
@@ -145,7 +112,7 @@ final class ClientStreamKeeper {
                 connectionsNotKept++;
                 return;
             }
-            s = new Stream();
+            s = new KeptStream();
             restartAt(s, p.sequenceNumber());
             streams.put(key, s);
         }
@@ -178,7 +145,7 @@ final class ClientStreamKeeper {
         if (!p.hasFlags(ParsedPacket.ACK)) {
             return;
         }
-        Stream s = streams.get(key);
+        KeptStream s = streams.get(key);
         if (s == null) {
             return;
         }
@@ -199,7 +166,7 @@ final class ClientStreamKeeper {
     }
 
     /** Drops what lies before {@code keepFrom}; restarts keeping once an overflowed buffer has emptied. */
-    private void trim(Stream s, int keepFrom) {
+    private void trim(KeptStream s, int keepFrom) {
         int drop = keepFrom - s.firstSeq;
         if (drop <= 0) {
             return;
@@ -221,7 +188,7 @@ final class ClientStreamKeeper {
         s.firstSeq = keepFrom;
     }
 
-    private void restartAt(Stream s, int seq) {
+    private void restartAt(KeptStream s, int seq) {
         s.head = 0;
         s.tail = 0;
         s.firstSeq = seq;
@@ -236,14 +203,14 @@ final class ClientStreamKeeper {
         s.bodyLeft = 0;
     }
 
-    private void scanFraming(Stream s, byte[] data, int from, int count, int seq) {
+    private void scanFraming(KeptStream s, byte[] data, int from, int count, int seq) {
         switch (framing) {
             case NONE -> { }
             case NEWLINE -> {
                 for (int i = 0; i < count; i++) {
                     if (data[from + i] == '\n') {
                         s.framingSynced = true;
-                        boundary(s, seq + i + 1);
+                        s.addBoundary(seq + i + 1);
                     }
                 }
             }
@@ -263,7 +230,7 @@ final class ClientStreamKeeper {
                             s.bodyLeft = s.prefixValue;
                             if (s.bodyLeft == 0) {
                                 s.prefixRead = 0;
-                                boundary(s, seq + i);
+                                s.addBoundary(seq + i);
                             }
                         }
                     } else {
@@ -272,7 +239,7 @@ final class ClientStreamKeeper {
                         s.bodyLeft -= take;
                         if (s.bodyLeft == 0) {
                             s.prefixRead = 0;
-                            boundary(s, seq + i);
+                            s.addBoundary(seq + i);
                         }
                     }
                 }
@@ -281,25 +248,7 @@ final class ClientStreamKeeper {
         }
     }
 
-    private static void boundary(Stream s, int seq) {
-        if (s.ackSeen && seq - s.acked <= 0) {
-            s.headBoundary = seq;
-            s.haveHead = true;
-            return;
-        }
-        if (s.boundaryCount == s.boundaries.length) {
-            int[] bigger = new int[s.boundaries.length * 2];
-            for (int i = 0; i < s.boundaryCount; i++) {
-                bigger[i] = s.boundaries[(s.boundaryFirst + i) & (s.boundaries.length - 1)];
-            }
-            s.boundaries = bigger;
-            s.boundaryFirst = 0;
-        }
-        s.boundaries[(s.boundaryFirst + s.boundaryCount) & (s.boundaries.length - 1)] = seq;
-        s.boundaryCount++;
-    }
-
-    private void append(Stream s, byte[] data, int from, int count) {
+    private void append(KeptStream s, byte[] data, int from, int count) {
         if (!s.retaining) {
             return;
         }
@@ -313,7 +262,7 @@ final class ClientStreamKeeper {
             if (kept + count <= s.buffer.length / 2) {
                 System.arraycopy(s.buffer, s.head, s.buffer, 0, kept);
             } else {
-                int size = Math.max(FIRST_BUFFER, s.buffer.length);
+                int size = Math.max(KeptStream.FIRST_BUFFER, s.buffer.length);
                 while (size < kept + count) {
                     size *= 2;
                 }
@@ -336,10 +285,10 @@ final class ClientStreamKeeper {
      *     {@code resume} on; empty bytes starting at {@code resume}, with the reason, when nothing
      *     usable was kept
      */
-    synchronized Retained retained(int clientAddress, int clientPort, int servicePort, int resume) {
-        Stream s = streams.get(MigrationEngine.clientKey(clientAddress, clientPort, servicePort));
+    public synchronized Retained retained(int clientAddress, int clientPort, int servicePort, int resume) {
+        KeptStream s = streams.get(MappingTable.clientKey(clientAddress, clientPort, servicePort));
         if (s == null) {
-            return new Retained(resume, EMPTY, framing == RecordFraming.NONE ? null : "none of its bytes were seen");
+            return new Retained(resume, KeptStream.EMPTY, framing == RecordFraming.NONE ? null : "none of its bytes were seen");
         }
         int start = resume;
         String problem = null;
@@ -365,56 +314,31 @@ final class ClientStreamKeeper {
         }
         int end = s.retainedEnd();
         if (start - s.firstSeq < 0 || end - start <= 0) {
-            return new Retained(resume, EMPTY, problem);
+            return new Retained(resume, KeptStream.EMPTY, problem);
         }
         int from = s.head + (start - s.firstSeq);
         return new Retained(start, Arrays.copyOfRange(s.buffer, from, s.tail), problem);
     }
 
-    // ---- kept across a restart of the proxy bundle before failover ----
+    // ---- kept across a restart of the proxy bundle before failover (see state.StreamsCodec) ----
 
-    private static final int STATE_MAGIC = 0x4d47_4b50; // "MGKP"
-    private static final int STATE_VERSION = 1;
+    /** What {@link #export} hands each part of the keeper's state to. */
+    public interface Exporter {
+        void counters(long gaps, long overflows, long connectionsNotKept, int streams) throws java.io.IOException;
 
-    /**
-     * Writes every stream: after an update or restart of the proxy bundle in NORMAL,
-     * {@link #restore} carries on with the same bytes and record boundaries. Without them a
-     * length-prefixed stream could not find its records again (its lengths are in bytes already
-     * gone), and newline framing would wait for the next newline. A connection that sent bytes
-     * while no keeper was listening shows a gap on its next segment and is treated like any gap.
-     */
-    synchronized void save(java.io.DataOutputStream out) throws java.io.IOException {
-        out.writeInt(STATE_MAGIC);
-        out.writeInt(STATE_VERSION);
-        out.writeUTF(framing.configName());
-        out.writeLong(gaps);
-        out.writeLong(overflows);
-        out.writeLong(connectionsNotKept);
-        out.writeInt(streams.size());
+        void stream(long key, KeptStream stream) throws java.io.IOException;
+    }
+
+    /** Hands the counters, then every stream, to {@code exporter}, all under the keeper's lock. */
+    public synchronized void export(Exporter exporter) throws java.io.IOException {
+        exporter.counters(gaps, overflows, connectionsNotKept, streams.size());
         java.io.IOException[] failed = {null};
         streams.forEach((key, s) -> {
             if (failed[0] != null) {
                 return;
             }
             try {
-                out.writeLong(key);
-                out.writeInt(s.firstSeq);
-                out.writeInt(s.tail - s.head);
-                out.write(s.buffer, s.head, s.tail - s.head);
-                out.writeInt(s.parsedEnd);
-                out.writeBoolean(s.retaining);
-                out.writeBoolean(s.ackSeen);
-                out.writeInt(s.acked);
-                out.writeBoolean(s.framingSynced);
-                out.writeInt(s.headBoundary);
-                out.writeBoolean(s.haveHead);
-                out.writeInt(s.boundaryCount);
-                for (int i = 0; i < s.boundaryCount; i++) {
-                    out.writeInt(s.boundaries[(s.boundaryFirst + i) & (s.boundaries.length - 1)]);
-                }
-                out.writeInt(s.prefixRead);
-                out.writeLong(s.prefixValue);
-                out.writeLong(s.bodyLeft);
+                exporter.stream(key, s);
             } catch (java.io.IOException e) {
                 failed[0] = e;
             }
@@ -424,89 +348,55 @@ final class ClientStreamKeeper {
         }
     }
 
-    /**
-     * Takes over what {@link #save} wrote, into this (fresh) keeper.
-     *
-     * @return the number of streams restored
-     * @throws java.io.IOException when the state is unreadable, of another version, or kept for
-     *     another framing (its boundaries would mean nothing)
-     */
-    synchronized int restore(java.io.DataInputStream in) throws java.io.IOException {
-        if (in.readInt() != STATE_MAGIC || in.readInt() != STATE_VERSION) {
-            throw new java.io.IOException("not a client stream state of version " + STATE_VERSION);
-        }
-        String savedFraming = in.readUTF();
-        if (!savedFraming.equals(framing.configName())) {
-            throw new java.io.IOException("kept for framing " + savedFraming + ", now " + framing.configName());
-        }
-        gaps = in.readLong();
-        overflows = in.readLong();
-        connectionsNotKept = in.readLong();
-        int count = in.readInt();
-        if (count < 0 || count > maxConnections) {
-            throw new java.io.IOException(count + " streams, more than the " + maxConnections + " kept now");
-        }
-        for (int n = 0; n < count; n++) {
-            long key = in.readLong();
-            Stream s = new Stream();
-            s.firstSeq = in.readInt();
-            int kept = in.readInt();
-            if (kept < 0 || kept > maxBytesPerConnection) {
-                throw new java.io.IOException(kept + " bytes kept for one stream, more than the " + maxBytesPerConnection + " allowed now");
-            }
-            s.buffer = kept == 0 ? EMPTY : new byte[Math.max(FIRST_BUFFER, kept)];
-            in.readFully(s.buffer, 0, kept);
-            s.head = 0;
-            s.tail = kept;
-            s.parsedEnd = in.readInt();
-            s.retaining = in.readBoolean();
-            s.ackSeen = in.readBoolean();
-            s.acked = in.readInt();
-            s.framingSynced = in.readBoolean();
-            s.headBoundary = in.readInt();
-            s.haveHead = in.readBoolean();
-            int boundaries = in.readInt();
-            if (boundaries < 0 || boundaries > 1 << 24) {
-                throw new java.io.IOException(boundaries + " record boundaries for one stream");
-            }
-            for (int i = 0; i < boundaries; i++) {
-                boundary(s, in.readInt());
-            }
-            s.prefixRead = in.readInt();
-            s.prefixValue = in.readLong();
-            s.bodyLeft = in.readLong();
-            streams.put(key, s);
-        }
-        return count;
+    /** Takes over the counters of the previous activation (before its streams, into a fresh keeper). */
+    public synchronized void restoreCounters(long gaps, long overflows, long connectionsNotKept) {
+        this.gaps = gaps;
+        this.overflows = overflows;
+        this.connectionsNotKept = connectionsNotKept;
+    }
+
+    /** Takes over one stream of the previous activation. */
+    public synchronized void restoreStream(long key, KeptStream stream) {
+        streams.put(key, stream);
+    }
+
+    /** @return the most connections kept */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** @return the most bytes kept per connection */
+    public int maxBytesPerConnection() {
+        return maxBytesPerConnection;
     }
 
     /** @return connections whose streams are kept */
-    synchronized int connections() {
+    public synchronized int connections() {
         return streams.size();
     }
 
     /** @return times bytes were missed in a client's stream (capture loss or snapshot length) */
-    synchronized long gaps() {
+    public synchronized long gaps() {
         return gaps;
     }
 
     /** @return times a connection's flight exceeded the bytes kept per connection */
-    synchronized long overflows() {
+    public synchronized long overflows() {
         return overflows;
     }
 
     /** @return connections not kept because the limit was reached */
-    synchronized long connectionsNotKept() {
+    public synchronized long connectionsNotKept() {
         return connectionsNotKept;
     }
 
     /** @return which endpoints are the service's */
-    ServiceEndpoints service() {
+    public ServiceEndpoints service() {
         return service;
     }
 
     /** @return the framing the keeper follows */
-    RecordFraming framing() {
+    public RecordFraming framing() {
         return framing;
     }
 }

@@ -1,18 +1,12 @@
-package org.migware.proxy.internal;
+package org.migware.proxy.internal.mapping;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Random;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ConnectionSnapshot;
@@ -20,12 +14,10 @@ import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 
-class ProxyPartsTest {
-
+class RecoveryCandidateTest {
     private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift) throws Exception {
         return snapshot(state, handshakeSeen, clientShift, serverShift, 0, 0);
     }
-
     private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift,
             int clientSynEcn, int serverSynEcn) throws Exception {
         return new ConnectionSnapshot(
@@ -37,7 +29,6 @@ class ProxyPartsTest {
                         151, 0xffff_fff0L, 77, 509, 0xef, 8, 0, 0, serverSynEcn),
                 state, handshakeSeen, Instant.EPOCH, Instant.EPOCH);
     }
-
     @Test
     void anEstablishedConnectionBecomesACandidateWithTheTrackersValues() throws Exception {
         RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, true, 7, 10));
@@ -55,7 +46,6 @@ class ProxyPartsTest {
         assertTrue(c.sackPermitted() && c.timestamps());
         assertFalse(c.ecn(), "no ECN flags on either SYN");
     }
-
     @Test
     void ecnIsAskedOfTheReplicaOnlyWhenClientAndPrimaryAgreedOnRfc3168() throws Exception {
         int ece = DirectionState.ECE;
@@ -66,19 +56,16 @@ class ProxyPartsTest {
         assertFalse(candidate(ae | ece | cwr, ae).ecn(), "Accurate ECN: its counters cannot be carried over");
         assertFalse(candidate(0, ece).ecn(), "an ECE the client never asked for");
     }
-
     private static RecoveryCandidate candidate(int clientSynEcn, int serverSynEcn) throws Exception {
         return ((RecoveryCandidate.Recoverable) RecoveryCandidate.assess(
                 snapshot(TcpState.ESTABLISHED, true, 7, 7, clientSynEcn, serverSynEcn))).candidate();
     }
-
     @Test
     void withoutScalingOnBothSidesNeitherShiftApplies() throws Exception {
         RecoveryCandidate c = ((RecoveryCandidate.Recoverable) RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, true, 7, -1))).candidate();
         assertEquals(-1, c.clientWindowScale());
         assertEquals(0, c.primaryWindowScale());
     }
-
     @Test
     void connectionsThatCannotBeRecreatedSayWhy() throws Exception {
         RecoveryCandidate.NotRecoverable missed = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
@@ -87,64 +74,5 @@ class ProxyPartsTest {
         RecoveryCandidate.NotRecoverable closing = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
                 RecoveryCandidate.assess(snapshot(TcpState.CLOSING, true, 7, 7)));
         assertTrue(closing.reason().contains("CLOSING"), closing.reason());
-    }
-
-    @Test
-    void shadowEndpointsAreUniqueAndInsideThePrefix() {
-        ShadowEndpoints shadows = new ShadowEndpoints(0xc612_0000, 24); // 198.18.0.0/24
-        Set<Long> seen = new HashSet<>();
-        for (int i = 0; i < 120_000; i++) {
-            long endpoint = shadows.allocate();
-            assertTrue(seen.add(endpoint));
-            int address = ShadowEndpoints.address(endpoint);
-            assertTrue(address >= 0xc612_0002 && address <= 0xc612_00fe, Integer.toHexString(address));
-            int port = ShadowEndpoints.port(endpoint);
-            assertTrue(port >= ShadowEndpoints.FIRST_PORT && port <= ShadowEndpoints.LAST_PORT);
-        }
-    }
-
-    @Test
-    void longMapAgreesWithAHashMapUnderPutsAndRemoves() {
-        Random random = new Random(7);
-        LongMap<String> map = new LongMap<>();
-        Map<Long, String> model = new HashMap<>();
-        for (int i = 0; i < 200_000; i++) {
-            long key = random.nextInt(5000) * 0x1_0001_0001L;
-            if (random.nextInt(3) == 0) {
-                map.remove(key);
-                model.remove(key);
-            } else {
-                map.put(key, "v" + i);
-                model.put(key, "v" + i);
-            }
-            long probe = random.nextInt(5000) * 0x1_0001_0001L;
-            assertEquals(model.get(probe), map.get(probe));
-        }
-        assertEquals(model.size(), map.size());
-        assertNull(map.get(-1L));
-    }
-
-    @Test
-    void arpRequestsForTheServiceGetThePrimarysMac() {
-        byte[] request = {
-            (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, // broadcast
-            0x02, 0, 0, 0, 0, 0x01,                                                       // client MAC
-            0x08, 0x06,                                                                    // ARP
-            0, 1, 0x08, 0, 6, 4, 0, 1,                                                     // Ethernet/IPv4, request
-            0x02, 0, 0, 0, 0, 0x01, 10, 77, 0, 1,                                          // sender: client
-            0, 0, 0, 0, 0, 0, 10, 77, 0, 2,                                                // target: 10.77.0.2
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0                           // padding to 60
-        };
-        byte[] reply = new byte[64];
-        assertEquals(42, ArpResponder.reply(request, 0, request.length, 0x0a4d_0002, 0x0200_0000_0002L, reply));
-        byte[] expected = {
-            0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x06,
-            0, 1, 0x08, 0, 6, 4, 0, 2,
-            0x02, 0, 0, 0, 0, 0x02, 10, 77, 0, 2,
-            0x02, 0, 0, 0, 0, 0x01, 10, 77, 0, 1
-        };
-        assertEquals(java.util.HexFormat.of().formatHex(expected), java.util.HexFormat.of().formatHex(reply, 0, 42));
-        request[41] = 3; // a request for 10.77.0.3: not ours
-        assertEquals(-1, ArpResponder.reply(request, 0, request.length, 0x0a4d_0002, 0x0200_0000_0002L, reply));
     }
 }

@@ -1,0 +1,67 @@
+package org.migware.proxy.internal.keeper;
+
+/**
+ * One client's stream as the keeper holds it: its kept bytes and what it knows of their record
+ * boundaries. A plain holder of fields, guarded by the keeper's lock; {@code state.StreamsCodec}
+ * writes and reads it across a restart of the proxy bundle.
+ */
+public final class KeptStream {
+
+    static final byte[] EMPTY = new byte[0];
+    /** The first buffer of a stream; the saved state restores into one at least this big. */
+    public static final int FIRST_BUFFER = 512;
+
+    public byte[] buffer = EMPTY;
+    /** buffer[head, tail) holds the client's bytes from {@code firstSeq} on. */
+    public int head;
+    public int tail;
+    public int firstSeq;
+    /** The sequence number after the last contiguous byte seen (and parsed for framing). */
+    public int parsedEnd;
+    /** False after the buffer overflowed: bytes from its end up to parsedEnd were not kept. */
+    public boolean retaining = true;
+    public boolean ackSeen;
+    public int acked;
+    /** The record boundaries are known from the stream's start or a resynchronisation on. */
+    public boolean framingSynced;
+    /** The latest record start at or before {@code acked}, if {@code haveHead}. */
+    public int headBoundary;
+    public boolean haveHead;
+    /** Record starts after {@code acked}, oldest first. */
+    public int[] boundaries = new int[4];
+    public int boundaryFirst;
+    public int boundaryCount;
+    /** Length-prefixed framing: bytes of the prefix read so far, its value, the body left. */
+    public int prefixRead;
+    public long prefixValue;
+    public long bodyLeft;
+
+    /** @return the sequence number after the last byte kept */
+    public int retainedEnd() {
+        return firstSeq + (tail - head);
+    }
+
+    /** @return the {@code index}-th record start after the acknowledgement, oldest first */
+    public int boundaryAt(int index) {
+        return boundaries[(boundaryFirst + index) & (boundaries.length - 1)];
+    }
+
+    /** Notes a record start; one at or before the acknowledgement becomes the head. */
+    public void addBoundary(int seq) {
+        if (ackSeen && seq - acked <= 0) {
+            headBoundary = seq;
+            haveHead = true;
+            return;
+        }
+        if (boundaryCount == boundaries.length) {
+            int[] bigger = new int[boundaries.length * 2];
+            for (int i = 0; i < boundaryCount; i++) {
+                bigger[i] = boundaries[(boundaryFirst + i) & (boundaries.length - 1)];
+            }
+            boundaries = bigger;
+            boundaryFirst = 0;
+        }
+        boundaries[(boundaryFirst + boundaryCount) & (boundaries.length - 1)] = seq;
+        boundaryCount++;
+    }
+}

@@ -1,0 +1,90 @@
+package org.migware.proxy.internal.mapping;
+
+import java.util.ArrayDeque;
+
+import org.migware.proxy.internal.wire.Ipv4Address;
+
+
+
+/**
+ * One connection's mapping between client and replica: who the two sides are, where its
+ * migration stands, and the numbers that translate its segments.
+ *
+ * <p>A plain holder of fields, read and written by recovery, translation and the saved state
+ * alike, always under the engine's lock (see {@code MigrationEngine}); it decides nothing itself.
+ */
+public final class Mapping {
+
+    /** What {@link #handOver} holds when nothing is left to hand over. */
+    public static final byte[] NOTHING = new byte[0];
+
+    /** What the tracker knew of the connection at failover; {@code null} for a connection passed through. */
+    public final RecoveryCandidate candidate;
+    public final int clientAddress;
+    public final int clientPort;
+    public final long clientMac;
+    public final int primaryAddress;
+    public final int primaryPort;
+    public final long primaryMac;
+    public final int shadowAddress;
+    public final int shadowPort;
+    public MappingState state;
+    public ConnectionTranslation translation;
+    /** Client frames that arrived during the forged handshake, to be forwarded in order once it completes. */
+    public ArrayDeque<byte[]> pending;
+    /**
+     * Client bytes MigWare hands to the replica itself, from {@code streamStart} on: the head
+     * of the record in progress (with a framing) and what the primary had not acknowledged.
+     */
+    public byte[] handOver = NOTHING;
+    /** The client sequence number of the replica's first byte: the resume point, or the record head's start. */
+    public int streamStart;
+    /** Bytes of {@code handOver} written at least once. */
+    public int handOverSent;
+    /** The replica's highest acknowledgement during the hand-over, and how often it repeated it. */
+    public int handOverAck;
+    public int handOverDuplicates;
+    /** With a framing, why the record head could not be kept; {@code null} when it was. */
+    public String headProblem;
+    public int replicaIsn;
+    public int replicaWindowShift;
+    public int segmentSize;
+    /** Newest client TSval and replica TSval seen, for the segments MigWare writes itself (PAWS). */
+    public int lastClientTsval;
+    public int lastReplicaTsval;
+    /** The client's newest acknowledgement, in the replica's numbers. */
+    public int lastAckToReplica;
+    public long synSentNanos;
+    public int synAttempts;
+    public long toReplica;
+    public long toClient;
+    /** Each side's FIN has passed; once both have, the mapping lingers and is then removed. */
+    public boolean clientFin;
+    public boolean replicaFin;
+    /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
+    public boolean ecnRefused;
+    public long closingSinceNanos;
+
+    public Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
+            int primaryAddress, int primaryPort, long primaryMac, int shadowAddress, int shadowPort) {
+        this.candidate = candidate;
+        this.clientAddress = clientAddress;
+        this.clientPort = clientPort;
+        this.clientMac = clientMac;
+        this.primaryAddress = primaryAddress;
+        this.primaryPort = primaryPort;
+        this.primaryMac = primaryMac;
+        this.shadowAddress = shadowAddress;
+        this.shadowPort = shadowPort;
+    }
+
+    /**
+     * The client and its shadow endpoint, as the log and {@code migware:connections} name the
+     * connection. It reads only final fields, so a deferred log line may format it after the
+     * engine's lock is released.
+     */
+    @Override
+    public String toString() {
+        return Ipv4Address.text(clientAddress) + ":" + clientPort + " (shadow " + Ipv4Address.text(shadowAddress) + ":" + shadowPort + ")";
+    }
+}

@@ -1,0 +1,102 @@
+package org.migware.proxy.internal.mapping;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+import org.migware.proxy.internal.events.DeferredLog;
+
+
+
+/**
+ * Finds a connection's mapping by the client's 4-tuple (frames from the wire) and by its shadow
+ * endpoint (packets from the replica), and removes closed ones after their linger. Not
+ * thread-safe: the engine's lock guards it.
+ */
+public final class MappingTable {
+
+    /**
+     * How long a mapping stays after both FINs: the last ACK, or a FIN sent again, must still be
+     * translated.
+     */
+    public static final long CLOSED_LINGER_NANOS = 10_000_000_000L;
+
+    private final LongMap<Mapping> byClient = new LongMap<>();
+    private final LongMap<Mapping> byShadow = new LongMap<>();
+    /** Mappings closed by both FINs, oldest first, waiting out their linger. */
+    private final ArrayDeque<Mapping> closing = new ArrayDeque<>();
+    private final LongSupplier nanos;
+    private final DeferredLog log;
+
+    public MappingTable(LongSupplier nanos, DeferredLog log) {
+        this.nanos = nanos;
+        this.log = log;
+    }
+
+    public static long clientKey(int clientAddress, int clientPort, int servicePort) {
+        return (clientAddress & 0xffff_ffffL) << 32 | (long) clientPort << 16 | servicePort;
+    }
+
+    public static long shadowKey(int shadowAddress, int shadowPort) {
+        return (shadowAddress & 0xffff_ffffL) << 16 | shadowPort;
+    }
+
+    public void register(Mapping mapping) {
+        byClient.put(clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort), mapping);
+        byShadow.put(shadowKey(mapping.shadowAddress, mapping.shadowPort), mapping);
+    }
+
+    /** @return the mapping of a client's connection to a service port, or {@code null} */
+    public Mapping byClient(int clientAddress, int clientPort, int servicePort) {
+        return byClient.get(clientKey(clientAddress, clientPort, servicePort));
+    }
+
+    /** @return the mapping whose shadow endpoint this is, or {@code null} */
+    public Mapping byShadow(int shadowAddress, int shadowPort) {
+        return byShadow.get(shadowKey(shadowAddress, shadowPort));
+    }
+
+    /** Every mapping a client can reach, in table order. */
+    public void forEachByClient(Consumer<Mapping> action) {
+        byClient.forEachValue(action);
+    }
+
+    /** Every mapping the replica can reach, in table order. */
+    public void forEachByShadow(Consumer<Mapping> action) {
+        byShadow.forEachValue(action);
+    }
+
+    /** Takes a mapping out of both tables; {@code why} is logged. */
+    public void close(Mapping mapping, String why) {
+        mapping.state = MappingState.CLOSED;
+        long client = clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort);
+        // The client may have reused its port for a new connection meanwhile: that mapping stays.
+        if (byClient.get(client) == mapping) {
+            byClient.remove(client);
+        }
+        byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort));
+        log.info("proxy: {} ended: {}", mapping, why);
+    }
+
+    /**
+     * Both sides have sent their FIN: the connection is closing in both kernels. The mapping
+     * stays for {@link #CLOSED_LINGER_NANOS} and is removed by {@link #removeClosed} afterwards,
+     * so that closed connections do not pile up in PROXY.
+     */
+    public void lingerIfClosed(Mapping mapping) {
+        if (mapping.clientFin && mapping.replicaFin && mapping.closingSinceNanos == 0) {
+            mapping.closingSinceNanos = Math.max(1, nanos.getAsLong());
+            closing.add(mapping);
+        }
+    }
+
+    /** Removes the mappings whose linger is over. */
+    public void removeClosed(long now) {
+        while (!closing.isEmpty() && now - closing.peek().closingSinceNanos >= CLOSED_LINGER_NANOS) {
+            Mapping mapping = closing.poll();
+            if (mapping.state != MappingState.CLOSED) {
+                close(mapping, "closed by both sides");
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.migware.proxy.internal.mapping;
+
+/**
+ * What the migration has counted so far: reported by the summary and kept across a restart of
+ * the proxy bundle. Written under the engine's lock, like the mappings.
+ */
+public final class MigrationCounters {
+
+    public int recovered;
+    public int failed;
+    public int passedThrough;
+    /** Frames and packets not passed on: cut short, of no connection, or lost to a failed write. */
+    public long dropped;
+    public int notRecoverable;
+    public int headsPrepended;
+    public int headsMissing;
+    public long bytesHandedOver;
+    public int ecnRefused;
+    /** Not kept across a restart: the resets sent for segments of no connection. */
+    public long resetsSent;
+
+    /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */
+    public void takeOver(MigrationCounters saved) {
+        recovered = saved.recovered;
+        failed = saved.failed;
+        passedThrough = saved.passedThrough;
+        dropped = saved.dropped;
+        notRecoverable = saved.notRecoverable;
+        headsPrepended = saved.headsPrepended;
+        headsMissing = saved.headsMissing;
+        bytesHandedOver = saved.bytesHandedOver;
+        ecnRefused = saved.ecnRefused;
+    }
+}

@@ -1,0 +1,112 @@
+package org.migware.proxy.internal.recovery;
+
+import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.mapping.RecoveryCandidate;
+import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.translation.ToReplica;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+
+
+
+/**
+ * The client bytes MigWare hands to the replica itself: what the keeper saw of the client's
+ * stream (the head of the record in progress, what the primary had not acknowledged) becomes the
+ * start of the replica's, written as the replica's window admits and repaired where it is lost.
+ */
+public final class HandOver {
+
+    private static final int REWRITE_AT_DUPLICATE = 2;
+    private static final int REWRITE_EVERY_DUPLICATES = 8;
+
+    private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
+    private final byte[] packet = new byte[Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH
+            + Ipv4TcpWriter.MAX_TCP_OPTIONS_LENGTH + 0xffff];
+    private final Replica replica;
+    private final ToReplica toReplica;
+    private final MigrationCounters counters;
+    private final DeferredLog log;
+
+    HandOver(Replica replica, ToReplica toReplica, MigrationCounters counters, DeferredLog log) {
+        this.replica = replica;
+        this.toReplica = toReplica;
+        this.counters = counters;
+        this.log = log;
+    }
+
+    /** What the keeper saw of the client's stream becomes the start of the replica's. */
+    void takeFrom(ClientStreamKeeper keeper, Mapping mapping, RecoveryCandidate c) {
+        ClientStreamKeeper.Retained retained = keeper.retained(c.clientAddress(), c.clientPort(), c.primaryPort(), c.clientResume());
+        mapping.streamStart = retained.firstSeq();
+        mapping.handOver = retained.bytes();
+        mapping.headProblem = retained.headProblem();
+        mapping.lastClientTsval = c.clientLastTsval();
+        counters.bytesHandedOver += retained.bytes().length;
+        if (retained.firstSeq() != c.clientResume()) {
+            counters.headsPrepended++;
+        }
+        if (retained.headProblem() != null) {
+            counters.headsMissing++;
+            log.warn("proxy: {}: record head not kept ({}): the replica's application may see a torn first record",
+                    mapping, retained.headProblem());
+        }
+    }
+
+    /**
+     * Writes the hand-over bytes the replica's window admits, from its acknowledgement on. The
+     * client will never send the record head again, so only MigWare can repair its loss: when the
+     * replica repeats an acknowledgement inside the hand-over (its second duplicate, then every
+     * eighth), the segment at that point is written again — one segment, never the whole window, as
+     * a bulk client's retransmissions make the replica repeat its acknowledgement many times.
+     *
+     * @param replicaAck the replica's acknowledgement (client space; d1 is 0)
+     * @param windowBytes the replica's window in bytes
+     */
+    public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
+        byte[] bytes = mapping.handOver;
+        if (bytes.length == 0) {
+            return;
+        }
+        int acked = replicaAck - mapping.streamStart;
+        if (acked >= bytes.length) {
+            mapping.handOver = Mapping.NOTHING; // all delivered
+            return;
+        }
+        if (acked < 0) {
+            acked = 0;
+        }
+        if (replicaAck - mapping.handOverAck > 0) {
+            mapping.handOverAck = replicaAck;
+            mapping.handOverDuplicates = 0;
+        } else if (replicaAck == mapping.handOverAck && acked < mapping.handOverSent
+                && ++mapping.handOverDuplicates % REWRITE_EVERY_DUPLICATES == REWRITE_AT_DUPLICATE) {
+            write(mapping, acked, Math.min(mapping.segmentSize, mapping.handOverSent - acked));
+        }
+        int from = Math.max(mapping.handOverSent, acked);
+        int limit = (int) Math.min(bytes.length, acked + Math.max(0, windowBytes));
+        while (from < limit) {
+            int length = Math.min(mapping.segmentSize, limit - from);
+            write(mapping, from, length);
+            from += length;
+        }
+        mapping.handOverSent = Math.max(mapping.handOverSent, from);
+    }
+
+    private void write(Mapping mapping, int from, int length) {
+        RecoveryCandidate c = mapping.candidate;
+        writer.begin(packet, 0)
+                .source(mapping.shadowAddress, mapping.shadowPort)
+                .destination(replica.address(), replica.portFor(mapping))
+                .sequence(mapping.streamStart + from)
+                .acknowledgement(mapping.lastAckToReplica)
+                .flags(Ipv4TcpWriter.ACK | (from + length == mapping.handOver.length ? Ipv4TcpWriter.PSH : 0))
+                .window(Math.min(c.clientLastWindow(), 0xffff));
+        if (c.timestamps()) {
+            writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);
+        }
+        writer.payload(mapping.handOver, from, length);
+        toReplica.write(packet, 0, writer.finish());
+    }
+}

@@ -1,0 +1,293 @@
+package org.migware.proxy.internal.recovery;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.packet.RewritablePacket;
+import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MappingState;
+import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.mapping.RecoveryCandidate;
+import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.translation.ClientToReplica;
+import org.migware.proxy.internal.translation.ToReplica;
+
+/**
+ * RECOVERY: every recoverable connection of the failover's snapshot gets a shadow endpoint and a
+ * forged handshake with the replica, paced so that the replica's listen backlog never
+ * overflows, retried while unanswered, and failed after its last attempt; the end of recovery is
+ * reported once nothing is left.
+ *
+ * <p>Not thread-safe: called under the engine's lock, except for {@link #watchedPort} and
+ * {@link #readAcceptQueue}, which the pacer calls before taking it.
+ */
+public final class Recovery {
+
+    private static final long PROGRESS_LOG_NANOS = 250_000_000L;
+
+    /**
+     * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
+     *     backlog never overflows
+     * @param synRetryNanos how long a forged SYN may go unanswered before it is sent again
+     * @param synAttempts forged SYNs per connection before it counts as failed
+     */
+    public record Pacing(int handshakesInFlight, long synRetryNanos, int synAttempts) {
+    }
+
+    private final Pacing pacing;
+    private final Replica replica;
+    private final ShadowEndpoints shadows;
+    private final ClientStreamKeeper keeper;
+    private final MappingTable table;
+    private final MigrationCounters counters;
+    private final ClientToReplica clientToReplica;
+    private final LongSupplier nanos;
+    private final DeferredLog log;
+    private final Supplier<String> summary;
+    private final ForgedHandshake handshake;
+    private final HandOver handOver;
+
+    private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
+    private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
+    private int handshaking;
+    private long lastProgressLogNanos;
+    private long paces;
+    /** Connections waiting in the replica's accept queue, as last read plus handshakes completed since; -1 unknown. */
+    private int acceptWaiting = ReplicaAcceptQueue.UNKNOWN;
+    private volatile IntUnaryOperator acceptQueue = port -> ReplicaAcceptQueue.UNKNOWN;
+    /** The replica port of the next queued connection, whose accept queue the pacer reads; 0 when none waits. */
+    private volatile int watchedPort;
+    private long startedNanos = -1;
+    private long finishedNanos = -1;
+    private Consumer<String> onFinished = summaryText -> { };
+
+    /**
+     * @param summary the migration's summary, as the end of recovery reports it (called under the lock)
+     */
+    public Recovery(Pacing pacing, Replica replica, ShadowEndpoints shadows, ClientStreamKeeper keeper, MappingTable table,
+            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, LongSupplier nanos, DeferredLog log,
+            Supplier<String> summary) {
+        this.pacing = pacing;
+        this.replica = replica;
+        this.shadows = shadows;
+        this.keeper = keeper;
+        this.table = table;
+        this.counters = counters;
+        this.clientToReplica = clientToReplica;
+        this.nanos = nanos;
+        this.log = log;
+        this.summary = summary;
+        this.handshake = new ForgedHandshake(replica, toReplica, counters);
+        this.handOver = new HandOver(replica, toReplica, counters, log);
+    }
+
+    /** Queues every recoverable connection of the snapshot; {@code done} is told when all have finished. */
+    public void start(List<ConnectionSnapshot> connections, Consumer<String> done) {
+        onFinished = done;
+        startedNanos = nanos.getAsLong();
+        for (ConnectionSnapshot snapshot : connections) {
+            RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot);
+            if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
+                RecoveryCandidate c = recoverable.candidate();
+                long shadow = shadows.allocate();
+                Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
+                        c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
+                mapping.state = MappingState.QUEUED;
+                handOver.takeFrom(keeper, mapping, c);
+                table.register(mapping);
+                queued.add(mapping);
+            } else {
+                RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
+                notRecoverable.add(not);
+                counters.notRecoverable++;
+                log.warn("proxy: {} -> {} not recoverable: {}", not.snapshot().client().hostAndPort(),
+                        not.snapshot().server().hostAndPort(), not.reason());
+            }
+        }
+        log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
+                notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
+                        : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * Where the pacer reads how many connections wait in the replica's accept queue, by port
+     * ({@link ReplicaAcceptQueue#waiting}); they count against the handshakes in flight.
+     */
+    public void replicaAcceptQueue(IntUnaryOperator waitingOnPort) {
+        acceptQueue = waitingOnPort;
+    }
+
+    /** @return the replica port whose accept queue the pacer watches, 0 when no connection is queued (no lock needed) */
+    public int watchedPort() {
+        return watchedPort;
+    }
+
+    /** Reads the watched port's accept queue: a /proc read, so the pacer does it before taking the lock. */
+    public int readAcceptQueue() {
+        int port = watchedPort;
+        return port > 0 ? acceptQueue.applyAsInt(port) : ReplicaAcceptQueue.UNKNOWN;
+    }
+
+    /** One tick of the pacer: removes lingered mappings, retries or fails unanswered SYNs, starts queued ones. */
+    public void pace(int replicaAcceptWaiting) {
+        acceptWaiting = replicaAcceptWaiting;
+        paces++;
+        long now = nanos.getAsLong();
+        table.removeClosed(now);
+        if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
+            lastProgressLogNanos = now;
+            log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
+                    counters.recovered, handshaking, queued.size(), acceptWaiting, paces);
+        }
+        if (handshaking > 0) {
+            table.forEachByShadow(mapping -> {
+                if (mapping.state == MappingState.HANDSHAKING && now - mapping.synSentNanos >= pacing.synRetryNanos()) {
+                    if (mapping.synAttempts >= pacing.synAttempts()) {
+                        mapping.state = MappingState.FAILED;
+                        handshaking--;
+                        counters.failed++;
+                        mapping.pending = null;
+                        log.warn("proxy: {}: the replica did not answer {} forged SYNs", mapping, mapping.synAttempts);
+                    } else {
+                        handshake.sendSyn(mapping, now);
+                    }
+                }
+            });
+        }
+        startQueued(now);
+    }
+
+    /**
+     * Fills the handshakes in flight up to the limit from the queue — counting the replica's
+     * accept queue in, so that its listen backlog never overflows (a full backlog drops SYNs and
+     * final ACKs, and each costs a retransmission timer) — and reports the end of recovery once
+     * nothing is left.
+     */
+    private void startQueued(long now) {
+        while (handshaking + Math.max(0, acceptWaiting) < pacing.handshakesInFlight() && !queued.isEmpty()) {
+            Mapping mapping = queued.poll();
+            mapping.state = MappingState.HANDSHAKING;
+            handshaking++;
+            handshake.sendSyn(mapping, now);
+        }
+        watchedPort = queued.isEmpty() ? 0 : replica.portFor(queued.peek());
+        if (finishedNanos < 0 && queued.isEmpty() && handshaking == 0) {
+            finishedNanos = now;
+            String text = summary.get();
+            log.info("proxy: recovery finished: {}", text);
+            Consumer<String> done = onFinished;
+            log.later(() -> done.accept(text));
+        }
+    }
+
+    /** The replica answered a connection in HANDSHAKING: its SYN-ACK completes it, a reset makes it retry at once. */
+    public void answered(Mapping mapping, RewritablePacket segment, boolean synAck) {
+        if (synAck && segment.acknowledgementNumber() == mapping.streamStart) {
+            complete(mapping, segment);
+        } else if (segment.hasFlags(RewritablePacket.RST)) {
+            // The replica refused the forged SYN (nothing listening?): try again until the attempts run out.
+            mapping.synSentNanos = Long.MIN_VALUE / 2;
+        }
+    }
+
+    private void complete(Mapping mapping, RewritablePacket synAck) {
+        handshake.complete(mapping, synAck);
+        mapping.state = MappingState.ESTABLISHED;
+        handshaking--;
+        counters.recovered++;
+        if (acceptWaiting >= 0) {
+            acceptWaiting++; // it waits for the application's accept() now, until the pacer reads the queue again
+        }
+        // A SYN-ACK's window is never scaled.
+        handOver.continueHandOver(mapping, mapping.streamStart, synAck.window());
+        ArrayDeque<byte[]> pending = mapping.pending;
+        mapping.pending = null;
+        if (pending != null) {
+            for (byte[] frame : pending) {
+                clientToReplica.forwardWaiting(mapping, frame);
+            }
+        }
+        // The next forged SYN goes now, not at the pacer's next tick: recovery runs at the replica's pace.
+        startQueued(nanos.getAsLong());
+    }
+
+    /** The replica sent its SYN-ACK again: our ACK was lost or its accept queue was full. */
+    public void acknowledgeAgain(Mapping mapping, RewritablePacket synAck) {
+        handshake.sendAck(mapping, synAck);
+    }
+
+    /** The replica acknowledged client bytes: more of the hand-over may go. */
+    public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
+        handOver.continueHandOver(mapping, replicaAck, windowBytes);
+    }
+
+    // ---- kept across a restart of the proxy bundle ----
+
+    /** Takes a restored mapping back into the queue or the handshakes in flight. */
+    public void restored(Mapping mapping) {
+        if (mapping.state == MappingState.QUEUED) {
+            queued.add(mapping);
+        } else if (mapping.state == MappingState.HANDSHAKING) {
+            handshaking++;
+            mapping.synSentNanos = Long.MIN_VALUE / 2; // its SYN-ACK may have been lost with the old TUN: send again now
+        }
+    }
+
+    /** Takes over the times of a previous activation's recovery (-1: not started, not finished). */
+    public void restoreTimes(long sinceStartNanos, long finishedAfterNanos, long now) {
+        startedNanos = sinceStartNanos < 0 ? -1 : now - sinceStartNanos;
+        finishedNanos = finishedAfterNanos < 0 || startedNanos < 0 ? -1 : startedNanos + finishedAfterNanos;
+    }
+
+    /** @param done told when every connection has been handled, if that is still to come */
+    public void whenFinished(Consumer<String> done) {
+        onFinished = done;
+    }
+
+    /** @return the queued mappings, longest waiting first */
+    public List<Mapping> queuedInOrder() {
+        return new ArrayList<>(queued);
+    }
+
+    /** @return how long ago recovery started, -1 if it has not */
+    public long sinceStartNanos(long now) {
+        return startedNanos < 0 ? -1 : now - startedNanos;
+    }
+
+    /** @return how long recovery took, -1 if it has not finished */
+    public long finishedAfterNanos() {
+        return finishedNanos < 0 ? -1 : finishedNanos - startedNanos;
+    }
+
+    /** @return how long recovery has taken so far, or took */
+    public long elapsedMillis(long now) {
+        return startedNanos < 0 ? 0 : ((finishedNanos < 0 ? now : finishedNanos) - startedNanos) / 1_000_000;
+    }
+
+    public boolean started() {
+        return startedNanos >= 0;
+    }
+
+    public boolean finished() {
+        return finishedNanos >= 0;
+    }
+
+    /** @return connections queued or handshaking */
+    public int pending() {
+        return queued.size() + handshaking;
+    }
+
+    public List<RecoveryCandidate.NotRecoverable> notRecoverable() {
+        return List.copyOf(notRecoverable);
+    }
+}

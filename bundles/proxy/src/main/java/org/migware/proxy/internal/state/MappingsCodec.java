@@ -1,0 +1,238 @@
+package org.migware.proxy.internal.state;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.List;
+
+import org.migware.proxy.internal.mapping.ConnectionTranslation;
+import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MappingState;
+import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.mapping.RecoveryCandidate;
+import org.migware.proxy.internal.mapping.Replica;
+
+
+
+/**
+ * Every mapping, its translation and the migration's counters, written at an update or restart
+ * of the proxy bundle in RECOVERY or PROXY and read by the next activation, which carries on with
+ * the same connections. The replica's side of each connection lives on in its kernel, the
+ * clients' on theirs; only these numbers would be lost.
+ *
+ * <p>Format ("MGPR", version 3; big-endian, as {@link DataOutputStream} writes): magic, version,
+ * shadow endpoints allocated, nanoseconds since recovery started and from its start to its end
+ * (-1: not yet), the counters, the mapping count, then each mapping as {@link #writeMapping}
+ * lays it out. Changing it means a new version.
+ */
+public final class MappingsCodec {
+
+    private static final int MAGIC = 0x4d475052; // "MGPR"
+    private static final int VERSION = 3;
+
+    /**
+     * The migration as a whole, apart from its mappings.
+     *
+     * @param shadowsAllocated shadow endpoints handed out so far
+     * @param sinceStartNanos how long ago recovery started, -1 if it has not
+     * @param finishedAfterNanos how long recovery took, -1 if it has not finished
+     */
+    public record Header(long shadowsAllocated, long sinceStartNanos, long finishedAfterNanos) {
+    }
+
+    /** Where {@link #read} puts what it reads, as it reads it. */
+    public interface Restorer {
+        /** The header and counters, before any mapping. */
+        void header(Header header, MigrationCounters counters);
+
+        void mapping(Mapping mapping);
+    }
+
+    private MappingsCodec() {
+    }
+
+    /** @param mappings in the order the next activation is to take them (queued ones last, longest waiting first) */
+    public static void write(DataOutputStream out, Header header, MigrationCounters counters, List<Mapping> mappings)
+            throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(header.shadowsAllocated());
+        out.writeLong(header.sinceStartNanos());
+        out.writeLong(header.finishedAfterNanos());
+        out.writeInt(counters.recovered);
+        out.writeInt(counters.failed);
+        out.writeInt(counters.passedThrough);
+        out.writeLong(counters.dropped);
+        out.writeInt(counters.notRecoverable);
+        out.writeInt(counters.headsPrepended);
+        out.writeInt(counters.headsMissing);
+        out.writeLong(counters.bytesHandedOver);
+        out.writeInt(counters.ecnRefused);
+        out.writeInt(mappings.size());
+        for (Mapping m : mappings) {
+            writeMapping(out, m);
+        }
+    }
+
+    /**
+     * Reads what {@link #write} wrote, handing each part to {@code into} as soon as it is read.
+     *
+     * @param replica where the restored connections go (their translations are rebuilt for it)
+     * @return the number of mappings read
+     * @throws IOException when the state is unreadable or of another version
+     */
+    public static int read(DataInputStream in, Replica replica, Restorer into) throws IOException {
+        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+            throw new IOException("not a proxy state of version " + VERSION);
+        }
+        Header header = new Header(in.readLong(), in.readLong(), in.readLong());
+        MigrationCounters counters = new MigrationCounters();
+        counters.recovered = in.readInt();
+        counters.failed = in.readInt();
+        counters.passedThrough = in.readInt();
+        counters.dropped = in.readLong();
+        counters.notRecoverable = in.readInt();
+        counters.headsPrepended = in.readInt();
+        counters.headsMissing = in.readInt();
+        counters.bytesHandedOver = in.readLong();
+        counters.ecnRefused = in.readInt();
+        into.header(header, counters);
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            into.mapping(readMapping(in, replica));
+        }
+        return count;
+    }
+
+    private static void writeMapping(DataOutputStream out, Mapping m) throws IOException {
+        out.writeByte(m.state.ordinal());
+        RecoveryCandidate c = m.candidate;
+        out.writeBoolean(c != null);
+        if (c != null) {
+            out.writeInt(c.clientAddress());
+            out.writeShort(c.clientPort());
+            out.writeLong(c.clientMac());
+            out.writeInt(c.primaryAddress());
+            out.writeShort(c.primaryPort());
+            out.writeLong(c.primaryMac());
+            out.writeInt(c.clientResume());
+            out.writeInt(c.clientAck());
+            out.writeInt(c.clientMss());
+            out.writeInt(c.clientWindowScale());
+            out.writeInt(c.primaryWindowScale());
+            out.writeBoolean(c.sackPermitted());
+            out.writeBoolean(c.timestamps());
+            out.writeBoolean(c.ecn());
+            out.writeInt(c.clientLastTsval());
+            out.writeInt(c.primaryLastTsval());
+            out.writeInt(c.clientLastWindow());
+        }
+        out.writeInt(m.clientAddress);
+        out.writeShort(m.clientPort);
+        out.writeLong(m.clientMac);
+        out.writeInt(m.primaryAddress);
+        out.writeShort(m.primaryPort);
+        out.writeLong(m.primaryMac);
+        out.writeInt(m.shadowAddress);
+        out.writeShort(m.shadowPort);
+        ConnectionTranslation t = m.translation;
+        out.writeBoolean(t != null);
+        if (t != null) {
+            out.writeInt(t.d1());
+            out.writeInt(t.d2());
+            out.writeInt(t.tsOffset());
+            out.writeByte(t.primaryWindowShift());
+            out.writeByte(t.replicaWindowShift());
+        }
+        out.writeInt(m.streamStart);
+        out.writeInt(m.handOver.length);
+        out.write(m.handOver);
+        out.writeInt(m.handOverSent);
+        out.writeInt(m.handOverAck);
+        out.writeInt(m.handOverDuplicates);
+        out.writeInt(m.replicaIsn);
+        out.writeInt(m.replicaWindowShift);
+        out.writeInt(m.segmentSize);
+        out.writeInt(m.lastClientTsval);
+        out.writeInt(m.lastReplicaTsval);
+        out.writeInt(m.lastAckToReplica);
+        out.writeInt(m.synAttempts);
+        out.writeLong(m.toReplica);
+        out.writeLong(m.toClient);
+        out.writeBoolean(m.clientFin);
+        out.writeBoolean(m.replicaFin);
+        out.writeBoolean(m.ecnRefused);
+        ArrayDeque<byte[]> pending = m.pending == null ? new ArrayDeque<>() : m.pending;
+        out.writeInt(pending.size());
+        for (byte[] frame : pending) {
+            out.writeInt(frame.length);
+            out.write(frame);
+        }
+    }
+
+    private static Mapping readMapping(DataInputStream in, Replica replica) throws IOException {
+        MappingState state = MappingState.values()[in.readByte()];
+        RecoveryCandidate candidate = null;
+        if (in.readBoolean()) {
+            candidate = new RecoveryCandidate(null, in.readInt(), in.readUnsignedShort(), in.readLong(), in.readInt(),
+                    in.readUnsignedShort(), in.readLong(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
+                    in.readBoolean(), in.readBoolean(), in.readBoolean(), in.readInt(), in.readInt(), in.readInt());
+        }
+        int clientAddress = in.readInt();
+        int clientPort = in.readUnsignedShort();
+        long clientMac = in.readLong();
+        int primaryAddress = in.readInt();
+        int primaryPort = in.readUnsignedShort();
+        long primaryMac = in.readLong();
+        int shadowAddress = in.readInt();
+        int shadowPort = in.readUnsignedShort();
+        Mapping m = new Mapping(candidate, clientAddress, clientPort, clientMac, primaryAddress, primaryPort, primaryMac,
+                shadowAddress, shadowPort);
+        m.state = state;
+        if (in.readBoolean()) {
+            int d1 = in.readInt();
+            int d2 = in.readInt();
+            m.translation = ConnectionTranslation.builder()
+                    .client(clientAddress, clientPort)
+                    .service(primaryAddress, primaryPort)
+                    .shadow(shadowAddress, shadowPort)
+                    .replica(replica.address(), replica.portFor(primaryPort))
+                    // the builder derives d1 = forged + 1 - resume and d2 = isn + 1 - ack
+                    .clientSequence(d1 - 1, 0)
+                    .serverSequence(d2 - 1, 0)
+                    .timestampOffset(in.readInt())
+                    .windowShifts(in.readByte(), in.readByte())
+                    .build();
+        }
+        m.streamStart = in.readInt();
+        byte[] handOver = new byte[in.readInt()];
+        in.readFully(handOver);
+        m.handOver = handOver.length == 0 ? Mapping.NOTHING : handOver;
+        m.handOverSent = in.readInt();
+        m.handOverAck = in.readInt();
+        m.handOverDuplicates = in.readInt();
+        m.replicaIsn = in.readInt();
+        m.replicaWindowShift = in.readInt();
+        m.segmentSize = in.readInt();
+        m.lastClientTsval = in.readInt();
+        m.lastReplicaTsval = in.readInt();
+        m.lastAckToReplica = in.readInt();
+        m.synAttempts = in.readInt();
+        m.toReplica = in.readLong();
+        m.toClient = in.readLong();
+        m.clientFin = in.readBoolean();
+        m.replicaFin = in.readBoolean();
+        m.ecnRefused = in.readBoolean();
+        int pending = in.readInt();
+        for (int i = 0; i < pending; i++) {
+            byte[] frame = new byte[in.readInt()];
+            in.readFully(frame);
+            if (m.pending == null) {
+                m.pending = new ArrayDeque<>();
+            }
+            m.pending.add(frame);
+        }
+        return m;
+    }
+}

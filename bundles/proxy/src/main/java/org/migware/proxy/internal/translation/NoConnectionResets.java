@@ -1,0 +1,81 @@
+package org.migware.proxy.internal.translation;
+
+import java.io.IOException;
+import java.util.function.LongSupplier;
+
+import org.migware.api.packet.RewritablePacket;
+import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.wire.Ipv4Address;
+import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.proxy.internal.wire.WirePort;
+
+/**
+ * The reset a host sends for a segment of no connection (RFC 9293 3.10.7.1), from the service's
+ * address and MAC: the client of a connection MigWare could not recover learns at once, instead
+ * of retransmitting into silence until its timeout, and can reconnect. At most
+ * {@value #MAX_RESETS_PER_WINDOW} a second: a flood of segments for no connection gets no flood
+ * of resets back.
+ */
+public final class NoConnectionResets {
+
+    private static final int ETHERNET_HEADER = 14;
+    private static final long RESET_WINDOW_NANOS = 1_000_000_000L;
+    private static final int MAX_RESETS_PER_WINDOW = 1000;
+
+    private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
+    private final byte[] resetFrame = new byte[ETHERNET_HEADER + Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH];
+    private final WirePort wire;
+    private final LongSupplier nanos;
+    private final MigrationCounters counters;
+    private final DeferredLog log;
+    private long resetWindowStartNanos;
+    private int resetsInWindow;
+
+    public NoConnectionResets(WirePort wire, LongSupplier nanos, MigrationCounters counters, DeferredLog log) {
+        this.wire = wire;
+        this.nanos = nanos;
+        this.counters = counters;
+        this.log = log;
+    }
+
+    /** Answers {@code segment} (a client's, to the service) with a reset, unless the rate is used up. */
+    public void reset(RewritablePacket segment) {
+        long now = nanos.getAsLong();
+        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
+            resetWindowStartNanos = now;
+            resetsInWindow = 0;
+        }
+        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+            return;
+        }
+        resetsInWindow++;
+        writer.begin(resetFrame, ETHERNET_HEADER)
+                .source(segment.destinationIpv4(), segment.destinationPort())
+                .destination(segment.sourceIpv4(), segment.sourcePort());
+        if (segment.hasFlags(RewritablePacket.ACK)) {
+            writer.sequence(segment.acknowledgementNumber()).acknowledgement(0).flags(Ipv4TcpWriter.RST);
+        } else {
+            int length = segment.payloadLength() + (segment.hasFlags(RewritablePacket.SYN) ? 1 : 0)
+                    + (segment.hasFlags(RewritablePacket.FIN) ? 1 : 0);
+            writer.sequence(0).acknowledgement(segment.sequenceNumber() + length).flags(Ipv4TcpWriter.RST | Ipv4TcpWriter.ACK);
+        }
+        int length = writer.window(0).finish();
+        putMac(resetFrame, 0, segment.sourceMac());
+        putMac(resetFrame, 6, segment.destinationMac());
+        resetFrame[12] = 0x08;
+        resetFrame[13] = 0x00;
+        try {
+            wire.send(resetFrame, 0, ETHERNET_HEADER + length);
+            counters.resetsSent++;
+        } catch (IOException e) {
+            log.warn("proxy: cannot reset {}:{}: {}", Ipv4Address.text(segment.sourceIpv4()), segment.sourcePort(), e.toString());
+        }
+    }
+
+    private static void putMac(byte[] frame, int at, long mac) {
+        for (int i = 0; i < 6; i++) {
+            frame[at + i] = (byte) (mac >>> (40 - 8 * i));
+        }
+    }
+}
