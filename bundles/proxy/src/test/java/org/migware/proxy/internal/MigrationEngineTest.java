@@ -29,7 +29,9 @@ import org.migware.proxy.internal.keeper.ClientStreamKeeperTest;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.proxy.internal.wire.PacketPort;
 import org.migware.proxy.internal.wire.TcpSegment;
+import org.migware.proxy.internal.wire.WirePort;
 
 /**
  * One connection through RECOVERY and PROXY with the TUN and the wire replaced by lists: what
@@ -66,12 +68,15 @@ class MigrationEngineTest {
     }
 
     private MigrationEngine newEngine() {
+        return newEngine((packet, offset, length) -> toReplica.add(Arrays.copyOfRange(packet, offset, offset + length)),
+                (frame, offset, length) -> toClient.add(Arrays.copyOfRange(frame, offset, offset + length)));
+    }
+
+    private MigrationEngine newEngine(PacketPort tun, WirePort wire) {
         keeper = ClientStreamKeeperTest.keeper(RecordFraming.NEWLINE, 1 << 20);
         PacketParserComponent parser = new PacketParserComponent();
         return new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
-                new ShadowEndpoints(0xc612_0000, 15), keeper,
-                (packet, offset, length) -> toReplica.add(Arrays.copyOfRange(packet, offset, offset + length)),
-                (frame, offset, length) -> toClient.add(Arrays.copyOfRange(frame, offset, offset + length)),
+                new ShadowEndpoints(0xc612_0000, 15), keeper, tun, wire,
                 parser.newRewritableView(), parser.newRewritableView(), () -> now);
     }
 
@@ -493,6 +498,48 @@ class MigrationEngineTest {
         now += MigrationEngine.CLOSED_LINGER_NANOS;
         engine.pace();
         assertEquals(0, engine.describeMappings().size(), "gone after the linger");
+    }
+
+    /**
+     * In PROXY, translating a segment either way allocates nothing (the JVM's per-thread
+     * allocation counter says so): log lines wait in the deferred log only when there is
+     * something to say, and an empty one costs nothing to flush.
+     */
+    @Test
+    void translatingInProxyAllocatesNothing() throws Exception {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        long[] written = new long[2];
+        TcpSegment syn = recover();
+        MigrationEngine recovered = engine;
+        // the same connection, now with ports that keep nothing
+        engine = newEngine((packet, offset, length) -> written[0] += length, (frame, offset, length) -> written[1] += length);
+        java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(state)) {
+            recovered.save(out);
+        }
+        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.toByteArray())), summary -> { });
+        byte[] request = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
+        byte[] answer = replicaPacket(syn, REPLICA_ISN + 1, 1029, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL + 1, 500);
+
+        translateBothWays(request, answer, 20_000);
+        long threadId = Thread.currentThread().getId();
+        long before = counter.getThreadAllocatedBytes(threadId);
+        translateBothWays(request, answer, 100_000);
+        long allocated = counter.getThreadAllocatedBytes(threadId) - before;
+
+        assertTrue(written[0] > 0 && written[1] > 0, "both directions were written");
+        // one allocation per packet would be at least 16 bytes each; allow the counter's own noise
+        assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for 200,000 packets");
+    }
+
+    private void translateBothWays(byte[] request, byte[] answer, int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            engine.fromClient(request, 0, request.length);
+            engine.fromReplica(answer, 0, answer.length);
+        }
     }
 
     // ---- against what the code wrote before the proxy was split into packages ----

@@ -9,6 +9,8 @@ import org.migware.proxy.internal.wire.Ipv4Address;
 
 
 
+
+
 /**
  * The per-connection constants of PROXY and the arithmetic applied to every packet of one
  * re-created connection (ARCHITECTURE.md, "Translation"). Immutable once built, so any number of

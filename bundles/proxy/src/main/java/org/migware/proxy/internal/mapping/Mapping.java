@@ -6,6 +6,8 @@ import org.migware.proxy.internal.wire.Ipv4Address;
 
 
 
+
+
 /**
  * One connection's mapping between client and replica: who the two sides are, where its
  * migration stands, and the numbers that translate its segments.

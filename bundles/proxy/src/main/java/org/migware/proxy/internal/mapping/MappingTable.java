@@ -8,6 +8,8 @@ import org.migware.proxy.internal.events.DeferredLog;
 
 
 
+
+
 /**
  * Finds a connection's mapping by the client's 4-tuple (frames from the wire) and by its shadow
  * endpoint (packets from the replica), and removes closed ones after their linger. Not

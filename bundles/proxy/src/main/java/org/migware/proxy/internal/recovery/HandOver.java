@@ -11,6 +11,8 @@ import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 
 
 
+
+
 /**
  * The client bytes MigWare hands to the replica itself: what the keeper saw of the client's
  * stream (the head of the record in progress, what the primary had not acknowledged) becomes the

@@ -15,6 +15,8 @@ import org.migware.proxy.internal.mapping.Replica;
 
 
 
+
+
 /**
  * Every mapping, its translation and the migration's counters, written at an update or restart
  * of the proxy bundle in RECOVERY or PROXY and read by the next activation, which carries on with

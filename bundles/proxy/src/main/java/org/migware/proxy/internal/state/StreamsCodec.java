@@ -9,6 +9,8 @@ import org.migware.proxy.internal.keeper.KeptStream;
 
 
 
+
+
 /**
  * The client streams a keeper holds, written at an update or restart of the proxy bundle in
  * NORMAL and read by the next activation, so that it carries on with the same bytes and record

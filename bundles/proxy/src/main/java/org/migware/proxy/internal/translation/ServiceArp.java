@@ -8,6 +8,8 @@ import org.migware.proxy.internal.wire.WirePort;
 
 
 
+
+
 /** Answers ARP requests for the service addresses the mappings stand for, with the primary's MAC. */
 public final class ServiceArp {
 

@@ -8,6 +8,8 @@ import org.migware.proxy.internal.wire.PacketPort;
 
 
 
+
+
 /** Writes IP packets into the TUN, towards the replica; a failed write counts as a drop. */
 public final class ToReplica {
 

@@ -165,5 +165,4 @@ public class ClientStreamKeeperTest {
         assertEquals(0, keeper.connections());
         assertEquals(0, retained(keeper, 1003).bytes().length);
     }
-
 }

@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LongMapTest {
+
     @Test
     void longMapAgreesWithAHashMapUnderPutsAndRemoves() {
         Random random = new Random(7);

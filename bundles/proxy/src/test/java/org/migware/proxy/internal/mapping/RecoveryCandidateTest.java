@@ -15,6 +15,7 @@ import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 
 class RecoveryCandidateTest {
+
     private static ConnectionSnapshot snapshot(TcpState state, boolean handshakeSeen, int clientShift, int serverShift) throws Exception {
         return snapshot(state, handshakeSeen, clientShift, serverShift, 0, 0);
     }

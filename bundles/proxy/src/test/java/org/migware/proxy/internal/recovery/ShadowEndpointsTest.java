@@ -8,6 +8,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ShadowEndpointsTest {
+
     @Test
     void shadowEndpointsAreUniqueAndInsideThePrefix() {
         ShadowEndpoints shadows = new ShadowEndpoints(0xc612_0000, 24); // 198.18.0.0/24

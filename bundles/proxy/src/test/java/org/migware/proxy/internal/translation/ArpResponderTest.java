@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 class ArpResponderTest {
+
     @Test
     void arpRequestsForTheServiceGetThePrimarysMac() {
         byte[] request = {
