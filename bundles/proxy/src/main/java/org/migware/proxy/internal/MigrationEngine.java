@@ -62,7 +62,12 @@ import org.slf4j.LoggerFactory;
  * reports the end of recovery go to a {@link DeferredLog} and are written after the lock is
  * released, and the pacer reads the replica's accept queue (a /proc read) before taking it. The
  * volatile {@link #active} flag lets the capture thread ask, without the lock, whether frames
- * still go to the keeper.
+ * still go to the keeper, and {@link #describeMappings} formats its lines after releasing it.
+ *
+ * <p>Two small locks sit below this one and never call back into the engine, so they cannot
+ * deadlock with it: the keeper's (the capture thread feeds it before failover; recovery takes
+ * each connection's bytes from it) and the shadow endpoints' allocator. The deferred log needs
+ * no lock.
  *
  * <p>The per-packet path allocates nothing: buffers and views are the parts' own and reused
  * (only frames that arrive during a connection's handshake are copied, to be flushed in order
@@ -349,16 +354,40 @@ final class MigrationEngine {
                 + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused);
     }
 
+    /**
+     * One mapping's fields as {@link #describeMappings} shows them, copied under the lock (the
+     * translation is immutable, the candidate a record) and formatted after it is released:
+     * formatting the lines of many thousand connections must not stall their packets.
+     */
+    private record MappingLine(Mapping mapping, MappingState state, ConnectionTranslation translation, boolean ecnRefused,
+            int streamStart, int handOverLeft, long toReplica, long toClient) {
+
+        MappingLine(Mapping m) {
+            this(m, m.state, m.translation, m.ecnRefused, m.streamStart, m.handOver.length, m.toReplica, m.toClient);
+        }
+
+        String text() {
+            RecoveryCandidate candidate = mapping.candidate;
+            return mapping + " state=" + state
+                    + (translation == null ? "" : " d2=" + Integer.toUnsignedString(translation.d2())
+                            + " tsOffset=" + translation.tsOffset()
+                            + " windowShift=" + translation.replicaWindowShift() + "->" + translation.primaryWindowShift())
+                    + (candidate != null && candidate.ecn() ? (ecnRefused ? " ecn=refused-by-replica" : " ecn=on") : "")
+                    + " streamStart=" + Integer.toUnsignedString(streamStart) + " handOverLeft=" + handOverLeft
+                    + " toReplica=" + toReplica + " toClient=" + toClient;
+        }
+    }
+
     /** One line per mapping, for {@code migware:connections} in PROXY. */
-    synchronized List<String> describeMappings() {
-        List<String> lines = new ArrayList<>();
-        table.forEachByClient(m -> lines.add(m + " state=" + m.state
-                + (m.translation == null ? "" : " d2=" + Integer.toUnsignedString(m.translation.d2())
-                        + " tsOffset=" + m.translation.tsOffset()
-                        + " windowShift=" + m.translation.replicaWindowShift() + "->" + m.translation.primaryWindowShift())
-                + (m.candidate != null && m.candidate.ecn() ? (m.ecnRefused ? " ecn=refused-by-replica" : " ecn=on") : "")
-                + " streamStart=" + Integer.toUnsignedString(m.streamStart) + " handOverLeft=" + m.handOver.length
-                + " toReplica=" + m.toReplica + " toClient=" + m.toClient));
+    List<String> describeMappings() {
+        List<MappingLine> copied = new ArrayList<>();
+        synchronized (this) {
+            table.forEachByClient(m -> copied.add(new MappingLine(m)));
+        }
+        List<String> lines = new ArrayList<>(copied.size());
+        for (MappingLine line : copied) {
+            lines.add(line.text());
+        }
         return lines;
     }
 
