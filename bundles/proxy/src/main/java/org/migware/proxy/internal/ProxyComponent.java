@@ -222,7 +222,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private void restoreStreams() {
         readOnce(stateFile.resolveSibling(KEEPER_FILE), in -> {
             if (!engine.active()) {
-                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle", StreamsCodec.read(in, keeper));
+                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle",
+                        StreamsCodec.read(in, keeper));
             }
         }, e -> LOG.warn("proxy: the client streams kept across the restart are not usable ({}): they are followed from their"
                 + " next segment on (a record in progress at failover may reach the replica torn)", e.toString()));

@@ -296,7 +296,7 @@ public final class ClientStreamKeeper {
             int boundary = s.haveHead ? s.headBoundary : 0;
             boolean found = s.haveHead && s.framingSynced && boundary - resume <= 0;
             for (int i = 0; i < s.boundaryCount; i++) {
-                int b = s.boundaries[(s.boundaryFirst + i) & (s.boundaries.length - 1)];
+                int b = s.boundaryAt(i);
                 if (b - resume <= 0) {
                     boundary = b;
                     found = true;
