@@ -5,6 +5,9 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
@@ -17,7 +20,9 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import com.sun.jna.Native;
@@ -27,29 +32,23 @@ import com.sun.jna.Native;
  * the timeout is a miss. Echoes go through a raw socket opened with JNA (root or CAP_NET_RAW), no
  * process is spawned; each instance has its own ICMP identifier.
  *
- * <p>Configured from two PIDs that DS merges: the service ({@value #SERVICE_PID}), whose first
- * {@code addresses} entry is the default target, and {@value #PID}. Without a usable target, or
- * without the privilege for a raw socket, the monitor stays registered with an {@code UNKNOWN}
- * verdict whose reason says what to fix (logged once, no stack trace). The metatype is designated
- * by {@link ConfigDesignation} (bnd refuses {@code @Designate} with two PIDs). A changed
- * configuration restarts the probe loop and its verdict starts {@code UNKNOWN} again.
+ * <p>Configured by PID {@value #PID}; without a {@code target} there, the first address of the
+ * {@link ProtectedService} is the target (an optional, dynamic reference: the monitor runs without
+ * it when a target is set). Without a usable target, or without the privilege for a raw socket,
+ * the monitor stays registered with an {@code UNKNOWN} verdict whose reason says what to fix
+ * (logged once, no stack trace). A changed configuration or service restarts the probe loop and
+ * its verdict starts {@code UNKNOWN} again.
  */
-@Component(service = HealthMonitor.class, configurationPid = {IcmpMonitor.SERVICE_PID, IcmpMonitor.PID}, immediate = true)
+@Component(service = HealthMonitor.class, configurationPid = IcmpMonitor.PID, immediate = true)
+@Designate(ocd = IcmpMonitor.Config.class)
 public final class IcmpMonitor implements HealthMonitor {
 
-    /** The shared PID that names the primary's service. */
-    public static final String SERVICE_PID = "org.migware.service";
+    /** The PID that names the primary's service; the endpoints come from {@link ProtectedService}. */
+    static final String SERVICE_PID = ConfigurationPids.SERVICE;
     /** This monitor's PID. */
-    public static final String PID = "org.migware.monitor.icmp";
+    public static final String PID = ConfigurationPids.MONITOR_ICMP;
     /** The monitor's name. */
     public static final String NAME = "icmp";
-
-    /** The service, from {@value #SERVICE_PID}; not designated here, it belongs to no single bundle. */
-    public @interface ServiceConfig {
-
-        /** @return the service's IP addresses */
-        String[] addresses() default {};
-    }
 
     /** The ICMP monitor's settings; the defaults are the thesis's. */
     @ObjectClassDefinition(name = "MigWare ICMP monitor",
@@ -100,33 +99,60 @@ public final class IcmpMonitor implements HealthMonitor {
         }
     }
 
-    private final ServiceConfig initialService;
-    private final Config initialConfig;
+    private Config config;
+    private ServiceEndpoints service;
+    /** Between activate and deactivate: DS binds before the one and may unbind after the other. */
+    private boolean active;
 
     @Activate
-    public IcmpMonitor(ServiceConfig service, Config config) {
-        this.initialService = service;
-        this.initialConfig = config;
+    public IcmpMonitor(Config config) {
+        this.config = config;
     }
 
     /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
     @Activate
-    void activate() {
-        running = start(initialService, initialConfig);
+    synchronized void activate() {
+        running = start(service, config);
+        active = true;
     }
 
     @Modified
-    void modified(ServiceConfig service, Config config) {
-        running.close();
-        running = start(service, config);
+    synchronized void modified(Config newConfig) {
+        config = newConfig;
+        restart();
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        active = false;
         running.close();
     }
 
-    private Running start(ServiceConfig service, Config config) {
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    synchronized void bindProtectedService(ProtectedService protectedService) {
+        service = protectedService.endpoints();
+        restart();
+    }
+
+    synchronized void updatedProtectedService(ProtectedService protectedService) {
+        bindProtectedService(protectedService);
+    }
+
+    synchronized void unbindProtectedService(ProtectedService protectedService) {
+        service = null;
+        restart();
+    }
+
+    /** A new loop for the new settings, while active. */
+    private void restart() {
+        if (active) {
+            running.close();
+            running = start(service, config);
+        }
+    }
+
+    private Running start(ServiceEndpoints service, Config config) {
         InetAddress target;
         ProbeSettings settings;
         try {
@@ -150,23 +176,21 @@ public final class IcmpMonitor implements HealthMonitor {
     /**
      * @throws IllegalArgumentException naming the configuration key that is missing or wrong
      */
-    static InetAddress target(ServiceConfig service, Config config) {
+    static InetAddress target(ServiceEndpoints service, Config config) {
         String text = config.target().trim();
-        String key = "'target'";
         if (text.isEmpty()) {
-            if (service.addresses().length == 0 || service.addresses()[0].isBlank()) {
+            if (service == null) {
                 throw new IllegalArgumentException("'target' is not set, and neither is 'addresses' in " + SERVICE_PID);
             }
-            text = service.addresses()[0].trim();
-            key = "'addresses' in " + SERVICE_PID;
+            return service.addresses().get(0); // validated by the service's owner
         }
         if (!looksNumeric(text)) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address (host names are not resolved)");
+            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address (host names are not resolved)");
         }
         try {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address");
+            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address");
         }
     }
 
