@@ -13,6 +13,7 @@ import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
+import org.migware.monitor.support.RestartingProbeLoop;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -87,11 +88,12 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<HealthVerdictListener> listeners;
-    private volatile Running running;
+    private final RestartingProbeLoop<Config> loop;
 
     /** The loop and the socket it pings through (null when idle). */
-    private record Running(ProbeLoop loop, IcmpSocket socket) {
-        void close() {
+    private record Running(ProbeLoop loop, IcmpSocket socket) implements RestartingProbeLoop.Running {
+        @Override
+        public void close() {
             loop.close(); // waits for a ping in progress
             if (socket != null) {
                 socket.close();
@@ -99,57 +101,39 @@ public final class IcmpMonitor implements HealthMonitor {
         }
     }
 
-    private Config config;
-    private ServiceEndpoints service;
-    /** Between activate and deactivate: DS binds before the one and may unbind after the other. */
-    private boolean active;
-
     @Activate
     public IcmpMonitor(Config config) {
-        this.config = config;
+        this.loop = new RestartingProbeLoop<>(config, this::start);
     }
 
     /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
     @Activate
-    synchronized void activate() {
-        running = start(service, config);
-        active = true;
+    void activate() {
+        loop.activate();
     }
 
     @Modified
-    synchronized void modified(Config newConfig) {
-        config = newConfig;
-        restart();
+    void modified(Config config) {
+        loop.configure(config);
     }
 
     @Deactivate
-    synchronized void deactivate() {
-        active = false;
-        running.close();
+    void deactivate() {
+        loop.deactivate();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
-    synchronized void bindProtectedService(ProtectedService protectedService) {
-        service = protectedService.endpoints();
-        restart();
+    void bindProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
     }
 
-    synchronized void updatedProtectedService(ProtectedService protectedService) {
-        bindProtectedService(protectedService);
+    void updatedProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
     }
 
-    synchronized void unbindProtectedService(ProtectedService protectedService) {
-        service = null;
-        restart();
-    }
-
-    /** A new loop for the new settings, while active. */
-    private void restart() {
-        if (active) {
-            running.close();
-            running = start(service, config);
-        }
+    void unbindProtectedService(ProtectedService service) {
+        loop.service(null);
     }
 
     private Running start(ServiceEndpoints service, Config config) {
@@ -208,6 +192,6 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Override
     public HealthVerdict currentVerdict() {
-        return running.loop().currentVerdict();
+        return loop.loop().currentVerdict();
     }
 }
