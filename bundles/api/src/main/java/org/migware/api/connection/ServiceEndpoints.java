@@ -2,14 +2,17 @@ package org.migware.api.connection;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.migware.api.packet.AddressWords;
 
 /**
  * The configured service addresses and ports (PID {@code org.migware.service}), held as flat
- * arrays so the per-packet test allocates nothing: every bundle that must tell the service's
- * traffic from the rest parses the configuration with it, so they all agree.
+ * arrays so the per-packet test allocates nothing. The owner of that configuration parses it
+ * with {@link #parse} and publishes the result as {@link ProtectedService}, so every bundle that
+ * must tell the service's traffic from the rest agrees on it.
  *
  * @since 1.1
  */
@@ -93,6 +96,26 @@ public final class ServiceEndpoints {
             }
         }
         return NOT_SERVICE;
+    }
+
+    /**
+     * @return the addresses in their configured order; allocates, not for the per-packet path
+     * @since 1.3
+     */
+    public List<InetAddress> addresses() {
+        List<InetAddress> addresses = new ArrayList<>(addressLow.length);
+        for (int i = 0; i < addressLow.length; i++) {
+            addresses.add(AddressWords.toInetAddress(addressHigh[i], addressLow[i]));
+        }
+        return List.copyOf(addresses);
+    }
+
+    /**
+     * @return a copy of the ports in their configured order
+     * @since 1.3
+     */
+    public int[] ports() {
+        return Arrays.copyOf(ports, ports.length);
     }
 
     /**

@@ -1,7 +1,5 @@
 package org.migware.tracker.internal;
 
-import org.migware.api.connection.ServiceEndpoints;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -18,9 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ConnectionKey;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.connection.TableStatistics;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketParser;
@@ -37,6 +38,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,24 +51,23 @@ import org.slf4j.LoggerFactory;
  * updated or swapped while the table stays. The table itself is written to the bundle's data
  * area on deactivation and read back on activation, so an update of this very bundle keeps
  * every tracked connection.
+ *
+ * <p>The service's addresses and ports come from {@link ProtectedService}, a dynamic, greedy,
+ * optional reference too: a changed service reaches the table through {@code updated} and an
+ * absent one only stops tracking, so the table is never dropped for either.
  */
-// Two PIDs merge: the service's addresses are configured once for every bundle that needs them.
-// Metatype's @Designate takes exactly one PID, so the typed Config stands without it.
-@Component(service = ConnectionTable.class, configurationPid = {"org.migware.service", "org.migware.tracker"})
+@Component(service = ConnectionTable.class, configurationPid = ConfigurationPids.TRACKER)
+@Designate(ocd = TrackerComponent.Config.class)
 public final class TrackerComponent implements ConnectionTable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrackerComponent.class);
     static final String STATE_FILE = "connections.state";
 
-    /** The tracker's settings; the service addresses and ports come from PID org.migware.service. */
-    @ObjectClassDefinition(name = "MigWare connection tracker")
+    /** The tracker's settings; the service's addresses and ports come from {@link ProtectedService}. */
+    @ObjectClassDefinition(name = "MigWare connection tracker",
+            description = "The connection table of the NORMAL state. The service's addresses and ports are in PID"
+                    + " org.migware.service.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Service addresses", description = "IP addresses of the primary's service (PID org.migware.service)")
-        String[] addresses() default {};
-
-        @AttributeDefinition(name = "Service ports", description = "TCP ports of the service (PID org.migware.service)")
-        int[] ports() default {};
 
         @AttributeDefinition(name = "Table bound", description = "Connections kept before the least recently active are evicted")
         int maxConnections() default 200_000;
@@ -91,12 +92,15 @@ public final class TrackerComponent implements ConnectionTable {
     private final Map<PacketSource, PacketSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PacketListener listener = this::onPacket;
     private volatile Config config;
+    private volatile TrackerLimits limits;
+    private volatile ServiceEndpoints endpoints;
     private volatile ParserBinding parser;
 
     @Activate
     public TrackerComponent(Config config, BundleContext context) {
         this.config = config;
-        this.store = new ConnectionStore(endpointsOrNull(config), limits(config), System::nanoTime);
+        this.limits = limits(config);
+        this.store = new ConnectionStore(null, limits, System::nanoTime);
         this.stateFile = context.getDataFile(STATE_FILE);
         if (config.persistState()) {
             restoreState();
@@ -109,10 +113,37 @@ public final class TrackerComponent implements ConnectionTable {
         expiry.scheduleWithFixedDelay(this::expireQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
+    /** After the references are bound: says so once when there is no service to track yet. */
+    @Activate
+    void activate() {
+        if (endpoints == null) {
+            logWaiting();
+        }
+    }
+
     @Modified
-    void modified(Config newConfig) {
+    synchronized void modified(Config newConfig) {
         this.config = newConfig;
-        store.reconfigure(endpointsOrNull(newConfig), limits(newConfig));
+        this.limits = limits(newConfig);
+        store.reconfigure(endpoints, limits);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    synchronized void bindProtectedService(ProtectedService service) {
+        endpoints = service.endpoints();
+        store.reconfigure(endpoints, limits);
+    }
+
+    /** The service's configuration changed: same table, new endpoints. */
+    synchronized void updatedProtectedService(ProtectedService service) {
+        bindProtectedService(service);
+    }
+
+    synchronized void unbindProtectedService(ProtectedService service) {
+        endpoints = null;
+        store.reconfigure(null, limits);
+        logWaiting();
     }
 
     @Deactivate
@@ -163,19 +194,10 @@ public final class TrackerComponent implements ConnectionTable {
         store.accept(binding.view(), frame, offset, length, timestampNanos);
     }
 
-    private static ServiceEndpoints endpointsOrNull(Config config) {
-        if (config.addresses().length == 0 || config.ports().length == 0) {
-            // Not configured yet (FileInstall may deliver etc/ a moment after start): no error.
-            LOG.info("tracker: waiting for 'addresses' and 'ports' in org.migware.service; nothing is tracked until then");
-            return null;
-        }
-        try {
-            return ServiceEndpoints.parse(config.addresses(), config.ports());
-        } catch (IllegalArgumentException e) {
-            // One clear line naming the key; the tracker stays up and counts frames as not configured.
-            LOG.error("tracker: configuration org.migware.service: {}; nothing is tracked until it is fixed", e.getMessage());
-            return null;
-        }
+    private static void logWaiting() {
+        // Not configured yet (FileInstall may deliver etc/ a moment after start), or withdrawn
+        // because it is wrong (its owner has logged which key): no error here.
+        LOG.info("tracker: waiting for 'addresses' and 'ports' in org.migware.service; nothing is tracked until then");
     }
 
     private static TrackerLimits limits(Config config) {
@@ -184,7 +206,7 @@ public final class TrackerComponent implements ConnectionTable {
                     TimeUnit.SECONDS.toNanos(config.closedLingerSeconds()));
         } catch (IllegalArgumentException e) {
             TrackerLimits defaults = new TrackerLimits(200_000, TimeUnit.HOURS.toNanos(2), TimeUnit.MINUTES.toNanos(1));
-            LOG.error("tracker: configuration org.migware.tracker: {}; using the defaults {}", e.getMessage(), defaults);
+            LOG.error("tracker: configuration " + ConfigurationPids.TRACKER + ": {}; using the defaults {}", e.getMessage(), defaults);
             return defaults;
         }
     }

@@ -10,6 +10,7 @@ import java.util.Hashtable;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import org.migware.api.config.ConfigurationPids;
 import org.migware.api.packet.PacketSource;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class FileCaptureComponent {
 
     /** The configuration PID. */
-    public static final String PID = "org.migware.capture.file";
+    public static final String PID = ConfigurationPids.CAPTURE_FILE;
 
     private static final Logger LOG = LoggerFactory.getLogger(FileCaptureComponent.class);
 

@@ -1,12 +1,13 @@
 package org.migware.capture.pcap4j.internal;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
+
+import org.migware.api.connection.ServiceEndpoints;
 
 /**
  * The validated settings of one live capture. {@link #validate} is the only way from configuration
@@ -52,54 +53,28 @@ public record CaptureSettings(String interfaceName, int snapshotLength, int buff
      * Checks every setting, then the host: whether the interface exists and whether this process
      * may capture.
      *
-     * @param service the service to watch (PID {@value Pcap4jCaptureComponent#SERVICE_PID})
+     * @param service the service to watch, validated by its owner; null while there is none
      * @param config the capture settings (PID {@value Pcap4jCaptureComponent#PID})
      * @param host the machine
      * @return settings to open the capture with
      * @throws InvalidConfigurationException with the one line to log
      */
-    static CaptureSettings validate(Pcap4jCaptureComponent.ServiceConfig service, Pcap4jCaptureComponent.Config config,
-                                    Host host) throws InvalidConfigurationException {
+    static CaptureSettings validate(ServiceEndpoints service, Pcap4jCaptureComponent.Config config, Host host)
+            throws InvalidConfigurationException {
         String servicePid = Pcap4jCaptureComponent.SERVICE_PID;
         String pid = Pcap4jCaptureComponent.PID;
 
-        String[] addressSetting = read(servicePid, "addresses", "a list of IP addresses", service::addresses);
-        Set<String> addressSet = new LinkedHashSet<>();
-        if (addressSetting != null) {
-            for (String entry : addressSetting) {
-                // forgiving about "10.0.0.1, 10.0.0.2" in one string, as plain .cfg files produce
-                for (String one : (entry == null ? "" : entry).split("[,\\s]+")) {
-                    if (one.isEmpty()) {
-                        continue;
-                    }
-                    try {
-                        addressSet.add(BpfFilter.normalise(one));
-                    } catch (IllegalArgumentException e) {
-                        throw invalid(servicePid, "'addresses' contains " + e.getMessage()
-                                + "; give the service's IPv4 or IPv6 addresses, e.g. 10.77.0.2.");
-                    }
-                }
-            }
-        }
-        List<String> addresses = new ArrayList<>(addressSet);
-        if (addresses.isEmpty()) {
+        if (service == null) {
+            // not configured, or refused by the service's owner, which has named the key
             throw invalid(servicePid, "'addresses' is not set; give the service's IP addresses, e.g. 10.77.0.2.");
         }
-
-        int[] portSetting = read(servicePid, "ports", "a list of integers", service::ports);
-        List<Integer> ports = new ArrayList<>();
-        if (portSetting != null) {
-            for (int port : portSetting) {
-                if (port < 1 || port > 65535) {
-                    throw invalid(servicePid, "'ports' contains " + port + "; a TCP port is 1 to 65535.");
-                }
-                if (!ports.contains(port)) {
-                    ports.add(port);
-                }
-            }
+        List<String> addresses = new ArrayList<>();
+        for (InetAddress address : service.addresses()) {
+            addresses.add(BpfFilter.normalise(address.getHostAddress()));
         }
-        if (ports.isEmpty()) {
-            throw invalid(servicePid, "'ports' is not set; give the service's TCP ports, e.g. 7000.");
+        List<Integer> ports = new ArrayList<>();
+        for (int port : service.ports()) {
+            ports.add(port);
         }
 
         String interfaceName = read(pid, "interfaceName", "a string", config::interfaceName);

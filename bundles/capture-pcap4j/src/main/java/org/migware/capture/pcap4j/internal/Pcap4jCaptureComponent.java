@@ -7,6 +7,9 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.osgi.framework.BundleContext;
@@ -15,7 +18,12 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
@@ -24,43 +32,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Live capture and injection on one interface: a {@link PacketSource} and a {@link PacketSender}.
  *
- * <p>Configured from two PIDs that DS merges: the service to watch ({@value #SERVICE_PID}:
- * {@code addresses}, {@code ports}), shared with the other bundles, and this component's own
- * ({@value #PID}), whose values win where both set a key.
+ * <p>Configured by PID {@value #PID}; the service to watch (its addresses and ports, from which
+ * the capture filter is made) comes from {@link ProtectedService}, an optional, dynamic reference:
+ * without it nothing is captured, and a changed service re-opens the capture with the new filter.
  *
  * <p>Why the services are registered by hand instead of by DS: a wrong setting, a missing
  * interface or a missing privilege must give one clear log line, and a DS activate method (or
  * constructor) that throws makes SCR log a stack trace and retry. So this is an immediate component
  * that provides no service itself; it validates, opens the handles, and only when all that worked
- * registers the two services through the {@link BundleContext}; {@link #deactivate()} unregisters
- * them before it closes the handles, so no consumer uses a closed one.
+ * registers the two services through the {@link BundleContext}; closing unregisters them before it
+ * closes the handles, so no consumer uses a closed one.
  *
- * <p>The metatype of {@link Config} is designated to {@value #PID} by {@link ConfigDesignation}, not
- * here: bnd refuses {@code @Designate} on a component with two configuration PIDs.
- *
- * <p>There is no {@code @Modified}: any change (another interface, another filter) needs new
- * handles, so DS re-creates the component; subscribers see their source leave and come back.
+ * <p>There is no {@code @Modified}: any change of this component's own configuration (another
+ * interface, another filter) needs new handles, so DS re-creates the component; subscribers see
+ * their source leave and come back, as they do when the service changes.
  */
-@Component(configurationPid = {Pcap4jCaptureComponent.SERVICE_PID, Pcap4jCaptureComponent.PID},
-        service = {}, immediate = true)
+@Component(configurationPid = Pcap4jCaptureComponent.PID, service = {}, immediate = true)
+@Designate(ocd = Pcap4jCaptureComponent.Config.class)
 public final class Pcap4jCaptureComponent {
 
-    /** The shared PID that says which service MigWare watches. */
-    public static final String SERVICE_PID = "org.migware.service";
+    /** The PID that says which service MigWare watches; the endpoints come from {@link ProtectedService}. */
+    static final String SERVICE_PID = ConfigurationPids.SERVICE;
     /** This component's own PID. */
-    public static final String PID = "org.migware.capture.pcap4j";
+    public static final String PID = ConfigurationPids.CAPTURE_PCAP4J;
 
     private static final Logger LOG = LoggerFactory.getLogger(Pcap4jCaptureComponent.class);
-
-    /** The service to watch; its PID belongs to no single bundle, so it is not designated here. */
-    public @interface ServiceConfig {
-
-        /** @return the service's IP addresses (literals) */
-        String[] addresses() default {};
-
-        /** @return the service's TCP ports */
-        int[] ports() default {};
-    }
 
     /** The settings of the live capture. */
     @ObjectClassDefinition(name = "MigWare live capture (pcap4j)",
@@ -101,29 +97,87 @@ public final class Pcap4jCaptureComponent {
         String extraFilter() default "";
     }
 
-    private final Pcap4jPacketSource source;
-    private final Pcap4jPacketSender sender;
-    private final ServiceRegistration<PacketSource> sourceRegistration;
-    private final ServiceRegistration<PacketSender> senderRegistration;
+    /** An open capture and sender, and their registrations. */
+    private record Opened(Pcap4jPacketSource source, Pcap4jPacketSender sender,
+                          ServiceRegistration<PacketSource> sourceRegistration,
+                          ServiceRegistration<PacketSender> senderRegistration) {
 
-    /**
-     * Validates, opens the capture and the sender, registers both services.
-     *
-     * @param context the bundle's context, to register with
-     * @param service the service to watch
-     * @param config the capture settings
-     * @param properties the merged configuration, passed on as service properties
-     */
-    @Activate
-    public Pcap4jCaptureComponent(BundleContext context, ServiceConfig service, Config config,
-                                  Map<String, Object> properties) {
-        this(context, service, config, properties, LinuxHost.INSTANCE);
+        /** Unregisters both services, then stops the capture and closes both handles. */
+        void close() {
+            unregister(sourceRegistration);
+            unregister(senderRegistration);
+            source.close();
+            sender.close();
+        }
     }
 
-    Pcap4jCaptureComponent(BundleContext context, ServiceConfig service, Config config,
-                           Map<String, Object> properties, Host host) {
+    private final BundleContext context;
+    private final Config config;
+    private final Map<String, Object> properties;
+    private final Host host;
+    private ServiceEndpoints service;
+    /** Between activate and deactivate: DS binds before the one and may unbind after the other. */
+    private boolean active;
+    private Opened opened;
+
+    /**
+     * @param context the bundle's context, to register with
+     * @param config the capture settings
+     * @param properties the component's configuration, passed on as service properties
+     */
+    @Activate
+    public Pcap4jCaptureComponent(BundleContext context, Config config, Map<String, Object> properties) {
+        this(context, config, properties, LinuxHost.INSTANCE);
+    }
+
+    Pcap4jCaptureComponent(BundleContext context, Config config, Map<String, Object> properties, Host host) {
+        this.context = context;
+        this.config = config;
+        this.properties = properties;
+        this.host = host;
+    }
+
+    /** Validates, opens the capture and the sender, registers both services. */
+    @Activate
+    synchronized void activate() {
+        active = true;
+        open();
+    }
+
+    /** Unregisters both services, then stops the capture and closes both handles. */
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        close();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    synchronized void bindProtectedService(ProtectedService protectedService) {
+        service = protectedService.endpoints();
+        reopen();
+    }
+
+    /** Another service is another filter: the capture is opened afresh. */
+    synchronized void updatedProtectedService(ProtectedService protectedService) {
+        bindProtectedService(protectedService);
+    }
+
+    synchronized void unbindProtectedService(ProtectedService protectedService) {
+        service = null;
+        reopen();
+    }
+
+    private void reopen() {
+        if (active) {
+            close();
+            open();
+        }
+    }
+
+    private void open() {
         Pcap4jPacketSource openedSource = null;
-        Pcap4jPacketSender openedSender = null;
+        Pcap4jPacketSender openedSender;
         try {
             CaptureSettings settings = CaptureSettings.validate(service, config, host);
             openedSource = Pcap4jPacketSource.open(settings);
@@ -131,7 +185,8 @@ public final class Pcap4jCaptureComponent {
         } catch (InvalidConfigurationException | CaptureException e) {
             // One line, no stack trace: the message says what to fix. A refused configuration names
             // its PID itself; libpcap's refusals get this component's PID in front.
-            List<String> unconfigured = unconfigured(properties, SERVICE_PID, PID);
+            List<String> unconfigured = new ArrayList<>(service == null ? List.of(SERVICE_PID) : List.of());
+            unconfigured.addAll(unconfigured(properties, PID));
             if (e instanceof InvalidConfigurationException && !unconfigured.isEmpty()) {
                 // Not (yet) configured at all: normal while FileInstall has not delivered the
                 // configuration after a start, so not an error; DS activates again when it comes.
@@ -143,15 +198,9 @@ public final class Pcap4jCaptureComponent {
             if (openedSource != null) {
                 openedSource.close();
             }
-            this.source = null;
-            this.sender = null;
-            this.sourceRegistration = null;
-            this.senderRegistration = null;
             return;
         }
-        this.source = openedSource;
-        this.sender = openedSender;
-        source.start();
+        openedSource.start();
 
         Hashtable<String, Object> serviceProperties = new Hashtable<>();
         properties.forEach((key, value) -> {
@@ -159,35 +208,33 @@ public final class Pcap4jCaptureComponent {
                 serviceProperties.put(key, value);
             }
         });
-        serviceProperties.put("migware.interface", source.settings().interfaceName());
-        serviceProperties.put("migware.source.name", source.name());
-        serviceProperties.put(Constants.SERVICE_DESCRIPTION, "MigWare live capture on " + source.settings().interfaceName());
-        this.sourceRegistration = context.registerService(PacketSource.class, source, serviceProperties);
-        serviceProperties.put(Constants.SERVICE_DESCRIPTION, "MigWare frame injection on " + source.settings().interfaceName());
-        this.senderRegistration = context.registerService(PacketSender.class, sender, serviceProperties);
+        // the service's keys, as when they came merged into this component's configuration
+        serviceProperties.put(ProtectedService.ADDRESSES, openedSource.settings().addresses().toArray(new String[0]));
+        serviceProperties.put(ProtectedService.PORTS, service.ports());
+        serviceProperties.put("migware.interface", openedSource.settings().interfaceName());
+        serviceProperties.put("migware.source.name", openedSource.name());
+        serviceProperties.put(Constants.SERVICE_DESCRIPTION, "MigWare live capture on " + openedSource.settings().interfaceName());
+        ServiceRegistration<PacketSource> sourceRegistration = context.registerService(PacketSource.class, openedSource, serviceProperties);
+        serviceProperties.put(Constants.SERVICE_DESCRIPTION, "MigWare frame injection on " + openedSource.settings().interfaceName());
+        ServiceRegistration<PacketSender> senderRegistration = context.registerService(PacketSender.class, openedSender, serviceProperties);
+        opened = new Opened(openedSource, openedSender, sourceRegistration, senderRegistration);
     }
 
-    /** Unregisters both services, then stops the capture and closes both handles. */
-    @Deactivate
-    void deactivate() {
-        unregister(sourceRegistration);
-        unregister(senderRegistration);
-        if (source != null) {
-            source.close();
-        }
-        if (sender != null) {
-            sender.close();
+    private void close() {
+        if (opened != null) {
+            opened.close();
+            opened = null;
         }
     }
 
     /** @return the live source, or null when the configuration was refused; for tests */
-    Pcap4jPacketSource source() {
-        return source;
+    synchronized Pcap4jPacketSource source() {
+        return opened == null ? null : opened.source();
     }
 
     /** @return the sender, or null when the configuration was refused; for tests */
-    Pcap4jPacketSender sender() {
-        return sender;
+    synchronized Pcap4jPacketSender sender() {
+        return opened == null ? null : opened.sender();
     }
 
     /**

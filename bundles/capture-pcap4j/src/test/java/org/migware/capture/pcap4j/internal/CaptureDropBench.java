@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.testing.TestNamespace;
 
@@ -57,7 +58,7 @@ public final class CaptureDropBench {
             System.exit(2);
         }
         try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
-            CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
+            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
                     Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
                  Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {

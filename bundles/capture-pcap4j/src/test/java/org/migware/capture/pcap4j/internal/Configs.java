@@ -34,10 +34,6 @@ final class Configs {
         }));
     }
 
-    static Pcap4jCaptureComponent.ServiceConfig service(String[] addresses, int[] ports) {
-        return of(Pcap4jCaptureComponent.ServiceConfig.class, Map.of("addresses", addresses, "ports", ports));
-    }
-
     static Pcap4jCaptureComponent.Config capture(Map<String, Object> values) {
         return of(Pcap4jCaptureComponent.Config.class, values);
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ServiceEndpoints;
 
 /** The refusals: no service, no exception out of the constructor (SCR would log a stack trace). */
 class Pcap4jCaptureComponentTest {
@@ -27,8 +28,8 @@ class Pcap4jCaptureComponentTest {
     void aWrongSettingRegistersNothingAndThrowsNothing() {
         FakeContext context = new FakeContext();
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[0], new int[] {7000}), Configs.capture(Map.of("interfaceName", "eth0")),
-                Map.of(), new CaptureSettingsTest.FakeHost());
+                Configs.capture(Map.of("interfaceName", "eth0")), Map.of(), new CaptureSettingsTest.FakeHost());
+        component.activate(); // no ProtectedService
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
         assertNull(component.sender());
@@ -41,9 +42,7 @@ class Pcap4jCaptureComponentTest {
         FakeContext context = new FakeContext();
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.mayCapture = false;
-        Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                Configs.capture(Map.of("interfaceName", "eth0")), Map.of(), host);
+        Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "eth0"), host);
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
         component.deactivate();
@@ -55,11 +54,35 @@ class Pcap4jCaptureComponentTest {
         FakeContext context = new FakeContext();
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.interfaces = List.of("mwcnope0");
-        Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                Configs.capture(Map.of("interfaceName", "mwcnope0")), Map.of(), host);
+        Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "mwcnope0"), host);
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
         component.deactivate();
+    }
+
+    @Test
+    void aServiceThatChangesOrLeavesIsFollowedAndNothingOpensAfterDeactivation() {
+        // libpcap refuses the interface, so every attempt is one log line and no registration;
+        // what counts is that each change makes an attempt while active, and none after
+        FakeContext context = new FakeContext();
+        CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
+        host.interfaces = List.of("mwcnope0");
+        Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "mwcnope0"), host);
+        component.updatedProtectedService(() -> ServiceEndpoints.parse(new String[] {"10.77.0.9"}, new int[] {8000}));
+        component.unbindProtectedService(null);
+        component.deactivate();
+        component.bindProtectedService(() -> SERVICE);
+        assertTrue(context.registered.isEmpty());
+        assertNull(component.source());
+    }
+
+    private static final ServiceEndpoints SERVICE = ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000});
+
+    /** Activated as DS does it: constructed, the service bound, then activated. */
+    private static Pcap4jCaptureComponent start(FakeContext context, Map<String, Object> capture, Host host) {
+        Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(), Configs.capture(capture), Map.of(), host);
+        component.bindProtectedService(() -> SERVICE);
+        component.activate();
+        return component;
     }
 }

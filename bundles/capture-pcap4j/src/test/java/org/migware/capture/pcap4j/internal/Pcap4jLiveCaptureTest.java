@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSender;
@@ -59,7 +60,7 @@ class Pcap4jLiveCaptureTest {
     @Test
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
         try (TestNamespace lab = veth()) {
-            CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
+            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
                     Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
@@ -166,8 +167,10 @@ class Pcap4jLiveCaptureTest {
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                    Configs.service(new String[] {SERVICE}, new int[] {PORT}),
                     Configs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
+            ServiceEndpoints service = ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT});
+            component.bindProtectedService(() -> service);
+            component.activate();
             assertEquals(2, context.registered.size());
             PacketSource source = (PacketSource) context.registered.get(PacketSource.class.getName());
             PacketSender sender = (PacketSender) context.registered.get(PacketSender.class.getName());

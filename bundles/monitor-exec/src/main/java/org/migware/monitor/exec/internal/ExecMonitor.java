@@ -3,6 +3,7 @@ package org.migware.monitor.exec.internal;
 import java.util.Arrays;
 import java.util.List;
 
+import org.migware.api.config.ConfigurationPids;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
@@ -39,7 +40,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class ExecMonitor implements HealthMonitor {
 
     /** The factory PID: one monitor per configuration. */
-    public static final String PID = "org.migware.monitor.exec";
+    public static final String PID = ConfigurationPids.MONITOR_EXEC_FACTORY;
 
     /** One command to run. */
     @ObjectClassDefinition(name = "MigWare exec monitor",

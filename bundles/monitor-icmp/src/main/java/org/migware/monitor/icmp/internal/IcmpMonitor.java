@@ -5,11 +5,15 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
+import org.migware.monitor.support.RestartingProbeLoop;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -17,7 +21,9 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import com.sun.jna.Native;
@@ -27,29 +33,23 @@ import com.sun.jna.Native;
  * the timeout is a miss. Echoes go through a raw socket opened with JNA (root or CAP_NET_RAW), no
  * process is spawned; each instance has its own ICMP identifier.
  *
- * <p>Configured from two PIDs that DS merges: the service ({@value #SERVICE_PID}), whose first
- * {@code addresses} entry is the default target, and {@value #PID}. Without a usable target, or
- * without the privilege for a raw socket, the monitor stays registered with an {@code UNKNOWN}
- * verdict whose reason says what to fix (logged once, no stack trace). The metatype is designated
- * by {@link ConfigDesignation} (bnd refuses {@code @Designate} with two PIDs). A changed
- * configuration restarts the probe loop and its verdict starts {@code UNKNOWN} again.
+ * <p>Configured by PID {@value #PID}; without a {@code target} there, the first address of the
+ * {@link ProtectedService} is the target (an optional, dynamic reference: the monitor runs without
+ * it when a target is set). Without a usable target, or without the privilege for a raw socket,
+ * the monitor stays registered with an {@code UNKNOWN} verdict whose reason says what to fix
+ * (logged once, no stack trace). A changed configuration or service restarts the probe loop and
+ * its verdict starts {@code UNKNOWN} again.
  */
-@Component(service = HealthMonitor.class, configurationPid = {IcmpMonitor.SERVICE_PID, IcmpMonitor.PID}, immediate = true)
+@Component(service = HealthMonitor.class, configurationPid = IcmpMonitor.PID, immediate = true)
+@Designate(ocd = IcmpMonitor.Config.class)
 public final class IcmpMonitor implements HealthMonitor {
 
-    /** The shared PID that names the primary's service. */
-    public static final String SERVICE_PID = "org.migware.service";
+    /** The PID that names the primary's service; the endpoints come from {@link ProtectedService}. */
+    static final String SERVICE_PID = ConfigurationPids.SERVICE;
     /** This monitor's PID. */
-    public static final String PID = "org.migware.monitor.icmp";
+    public static final String PID = ConfigurationPids.MONITOR_ICMP;
     /** The monitor's name. */
     public static final String NAME = "icmp";
-
-    /** The service, from {@value #SERVICE_PID}; not designated here, it belongs to no single bundle. */
-    public @interface ServiceConfig {
-
-        /** @return the service's IP addresses */
-        String[] addresses() default {};
-    }
 
     /** The ICMP monitor's settings; the defaults are the thesis's. */
     @ObjectClassDefinition(name = "MigWare ICMP monitor",
@@ -88,11 +88,12 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<HealthVerdictListener> listeners;
-    private volatile Running running;
+    private final RestartingProbeLoop<Config> loop;
 
     /** The loop and the socket it pings through (null when idle). */
-    private record Running(ProbeLoop loop, IcmpSocket socket) {
-        void close() {
+    private record Running(ProbeLoop loop, IcmpSocket socket) implements RestartingProbeLoop.Running {
+        @Override
+        public void close() {
             loop.close(); // waits for a ping in progress
             if (socket != null) {
                 socket.close();
@@ -100,33 +101,42 @@ public final class IcmpMonitor implements HealthMonitor {
         }
     }
 
-    private final ServiceConfig initialService;
-    private final Config initialConfig;
-
     @Activate
-    public IcmpMonitor(ServiceConfig service, Config config) {
-        this.initialService = service;
-        this.initialConfig = config;
+    public IcmpMonitor(Config config) {
+        this.loop = new RestartingProbeLoop<>(config, this::start);
     }
 
     /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
     @Activate
     void activate() {
-        running = start(initialService, initialConfig);
+        loop.activate();
     }
 
     @Modified
-    void modified(ServiceConfig service, Config config) {
-        running.close();
-        running = start(service, config);
+    void modified(Config config) {
+        loop.configure(config);
     }
 
     @Deactivate
     void deactivate() {
-        running.close();
+        loop.deactivate();
     }
 
-    private Running start(ServiceConfig service, Config config) {
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    void bindProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void updatedProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void unbindProtectedService(ProtectedService service) {
+        loop.service(null);
+    }
+
+    private Running start(ServiceEndpoints service, Config config) {
         InetAddress target;
         ProbeSettings settings;
         try {
@@ -150,23 +160,21 @@ public final class IcmpMonitor implements HealthMonitor {
     /**
      * @throws IllegalArgumentException naming the configuration key that is missing or wrong
      */
-    static InetAddress target(ServiceConfig service, Config config) {
+    static InetAddress target(ServiceEndpoints service, Config config) {
         String text = config.target().trim();
-        String key = "'target'";
         if (text.isEmpty()) {
-            if (service.addresses().length == 0 || service.addresses()[0].isBlank()) {
+            if (service == null) {
                 throw new IllegalArgumentException("'target' is not set, and neither is 'addresses' in " + SERVICE_PID);
             }
-            text = service.addresses()[0].trim();
-            key = "'addresses' in " + SERVICE_PID;
+            return service.addresses().get(0); // validated by the service's owner
         }
         if (!looksNumeric(text)) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address (host names are not resolved)");
+            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address (host names are not resolved)");
         }
         try {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address");
+            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address");
         }
     }
 
@@ -184,6 +192,6 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Override
     public HealthVerdict currentVerdict() {
-        return running.loop().currentVerdict();
+        return loop.loop().currentVerdict();
     }
 }

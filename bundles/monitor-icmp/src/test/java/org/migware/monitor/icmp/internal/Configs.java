@@ -26,10 +26,6 @@ final class Configs {
         }));
     }
 
-    static IcmpMonitor.ServiceConfig service(String... addresses) {
-        return of(IcmpMonitor.ServiceConfig.class, Map.of("addresses", addresses));
-    }
-
     static IcmpMonitor.Config icmp(Map<String, Object> values) {
         return of(IcmpMonitor.Config.class, values);
     }

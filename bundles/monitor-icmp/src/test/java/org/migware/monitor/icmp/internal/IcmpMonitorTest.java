@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
@@ -35,27 +36,44 @@ class IcmpMonitorTest {
         IcmpMonitor.Config config = Configs.icmp(Map.of());
         assertEquals(ProbeSettings.THESIS,
                 new ProbeSettings(config.intervalMillis(), config.timeoutMillis(), config.misses(), config.recoveries()));
-        assertEquals("192.0.2.10", IcmpMonitor.target(Configs.service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
-        assertEquals("192.0.2.99", IcmpMonitor.target(Configs.service("192.0.2.10"),
+        assertEquals("192.0.2.10", IcmpMonitor.target(service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
+        assertEquals("192.0.2.99", IcmpMonitor.target(service("192.0.2.10"),
                 Configs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
     }
 
     @Test
     void aMissingOrInvalidTargetIsNamed() {
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
-                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of())))
+                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(null, Configs.icmp(Map.of())))
                         .getMessage());
         assertEquals("'target': 'primary.example' is not an IP address (host names are not resolved)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of("target", "primary.example")))).getMessage());
-        assertEquals("'addresses' in org.migware.service: '999.1.1.1' is not an IP address",
-                assertThrows(IllegalArgumentException.class,
-                        () -> IcmpMonitor.target(Configs.service("999.1.1.1"), Configs.icmp(Map.of()))).getMessage());
+                        () -> IcmpMonitor.target(null, Configs.icmp(Map.of("target", "primary.example")))).getMessage());
+        // A wrong 'addresses' never reaches the monitor: the service's owner refuses it and names
+        // the key (ProtectedServiceComponentTest), and the monitor sees no service, as above.
+    }
+
+    @Test
+    void aServiceThatArrivesChangesAndLeavesRestartsTheMonitorWithItsFirstAddress() {
+        IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of()));
+        monitor.activate();
+        try {
+            assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
+            monitor.bindProtectedService(() -> service("192.0.2.10"));
+            assertEquals("192.0.2.10", monitor.currentVerdict().target());
+            monitor.updatedProtectedService(() -> service("192.0.2.20", "192.0.2.10"));
+            assertEquals("192.0.2.20", monitor.currentVerdict().target());
+            monitor.unbindProtectedService(null);
+            assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
+        } finally {
+            monitor.deactivate();
+        }
+        monitor.unbindProtectedService(null); // DS may unbind after deactivation: no loop starts again
     }
 
     @Test
     void unconfiguredOrInvalidMonitorIsUnknownNamingTheKey() {
-        IcmpMonitor unconfigured = new IcmpMonitor(Configs.service(), Configs.icmp(Map.of()));
+        IcmpMonitor unconfigured = new IcmpMonitor(Configs.icmp(Map.of()));
         unconfigured.activate();
         try {
             assertEquals("icmp", unconfigured.name());
@@ -64,7 +82,8 @@ class IcmpMonitorTest {
         } finally {
             unconfigured.deactivate();
         }
-        IcmpMonitor badMisses = new IcmpMonitor(Configs.service("127.0.0.1"), Configs.icmp(Map.of("misses", 0)));
+        IcmpMonitor badMisses = new IcmpMonitor(Configs.icmp(Map.of("misses", 0)));
+        badMisses.bindProtectedService(() -> service("127.0.0.1"));
         badMisses.activate();
         try {
             assertEquals("not probing: 'misses' must be at least 1 (is 0)", badMisses.currentVerdict().reason());
@@ -145,7 +164,8 @@ class IcmpMonitorTest {
     void loopbackComponentIsUp() throws Exception {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-        IcmpMonitor monitor = new IcmpMonitor(Configs.service("127.0.0.1"), Configs.icmp(Map.of("intervalMillis", 20L)));
+        IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of("intervalMillis", 20L)));
+        monitor.bindProtectedService(() -> service("127.0.0.1"));
         inject(monitor, List.of(verdicts::add));
         monitor.activate();
         try {
@@ -185,8 +205,8 @@ class IcmpMonitorTest {
             // the whole component, with its thread, through the same pull and plug
             lab.plugCable();
             BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-            IcmpMonitor monitor = new IcmpMonitor(Configs.service(lab.namespaceAddress()),
-                    Configs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
+            IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
+            monitor.bindProtectedService(() -> service(lab.namespaceAddress()));
             inject(monitor, List.of(verdicts::add));
             monitor.activate();
             try {
@@ -201,6 +221,11 @@ class IcmpMonitorTest {
                 monitor.deactivate();
             }
         }
+    }
+
+    /** The endpoints the service's owner would publish for these addresses (port 7, unused by the monitor). */
+    static ServiceEndpoints service(String... addresses) {
+        return ServiceEndpoints.parse(addresses, new int[] {7});
     }
 
     static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {

@@ -2,11 +2,15 @@ package org.migware.monitor.tcp.internal;
 
 import java.util.List;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
+import org.migware.monitor.support.RestartingProbeLoop;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -14,39 +18,30 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Service-level check of the primary: a TCP connection to the service port, optionally a request
  * and an expected reply. Sees a dead service on a live host, which ICMP cannot.
  *
- * <p>Configured from two PIDs that DS merges: the service ({@value #SERVICE_PID}: {@code addresses},
- * {@code ports}), whose first address and port are the defaults, and {@value #PID}, whose values win.
- * Without a usable host or port the monitor stays registered with an {@code UNKNOWN} verdict whose
- * reason names the key (logged once); it never throws out of activation.
- *
- * <p>The metatype of {@link Config} is designated by {@link ConfigDesignation}: bnd refuses
- * {@code @Designate} on a component with two configuration PIDs. A changed configuration restarts
- * the probe loop, whose verdict starts {@code UNKNOWN} again.
+ * <p>Configured by PID {@value #PID}, whose {@code target} and {@code port} win; without them, the
+ * first address and port of the {@link ProtectedService} are the defaults (an optional, dynamic
+ * reference: the monitor runs without it when both are set). Without a usable host or port the
+ * monitor stays registered with an {@code UNKNOWN} verdict whose reason names the key (logged
+ * once); it never throws out of activation. A changed configuration or service restarts the probe
+ * loop, whose verdict starts {@code UNKNOWN} again.
  */
-@Component(service = HealthMonitor.class, configurationPid = {TcpMonitor.SERVICE_PID, TcpMonitor.PID}, immediate = true)
+@Component(service = HealthMonitor.class, configurationPid = TcpMonitor.PID, immediate = true)
+@Designate(ocd = TcpMonitor.Config.class)
 public final class TcpMonitor implements HealthMonitor {
 
-    /** The shared PID that names the primary's service. */
-    public static final String SERVICE_PID = "org.migware.service";
+    /** The PID that names the primary's service; the endpoints come from {@link ProtectedService}. */
+    static final String SERVICE_PID = ConfigurationPids.SERVICE;
     /** This monitor's PID. */
-    public static final String PID = "org.migware.monitor.tcp";
-
-    /** The service, from {@value #SERVICE_PID}; not designated here, it belongs to no single bundle. */
-    public @interface ServiceConfig {
-
-        /** @return the service's IP addresses */
-        String[] addresses() default {};
-
-        /** @return the service's TCP ports */
-        int[] ports() default {};
-    }
+    public static final String PID = ConfigurationPids.MONITOR_TCP;
 
     /** The TCP monitor's settings. */
     @ObjectClassDefinition(name = "MigWare TCP monitor",
@@ -101,37 +96,48 @@ public final class TcpMonitor implements HealthMonitor {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<HealthVerdictListener> listeners;
-    private volatile ProbeLoop loop;
-
-    private final ServiceConfig initialService;
-    private final Config initialConfig;
+    private final RestartingProbeLoop<Config> loop;
 
     @Activate
-    public TcpMonitor(ServiceConfig service, Config config) {
-        this.initialService = service;
-        this.initialConfig = config;
+    public TcpMonitor(Config config) {
+        this.loop = new RestartingProbeLoop<>(config, (service, newConfig) -> {
+            ProbeLoop started = start(service, newConfig);
+            return () -> started;
+        });
     }
 
     /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
     @Activate
     void activate() {
-        loop = start(initialService, initialConfig);
+        loop.activate();
     }
 
     @Modified
-    void modified(ServiceConfig service, Config config) {
-        ProbeLoop old = loop;
-        old.close();
-        loop = start(service, config);
+    void modified(Config config) {
+        loop.configure(config);
     }
 
     @Deactivate
     void deactivate() {
-        loop.close();
+        loop.deactivate();
     }
 
-    private ProbeLoop start(ServiceConfig service, Config config) {
-        int port = config.port() != 0 ? config.port() : service.ports().length > 0 ? service.ports()[0] : 0;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    void bindProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void updatedProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void unbindProtectedService(ProtectedService service) {
+        loop.service(null);
+    }
+
+    private ProbeLoop start(ServiceEndpoints service, Config config) {
+        int port = config.port() != 0 ? config.port() : service != null ? service.ports()[0] : 0;
         String name = port > 0 ? "tcp:" + port : "tcp";
         Target target;
         try {
@@ -146,17 +152,17 @@ public final class TcpMonitor implements HealthMonitor {
     /**
      * @throws IllegalArgumentException naming the configuration key that is missing or wrong
      */
-    static Target target(ServiceConfig service, Config config) {
+    static Target target(ServiceEndpoints service, Config config) {
         String host = config.target().trim();
         if (host.isEmpty()) {
-            if (service.addresses().length == 0 || service.addresses()[0].isBlank()) {
+            if (service == null) {
                 throw new IllegalArgumentException("'target' is not set, and neither is 'addresses' in " + SERVICE_PID);
             }
-            host = service.addresses()[0].trim();
+            host = service.addresses().get(0).getHostAddress();
         }
         int port = config.port();
         if (port == 0) {
-            if (service.ports().length == 0) {
+            if (service == null) {
                 throw new IllegalArgumentException("'port' is not set, and neither is 'ports' in " + SERVICE_PID);
             }
             port = service.ports()[0];
@@ -171,11 +177,11 @@ public final class TcpMonitor implements HealthMonitor {
 
     @Override
     public String name() {
-        return loop.monitor();
+        return loop.loop().monitor();
     }
 
     @Override
     public HealthVerdict currentVerdict() {
-        return loop.currentVerdict();
+        return loop.loop().currentVerdict();
     }
 }

@@ -26,10 +26,6 @@ final class Configs {
         }));
     }
 
-    static TcpMonitor.ServiceConfig service(String[] addresses, int[] ports) {
-        return of(TcpMonitor.ServiceConfig.class, Map.of("addresses", addresses, "ports", ports));
-    }
-
     static TcpMonitor.Config tcp(Map<String, Object> values) {
         return of(TcpMonitor.Config.class, values);
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
@@ -27,7 +28,7 @@ class TcpMonitorTest {
 
     @Test
     void defaultsAreTheThesisAndComeFromTheServicePid() {
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
+        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
                 Configs.tcp(Map.of()));
         assertEquals("192.0.2.10", target.host());
         assertEquals(7000, target.port());
@@ -38,7 +39,7 @@ class TcpMonitorTest {
 
     @Test
     void ownKeysWin() {
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"192.0.2.10"}, new int[] {7000}),
+        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"192.0.2.10"}, new int[] {7000}),
                 Configs.tcp(Map.of("target", "192.0.2.99", "port", 22, "intervalMillis", 20L, "timeoutMillis", 20L,
                         "misses", 3, "recoveries", 2)));
         assertEquals("192.0.2.99", target.host());
@@ -48,7 +49,7 @@ class TcpMonitorTest {
 
     @Test
     void aMissingOrWrongKeyIsNamed() {
-        TcpMonitor.ServiceConfig none = Configs.service(new String[0], new int[0]);
+        ServiceEndpoints none = null; // no ProtectedService: not configured, or refused by its owner
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
                 assertThrows(IllegalArgumentException.class, () -> TcpMonitor.target(none, Configs.tcp(Map.of()))).getMessage());
         assertEquals("'port' is not set, and neither is 'ports' in org.migware.service",
@@ -64,7 +65,7 @@ class TcpMonitorTest {
 
     @Test
     void unconfiguredMonitorIsUnknownNamingTheKey() {
-        TcpMonitor monitor = new TcpMonitor(Configs.service(new String[0], new int[0]), Configs.tcp(Map.of()));
+        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of()));
         monitor.activate();
         try {
             assertEquals("tcp", monitor.name());
@@ -82,7 +83,7 @@ class TcpMonitorTest {
         FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         LocalServer server = new LocalServer(request -> null);
         int port = server.port();
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"127.0.0.1"}, new int[] {port}), Configs.tcp(Map.of()));
+        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"127.0.0.1"}, new int[] {port}), Configs.tcp(Map.of()));
         TcpProbe probe = new TcpProbe(target.host(), target.port(), target.send(), target.expect());
         VerdictStateMachine machine = new VerdictStateMachine("tcp:" + port, "127.0.0.1:" + port, target.settings(), clock, "starting");
         assertEquals(HealthStatus.UNKNOWN, machine.current().status());
@@ -125,13 +126,39 @@ class TcpMonitorTest {
         assertEquals(HealthStatus.DOWN, machine.record(refused).orElseThrow().status());
     }
 
+    @Test
+    void aServiceThatArrivesChangesAndLeavesRestartsTheMonitor() {
+        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of()));
+        monitor.activate();
+        try {
+            assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
+            monitor.bindProtectedService(() -> service(new String[] {"192.0.2.10"}, new int[] {7000}));
+            assertEquals("tcp:7000", monitor.name());
+            assertEquals("192.0.2.10:7000", monitor.currentVerdict().target());
+            monitor.updatedProtectedService(() -> service(new String[] {"192.0.2.20"}, new int[] {7001, 7000}));
+            assertEquals("tcp:7001", monitor.name());
+            assertEquals("192.0.2.20:7001", monitor.currentVerdict().target());
+            monitor.unbindProtectedService(null);
+            assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
+        } finally {
+            monitor.deactivate();
+        }
+        monitor.unbindProtectedService(null); // DS may unbind after deactivation: no loop starts again
+    }
+
+    /** The endpoints the service's owner would publish. */
+    static ServiceEndpoints service(String[] addresses, int[] ports) {
+        return ServiceEndpoints.parse(addresses, ports);
+    }
+
     /** The whole component, with its own thread, against a local server that goes away. */
     @Test
     void componentPublishesUpThenDownToListeners() throws Exception {
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
         LocalServer server = new LocalServer(request -> null);
-        TcpMonitor monitor = new TcpMonitor(Configs.service(new String[] {"127.0.0.1"}, new int[] {server.port()}),
-                Configs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
+        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
+        ServiceEndpoints local = service(new String[] {"127.0.0.1"}, new int[] {server.port()});
+        monitor.bindProtectedService(() -> local);
         inject(monitor, List.of(verdicts::add));
         monitor.activate();
         try {

@@ -1,13 +1,14 @@
 package org.migware.monitor.traffic.internal;
 
-import org.migware.api.connection.ServiceEndpoints;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
@@ -19,6 +20,7 @@ import org.migware.api.packet.ParsedPacket;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
+import org.migware.monitor.support.RestartingProbeLoop;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,6 +30,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +49,13 @@ import org.slf4j.LoggerFactory;
  * {@link org.migware.monitor.support.VerdictStateMachine} (run by a {@link ProbeLoop}: DOWN-evidence
  * is a miss, UP-evidence a success, "nothing to judge" makes the verdict {@code UNKNOWN}), which
  * logs every change and tells every {@link HealthVerdictListener}.
+ *
+ * <p>The service's addresses and ports come from {@link ProtectedService}, an optional, dynamic
+ * reference: a changed or absent service, like a changed configuration, starts the detector and
+ * the loop afresh.
  */
-// Two PIDs merge: the service's addresses are configured once for every bundle that needs them.
-// Metatype's @Designate takes exactly one PID, so the typed Config stands without it.
-@Component(service = HealthMonitor.class, configurationPid = {"org.migware.service", "org.migware.monitor.traffic"})
+@Component(service = HealthMonitor.class, configurationPid = ConfigurationPids.MONITOR_TRAFFIC)
+@Designate(ocd = TrafficMonitorComponent.Config.class)
 public final class TrafficMonitorComponent implements HealthMonitor {
 
     static final String NAME = "traffic";
@@ -57,16 +63,11 @@ public final class TrafficMonitorComponent implements HealthMonitor {
     /** An evaluation is a scan of arrays in memory; only a stuck JVM takes this long, and then one miss is fair. */
     private static final long MIN_EVALUATION_TIMEOUT_MILLIS = 1000;
 
-    /** The monitor's settings; the service addresses and ports come from PID org.migware.service. */
+    /** The monitor's settings; the service's addresses and ports come from {@link ProtectedService}. */
     @ObjectClassDefinition(name = "MigWare passive traffic monitor",
-            description = "Declares the primary DOWN when clients retransmit data it no longer acknowledges while it sends nothing")
+            description = "Declares the primary DOWN when clients retransmit data it no longer acknowledges while it sends"
+                    + " nothing. The service's addresses and ports are in PID org.migware.service.")
     public @interface Config {
-
-        @AttributeDefinition(name = "Service addresses", description = "IP addresses of the primary's service (PID org.migware.service)")
-        String[] addresses() default {};
-
-        @AttributeDefinition(name = "Service ports", description = "TCP ports of the service (PID org.migware.service)")
-        int[] ports() default {};
 
         @AttributeDefinition(name = "Evaluation interval (ms)", description = "How often the traffic is judged")
         long evaluateMillis() default 100;
@@ -108,7 +109,7 @@ public final class TrafficMonitorComponent implements HealthMonitor {
     private final Map<PacketSource, PacketSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PacketListener listener = this::onPacket;
     private volatile ParserBinding parser;
-    private volatile ProbeLoop loop;
+    private final RestartingProbeLoop<Config> loop;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<HealthVerdictListener> listeners;
@@ -120,30 +121,46 @@ public final class TrafficMonitorComponent implements HealthMonitor {
 
     TrafficMonitorComponent(Config config, LongSupplier nanoClock, Clock clock) {
         this.clock = clock;
-        Settings settings = settings(config);
-        this.detector = new StallDetector(settings.service(),
-                settings.detector() != null ? settings.detector() : DetectorSettings.DEFAULTS, nanoClock);
-        this.loop = startLoop(settings);
+        this.detector = new StallDetector(null, DetectorSettings.DEFAULTS, nanoClock);
+        this.loop = new RestartingProbeLoop<>(config, (service, newConfig) -> {
+            Settings settings = settings(service, newConfig);
+            detector.reconfigure(settings.service(),
+                    settings.detector() != null ? settings.detector() : DetectorSettings.DEFAULTS);
+            ProbeLoop started = startLoop(settings);
+            return () -> started;
+        });
+    }
+
+    /** Judges from here on, not from the constructor: DS binds the service and the listeners in between. */
+    @Activate
+    void activate() {
+        loop.activate();
     }
 
     @Modified
     void modified(Config config) {
-        Settings settings = settings(config);
-        synchronized (this) {
-            loop.close();
-            detector.reconfigure(settings.service(),
-                    settings.detector() != null ? settings.detector() : DetectorSettings.DEFAULTS);
-            loop = startLoop(settings);
-        }
+        loop.configure(config);
     }
 
     @Deactivate
     void deactivate() {
         subscriptions.forEach((source, subscription) -> subscription.close());
         subscriptions.clear();
-        synchronized (this) {
-            loop.close();
-        }
+        loop.deactivate();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
+    void bindProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void updatedProtectedService(ProtectedService service) {
+        loop.service(service.endpoints());
+    }
+
+    void unbindProtectedService(ProtectedService service) {
+        loop.service(null);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -221,17 +238,12 @@ public final class TrafficMonitorComponent implements HealthMonitor {
         return ProbeLoop.start(NAME, target, settings.probe(), timeout -> evaluate(), () -> listeners, clock);
     }
 
-    private static Settings settings(Config config) {
-        ServiceEndpoints service = null;
-        try {
-            if (config.addresses().length == 0 || config.ports().length == 0) {
-                // Not configured yet (FileInstall may deliver etc/ a moment after start): no error.
-                return new Settings(null, null, null,
-                        "waiting for 'addresses' and 'ports' in configuration org.migware.service");
-            }
-            service = ServiceEndpoints.parse(config.addresses(), config.ports());
-        } catch (IllegalArgumentException e) {
-            return new Settings(null, null, null, "configuration org.migware.service: " + e.getMessage());
+    private static Settings settings(ServiceEndpoints service, Config config) {
+        if (service == null) {
+            // Not configured yet (FileInstall may deliver etc/ a moment after start), or refused by
+            // the service's owner, which has named the key.
+            return new Settings(null, null, null,
+                    "waiting for 'addresses' and 'ports' in configuration " + ConfigurationPids.SERVICE);
         }
         try {
             DetectorSettings detector = new DetectorSettings(config.stallMillis(), config.minStalledConnections(),
@@ -240,7 +252,7 @@ public final class TrafficMonitorComponent implements HealthMonitor {
                     Math.max(MIN_EVALUATION_TIMEOUT_MILLIS, config.evaluateMillis()), config.misses(), config.recoveries());
             return new Settings(service, detector, probe, null);
         } catch (IllegalArgumentException e) {
-            return new Settings(service, null, null, "configuration org.migware.monitor.traffic: " + e.getMessage());
+            return new Settings(service, null, null, "configuration " + ConfigurationPids.MONITOR_TRAFFIC + ": " + e.getMessage());
         }
     }
 
@@ -253,6 +265,6 @@ public final class TrafficMonitorComponent implements HealthMonitor {
 
     @Override
     public HealthVerdict currentVerdict() {
-        return loop.currentVerdict();
+        return loop.loop().currentVerdict();
     }
 }

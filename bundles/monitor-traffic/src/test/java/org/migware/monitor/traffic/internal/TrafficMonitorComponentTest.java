@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.packet.CaptureStatistics;
@@ -60,18 +61,35 @@ class TrafficMonitorComponentTest {
                 });
     }
 
+    /** The service the tests watch, as its owner publishes it. */
+    private static final ServiceEndpoints SERVICE = ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT});
+
+    /** The monitor's own settings for a test: fast evaluations, and whatever else is given. */
     private static Map<String, Object> service(Object... more) {
-        Map<String, Object> values = new HashMap<>(Map.of(
-                "addresses", new String[] {"10.77.0.2"}, "ports", new int[] {TcpFrame.SERVICE_PORT}, "evaluateMillis", 10L));
+        Map<String, Object> values = new HashMap<>(Map.of("evaluateMillis", 10L));
         for (int i = 0; i < more.length; i += 2) {
             values.put((String) more[i], more[i + 1]);
         }
         return values;
     }
 
+    /** Activated as DS does it, without a ProtectedService. */
     private TrafficMonitorComponent start(Map<String, Object> values) {
+        return start(values, false);
+    }
+
+    /** Activated as DS does it, with {@link #SERVICE} bound before. */
+    private TrafficMonitorComponent startWithService(Map<String, Object> values) {
+        return start(values, true);
+    }
+
+    private TrafficMonitorComponent start(Map<String, Object> values, boolean withService) {
         component = new TrafficMonitorComponent(config(values), clock, clock);
         component.listeners = List.of(published::add);
+        if (withService) {
+            component.bindProtectedService(() -> SERVICE);
+        }
+        component.activate();
         return component;
     }
 
@@ -127,8 +145,22 @@ class TrafficMonitorComponentTest {
     }
 
     @Test
+    void aServiceThatArrivesChangesAndLeavesIsFollowed() {
+        start(Map.of("evaluateMillis", 10L));
+        assertTrue(component.currentVerdict().reason().contains("'addresses'"), component.currentVerdict().reason());
+        component.bindProtectedService(() -> SERVICE);
+        assertEquals("10.77.0.2:7000", component.currentVerdict().target());
+        ServiceEndpoints moved = ServiceEndpoints.parse(new String[] {"10.77.0.9"}, new int[] {8000});
+        component.updatedProtectedService(() -> moved);
+        assertEquals("10.77.0.9:8000", component.currentVerdict().target());
+        component.unbindProtectedService(null);
+        assertEquals(HealthStatus.UNKNOWN, component.currentVerdict().status());
+        assertTrue(component.currentVerdict().reason().contains("org.migware.service"), component.currentVerdict().reason());
+    }
+
+    @Test
     void anUnusableSettingIsNamed() {
-        start(service("misses", 0));
+        startWithService(service("misses", 0));
         assertEquals(HealthStatus.UNKNOWN, component.currentVerdict().status());
         assertTrue(component.currentVerdict().reason().contains("'misses'"), component.currentVerdict().reason());
         component.modified(config(service("stallMillis", 0L)));
@@ -137,7 +169,7 @@ class TrafficMonitorComponentTest {
 
     @Test
     void withoutSourceOrParserNothingIsJudged() {
-        start(service());
+        startWithService(service());
         assertEquals(HealthStatus.UNKNOWN, component.currentVerdict().status());
         assertEquals("10.77.0.2:7000", component.currentVerdict().target());
         assertEquals("no packet source: nothing is captured", component.evaluate().reason());
@@ -150,7 +182,7 @@ class TrafficMonitorComponentTest {
 
     @Test
     void retransmissionsIntoSilenceArePublishedAsDownAndASwapStartsAfresh() throws InterruptedException {
-        start(service());
+        startWithService(service());
         FakeSource source = new FakeSource();
         component.bindPacketParser(new PacketParserComponent());
         component.bindPacketSource(source);
@@ -190,7 +222,7 @@ class TrafficMonitorComponentTest {
         com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
         assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
 
-        start(service("maxConnections", 64));
+        startWithService(service("maxConnections", 64));
         FakeSource source = new FakeSource();
         component.bindPacketParser(new PacketParserComponent());
         component.bindPacketSource(source);

@@ -1,0 +1,130 @@
+package org.migware.tracker.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ProtectedService;
+import org.migware.api.connection.ServiceEndpoints;
+import org.migware.api.packet.CaptureStatistics;
+import org.migware.api.packet.PacketListener;
+import org.migware.api.packet.PacketSource;
+import org.migware.api.packet.PacketSubscription;
+import org.migware.parser.internal.PacketParserComponent;
+import org.migware.parser.testing.TcpFrame;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The tracker and the {@link ProtectedService} it references, driven as DS drives them: the
+ * service arrives after the component, changes, and leaves, and the table is never dropped.
+ */
+class TrackerComponentServiceTest {
+
+    private final FakeSource source = new FakeSource();
+    private TrackerComponent tracker;
+
+    @AfterEach
+    void stop() {
+        if (tracker != null) {
+            tracker.deactivate();
+        }
+    }
+
+    @Test
+    void nothingIsTrackedUntilTheServiceIsBound() {
+        start();
+        source.deliver(TcpFrame.fromClient(40000).seq(1000).flags(0x02));
+        assertEquals(0, tracker.size());
+        assertEquals(1L, tracker.statistics().packetsIgnored().get("service-not-configured"));
+
+        tracker.bindProtectedService(service("10.77.0.2", 7000));
+        source.deliver(TcpFrame.fromClient(40000).seq(1000).flags(0x02));
+        assertEquals(1, tracker.size());
+    }
+
+    @Test
+    void aChangedServiceKeepsTheTableAndTracksTheNewEndpoints() {
+        start();
+        tracker.bindProtectedService(service("10.77.0.2", 7000));
+        source.deliver(TcpFrame.fromClient(40000).seq(1000).flags(0x02));
+        assertEquals(1, tracker.size());
+
+        tracker.updatedProtectedService(service("10.77.0.2", 7001));
+        assertEquals(1, tracker.size(), "the table stays when the service changes");
+        source.deliver(TcpFrame.fromClient(40001).seq(1000).flags(0x02));
+        assertEquals(1, tracker.size(), "the old port is no longer the service");
+        source.deliver(TcpFrame.fromClient(40002).toPort(7001).seq(1000).flags(0x02));
+        assertEquals(2, tracker.size(), "the new one is");
+
+        tracker.unbindProtectedService(null);
+        assertEquals(2, tracker.size(), "the table stays when the service leaves");
+        source.deliver(TcpFrame.fromClient(40003).toPort(7001).seq(1000).flags(0x02));
+        assertEquals(2, tracker.size());
+        assertEquals(1L, tracker.statistics().packetsIgnored().get("service-not-configured"));
+    }
+
+    private void start() {
+        tracker = new TrackerComponent(config(Map.of("persistState", false)), context());
+        tracker.bindPacketParser(new PacketParserComponent());
+        tracker.bindPacketSource(source);
+        tracker.activate();
+    }
+
+    private static ProtectedService service(String address, int port) {
+        ServiceEndpoints endpoints = ServiceEndpoints.parse(new String[] {address}, new int[] {port});
+        return () -> endpoints;
+    }
+
+    /** A typed config as DS makes it: the given values, else the defaults. */
+    private static TrackerComponent.Config config(Map<String, Object> values) {
+        Class<TrackerComponent.Config> type = TrackerComponent.Config.class;
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) ->
+                switch (method.getName()) {
+                    case "annotationType" -> type;
+                    case "toString" -> values.toString();
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue();
+                }));
+    }
+
+    /** No data area: the tracker then neither restores nor saves its table. */
+    private static BundleContext context() {
+        return (BundleContext) Proxy.newProxyInstance(BundleContext.class.getClassLoader(), new Class<?>[] {BundleContext.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getDataFile")) {
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /** Hands every frame the test gives it to its one subscriber. */
+    private static final class FakeSource implements PacketSource {
+        private PacketListener listener;
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+
+        @Override
+        public PacketSubscription subscribe(PacketListener newListener) {
+            listener = newListener;
+            return () -> listener = null;
+        }
+
+        @Override
+        public CaptureStatistics statistics() {
+            return new CaptureStatistics(0, 0, 0, Map.of(), true);
+        }
+
+        void deliver(TcpFrame frame) {
+            byte[] bytes = frame.build();
+            listener.onPacket(bytes, 0, bytes.length, 0);
+        }
+    }
+}
