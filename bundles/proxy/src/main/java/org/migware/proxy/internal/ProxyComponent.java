@@ -11,7 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
 import org.migware.api.connection.ConnectionTable;
-import org.migware.api.connection.ServiceEndpoints;
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.connection.ProtectedService;
 import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
@@ -41,6 +42,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
@@ -55,11 +57,11 @@ import org.slf4j.LoggerFactory;
  * <p>It needs a configuration (the replica's address) and does nothing without one: a
  * container that only watches never opens a TUN.
  */
-// Metatype's @Designate takes exactly one PID, so the typed Config stands without it.
 @Component(reference = @Reference(name = "control", service = FailoverControl.class, cardinality = ReferenceCardinality.OPTIONAL,
         policy = ReferencePolicy.DYNAMIC),
-        service = {FailoverListener.class, MigrationStatus.class}, configurationPid = {"org.migware.service", "org.migware.proxy"},
+        service = {FailoverListener.class, MigrationStatus.class}, configurationPid = ConfigurationPids.PROXY,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = ProxyComponent.Config.class)
 public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyComponent.class);
@@ -105,12 +107,6 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
         @AttributeDefinition(name = "Connections kept", description = "The most connections whose client bytes are kept")
         int keepConnections() default 200_000;
-
-        @AttributeDefinition(name = "Service addresses", description = "IP addresses of the primary's service (PID org.migware.service)")
-        String[] addresses() default {};
-
-        @AttributeDefinition(name = "Service ports", description = "TCP ports of the service (PID org.migware.service)")
-        int[] ports() default {};
     }
 
     private final PacketParser parser;
@@ -141,7 +137,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private static final long QUEUED_PACE_NANOS = 200_000;
 
     @Activate
-    public ProxyComponent(Config config, @Reference PacketParser parser, ComponentContext context) {
+    public ProxyComponent(Config config, @Reference PacketParser parser,
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, ComponentContext context) {
         this.parser = parser;
         this.componentContext = context;
         this.stateFile = context.getBundleContext().getDataFile(STATE_FILE).toPath();
@@ -157,11 +154,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 int replica = Ipv4Address.parse(config.replicaAddress());
                 ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
                 RecordFraming framing = RecordFraming.parse(config.framing());
-                if (config.addresses().length == 0 || config.ports().length == 0) {
-                    throw new IllegalArgumentException("org.migware.service: 'addresses' and 'ports' are not set");
-                }
                 kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
-                        ServiceEndpoints.parse(config.addresses(), config.ports()), parser.newView());
+                        service::endpoints, parser.newView());
                 opened = TunDevice.open(config.tunName(), network);
                 created = new MigrationEngine(
                         new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),

@@ -2,6 +2,8 @@ package org.migware.proxy.internal.keeper;
 
 import java.util.Arrays;
 
+import java.util.function.Supplier;
+
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
@@ -43,7 +45,8 @@ public final class ClientStreamKeeper {
     private final RecordFraming framing;
     private final int maxBytesPerConnection;
     private final int maxConnections;
-    private final ServiceEndpoints service;
+    /** Read per frame: a changed service configuration applies without re-creating the proxy. */
+    private final Supplier<ServiceEndpoints> service;
     private final ParsedPacket view;
     private final LongMap<KeptStream> streams = new LongMap<>();
     private long gaps;
@@ -58,7 +61,7 @@ public final class ClientStreamKeeper {
      * @param service which endpoints are the service's
      * @param view a parser view of the keeper's own
      */
-    public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, ServiceEndpoints service,
+    public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, Supplier<ServiceEndpoints> service,
             ParsedPacket view) {
         this.framing = framing;
         this.maxBytesPerConnection = maxBytesPerConnection;
@@ -73,9 +76,10 @@ public final class ClientStreamKeeper {
         if (p.parse(frame, offset, length) != ParseResult.TCP || p.ipVersion() != 4) {
             return;
         }
-        if (service.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
+        ServiceEndpoints endpoints = service.get();
+        if (endpoints.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
             fromClient(p, MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort()));
-        } else if (service.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
+        } else if (endpoints.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
             fromService(p, MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort()));
         }
     }
@@ -392,7 +396,7 @@ public final class ClientStreamKeeper {
 
     /** @return which endpoints are the service's */
     public ServiceEndpoints service() {
-        return service;
+        return service.get();
     }
 
     /** @return the framing the keeper follows */

@@ -17,10 +17,12 @@ import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 public class ClientStreamKeeperTest {
 
     private static final int ISN = 999;
+    private static final ServiceEndpoints SERVICE =
+            ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT});
 
     public static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
         return new ClientStreamKeeper(framing, maxBytes, 1000,
-                ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT}),
+                () -> SERVICE,
                 new PacketParserComponent().newView());
     }
 
