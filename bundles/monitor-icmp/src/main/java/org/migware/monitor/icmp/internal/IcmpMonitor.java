@@ -1,13 +1,13 @@
 package org.migware.monitor.icmp.internal;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
 
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
+import org.migware.api.wire.IpAddressLiterals;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
 import org.osgi.service.component.annotations.Activate;
@@ -160,21 +160,11 @@ public final class IcmpMonitor implements HealthMonitor {
             text = service.addresses()[0].trim();
             key = "'addresses' in " + SERVICE_PID;
         }
-        if (!looksNumeric(text)) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address (host names are not resolved)");
-        }
         try {
-            return InetAddress.getByName(text);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(key + ": '" + text + "' is not an IP address");
+            return IpAddressLiterals.parseWithZone(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
         }
-    }
-
-    private static boolean looksNumeric(String text) {
-        if (text.indexOf(':') >= 0) {
-            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%');
-        }
-        return !text.isEmpty() && text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
     }
 
     @Override

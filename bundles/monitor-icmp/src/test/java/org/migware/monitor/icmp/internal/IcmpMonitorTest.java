@@ -45,7 +45,7 @@ class IcmpMonitorTest {
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
                 assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of())))
                         .getMessage());
-        assertEquals("'target': 'primary.example' is not an IP address (host names are not resolved)",
+        assertEquals("'target': 'primary.example' is not an IP address literal (host names are not resolved)",
                 assertThrows(IllegalArgumentException.class,
                         () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of("target", "primary.example")))).getMessage());
         assertEquals("'addresses' in org.migware.service: '999.1.1.1' is not an IP address",
