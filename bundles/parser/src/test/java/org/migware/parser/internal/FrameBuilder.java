@@ -64,16 +64,16 @@ final class FrameBuilder {
     record Extension(int type, byte[] bytes) {
 
         static Extension hopByHop(int units) {
-            return generic(FlyweightParsedPacket.PROTOCOL_HOP_BY_HOP, units);
+            return generic(0 /* hop-by-hop */, units);
         }
 
         static Extension destinationOptions(int units) {
-            return generic(FlyweightParsedPacket.PROTOCOL_DESTINATION_OPTIONS, units);
+            return generic(60 /* destination options */, units);
         }
 
         /** A segment-routing header (type 4) whose segments left is 0: the packet is at its final destination. */
         static Extension routing(int units) {
-            Extension header = generic(FlyweightParsedPacket.PROTOCOL_ROUTING, units);
+            Extension header = generic(43 /* routing */, units);
             header.bytes[2] = 4;
             return header;
         }
@@ -81,7 +81,7 @@ final class FrameBuilder {
         static Extension fragment(int offsetUnits, boolean more, int identification) {
             byte[] bytes = ByteBuffer.allocate(8).put((byte) 0).put((byte) 0)
                     .putShort((short) (offsetUnits << 3 | (more ? 1 : 0))).putInt(identification).array();
-            return new Extension(FlyweightParsedPacket.PROTOCOL_FRAGMENT, bytes);
+            return new Extension(44 /* fragment */, bytes);
         }
 
         /** An AH with an ICV of {@code icvWords} 32-bit words; odd counts keep IPv6's 8-byte alignment. */
@@ -91,7 +91,7 @@ final class FrameBuilder {
             bytes[1] = (byte) (length / 4 - 2);
             bytes[7] = 0x11; // SPI
             bytes[11] = 0x01; // sequence number
-            return new Extension(FlyweightParsedPacket.PROTOCOL_AUTHENTICATION, bytes);
+            return new Extension(51 /* authentication */, bytes);
         }
 
         static Extension generic(int type, int units) {
