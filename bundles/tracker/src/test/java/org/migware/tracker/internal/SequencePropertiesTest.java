@@ -19,7 +19,7 @@ import net.jqwik.api.constraints.Size;
 
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.TcpState;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 /**
  * The tracker's state machine over the whole 32-bit sequence space (the arithmetic itself is

@@ -57,8 +57,8 @@ public final class CaptureDropBench {
             System.exit(2);
         }
         try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
-            CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = CaptureSettings.validate(CaptureConfigs.service(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
                  Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {
                 AtomicLong delivered = new AtomicLong();

@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.testing.TestNamespace;
+import org.migware.testing.Configs;
 
 class CaptureSettingsTest {
 
@@ -93,7 +94,7 @@ class CaptureSettingsTest {
         Pcap4jCaptureComponent.ServiceConfig service = Configs.of(Pcap4jCaptureComponent.ServiceConfig.class,
                 Map.of("addresses", new String[] {"10.77.0.2"}, "ports", new NumberFormatException("For input string: \"http\"")));
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CaptureSettings.validate(service, Configs.capture(Map.of("interfaceName", "eth0")), host));
+                () -> CaptureSettings.validate(service, CaptureConfigs.capture(Map.of("interfaceName", "eth0")), host));
         assertEquals("org.migware.service: 'ports' should be a list of integers but cannot be read as one"
                 + " (For input string: \"http\").", e.getMessage());
     }
@@ -107,8 +108,8 @@ class CaptureSettingsTest {
     @Test
     void aMissingInterfaceOnTheRealHostListsItsInterfaces() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CaptureSettings.validate(Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        Configs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
+                () -> CaptureSettings.validate(CaptureConfigs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        CaptureConfigs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'interfaceName' is 'mwcnope0', which does"
                 + " not exist on this host; the interfaces are ["), e.getMessage());
         assertTrue(e.getMessage().contains("lo"), e.getMessage());
@@ -125,8 +126,8 @@ class CaptureSettingsTest {
     @Test
     void aBadExtraFilterNamesTheKeyWithLibpcapsWords() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CaptureSettings.validate(Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        Configs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
+                () -> CaptureSettings.validate(CaptureConfigs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        CaptureConfigs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'extraFilter' is not a valid BPF expression: "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("syntax error"), e.getMessage());
@@ -147,7 +148,7 @@ class CaptureSettingsTest {
     }
 
     private CaptureSettings validate(String[] addresses, int[] ports, Map<String, Object> capture) throws Exception {
-        return CaptureSettings.validate(Configs.service(addresses, ports), Configs.capture(capture), host);
+        return CaptureSettings.validate(CaptureConfigs.service(addresses, ports), CaptureConfigs.capture(capture), host);
     }
 
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

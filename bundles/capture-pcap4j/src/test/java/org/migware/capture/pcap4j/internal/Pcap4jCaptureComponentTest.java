@@ -27,7 +27,7 @@ class Pcap4jCaptureComponentTest {
     void aWrongSettingRegistersNothingAndThrowsNothing() {
         FakeContext context = new FakeContext();
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[0], new int[] {7000}), Configs.capture(Map.of("interfaceName", "eth0")),
+                CaptureConfigs.service(new String[0], new int[] {7000}), CaptureConfigs.capture(Map.of("interfaceName", "eth0")),
                 Map.of(), new CaptureSettingsTest.FakeHost());
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
@@ -42,8 +42,8 @@ class Pcap4jCaptureComponentTest {
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.mayCapture = false;
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                Configs.capture(Map.of("interfaceName", "eth0")), Map.of(), host);
+                CaptureConfigs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                CaptureConfigs.capture(Map.of("interfaceName", "eth0")), Map.of(), host);
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
         component.deactivate();
@@ -56,8 +56,8 @@ class Pcap4jCaptureComponentTest {
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.interfaces = List.of("mwcnope0");
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
-                Configs.capture(Map.of("interfaceName", "mwcnope0")), Map.of(), host);
+                CaptureConfigs.service(new String[] {"10.77.0.2"}, new int[] {7000}),
+                CaptureConfigs.capture(Map.of("interfaceName", "mwcnope0")), Map.of(), host);
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
         component.deactivate();

@@ -59,8 +59,8 @@ class Pcap4jLiveCaptureTest {
     @Test
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
         try (TestNamespace lab = veth()) {
-            CaptureSettings settings = CaptureSettings.validate(Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = CaptureSettings.validate(CaptureConfigs.service(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
                 source.start();
@@ -166,8 +166,8 @@ class Pcap4jLiveCaptureTest {
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                    Configs.service(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
+                    CaptureConfigs.service(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
             assertEquals(2, context.registered.size());
             PacketSource source = (PacketSource) context.registered.get(PacketSource.class.getName());
             PacketSender sender = (PacketSender) context.registered.get(PacketSender.class.getName());

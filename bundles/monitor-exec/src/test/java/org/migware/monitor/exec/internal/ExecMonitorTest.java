@@ -19,6 +19,7 @@ import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 class ExecMonitorTest {
 

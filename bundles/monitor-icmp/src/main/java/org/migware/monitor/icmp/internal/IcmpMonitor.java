@@ -137,7 +137,7 @@ public final class IcmpMonitor implements HealthMonitor {
         }
         IcmpSocket socket;
         try {
-            socket = IcmpSocket.open(Native.load("c", LibC.class), target, new SecureRandom().nextInt(0x10000));
+            socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), target, new SecureRandom().nextInt(0x10000));
         } catch (IcmpUnavailableException e) {
             return new Running(ProbeLoop.idle(NAME, target.getHostAddress(), "not probing: " + e.getMessage(), () -> listeners), null);
         } catch (LinkageError e) {

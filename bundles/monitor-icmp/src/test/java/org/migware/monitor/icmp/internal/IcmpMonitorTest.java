@@ -23,6 +23,7 @@ import org.migware.api.testing.TestNamespace;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 import com.sun.jna.Native;
 
@@ -32,30 +33,30 @@ class IcmpMonitorTest {
 
     @Test
     void defaultsAreTheThesisAndTheTargetIsTheFirstServiceAddress() {
-        IcmpMonitor.Config config = Configs.icmp(Map.of());
+        IcmpMonitor.Config config = IcmpConfigs.icmp(Map.of());
         assertEquals(ProbeSettings.THESIS,
                 new ProbeSettings(config.intervalMillis(), config.timeoutMillis(), config.misses(), config.recoveries()));
-        assertEquals("192.0.2.10", IcmpMonitor.target(Configs.service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
-        assertEquals("192.0.2.99", IcmpMonitor.target(Configs.service("192.0.2.10"),
-                Configs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
+        assertEquals("192.0.2.10", IcmpMonitor.target(IcmpConfigs.service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
+        assertEquals("192.0.2.99", IcmpMonitor.target(IcmpConfigs.service("192.0.2.10"),
+                IcmpConfigs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
     }
 
     @Test
     void aMissingOrInvalidTargetIsNamed() {
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
-                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of())))
+                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(IcmpConfigs.service(), IcmpConfigs.icmp(Map.of())))
                         .getMessage());
         assertEquals("'target': 'primary.example' is not an IP address literal (host names are not resolved)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> IcmpMonitor.target(Configs.service(), Configs.icmp(Map.of("target", "primary.example")))).getMessage());
+                        () -> IcmpMonitor.target(IcmpConfigs.service(), IcmpConfigs.icmp(Map.of("target", "primary.example")))).getMessage());
         assertEquals("'addresses' in org.migware.service: '999.1.1.1' is not an IP address",
                 assertThrows(IllegalArgumentException.class,
-                        () -> IcmpMonitor.target(Configs.service("999.1.1.1"), Configs.icmp(Map.of()))).getMessage());
+                        () -> IcmpMonitor.target(IcmpConfigs.service("999.1.1.1"), IcmpConfigs.icmp(Map.of()))).getMessage());
     }
 
     @Test
     void unconfiguredOrInvalidMonitorIsUnknownNamingTheKey() {
-        IcmpMonitor unconfigured = new IcmpMonitor(Configs.service(), Configs.icmp(Map.of()));
+        IcmpMonitor unconfigured = new IcmpMonitor(IcmpConfigs.service(), IcmpConfigs.icmp(Map.of()));
         unconfigured.activate();
         try {
             assertEquals("icmp", unconfigured.name());
@@ -64,7 +65,7 @@ class IcmpMonitorTest {
         } finally {
             unconfigured.deactivate();
         }
-        IcmpMonitor badMisses = new IcmpMonitor(Configs.service("127.0.0.1"), Configs.icmp(Map.of("misses", 0)));
+        IcmpMonitor badMisses = new IcmpMonitor(IcmpConfigs.service("127.0.0.1"), IcmpConfigs.icmp(Map.of("misses", 0)));
         badMisses.activate();
         try {
             assertEquals("not probing: 'misses' must be at least 1 (is 0)", badMisses.currentVerdict().reason());
@@ -120,7 +121,7 @@ class IcmpMonitorTest {
     @Test
     void loopbackAnswers() throws Exception {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
-        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("127.0.0.1"), 0x5a5a)) {
+        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName("127.0.0.1"), 0x5a5a)) {
             IcmpProbe probe = new IcmpProbe(socket);
             for (int i = 0; i < 5; i++) {
                 ProbeResult result = probe.probe(Duration.ofMillis(500));
@@ -135,7 +136,7 @@ class IcmpMonitorTest {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"))
                 && java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/if_inet6")).contains(" lo"), "IPv6 on lo");
-        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("::1"), 0x5b5b)) {
+        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName("::1"), 0x5b5b)) {
             ProbeResult result = new IcmpProbe(socket).probe(Duration.ofMillis(500));
             assertTrue(result.isSuccess(), result.reason());
         }
@@ -145,7 +146,7 @@ class IcmpMonitorTest {
     void loopbackComponentIsUp() throws Exception {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-        IcmpMonitor monitor = new IcmpMonitor(Configs.service("127.0.0.1"), Configs.icmp(Map.of("intervalMillis", 20L)));
+        IcmpMonitor monitor = new IcmpMonitor(IcmpConfigs.service("127.0.0.1"), IcmpConfigs.icmp(Map.of("intervalMillis", 20L)));
         inject(monitor, List.of(verdicts::add));
         monitor.activate();
         try {
@@ -168,7 +169,7 @@ class IcmpMonitorTest {
             // the real probe on the fake clock of the state machine, thesis settings
             FakeClock clock = new FakeClock(Instant.EPOCH);
             VerdictStateMachine machine = new VerdictStateMachine("icmp", lab.namespaceAddress(), ProbeSettings.THESIS, clock, "starting");
-            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName(lab.namespaceAddress()), 0x6b6b)) {
+            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName(lab.namespaceAddress()), 0x6b6b)) {
                 IcmpProbe probe = new IcmpProbe(socket);
                 clock.advance(THESIS_INTERVAL);
                 ProbeResult first = probe.probe(Duration.ofMillis(2000)); // the first one may wait for ARP
@@ -185,8 +186,8 @@ class IcmpMonitorTest {
             // the whole component, with its thread, through the same pull and plug
             lab.plugCable();
             BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-            IcmpMonitor monitor = new IcmpMonitor(Configs.service(lab.namespaceAddress()),
-                    Configs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
+            IcmpMonitor monitor = new IcmpMonitor(IcmpConfigs.service(lab.namespaceAddress()),
+                    IcmpConfigs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
             inject(monitor, List.of(verdicts::add));
             monitor.activate();
             try {

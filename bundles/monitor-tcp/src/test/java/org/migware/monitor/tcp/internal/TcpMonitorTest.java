@@ -20,6 +20,7 @@ import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 class TcpMonitorTest {
 
@@ -27,8 +28,8 @@ class TcpMonitorTest {
 
     @Test
     void defaultsAreTheThesisAndComeFromTheServicePid() {
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
-                Configs.tcp(Map.of()));
+        TcpMonitor.Target target = TcpMonitor.target(TcpConfigs.service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
+                TcpConfigs.tcp(Map.of()));
         assertEquals("192.0.2.10", target.host());
         assertEquals(7000, target.port());
         assertEquals(ProbeSettings.THESIS, target.settings());
@@ -38,8 +39,8 @@ class TcpMonitorTest {
 
     @Test
     void ownKeysWin() {
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"192.0.2.10"}, new int[] {7000}),
-                Configs.tcp(Map.of("target", "192.0.2.99", "port", 22, "intervalMillis", 20L, "timeoutMillis", 20L,
+        TcpMonitor.Target target = TcpMonitor.target(TcpConfigs.service(new String[] {"192.0.2.10"}, new int[] {7000}),
+                TcpConfigs.tcp(Map.of("target", "192.0.2.99", "port", 22, "intervalMillis", 20L, "timeoutMillis", 20L,
                         "misses", 3, "recoveries", 2)));
         assertEquals("192.0.2.99", target.host());
         assertEquals(22, target.port());
@@ -48,23 +49,23 @@ class TcpMonitorTest {
 
     @Test
     void aMissingOrWrongKeyIsNamed() {
-        TcpMonitor.ServiceConfig none = Configs.service(new String[0], new int[0]);
+        TcpMonitor.ServiceConfig none = TcpConfigs.service(new String[0], new int[0]);
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
-                assertThrows(IllegalArgumentException.class, () -> TcpMonitor.target(none, Configs.tcp(Map.of()))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of()))).getMessage());
         assertEquals("'port' is not set, and neither is 'ports' in org.migware.service",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1")))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1")))).getMessage());
         assertEquals("'port' 70000 is not a TCP port (1-65535)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1", "port", 70000)))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 70000)))).getMessage());
         assertEquals("'misses' must be at least 1 (is 0)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", 0)))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", 0)))).getMessage());
     }
 
     @Test
     void unconfiguredMonitorIsUnknownNamingTheKey() {
-        TcpMonitor monitor = new TcpMonitor(Configs.service(new String[0], new int[0]), Configs.tcp(Map.of()));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.service(new String[0], new int[0]), TcpConfigs.tcp(Map.of()));
         monitor.activate();
         try {
             assertEquals("tcp", monitor.name());
@@ -82,7 +83,7 @@ class TcpMonitorTest {
         FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         LocalServer server = new LocalServer(request -> null);
         int port = server.port();
-        TcpMonitor.Target target = TcpMonitor.target(Configs.service(new String[] {"127.0.0.1"}, new int[] {port}), Configs.tcp(Map.of()));
+        TcpMonitor.Target target = TcpMonitor.target(TcpConfigs.service(new String[] {"127.0.0.1"}, new int[] {port}), TcpConfigs.tcp(Map.of()));
         TcpProbe probe = new TcpProbe(target.host(), target.port(), target.send(), target.expect());
         VerdictStateMachine machine = new VerdictStateMachine("tcp:" + port, "127.0.0.1:" + port, target.settings(), clock, "starting");
         assertEquals(HealthStatus.UNKNOWN, machine.current().status());
@@ -130,8 +131,8 @@ class TcpMonitorTest {
     void componentPublishesUpThenDownToListeners() throws Exception {
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
         LocalServer server = new LocalServer(request -> null);
-        TcpMonitor monitor = new TcpMonitor(Configs.service(new String[] {"127.0.0.1"}, new int[] {server.port()}),
-                Configs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.service(new String[] {"127.0.0.1"}, new int[] {server.port()}),
+                TcpConfigs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
         inject(monitor, List.of(verdicts::add));
         monitor.activate();
         try {

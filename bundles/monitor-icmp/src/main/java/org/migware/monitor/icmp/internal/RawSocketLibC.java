@@ -7,26 +7,20 @@ import com.sun.jna.NativeLong;
 /**
  * The libc calls of a raw ICMP socket. Structures are passed as byte arrays in native byte order
  * (JNA copies arrays in and back out); {@code size_t} and {@code ssize_t} are {@link NativeLong},
- * which has their width on Linux. Failing calls throw {@link LastErrorException} with errno.
+ * which has their width on Linux. Failing calls throw {@link LastErrorException} with errno, whose
+ * values are in {@link org.migware.libc.internal.Errno}, shared with the other libc bindings; the
+ * pollfd layout is {@link org.migware.libc.internal.PollFd}'s and the protocol numbers are
+ * {@link org.migware.api.wire.IpProtocol}'s.
  */
-interface LibC extends Library {
+interface RawSocketLibC extends Library {
 
     int AF_INET = 2;
     int AF_INET6 = 10;
     int SOCK_RAW = 3;
     int SOCK_CLOEXEC = 0x80000;
-    int IPPROTO_ICMP = 1;
-    int IPPROTO_ICMPV6 = 58;
     int SOL_RAW = 255;
     int ICMP_FILTER = 1;
-    short POLLIN = 0x1;
     int MSG_DONTWAIT = 0x40;
-
-    int EPERM = 1;
-    int EINTR = 4;
-    int EAGAIN = 11;
-    int EACCES = 13;
-    int EAFNOSUPPORT = 97;
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
 

@@ -1,15 +1,15 @@
-package org.migware.parser.internal;
+package org.migware.testing;
 
 import java.io.ByteArrayOutputStream;
 
 /** Helpers that let test vectors be written as unsigned byte values, one field per line. */
-final class TestBytes {
+public final class TestBytes {
 
     private TestBytes() {
     }
 
     /** @return the values as bytes; each must be 0 to 255 */
-    static byte[] bytes(int... values) {
+    public static byte[] bytes(int... values) {
         byte[] out = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
             if (values[i] < 0 || values[i] > 0xff) {
@@ -21,7 +21,7 @@ final class TestBytes {
     }
 
     /** @return the parts one after the other */
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             out.writeBytes(part);
@@ -30,14 +30,14 @@ final class TestBytes {
     }
 
     /** @return a copy with byte {@code index} replaced */
-    static byte[] with(byte[] frame, int index, int value) {
+    public static byte[] with(byte[] frame, int index, int value) {
         byte[] copy = frame.clone();
         copy[index] = (byte) value;
         return copy;
     }
 
     /** @return {@code count} copies of {@code value} */
-    static byte[] repeat(int value, int count) {
+    public static byte[] repeat(int value, int count) {
         byte[] out = new byte[count];
         java.util.Arrays.fill(out, (byte) value);
         return out;
@@ -47,7 +47,7 @@ final class TestBytes {
      * The Internet checksum (RFC 1071) the slow, obvious way: 16-bit words, one at a time. It
      * is the test-side reference the parser's faster 32-bit summing is compared with.
      */
-    static int internetChecksum(byte[] data, int from, int to, long initialSum) {
+    public static int internetChecksum(byte[] data, int from, int to, long initialSum) {
         long sum = initialSum;
         for (int i = from; i < to; i += 2) {
             int high = data[i] & 0xff;
@@ -60,11 +60,11 @@ final class TestBytes {
         return (int) (~sum & 0xffff);
     }
 
-    static int readShort(byte[] data, int index) {
+    public static int readShort(byte[] data, int index) {
         return (data[index] & 0xff) << 8 | data[index + 1] & 0xff;
     }
 
-    static int readInt(byte[] data, int index) {
+    public static int readInt(byte[] data, int index) {
         return readShort(data, index) << 16 | readShort(data, index + 2);
     }
 }

@@ -1,6 +1,6 @@
-package org.migware.parser.internal;
+package org.migware.testing;
 
-import static org.migware.parser.internal.TestBytes.internetChecksum;
+import static org.migware.testing.TestBytes.internetChecksum;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -12,80 +12,81 @@ import org.migware.api.packet.ParsedPacket;
 /**
  * Builds valid Ethernet/VLAN/IPv4-or-IPv6/TCP frames from field values, computing every length
  * and checksum itself (with {@link TestBytes#internetChecksum}, not the parser's code). It is
- * the other half of the parser's round-trip properties, so it shares nothing with the parser
+ * the other half of the parser's round-trip properties, so it shares nothing with the parser (not even
+ * the wire package's constants)
  * and writes through a {@link ByteBuffer} instead of hand-made shifts.
  *
  * <p>After {@link #build()} the offsets it used are in {@link #ipOffset}, {@link #tcpOffset},
  * {@link #payloadOffset} and {@link #ipEnd}.
  */
-final class FrameBuilder {
+public final class FrameBuilder {
 
-    long destinationMac = 0x02_00_00_00_00_02L;
-    long sourceMac = 0x02_00_00_00_00_01L;
+    public long destinationMac = 0x02_00_00_00_00_02L;
+    public long sourceMac = 0x02_00_00_00_00_01L;
     /** Pairs of (TPID, TCI), outermost first. */
-    final List<int[]> vlanTags = new ArrayList<>();
+    public final List<int[]> vlanTags = new ArrayList<>();
 
-    int ipVersion = 4;
-    int ecn;
-    int sourceIpv4 = 0xc0_00_02_01;
-    int destinationIpv4 = 0xc0_00_02_02;
-    long sourceHigh = 0x2001_0db8_0000_0000L;
-    long sourceLow = 1;
-    long destinationHigh = 0x2001_0db8_0000_0000L;
-    long destinationLow = 2;
+    public int ipVersion = 4;
+    public int ecn;
+    public int sourceIpv4 = 0xc0_00_02_01;
+    public int destinationIpv4 = 0xc0_00_02_02;
+    public long sourceHigh = 0x2001_0db8_0000_0000L;
+    public long sourceLow = 1;
+    public long destinationHigh = 0x2001_0db8_0000_0000L;
+    public long destinationLow = 2;
     /** IPv4 options, already a multiple of 4 bytes. */
-    byte[] ipv4Options = new byte[0];
+    public byte[] ipv4Options = new byte[0];
     /** IPv4 flags and fragment offset word: DF by default, as Linux sends. */
-    int ipv4FlagsAndFragment = 0x4000;
+    public int ipv4FlagsAndFragment = 0x4000;
     /** IPv6 extension headers in order; the builder fills in each one's next-header byte. */
-    final List<Extension> extensions = new ArrayList<>();
+    public final List<Extension> extensions = new ArrayList<>();
 
-    int sourcePort = 40000;
-    int destinationPort = 7000;
-    int sequenceNumber;
-    int acknowledgementNumber;
+    public int sourcePort = 40000;
+    public int destinationPort = 7000;
+    public int sequenceNumber;
+    public int acknowledgementNumber;
     /** Nine flag bits, NS in bit 8. */
-    int flags = ParsedPacket.ACK;
-    int window = 502;
-    TcpOptions options = new TcpOptions();
+    public int flags = ParsedPacket.ACK;
+    public int window = 502;
+    public TcpOptions options = new TcpOptions();
     /** When set, these exact option bytes instead of {@link #options}. */
-    byte[] rawTcpOptions;
-    byte[] payload = new byte[0];
+    public byte[] rawTcpOptions;
+    public byte[] payload = new byte[0];
     /** Bytes after the IP packet, as Ethernet padding or a trailer adds them. */
-    int trailerLength;
+    public int trailerLength;
 
     // set by build()
-    int ipOffset;
-    int tcpOffset;
-    int payloadOffset;
-    int ipEnd;
+    public int ipOffset;
+    public int tcpOffset;
+    public int payloadOffset;
+    public int ipEnd;
 
     /** An IPv6 extension header: its type and its whole bytes (next-header byte left 0). */
-    record Extension(int type, byte[] bytes) {
+    public record Extension(int type, byte[] bytes) {
 
-        static Extension hopByHop(int units) {
+        public static Extension hopByHop(int units) {
             return generic(0 /* hop-by-hop */, units);
         }
 
-        static Extension destinationOptions(int units) {
+        public static Extension destinationOptions(int units) {
             return generic(60 /* destination options */, units);
         }
 
         /** A segment-routing header (type 4) whose segments left is 0: the packet is at its final destination. */
-        static Extension routing(int units) {
+        public static Extension routing(int units) {
             Extension header = generic(43 /* routing */, units);
             header.bytes[2] = 4;
             return header;
         }
 
-        static Extension fragment(int offsetUnits, boolean more, int identification) {
+        public static Extension fragment(int offsetUnits, boolean more, int identification) {
             byte[] bytes = ByteBuffer.allocate(8).put((byte) 0).put((byte) 0)
                     .putShort((short) (offsetUnits << 3 | (more ? 1 : 0))).putInt(identification).array();
             return new Extension(44 /* fragment */, bytes);
         }
 
         /** An AH with an ICV of {@code icvWords} 32-bit words; odd counts keep IPv6's 8-byte alignment. */
-        static Extension authentication(int icvWords) {
+        public static Extension authentication(int icvWords) {
             int length = 12 + 4 * icvWords;
             byte[] bytes = new byte[length];
             bytes[1] = (byte) (length / 4 - 2);
@@ -94,7 +95,7 @@ final class FrameBuilder {
             return new Extension(51 /* authentication */, bytes);
         }
 
-        static Extension generic(int type, int units) {
+        public static Extension generic(int type, int units) {
             // zero bytes are Pad1 options, which keeps hop-by-hop and destination options valid
             byte[] bytes = new byte[(units + 1) * 8];
             bytes[1] = (byte) units;
@@ -108,49 +109,49 @@ final class FrameBuilder {
     }
 
     /** TCP options, laid out in the order added, padded with EOL to a multiple of 4; remembers what it holds. */
-    static final class TcpOptions {
+    public static final class TcpOptions {
         private final ByteBuffer bytes = ByteBuffer.allocate(40);
-        int mss = -1;
-        int windowScale = -1;
-        boolean sackPermitted;
-        int timestampOffset = -1;
-        int timestampValue;
-        int timestampEchoReply;
-        int sackOffset = -1;
-        int[] sackEdges = new int[0];
-        boolean authentication;
-        boolean multipath;
-        boolean fastOpen;
-        boolean unknown;
+        public int mss = -1;
+        public int windowScale = -1;
+        public boolean sackPermitted;
+        public int timestampOffset = -1;
+        public int timestampValue;
+        public int timestampEchoReply;
+        public int sackOffset = -1;
+        public int[] sackEdges = new int[0];
+        public boolean authentication;
+        public boolean multipath;
+        public boolean fastOpen;
+        public boolean unknown;
 
-        int room() {
+        public int room() {
             return bytes.remaining();
         }
 
-        TcpOptions nop() {
+        public TcpOptions nop() {
             bytes.put((byte) 1);
             return this;
         }
 
-        TcpOptions mss(int value) {
+        public TcpOptions mss(int value) {
             bytes.put((byte) 2).put((byte) 4).putShort((short) value);
             mss = value;
             return this;
         }
 
-        TcpOptions windowScale(int shift) {
+        public TcpOptions windowScale(int shift) {
             bytes.put((byte) 3).put((byte) 3).put((byte) shift);
             windowScale = Math.min(shift, 14);
             return this;
         }
 
-        TcpOptions sackPermitted() {
+        public TcpOptions sackPermitted() {
             bytes.put((byte) 4).put((byte) 2);
             sackPermitted = true;
             return this;
         }
 
-        TcpOptions timestamps(int value, int echoReply) {
+        public TcpOptions timestamps(int value, int echoReply) {
             timestampOffset = bytes.position();
             bytes.put((byte) 8).put((byte) 10).putInt(value).putInt(echoReply);
             timestampValue = value;
@@ -159,7 +160,7 @@ final class FrameBuilder {
         }
 
         /** @param edges left, right, left, right, ... for 1 to 4 blocks */
-        TcpOptions sack(int... edges) {
+        public TcpOptions sack(int... edges) {
             sackOffset = bytes.position();
             bytes.put((byte) 5).put((byte) (2 + 4 * edges.length));
             for (int edge : edges) {
@@ -170,7 +171,7 @@ final class FrameBuilder {
         }
 
         /** Any other option: {@code length} bytes in all, value bytes 0xab. */
-        TcpOptions other(int kind, int length) {
+        public TcpOptions other(int kind, int length) {
             bytes.put((byte) kind).put((byte) length);
             for (int i = 2; i < length; i++) {
                 bytes.put((byte) 0xab);
@@ -182,7 +183,7 @@ final class FrameBuilder {
             return this;
         }
 
-        byte[] build() {
+        public byte[] build() {
             int length = (bytes.position() + 3) / 4 * 4;
             return Arrays.copyOf(bytes.array(), length); // the padding is EOL (0)
         }
@@ -198,22 +199,22 @@ final class FrameBuilder {
         }
     }
 
-    FrameBuilder vlan(int tpid, int tci) {
+    public FrameBuilder vlan(int tpid, int tci) {
         vlanTags.add(new int[] {tpid, tci});
         return this;
     }
 
-    FrameBuilder ipv6() {
+    public FrameBuilder ipv6() {
         ipVersion = 6;
         return this;
     }
 
-    FrameBuilder extension(Extension extension) {
+    public FrameBuilder extension(Extension extension) {
         extensions.add(extension);
         return this;
     }
 
-    FrameBuilder payload(int length) {
+    public FrameBuilder payload(int length) {
         payload = new byte[length];
         for (int i = 0; i < length; i++) {
             payload[i] = (byte) ('a' + i % 26);
@@ -222,7 +223,7 @@ final class FrameBuilder {
     }
 
     /** @return the frame, with its IP and TCP checksums right */
-    byte[] build() {
+    public byte[] build() {
         byte[] tcpOptions = rawTcpOptions != null ? rawTcpOptions : options.build();
         int tcpLength = 20 + tcpOptions.length + payload.length;
         int extensionLength = extensions.stream().mapToInt(e -> e.bytes().length).sum();

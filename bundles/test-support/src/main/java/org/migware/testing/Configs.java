@@ -1,4 +1,4 @@
-package org.migware.capture.file.internal;
+package org.migware.testing;
 
 import java.lang.reflect.Proxy;
 import java.util.Map;
@@ -7,12 +7,12 @@ import java.util.Map;
  * Component property type instances for tests, as DS would make them: an attribute not given takes
  * its default; a given {@link RuntimeException} is thrown, as DS does for a value it cannot convert.
  */
-final class Configs {
+public final class Configs {
 
     private Configs() {
     }
 
-    static <A> A of(Class<A> type, Map<String, Object> values) {
+    public static <A> A of(Class<A> type, Map<String, Object> values) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
             switch (method.getName()) {
                 case "annotationType":
