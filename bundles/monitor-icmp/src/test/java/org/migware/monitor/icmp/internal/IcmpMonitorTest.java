@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.migware.testing.Verdicts.awaitStatus;
+import static org.migware.testing.Verdicts.inject;
 
-import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,12 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.testing.TestNamespace;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
@@ -204,22 +203,4 @@ class IcmpMonitorTest {
         }
     }
 
-    static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {
-        while (true) {
-            HealthVerdict verdict = verdicts.poll(15, TimeUnit.SECONDS);
-            if (verdict == null) {
-                throw new AssertionError("no " + status + " verdict within 15 s");
-            }
-            if (verdict.status() == status) {
-                return verdict;
-            }
-        }
-    }
-
-    /** Sets the dynamic reference field as DS would. */
-    static void inject(IcmpMonitor monitor, List<HealthVerdictListener> listeners) throws ReflectiveOperationException {
-        Field field = IcmpMonitor.class.getDeclaredField("listeners");
-        field.setAccessible(true);
-        field.set(monitor, listeners);
-    }
 }

@@ -3,20 +3,19 @@ package org.migware.monitor.tcp.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.migware.testing.Verdicts.awaitStatus;
+import static org.migware.testing.Verdicts.inject;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
@@ -148,22 +147,4 @@ class TcpMonitorTest {
         }
     }
 
-    static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {
-        while (true) {
-            HealthVerdict verdict = verdicts.poll(10, TimeUnit.SECONDS);
-            if (verdict == null) {
-                throw new AssertionError("no " + status + " verdict within 10 s");
-            }
-            if (verdict.status() == status) {
-                return verdict;
-            }
-        }
-    }
-
-    /** Sets the dynamic reference field as DS would. */
-    static void inject(TcpMonitor monitor, List<HealthVerdictListener> listeners) throws ReflectiveOperationException {
-        Field field = TcpMonitor.class.getDeclaredField("listeners");
-        field.setAccessible(true);
-        field.set(monitor, listeners);
-    }
 }
