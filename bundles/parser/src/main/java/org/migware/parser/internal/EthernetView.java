@@ -36,7 +36,7 @@ final class EthernetView {
      */
     static final int MAX_VLAN_TAGS = 4;
 
-    private byte[] buffer;
+    private final FrameBuffer frame;
     private int frameOffset;
     private int frameLength;
     private int vlanTagCount;
@@ -44,8 +44,11 @@ final class EthernetView {
     private int etherType;
     private int networkOffset;
 
-    void reset(byte[] frame, int offset, int length) {
-        buffer = frame;
+    EthernetView(FrameBuffer frame) {
+        this.frame = frame;
+    }
+
+    void reset(int offset, int length) {
         frameOffset = offset;
         frameLength = length;
         vlanTagCount = 0;
@@ -66,7 +69,7 @@ final class EthernetView {
         }
         int frameEnd = frameOffset + frameLength;
         int typeOffset = frameOffset + EthernetHeader.TYPE_OFFSET;
-        int type = readUnsignedShort(buffer, typeOffset);
+        int type = readUnsignedShort(frame.bytes, typeOffset);
         int tags = 0;
         while (EthernetHeader.isVlanTag(type)) {
             if (tags == MAX_VLAN_TAGS) {
@@ -79,11 +82,11 @@ final class EthernetView {
                 return ParseResult.TRUNCATED_VLAN;
             }
             if (tags == 0) {
-                outerVlanId = readUnsignedShort(buffer, typeOffset + EthernetHeader.VLAN_TCI_OFFSET) & EthernetHeader.VLAN_ID_MASK;
+                outerVlanId = readUnsignedShort(frame.bytes, typeOffset + EthernetHeader.VLAN_TCI_OFFSET) & EthernetHeader.VLAN_ID_MASK;
             }
             tags++;
             typeOffset += EthernetHeader.VLAN_TAG_LENGTH;
-            type = readUnsignedShort(buffer, typeOffset);
+            type = readUnsignedShort(frame.bytes, typeOffset);
         }
         vlanTagCount = tags;
         etherType = type;
@@ -96,11 +99,11 @@ final class EthernetView {
     }
 
     long destinationMac() {
-        return hasHeader() ? readMac(buffer, frameOffset + EthernetHeader.DESTINATION_OFFSET) : -1L;
+        return hasHeader() ? readMac(frame.bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET) : -1L;
     }
 
     long sourceMac() {
-        return hasHeader() ? readMac(buffer, frameOffset + EthernetHeader.SOURCE_OFFSET) : -1L;
+        return hasHeader() ? readMac(frame.bytes, frameOffset + EthernetHeader.SOURCE_OFFSET) : -1L;
     }
 
     int vlanTagCount() {
@@ -119,7 +122,7 @@ final class EthernetView {
         if (!hasHeader()) {
             return false;
         }
-        writeMac(buffer, frameOffset + EthernetHeader.SOURCE_OFFSET, mac);
+        writeMac(frame.bytes, frameOffset + EthernetHeader.SOURCE_OFFSET, mac);
         return true;
     }
 
@@ -127,7 +130,7 @@ final class EthernetView {
         if (!hasHeader()) {
             return false;
         }
-        writeMac(buffer, frameOffset + EthernetHeader.DESTINATION_OFFSET, mac);
+        writeMac(frame.bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET, mac);
         return true;
     }
 

@@ -43,18 +43,16 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** RFC 2018: a SACK option carries 1 to 4 blocks (40 option bytes leave room for 4). */
     public static final int MAX_SACK_BLOCKS = TcpOption.MAX_SACK_BLOCKS;
 
-    /** Bound to an unbound view and to a null frame, so that {@link #buffer()} is never null. */
-    private static final byte[] NO_BYTES = new byte[0];
-
-    private final EthernetView ethernet = new EthernetView();
-    private final Ipv4View ipv4 = new Ipv4View();
-    private final Ipv6View ipv6 = new Ipv6View();
-    private final TcpOptionsView options = new TcpOptionsView();
-    private final TcpView tcp = new TcpView(options);
+    /** The frame's bytes, shared with the header views. */
+    private final FrameBuffer frameBuffer = new FrameBuffer();
+    private final EthernetView ethernet = new EthernetView(frameBuffer);
+    private final Ipv4View ipv4 = new Ipv4View(frameBuffer);
+    private final Ipv6View ipv6 = new Ipv6View(frameBuffer);
+    private final TcpOptionsView options = new TcpOptionsView(frameBuffer);
+    private final TcpView tcp = new TcpView(frameBuffer, options);
 
     // ---- the frame ----
 
-    private byte[] buffer = NO_BYTES;
     private int frameOffset;
     private int frameLength;
     /** frameOffset + frameLength: no read may reach it. */
@@ -73,7 +71,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     /** Makes an unbound view: its result is {@link ParseResult#TRUNCATED_ETHERNET} over no bytes. */
     public FlyweightParsedPacket() {
-        reset(NO_BYTES, 0, 0);
+        reset(FrameBuffer.NO_BYTES, 0, 0);
     }
 
     /**
@@ -93,7 +91,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
      */
     @Override
     public ParseResult parse(byte[] frame, int offset, int length) {
-        byte[] bytes = frame == null ? NO_BYTES : frame;
+        byte[] bytes = frame == null ? FrameBuffer.NO_BYTES : frame;
         int start = offset < 0 || offset > bytes.length ? 0 : offset;
         int boundedLength = offset < 0 || offset > bytes.length || length < 0 ? 0 : Math.min(length, bytes.length - start);
         reset(bytes, start, boundedLength);
@@ -101,7 +99,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private void reset(byte[] bytes, int start, int length) {
-        buffer = bytes;
+        frameBuffer.bytes = bytes;
         frameOffset = start;
         frameLength = length;
         frameEnd = start + length;
@@ -110,7 +108,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         ipOffset = -1;
         ipEnd = -1;
         tcpValid = false;
-        ethernet.reset(bytes, start, length);
+        ethernet.reset(start, length);
         options.reset();
     }
 
@@ -130,7 +128,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private ParseResult walkIpv4(int network) {
-        ParseResult header = ipv4.parseHeader(buffer, network, frameEnd);
+        ParseResult header = ipv4.parseHeader(network, frameEnd);
         if (header != ParseResult.TCP) {
             return header;
         }
@@ -143,7 +141,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private ParseResult walkIpv6(int network) {
-        ParseResult header = ipv6.parseHeader(buffer, network, frameEnd);
+        ParseResult header = ipv6.parseHeader(network, frameEnd);
         if (header != ParseResult.TCP) {
             return header;
         }
@@ -155,7 +153,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private ParseResult walkTcp(int tcpOffset) {
-        ParseResult segment = tcp.parse(buffer, tcpOffset, ipEnd, frameEnd);
+        ParseResult segment = tcp.parse(tcpOffset, ipEnd, frameEnd);
         tcpValid = segment == ParseResult.TCP;
         return segment;
     }
@@ -170,7 +168,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** @return the frame array of the last parse; an empty array before the first parse or after a {@code null} frame */
     @Override
     public byte[] buffer() {
-        return buffer;
+        return frameBuffer.bytes;
     }
 
     @Override

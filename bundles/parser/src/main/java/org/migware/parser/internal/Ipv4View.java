@@ -35,11 +35,15 @@ import org.migware.api.wire.Ipv4Header;
  */
 final class Ipv4View {
 
-    private byte[] buffer;
+    private final FrameBuffer frame;
     private int offset;
     private int headerLength;
     private int packetEnd;
     private boolean fragmented;
+
+    Ipv4View(FrameBuffer frame) {
+        this.frame = frame;
+    }
 
     /**
      * Reads the header at {@code ip}.
@@ -48,15 +52,14 @@ final class Ipv4View {
      * @return an IPv4 error, or {@link ParseResult#TCP} when the header is sound and
      *     {@link #payload()} may follow
      */
-    ParseResult parseHeader(byte[] frame, int ip, int frameEnd) {
-        buffer = frame;
+    ParseResult parseHeader(int ip, int frameEnd) {
         offset = ip;
         fragmented = false;
         int available = frameEnd - ip;
         if (available < Ipv4Header.MIN_HEADER_LENGTH) {
             return ParseResult.TRUNCATED_IPV4;
         }
-        int versionAndLength = readUnsignedByte(buffer, ip + Ipv4Header.VERSION_IHL_OFFSET);
+        int versionAndLength = readUnsignedByte(frame.bytes, ip + Ipv4Header.VERSION_IHL_OFFSET);
         if (versionAndLength >>> 4 != 4) {
             return ParseResult.INVALID_IPV4_VERSION;
         }
@@ -67,7 +70,7 @@ final class Ipv4View {
         if (headerLength > available) {
             return ParseResult.TRUNCATED_IPV4;
         }
-        int totalLength = readUnsignedShort(buffer, ip + Ipv4Header.TOTAL_LENGTH_OFFSET);
+        int totalLength = readUnsignedShort(frame.bytes, ip + Ipv4Header.TOTAL_LENGTH_OFFSET);
         if (totalLength < headerLength) {
             return ParseResult.INVALID_IPV4_TOTAL_LENGTH;
         }
@@ -84,13 +87,13 @@ final class Ipv4View {
      *     {@link #payloadOffset()}
      */
     ParseResult payload() {
-        int fragment = readUnsignedShort(buffer, offset + Ipv4Header.FLAGS_FRAGMENT_OFFSET);
+        int fragment = readUnsignedShort(frame.bytes, offset + Ipv4Header.FLAGS_FRAGMENT_OFFSET);
         if ((fragment & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0) {
             fragmented = true;
             return ParseResult.FRAGMENT;
         }
         fragmented = (fragment & Ipv4Header.MORE_FRAGMENTS) != 0;
-        if (readUnsignedByte(buffer, offset + Ipv4Header.PROTOCOL_OFFSET) != IpProtocol.TCP) {
+        if (readUnsignedByte(frame.bytes, offset + Ipv4Header.PROTOCOL_OFFSET) != IpProtocol.TCP) {
             return ParseResult.NOT_TCP;
         }
         return ParseResult.TCP;
@@ -110,11 +113,11 @@ final class Ipv4View {
     }
 
     int source() {
-        return readInt(buffer, offset + Ipv4Header.SOURCE_OFFSET);
+        return readInt(frame.bytes, offset + Ipv4Header.SOURCE_OFFSET);
     }
 
     int destination() {
-        return readInt(buffer, offset + Ipv4Header.DESTINATION_OFFSET);
+        return readInt(frame.bytes, offset + Ipv4Header.DESTINATION_OFFSET);
     }
 
     /** @return the address as the low word of an IPv4-mapped IPv6 address */
@@ -127,34 +130,34 @@ final class Ipv4View {
     }
 
     int ecn() {
-        return readUnsignedByte(buffer, offset + Ipv4Header.TOS_OFFSET) & Ipv4Header.ECN_MASK;
+        return readUnsignedByte(frame.bytes, offset + Ipv4Header.TOS_OFFSET) & Ipv4Header.ECN_MASK;
     }
 
     void setSource(int address) {
-        writeInt(buffer, offset + Ipv4Header.SOURCE_OFFSET, address);
+        writeInt(frame.bytes, offset + Ipv4Header.SOURCE_OFFSET, address);
     }
 
     void setDestination(int address) {
-        writeInt(buffer, offset + Ipv4Header.DESTINATION_OFFSET, address);
+        writeInt(frame.bytes, offset + Ipv4Header.DESTINATION_OFFSET, address);
     }
 
     /** Recomputes the header checksum over the header and its options. */
     void updateHeaderChecksum() {
-        writeShort(buffer, offset + Ipv4Header.CHECKSUM_OFFSET, 0);
-        writeShort(buffer, offset + Ipv4Header.CHECKSUM_OFFSET, InternetChecksum.checksum(buffer, offset, currentHeaderLength(), 0));
+        writeShort(frame.bytes, offset + Ipv4Header.CHECKSUM_OFFSET, 0);
+        writeShort(frame.bytes, offset + Ipv4Header.CHECKSUM_OFFSET, InternetChecksum.checksum(frame.bytes, offset, currentHeaderLength(), 0));
     }
 
     boolean isHeaderChecksumValid() {
-        return InternetChecksum.sum(buffer, offset, currentHeaderLength(), 0) == InternetChecksum.VALID_SUM;
+        return InternetChecksum.sum(frame.bytes, offset, currentHeaderLength(), 0) == InternetChecksum.VALID_SUM;
     }
 
     /** @return the TCP pseudo-header's sum for a segment that runs to the end of the packet */
     int tcpPseudoHeaderSum(int tcpOffset) {
-        return InternetChecksum.tcpIpv4PseudoHeaderSum(buffer, offset, packetEnd - tcpOffset);
+        return InternetChecksum.tcpIpv4PseudoHeaderSum(frame.bytes, offset, packetEnd - tcpOffset);
     }
 
     /** The header length as the frame says now, read again: the proxy owns and may rewrite it. */
     private int currentHeaderLength() {
-        return (readUnsignedByte(buffer, offset + Ipv4Header.VERSION_IHL_OFFSET) & Ipv4Header.IHL_MASK) * Ipv4Header.IHL_UNIT;
+        return (readUnsignedByte(frame.bytes, offset + Ipv4Header.VERSION_IHL_OFFSET) & Ipv4Header.IHL_MASK) * Ipv4Header.IHL_UNIT;
     }
 }

@@ -35,7 +35,7 @@ final class TcpOptionsView {
     private static final int HAS_FAST_OPEN = 1 << 2;
     private static final int HAS_UNKNOWN = 1 << 3;
 
-    private byte[] buffer;
+    private final FrameBuffer frame;
     private int start;
     private int end;
     private int mss;
@@ -45,6 +45,10 @@ final class TcpOptionsView {
     private int sackOptionOffset;
     private int sackBlockCount;
     private int optionFlags;
+
+    TcpOptionsView(FrameBuffer frame) {
+        this.frame = frame;
+    }
 
     void reset() {
         mss = -1;
@@ -61,21 +65,89 @@ final class TcpOptionsView {
      *
      * @return {@link ParseResult#INVALID_TCP_OPTION}, or {@link ParseResult#TCP} when all are sound
      */
-    ParseResult parse(byte[] frame, int from, int to) {
-        buffer = frame;
+    ParseResult parse(int from, int to) {
+        byte[] bytes = frame.bytes;
         start = from;
         end = to;
-        int position = nextOption(from);
-        while (position < end) {
-            int kind = readUnsignedByte(buffer, position);
-            if (end - position < TcpOption.MIN_LENGTH) {
+        // one loop with the switch inside, as the JIT compiles it best: this is the per-packet path
+        int position = from;
+        while (position < to) {
+            int kind = readUnsignedByte(bytes, position);
+            if (kind == TcpOption.EOL) {
+                // the rest is padding and need not be zero (RFC 9293 §3.1)
+                break;
+            }
+            if (kind == TcpOption.NOP) {
+                position++;
+                continue;
+            }
+            if (to - position < TcpOption.MIN_LENGTH) {
                 return ParseResult.INVALID_TCP_OPTION;
             }
-            int length = readUnsignedByte(buffer, position + TcpOption.LENGTH_OFFSET);
-            if (length < TcpOption.MIN_LENGTH || length > end - position || !decode(kind, length, position)) {
+            int length = readUnsignedByte(bytes, position + TcpOption.LENGTH_OFFSET);
+            if (length < TcpOption.MIN_LENGTH || length > to - position) {
                 return ParseResult.INVALID_TCP_OPTION;
             }
-            position = nextOption(position + length);
+            switch (kind) {
+                case TcpOption.MSS:
+                    if (length != TcpOption.MSS_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    mss = readUnsignedShort(bytes, position + TcpOption.VALUE_OFFSET);
+                    break;
+                case TcpOption.WINDOW_SCALE:
+                    if (length != TcpOption.WINDOW_SCALE_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    windowScale = Math.min(readUnsignedByte(bytes, position + TcpOption.VALUE_OFFSET), TcpOption.MAX_WINDOW_SCALE);
+                    break;
+                case TcpOption.SACK_PERMITTED:
+                    if (length != TcpOption.SACK_PERMITTED_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    sackPermitted = true;
+                    break;
+                case TcpOption.SACK: {
+                    int blockBytes = length - TcpOption.VALUE_OFFSET;
+                    int blocks = blockBytes / TcpOption.SACK_BLOCK_LENGTH;
+                    if (blockBytes % TcpOption.SACK_BLOCK_LENGTH != 0 || blocks < 1 || blocks > TcpOption.MAX_SACK_BLOCKS) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    sackOptionOffset = position;
+                    sackBlockCount = blocks;
+                    break;
+                }
+                case TcpOption.TIMESTAMPS:
+                    if (length != TcpOption.TIMESTAMPS_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    timestampOptionOffset = position;
+                    break;
+                case TcpOption.MD5:
+                    if (length != TcpOption.MD5_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    optionFlags |= HAS_AUTHENTICATION | HAS_UNKNOWN;
+                    break;
+                case TcpOption.AUTHENTICATION:
+                    if (length < TcpOption.AUTHENTICATION_MIN_LENGTH) {
+                        return ParseResult.INVALID_TCP_OPTION;
+                    }
+                    optionFlags |= HAS_AUTHENTICATION | HAS_UNKNOWN;
+                    break;
+                // the API counts every option beyond the basic seven as unknown: the proxy
+                // must not replay any of them, whatever their name
+                case TcpOption.MULTIPATH:
+                    optionFlags |= HAS_MULTIPATH | HAS_UNKNOWN;
+                    break;
+                case TcpOption.FAST_OPEN:
+                    optionFlags |= HAS_FAST_OPEN | HAS_UNKNOWN;
+                    break;
+                default:
+                    optionFlags |= HAS_UNKNOWN;
+                    break;
+            }
+            position += length;
         }
         return ParseResult.TCP;
     }
@@ -88,7 +160,7 @@ final class TcpOptionsView {
     private int nextOption(int position) {
         int at = position;
         while (at < end) {
-            int kind = readUnsignedByte(buffer, at);
+            int kind = readUnsignedByte(frame.bytes, at);
             if (kind == TcpOption.EOL) {
                 return end;
             }
@@ -98,69 +170,6 @@ final class TcpOptionsView {
             at++;
         }
         return at;
-    }
-
-    /** @return false when the option's length is wrong for its kind */
-    private boolean decode(int kind, int length, int position) {
-        switch (kind) {
-            case TcpOption.MSS:
-                if (length != TcpOption.MSS_LENGTH) {
-                    return false;
-                }
-                mss = readUnsignedShort(buffer, position + TcpOption.VALUE_OFFSET);
-                return true;
-            case TcpOption.WINDOW_SCALE:
-                if (length != TcpOption.WINDOW_SCALE_LENGTH) {
-                    return false;
-                }
-                windowScale = Math.min(readUnsignedByte(buffer, position + TcpOption.VALUE_OFFSET), TcpOption.MAX_WINDOW_SCALE);
-                return true;
-            case TcpOption.SACK_PERMITTED:
-                if (length != TcpOption.SACK_PERMITTED_LENGTH) {
-                    return false;
-                }
-                sackPermitted = true;
-                return true;
-            case TcpOption.SACK: {
-                int blockBytes = length - TcpOption.VALUE_OFFSET;
-                int blocks = blockBytes / TcpOption.SACK_BLOCK_LENGTH;
-                if (blockBytes % TcpOption.SACK_BLOCK_LENGTH != 0 || blocks < 1 || blocks > TcpOption.MAX_SACK_BLOCKS) {
-                    return false;
-                }
-                sackOptionOffset = position;
-                sackBlockCount = blocks;
-                return true;
-            }
-            case TcpOption.TIMESTAMPS:
-                if (length != TcpOption.TIMESTAMPS_LENGTH) {
-                    return false;
-                }
-                timestampOptionOffset = position;
-                return true;
-            case TcpOption.MD5:
-                if (length != TcpOption.MD5_LENGTH) {
-                    return false;
-                }
-                optionFlags |= HAS_AUTHENTICATION | HAS_UNKNOWN;
-                return true;
-            case TcpOption.AUTHENTICATION:
-                if (length < TcpOption.AUTHENTICATION_MIN_LENGTH) {
-                    return false;
-                }
-                optionFlags |= HAS_AUTHENTICATION | HAS_UNKNOWN;
-                return true;
-            // the API counts every option beyond the basic seven as unknown: the proxy
-            // must not replay any of them, whatever their name
-            case TcpOption.MULTIPATH:
-                optionFlags |= HAS_MULTIPATH | HAS_UNKNOWN;
-                return true;
-            case TcpOption.FAST_OPEN:
-                optionFlags |= HAS_FAST_OPEN | HAS_UNKNOWN;
-                return true;
-            default:
-                optionFlags |= HAS_UNKNOWN;
-                return true;
-        }
     }
 
     int mss() {
@@ -184,11 +193,11 @@ final class TcpOptionsView {
     }
 
     int timestampValue() {
-        return readInt(buffer, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET);
+        return readInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET);
     }
 
     int timestampEchoReply() {
-        return readInt(buffer, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET);
+        return readInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET);
     }
 
     int sackOptionOffset() {
@@ -204,11 +213,11 @@ final class TcpOptionsView {
     }
 
     int sackBlockLeft(int index) {
-        return readInt(buffer, sackBlockOffset(index));
+        return readInt(frame.bytes, sackBlockOffset(index));
     }
 
     int sackBlockRight(int index) {
-        return readInt(buffer, sackBlockOffset(index) + TcpOption.SACK_RIGHT_EDGE_OFFSET);
+        return readInt(frame.bytes, sackBlockOffset(index) + TcpOption.SACK_RIGHT_EDGE_OFFSET);
     }
 
     private int sackBlockOffset(int index) {
@@ -232,14 +241,14 @@ final class TcpOptionsView {
     }
 
     void setTimestamps(int timestampValue, int timestampEchoReply) {
-        writeInt(buffer, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET, timestampValue);
-        writeInt(buffer, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET, timestampEchoReply);
+        writeInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET, timestampValue);
+        writeInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET, timestampEchoReply);
     }
 
     void setSackBlock(int index, int leftEdge, int rightEdge) {
         int block = sackBlockOffset(index);
-        writeInt(buffer, block, leftEdge);
-        writeInt(buffer, block + TcpOption.SACK_RIGHT_EDGE_OFFSET, rightEdge);
+        writeInt(frame.bytes, block, leftEdge);
+        writeInt(frame.bytes, block + TcpOption.SACK_RIGHT_EDGE_OFFSET, rightEdge);
     }
 
     /**
@@ -255,11 +264,11 @@ final class TcpOptionsView {
         int replaced = 0;
         // parse validated this walk: every length is at least 2 and stays inside the header
         for (int position = nextOption(start); position < end; ) {
-            int kind = readUnsignedByte(buffer, position);
-            int length = readUnsignedByte(buffer, position + TcpOption.LENGTH_OFFSET);
+            int kind = readUnsignedByte(frame.bytes, position);
+            int length = readUnsignedByte(frame.bytes, position + TcpOption.LENGTH_OFFSET);
             if (!isBasicOption(kind)) {
                 for (int i = 0; i < length; i++) {
-                    buffer[position + i] = (byte) TcpOption.NOP;
+                    frame.bytes[position + i] = (byte) TcpOption.NOP;
                 }
                 replaced++;
             }

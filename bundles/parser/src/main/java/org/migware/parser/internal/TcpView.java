@@ -36,12 +36,13 @@ import org.migware.api.wire.TcpHeader;
 final class TcpView {
 
     private final TcpOptionsView options;
-    private byte[] buffer;
+    private final FrameBuffer frame;
     private int offset;
     private int headerLength;
     private int segmentEnd;
 
-    TcpView(TcpOptionsView options) {
+    TcpView(FrameBuffer frame, TcpOptionsView options) {
+        this.frame = frame;
         this.options = options;
     }
 
@@ -52,20 +53,19 @@ final class TcpView {
      * @param frameEnd where the captured bytes end
      * @return a TCP error, or {@link ParseResult#TCP} when header and options are sound
      */
-    ParseResult parse(byte[] frame, int tcp, int packetEnd, int frameEnd) {
-        buffer = frame;
+    ParseResult parse(int tcp, int packetEnd, int frameEnd) {
         int capturedEnd = Math.min(packetEnd, frameEnd);
         if (capturedEnd - tcp < TcpHeader.MIN_HEADER_LENGTH) {
             return ParseResult.TRUNCATED_TCP;
         }
-        int length = (readUnsignedByte(buffer, tcp + TcpHeader.DATA_OFFSET_OFFSET) >>> 4) * TcpHeader.DATA_OFFSET_UNIT;
+        int length = (readUnsignedByte(frame.bytes, tcp + TcpHeader.DATA_OFFSET_OFFSET) >>> 4) * TcpHeader.DATA_OFFSET_UNIT;
         if (length < TcpHeader.MIN_HEADER_LENGTH || length > packetEnd - tcp) {
             return ParseResult.INVALID_TCP_DATA_OFFSET;
         }
         if (length > capturedEnd - tcp) {
             return ParseResult.TRUNCATED_TCP;
         }
-        ParseResult optionsResult = options.parse(buffer, tcp + TcpHeader.MIN_HEADER_LENGTH, tcp + length);
+        ParseResult optionsResult = options.parse(tcp + TcpHeader.MIN_HEADER_LENGTH, tcp + length);
         if (optionsResult != ParseResult.TCP) {
             return optionsResult;
         }
@@ -89,60 +89,60 @@ final class TcpView {
     }
 
     int sourcePort() {
-        return readUnsignedShort(buffer, offset + TcpHeader.SOURCE_PORT_OFFSET);
+        return readUnsignedShort(frame.bytes, offset + TcpHeader.SOURCE_PORT_OFFSET);
     }
 
     int destinationPort() {
-        return readUnsignedShort(buffer, offset + TcpHeader.DESTINATION_PORT_OFFSET);
+        return readUnsignedShort(frame.bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET);
     }
 
     int sequenceNumber() {
-        return readInt(buffer, offset + TcpHeader.SEQUENCE_OFFSET);
+        return readInt(frame.bytes, offset + TcpHeader.SEQUENCE_OFFSET);
     }
 
     int acknowledgementNumber() {
-        return readInt(buffer, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET);
+        return readInt(frame.bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET);
     }
 
     /** @return the nine flags, NS as {@link TcpHeader#NS} */
     int flags() {
-        return (readUnsignedByte(buffer, offset + TcpHeader.DATA_OFFSET_OFFSET) & 0x01) << 8
-                | readUnsignedByte(buffer, offset + TcpHeader.FLAGS_OFFSET);
+        return (readUnsignedByte(frame.bytes, offset + TcpHeader.DATA_OFFSET_OFFSET) & 0x01) << 8
+                | readUnsignedByte(frame.bytes, offset + TcpHeader.FLAGS_OFFSET);
     }
 
     int window() {
-        return readUnsignedShort(buffer, offset + TcpHeader.WINDOW_OFFSET);
+        return readUnsignedShort(frame.bytes, offset + TcpHeader.WINDOW_OFFSET);
     }
 
     void setSequenceNumber(int sequenceNumber) {
-        writeInt(buffer, offset + TcpHeader.SEQUENCE_OFFSET, sequenceNumber);
+        writeInt(frame.bytes, offset + TcpHeader.SEQUENCE_OFFSET, sequenceNumber);
     }
 
     void setAcknowledgementNumber(int acknowledgementNumber) {
-        writeInt(buffer, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET, acknowledgementNumber);
+        writeInt(frame.bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET, acknowledgementNumber);
     }
 
     void setWindow(int window) {
-        writeShort(buffer, offset + TcpHeader.WINDOW_OFFSET, window);
+        writeShort(frame.bytes, offset + TcpHeader.WINDOW_OFFSET, window);
     }
 
     void setSourcePort(int port) {
-        writeShort(buffer, offset + TcpHeader.SOURCE_PORT_OFFSET, port);
+        writeShort(frame.bytes, offset + TcpHeader.SOURCE_PORT_OFFSET, port);
     }
 
     void setDestinationPort(int port) {
-        writeShort(buffer, offset + TcpHeader.DESTINATION_PORT_OFFSET, port);
+        writeShort(frame.bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET, port);
     }
 
     /** Recomputes the checksum over the header and payload, continuing the pseudo-header's sum. */
     void updateChecksum(int pseudoHeaderSum) {
-        writeShort(buffer, offset + TcpHeader.CHECKSUM_OFFSET, 0);
+        writeShort(frame.bytes, offset + TcpHeader.CHECKSUM_OFFSET, 0);
         // TCP, unlike UDP, sends a computed 0 as 0
-        writeShort(buffer, offset + TcpHeader.CHECKSUM_OFFSET,
-                InternetChecksum.checksum(buffer, offset, segmentEnd - offset, pseudoHeaderSum));
+        writeShort(frame.bytes, offset + TcpHeader.CHECKSUM_OFFSET,
+                InternetChecksum.checksum(frame.bytes, offset, segmentEnd - offset, pseudoHeaderSum));
     }
 
     boolean isChecksumValid(int pseudoHeaderSum) {
-        return InternetChecksum.sum(buffer, offset, segmentEnd - offset, pseudoHeaderSum) == InternetChecksum.VALID_SUM;
+        return InternetChecksum.sum(frame.bytes, offset, segmentEnd - offset, pseudoHeaderSum) == InternetChecksum.VALID_SUM;
     }
 }
