@@ -1,12 +1,12 @@
 package org.migware.api.connection;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 import org.migware.api.packet.AddressWords;
+import org.migware.api.wire.IpAddressLiterals;
 
 /**
  * The configured service addresses and ports (PID {@code org.migware.service}), held as flat
@@ -47,18 +47,14 @@ public final class ServiceEndpoints {
         long[] high = new long[addresses.length];
         long[] low = new long[addresses.length];
         for (int i = 0; i < addresses.length; i++) {
-            String text = addresses[i] == null ? "" : addresses[i].trim();
-            if (!looksNumeric(text)) {
-                throw new IllegalArgumentException("'addresses' value '" + text
-                        + "' is not an IPv4 or IPv6 address (host names are not resolved)");
-            }
+            byte[] bytes;
             try {
-                byte[] bytes = InetAddress.getByName(text).getAddress();
-                high[i] = AddressWords.high(bytes);
-                low[i] = AddressWords.low(bytes);
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("'addresses' value '" + text + "' is not an IP address");
+                bytes = IpAddressLiterals.parse(addresses[i]).getAddress();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'addresses' value " + e.getMessage(), e);
             }
+            high[i] = AddressWords.high(bytes);
+            low[i] = AddressWords.low(bytes);
         }
         for (int port : ports) {
             if (port < 1 || port > 65535) {
@@ -66,16 +62,6 @@ public final class ServiceEndpoints {
             }
         }
         return new ServiceEndpoints(high, low, Arrays.copyOf(ports, ports.length));
-    }
-
-    private static boolean looksNumeric(String text) {
-        if (text.isEmpty()) {
-            return false;
-        }
-        if (text.indexOf(':') >= 0) {
-            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
-        }
-        return text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
     }
 
     /** @return the index of the configured address when {@code address:port} is the service, else {@link #NOT_SERVICE} */

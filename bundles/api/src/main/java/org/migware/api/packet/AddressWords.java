@@ -3,6 +3,8 @@ package org.migware.api.packet;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
+import org.migware.api.wire.Ipv4Header;
+
 /**
  * Converts between addresses and the two 64-bit words in which {@link ParsedPacket} gives them
  * (IPv4 as the IPv4-mapped IPv6 address), and formats MAC addresses.
@@ -10,8 +12,6 @@ import java.net.UnknownHostException;
  * @since 1.1
  */
 public final class AddressWords {
-
-    private static final long IPV4_MAPPED_PREFIX = 0x0000_ffff_0000_0000L;
 
     private AddressWords() {
     }
@@ -31,7 +31,7 @@ public final class AddressWords {
     /** @return the low 64 bits of a 4- or 16-byte address (IPv4-mapped for IPv4) */
     public static long low(byte[] address) {
         if (address.length == 4) {
-            return IPV4_MAPPED_PREFIX | ((address[0] & 0xffL) << 24 | (address[1] & 0xffL) << 16
+            return Ipv4Header.MAPPED_PREFIX | ((address[0] & 0xffL) << 24 | (address[1] & 0xffL) << 16
                     | (address[2] & 0xffL) << 8 | (address[3] & 0xffL));
         }
         long value = 0;
@@ -44,7 +44,7 @@ public final class AddressWords {
     /** @return the address the two words stand for; IPv4 for an IPv4-mapped one */
     public static InetAddress toInetAddress(long high, long low) {
         try {
-            if (high == 0 && (low & 0xffff_ffff_0000_0000L) == IPV4_MAPPED_PREFIX) {
+            if (high == 0 && (low & 0xffff_ffff_0000_0000L) == Ipv4Header.MAPPED_PREFIX) {
                 int v4 = (int) low;
                 return InetAddress.getByAddress(new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4});
             }

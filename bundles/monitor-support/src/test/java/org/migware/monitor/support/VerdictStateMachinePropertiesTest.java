@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
+import org.migware.testing.FakeClock;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
+import org.migware.testing.FakeClock;
 
 class VerdictStateMachineTest {
 

@@ -13,7 +13,8 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.packet.ParseResult;
-import org.migware.parser.internal.FrameBuilder.Extension;
+import org.migware.testing.FrameBuilder.Extension;
+import org.migware.testing.FrameBuilder;
 
 /**
  * Random and mutated frames through the parser: nothing may escape, not from

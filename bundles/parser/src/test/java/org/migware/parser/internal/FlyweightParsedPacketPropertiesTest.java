@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.migware.api.packet.ParseResult;
-import org.migware.parser.internal.FrameBuilder.Extension;
-import org.migware.parser.internal.FrameBuilder.TcpOptions;
+import org.migware.testing.FrameBuilder.Extension;
+import org.migware.testing.FrameBuilder.TcpOptions;
+import org.migware.testing.FrameBuilder;
+import org.migware.testing.TestBytes;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

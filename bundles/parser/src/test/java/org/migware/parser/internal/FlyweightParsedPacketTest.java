@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.migware.parser.internal.TestBytes.bytes;
-import static org.migware.parser.internal.TestBytes.concat;
-import static org.migware.parser.internal.TestBytes.repeat;
-import static org.migware.parser.internal.TestBytes.with;
+import static org.migware.testing.TestBytes.bytes;
+import static org.migware.testing.TestBytes.concat;
+import static org.migware.testing.TestBytes.repeat;
+import static org.migware.testing.TestBytes.with;
 
 import java.util.stream.Stream;
 
@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.testing.TestBytes;
 
 /**
  * Hand-written vectors, one field per line, for every header the parser walks and every

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.migware.parser.internal.TestBytes.bytes;
-import static org.migware.parser.internal.TestBytes.concat;
-import static org.migware.parser.internal.TestBytes.internetChecksum;
+import static org.migware.testing.TestBytes.bytes;
+import static org.migware.testing.TestBytes.concat;
+import static org.migware.testing.TestBytes.internetChecksum;
 
 import java.util.List;
 
@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.testing.TestBytes;
 
 /**
  * Frames that Linux 6.18 sent, with their kernel-computed checksums: the known-good vectors.

@@ -71,7 +71,7 @@ class ProtectedServiceComponentTest {
         assertEquals("org.migware.service: 'ports' is not set; give the service's TCP ports, e.g. 7000."
                 + " Nothing is tracked or captured until it is fixed.", refused(config(new String[] {"10.77.0.2"}, new int[0])));
         assertTrue(refused(config(new String[] {"primary.example"}, new int[] {7000}))
-                .startsWith("org.migware.service: 'addresses' value 'primary.example' is not an IPv4 or IPv6 address"));
+                .startsWith("org.migware.service: 'addresses' value 'primary.example' is not an IP address literal (host names are not resolved)"));
         assertTrue(refused(config(new String[] {"999.1.1.1"}, new int[] {7000}))
                 .startsWith("org.migware.service: 'addresses' value '999.1.1.1' is not an IP address"));
         assertTrue(refused(config(new String[] {"10.77.0.2"}, new int[] {70000}))

@@ -20,6 +20,7 @@ import org.migware.api.connection.TableStatistics;
 import org.migware.api.connection.TcpState;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.wire.SequenceNumbers;
 
 /**
  * The connection table of the NORMAL state and the per-connection state machine that feeds it.
@@ -261,7 +262,7 @@ final class ConnectionStore {
         }
         int shift = receiver.windowScale >= 0 && sender.windowScale >= 0 ? receiver.windowScale : 0;
         long window = Math.max(1L, (long) Math.max(receiver.lastWindow, 0) << shift);
-        return Seq.inWindow(sequence, receiver.highestAck, window);
+        return SequenceNumbers.inWindow(sequence, receiver.highestAck, window);
     }
 
     // ---- the hash table ----

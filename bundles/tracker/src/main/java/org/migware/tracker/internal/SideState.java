@@ -1,6 +1,7 @@
 package org.migware.tracker.internal;
 
 import org.migware.api.connection.DirectionState;
+import org.migware.api.wire.SequenceNumbers;
 
 /**
  * What one side of a connection has sent. Plain mutable fields, touched only under the
@@ -85,11 +86,13 @@ final class SideState {
             highestSequenceEnd = end;
             bytes += payloadLength;
             set(SEQ_KNOWN);
-        } else if (Seq.after(end, highestSequenceEnd)) {
-            if (Seq.after(sequence, highestSequenceEnd)) {
+        } else if (SequenceNumbers.after(end, highestSequenceEnd)) {
+            if (SequenceNumbers.after(sequence, highestSequenceEnd)) {
                 outOfOrder = saturatingIncrement(outOfOrder);
             }
-            long advance = Seq.distance(highestSequenceEnd, dataEnd);
+            // end is after the old highest end and dataEnd is end or end - 1 (a FIN), so the
+            // forward distance is less than 2^31: never the wrap-around of a dataEnd behind it
+            long advance = SequenceNumbers.distance(highestSequenceEnd, dataEnd);
             if (advance > 0) {
                 bytes += advance;
             }
@@ -104,7 +107,7 @@ final class SideState {
     }
 
     void recordAck(int ack) {
-        if (!has(ACK_KNOWN) || Seq.after(ack, highestAck)) {
+        if (!has(ACK_KNOWN) || SequenceNumbers.after(ack, highestAck)) {
             highestAck = ack;
             set(ACK_KNOWN);
         }
@@ -112,7 +115,7 @@ final class SideState {
 
     void recordTimestamp(int tsVal) {
         // TSval is monotonic per sender; a reordered older segment must not move it back.
-        if (!has(TS_KNOWN) || Seq.atOrAfter(tsVal, lastTimestampValue)) {
+        if (!has(TS_KNOWN) || SequenceNumbers.atOrAfter(tsVal, lastTimestampValue)) {
             lastTimestampValue = tsVal;
             set(TS_KNOWN);
         }
@@ -120,7 +123,7 @@ final class SideState {
 
     /** @return whether this side's FIN has been acknowledged by {@code other}. */
     boolean finAcknowledgedBy(SideState other) {
-        return has(FIN_SEEN) && other.has(ACK_KNOWN) && Seq.after(other.highestAck, finSequence);
+        return has(FIN_SEEN) && other.has(ACK_KNOWN) && SequenceNumbers.after(other.highestAck, finSequence);
     }
 
     private static int saturatingIncrement(int value) {
@@ -129,14 +132,14 @@ final class SideState {
 
     DirectionState toSnapshot() {
         return new DirectionState(
-                has(ISN_KNOWN) ? Seq.unsigned(initialSequence) : DirectionState.UNKNOWN,
+                has(ISN_KNOWN) ? SequenceNumbers.unsigned(initialSequence) : DirectionState.UNKNOWN,
                 mss,
                 windowScale,
                 has(SACK_PERMITTED),
                 has(TIMESTAMPS),
-                has(ACK_KNOWN) ? Seq.unsigned(highestAck) : DirectionState.UNKNOWN,
-                has(SEQ_KNOWN) ? Seq.unsigned(highestSequenceEnd) : DirectionState.UNKNOWN,
-                has(TS_KNOWN) ? Seq.unsigned(lastTimestampValue) : DirectionState.UNKNOWN,
+                has(ACK_KNOWN) ? SequenceNumbers.unsigned(highestAck) : DirectionState.UNKNOWN,
+                has(SEQ_KNOWN) ? SequenceNumbers.unsigned(highestSequenceEnd) : DirectionState.UNKNOWN,
+                has(TS_KNOWN) ? SequenceNumbers.unsigned(lastTimestampValue) : DirectionState.UNKNOWN,
                 lastWindow,
                 bytes,
                 packets,

@@ -8,7 +8,7 @@ import java.util.List;
 
 import org.migware.capture.file.internal.PcapFileReader;
 import org.migware.capture.file.internal.PcapFileWriter;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 /**
  * The benchmark's capture: {@value TrackerBench#CONNECTIONS} connections to 10.77.0.2:7000,

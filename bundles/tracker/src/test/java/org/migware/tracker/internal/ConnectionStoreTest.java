@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.TcpState;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 class ConnectionStoreTest {
 

@@ -8,7 +8,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ConnectionSnapshot;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 /**
  * 100,000+ random and mutated frames through the real parser and the tracker: no exception may

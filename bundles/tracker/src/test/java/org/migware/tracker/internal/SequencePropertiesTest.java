@@ -1,7 +1,6 @@
 package org.migware.tracker.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -20,26 +19,13 @@ import net.jqwik.api.constraints.Size;
 
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.TcpState;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
-/** Sequence arithmetic and the tracker's state machine over the whole 32-bit space. */
+/**
+ * The tracker's state machine over the whole 32-bit sequence space (the arithmetic itself is
+ * tested with {@code org.migware.api.wire.SequenceNumbers}).
+ */
 class SequencePropertiesTest {
-
-    @Property
-    void afterIsTrueForEveryForwardDistanceBelowHalfTheSpace(@ForAll int a, @ForAll @IntRange(min = 1, max = Integer.MAX_VALUE) int distance) {
-        int b = a + distance;
-        assertTrue(Seq.after(b, a));
-        assertFalse(Seq.after(a, b));
-        assertTrue(Seq.atOrAfter(b, a));
-        assertEquals(distance, Seq.distance(a, b));
-    }
-
-    @Property
-    void inWindowMatchesTheDistance(@ForAll int low, @ForAll @LongRange(min = 1, max = 1L << 30) long size,
-            @ForAll @LongRange(min = 0, max = (1L << 31)) long offset) {
-        int value = (int) (low + offset);
-        assertEquals(offset < size, Seq.inWindow(value, low, size));
-    }
 
     /**
      * Whatever the ISNs (so wrap-around anywhere), whatever order the mirror delivers the data

@@ -11,7 +11,7 @@ import org.migware.api.connection.ConnectionKey;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 /** A store for 10.77.0.2:7000 fed through the real parser, with a clock the test moves. */
 final class StoreHarness {

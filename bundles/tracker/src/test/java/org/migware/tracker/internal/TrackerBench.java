@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.migware.api.packet.ParsedPacket;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

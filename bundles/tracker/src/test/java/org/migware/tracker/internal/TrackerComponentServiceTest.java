@@ -14,7 +14,7 @@ import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.osgi.framework.BundleContext;
 
 /**

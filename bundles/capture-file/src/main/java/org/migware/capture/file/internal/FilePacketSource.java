@@ -19,6 +19,7 @@ import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.capture.shared.internal.DropCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.migware.api.packet.PacketSource;
+import org.migware.testing.Configs;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 

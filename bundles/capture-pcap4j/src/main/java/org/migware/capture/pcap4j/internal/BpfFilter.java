@@ -1,11 +1,10 @@
 package org.migware.capture.pcap4j.internal;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import org.migware.api.wire.IpAddressLiterals;
 
 /**
  * Builds the kernel (BPF) filter of the live capture from the service's addresses and ports, so that
@@ -23,9 +22,6 @@ import java.util.stream.Collectors;
  * is not generated (a site can put its own complete expression in {@code extraFilter}).
  */
 public final class BpfFilter {
-
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
     private BpfFilter() {
     }
@@ -65,25 +61,6 @@ public final class BpfFilter {
      * @throws IllegalArgumentException with a reason fit for a log line
      */
     public static String normalise(String address) {
-        String trimmed = address == null ? "" : address.trim();
-        if (trimmed.isEmpty()) {
-            throw new IllegalArgumentException("an empty address");
-        }
-        if (IPV4.matcher(trimmed).matches()) {
-            for (String part : trimmed.split("\\.")) {
-                if (Integer.parseInt(part) > 255) {
-                    throw new IllegalArgumentException("'" + trimmed + "' is not an IPv4 address");
-                }
-            }
-        } else if (!IPV6.matcher(trimmed).matches()) {
-            throw new IllegalArgumentException("'" + trimmed + "' is not an IP address literal (host names are not accepted)");
-        }
-        try {
-            // A literal (checked above), so never a DNS lookup; an IPv4-mapped IPv6 literal comes
-            // back as the IPv4 address, which is what is on the wire.
-            return InetAddress.getByName(trimmed).getHostAddress().toLowerCase(Locale.ROOT);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("'" + trimmed + "' is not an IP address");
-        }
+        return IpAddressLiterals.parse(address).getHostAddress().toLowerCase(Locale.ROOT);
     }
 }

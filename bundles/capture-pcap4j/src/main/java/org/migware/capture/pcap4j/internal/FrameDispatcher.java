@@ -9,6 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.capture.shared.internal.DropCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -59,7 +59,7 @@ public final class CaptureDropBench {
         }
         try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
             CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
                  Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {
                 AtomicLong delivered = new AtomicLong();

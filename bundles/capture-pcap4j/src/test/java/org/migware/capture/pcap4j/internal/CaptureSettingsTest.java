@@ -99,7 +99,7 @@ class CaptureSettingsTest {
     void aMissingInterfaceOnTheRealHostListsItsInterfaces() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
                 () -> CaptureSettings.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        Configs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
+                        CaptureConfigs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'interfaceName' is 'mwcnope0', which does"
                 + " not exist on this host; the interfaces are ["), e.getMessage());
         assertTrue(e.getMessage().contains("lo"), e.getMessage());
@@ -117,7 +117,7 @@ class CaptureSettingsTest {
     void aBadExtraFilterNamesTheKeyWithLibpcapsWords() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
                 () -> CaptureSettings.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        Configs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
+                        CaptureConfigs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'extraFilter' is not a valid BPF expression: "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("syntax error"), e.getMessage());
@@ -139,7 +139,7 @@ class CaptureSettingsTest {
 
     private CaptureSettings validate(String[] addresses, int[] ports, Map<String, Object> capture) throws Exception {
         ServiceEndpoints service = addresses.length == 0 ? null : ServiceEndpoints.parse(addresses, ports);
-        return CaptureSettings.validate(service, Configs.capture(capture), host);
+        return CaptureSettings.validate(service, CaptureConfigs.capture(capture), host);
     }
 
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

@@ -28,7 +28,7 @@ class Pcap4jCaptureComponentTest {
     void aWrongSettingRegistersNothingAndThrowsNothing() {
         FakeContext context = new FakeContext();
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                Configs.capture(Map.of("interfaceName", "eth0")), Map.of(), new CaptureSettingsTest.FakeHost());
+                CaptureConfigs.capture(Map.of("interfaceName", "eth0")), Map.of(), new CaptureSettingsTest.FakeHost());
         component.activate(); // no ProtectedService
         assertTrue(context.registered.isEmpty());
         assertNull(component.source());
@@ -80,7 +80,7 @@ class Pcap4jCaptureComponentTest {
 
     /** Activated as DS does it: constructed, the service bound, then activated. */
     private static Pcap4jCaptureComponent start(FakeContext context, Map<String, Object> capture, Host host) {
-        Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(), Configs.capture(capture), Map.of(), host);
+        Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(), CaptureConfigs.capture(capture), Map.of(), host);
         component.bindProtectedService(() -> SERVICE);
         component.activate();
         return component;

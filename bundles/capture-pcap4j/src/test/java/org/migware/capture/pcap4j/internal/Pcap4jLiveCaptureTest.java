@@ -61,7 +61,7 @@ class Pcap4jLiveCaptureTest {
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
         try (TestNamespace lab = veth()) {
             CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
                 source.start();
@@ -167,7 +167,7 @@ class Pcap4jLiveCaptureTest {
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
-                    Configs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), properties);
             ServiceEndpoints service = ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT});
             component.bindProtectedService(() -> service);
             component.activate();

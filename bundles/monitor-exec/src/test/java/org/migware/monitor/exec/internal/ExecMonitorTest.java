@@ -2,8 +2,9 @@ package org.migware.monitor.exec.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.migware.testing.Verdicts.awaitStatus;
+import static org.migware.testing.Verdicts.inject;
 
-import java.lang.reflect.Field;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,14 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 class ExecMonitorTest {
 
@@ -96,9 +96,7 @@ class ExecMonitorTest {
         ExecMonitor monitor = new ExecMonitor(config(Map.of("name", "marker",
                 "command", new String[] {"if [ -e " + marker + " ]; then echo primary is dead; exit 1; fi"},
                 "intervalMillis", 20L, "timeoutMillis", 2000L)));
-        Field field = ExecMonitor.class.getDeclaredField("listeners");
-        field.setAccessible(true);
-        field.set(monitor, List.<HealthVerdictListener>of(verdicts::add));
+        inject(monitor, List.of(verdicts::add));
         monitor.activate();
         try {
             assertEquals(HealthStatus.UP, awaitStatus(verdicts, HealthStatus.UP).status());
@@ -111,15 +109,4 @@ class ExecMonitorTest {
         }
     }
 
-    static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {
-        while (true) {
-            HealthVerdict verdict = verdicts.poll(15, TimeUnit.SECONDS);
-            if (verdict == null) {
-                throw new AssertionError("no " + status + " verdict within 15 s");
-            }
-            if (verdict.status() == status) {
-                return verdict;
-            }
-        }
-    }
 }

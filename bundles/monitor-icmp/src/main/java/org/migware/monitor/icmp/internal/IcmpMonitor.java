@@ -1,7 +1,6 @@
 package org.migware.monitor.icmp.internal;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.List;
 
@@ -11,6 +10,7 @@ import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
+import org.migware.api.wire.IpAddressLiterals;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.RestartingProbeLoop;
@@ -147,7 +147,7 @@ public final class IcmpMonitor implements HealthMonitor {
         }
         IcmpSocket socket;
         try {
-            socket = IcmpSocket.open(Native.load("c", LibC.class), target, new SecureRandom().nextInt(0x10000));
+            socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), target, new SecureRandom().nextInt(0x10000));
         } catch (IcmpUnavailableException e) {
             return new Running(ProbeLoop.idle(NAME, target.getHostAddress(), "not probing: " + e.getMessage(), () -> listeners), null);
         } catch (LinkageError e) {
@@ -168,21 +168,11 @@ public final class IcmpMonitor implements HealthMonitor {
             }
             return service.addresses().get(0); // validated by the service's owner
         }
-        if (!looksNumeric(text)) {
-            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address (host names are not resolved)");
-        }
         try {
-            return InetAddress.getByName(text);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("'target': '" + text + "' is not an IP address");
+            return IpAddressLiterals.parseWithZone(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'target': " + e.getMessage(), e);
         }
-    }
-
-    private static boolean looksNumeric(String text) {
-        if (text.indexOf(':') >= 0) {
-            return text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%');
-        }
-        return !text.isEmpty() && text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
     }
 
     @Override

@@ -2,6 +2,11 @@ package org.migware.monitor.icmp.internal;
 
 import java.util.Arrays;
 
+import org.migware.api.wire.InternetChecksum;
+import org.migware.api.wire.IpProtocol;
+import org.migware.api.wire.Ipv4Header;
+import org.migware.api.wire.Ipv6Header;
+
 /**
  * Builds echo requests and recognises the answers to them, over plain byte arrays.
  *
@@ -42,13 +47,6 @@ final class IcmpPackets {
     static final int V6_ECHO_REQUEST = 128;
     static final int V6_ECHO_REPLY = 129;
 
-    private static final int IPV4_MIN_HEADER = 20;
-    private static final int IPV4_PROTOCOL_OFFSET = 9;
-    private static final int IPV4_SOURCE_OFFSET = 12;
-    private static final int IPV4_DESTINATION_OFFSET = 16;
-    private static final int IPV6_HEADER = 40;
-    private static final int IPV6_NEXT_HEADER_OFFSET = 6;
-    private static final int IPV6_DESTINATION_OFFSET = 24;
 
     /** What an answer says about our request. */
     enum Kind { REPLY, ERROR }
@@ -73,26 +71,9 @@ final class IcmpPackets {
             packet[i] = (byte) i;
         }
         if (!ipv6) {
-            writeShort(packet, CHECKSUM_OFFSET, checksum(packet, 0, packet.length));
+            writeShort(packet, CHECKSUM_OFFSET, InternetChecksum.checksum(packet, 0, packet.length, 0));
         }
         return packet;
-    }
-
-    /** The Internet checksum (RFC 1071): ones' complement of the ones' complement sum of 16-bit words. */
-    static int checksum(byte[] bytes, int offset, int length) {
-        long sum = 0;
-        int i = offset;
-        int end = offset + length;
-        for (; i + 1 < end; i += 2) {
-            sum += ((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff);
-        }
-        if (i < end) {
-            sum += (bytes[i] & 0xff) << 8;
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
     }
 
     /**
@@ -108,14 +89,14 @@ final class IcmpPackets {
             icmp = 0;
             source = from;
         } else {
-            if (length < IPV4_MIN_HEADER || (packet[0] & 0xf0) != 0x40) {
+            if (length < Ipv4Header.MIN_HEADER_LENGTH || (packet[0] & 0xf0) != 0x40) {
                 return null;
             }
             icmp = (packet[0] & 0x0f) * 4;
-            if (icmp < IPV4_MIN_HEADER || (packet[IPV4_PROTOCOL_OFFSET] & 0xff) != LibC.IPPROTO_ICMP) {
+            if (icmp < Ipv4Header.MIN_HEADER_LENGTH || (packet[Ipv4Header.PROTOCOL_OFFSET] & 0xff) != IpProtocol.ICMP) {
                 return null;
             }
-            source = Arrays.copyOfRange(packet, IPV4_SOURCE_OFFSET, IPV4_SOURCE_OFFSET + 4);
+            source = Arrays.copyOfRange(packet, Ipv4Header.SOURCE_OFFSET, Ipv4Header.SOURCE_OFFSET + 4);
         }
         if (length < icmp + HEADER_LENGTH) {
             return null;
@@ -138,21 +119,21 @@ final class IcmpPackets {
         int innerIcmp;
         byte[] innerDestination;
         if (ipv6) {
-            if (length < inner + IPV6_HEADER + HEADER_LENGTH || (packet[inner + IPV6_NEXT_HEADER_OFFSET] & 0xff) != LibC.IPPROTO_ICMPV6) {
+            if (length < inner + Ipv6Header.HEADER_LENGTH + HEADER_LENGTH || (packet[inner + Ipv6Header.NEXT_HEADER_OFFSET] & 0xff) != IpProtocol.ICMPV6) {
                 return null;
             }
-            innerDestination = Arrays.copyOfRange(packet, inner + IPV6_DESTINATION_OFFSET, inner + IPV6_DESTINATION_OFFSET + 16);
-            innerIcmp = inner + IPV6_HEADER;
+            innerDestination = Arrays.copyOfRange(packet, inner + Ipv6Header.DESTINATION_OFFSET, inner + Ipv6Header.DESTINATION_OFFSET + 16);
+            innerIcmp = inner + Ipv6Header.HEADER_LENGTH;
         } else {
-            if (length < inner + IPV4_MIN_HEADER || (packet[inner] & 0xf0) != 0x40
-                    || (packet[inner + IPV4_PROTOCOL_OFFSET] & 0xff) != LibC.IPPROTO_ICMP) {
+            if (length < inner + Ipv4Header.MIN_HEADER_LENGTH || (packet[inner] & 0xf0) != 0x40
+                    || (packet[inner + Ipv4Header.PROTOCOL_OFFSET] & 0xff) != IpProtocol.ICMP) {
                 return null;
             }
             innerIcmp = inner + (packet[inner] & 0x0f) * 4;
-            if (innerIcmp - inner < IPV4_MIN_HEADER || length < innerIcmp + HEADER_LENGTH) {
+            if (innerIcmp - inner < Ipv4Header.MIN_HEADER_LENGTH || length < innerIcmp + HEADER_LENGTH) {
                 return null;
             }
-            innerDestination = Arrays.copyOfRange(packet, inner + IPV4_DESTINATION_OFFSET, inner + IPV4_DESTINATION_OFFSET + 4);
+            innerDestination = Arrays.copyOfRange(packet, inner + Ipv4Header.DESTINATION_OFFSET, inner + Ipv4Header.DESTINATION_OFFSET + 4);
         }
         int innerType = packet[innerIcmp + TYPE_OFFSET] & 0xff;
         boolean ours = Arrays.equals(innerDestination, target)

@@ -8,6 +8,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
+import org.migware.api.wire.IpProtocol;
+import org.migware.libc.internal.Errno;
+import org.migware.libc.internal.PollFd;
 import org.migware.monitor.support.ProbeResult;
 
 import com.sun.jna.LastErrorException;
@@ -26,7 +29,7 @@ final class IcmpSocket implements AutoCloseable {
 
     private static final int RECEIVE_BUFFER = 1500;
 
-    private final LibC libc;
+    private final RawSocketLibC libc;
     private final int fd;
     private final boolean ipv6;
     private final byte[] target;
@@ -35,7 +38,7 @@ final class IcmpSocket implements AutoCloseable {
     private final String targetText;
     private boolean closed;
 
-    private IcmpSocket(LibC libc, int fd, InetAddress target, int identifier) {
+    private IcmpSocket(RawSocketLibC libc, int fd, InetAddress target, int identifier) {
         this.libc = libc;
         this.fd = fd;
         this.ipv6 = target instanceof Inet6Address;
@@ -50,15 +53,15 @@ final class IcmpSocket implements AutoCloseable {
      *
      * @throws IcmpUnavailableException with one line that says what to do (run as root, ...)
      */
-    static IcmpSocket open(LibC libc, InetAddress target, int identifier) {
+    static IcmpSocket open(RawSocketLibC libc, InetAddress target, int identifier) {
         boolean ipv6 = target instanceof Inet6Address;
         int fd;
         try {
-            fd = libc.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC,
-                    ipv6 ? LibC.IPPROTO_ICMPV6 : LibC.IPPROTO_ICMP);
+            fd = libc.socket(ipv6 ? RawSocketLibC.AF_INET6 : RawSocketLibC.AF_INET, RawSocketLibC.SOCK_RAW | RawSocketLibC.SOCK_CLOEXEC,
+                    ipv6 ? IpProtocol.ICMPV6 : IpProtocol.ICMP);
         } catch (LastErrorException e) {
             int errno = e.getErrorCode();
-            if (errno == LibC.EPERM || errno == LibC.EACCES) {
+            if (errno == Errno.EPERM || errno == Errno.EACCES) {
                 throw new IcmpUnavailableException("ICMP needs a raw socket: run MigWare as root or grant it CAP_NET_RAW ("
                         + "socket: " + libc.strerror(errno) + ")");
             }
@@ -71,7 +74,7 @@ final class IcmpSocket implements AutoCloseable {
                     | (1 << IcmpPackets.V4_TIME_EXCEEDED);
             byte[] filter = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(~pass).array();
             try {
-                libc.setsockopt(fd, LibC.SOL_RAW, LibC.ICMP_FILTER, filter, filter.length);
+                libc.setsockopt(fd, RawSocketLibC.SOL_RAW, RawSocketLibC.ICMP_FILTER, filter, filter.length);
             } catch (LastErrorException e) {
                 // only an optimisation: every answer is matched anyway
             }
@@ -100,7 +103,7 @@ final class IcmpSocket implements AutoCloseable {
         byte[] buffer = new byte[RECEIVE_BUFFER];
         byte[] from = new byte[28];
         int[] fromLength = new int[1];
-        byte[] pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(fd).putShort(LibC.POLLIN).putShort((short) 0).array();
+        byte[] pollfd = ByteBuffer.allocate(PollFd.SIZE).order(ByteOrder.nativeOrder()).putInt(fd).putShort(PollFd.POLLIN).putShort((short) 0).array();
         int lateLooks = 0;
         while (true) {
             long remaining = deadline - System.nanoTime();
@@ -121,7 +124,7 @@ final class IcmpSocket implements AutoCloseable {
                     continue;
                 }
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.EINTR) {
+                if (e.getErrorCode() == Errno.EINTR) {
                     continue;
                 }
                 return ProbeResult.unknown("poll on the ICMP socket failed: " + libc.strerror(e.getErrorCode()));
@@ -129,9 +132,9 @@ final class IcmpSocket implements AutoCloseable {
             int length;
             fromLength[0] = from.length;
             try {
-                length = libc.recvfrom(fd, buffer, new NativeLong(buffer.length), LibC.MSG_DONTWAIT, from, fromLength).intValue();
+                length = libc.recvfrom(fd, buffer, new NativeLong(buffer.length), RawSocketLibC.MSG_DONTWAIT, from, fromLength).intValue();
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.EAGAIN || e.getErrorCode() == LibC.EINTR) {
+                if (e.getErrorCode() == Errno.EAGAIN || e.getErrorCode() == Errno.EINTR) {
                     continue;
                 }
                 return ProbeResult.unknown("recvfrom on the ICMP socket failed: " + libc.strerror(e.getErrorCode()));
@@ -173,13 +176,13 @@ final class IcmpSocket implements AutoCloseable {
         byte[] bytes = address.getAddress();
         if (address instanceof Inet6Address v6) {
             ByteBuffer sockaddr = ByteBuffer.allocate(28);
-            sockaddr.order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_INET6);
+            sockaddr.order(ByteOrder.nativeOrder()).putShort((short) RawSocketLibC.AF_INET6);
             sockaddr.order(ByteOrder.BIG_ENDIAN).putShort((short) 0).putInt(0).put(bytes);
             sockaddr.order(ByteOrder.nativeOrder()).putInt(v6.getScopeId());
             return sockaddr.array();
         }
         ByteBuffer sockaddr = ByteBuffer.allocate(16);
-        sockaddr.order(ByteOrder.nativeOrder()).putShort((short) LibC.AF_INET);
+        sockaddr.order(ByteOrder.nativeOrder()).putShort((short) RawSocketLibC.AF_INET);
         sockaddr.order(ByteOrder.BIG_ENDIAN).putShort((short) 0).put(bytes);
         return sockaddr.array();
     }

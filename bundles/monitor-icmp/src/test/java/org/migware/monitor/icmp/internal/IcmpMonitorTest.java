@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.migware.testing.Verdicts.awaitStatus;
+import static org.migware.testing.Verdicts.inject;
+import static org.migware.testing.Verdicts.inject;
 
-import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,17 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.testing.TestNamespace;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 import com.sun.jna.Native;
 
@@ -33,29 +34,29 @@ class IcmpMonitorTest {
 
     @Test
     void defaultsAreTheThesisAndTheTargetIsTheFirstServiceAddress() {
-        IcmpMonitor.Config config = Configs.icmp(Map.of());
+        IcmpMonitor.Config config = IcmpConfigs.icmp(Map.of());
         assertEquals(ProbeSettings.THESIS,
                 new ProbeSettings(config.intervalMillis(), config.timeoutMillis(), config.misses(), config.recoveries()));
         assertEquals("192.0.2.10", IcmpMonitor.target(service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
         assertEquals("192.0.2.99", IcmpMonitor.target(service("192.0.2.10"),
-                Configs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
+                IcmpConfigs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
     }
 
     @Test
     void aMissingOrInvalidTargetIsNamed() {
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
-                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(null, Configs.icmp(Map.of())))
+                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.target(null, IcmpConfigs.icmp(Map.of())))
                         .getMessage());
-        assertEquals("'target': 'primary.example' is not an IP address (host names are not resolved)",
+        assertEquals("'target': 'primary.example' is not an IP address literal (host names are not resolved)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> IcmpMonitor.target(null, Configs.icmp(Map.of("target", "primary.example")))).getMessage());
+                        () -> IcmpMonitor.target(null, IcmpConfigs.icmp(Map.of("target", "primary.example")))).getMessage());
         // A wrong 'addresses' never reaches the monitor: the service's owner refuses it and names
         // the key (ProtectedServiceComponentTest), and the monitor sees no service, as above.
     }
 
     @Test
     void aServiceThatArrivesChangesAndLeavesRestartsTheMonitorWithItsFirstAddress() {
-        IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of()));
+        IcmpMonitor monitor = new IcmpMonitor(IcmpConfigs.icmp(Map.of()));
         monitor.activate();
         try {
             assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
@@ -73,7 +74,7 @@ class IcmpMonitorTest {
 
     @Test
     void unconfiguredOrInvalidMonitorIsUnknownNamingTheKey() {
-        IcmpMonitor unconfigured = new IcmpMonitor(Configs.icmp(Map.of()));
+        IcmpMonitor unconfigured = new IcmpMonitor(IcmpConfigs.icmp(Map.of()));
         unconfigured.activate();
         try {
             assertEquals("icmp", unconfigured.name());
@@ -82,7 +83,7 @@ class IcmpMonitorTest {
         } finally {
             unconfigured.deactivate();
         }
-        IcmpMonitor badMisses = new IcmpMonitor(Configs.icmp(Map.of("misses", 0)));
+        IcmpMonitor badMisses = new IcmpMonitor(IcmpConfigs.icmp(Map.of("misses", 0)));
         badMisses.bindProtectedService(() -> service("127.0.0.1"));
         badMisses.activate();
         try {
@@ -139,7 +140,7 @@ class IcmpMonitorTest {
     @Test
     void loopbackAnswers() throws Exception {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
-        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("127.0.0.1"), 0x5a5a)) {
+        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName("127.0.0.1"), 0x5a5a)) {
             IcmpProbe probe = new IcmpProbe(socket);
             for (int i = 0; i < 5; i++) {
                 ProbeResult result = probe.probe(Duration.ofMillis(500));
@@ -154,7 +155,7 @@ class IcmpMonitorTest {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"))
                 && java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/if_inet6")).contains(" lo"), "IPv6 on lo");
-        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName("::1"), 0x5b5b)) {
+        try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName("::1"), 0x5b5b)) {
             ProbeResult result = new IcmpProbe(socket).probe(Duration.ofMillis(500));
             assertTrue(result.isSuccess(), result.reason());
         }
@@ -164,7 +165,7 @@ class IcmpMonitorTest {
     void loopbackComponentIsUp() throws Exception {
         assumeTrue(TestNamespace.isRoot(), "raw sockets need root");
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-        IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of("intervalMillis", 20L)));
+        IcmpMonitor monitor = new IcmpMonitor(IcmpConfigs.icmp(Map.of("intervalMillis", 20L)));
         monitor.bindProtectedService(() -> service("127.0.0.1"));
         inject(monitor, List.of(verdicts::add));
         monitor.activate();
@@ -188,7 +189,7 @@ class IcmpMonitorTest {
             // the real probe on the fake clock of the state machine, thesis settings
             FakeClock clock = new FakeClock(Instant.EPOCH);
             VerdictStateMachine machine = new VerdictStateMachine("icmp", lab.namespaceAddress(), ProbeSettings.THESIS, clock, "starting");
-            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", LibC.class), InetAddress.getByName(lab.namespaceAddress()), 0x6b6b)) {
+            try (IcmpSocket socket = IcmpSocket.open(Native.load("c", RawSocketLibC.class), InetAddress.getByName(lab.namespaceAddress()), 0x6b6b)) {
                 IcmpProbe probe = new IcmpProbe(socket);
                 clock.advance(THESIS_INTERVAL);
                 ProbeResult first = probe.probe(Duration.ofMillis(2000)); // the first one may wait for ARP
@@ -205,7 +206,7 @@ class IcmpMonitorTest {
             // the whole component, with its thread, through the same pull and plug
             lab.plugCable();
             BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
-            IcmpMonitor monitor = new IcmpMonitor(Configs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
+            IcmpMonitor monitor = new IcmpMonitor(IcmpConfigs.icmp(Map.of("intervalMillis", 50L, "timeoutMillis", 300L, "misses", 2)));
             monitor.bindProtectedService(() -> service(lab.namespaceAddress()));
             inject(monitor, List.of(verdicts::add));
             monitor.activate();
@@ -226,24 +227,5 @@ class IcmpMonitorTest {
     /** The endpoints the service's owner would publish for these addresses (port 7, unused by the monitor). */
     static ServiceEndpoints service(String... addresses) {
         return ServiceEndpoints.parse(addresses, new int[] {7});
-    }
-
-    static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {
-        while (true) {
-            HealthVerdict verdict = verdicts.poll(15, TimeUnit.SECONDS);
-            if (verdict == null) {
-                throw new AssertionError("no " + status + " verdict within 15 s");
-            }
-            if (verdict.status() == status) {
-                return verdict;
-            }
-        }
-    }
-
-    /** Sets the dynamic reference field as DS would. */
-    static void inject(IcmpMonitor monitor, List<HealthVerdictListener> listeners) throws ReflectiveOperationException {
-        Field field = IcmpMonitor.class.getDeclaredField("listeners");
-        field.setAccessible(true);
-        field.set(monitor, listeners);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.wire.InternetChecksum;
 
 class IcmpPacketsTest {
 
@@ -18,9 +19,9 @@ class IcmpPacketsTest {
         // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to 0xddf2 (with end-around carry);
         // the checksum is its complement, 0x220d
         byte[] words = {0x00, 0x01, (byte) 0xf2, 0x03, (byte) 0xf4, (byte) 0xf5, (byte) 0xf6, (byte) 0xf7};
-        assertEquals(0x220d, IcmpPackets.checksum(words, 0, words.length));
+        assertEquals(0x220d, InternetChecksum.checksum(words, 0, words.length, 0));
         // an odd length pads with a zero byte
-        assertEquals(IcmpPackets.checksum(new byte[] {1, 2, 3, 0}, 0, 4), IcmpPackets.checksum(new byte[] {1, 2, 3}, 0, 3));
+        assertEquals(InternetChecksum.checksum(new byte[] {1, 2, 3, 0}, 0, 4, 0), InternetChecksum.checksum(new byte[] {1, 2, 3}, 0, 3, 0));
     }
 
     @Test
@@ -34,7 +35,7 @@ class IcmpPacketsTest {
         assertEquals(0x01, request[6]);         // sequence, big-endian
         assertEquals(0x02, request[7]);
         assertEquals(0x11, request[8]);         // the send time, first byte
-        assertEquals(0, IcmpPackets.checksum(request, 0, request.length), "a packet with its checksum sums to zero");
+        assertEquals(0, InternetChecksum.checksum(request, 0, request.length, 0), "a packet with its checksum sums to zero");
         byte[] v6 = IcmpPackets.echoRequest(true, 1, 2, 3);
         assertEquals((byte) 128, v6[0]);
         assertEquals(0, v6[2] | v6[3], "the kernel computes ICMPv6 checksums");

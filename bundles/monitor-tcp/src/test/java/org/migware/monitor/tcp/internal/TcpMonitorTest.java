@@ -3,24 +3,24 @@ package org.migware.monitor.tcp.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.migware.testing.Verdicts.awaitStatus;
+import static org.migware.testing.Verdicts.inject;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
+import org.migware.testing.FakeClock;
 
 class TcpMonitorTest {
 
@@ -29,7 +29,7 @@ class TcpMonitorTest {
     @Test
     void defaultsAreTheThesisAndComeFromTheServicePid() {
         TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
-                Configs.tcp(Map.of()));
+                TcpConfigs.tcp(Map.of()));
         assertEquals("192.0.2.10", target.host());
         assertEquals(7000, target.port());
         assertEquals(ProbeSettings.THESIS, target.settings());
@@ -40,7 +40,7 @@ class TcpMonitorTest {
     @Test
     void ownKeysWin() {
         TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"192.0.2.10"}, new int[] {7000}),
-                Configs.tcp(Map.of("target", "192.0.2.99", "port", 22, "intervalMillis", 20L, "timeoutMillis", 20L,
+                TcpConfigs.tcp(Map.of("target", "192.0.2.99", "port", 22, "intervalMillis", 20L, "timeoutMillis", 20L,
                         "misses", 3, "recoveries", 2)));
         assertEquals("192.0.2.99", target.host());
         assertEquals(22, target.port());
@@ -51,21 +51,21 @@ class TcpMonitorTest {
     void aMissingOrWrongKeyIsNamed() {
         ServiceEndpoints none = null; // no ProtectedService: not configured, or refused by its owner
         assertEquals("'target' is not set, and neither is 'addresses' in org.migware.service",
-                assertThrows(IllegalArgumentException.class, () -> TcpMonitor.target(none, Configs.tcp(Map.of()))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of()))).getMessage());
         assertEquals("'port' is not set, and neither is 'ports' in org.migware.service",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1")))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1")))).getMessage());
         assertEquals("'port' 70000 is not a TCP port (1-65535)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1", "port", 70000)))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 70000)))).getMessage());
         assertEquals("'misses' must be at least 1 (is 0)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, Configs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", 0)))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", 0)))).getMessage());
     }
 
     @Test
     void unconfiguredMonitorIsUnknownNamingTheKey() {
-        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of()));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.tcp(Map.of()));
         monitor.activate();
         try {
             assertEquals("tcp", monitor.name());
@@ -83,7 +83,7 @@ class TcpMonitorTest {
         FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         LocalServer server = new LocalServer(request -> null);
         int port = server.port();
-        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"127.0.0.1"}, new int[] {port}), Configs.tcp(Map.of()));
+        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"127.0.0.1"}, new int[] {port}), TcpConfigs.tcp(Map.of()));
         TcpProbe probe = new TcpProbe(target.host(), target.port(), target.send(), target.expect());
         VerdictStateMachine machine = new VerdictStateMachine("tcp:" + port, "127.0.0.1:" + port, target.settings(), clock, "starting");
         assertEquals(HealthStatus.UNKNOWN, machine.current().status());
@@ -128,7 +128,7 @@ class TcpMonitorTest {
 
     @Test
     void aServiceThatArrivesChangesAndLeavesRestartsTheMonitor() {
-        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of()));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.tcp(Map.of()));
         monitor.activate();
         try {
             assertTrue(monitor.currentVerdict().reason().contains("'target' is not set"));
@@ -156,7 +156,7 @@ class TcpMonitorTest {
     void componentPublishesUpThenDownToListeners() throws Exception {
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
         LocalServer server = new LocalServer(request -> null);
-        TcpMonitor monitor = new TcpMonitor(Configs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
         ServiceEndpoints local = service(new String[] {"127.0.0.1"}, new int[] {server.port()});
         monitor.bindProtectedService(() -> local);
         inject(monitor, List.of(verdicts::add));
@@ -174,22 +174,4 @@ class TcpMonitorTest {
         }
     }
 
-    static HealthVerdict awaitStatus(BlockingQueue<HealthVerdict> verdicts, HealthStatus status) throws InterruptedException {
-        while (true) {
-            HealthVerdict verdict = verdicts.poll(10, TimeUnit.SECONDS);
-            if (verdict == null) {
-                throw new AssertionError("no " + status + " verdict within 10 s");
-            }
-            if (verdict.status() == status) {
-                return verdict;
-            }
-        }
-    }
-
-    /** Sets the dynamic reference field as DS would. */
-    static void inject(TcpMonitor monitor, List<HealthVerdictListener> listeners) throws ReflectiveOperationException {
-        Field field = TcpMonitor.class.getDeclaredField("listeners");
-        field.setAccessible(true);
-        field.set(monitor, listeners);
-    }
 }

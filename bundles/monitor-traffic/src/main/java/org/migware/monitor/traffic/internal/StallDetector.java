@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 
 import org.migware.api.health.HealthStatus;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.wire.SequenceNumbers;
 
 /**
  * The passive failure detector: follows client connections to the service from captured
@@ -204,12 +205,12 @@ final class StallDetector {
             return;
         }
         lastPacket[slot] = now;
-        if (Seq.after(end, clientSequenceEnd[slot])) {
-            if (!Seq.after(clientSequenceEnd[slot], acknowledged[slot])) {
+        if (SequenceNumbers.after(end, clientSequenceEnd[slot])) {
+            if (!SequenceNumbers.after(clientSequenceEnd[slot], acknowledged[slot])) {
                 outstandingSince[slot] = now;
             }
             clientSequenceEnd[slot] = end;
-        } else if (Seq.after(end, acknowledged[slot])) {
+        } else if (SequenceNumbers.after(end, acknowledged[slot])) {
             // data sent before and still not acknowledged: a retransmission (a keepalive re-sends
             // acknowledged data and does not count)
             if (retransmissions[slot] != Integer.MAX_VALUE) {
@@ -243,17 +244,17 @@ final class StallDetector {
             return;
         }
         int ack = p.acknowledgementNumber();
-        if (!Seq.after(ack, acknowledged[slot])) {
+        if (!SequenceNumbers.after(ack, acknowledged[slot])) {
             return;
         }
         acknowledged[slot] = ack;
         retransmissions[slot] = 0;
         lastServerProgress = now;
         serverProgressSeen = true;
-        if (Seq.after(ack, clientSequenceEnd[slot])) {
+        if (SequenceNumbers.after(ack, clientSequenceEnd[slot])) {
             // the mirror lost client segments that the server did receive
             clientSequenceEnd[slot] = ack;
-        } else if (Seq.after(clientSequenceEnd[slot], ack)) {
+        } else if (SequenceNumbers.after(clientSequenceEnd[slot], ack)) {
             // what is still unacknowledged waits from now on
             outstandingSince[slot] = now;
         }
@@ -277,7 +278,7 @@ final class StallDetector {
         long stalledRetransmissions = 0;
         int minRetransmissions = settings.minRetransmissions();
         for (int slot = 0; slot <= mask; slot++) {
-            if (serverIndex[slot] == FREE || !Seq.after(clientSequenceEnd[slot], acknowledged[slot])) {
+            if (serverIndex[slot] == FREE || !SequenceNumbers.after(clientSequenceEnd[slot], acknowledged[slot])) {
                 continue;
             }
             outstanding++;

@@ -11,7 +11,8 @@ import org.migware.api.packet.ParsedPacket;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.VerdictStateMachine;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.FakeClock;
+import org.migware.testing.TcpFrame;
 
 /**
  * The detector and the shared verdict state machine on a fake clock, fed with built frames

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 
 /**
  * The detector and the verdict state machine together, on a fake clock, with frames through

@@ -26,7 +26,8 @@ import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.FakeClock;
+import org.migware.testing.TcpFrame;
 
 /**
  * The component as DS would drive it, without a framework: constructed with a typed config,
