@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,32 +15,20 @@ import org.migware.api.failover.FailoverState;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
+import org.migware.core.internal.status.StatusText;
 
 class FailoverCoordinatorTest {
 
-    private final AtomicLong monotonic = new AtomicLong();
+    private final TestSurroundings surroundings = new TestSurroundings();
+    private final AtomicLong monotonic = surroundings.monotonic;
     private final List<FailoverEvent> events = new ArrayList<>();
-    private long frames;
-    private Boolean linkUp = true;
-    private boolean trafficFlows = true;
 
     private FailoverCoordinator coordinator(String policy, long holdDownMillis, boolean dryRun) {
         return coordinator(TestConfigs.failover(policy, 1, holdDownMillis, 3000, dryRun));
     }
 
     private FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
-        FailoverCoordinator coordinator = new FailoverCoordinator(config,
-                Clock.systemUTC(), monotonic::get, new FailoverCoordinator.Environment() {
-                    @Override
-                    public long framesReceived() {
-                        return trafficFlows ? ++frames : frames;
-                    }
-
-                    @Override
-                    public Boolean captureLinkUp() {
-                        return linkUp;
-                    }
-                }, false);
+        FailoverCoordinator coordinator = new FailoverCoordinator(config, surroundings, new VerdictRelay());
         coordinator.addFailoverListener(events::add);
         return coordinator;
     }
@@ -109,13 +96,13 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        linkUp = false;
+        surroundings.linkUp = false;
         icmp.status = HealthStatus.DOWN;
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).contains("link is down"));
         // The link comes back: the monitor's DOWN is stale until a fresh probe, so no takeover yet...
-        linkUp = true;
+        surroundings.linkUp = true;
         monotonic.addAndGet(1_000_000_000L);
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
@@ -132,12 +119,12 @@ class FailoverCoordinatorTest {
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
         coordinator.evaluate();
-        trafficFlows = false;
+        surroundings.trafficFlows = false;
         monotonic.addAndGet(3_000_000_000L);
         icmp.status = HealthStatus.DOWN;
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
-        trafficFlows = true;
+        surroundings.trafficFlows = true;
         coordinator.evaluate();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         monotonic.addAndGet(2_100_000_000L);
@@ -149,7 +136,7 @@ class FailoverCoordinatorTest {
     @Test
     void manualTriggerFailsOverOnceAndForceSkipsTheGuard() {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
-        linkUp = false;
+        surroundings.linkUp = false;
         assertTrue(coordinator.triggerManually("maintenance", false).startsWith("not failing over"));
         assertTrue(coordinator.triggerManually("maintenance", true).startsWith("failing over"));
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
@@ -175,9 +162,8 @@ class FailoverCoordinatorTest {
         coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertEquals(1, java.nio.file.Files.readAllLines(attempts).size());
-        assertTrue(coordinator.fenceDescription().contains("last attempt failed: fence command exited 1"),
-                coordinator.fenceDescription());
-        assertTrue(coordinator.fenceDescription().endsWith("bmc unreachable)"), coordinator.fenceDescription());
+        assertTrue(fenceText(coordinator).contains("last attempt failed: fence command exited 1"), fenceText(coordinator));
+        assertTrue(fenceText(coordinator).endsWith("bmc unreachable)"), fenceText(coordinator));
 
         monotonic.addAndGet(999_000_000L);
         coordinator.evaluateAndWait();
@@ -190,7 +176,7 @@ class FailoverCoordinatorTest {
         assertEquals(2, java.nio.file.Files.readAllLines(attempts).size());
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
-        assertFalse(coordinator.fenceDescription().contains("failed"), coordinator.fenceDescription());
+        assertFalse(fenceText(coordinator).contains("failed"), fenceText(coordinator));
         coordinator.deactivate();
     }
 
@@ -243,19 +229,8 @@ class FailoverCoordinatorTest {
     @Test
     void theStateOutlivesARestartOfTheCore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
         java.nio.file.Path file = data.resolve("failover.state");
-        FailoverCoordinator.Environment environment = new FailoverCoordinator.Environment() {
-            @Override
-            public long framesReceived() {
-                return ++frames;
-            }
-
-            @Override
-            public Boolean captureLinkUp() {
-                return true;
-            }
-        };
         FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
-        FailoverCoordinator first = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, true, file);
+        FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(true, file), new VerdictRelay());
         assertEquals(FailoverState.NORMAL, first.current().to(), "a container starts NORMAL");
         assertTrue(first.triggerManually("test", true).startsWith("failing over"));
         first.recoveryFinished("1 recovered");
@@ -266,11 +241,16 @@ class FailoverCoordinatorTest {
         assertEquals(FailoverState.PROXY, first.current().to());
         first.deactivate();
 
-        FailoverCoordinator second = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, false, file);
+        FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
         assertEquals(FailoverState.PROXY, second.current().to());
         assertEquals(first.current().time(), second.current().time(), "since the original change");
         assertTrue(second.current().reason().startsWith("recovery finished: 1 recovered"), second.current().reason());
         assertTrue(second.triggerManually("again", true).startsWith("already PROXY"));
         second.deactivate();
+    }
+
+    /** The fence as {@code migware:status} shows it. */
+    private static String fenceText(FailoverCoordinator coordinator) {
+        return StatusText.fence(coordinator.snapshot().fence());
     }
 }

@@ -32,13 +32,13 @@ class MigwareCommandsTest {
 
     @Test
     void statusSaysWhatIsMissing() {
-        String status = commands.status();
+        String status = commands.status(false);
         assertTrue(status.contains("state:       unknown"), status);
         assertTrue(status.contains("capture:     none"), status);
         assertTrue(status.contains("connections: unknown (the tracker is not running)"), status);
         assertTrue(status.contains("monitors:    none installed"), status);
         assertTrue(status.contains("migration:   not configured"), status);
-        assertEquals("the tracker is not running: no connection table\n", commands.connections());
+        assertEquals("the tracker is not running: no connection table\n", commands.connections(false));
     }
 
     @Test
@@ -46,7 +46,7 @@ class MigwareCommandsTest {
         commands.bindFailoverCoordinator(TestConfigs.coordinator(TestConfigs.failover("any", 1, 0, 0, false)));
         commands.addPacketSource(source("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true)));
         commands.bindConnectionTable(table(List.of(snapshot())));
-        String status = commands.status();
+        String status = commands.status(false);
         assertTrue(status.contains("state:       NORMAL"), status);
         assertTrue(status.contains("policy:      any\n"), status);
         assertTrue(status.contains("fence:       none (the primary is trusted to stay down)\n"), status);
@@ -69,8 +69,8 @@ class MigwareCommandsTest {
                 return List.of("10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7 tsOffset=3 windowShift=7->7 toReplica=5 toClient=4");
             }
         });
-        assertTrue(commands.status().contains("migration:   1 recovered, 0 failed"), commands.status());
-        String connections = commands.connections();
+        assertTrue(commands.status(false).contains("migration:   1 recovered, 0 failed"), commands.status(false));
+        String connections = commands.connections(false);
         assertTrue(connections.contains("carried by MigWare since the failover"), connections);
         assertTrue(connections.contains("  10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7"), connections);
     }
@@ -78,7 +78,7 @@ class MigwareCommandsTest {
     @Test
     void connectionsPrintsOneReadableLinePerConnection() {
         commands.bindConnectionTable(table(List.of(snapshot())));
-        String[] lines = commands.connections().split("\n");
+        String[] lines = commands.connections(false).split("\n");
         assertEquals(2, lines.length);
         assertEquals("10.77.0.1:40000 -> 10.77.0.2:7000 state=ESTABLISHED handshake=seen idle=1.5s"
                 + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off ecn=on"
