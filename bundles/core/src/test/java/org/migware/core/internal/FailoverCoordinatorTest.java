@@ -2,6 +2,8 @@ package org.migware.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
@@ -11,10 +13,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.FailoverPolicy;
+import org.migware.api.failover.FailoverSnapshot;
+import org.migware.api.failover.FenceStatus;
 import org.migware.api.failover.FailoverState;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
+import org.migware.core.internal.status.StatusRecords;
 import org.migware.core.internal.status.StatusText;
 
 class FailoverCoordinatorTest {
@@ -225,6 +231,91 @@ class FailoverCoordinatorTest {
                 events.stream().map(FailoverEvent::to).toList());
         coordinator.deactivate();
     }
+    /**
+     * A migration bundle started (or restarted) while the core is in RECOVERY is told the state
+     * with the handle, and reporting through it moves the core to PROXY: no reference to the core.
+     */
+    @Test
+    void aListenerAddedDuringRecoveryGetsTheHandleThatMovesTheCoreToProxy() throws Exception {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        assertNull(events.get(0).recovery(), "NORMAL has nothing to report");
+        coordinator.triggerManually("test", true);
+        assertNotNull(events.get(1).recovery(), "the change to RECOVERY carries the handle");
+        List<FailoverEvent> late = new ArrayList<>();
+        coordinator.addFailoverListener(late::add);
+        FailoverEvent told = late.get(0);
+        assertEquals(FailoverState.RECOVERY, told.to());
+        assertNotNull(told.recovery());
+
+        told.recovery().finished(StatusRecords.recovering());
+        coordinator.triggerManually("flush", true); // runs after the report on the one thread
+        assertEquals(FailoverState.PROXY, coordinator.current().to());
+        assertEquals("recovery finished: " + StatusText.migration(StatusRecords.recovering()), coordinator.current().reason());
+        assertEquals(List.of(FailoverState.RECOVERY, FailoverState.PROXY), late.stream().map(FailoverEvent::to).toList());
+        assertNotNull(late.get(1).recovery(), "PROXY too: a report there is old news, and harmless");
+        assertNull(coordinator.current().recovery(), "the state as kept and shown carries no handle");
+
+        List<FailoverEvent> inProxy = new ArrayList<>();
+        coordinator.addFailoverListener(inProxy::add);
+        assertEquals(FailoverState.PROXY, inProxy.get(0).to());
+        inProxy.get(0).recovery().finished(StatusRecords.recovering());
+        coordinator.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, coordinator.current().to());
+        assertEquals(3, events.size(), "reporting again in PROXY changes nothing");
+        coordinator.deactivate();
+    }
+
+    /** A handle of a core that has stopped is ignored; the restarted core hands out its own. */
+    @Test
+    void aStoppedCoresHandleIsIgnoredAndTheRestartedCoreHandsOutItsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
+        java.nio.file.Path file = data.resolve("failover.state");
+        FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
+        FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
+        List<FailoverEvent> told = new ArrayList<>();
+        first.addFailoverListener(told::add);
+        first.triggerManually("test", true);
+        first.deactivate();
+        told.get(1).recovery().finished(StatusRecords.recovering());
+
+        FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
+        assertEquals(FailoverState.RECOVERY, second.current().to());
+        second.addFailoverListener(told::add);
+        FailoverEvent again = told.get(2);
+        assertEquals(FailoverState.RECOVERY, again.to());
+        again.recovery().finished(StatusRecords.recovering());
+        second.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, second.current().to());
+        second.deactivate();
+    }
+
+    @Test
+    void theSnapshotNamesStatePolicyAndFence() {
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("quorum", 2, 500, 3000, true, "true", 5000, 1000));
+        FailoverSnapshot snapshot = coordinator.snapshot();
+        assertEquals(FailoverState.NORMAL, snapshot.state());
+        assertEquals(coordinator.current().time(), snapshot.since());
+        assertEquals(new FailoverPolicy(FailoverPolicy.Mode.QUORUM, 2, 500, true), snapshot.policy());
+        assertEquals(new FenceStatus(true, "true", null), snapshot.fence());
+        assertEquals("quorum 2, hold-down 500 ms, dry run", StatusText.policy(snapshot.policy()));
+        coordinator.deactivate();
+    }
+
+    /** The monitors tell the relay, and the relay the coordinator, which decides at once. */
+    @Test
+    void aVerdictThroughTheRelayIsDecidedAtOnce() throws Exception {
+        VerdictRelay relay = new VerdictRelay();
+        FailoverCoordinator coordinator = new FailoverCoordinator(TestConfigs.failover("any", 1, 0, 3000, false), surroundings, relay);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluateAndWait(); // the isolation guard sees the capture's traffic
+        icmp.status = HealthStatus.DOWN;
+        relay.verdict(icmp.currentVerdict());
+        coordinator.evaluateAndWait(); // runs after the evaluation the verdict asked for
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        coordinator.deactivate();
+        relay.verdict(icmp.currentVerdict()); // a stopped coordinator hears nothing, and nothing fails
+    }
+
     /** An update of the core in PROXY comes back in PROXY: NORMAL would decide a second failover. */
     @Test
     void theStateOutlivesARestartOfTheCore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
