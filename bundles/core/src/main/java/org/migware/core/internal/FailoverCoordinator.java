@@ -52,8 +52,10 @@ import org.slf4j.LoggerFactory;
  * without a reference back to the core.
  */
 @SuppressWarnings("deprecation") // FailoverControl stays until the migration bundle reports through the handle
+// Immediate: it decides from the start. It used to be started by the first monitor that needed
+// it as its verdict listener; the VerdictRelay now takes that role.
 @Component(service = {FailoverStatus.class, FailoverControl.class, FailoverCoordinator.class},
-        configurationPid = "org.migware.core.failover")
+        configurationPid = "org.migware.core.failover", immediate = true)
 @Designate(ocd = FailoverCoordinator.Config.class)
 public final class FailoverCoordinator implements FailoverStatus, FailoverControl {
 
