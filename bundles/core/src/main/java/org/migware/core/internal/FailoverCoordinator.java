@@ -310,7 +310,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     }
 
     /** One evaluation; runs on the coordinator's thread only. */
-    void evaluate() {
+    private void evaluate() {
         long now = surroundings.monotonicNanos();
         isolationGuard.observe(surroundings.framesReceived(), surroundings.captureLinkUp(), now);
         if (current.to() != FailoverState.NORMAL) {

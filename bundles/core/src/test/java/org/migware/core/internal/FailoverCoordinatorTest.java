@@ -63,10 +63,10 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertTrue(coordinator.current().reason().contains("icmp"), coordinator.current().reason());
         assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
@@ -78,7 +78,7 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         for (int i = 0; i < 100; i++) {
             monotonic.addAndGet(1_000_000_000L);
-            coordinator.evaluate();
+            coordinator.evaluateAndWait();
         }
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         coordinator.deactivate();
@@ -90,7 +90,7 @@ class FailoverCoordinatorTest {
         FakeMonitor icmp = new FakeMonitor("icmp");
         icmp.status = HealthStatus.DOWN;
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).startsWith("dry run"));
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
@@ -104,17 +104,17 @@ class FailoverCoordinatorTest {
         coordinator.addHealthMonitor(icmp);
         surroundings.linkUp = false;
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).contains("link is down"));
         // The link comes back: the monitor's DOWN is stale until a fresh probe, so no takeover yet...
         surroundings.linkUp = true;
         monotonic.addAndGet(1_000_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         // ...and once the settle time has passed, a DOWN that persists is believed.
         monotonic.addAndGet(1_100_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
     }
@@ -124,17 +124,17 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         surroundings.trafficFlows = false;
         monotonic.addAndGet(3_000_000_000L);
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         surroundings.trafficFlows = true;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         monotonic.addAndGet(2_100_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
     }
