@@ -7,7 +7,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * the bundle that re-creates the connections says so.
  *
  * @since 1.1
+ * @deprecated since 1.2: report through the {@link RecoveryHandle} of the {@link FailoverEvent}
+ *     in RECOVERY. Looking this service up from a {@link FailoverListener} makes a runtime cycle
+ *     between the core and the migration bundle; it goes once the migration bundle uses the handle.
  */
+@Deprecated
 @ProviderType
 public interface FailoverControl {
 

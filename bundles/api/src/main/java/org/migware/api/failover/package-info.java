@@ -1,7 +1,9 @@
 /**
- * The failover state of a MigWare instance and its changes.
+ * The failover state of a MigWare instance, its changes, and its status as records: the
+ * migration's progress, each carried connection's mapping, the monitors' verdicts and the
+ * capture's counters ({@link org.migware.api.failover.StatusReport}).
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.migware.api.failover;
 

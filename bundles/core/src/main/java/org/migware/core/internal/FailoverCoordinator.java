@@ -6,27 +6,25 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 
 import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
+import org.migware.api.failover.FailoverSnapshot;
 import org.migware.api.failover.FailoverState;
 import org.migware.api.failover.FailoverStatus;
+import org.migware.api.failover.FenceStatus;
+import org.migware.api.failover.RecoveryHandle;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.health.HealthVerdictListener;
-import org.migware.api.packet.PacketSource;
 import org.migware.core.internal.decision.DecisionPolicy;
 import org.migware.core.internal.decision.Fence;
 import org.migware.core.internal.decision.IsolationGuard;
-import org.osgi.framework.BundleContext;
+import org.migware.core.internal.status.StatusText;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -42,23 +40,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that decides failover. It collects every {@link HealthMonitor} (whiteboard),
- * hears each new verdict at once (it is a {@link HealthVerdictListener}), combines the current
+ * hears each new verdict at once (through the {@link VerdictRelay}), combines the current
  * verdicts by the configured policy with hysteresis, refuses to act while the backup itself
  * looks isolated, and then moves NORMAL to RECOVERY and tells every {@link FailoverListener}.
  * A manual trigger ({@code migware:failover}) and a dry-run mode that only logs are provided.
  *
  * <p>Every decision runs on the coordinator's single thread, so the policy needs no locks.
  * A listener registered later is told the current state at once, so a bundle updated while the
- * container runs never misses where things stand.
+ * container runs never misses where things stand. Each event in RECOVERY or PROXY carries a
+ * {@link RecoveryHandle}, through which the migration bundle reports the end of recovery
+ * without a reference back to the core.
  */
-@Component(service = {FailoverStatus.class, FailoverControl.class, HealthVerdictListener.class, FailoverCoordinator.class},
-        configurationPid = "org.migware.core.failover")
+@SuppressWarnings("deprecation") // FailoverControl stays until the migration bundle reports through the handle
+// Immediate: it decides from the start. It used to be started by the first monitor that needed
+// it as its verdict listener; the VerdictRelay now takes that role.
+@Component(service = {FailoverStatus.class, FailoverControl.class, FailoverCoordinator.class},
+        configurationPid = "org.migware.core.failover", immediate = true)
 @Designate(ocd = FailoverCoordinator.Config.class)
-public final class FailoverCoordinator implements FailoverStatus, FailoverControl, HealthVerdictListener {
+public final class FailoverCoordinator implements FailoverStatus, FailoverControl {
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
     private static final long TICK_MILLIS = 10;
-    private static final String STATE_FILE = "failover.state";
 
     /** How the monitors' verdicts become a failover decision. */
     @ObjectClassDefinition(name = "MigWare failover decision")
@@ -95,23 +97,16 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         long fenceRetryMillis() default 1000;
     }
 
-    /** What the decision logic needs from its surroundings; a test supplies its own. */
-    public interface Environment {
-        /** @return the capture sources' total of frames received, or -1 when none runs */
-        long framesReceived();
-
-        /** @return whether the capture interface has carrier, or null when unknown */
-        Boolean captureLinkUp();
-    }
-
     private final Clock clock;
-    private final LongSupplier monotonicNanos;
+    private final Surroundings surroundings;
     private final CopyOnWriteArrayList<FailoverListener> listeners = new CopyOnWriteArrayList<>();
     private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
-    private final Map<PacketSource, Map<String, Object>> sources = new ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
-    private final Environment environment;
     private final Path stateFile;
+    private final VerdictRelay verdicts;
+    private final Consumer<HealthVerdict> verdictReceiver = this::verdict;
+    /** Handed to the listeners with each event in RECOVERY or PROXY; gives nothing else of the coordinator away. */
+    private final RecoveryHandle recoveryHandle = progress -> finishRecovery(StatusText.migration(progress));
     private volatile Config config;
     private volatile DecisionPolicy policy;
     private volatile IsolationGuard isolationGuard;
@@ -124,53 +119,28 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     private boolean fenceRetryPending;
     private volatile String lastFenceFailure;
 
-    @Activate
-    public FailoverCoordinator(Config config, BundleContext context) {
-        this(config, Clock.systemUTC(), System::nanoTime, null, true, context.getDataFile(STATE_FILE).toPath());
-    }
-
-    /** @param environment the backup's view of its capture, or null for the real one */
-    public FailoverCoordinator(Config config, Clock clock, LongSupplier monotonicNanos, Environment environment, boolean tick) {
-        this(config, clock, monotonicNanos, environment, tick, null);
-    }
-
     /**
-     * @param environment the backup's view of its capture, or null for the real one
-     * @param stateFile where the state is kept across a restart of the core, or null
+     * @param surroundings clocks, the decision thread, the capture's view and the state file
+     * @param verdicts where the monitors' verdicts arrive
      */
-    public FailoverCoordinator(Config config, Clock clock, LongSupplier monotonicNanos, Environment environment, boolean tick,
-            Path stateFile) {
-        this.clock = clock;
-        this.stateFile = stateFile;
-        this.monotonicNanos = monotonicNanos;
+    @Activate
+    public FailoverCoordinator(Config config, @Reference Surroundings surroundings, @Reference VerdictRelay verdicts) {
+        this.surroundings = surroundings;
+        this.clock = surroundings.clock();
+        this.stateFile = surroundings.stateFile();
         this.config = config;
         this.policy = policyOrThesisDefault(config);
         this.isolationGuard = guard(config);
         this.fence = fenceOf(config);
-        this.environment = environment != null ? environment : new Environment() {
-            @Override
-            public long framesReceived() {
-                return totalFramesReceived();
-            }
-
-            @Override
-            public Boolean captureLinkUp() {
-                return linkUp();
-            }
-        };
+        this.verdicts = verdicts;
         FailoverEvent restored = restore(stateFile);
         this.current = restored != null ? restored : new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
         LOG.info("core: state {} at {} ({}); failover policy {}{}", current.to(), current.time(), current.reason(),
                 policy.describe(), config.dryRun() ? ", DRY RUN: decisions are only logged" : "");
-        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "migware-failover");
-            thread.setDaemon(true);
-            return thread;
-        });
-        if (tick) {
-            executor.execute(this::warmUp);
-            executor.scheduleWithFixedDelay(this::evaluateQuietly, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        }
+        this.executor = surroundings.newDecisionThread();
+        executor.execute(this::warmUp);
+        executor.scheduleWithFixedDelay(this::evaluateQuietly, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        verdicts.deliverTo(verdictReceiver);
     }
 
     /**
@@ -179,12 +149,12 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
      * path once at start, on the coordinator's own thread, without deciding anything.
      */
     private void warmUp() {
-        long now = monotonicNanos.getAsLong();
+        long now = surroundings.monotonicNanos();
         HealthVerdict down = new HealthVerdict("warm-up", "-", org.migware.api.health.HealthStatus.DOWN, clock.instant(), "warm-up");
         DecisionPolicy.Evaluation evaluation = DecisionPolicy.of("any", 1, 0).evaluate(List.of(down), now);
         IsolationGuard guard = guard(config);
-        guard.observe(environment.framesReceived(), environment.captureLinkUp(), now);
-        String isolation = guard.isolation(environment.captureLinkUp(), now);
+        guard.observe(surroundings.framesReceived(), surroundings.captureLinkUp(), now);
+        String isolation = guard.isolation(surroundings.captureLinkUp(), now);
         FailoverEvent event = new FailoverEvent(FailoverState.NORMAL, FailoverState.RECOVERY, clock.instant(),
                 "primary DOWN: " + evaluation.reason() + (isolation == null ? "" : isolation));
         LOG.debug("core: decision path ready ({} -> {})", event.from(), event.to());
@@ -213,6 +183,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
 
     @Deactivate
     void deactivate() {
+        verdicts.stopDelivering(verdictReceiver);
         // A transition in progress finishes its write first: shutdownNow() would interrupt the
         // file channel and leave the state file one transition behind.
         executor.shutdown();
@@ -245,19 +216,12 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         return current;
     }
 
-    /** @return the policy in words, for the status command */
-    public String policyDescription() {
-        return policy.describe() + (config.dryRun() ? ", dry run" : "");
-    }
-
-    /** @return the fence command and its last failure, for the status command */
-    public String fenceDescription() {
-        Fence current = fence;
-        if (!current.configured()) {
-            return "none (the primary is trusted to stay down)";
-        }
-        String failure = lastFenceFailure;
-        return current.command() + (failure == null ? "" : " (last attempt failed: " + failure + ")");
+    @Override
+    public FailoverSnapshot snapshot() {
+        FailoverEvent event = current;
+        Fence currentFence = fence;
+        return new FailoverSnapshot(event.to(), event.time(), event.reason(), policy.snapshot(config.dryRun()),
+                new FenceStatus(currentFence.configured(), currentFence.command(), currentFence.configured() ? lastFenceFailure : null));
     }
 
     // ---- whiteboard ----
@@ -266,7 +230,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     void addFailoverListener(FailoverListener listener) {
         // A listener is told each change once, however often SCR hands it over.
         if (listeners.addIfAbsent(listener)) {
-            notifyQuietly(listener, current);
+            notifyQuietly(listener, deliverable(current));
         }
     }
 
@@ -287,19 +251,10 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         evaluateSoon();
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addPacketSource(PacketSource source, Map<String, Object> properties) {
-        sources.put(source, properties);
-    }
-
-    void removePacketSource(PacketSource source) {
-        sources.remove(source);
-    }
-
     // ---- verdicts and decisions ----
 
-    @Override
-    public void verdict(HealthVerdict verdict) {
+    /** A monitor reached a new verdict: decide now rather than at the next look. */
+    void verdict(HealthVerdict verdict) {
         LOG.info("core: verdict {} {} for {} at {} ({})", verdict.monitor(), verdict.status(), verdict.target(),
                 verdict.time(), verdict.reason());
         evaluateSoon();
@@ -355,9 +310,9 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
     }
 
     /** One evaluation; runs on the coordinator's thread only. */
-    void evaluate() {
-        long now = monotonicNanos.getAsLong();
-        isolationGuard.observe(environment.framesReceived(), environment.captureLinkUp(), now);
+    private void evaluate() {
+        long now = surroundings.monotonicNanos();
+        isolationGuard.observe(surroundings.framesReceived(), surroundings.captureLinkUp(), now);
         if (current.to() != FailoverState.NORMAL) {
             return;
         }
@@ -382,8 +337,15 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         }
     }
 
+    /** @deprecated the migration bundle reports through the {@link RecoveryHandle} of the event instead */
+    @Deprecated
     @Override
     public void recoveryFinished(String summary) {
+        finishRecovery(summary);
+    }
+
+    /** RECOVERY moves on to PROXY; in any other state the report is old news or a mistake. */
+    private void finishRecovery(String summary) {
         evaluateSoon(() -> {
             if (current.to() == FailoverState.RECOVERY) {
                 transition(FailoverState.PROXY, "recovery finished: " + summary);
@@ -403,7 +365,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
             return "already " + current.to() + " since " + current.time() + " (" + current.reason() + ")";
         }
         if (guard) {
-            String isolation = isolationGuard.isolation(environment.captureLinkUp(), monotonicNanos.getAsLong());
+            String isolation = isolationGuard.isolation(surroundings.captureLinkUp(), surroundings.monotonicNanos());
             if (isolation != null) {
                 if (!isolation.equals(lastLoggedIsolation)) {
                     LOG.error("core: NOT failing over at {}: {} — {}; the backup may be the one cut off",
@@ -437,7 +399,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
      * @return null when the primary is fenced, or why the failover is not made now
      */
     private String fence(Fence fence, String reason) {
-        long now = monotonicNanos.getAsLong();
+        long now = surroundings.monotonicNanos();
         if (fenceRetryPending && now - nextFenceNanos < 0) {
             return "not failing over: the fence failed (" + lastFenceFailure + "); next attempt in "
                     + TimeUnit.NANOSECONDS.toMillis(nextFenceNanos - now) + " ms";
@@ -446,7 +408,7 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         Fence.Outcome outcome = fence.run(reason);
         if (!outcome.succeeded()) {
             fenceRetryPending = true;
-            nextFenceNanos = monotonicNanos.getAsLong() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.fenceRetryMillis()));
+            nextFenceNanos = surroundings.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.fenceRetryMillis()));
             lastFenceFailure = outcome.description();
             LOG.error("core: NOT failing over at {}: {}; the primary may still be alive, and taking its connections"
                     + " next to it would break them. Trying again in {} ms ('migware:failover --force' skips the fence)",
@@ -466,8 +428,9 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         persist(event);
         current = event;
         LOG.warn("core: state {} -> {} at {} ({})", event.from(), event.to(), event.time(), event.reason());
+        FailoverEvent delivered = deliverable(event);
         for (FailoverListener listener : listeners) {
-            notifyQuietly(listener, event);
+            notifyQuietly(listener, delivered);
         }
     }
 
@@ -528,40 +491,16 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         }
     }
 
+    /** @return the event as listeners get it: in RECOVERY and PROXY with the handle that ends recovery */
+    private FailoverEvent deliverable(FailoverEvent event) {
+        return event.to() == FailoverState.NORMAL ? event : event.withRecovery(recoveryHandle);
+    }
+
     private static void notifyQuietly(FailoverListener listener, FailoverEvent event) {
         try {
             listener.stateChanged(event);
         } catch (RuntimeException e) {
             LOG.error("core: failover listener {} failed on {}", listener, event, e);
         }
-    }
-
-    // ---- the backup's own view ----
-
-    private long totalFramesReceived() {
-        if (sources.isEmpty()) {
-            return -1;
-        }
-        long total = 0;
-        for (PacketSource source : sources.keySet()) {
-            total += source.statistics().received();
-        }
-        return total;
-    }
-
-    private Boolean linkUp() {
-        for (Map<String, Object> properties : sources.values()) {
-            Object name = properties.get("migware.interface");
-            if (name instanceof String interfaceName && !interfaceName.contains("/")) {
-                Path carrier = Path.of("/sys/class/net", interfaceName, "carrier");
-                try {
-                    // Reading carrier of an interface that is administratively down fails (EINVAL).
-                    return Files.readString(carrier).trim().equals("1");
-                } catch (IOException e) {
-                    return Boolean.FALSE;
-                }
-            }
-        }
-        return null;
     }
 }

@@ -2,9 +2,10 @@ package org.migware.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,36 +13,28 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.FailoverPolicy;
+import org.migware.api.failover.FailoverSnapshot;
+import org.migware.api.failover.FenceStatus;
 import org.migware.api.failover.FailoverState;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
+import org.migware.core.internal.status.StatusRecords;
+import org.migware.core.internal.status.StatusText;
 
 class FailoverCoordinatorTest {
 
-    private final AtomicLong monotonic = new AtomicLong();
+    private final TestSurroundings surroundings = new TestSurroundings();
+    private final AtomicLong monotonic = surroundings.monotonic;
     private final List<FailoverEvent> events = new ArrayList<>();
-    private long frames;
-    private Boolean linkUp = true;
-    private boolean trafficFlows = true;
 
     private FailoverCoordinator coordinator(String policy, long holdDownMillis, boolean dryRun) {
         return coordinator(TestConfigs.failover(policy, 1, holdDownMillis, 3000, dryRun));
     }
 
     private FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
-        FailoverCoordinator coordinator = new FailoverCoordinator(config,
-                Clock.systemUTC(), monotonic::get, new FailoverCoordinator.Environment() {
-                    @Override
-                    public long framesReceived() {
-                        return trafficFlows ? ++frames : frames;
-                    }
-
-                    @Override
-                    public Boolean captureLinkUp() {
-                        return linkUp;
-                    }
-                }, false);
+        FailoverCoordinator coordinator = new FailoverCoordinator(config, surroundings, new VerdictRelay());
         coordinator.addFailoverListener(events::add);
         return coordinator;
     }
@@ -70,10 +63,10 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertTrue(coordinator.current().reason().contains("icmp"), coordinator.current().reason());
         assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
@@ -85,7 +78,7 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         for (int i = 0; i < 100; i++) {
             monotonic.addAndGet(1_000_000_000L);
-            coordinator.evaluate();
+            coordinator.evaluateAndWait();
         }
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         coordinator.deactivate();
@@ -97,7 +90,7 @@ class FailoverCoordinatorTest {
         FakeMonitor icmp = new FakeMonitor("icmp");
         icmp.status = HealthStatus.DOWN;
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).startsWith("dry run"));
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
@@ -109,19 +102,19 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        linkUp = false;
+        surroundings.linkUp = false;
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertTrue(coordinator.triggerManually("test", false).contains("link is down"));
         // The link comes back: the monitor's DOWN is stale until a fresh probe, so no takeover yet...
-        linkUp = true;
+        surroundings.linkUp = true;
         monotonic.addAndGet(1_000_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         // ...and once the settle time has passed, a DOWN that persists is believed.
         monotonic.addAndGet(1_100_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
     }
@@ -131,17 +124,17 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         FakeMonitor icmp = new FakeMonitor("icmp");
         coordinator.addHealthMonitor(icmp);
-        coordinator.evaluate();
-        trafficFlows = false;
+        coordinator.evaluateAndWait();
+        surroundings.trafficFlows = false;
         monotonic.addAndGet(3_000_000_000L);
         icmp.status = HealthStatus.DOWN;
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
-        trafficFlows = true;
-        coordinator.evaluate();
+        surroundings.trafficFlows = true;
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         monotonic.addAndGet(2_100_000_000L);
-        coordinator.evaluate();
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         coordinator.deactivate();
     }
@@ -149,7 +142,7 @@ class FailoverCoordinatorTest {
     @Test
     void manualTriggerFailsOverOnceAndForceSkipsTheGuard() {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
-        linkUp = false;
+        surroundings.linkUp = false;
         assertTrue(coordinator.triggerManually("maintenance", false).startsWith("not failing over"));
         assertTrue(coordinator.triggerManually("maintenance", true).startsWith("failing over"));
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
@@ -175,9 +168,8 @@ class FailoverCoordinatorTest {
         coordinator.evaluateAndWait();
         assertEquals(FailoverState.NORMAL, coordinator.current().to());
         assertEquals(1, java.nio.file.Files.readAllLines(attempts).size());
-        assertTrue(coordinator.fenceDescription().contains("last attempt failed: fence command exited 1"),
-                coordinator.fenceDescription());
-        assertTrue(coordinator.fenceDescription().endsWith("bmc unreachable)"), coordinator.fenceDescription());
+        assertTrue(fenceText(coordinator).contains("last attempt failed: fence command exited 1"), fenceText(coordinator));
+        assertTrue(fenceText(coordinator).endsWith("bmc unreachable)"), fenceText(coordinator));
 
         monotonic.addAndGet(999_000_000L);
         coordinator.evaluateAndWait();
@@ -190,7 +182,7 @@ class FailoverCoordinatorTest {
         assertEquals(2, java.nio.file.Files.readAllLines(attempts).size());
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
-        assertFalse(coordinator.fenceDescription().contains("failed"), coordinator.fenceDescription());
+        assertFalse(fenceText(coordinator).contains("failed"), fenceText(coordinator));
         coordinator.deactivate();
     }
 
@@ -239,23 +231,97 @@ class FailoverCoordinatorTest {
                 events.stream().map(FailoverEvent::to).toList());
         coordinator.deactivate();
     }
+    /**
+     * A migration bundle started (or restarted) while the core is in RECOVERY is told the state
+     * with the handle, and reporting through it moves the core to PROXY: no reference to the core.
+     */
+    @Test
+    void aListenerAddedDuringRecoveryGetsTheHandleThatMovesTheCoreToProxy() throws Exception {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        assertNull(events.get(0).recovery(), "NORMAL has nothing to report");
+        coordinator.triggerManually("test", true);
+        assertNotNull(events.get(1).recovery(), "the change to RECOVERY carries the handle");
+        List<FailoverEvent> late = new ArrayList<>();
+        coordinator.addFailoverListener(late::add);
+        FailoverEvent told = late.get(0);
+        assertEquals(FailoverState.RECOVERY, told.to());
+        assertNotNull(told.recovery());
+
+        told.recovery().finished(StatusRecords.recovering());
+        coordinator.triggerManually("flush", true); // runs after the report on the one thread
+        assertEquals(FailoverState.PROXY, coordinator.current().to());
+        assertEquals("recovery finished: " + StatusText.migration(StatusRecords.recovering()), coordinator.current().reason());
+        assertEquals(List.of(FailoverState.RECOVERY, FailoverState.PROXY), late.stream().map(FailoverEvent::to).toList());
+        assertNotNull(late.get(1).recovery(), "PROXY too: a report there is old news, and harmless");
+        assertNull(coordinator.current().recovery(), "the state as kept and shown carries no handle");
+
+        List<FailoverEvent> inProxy = new ArrayList<>();
+        coordinator.addFailoverListener(inProxy::add);
+        assertEquals(FailoverState.PROXY, inProxy.get(0).to());
+        inProxy.get(0).recovery().finished(StatusRecords.recovering());
+        coordinator.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, coordinator.current().to());
+        assertEquals(3, events.size(), "reporting again in PROXY changes nothing");
+        coordinator.deactivate();
+    }
+
+    /** A handle of a core that has stopped is ignored; the restarted core hands out its own. */
+    @Test
+    void aStoppedCoresHandleIsIgnoredAndTheRestartedCoreHandsOutItsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
+        java.nio.file.Path file = data.resolve("failover.state");
+        FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
+        FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
+        List<FailoverEvent> told = new ArrayList<>();
+        first.addFailoverListener(told::add);
+        first.triggerManually("test", true);
+        first.deactivate();
+        told.get(1).recovery().finished(StatusRecords.recovering());
+
+        FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
+        assertEquals(FailoverState.RECOVERY, second.current().to());
+        second.addFailoverListener(told::add);
+        FailoverEvent again = told.get(2);
+        assertEquals(FailoverState.RECOVERY, again.to());
+        again.recovery().finished(StatusRecords.recovering());
+        second.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, second.current().to());
+        second.deactivate();
+    }
+
+    @Test
+    void theSnapshotNamesStatePolicyAndFence() {
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("quorum", 2, 500, 3000, true, "true", 5000, 1000));
+        FailoverSnapshot snapshot = coordinator.snapshot();
+        assertEquals(FailoverState.NORMAL, snapshot.state());
+        assertEquals(coordinator.current().time(), snapshot.since());
+        assertEquals(new FailoverPolicy(FailoverPolicy.Mode.QUORUM, 2, 500, true), snapshot.policy());
+        assertEquals(new FenceStatus(true, "true", null), snapshot.fence());
+        assertEquals("quorum 2, hold-down 500 ms, dry run", StatusText.policy(snapshot.policy()));
+        coordinator.deactivate();
+    }
+
+    /** The monitors tell the relay, and the relay the coordinator, which decides at once. */
+    @Test
+    void aVerdictThroughTheRelayIsDecidedAtOnce() throws Exception {
+        VerdictRelay relay = new VerdictRelay();
+        FailoverCoordinator coordinator = new FailoverCoordinator(TestConfigs.failover("any", 1, 0, 3000, false), surroundings, relay);
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        coordinator.evaluateAndWait(); // the isolation guard sees the capture's traffic
+        icmp.status = HealthStatus.DOWN;
+        relay.verdict(icmp.currentVerdict());
+        coordinator.evaluateAndWait(); // runs after the evaluation the verdict asked for
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        coordinator.deactivate();
+        relay.verdict(icmp.currentVerdict()); // a stopped coordinator hears nothing, and nothing fails
+    }
+
     /** An update of the core in PROXY comes back in PROXY: NORMAL would decide a second failover. */
     @Test
     void theStateOutlivesARestartOfTheCore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
         java.nio.file.Path file = data.resolve("failover.state");
-        FailoverCoordinator.Environment environment = new FailoverCoordinator.Environment() {
-            @Override
-            public long framesReceived() {
-                return ++frames;
-            }
-
-            @Override
-            public Boolean captureLinkUp() {
-                return true;
-            }
-        };
         FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
-        FailoverCoordinator first = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, true, file);
+        FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(true, file), new VerdictRelay());
         assertEquals(FailoverState.NORMAL, first.current().to(), "a container starts NORMAL");
         assertTrue(first.triggerManually("test", true).startsWith("failing over"));
         first.recoveryFinished("1 recovered");
@@ -266,11 +332,16 @@ class FailoverCoordinatorTest {
         assertEquals(FailoverState.PROXY, first.current().to());
         first.deactivate();
 
-        FailoverCoordinator second = new FailoverCoordinator(config, Clock.systemUTC(), monotonic::get, environment, false, file);
+        FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
         assertEquals(FailoverState.PROXY, second.current().to());
         assertEquals(first.current().time(), second.current().time(), "since the original change");
         assertTrue(second.current().reason().startsWith("recovery finished: 1 recovered"), second.current().reason());
         assertTrue(second.triggerManually("again", true).startsWith("already PROXY"));
         second.deactivate();
+    }
+
+    /** The fence as {@code migware:status} shows it. */
+    private static String fenceText(FailoverCoordinator coordinator) {
+        return StatusText.fence(coordinator.snapshot().fence());
     }
 }

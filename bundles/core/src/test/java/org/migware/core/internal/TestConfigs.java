@@ -1,7 +1,6 @@
 package org.migware.core.internal;
 
 import java.lang.annotation.Annotation;
-import java.time.Clock;
 
 /** Typed configurations for tests, as DS would build them from Configuration Admin. */
 public final class TestConfigs {
@@ -70,20 +69,8 @@ public final class TestConfigs {
         };
     }
 
-    /** A coordinator without its own thread, seeing capture traffic and a link that is up. */
+    /** A coordinator that evaluates only when asked, seeing capture traffic and a link that is up. */
     public static FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
-        return new FailoverCoordinator(config, Clock.systemUTC(), System::nanoTime, new FailoverCoordinator.Environment() {
-            private long frames;
-
-            @Override
-            public long framesReceived() {
-                return frames++;
-            }
-
-            @Override
-            public Boolean captureLinkUp() {
-                return true;
-            }
-        }, false);
+        return new FailoverCoordinator(config, new TestSurroundings(), new VerdictRelay());
     }
 }

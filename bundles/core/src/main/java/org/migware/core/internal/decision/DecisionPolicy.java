@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.migware.api.failover.FailoverPolicy;
+import org.migware.api.failover.FailoverPolicy.Mode;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 
@@ -14,24 +16,6 @@ import org.migware.api.health.HealthVerdict;
  * the coordinator calls it from its one thread.
  */
 public final class DecisionPolicy {
-
-    /** How the monitors' verdicts combine. */
-    public enum Mode {
-        /** DOWN when any monitor says DOWN (the thesis: one monitor, one miss). */
-        ANY,
-        /** DOWN when every monitor present says DOWN. */
-        ALL,
-        /** DOWN when at least {@code quorum} monitors say DOWN. */
-        QUORUM;
-
-        static Mode parse(String text) {
-            try {
-                return valueOf(text.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new IllegalArgumentException("'policy' must be any, all or quorum, was '" + text + "'");
-            }
-        }
-    }
 
     /** The outcome of one evaluation. */
     public enum Outcome {
@@ -69,7 +53,15 @@ public final class DecisionPolicy {
 
     /** @throws IllegalArgumentException naming the key of a wrong value */
     public static DecisionPolicy of(String policy, int quorum, long holdDownMillis) {
-        return new DecisionPolicy(Mode.parse(policy), quorum, holdDownMillis * 1_000_000L);
+        return new DecisionPolicy(parseMode(policy), quorum, holdDownMillis * 1_000_000L);
+    }
+
+    private static Mode parseMode(String text) {
+        try {
+            return Mode.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("'policy' must be any, all or quorum, was '" + text + "'");
+        }
     }
 
     /**
@@ -109,7 +101,20 @@ public final class DecisionPolicy {
     }
 
     public String describe() {
+        return describe(mode, quorum, holdDownNanos / 1_000_000);
+    }
+
+    /** @return the policy in words, such as {@code quorum 2, hold-down 500 ms}: the log's and the status's words */
+    public static String describe(Mode mode, int quorum, long holdDownMillis) {
         String text = mode == Mode.QUORUM ? "quorum " + quorum : mode.name().toLowerCase(Locale.ROOT);
-        return holdDownNanos == 0 ? text : text + ", hold-down " + holdDownNanos / 1_000_000 + " ms";
+        return holdDownMillis == 0 ? text : text + ", hold-down " + holdDownMillis + " ms";
+    }
+
+    /**
+     * @param dryRun whether decisions are only logged
+     * @return the policy as it applies now
+     */
+    public FailoverPolicy snapshot(boolean dryRun) {
+        return new FailoverPolicy(mode, quorum, holdDownNanos / 1_000_000, dryRun);
     }
 }

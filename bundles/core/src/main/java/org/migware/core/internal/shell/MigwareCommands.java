@@ -2,21 +2,27 @@ package org.migware.core.internal.shell;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
-import org.migware.api.connection.TableStatistics;
-import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.CaptureSnapshot;
+import org.migware.api.failover.ConnectionsReport;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
+import org.migware.api.failover.StatusReport;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketSource;
 import org.migware.core.internal.FailoverCoordinator;
+import org.migware.core.internal.status.StatusJson;
+import org.migware.core.internal.status.StatusText;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -25,7 +31,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * The Gogo commands {@code migware:status} and {@code migware:connections}.
+ * The Gogo commands {@code migware:status}, {@code migware:connections} and {@code migware:failover}:
+ * they gather the status records, and {@link StatusText} or {@link StatusJson} writes them.
  *
  * <p>Every collaborator is optional and dynamic: the commands must answer, and say what is
  * missing, while any other bundle is stopped or being swapped.
@@ -39,6 +46,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class MigwareCommands {
 
     private final Clock clock;
+    private final StatusJson json = new StatusJson();
     private final List<PacketSource> sources = new CopyOnWriteArrayList<>();
     private final List<HealthMonitor> monitors = new CopyOnWriteArrayList<>();
     private volatile ConnectionTable table;
@@ -108,61 +116,38 @@ public final class MigwareCommands {
         monitors.remove(monitor);
     }
 
-    /** {@code migware:status}: state, capture counters, table size. */
-    public String status() {
-        StringBuilder out = new StringBuilder();
+    /**
+     * {@code migware:status [--json]}: state, policy, fence, capture counters, table, migration,
+     * monitors; as a {@link StatusReport} in JSON with {@code --json}.
+     */
+    @Descriptor("the failover state, the capture's and the tracker's counters, the migration's progress and the monitors' verdicts")
+    public String status(@Descriptor("print the status as JSON (a StatusReport)")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        MigrationStatus currentMigration = migration;
+        MigrationProgress progress = currentMigration == null ? null : currentMigration.progressSnapshot();
+        StatusReport report = report(progress);
+        if (json) {
+            return this.json.write(report) + "\n";
+        }
+        @SuppressWarnings("deprecation") // a migration bundle of the 1.1 API reports only words
+        String migrationText = currentMigration != null && progress == null ? currentMigration.progress() : null;
+        return StatusText.status(report, currentMigration != null, migrationText);
+    }
+
+    private StatusReport report(MigrationProgress progress) {
         FailoverCoordinator coordinator = failover;
-        if (coordinator == null) {
-            out.append("state:       unknown (core's failover coordinator is not running)\n");
-        } else {
-            FailoverEvent event = coordinator.current();
-            out.append("state:       ").append(event.to()).append(" since ").append(event.time())
-                    .append(" (").append(event.reason()).append(")\n");
-            out.append("policy:      ").append(coordinator.policyDescription()).append('\n');
-            out.append("fence:       ").append(coordinator.fenceDescription()).append('\n');
-        }
-        List<PacketSource> currentSources = List.copyOf(sources);
-        if (currentSources.isEmpty()) {
-            out.append("capture:     none (no packet source is running: install and configure capture-pcap4j or capture-file)\n");
-        }
-        for (PacketSource source : currentSources) {
-            CaptureStatistics stats = source.statistics();
-            out.append("capture:     ").append(source.name()).append(stats.running() ? " running" : " stopped")
-                    .append(" received=").append(stats.received())
-                    .append(" dropped.kernel=").append(stats.droppedByKernel())
-                    .append(" dropped.interface=").append(stats.droppedByInterface())
-                    .append(" dropped.migware=").append(stats.droppedByUsTotal())
-                    .append(reasons(stats.droppedByUs())).append('\n');
+        List<CaptureSnapshot> captures = new ArrayList<>();
+        for (PacketSource source : List.copyOf(sources)) {
+            captures.add(new CaptureSnapshot(source.name(), source.statistics()));
         }
         ConnectionTable currentTable = table;
-        if (currentTable == null) {
-            out.append("connections: unknown (the tracker is not running)\n");
-        } else {
-            TableStatistics stats = currentTable.statistics();
-            out.append("connections: ").append(stats.tracked()).append(" of ").append(stats.capacity())
-                    .append(" created=").append(stats.created())
-                    .append(" evicted=").append(stats.evictedForCapacity())
-                    .append(" expired.idle=").append(stats.expiredIdle())
-                    .append(" expired.closed=").append(stats.expiredClosed()).append('\n');
-            out.append("packets:     tracked=").append(stats.packetsTracked())
-                    .append(" ignored=").append(total(stats.packetsIgnored())).append(reasons(stats.packetsIgnored()))
-                    .append(" malformed=").append(total(stats.malformed())).append(reasons(stats.malformed())).append('\n');
+        List<HealthVerdict> verdicts = new ArrayList<>();
+        for (HealthMonitor monitor : List.copyOf(monitors)) {
+            verdicts.add(monitor.currentVerdict());
         }
-        MigrationStatus currentMigration = migration;
-        out.append("migration:   ").append(currentMigration == null
-                ? "not configured (etc/org.migware.proxy.cfg): connections will not be migrated at failover"
-                : currentMigration.progress()).append('\n');
-        List<HealthMonitor> currentMonitors = List.copyOf(monitors);
-        if (currentMonitors.isEmpty()) {
-            out.append("monitors:    none installed: failure of the primary cannot be detected\n");
-        }
-        for (HealthMonitor monitor : currentMonitors) {
-            HealthVerdict verdict = monitor.currentVerdict();
-            out.append("monitor:     ").append(monitor.name()).append(' ').append(verdict.status())
-                    .append(" target=").append(verdict.target()).append(" at ").append(verdict.time())
-                    .append(" (").append(verdict.reason()).append(")\n");
-        }
-        return out.toString();
+        return new StatusReport(clock.instant(), coordinator == null ? null : coordinator.snapshot(), captures,
+                currentTable == null ? null : currentTable.statistics(),
+                progress == null ? MigrationProgress.notConfigured() : progress, verdicts);
     }
 
     /**
@@ -181,42 +166,38 @@ public final class MigwareCommands {
         return coordinator.triggerManually(why, force) + "\n";
     }
 
-    /** {@code migware:connections}: one line per tracked connection, oldest first. */
-    public String connections() {
+    /**
+     * {@code migware:connections [--json]}: one line per tracked connection, oldest first, then
+     * the connections MigWare carries; as a {@link ConnectionsReport} in JSON with {@code --json}.
+     */
+    @Descriptor("every tracked connection, oldest first, and the connections MigWare carries since the failover")
+    public String connections(@Descriptor("print the connections as JSON (a ConnectionsReport)")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         ConnectionTable currentTable = table;
+        List<ConnectionSnapshot> snapshots = new ArrayList<>(currentTable == null ? List.of() : currentTable.connections());
+        snapshots.sort(Comparator.comparing(ConnectionSnapshot::firstSeen)
+                .thenComparing(c -> c.client().hostAndPort()));
+        MigrationStatus currentMigration = migration;
+        List<MappingSnapshot> mappings = currentMigration == null ? List.of() : currentMigration.mappingSnapshots();
+        Instant now = clock.instant();
+        if (json) {
+            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings == null ? List.of() : mappings)) + "\n";
+        }
         if (currentTable == null) {
             return "the tracker is not running: no connection table\n";
         }
-        List<ConnectionSnapshot> snapshots = new java.util.ArrayList<>(currentTable.connections());
-        snapshots.sort(Comparator.comparing(ConnectionSnapshot::firstSeen)
-                .thenComparing(c -> c.client().hostAndPort()));
-        Instant now = clock.instant();
         StringBuilder out = new StringBuilder(snapshots.size() * 320 + 64);
         for (ConnectionSnapshot snapshot : snapshots) {
             out.append(ConnectionFormat.line(snapshot, now)).append('\n');
         }
         out.append(snapshots.size()).append(snapshots.size() == 1 ? " connection\n" : " connections\n");
-        MigrationStatus currentMigration = migration;
-        List<String> mappings = currentMigration == null ? List.of() : currentMigration.mappings();
-        if (!mappings.isEmpty()) {
+        @SuppressWarnings("deprecation") // a migration bundle of the 1.1 API reports only words
+        List<String> lines = currentMigration == null ? List.of()
+                : mappings != null ? StatusText.mappings(mappings) : currentMigration.mappings();
+        if (!lines.isEmpty()) {
             out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n");
-            mappings.forEach(line -> out.append("  ").append(line).append('\n'));
+            lines.forEach(line -> out.append("  ").append(line).append('\n'));
         }
         return out.toString();
-    }
-
-    /** @return {@code (reason=count reason=count)}, or nothing when there is no reason to give */
-    private static String reasons(Map<String, Long> byReason) {
-        if (byReason.isEmpty()) {
-            return "";
-        }
-        StringBuilder text = new StringBuilder(" (");
-        byReason.forEach((reason, count) -> text.append(reason).append('=').append(count).append(' '));
-        text.setCharAt(text.length() - 1, ')');
-        return text.toString();
-    }
-
-    private static long total(Map<String, Long> byReason) {
-        return byReason.values().stream().mapToLong(Long::longValue).sum();
     }
 }

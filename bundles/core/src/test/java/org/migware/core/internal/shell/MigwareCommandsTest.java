@@ -1,6 +1,8 @@
 package org.migware.core.internal.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -19,10 +21,21 @@ import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TableStatistics;
 import org.migware.api.connection.TcpState;
+import org.migware.api.failover.CaptureSnapshot;
+import org.migware.api.failover.ConnectionsReport;
+import org.migware.api.failover.FailoverPolicy;
+import org.migware.api.failover.FailoverState;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.MigrationPhase;
+import org.migware.api.failover.MigrationProgress;
+import org.migware.api.failover.MigrationStatus;
+import org.migware.api.failover.StatusReport;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.core.internal.TestConfigs;
+import org.migware.core.internal.status.StatusJson;
+import org.migware.core.internal.status.StatusRecords;
 
 class MigwareCommandsTest {
 
@@ -32,13 +45,13 @@ class MigwareCommandsTest {
 
     @Test
     void statusSaysWhatIsMissing() {
-        String status = commands.status();
+        String status = commands.status(false);
         assertTrue(status.contains("state:       unknown"), status);
         assertTrue(status.contains("capture:     none"), status);
         assertTrue(status.contains("connections: unknown (the tracker is not running)"), status);
         assertTrue(status.contains("monitors:    none installed"), status);
         assertTrue(status.contains("migration:   not configured"), status);
-        assertEquals("the tracker is not running: no connection table\n", commands.connections());
+        assertEquals("the tracker is not running: no connection table\n", commands.connections(false));
     }
 
     @Test
@@ -46,7 +59,7 @@ class MigwareCommandsTest {
         commands.bindFailoverCoordinator(TestConfigs.coordinator(TestConfigs.failover("any", 1, 0, 0, false)));
         commands.addPacketSource(source("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true)));
         commands.bindConnectionTable(table(List.of(snapshot())));
-        String status = commands.status();
+        String status = commands.status(false);
         assertTrue(status.contains("state:       NORMAL"), status);
         assertTrue(status.contains("policy:      any\n"), status);
         assertTrue(status.contains("fence:       none (the primary is trusted to stay down)\n"), status);
@@ -69,16 +82,89 @@ class MigwareCommandsTest {
                 return List.of("10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7 tsOffset=3 windowShift=7->7 toReplica=5 toClient=4");
             }
         });
-        assertTrue(commands.status().contains("migration:   1 recovered, 0 failed"), commands.status());
-        String connections = commands.connections();
+        assertTrue(commands.status(false).contains("migration:   1 recovered, 0 failed"), commands.status(false));
+        String connections = commands.connections(false);
         assertTrue(connections.contains("carried by MigWare since the failover"), connections);
         assertTrue(connections.contains("  10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=7"), connections);
     }
 
     @Test
+    void statusAndConnectionsFormatTheTypedMigration() {
+        commands.bindConnectionTable(table(List.of(snapshot())));
+        commands.bindMigrationStatus(typedMigration());
+        String status = commands.status(false);
+        assertTrue(status.contains("\nmigration:   1 recovered, 0 failed, 2 pending, 1 not recoverable, in 14 ms; 120 client bytes handed over;"), status);
+        String connections = commands.connections(false);
+        assertTrue(connections.contains("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n"
+                + "  10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=4000000000 tsOffset=-3 windowShift=7->8"), connections);
+    }
+
+    @Test
+    void jsonGivesTheRecordsTheTextIsMadeOf() {
+        commands.bindFailoverCoordinator(TestConfigs.coordinator(TestConfigs.failover("any", 1, 0, 0, false)));
+        commands.addPacketSource(source("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true)));
+        commands.bindConnectionTable(table(List.of(snapshot())));
+        commands.bindMigrationStatus(typedMigration());
+        StatusJson json = new StatusJson();
+        String statusJson = commands.status(true);
+        assertTrue(statusJson.endsWith("}\n") && statusJson.indexOf('\n') == statusJson.length() - 1, "one line: " + statusJson);
+        StatusReport report = json.parse(statusJson, StatusReport.class);
+        assertEquals(NOW, report.time());
+        assertEquals(FailoverState.NORMAL, report.failover().state());
+        assertEquals(FailoverPolicy.Mode.ANY, report.failover().policy().mode());
+        assertFalse(report.failover().fence().configured());
+        assertEquals(List.of(new CaptureSnapshot("pcap4j:eth0", new CaptureStatistics(100, 2, 1, Map.of("listener-failed", 3L), true))),
+                report.captures());
+        assertEquals(table(List.of()).statistics().created(), report.connections().created());
+        assertEquals(StatusRecords.recovering(), report.migration());
+        assertEquals(List.of(), report.monitors());
+
+        ConnectionsReport connections = json.parse(commands.connections(true), ConnectionsReport.class);
+        assertTrue(connections.tracking());
+        assertEquals(List.of(snapshot()), connections.connections());
+        assertEquals(List.of(StatusRecords.mapping()), connections.mappings());
+    }
+
+    @Test
+    void jsonSaysWhatIsMissing() {
+        StatusReport report = new StatusJson().parse(commands.status(true), StatusReport.class);
+        assertNull(report.failover());
+        assertNull(report.connections());
+        assertEquals(MigrationPhase.NOT_CONFIGURED, report.migration().phase());
+        assertEquals(List.of(), report.captures());
+        ConnectionsReport connections = new StatusJson().parse(commands.connections(true), ConnectionsReport.class);
+        assertFalse(connections.tracking());
+        assertEquals(List.of(), connections.connections());
+    }
+
+    private static MigrationStatus typedMigration() {
+        return new MigrationStatus() {
+            @Override
+            public String progress() {
+                throw new AssertionError("the words come from the records");
+            }
+
+            @Override
+            public List<String> mappings() {
+                throw new AssertionError("the words come from the records");
+            }
+
+            @Override
+            public MigrationProgress progressSnapshot() {
+                return StatusRecords.recovering();
+            }
+
+            @Override
+            public List<MappingSnapshot> mappingSnapshots() {
+                return List.of(StatusRecords.mapping());
+            }
+        };
+    }
+
+    @Test
     void connectionsPrintsOneReadableLinePerConnection() {
         commands.bindConnectionTable(table(List.of(snapshot())));
-        String[] lines = commands.connections().split("\n");
+        String[] lines = commands.connections(false).split("\n");
         assertEquals(2, lines.length);
         assertEquals("10.77.0.1:40000 -> 10.77.0.2:7000 state=ESTABLISHED handshake=seen idle=1.5s"
                 + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off ecn=on"
