@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.migware.api.config.ConfigurationPids;
 import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
 // Immediate: it decides from the start. It used to be started by the first monitor that needed
 // it as its verdict listener; the VerdictRelay now takes that role.
 @Component(service = {FailoverStatus.class, FailoverControl.class, FailoverCoordinator.class},
-        configurationPid = "org.migware.core.failover", immediate = true)
+        configurationPid = ConfigurationPids.CORE_FAILOVER, immediate = true)
 @Designate(ocd = FailoverCoordinator.Config.class)
 public final class FailoverCoordinator implements FailoverStatus, FailoverControl {
 

@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.migware.api.config.ConfigurationPids;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>The socket is created with mode 0600: whoever can connect can run any shell command,
  * including installing bundles, so only the container's own user may.
  */
-@Component(configurationPid = "org.migware.core", immediate = true)
+@Component(configurationPid = ConfigurationPids.CORE, immediate = true)
 @Designate(ocd = ControlServer.Config.class)
 public final class ControlServer {
 
