@@ -2,6 +2,7 @@ package org.migware.proxy.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.migware.proxy.internal.keeper.ClientStreamKeeperTest.client;
@@ -164,6 +165,33 @@ class MigrationEngineTest {
         assertEquals(CLIENT_SHIFT, syn.windowScale());
         assertTrue(syn.sackPermitted());
         assertEquals(CLIENT_TSVAL, syn.tsval(), "the client's clock, so PAWS accepts its later segments");
+    }
+
+    /** The status records say what the words say: the core formats them for migware:status and migware:connections. */
+    @Test
+    void theStatusRecordsCarryTheCountersAndEachMapping() throws Exception {
+        org.migware.api.failover.MigrationProgress ready = engine.progress();
+        assertEquals(org.migware.api.failover.MigrationPhase.READY, ready.phase());
+        assertNull(ready.recoveryStarted());
+        recover();
+        org.migware.api.failover.MigrationProgress done = engine.progress();
+        assertEquals(org.migware.api.failover.MigrationPhase.RECOVERED, done.phase());
+        assertEquals(1, done.recovered());
+        assertEquals(0, done.pending());
+        assertNotNull(done.recoveryStarted());
+        assertNotNull(done.recoveryFinished());
+        assertTrue(engine.summary().startsWith(done.recovered() + " recovered, " + done.failed() + " failed, "
+                + done.pending() + " pending, " + done.notRecoverable() + " not recoverable"), engine.summary());
+        List<org.migware.api.failover.MappingSnapshot> mappings = engine.mappingSnapshots();
+        assertEquals(1, mappings.size());
+        org.migware.api.failover.MappingSnapshot m = mappings.get(0);
+        String line = engine.describeMappings().get(0);
+        assertEquals(org.migware.api.failover.MappingSnapshot.State.ESTABLISHED, m.state());
+        assertTrue(line.startsWith(m.client().hostAndPort() + " (shadow " + m.shadow().hostAndPort() + ") state=ESTABLISHED d2="
+                + m.translation().d2() + " tsOffset=" + m.translation().timestampOffset()), line);
+        assertTrue(line.endsWith(" streamStart=" + m.streamStart() + " handOverLeft=" + m.handOverBytesLeft()
+                + " toReplica=" + m.packetsToReplica() + " toClient=" + m.packetsToClient()), line);
+        assertNotNull(m.client().mac(), "the client's MAC: frames to it need it");
     }
 
     /** RFC 3168: the ECN-setup SYN is SYN|ECE|CWR; the replica agrees with ECE alone on its SYN-ACK. */
