@@ -24,7 +24,7 @@ import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.ClientStreamKeeperTest;
 import org.migware.proxy.internal.keeper.RecordFraming;
