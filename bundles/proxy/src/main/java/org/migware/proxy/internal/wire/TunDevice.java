@@ -18,6 +18,8 @@ import org.migware.libc.internal.Errno;
 import org.migware.libc.internal.PollFd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.migware.api.wire.InternetChecksum;
+import org.migware.api.wire.Ipv4Header;
 
 /**
  * The local injector of RECOVERY and PROXY: a Linux TUN interface (such as {@code mig0}) with the
@@ -73,7 +75,7 @@ public final class TunDevice implements AutoCloseable {
     private static final int ICMP_PROTOCOL = 1;
     private static final int ICMP_ECHO_REPLY = 0;
     private static final int ICMP_HEADER_LENGTH = 8;
-    private static final int WARM_UP_LENGTH = Ipv4TcpWriter.IPV4_HEADER_LENGTH + ICMP_HEADER_LENGTH;
+    private static final int WARM_UP_LENGTH = Ipv4Header.MIN_HEADER_LENGTH + ICMP_HEADER_LENGTH;
 
     private final String name;
     private final ShadowNetwork network;
@@ -314,18 +316,18 @@ public final class TunDevice implements AutoCloseable {
      */
     private void warmUp() throws TunUnavailableException {
         byte[] packet = new byte[WARM_UP_LENGTH];
-        packet[Ipv4TcpWriter.IPV4_VERSION_IHL_OFFSET] = 0x45;
-        packet[Ipv4TcpWriter.IPV4_TOTAL_LENGTH_OFFSET + 1] = (byte) WARM_UP_LENGTH;
-        packet[Ipv4TcpWriter.IPV4_TTL_OFFSET] = 1; // one hop: even a forwarding host would not send it on
-        packet[Ipv4TcpWriter.IPV4_PROTOCOL_OFFSET] = ICMP_PROTOCOL;
-        putInt(packet, Ipv4TcpWriter.IPV4_SOURCE_OFFSET, network.lastEndpointAddress());
-        putInt(packet, Ipv4TcpWriter.IPV4_DESTINATION_OFFSET, network.deviceAddress());
-        int ipChecksum = ~Ipv4TcpWriter.checksum(packet, 0, Ipv4TcpWriter.IPV4_HEADER_LENGTH, 0);
-        packet[Ipv4TcpWriter.IPV4_CHECKSUM_OFFSET] = (byte) (ipChecksum >>> 8);
-        packet[Ipv4TcpWriter.IPV4_CHECKSUM_OFFSET + 1] = (byte) ipChecksum;
-        int icmp = Ipv4TcpWriter.IPV4_HEADER_LENGTH;
+        packet[Ipv4Header.VERSION_IHL_OFFSET] = 0x45;
+        packet[Ipv4Header.TOTAL_LENGTH_OFFSET + 1] = (byte) WARM_UP_LENGTH;
+        packet[Ipv4Header.TTL_OFFSET] = 1; // one hop: even a forwarding host would not send it on
+        packet[Ipv4Header.PROTOCOL_OFFSET] = ICMP_PROTOCOL;
+        putInt(packet, Ipv4Header.SOURCE_OFFSET, network.lastEndpointAddress());
+        putInt(packet, Ipv4Header.DESTINATION_OFFSET, network.deviceAddress());
+        int ipChecksum = ~InternetChecksum.sum(packet, 0, Ipv4Header.MIN_HEADER_LENGTH, 0);
+        packet[Ipv4Header.CHECKSUM_OFFSET] = (byte) (ipChecksum >>> 8);
+        packet[Ipv4Header.CHECKSUM_OFFSET + 1] = (byte) ipChecksum;
+        int icmp = Ipv4Header.MIN_HEADER_LENGTH;
         packet[icmp] = ICMP_ECHO_REPLY;
-        int icmpChecksum = ~Ipv4TcpWriter.checksum(packet, icmp, ICMP_HEADER_LENGTH, 0);
+        int icmpChecksum = ~InternetChecksum.sum(packet, icmp, ICMP_HEADER_LENGTH, 0);
         packet[icmp + 2] = (byte) (icmpChecksum >>> 8);
         packet[icmp + 3] = (byte) icmpChecksum;
         long started = System.nanoTime();
