@@ -5,7 +5,8 @@ import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * What the migration bundle is doing, for {@code migware:status} and {@code migware:connections}.
+ * What the migration bundle is doing, for {@code migware:status} and {@code migware:connections}:
+ * records, which the core formats.
  *
  * @since 1.1
  */
@@ -13,43 +14,14 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface MigrationStatus {
 
     /**
-     * @return the recovery's progress in words, such as
-     *     {@code 200 recovered, 0 failed, 0 pending, 0 not recoverable, in 14 ms}, or why nothing
-     *     can be migrated
-     * @deprecated since 1.2: {@link #progressSnapshot()}; the core formats it
-     */
-    @Deprecated
-    String progress();
-
-    /**
-     * @return one line per connection MigWare carries: client, shadow endpoint, state, D2,
-     *     timestamp offset, window shifts and packet counters
-     * @deprecated since 1.2: {@link #mappingSnapshots()}; the core formats them
-     */
-    @Deprecated
-    List<String> mappings();
-
-    /**
-     * The default serves a provider written against 1.1 only, until it implements this method;
-     * it goes with {@link #progress()}.
-     *
-     * @return the migration's counters now, or {@code null} from a provider that reports only
-     *     {@link #progress()}
+     * @return the migration's counters now
      * @since 1.2
      */
-    default MigrationProgress progressSnapshot() {
-        return null;
-    }
+    MigrationProgress progressSnapshot();
 
     /**
-     * The default serves a provider written against 1.1 only, until it implements this method;
-     * it goes with {@link #mappings()}.
-     *
-     * @return every connection MigWare carries, or {@code null} from a provider that reports
-     *     only {@link #mappings()}
+     * @return every connection MigWare carries
      * @since 1.2
      */
-    default List<MappingSnapshot> mappingSnapshots() {
-        return null;
-    }
+    List<MappingSnapshot> mappingSnapshots();
 }

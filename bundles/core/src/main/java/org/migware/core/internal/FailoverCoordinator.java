@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.migware.api.config.ConfigurationPids;
-import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverSnapshot;
@@ -52,13 +51,12 @@ import org.slf4j.LoggerFactory;
  * {@link RecoveryHandle}, through which the migration bundle reports the end of recovery
  * without a reference back to the core.
  */
-@SuppressWarnings("deprecation") // FailoverControl stays until the migration bundle reports through the handle
 // Immediate: it decides from the start. It used to be started by the first monitor that needed
 // it as its verdict listener; the VerdictRelay now takes that role.
-@Component(service = {FailoverStatus.class, FailoverControl.class, FailoverCoordinator.class},
+@Component(service = {FailoverStatus.class, FailoverCoordinator.class},
         configurationPid = ConfigurationPids.CORE_FAILOVER, immediate = true)
 @Designate(ocd = FailoverCoordinator.Config.class)
-public final class FailoverCoordinator implements FailoverStatus, FailoverControl {
+public final class FailoverCoordinator implements FailoverStatus {
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverCoordinator.class);
     private static final long TICK_MILLIS = 10;
@@ -338,10 +336,11 @@ public final class FailoverCoordinator implements FailoverStatus, FailoverContro
         }
     }
 
-    /** @deprecated the migration bundle reports through the {@link RecoveryHandle} of the event instead */
-    @Deprecated
-    @Override
-    public void recoveryFinished(String summary) {
+    /**
+     * What the {@link RecoveryHandle} does, with the summary in words: the package's tests report
+     * through it also outside RECOVERY, where no event carries a handle.
+     */
+    void recoveryFinished(String summary) {
         finishRecovery(summary);
     }
 

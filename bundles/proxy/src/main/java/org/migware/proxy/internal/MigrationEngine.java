@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -11,6 +12,8 @@ import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.MigrationProgress;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
@@ -355,40 +358,47 @@ final class MigrationEngine {
     }
 
     /**
-     * One mapping's fields as {@link #describeMappings} shows them, copied under the lock (the
-     * translation is immutable, the candidate a record) and formatted after it is released:
-     * formatting the lines of many thousand connections must not stall their packets.
+     * One line per mapping, for the log and the proxy's tests: the fields are copied under the
+     * lock and formatted after it is released, so that formatting the lines of many thousand
+     * connections never stalls their packets.
      */
-    private record MappingLine(Mapping mapping, MappingState state, ConnectionTranslation translation, boolean ecnRefused,
-            int streamStart, int handOverLeft, long toReplica, long toClient) {
-
-        MappingLine(Mapping m) {
-            this(m, m.state, m.translation, m.ecnRefused, m.streamStart, m.handOver.length, m.toReplica, m.toClient);
-        }
-
-        String text() {
-            RecoveryCandidate candidate = mapping.candidate;
-            return mapping + " state=" + state
-                    + (translation == null ? "" : " d2=" + Integer.toUnsignedString(translation.d2())
-                            + " tsOffset=" + translation.tsOffset()
-                            + " windowShift=" + translation.replicaWindowShift() + "->" + translation.primaryWindowShift())
-                    + (candidate != null && candidate.ecn() ? (ecnRefused ? " ecn=refused-by-replica" : " ecn=on") : "")
-                    + " streamStart=" + Integer.toUnsignedString(streamStart) + " handOverLeft=" + handOverLeft
-                    + " toReplica=" + toReplica + " toClient=" + toClient;
-        }
-    }
-
-    /** One line per mapping, for {@code migware:connections} in PROXY. */
     List<String> describeMappings() {
-        List<MappingLine> copied = new ArrayList<>();
-        synchronized (this) {
-            table.forEachByClient(m -> copied.add(new MappingLine(m)));
-        }
-        List<String> lines = new ArrayList<>(copied.size());
-        for (MappingLine line : copied) {
-            lines.add(line.text());
+        List<String> lines = new ArrayList<>();
+        for (StatusRecords.MappingCopy copy : copyMappings()) {
+            lines.add(copy.line());
         }
         return lines;
+    }
+
+    private List<StatusRecords.MappingCopy> copyMappings() {
+        List<StatusRecords.MappingCopy> copied = new ArrayList<>();
+        synchronized (this) {
+            table.forEachByClient(m -> copied.add(new StatusRecords.MappingCopy(m, replica.address(), replica.portFor(m))));
+        }
+        return copied;
+    }
+
+    /** @return every mapping, copied under the lock and built as records after it is released */
+    List<MappingSnapshot> mappingSnapshots() {
+        List<StatusRecords.MappingCopy> copied = copyMappings();
+        List<MappingSnapshot> snapshots = new ArrayList<>(copied.size());
+        for (StatusRecords.MappingCopy copy : copied) {
+            snapshots.add(copy.snapshot());
+        }
+        return snapshots;
+    }
+    /** @return the migration's counters, copied under the lock and built as a record after it is released */
+    MigrationProgress progress() {
+        StatusRecords.ProgressCopy copy;
+        Instant now;
+        synchronized (this) {
+            long nanosNow = nanos.getAsLong();
+            now = Instant.now();
+            copy = new StatusRecords.ProgressCopy(recovery.sinceStartNanos(nanosNow), recovery.finishedAfterNanos(),
+                    recovery.elapsedNanos(nanosNow), recovery.queued(), recovery.handshaking(), recovery.notRecoverable(),
+                    keeper.framing().configName(), counters);
+        }
+        return copy.progress(now);
     }
 
     /** @return whether recovery has started: from then on captured frames are the engine's, not the keeper's */

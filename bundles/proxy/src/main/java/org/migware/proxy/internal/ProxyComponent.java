@@ -13,11 +13,13 @@ import java.util.concurrent.TimeUnit;
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ProtectedService;
-import org.migware.api.failover.FailoverControl;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverState;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
+import org.migware.api.failover.RecoveryHandle;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
@@ -32,7 +34,7 @@ import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.ShadowNetwork;
 import org.migware.proxy.internal.wire.TunDevice;
 import org.migware.proxy.internal.wire.TunUnavailableException;
-import org.osgi.service.component.ComponentContext;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -52,14 +54,14 @@ import org.slf4j.LoggerFactory;
  * The migration bundle's component: at start it opens the TUN and routes the shadow network
  * through it (so the first forged packet does not pay JNA's warm-up), and when the core moves
  * to RECOVERY it re-creates every tracked connection against the replica and from then on
- * translates both directions; it reports the end of recovery to the core, which moves to PROXY.
+ * translates both directions; it reports the end of recovery through the {@link RecoveryHandle}
+ * the core's event carries, and the core moves to PROXY. It needs no reference to the core, so
+ * the core may list it among its failover listeners without a cycle.
  *
  * <p>It needs a configuration (the replica's address) and does nothing without one: a
  * container that only watches never opens a TUN.
  */
-@Component(reference = @Reference(name = "control", service = FailoverControl.class, cardinality = ReferenceCardinality.OPTIONAL,
-        policy = ReferencePolicy.DYNAMIC),
-        service = {FailoverListener.class, MigrationStatus.class}, configurationPid = ConfigurationPids.PROXY,
+@Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = ConfigurationPids.PROXY,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = ProxyComponent.Config.class)
 public final class ProxyComponent implements FailoverListener, MigrationStatus {
@@ -110,8 +112,6 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     private final PacketParser parser;
-    private static final String CONTROL_REFERENCE = "control";
-    private final ComponentContext componentContext;
     private final TunDevice tun;
     private final MigrationEngine engine;
     private final ClientStreamKeeper keeper;
@@ -123,8 +123,12 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private volatile PacketSubscription subscription;
     private volatile PacketSource source;
     private final PacketListener listener = this::onCapturedFrame;
-    /** Why there is no engine, as {@code migware:status} shows it. */
+    /** Why there is no engine, as the log says it. */
     private final String unavailable;
+    /** Why there is no engine, as {@code migware:status} shows it. */
+    private final MigrationProgress withoutEngine;
+    /** Where the end of recovery is reported: the last RECOVERY or PROXY event's; {@code null} until one arrives. */
+    private volatile RecoveryHandle recoveryHandle;
 
     /** No replica configured (the shipped etc/org.migware.proxy.cfg, all comments): MigWare watches only. */
     private static final String NOT_CONFIGURED = "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
@@ -138,16 +142,17 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Activate
     public ProxyComponent(Config config, @Reference PacketParser parser,
-            @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, ComponentContext context) {
+            @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, BundleContext context) {
         this.parser = parser;
-        this.componentContext = context;
-        this.stateFile = context.getBundleContext().getDataFile(STATE_FILE).toPath();
+        this.stateFile = context.getDataFile(STATE_FILE).toPath();
         TunDevice opened = null;
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
         String problem = null;
+        MigrationProgress idle = null;
         if (config.replicaAddress() == null || config.replicaAddress().isBlank()) {
             problem = NOT_CONFIGURED;
+            idle = MigrationProgress.notConfigured();
             LOG.info("proxy: {}", NOT_CONFIGURED);
         } else {
             try {
@@ -165,6 +170,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                         parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
             } catch (TunUnavailableException | IllegalArgumentException e) {
                 problem = "unavailable: " + e.getMessage();
+                idle = MigrationProgress.unavailable(e.getMessage());
                 // One clear line: failover will be refused with the same reason.
                 LOG.error("proxy: cannot prepare migration ({}); connections will NOT be migrated at failover", e.getMessage());
                 if (opened != null) {
@@ -182,6 +188,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         this.engine = created;
         this.keeper = kept;
         this.unavailable = problem;
+        this.withoutEngine = idle;
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
         if (engine != null) {
@@ -308,24 +315,20 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     /**
-     * Looked up when needed (the "control" reference of the component, lookup strategy), not
-     * bound: the core lists this component among its failover listeners, so binding the core
-     * here too makes a cycle that SCR reports as an error at every start.
+     * Tells the core that RECOVERY is over, through the handle of its last RECOVERY or PROXY
+     * event. Without one yet (the engine was restored before the core told its state), the core
+     * tells this listener its state when it binds it, and {@link #stateChanged} reports then.
      */
     private void reportRecoveryFinished(String summary) {
-        FailoverControl current = locateControl();
-        if (current == null) {
-            LOG.warn("proxy: recovery finished ({}) but the core is not running to move on to PROXY; it is told when it is back", summary);
-        } else {
-            current.recoveryFinished(summary);
-        }
+        report(summary, engine.progress());
     }
 
-    private FailoverControl locateControl() {
-        try {
-            return componentContext.locateService(CONTROL_REFERENCE);
-        } catch (RuntimeException e) { // the component is being deactivated
-            return null;
+    private void report(String summary, MigrationProgress progress) {
+        RecoveryHandle handle = recoveryHandle;
+        if (handle == null) {
+            LOG.warn("proxy: recovery finished ({}) but the core is not running to move on to PROXY; it is told when it is back", summary);
+        } else {
+            handle.finished(progress);
         }
     }
 
@@ -374,6 +377,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Override
     public void stateChanged(FailoverEvent event) {
+        if (event.to() != FailoverState.NORMAL && event.recovery() != null) {
+            recoveryHandle = event.recovery();
+        }
         if (event.to() != FailoverState.RECOVERY) {
             return;
         }
@@ -392,7 +398,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         ConnectionTable current = table;
         if (current == null) {
             LOG.error("proxy: failover at {} but the tracker is not running: no connection to migrate", event.time());
-            reportRecoveryFinished("nothing to recover: no connection table");
+            String nothing = "nothing to recover: no connection table";
+            report(nothing, MigrationProgress.unavailable(nothing));
             return;
         }
         LOG.warn("proxy: failover at {}: re-creating {} tracked connections against the replica", event.time(), current.size());
@@ -403,13 +410,13 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     @Override
-    public String progress() {
-        return engine == null ? unavailable : engine.summary();
+    public MigrationProgress progressSnapshot() {
+        return engine == null ? withoutEngine : engine.progress();
     }
 
     @Override
-    public java.util.List<String> mappings() {
-        return engine == null ? java.util.List.of() : engine.describeMappings();
+    public java.util.List<MappingSnapshot> mappingSnapshots() {
+        return engine == null ? java.util.List.of() : engine.mappingSnapshots();
     }
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {

@@ -2,6 +2,7 @@ package org.migware.proxy.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.migware.proxy.internal.keeper.ClientStreamKeeperTest.client;
@@ -23,7 +24,7 @@ import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.Endpoint;
 import org.migware.api.connection.TcpState;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.ClientStreamKeeperTest;
 import org.migware.proxy.internal.keeper.RecordFraming;
@@ -32,6 +33,7 @@ import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.PacketPort;
 import org.migware.proxy.internal.wire.TcpSegment;
 import org.migware.proxy.internal.wire.WirePort;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * One connection through RECOVERY and PROXY with the TUN and the wire replaced by lists: what
@@ -82,8 +84,8 @@ class MigrationEngineTest {
 
     /** The wire before failover: a handshake, one record, half of the next acknowledged, its end in flight. */
     private void passiveTraffic() {
-        capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(Ipv4TcpWriter.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
-        capture(primary(PRIMARY_ISN, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK)
+        capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
+        capture(primary(PRIMARY_ISN, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK)
                 .synOptions(1460, PRIMARY_SHIFT, true).timestamps(PRIMARY_TSVAL - 5, (int) CLIENT_TSVAL - 10));
         capture(client(1000, PRIMARY_ISN + 1).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL - 5, PRIMARY_TSVAL - 5));
         capture(primary(PRIMARY_ISN + 1, 1010).timestamps(PRIMARY_TSVAL - 2, (int) CLIENT_TSVAL - 5));
@@ -126,7 +128,7 @@ class MigrationEngineTest {
         // ack() sets the ACK flag too: every packet the replica sends here has it
         TcpFrame s = TcpFrame.fromServer(to.sourcePort()).from(REPLICA, SERVICE_PORT).to(to.source(), to.sourcePort())
                 .seq(seq).ack(ack).flags(flags).window(window);
-        if ((flags & Ipv4TcpWriter.SYN) != 0) {
+        if ((flags & TcpHeader.SYN) != 0) {
             s.synOptions(1460, REPLICA_SHIFT, true);
         }
         return s.timestamps(tsval, tsecr).payload(payload).buildIpv4();
@@ -147,7 +149,7 @@ class MigrationEngineTest {
         engine.startRecovery(List.of(snapshot()), finished::set);
         assertEquals(1, toReplica.size(), "one forged SYN");
         TcpSegment syn = read(toReplica.get(0));
-        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
         engine.pace();
         return syn;
     }
@@ -155,7 +157,7 @@ class MigrationEngineTest {
     @Test
     void theForgedSynCarriesTheClientsOptionsAndStartsAtTheRecordInProgress() throws Exception {
         TcpSegment syn = recover();
-        assertTrue(syn.has(Ipv4TcpWriter.SYN) && !syn.has(Ipv4TcpWriter.ACK));
+        assertTrue(syn.has(TcpHeader.SYN) && !syn.has(TcpHeader.ACK));
         assertEquals(1009, syn.seq(), "one before the head of record 2 (1010), not the resume point 1018");
         assertEquals(REPLICA, syn.destination());
         assertEquals(SERVICE_PORT, syn.destinationPort());
@@ -166,16 +168,43 @@ class MigrationEngineTest {
         assertEquals(CLIENT_TSVAL, syn.tsval(), "the client's clock, so PAWS accepts its later segments");
     }
 
+    /** The status records say what the words say: the core formats them for migware:status and migware:connections. */
+    @Test
+    void theStatusRecordsCarryTheCountersAndEachMapping() throws Exception {
+        org.migware.api.failover.MigrationProgress ready = engine.progress();
+        assertEquals(org.migware.api.failover.MigrationPhase.READY, ready.phase());
+        assertNull(ready.recoveryStarted());
+        recover();
+        org.migware.api.failover.MigrationProgress done = engine.progress();
+        assertEquals(org.migware.api.failover.MigrationPhase.RECOVERED, done.phase());
+        assertEquals(1, done.recovered());
+        assertEquals(0, done.pending());
+        assertNotNull(done.recoveryStarted());
+        assertNotNull(done.recoveryFinished());
+        assertTrue(engine.summary().startsWith(done.recovered() + " recovered, " + done.failed() + " failed, "
+                + done.pending() + " pending, " + done.notRecoverable() + " not recoverable"), engine.summary());
+        List<org.migware.api.failover.MappingSnapshot> mappings = engine.mappingSnapshots();
+        assertEquals(1, mappings.size());
+        org.migware.api.failover.MappingSnapshot m = mappings.get(0);
+        String line = engine.describeMappings().get(0);
+        assertEquals(org.migware.api.failover.MappingSnapshot.State.ESTABLISHED, m.state());
+        assertTrue(line.startsWith(m.client().hostAndPort() + " (shadow " + m.shadow().hostAndPort() + ") state=ESTABLISHED d2="
+                + m.translation().d2() + " tsOffset=" + m.translation().timestampOffset()), line);
+        assertTrue(line.endsWith(" streamStart=" + m.streamStart() + " handOverLeft=" + m.handOverBytesLeft()
+                + " toReplica=" + m.packetsToReplica() + " toClient=" + m.packetsToClient()), line);
+        assertNotNull(m.client().mac(), "the client's MAC: frames to it need it");
+    }
+
     /** RFC 3168: the ECN-setup SYN is SYN|ECE|CWR; the replica agrees with ECE alone on its SYN-ACK. */
     @Test
     void theForgedSynAsksForEcnOnlyWhenClientAndPrimaryHadAgreed() throws Exception {
-        int ecnFlags = Ipv4TcpWriter.ECE | Ipv4TcpWriter.CWR;
+        int ecnFlags = TcpHeader.ECE | TcpHeader.CWR;
         passiveTraffic();
-        engine.startRecovery(List.of(snapshot(ecnFlags, Ipv4TcpWriter.ECE)), finished::set);
+        engine.startRecovery(List.of(snapshot(ecnFlags, TcpHeader.ECE)), finished::set);
         TcpSegment syn = read(toReplica.get(0));
-        assertEquals(Ipv4TcpWriter.SYN | ecnFlags, syn.flags());
+        assertEquals(TcpHeader.SYN | ecnFlags, syn.flags());
         // A replica whose kernel does not do ECN answers a plain SYN-ACK: the connection goes on, and says so.
-        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL,
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL,
                 (int) syn.tsval(), 64_240));
         assertTrue(engine.describeMappings().get(0).contains(" ecn=refused-by-replica"), engine.describeMappings().toString());
         assertTrue(engine.summary().contains("ECN refused by the replica for 1"), engine.summary());
@@ -183,7 +212,7 @@ class MigrationEngineTest {
         toReplica.clear();
         MigrationEngine plain = newEngine();
         plain.startRecovery(List.of(snapshot()), finished::set);
-        assertEquals(Ipv4TcpWriter.SYN, read(toReplica.get(0)).flags(), "no ECN asked when the client did not ask the primary");
+        assertEquals(TcpHeader.SYN, read(toReplica.get(0)).flags(), "no ECN asked when the client did not ask the primary");
         assertTrue(!plain.describeMappings().get(0).contains("ecn="), plain.describeMappings().toString());
     }
 
@@ -267,14 +296,14 @@ class MigrationEngineTest {
     void afterTheHandshakeTheRecordHeadAndTheUnacknowledgedBytesAreHandedOver() throws Exception {
         recover();
         TcpSegment ack = read(toReplica.get(1));
-        assertEquals(Ipv4TcpWriter.ACK, ack.flags());
+        assertEquals(TcpHeader.ACK, ack.flags());
         assertEquals(1010, ack.seq());
         assertEquals(REPLICA_ISN + 1, ack.ack());
         assertEquals(REPLICA_TSVAL, ack.tsecr());
         TcpSegment data = read(toReplica.get(2));
         assertEquals(1010, data.seq());
         assertEquals("c1 r2 bbb\n", new String(data.payload(), StandardCharsets.US_ASCII), "the whole record: no torn first record");
-        assertTrue(data.has(Ipv4TcpWriter.PSH));
+        assertTrue(data.has(TcpHeader.PSH));
         assertEquals(3, toReplica.size());
         assertNotNull(finished.get());
         assertTrue(finished.get().startsWith("1 recovered, 0 failed, 0 pending"), finished.get());
@@ -286,8 +315,8 @@ class MigrationEngineTest {
         TcpSegment syn = recover();
         toReplica.clear();
         // The replica acknowledges only its SYN-ACK's ACK, twice: the data never arrived.
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, TcpHeader.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1010, TcpHeader.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500));
         List<TcpSegment> again = toReplica.stream().map(MigrationEngineTest::read).filter(s -> s.payload().length > 0).toList();
         assertEquals(1, again.size(), "written again once");
         assertEquals(1010, again.get(0).seq());
@@ -310,7 +339,7 @@ class MigrationEngineTest {
         assertEquals(REPLICA_TSVAL, up.tsecr(), "the echo of the primary's clock back on the replica's");
 
         // The replica answers the record: to the client it must look like the primary's next bytes.
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, Ipv4TcpWriter.ACK | Ipv4TcpWriter.PSH, "ok c1 r2\n",
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK | TcpHeader.PSH, "ok c1 r2\n",
                 REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100));
         assertEquals(1, toClient.size());
         byte[] frame = toClient.get(0);
@@ -333,7 +362,7 @@ class MigrationEngineTest {
         recover();
         toReplica.clear();
         long droppedBefore = engine.dropped();
-        TcpFrame spoofed = TcpFrame.fromClient(CLIENT_PORT + 1).seq(1018).flags(Ipv4TcpWriter.RST);
+        TcpFrame spoofed = TcpFrame.fromClient(CLIENT_PORT + 1).seq(1018).flags(TcpHeader.RST);
         fromClient(spoofed);
         assertEquals(droppedBefore + 1, engine.dropped());
         assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
@@ -347,7 +376,7 @@ class MigrationEngineTest {
         byte[] frame = toClient.get(0);
         assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "to the client, from the primary's MAC");
         TcpSegment reset = read(Arrays.copyOfRange(frame, 14, frame.length));
-        assertEquals(Ipv4TcpWriter.RST, reset.flags());
+        assertEquals(TcpHeader.RST, reset.flags());
         assertEquals(888, reset.seq(), "the client's own ack: exactly what it expects, so it takes the reset");
         assertEquals(PRIMARY, reset.source());
         assertEquals(SERVICE_PORT, reset.sourcePort());
@@ -355,9 +384,9 @@ class MigrationEngineTest {
         assertEquals(0, toReplica.size());
         toClient.clear();
 
-        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(1020).flags(Ipv4TcpWriter.RST));
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(1020).flags(TcpHeader.RST));
         assertEquals(1, toReplica.size(), "the client's own reset goes to the replica");
-        assertTrue(read(toReplica.get(0)).has(Ipv4TcpWriter.RST));
+        assertTrue(read(toReplica.get(0)).has(TcpHeader.RST));
         assertEquals(0, engine.describeMappings().size(), "and ends its mapping");
     }
 
@@ -365,10 +394,10 @@ class MigrationEngineTest {
     void aSynAfterFailoverIsANewConnectionPassedToTheReplica() throws Exception {
         recover();
         toReplica.clear();
-        TcpFrame syn = TcpFrame.fromClient(41_000).seq(123_456).flags(Ipv4TcpWriter.SYN).synOptions(1460, 7, true);
+        TcpFrame syn = TcpFrame.fromClient(41_000).seq(123_456).flags(TcpHeader.SYN).synOptions(1460, 7, true);
         fromClient(syn);
         TcpSegment forwarded = read(toReplica.get(0));
-        assertTrue(forwarded.has(Ipv4TcpWriter.SYN));
+        assertTrue(forwarded.has(TcpHeader.SYN));
         assertEquals(123_456, forwarded.seq(), "a new connection keeps its own numbers");
         assertEquals(REPLICA, forwarded.destination());
         assertEquals(1, engine.passedThrough());
@@ -405,14 +434,14 @@ class MigrationEngineTest {
         assertArrayEquals(before, toReplica.get(0), "the same packet to the replica");
 
         toClient.clear();
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, Ipv4TcpWriter.ACK, "ok\n", REPLICA_TSVAL + 9, (int) CLIENT_TSVAL + 5, 100));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK, "ok\n", REPLICA_TSVAL + 9, (int) CLIENT_TSVAL + 5, 100));
         TcpSegment down = read(Arrays.copyOfRange(toClient.get(0), 14, toClient.get(0).length));
         assertEquals(PRIMARY_ISN + 1, down.seq());
         assertEquals(PRIMARY_TSVAL + 9, down.tsval());
         assertEquals(PRIMARY, down.source());
 
         // A new connection after the restart gets a shadow endpoint of its own, not a restored one's.
-        TcpFrame newSyn = TcpFrame.fromClient(41_000).seq(5).flags(Ipv4TcpWriter.SYN);
+        TcpFrame newSyn = TcpFrame.fromClient(41_000).seq(5).flags(TcpHeader.SYN);
         toReplica.clear();
         fromClient(newSyn);
         TcpSegment passed = read(toReplica.get(0));
@@ -429,11 +458,11 @@ class MigrationEngineTest {
         toReplica.clear();
         engine.pace();
         TcpSegment again = read(toReplica.get(0));
-        assertTrue(again.has(Ipv4TcpWriter.SYN));
+        assertTrue(again.has(TcpHeader.SYN));
         assertEquals(first.seq(), again.seq());
         assertEquals(first.source(), again.source());
         assertEquals(first.sourcePort(), again.sourcePort());
-        fromReplica(replicaPacket(again, REPLICA_ISN, again.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL, (int) again.tsval(), 64_240));
+        fromReplica(replicaPacket(again, REPLICA_ISN, again.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) again.tsval(), 64_240));
         engine.pace();
         assertNotNull(finished.get(), "the restored engine reports the end of recovery");
         assertTrue(finished.get().startsWith("1 recovered, 0 failed"), finished.get());
@@ -472,14 +501,14 @@ class MigrationEngineTest {
     }
 
     private List<TcpSegment> sentSyns() {
-        List<TcpSegment> syns = toReplica.stream().map(MigrationEngineTest::read).filter(s -> s.has(Ipv4TcpWriter.SYN)).toList();
+        List<TcpSegment> syns = toReplica.stream().map(MigrationEngineTest::read).filter(s -> s.has(TcpHeader.SYN)).toList();
         toReplica.clear();
         return syns;
     }
 
     private void answer(List<TcpSegment> syns) {
         for (TcpSegment syn : syns) {
-            fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL,
+            fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL,
                     (int) syn.tsval(), 64_240));
         }
     }
@@ -487,8 +516,8 @@ class MigrationEngineTest {
     @Test
     void bothFinsEndTheMappingAfterALinger() throws Exception {
         TcpSegment syn = recover();
-        fromClient(client(1020, PRIMARY_ISN + 1).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL + 3,
+        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
                 (int) CLIENT_TSVAL, 500));
         engine.pace();
         assertEquals(1, engine.describeMappings().size(), "the last ACK must still be translated");
@@ -599,9 +628,9 @@ class MigrationEngineTest {
         toReplica.clear();
         engine.pace();
         TcpSegment again = read(toReplica.get(0));
-        assertTrue(again.has(Ipv4TcpWriter.SYN), "the handshake in flight is sent again");
+        assertTrue(again.has(TcpHeader.SYN), "the handshake in flight is sent again");
         toReplica.clear();
-        fromReplica(replicaPacket(again, REPLICA_ISN, again.seq() + 1, Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK, "", REPLICA_TSVAL, (int) again.tsval(), 64_240));
+        fromReplica(replicaPacket(again, REPLICA_ISN, again.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) again.tsval(), 64_240));
         assertEquals("c1 r3\n", new String(read(toReplica.get(toReplica.size() - 1)).payload(), StandardCharsets.US_ASCII),
                 "the client frame that waited for the handshake reaches the replica last");
     }
@@ -623,7 +652,7 @@ class MigrationEngineTest {
         byte[] replicaData = replicaPacket(syn, REPLICA_ISN + 1, 1020, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 500);
         byte[] arpRequest = java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"
                 + "0000000000000a4d0002");
-        byte[] newSyn = TcpFrame.fromClient(CLIENT_PORT + 1).seq(ISN).flags(Ipv4TcpWriter.SYN).synOptions(1460, CLIENT_SHIFT, true)
+        byte[] newSyn = TcpFrame.fromClient(CLIENT_PORT + 1).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, CLIENT_SHIFT, true)
                 .timestamps(CLIENT_TSVAL - 10, 0).build();
         java.util.Random random = new java.util.Random(42);
         int outputs = 0;

@@ -129,9 +129,7 @@ public final class MigwareCommands {
         if (json) {
             return this.json.write(report) + "\n";
         }
-        @SuppressWarnings("deprecation") // a migration bundle of the 1.1 API reports only words
-        String migrationText = currentMigration != null && progress == null ? currentMigration.progress() : null;
-        return StatusText.status(report, currentMigration != null, migrationText);
+        return StatusText.status(report, currentMigration != null);
     }
 
     private StatusReport report(MigrationProgress progress) {
@@ -181,7 +179,7 @@ public final class MigwareCommands {
         List<MappingSnapshot> mappings = currentMigration == null ? List.of() : currentMigration.mappingSnapshots();
         Instant now = clock.instant();
         if (json) {
-            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings == null ? List.of() : mappings)) + "\n";
+            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings)) + "\n";
         }
         if (currentTable == null) {
             return "the tracker is not running: no connection table\n";
@@ -191,9 +189,7 @@ public final class MigwareCommands {
             out.append(ConnectionFormat.line(snapshot, now)).append('\n');
         }
         out.append(snapshots.size()).append(snapshots.size() == 1 ? " connection\n" : " connections\n");
-        @SuppressWarnings("deprecation") // a migration bundle of the 1.1 API reports only words
-        List<String> lines = currentMigration == null ? List.of()
-                : mappings != null ? StatusText.mappings(mappings) : currentMigration.mappings();
+        List<String> lines = StatusText.mappings(mappings);
         if (!lines.isEmpty()) {
             out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n");
             lines.forEach(line -> out.append("  ").append(line).append('\n'));

@@ -30,11 +30,9 @@ public final class StatusText {
     /**
      * @param report the status
      * @param migrationRunning whether the migration bundle reported {@code report.migration()} itself
-     * @param migrationText the migration bundle's own words, from a provider of the 1.1 API that
-     *     has no {@link MigrationProgress} yet; null otherwise
      * @return {@code migware:status}'s text
      */
-    public static String status(StatusReport report, boolean migrationRunning, String migrationText) {
+    public static String status(StatusReport report, boolean migrationRunning) {
         StringBuilder out = new StringBuilder(1024);
         FailoverSnapshot failover = report.failover();
         if (failover == null) {
@@ -70,8 +68,7 @@ public final class StatusText {
                     .append(" ignored=").append(total(table.packetsIgnored())).append(reasons(table.packetsIgnored()))
                     .append(" malformed=").append(total(table.malformed())).append(reasons(table.malformed())).append('\n');
         }
-        out.append("migration:   ").append(!migrationRunning ? MIGRATION_ABSENT
-                : migrationText != null ? migrationText : migration(report.migration())).append('\n');
+        out.append("migration:   ").append(!migrationRunning ? MIGRATION_ABSENT : migration(report.migration())).append('\n');
         if (report.monitors().isEmpty()) {
             out.append("monitors:    none installed: failure of the primary cannot be detected\n");
         }

@@ -55,6 +55,6 @@ class StatusTextTest {
                 migration:   1 recovered, 0 failed, 2 pending, 1 not recoverable, in 14 ms; 120 client bytes handed over;\
                  framing newline: 1 record heads prepended, 0 not kept; 4 resets for no connection; ECN refused by the replica for 1
                 monitor:     icmp DOWN target=10.77.0.2 at 2026-11-30T09:59:54Z (no reply)
-                """, StatusText.status(StatusRecords.report(), true, null));
+                """, StatusText.status(StatusRecords.report(), true));
     }
 }

@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.DirectionState;
 import org.migware.api.connection.TcpState;
+import org.migware.api.failover.NotRecoverableReason;
 
 /**
  * What the forged handshake of one tracked connection needs, taken from the tracker's snapshot
@@ -48,34 +49,54 @@ public record RecoveryCandidate(
     public record Recoverable(RecoveryCandidate candidate) implements Assessment {
     }
 
-    /** Why the connection is left alone; reported, never silently broken. */
-    public record NotRecoverable(ConnectionSnapshot snapshot, String reason) implements Assessment {
+    /**
+     * Why the connection is left alone; reported, never silently broken.
+     *
+     * @param detail the particulars (the TCP state), or {@code null}
+     */
+    public record NotRecoverable(ConnectionSnapshot snapshot, NotRecoverableReason reason, String detail) implements Assessment {
+
+        NotRecoverable(ConnectionSnapshot snapshot, NotRecoverableReason reason) {
+            this(snapshot, reason, null);
+        }
+
+        /** @return the reason in words, as the log says it */
+        public String words() {
+            return switch (reason) {
+                case NOT_ESTABLISHED -> detail + ": only established connections are re-created";
+                case HANDSHAKE_NOT_SEEN -> "handshake not seen: MSS, window scale and SACK unknown";
+                case IPV6 -> "IPv6: the shadow path is IPv4 only";
+                case NO_ACKNOWLEDGEMENT -> "no acknowledgement seen from both sides";
+                case MAC_UNKNOWN -> "a MAC address was never seen";
+                case NO_TIMESTAMP_VALUE -> "timestamps negotiated but no TSval seen";
+            };
+        }
     }
 
     /** Decides from the tracker's snapshot whether and how the connection can be re-created. */
     public static Assessment assess(ConnectionSnapshot c) {
         if (c.state() != TcpState.ESTABLISHED) {
-            return new NotRecoverable(c, "state " + c.state() + ": only established connections are re-created");
+            return new NotRecoverable(c, NotRecoverableReason.NOT_ESTABLISHED, "state " + c.state());
         }
         if (!c.handshakeSeen()) {
             // Without the SYNs the window scale is unknown: guessing it would corrupt every window.
-            return new NotRecoverable(c, "handshake not seen: MSS, window scale and SACK unknown");
+            return new NotRecoverable(c, NotRecoverableReason.HANDSHAKE_NOT_SEEN);
         }
         if (!(c.client().address() instanceof Inet4Address) || !(c.server().address() instanceof Inet4Address)) {
-            return new NotRecoverable(c, "IPv6: the shadow path is IPv4 only");
+            return new NotRecoverable(c, NotRecoverableReason.IPV6);
         }
         DirectionState client = c.clientToServer();
         DirectionState server = c.serverToClient();
         if (server.highestAck() == DirectionState.UNKNOWN || client.highestAck() == DirectionState.UNKNOWN) {
-            return new NotRecoverable(c, "no acknowledgement seen from both sides");
+            return new NotRecoverable(c, NotRecoverableReason.NO_ACKNOWLEDGEMENT);
         }
         if (c.client().mac() == null || c.server().mac() == null) {
-            return new NotRecoverable(c, "a MAC address was never seen");
+            return new NotRecoverable(c, NotRecoverableReason.MAC_UNKNOWN);
         }
         boolean scaling = c.windowScalingNegotiated();
         boolean timestamps = c.timestampsNegotiated();
         if (timestamps && (client.lastTimestampValue() == DirectionState.UNKNOWN || server.lastTimestampValue() == DirectionState.UNKNOWN)) {
-            return new NotRecoverable(c, "timestamps negotiated but no TSval seen");
+            return new NotRecoverable(c, NotRecoverableReason.NO_TIMESTAMP_VALUE);
         }
         return new Recoverable(new RecoveryCandidate(c,
                 ipv4(c.client().address()), c.client().port(), mac(c.client().mac()),

@@ -9,6 +9,7 @@ import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.translation.ToReplica;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * The handshake MigWare forges from a connection's shadow endpoint to the replica: a SYN that
@@ -41,7 +42,7 @@ final class ForgedHandshake {
                 .sequence(mapping.streamStart - 1)
                 .acknowledgement(0)
                 // RFC 3168's ECN-setup SYN, when the client's own SYN was one.
-                .flags(c.ecn() ? Ipv4TcpWriter.SYN | Ipv4TcpWriter.ECE | Ipv4TcpWriter.CWR : Ipv4TcpWriter.SYN)
+                .flags(c.ecn() ? TcpHeader.SYN | TcpHeader.ECE | TcpHeader.CWR : TcpHeader.SYN)
                 .window(0xffff)
                 .mss(c.clientMss());
         if (c.sackPermitted()) {
@@ -101,7 +102,7 @@ final class ForgedHandshake {
                 .destination(replica.address(), replica.portFor(mapping))
                 .sequence(mapping.streamStart)
                 .acknowledgement(synAck.sequenceNumber() + 1)
-                .flags(Ipv4TcpWriter.ACK)
+                .flags(TcpHeader.ACK)
                 .window(Math.min(c.clientLastWindow(), 0xffff));
         if (c.timestamps() && synAck.hasTimestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, synAck.timestampValue());

@@ -8,6 +8,8 @@ import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.translation.ToReplica;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.api.wire.Ipv4Header;
+import org.migware.api.wire.TcpHeader;
 
 
 
@@ -24,8 +26,8 @@ public final class HandOver {
     private static final int REWRITE_EVERY_DUPLICATES = 8;
 
     private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
-    private final byte[] packet = new byte[Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH
-            + Ipv4TcpWriter.MAX_TCP_OPTIONS_LENGTH + 0xffff];
+    private final byte[] packet = new byte[Ipv4Header.MIN_HEADER_LENGTH + TcpHeader.MIN_HEADER_LENGTH
+            + TcpHeader.MAX_OPTIONS_LENGTH + 0xffff];
     private final Replica replica;
     private final ToReplica toReplica;
     private final MigrationCounters counters;
@@ -103,7 +105,7 @@ public final class HandOver {
                 .destination(replica.address(), replica.portFor(mapping))
                 .sequence(mapping.streamStart + from)
                 .acknowledgement(mapping.lastAckToReplica)
-                .flags(Ipv4TcpWriter.ACK | (from + length == mapping.handOver.length ? Ipv4TcpWriter.PSH : 0))
+                .flags(TcpHeader.ACK | (from + length == mapping.handOver.length ? TcpHeader.PSH : 0))
                 .window(Math.min(c.clientLastWindow(), 0xffff));
         if (c.timestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);

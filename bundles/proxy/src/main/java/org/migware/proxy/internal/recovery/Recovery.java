@@ -111,7 +111,7 @@ public final class Recovery {
                 notRecoverable.add(not);
                 counters.notRecoverable++;
                 log.warn("proxy: {} -> {} not recoverable: {}", not.snapshot().client().hostAndPort(),
-                        not.snapshot().server().hostAndPort(), not.reason());
+                        not.snapshot().server().hostAndPort(), not.words());
             }
         }
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
@@ -271,7 +271,12 @@ public final class Recovery {
 
     /** @return how long recovery has taken so far, or took */
     public long elapsedMillis(long now) {
-        return startedNanos < 0 ? 0 : ((finishedNanos < 0 ? now : finishedNanos) - startedNanos) / 1_000_000;
+        return elapsedNanos(now) / 1_000_000;
+    }
+
+    /** @return how long recovery has taken so far, or took, in nanoseconds; 0 before it started */
+    public long elapsedNanos(long now) {
+        return startedNanos < 0 ? 0 : (finishedNanos < 0 ? now : finishedNanos) - startedNanos;
     }
 
     public boolean started() {
@@ -285,6 +290,16 @@ public final class Recovery {
     /** @return connections queued or handshaking */
     public int pending() {
         return queued.size() + handshaking;
+    }
+
+    /** @return connections waiting for their forged handshake to start */
+    public int queued() {
+        return queued.size();
+    }
+
+    /** @return forged handshakes in flight */
+    public int handshaking() {
+        return handshaking;
     }
 
     public List<RecoveryCandidate.NotRecoverable> notRecoverable() {

@@ -9,6 +9,8 @@ import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.WirePort;
+import org.migware.api.wire.Ipv4Header;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * The reset a host sends for a segment of no connection (RFC 9293 3.10.7.1), from the service's
@@ -24,7 +26,7 @@ public final class NoConnectionResets {
     private static final int MAX_RESETS_PER_WINDOW = 1000;
 
     private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
-    private final byte[] resetFrame = new byte[ETHERNET_HEADER + Ipv4TcpWriter.IPV4_HEADER_LENGTH + Ipv4TcpWriter.TCP_HEADER_LENGTH];
+    private final byte[] resetFrame = new byte[ETHERNET_HEADER + Ipv4Header.MIN_HEADER_LENGTH + TcpHeader.MIN_HEADER_LENGTH];
     private final WirePort wire;
     private final LongSupplier nanos;
     private final MigrationCounters counters;
@@ -54,11 +56,11 @@ public final class NoConnectionResets {
                 .source(segment.destinationIpv4(), segment.destinationPort())
                 .destination(segment.sourceIpv4(), segment.sourcePort());
         if (segment.hasFlags(RewritablePacket.ACK)) {
-            writer.sequence(segment.acknowledgementNumber()).acknowledgement(0).flags(Ipv4TcpWriter.RST);
+            writer.sequence(segment.acknowledgementNumber()).acknowledgement(0).flags(TcpHeader.RST);
         } else {
             int length = segment.payloadLength() + (segment.hasFlags(RewritablePacket.SYN) ? 1 : 0)
                     + (segment.hasFlags(RewritablePacket.FIN) ? 1 : 0);
-            writer.sequence(0).acknowledgement(segment.sequenceNumber() + length).flags(Ipv4TcpWriter.RST | Ipv4TcpWriter.ACK);
+            writer.sequence(0).acknowledgement(segment.sequenceNumber() + length).flags(TcpHeader.RST | TcpHeader.ACK);
         }
         int length = writer.window(0).finish();
         putMac(resetFrame, 0, segment.sourceMac());

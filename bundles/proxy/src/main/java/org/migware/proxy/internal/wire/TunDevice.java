@@ -14,8 +14,12 @@ import java.util.regex.Pattern;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import org.migware.libc.internal.Errno;
+import org.migware.libc.internal.PollFd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.migware.api.wire.InternetChecksum;
+import org.migware.api.wire.Ipv4Header;
 
 /**
  * The local injector of RECOVERY and PROXY: a Linux TUN interface (such as {@code mig0}) with the
@@ -71,7 +75,7 @@ public final class TunDevice implements AutoCloseable {
     private static final int ICMP_PROTOCOL = 1;
     private static final int ICMP_ECHO_REPLY = 0;
     private static final int ICMP_HEADER_LENGTH = 8;
-    private static final int WARM_UP_LENGTH = Ipv4TcpWriter.IPV4_HEADER_LENGTH + ICMP_HEADER_LENGTH;
+    private static final int WARM_UP_LENGTH = Ipv4Header.MIN_HEADER_LENGTH + ICMP_HEADER_LENGTH;
 
     private final String name;
     private final ShadowNetwork network;
@@ -79,7 +83,7 @@ public final class TunDevice implements AutoCloseable {
     private final int wakeFd;
     private final Memory readBuffer = new Memory(MAX_PACKET_LENGTH);
     private final Memory writeBuffer = new Memory(MAX_PACKET_LENGTH);
-    private final Memory pollFds = new Memory((long) LibC.POLLFD_SIZE * POLLED_FDS);
+    private final Memory pollFds = new Memory((long) PollFd.SIZE * POLLED_FDS);
     private final Memory wakeValue = new Memory(EVENTFD_VALUE_SIZE);
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
@@ -93,10 +97,10 @@ public final class TunDevice implements AutoCloseable {
         this.network = network;
         this.fd = fd;
         this.wakeFd = wakeFd;
-        pollFds.setInt(0, fd);
-        pollFds.setShort(LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN);
-        pollFds.setInt(LibC.POLLFD_SIZE, wakeFd);
-        pollFds.setShort(LibC.POLLFD_SIZE + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN);
+        pollFds.setInt(PollFd.FD_OFFSET, fd);
+        pollFds.setShort(PollFd.EVENTS_OFFSET, PollFd.POLLIN);
+        pollFds.setInt(PollFd.SIZE, wakeFd);
+        pollFds.setShort(PollFd.SIZE + PollFd.EVENTS_OFFSET, PollFd.POLLIN);
         wakeValue.setLong(0, EVENTFD_SIGNAL);
     }
 
@@ -172,11 +176,11 @@ public final class TunDevice implements AutoCloseable {
                         continue;
                     }
                     int errno = Native.getLastError();
-                    if (errno == LibC.EAGAIN) {
+                    if (errno == Errno.EAGAIN) {
                         if (!awaitReadable()) {
                             return -1;
                         }
-                    } else if (errno != LibC.EINTR) {
+                    } else if (errno != Errno.EINTR) {
                         throw new IOException("read from TUN device " + name + ": " + LibC.strerror(errno));
                     }
                 }
@@ -211,7 +215,7 @@ public final class TunDevice implements AutoCloseable {
                         throw new IOException("TUN device " + name + " took " + written + " of " + length + " bytes");
                     }
                     int errno = Native.getLastError();
-                    if (errno != LibC.EINTR) {
+                    if (errno != Errno.EINTR) {
                         throw new IOException("write to TUN device " + name + ": " + LibC.strerror(errno));
                     }
                 }
@@ -288,10 +292,10 @@ public final class TunDevice implements AutoCloseable {
     /** @return true when the TUN may have a packet, false when {@link #close()} was called */
     private boolean awaitReadable() throws IOException {
         while (true) {
-            int ready = LibC.poll(pollFds, POLLED_FDS, LibC.INFINITE_TIMEOUT);
+            int ready = LibC.poll(pollFds, POLLED_FDS, PollFd.INFINITE_TIMEOUT);
             if (ready < 0) {
                 int errno = Native.getLastError();
-                if (errno == LibC.EINTR) {
+                if (errno == Errno.EINTR) {
                     continue;
                 }
                 throw new IOException("poll on TUN device " + name + ": " + LibC.strerror(errno));
@@ -312,18 +316,18 @@ public final class TunDevice implements AutoCloseable {
      */
     private void warmUp() throws TunUnavailableException {
         byte[] packet = new byte[WARM_UP_LENGTH];
-        packet[Ipv4TcpWriter.IPV4_VERSION_IHL_OFFSET] = 0x45;
-        packet[Ipv4TcpWriter.IPV4_TOTAL_LENGTH_OFFSET + 1] = (byte) WARM_UP_LENGTH;
-        packet[Ipv4TcpWriter.IPV4_TTL_OFFSET] = 1; // one hop: even a forwarding host would not send it on
-        packet[Ipv4TcpWriter.IPV4_PROTOCOL_OFFSET] = ICMP_PROTOCOL;
-        putInt(packet, Ipv4TcpWriter.IPV4_SOURCE_OFFSET, network.lastEndpointAddress());
-        putInt(packet, Ipv4TcpWriter.IPV4_DESTINATION_OFFSET, network.deviceAddress());
-        int ipChecksum = ~Ipv4TcpWriter.checksum(packet, 0, Ipv4TcpWriter.IPV4_HEADER_LENGTH, 0);
-        packet[Ipv4TcpWriter.IPV4_CHECKSUM_OFFSET] = (byte) (ipChecksum >>> 8);
-        packet[Ipv4TcpWriter.IPV4_CHECKSUM_OFFSET + 1] = (byte) ipChecksum;
-        int icmp = Ipv4TcpWriter.IPV4_HEADER_LENGTH;
+        packet[Ipv4Header.VERSION_IHL_OFFSET] = 0x45;
+        packet[Ipv4Header.TOTAL_LENGTH_OFFSET + 1] = (byte) WARM_UP_LENGTH;
+        packet[Ipv4Header.TTL_OFFSET] = 1; // one hop: even a forwarding host would not send it on
+        packet[Ipv4Header.PROTOCOL_OFFSET] = ICMP_PROTOCOL;
+        putInt(packet, Ipv4Header.SOURCE_OFFSET, network.lastEndpointAddress());
+        putInt(packet, Ipv4Header.DESTINATION_OFFSET, network.deviceAddress());
+        int ipChecksum = ~InternetChecksum.sum(packet, 0, Ipv4Header.MIN_HEADER_LENGTH, 0);
+        packet[Ipv4Header.CHECKSUM_OFFSET] = (byte) (ipChecksum >>> 8);
+        packet[Ipv4Header.CHECKSUM_OFFSET + 1] = (byte) ipChecksum;
+        int icmp = Ipv4Header.MIN_HEADER_LENGTH;
         packet[icmp] = ICMP_ECHO_REPLY;
-        int icmpChecksum = ~Ipv4TcpWriter.checksum(packet, icmp, ICMP_HEADER_LENGTH, 0);
+        int icmpChecksum = ~InternetChecksum.sum(packet, icmp, ICMP_HEADER_LENGTH, 0);
         packet[icmp + 2] = (byte) (icmpChecksum >>> 8);
         packet[icmp + 3] = (byte) icmpChecksum;
         long started = System.nanoTime();
@@ -342,15 +346,15 @@ public final class TunDevice implements AutoCloseable {
         }
         int errno = Native.getLastError();
         switch (errno) {
-            case LibC.ENOENT:
+            case Errno.ENOENT:
                 throw new TunUnavailableException(cloneDevice + " is missing: load the tun module (modprobe tun), or "
                         + "in a container create the node (mknod " + cloneDevice + " c 10 200) or pass it in");
-            case LibC.ENODEV:
-            case LibC.ENXIO:
+            case Errno.ENODEV:
+            case Errno.ENXIO:
                 throw new TunUnavailableException("the kernel has no TUN driver behind " + cloneDevice
                         + ": load the tun module (modprobe tun)");
-            case LibC.EACCES:
-            case LibC.EPERM:
+            case Errno.EACCES:
+            case Errno.EPERM:
                 throw new TunUnavailableException("no permission to open " + cloneDevice
                         + ": run MigWare as root, or grant it CAP_NET_ADMIN and access to the device");
             default:
@@ -371,12 +375,12 @@ public final class TunDevice implements AutoCloseable {
         }
         int errno = Native.getLastError();
         switch (errno) {
-            case LibC.EPERM:
-            case LibC.EACCES:
+            case Errno.EPERM:
+            case Errno.EACCES:
                 throw new TunUnavailableException("creating TUN device " + name + " needs CAP_NET_ADMIN: run MigWare as "
                         + "root or grant it CAP_NET_ADMIN");
-            case LibC.EBUSY:
-            case LibC.EEXIST:
+            case Errno.EBUSY:
+            case Errno.EEXIST:
                 throw new TunUnavailableException("network interface " + name + " already exists: configure another "
                         + "name, or remove the old one (ip link del " + name + ") if nothing uses it");
             default:

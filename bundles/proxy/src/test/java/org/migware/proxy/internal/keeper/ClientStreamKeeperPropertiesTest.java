@@ -13,9 +13,10 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * For any stream of records, cut into any segments (some sent twice, as retransmissions), and
@@ -65,7 +66,7 @@ public class ClientStreamKeeperPropertiesTest {
         byte[] all = stream.toByteArray();
 
         ClientStreamKeeper keeper = ClientStreamKeeperTest.keeper(framing, 1 << 20);
-        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(isn).flags(Ipv4TcpWriter.SYN));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(isn).flags(TcpHeader.SYN));
         int first = isn + 1;
         int sent = 0;
         int acked = 0;

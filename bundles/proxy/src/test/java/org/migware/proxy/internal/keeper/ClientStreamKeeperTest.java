@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.parser.internal.PacketParserComponent;
-import org.migware.parser.testing.TcpFrame;
+import org.migware.testing.TcpFrame;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
+import org.migware.api.wire.TcpHeader;
 
 /** What the keeper hands over at failover, for each framing, from frames as they pass on the wire. */
 public class ClientStreamKeeperTest {
@@ -42,8 +43,8 @@ public class ClientStreamKeeperTest {
     }
 
     public static void handshake(ClientStreamKeeper keeper) {
-        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(Ipv4TcpWriter.SYN));
-        see(keeper, primary(5000, ISN + 1).flags(Ipv4TcpWriter.SYN | Ipv4TcpWriter.ACK));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN));
+        see(keeper, primary(5000, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK));
     }
 
     public static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
@@ -163,7 +164,7 @@ public class ClientStreamKeeperTest {
         handshake(keeper);
         see(keeper, client(1000, 5001).payload("abc"));
         assertEquals(1, keeper.connections());
-        see(keeper, client(1003, 5001).flags(Ipv4TcpWriter.FIN | Ipv4TcpWriter.ACK));
+        see(keeper, client(1003, 5001).flags(TcpHeader.FIN | TcpHeader.ACK));
         assertEquals(0, keeper.connections());
         assertEquals(0, retained(keeper, 1003).bytes().length);
     }

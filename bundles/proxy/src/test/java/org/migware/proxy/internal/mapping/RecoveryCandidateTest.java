@@ -71,9 +71,12 @@ class RecoveryCandidateTest {
     void connectionsThatCannotBeRecreatedSayWhy() throws Exception {
         RecoveryCandidate.NotRecoverable missed = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
                 RecoveryCandidate.assess(snapshot(TcpState.ESTABLISHED, false, 7, 7)));
-        assertTrue(missed.reason().contains("handshake not seen"), missed.reason());
+        assertEquals(org.migware.api.failover.NotRecoverableReason.HANDSHAKE_NOT_SEEN, missed.reason());
+        assertTrue(missed.words().contains("handshake not seen"), missed.words());
         RecoveryCandidate.NotRecoverable closing = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
                 RecoveryCandidate.assess(snapshot(TcpState.CLOSING, true, 7, 7)));
-        assertTrue(closing.reason().contains("CLOSING"), closing.reason());
+        assertEquals(org.migware.api.failover.NotRecoverableReason.NOT_ESTABLISHED, closing.reason());
+        assertTrue(closing.detail().contains("CLOSING"), closing.detail());
+        assertTrue(closing.words().contains("CLOSING"), closing.words());
     }
 }

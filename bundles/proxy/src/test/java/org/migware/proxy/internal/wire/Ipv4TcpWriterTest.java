@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 import org.junit.jupiter.api.Test;
+import org.migware.api.wire.InternetChecksum;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * The writer's bytes, checked against a hand-written packet and against {@link TcpSegment}'s
@@ -24,7 +26,7 @@ class Ipv4TcpWriterTest {
     void aSynWithLinuxsOptionsByteByByte() {
         byte[] packet = new byte[100];
         int length = new Ipv4TcpWriter().begin(packet, 0).source(SOURCE, 40000).destination(DESTINATION, 7000)
-                .sequence(0xfffffff0).flags(Ipv4TcpWriter.SYN).window(64240).mss(1460).sackPermitted()
+                .sequence(0xfffffff0).flags(TcpHeader.SYN).window(64240).mss(1460).sackPermitted()
                 .timestamps(0x01020304, 0).nop().windowScale(7).finish();
         assertEquals(60, length);
         String expected = ""
@@ -75,7 +77,7 @@ class Ipv4TcpWriterTest {
         byte[] data = "odd-length payload!".getBytes(StandardCharsets.US_ASCII);
         int offset = 14; // e.g. after an Ethernet header
         int length = new Ipv4TcpWriter().begin(packet, offset).source(SOURCE, 40000).destination(DESTINATION, 7000)
-                .sequence(1).acknowledgement(2).flags(Ipv4TcpWriter.PSH | Ipv4TcpWriter.ACK).window(502)
+                .sequence(1).acknowledgement(2).flags(TcpHeader.PSH | TcpHeader.ACK).window(502)
                 .windowScale(3) // 3 bytes: padded with one end-of-list byte
                 .payload(data, 0, data.length).finish();
         assertEquals(20 + 24 + data.length, length);
@@ -85,7 +87,7 @@ class Ipv4TcpWriterTest {
         TcpSegment segment = TcpSegment.parse(alone, alone.length);
         assertArrayEquals(data, segment.payload());
         assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid());
-        assertEquals(Ipv4TcpWriter.PSH | Ipv4TcpWriter.ACK, segment.flags());
+        assertEquals(TcpHeader.PSH | TcpHeader.ACK, segment.flags());
         assertEquals(0x5a, packet[offset + length] & 0xff, "nothing written past the packet");
     }
 
@@ -93,7 +95,7 @@ class Ipv4TcpWriterTest {
     void consecutiveSackBlocksShareOneOption() {
         byte[] packet = new byte[100];
         int length = new Ipv4TcpWriter().begin(packet, 0).source(SOURCE, 1).destination(DESTINATION, 2)
-                .flags(Ipv4TcpWriter.ACK).nop().nop().timestamps(5, 6).nop().nop().sackBlock(100, 200)
+                .flags(TcpHeader.ACK).nop().nop().timestamps(5, 6).nop().nop().sackBlock(100, 200)
                 .sackBlock(0xfffffff0, 0x10).finish();
         TcpSegment segment = TcpSegment.parse(packet, length);
         assertArrayEquals(new int[] {100, 200, 0xfffffff0, 0x10}, segment.sackEdges());
@@ -118,7 +120,7 @@ class Ipv4TcpWriterTest {
     void rfc1071Example() {
         // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2 after folding
         byte[] bytes = HexFormat.of().parseHex("0001f203f4f5f6f7");
-        assertEquals(0xddf2, Ipv4TcpWriter.checksum(bytes, 0, bytes.length, 0));
-        assertEquals(0xddf2, Ipv4TcpWriter.checksum(bytes, 4, 4, Ipv4TcpWriter.checksum(bytes, 0, 4, 0)), "chained");
+        assertEquals(0xddf2, InternetChecksum.sum(bytes, 0, bytes.length, 0));
+        assertEquals(0xddf2, InternetChecksum.sum(bytes, 4, 4, InternetChecksum.sum(bytes, 0, 4, 0)), "chained");
     }
 }

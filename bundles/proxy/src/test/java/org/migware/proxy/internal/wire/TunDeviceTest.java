@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.migware.proxy.internal.wire.Ipv4TcpWriter.ACK;
-import static org.migware.proxy.internal.wire.Ipv4TcpWriter.PSH;
-import static org.migware.proxy.internal.wire.Ipv4TcpWriter.SYN;
+import static org.migware.api.wire.TcpHeader.ACK;
+import static org.migware.api.wire.TcpHeader.PSH;
+import static org.migware.api.wire.TcpHeader.SYN;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +31,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.migware.api.testing.TestNamespace;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * The TUN device against the real Linux stack, in a namespace made for each test (see

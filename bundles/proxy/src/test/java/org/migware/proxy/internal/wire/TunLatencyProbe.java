@@ -2,6 +2,7 @@ package org.migware.proxy.internal.wire;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import org.migware.api.wire.TcpHeader;
 
 /**
  * Not a test: measures the TUN's costs on this machine (CONVENTIONS.md 14: benchmarks are not
@@ -28,7 +29,7 @@ public final class TunLatencyProbe {
             byte[] in = new byte[1500];
             // an ACK to a port nobody listens on: the stack answers with a RST to the shadow endpoint
             int length = writer.begin(packet, 0).source(shadow, 40000).destination(replica, 9).sequence(1)
-                    .acknowledgement(1).flags(Ipv4TcpWriter.ACK).window(1000).finish();
+                    .acknowledgement(1).flags(TcpHeader.ACK).window(1000).finish();
             long firstStarted = System.nanoTime();
             tun.write(packet, 0, length);
             long firstWrite = System.nanoTime() - firstStarted;

@@ -1,0 +1,110 @@
+package org.migware.proxy.internal;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.migware.api.connection.Endpoint;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.MigrationPhase;
+import org.migware.api.failover.MigrationProgress;
+import org.migware.api.failover.NotRecoverableConnection;
+import org.migware.api.packet.AddressWords;
+import org.migware.api.wire.Ipv4Header;
+import org.migware.proxy.internal.mapping.ConnectionTranslation;
+import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MappingState;
+import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.mapping.RecoveryCandidate;
+
+/**
+ * The engine's state as the API's status records. The engine copies its fields under its lock
+ * into the two copies below; the records are built from the copies after the lock is released,
+ * so that building thousands of them never stalls a packet.
+ */
+final class StatusRecords {
+
+    private StatusRecords() {
+    }
+
+    /**
+     * The progress's fields, copied under the engine's lock.
+     *
+     * @param sinceStartNanos how long ago recovery started, -1 if it has not
+     * @param finishedAfterNanos how long recovery took, -1 if it has not finished
+     * @param elapsedNanos how long recovery has taken so far, or took
+     */
+    record ProgressCopy(long sinceStartNanos, long finishedAfterNanos, long elapsedNanos, int queued, int handshaking,
+            List<RecoveryCandidate.NotRecoverable> notRecoverable, String framing,
+            int recovered, int failed, int notRecoverableCount, int passedThrough, long dropped, long bytesHandedOver,
+            int headsPrepended, int headsMissing, long resetsSent, int ecnRefused) {
+
+        ProgressCopy(long sinceStartNanos, long finishedAfterNanos, long elapsedNanos, int queued, int handshaking,
+                List<RecoveryCandidate.NotRecoverable> notRecoverable, String framing, MigrationCounters c) {
+            this(sinceStartNanos, finishedAfterNanos, elapsedNanos, queued, handshaking, notRecoverable, framing,
+                    c.recovered, c.failed, c.notRecoverable, c.passedThrough, c.dropped, c.bytesHandedOver,
+                    c.headsPrepended, c.headsMissing, c.resetsSent, c.ecnRefused);
+        }
+
+        /** @param now the wall clock when the copy was taken: the instants are now minus the elapsed nanos */
+        MigrationProgress progress(Instant now) {
+            MigrationPhase phase = sinceStartNanos < 0 ? MigrationPhase.READY
+                    : finishedAfterNanos < 0 ? MigrationPhase.RECOVERING : MigrationPhase.RECOVERED;
+            Instant started = sinceStartNanos < 0 ? null : now.minusNanos(sinceStartNanos);
+            Instant finished = started == null || finishedAfterNanos < 0 ? null : started.plusNanos(finishedAfterNanos);
+            List<NotRecoverableConnection> left = new ArrayList<>(notRecoverable.size());
+            for (RecoveryCandidate.NotRecoverable not : notRecoverable) {
+                left.add(new NotRecoverableConnection(not.snapshot().client(), not.snapshot().server(), not.reason(), not.detail()));
+            }
+            return new MigrationProgress(phase, null, started, finished, elapsedNanos, recovered, failed, queued, handshaking,
+                    notRecoverableCount, left, passedThrough, dropped, bytesHandedOver, framing, headsPrepended, headsMissing,
+                    resetsSent, ecnRefused);
+        }
+    }
+
+    /**
+     * One mapping's changing fields, copied under the engine's lock (the translation is immutable,
+     * the candidate a record, the addresses final).
+     */
+    record MappingCopy(Mapping mapping, MappingState state, ConnectionTranslation translation, boolean ecnRefused,
+            int streamStart, int handOverLeft, long toReplica, long toClient, int replicaAddress, int replicaPort) {
+
+        MappingCopy(Mapping m, int replicaAddress, int replicaPort) {
+            this(m, m.state, m.translation, m.ecnRefused, m.streamStart, m.handOver.length, m.toReplica, m.toClient,
+                    replicaAddress, replicaPort);
+        }
+
+        /** @return the line the log and the proxy's tests show */
+        String line() {
+            RecoveryCandidate candidate = mapping.candidate;
+            return mapping + " state=" + state
+                    + (translation == null ? "" : " d2=" + Integer.toUnsignedString(translation.d2())
+                            + " tsOffset=" + translation.tsOffset()
+                            + " windowShift=" + translation.replicaWindowShift() + "->" + translation.primaryWindowShift())
+                    + (candidate != null && candidate.ecn() ? (ecnRefused ? " ecn=refused-by-replica" : " ecn=on") : "")
+                    + " streamStart=" + Integer.toUnsignedString(streamStart) + " handOverLeft=" + handOverLeft
+                    + " toReplica=" + toReplica + " toClient=" + toClient;
+        }
+
+        MappingSnapshot snapshot() {
+            Mapping m = mapping;
+            RecoveryCandidate candidate = m.candidate;
+            MappingSnapshot.Ecn ecn = candidate == null || !candidate.ecn() ? MappingSnapshot.Ecn.NOT_NEGOTIATED
+                    : ecnRefused ? MappingSnapshot.Ecn.REFUSED_BY_REPLICA : MappingSnapshot.Ecn.ON;
+            MappingSnapshot.Translation numbers = translation == null ? null
+                    : new MappingSnapshot.Translation(Integer.toUnsignedLong(translation.d2()), translation.tsOffset(),
+                            translation.replicaWindowShift(), translation.primaryWindowShift());
+            return new MappingSnapshot(
+                    new Endpoint(address(m.clientAddress), m.clientPort, AddressWords.mac(m.clientMac)),
+                    new Endpoint(address(m.shadowAddress), m.shadowPort, null),
+                    new Endpoint(address(replicaAddress), replicaPort, null),
+                    MappingSnapshot.State.valueOf(state.name()), numbers, ecn, Integer.toUnsignedLong(streamStart), handOverLeft,
+                    toReplica, toClient);
+        }
+    }
+
+    private static InetAddress address(int ipv4) {
+        return AddressWords.toInetAddress(0, Ipv4Header.MAPPED_PREFIX | Integer.toUnsignedLong(ipv4));
+    }
+}
