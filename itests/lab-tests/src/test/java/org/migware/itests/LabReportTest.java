@@ -24,6 +24,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.migware.lab.JavaCommand;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.report.Json;
 import org.migware.lab.report.LabJob;
@@ -199,7 +200,7 @@ class LabReportTest {
     private static Run job(List<String> args, Path logs) throws IOException {
         Files.createDirectories(logs);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                LabNetwork.classpathOf(LabJob.class) + File.pathSeparator + LabNetwork.classpathOf(LabNetwork.class),
+                JavaCommand.classpathOf(LabJob.class) + File.pathSeparator + JavaCommand.classpathOf(LabNetwork.class),
                 LabJob.class.getName(), "--distribution", BuiltDistribution.home().toString()));
         cmd.addAll(args);
         Path out = logs.resolve("stdout.txt");

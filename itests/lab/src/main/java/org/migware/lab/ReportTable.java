@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -185,6 +187,69 @@ public final class ReportTable {
      */
     public static <R> R required(Optional<R> report, String kind, Path file) {
         return report.orElseThrow(() -> new LabException("no " + kind + " report at " + file));
+    }
+
+    /**
+     * Reads a report whose entries are records with one component per column, in the columns'
+     * order: {@code long} and {@code int} components read as numbers ({@link #longValue}),
+     * {@code String} components as text ({@link #text}). The tools' reports are all of this kind
+     * but the reconnect mode's (its ports column is a list).
+     *
+     * @param file the report file
+     * @param expectedType the report type its first line must name
+     * @param columns the columns, in the order of the entry's components
+     * @param entry the entry's record type
+     * @param report builds the report from the header and the entries, in file order
+     * @return the report, or empty when the file does not exist (yet)
+     * @throws LabException when the file cannot be read, is not a report, or is of another type
+     */
+    public static <E extends Record, R> Optional<R> readIfPresent(Path file, String expectedType, List<String> columns,
+            Class<E> entry, BiFunction<Map<String, String>, List<E>, R> report) {
+        RecordComponent[] components = entry.getRecordComponents();
+        if (components.length != columns.size()) {
+            throw new IllegalArgumentException(entry.getName() + " has " + components.length + " components for "
+                    + columns.size() + " columns");
+        }
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+        }
+        Constructor<E> constructor;
+        try {
+            constructor = entry.getDeclaredConstructor(types);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("a record without its canonical constructor: " + entry.getName(), e);
+        }
+        return readIfPresent(file, expectedType, row -> {
+            Object[] values = new Object[types.length];
+            for (int i = 0; i < types.length; i++) {
+                String column = columns.get(i);
+                values[i] = types[i] == long.class ? (Object) longValue(row, column)
+                        : types[i] == int.class ? (Object) (int) longValue(row, column) : text(row, column);
+            }
+            try {
+                return constructor.newInstance(values);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot make a " + entry.getName() + " of " + row, e);
+            }
+        }, report);
+    }
+
+    /** What every tool's report read back has: its header, whether it is the final one, when it was written. */
+    public interface Report {
+
+        /** @return the header's fields (started_ms, written_ms, final, and the tool's own) */
+        Map<String, String> header();
+
+        /** @return true for the report written when the tool ended */
+        default boolean isFinal() {
+            return ReportTable.isFinal(header());
+        }
+
+        /** @return when this report was written (epoch ms) */
+        default long writtenAtMillis() {
+            return headerLong(header(), "written_ms");
+        }
     }
 
     /** @return the header's {@code final} field: true for the report written when the tool ended */

@@ -18,6 +18,8 @@ import org.migware.lab.network.Role;
 import org.migware.lab.workloads.SinkReport;
 import org.migware.lab.workloads.SinkServer;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.workloads.PushClient;
+import org.migware.lab.workloads.ReconnectingClientReport;
 
 /**
  * The baseline for one N: what a site does today. HAProxy (Debian's package) in TCP mode runs in
@@ -25,7 +27,7 @@ import org.migware.lab.oracles.Tcpdump;
  * careful operator would: health checks every 100 ms, DOWN after two failures, UP after two
  * successes; {@code on-marked-down shutdown-sessions}, so clients of a dead server learn it at
  * once instead of after a TCP timeout; the backup server marked {@code backup}; connect retries
- * with redispatch. The same workload ({@link ReconnectingPushClient}: the same records, interval
+ * with redispatch. The same workload ({@link PushClient} in its reconnect mode: the same records, interval
  * and durations as the MigWare run) connects to HAProxy and reconnects on error, as real
  * clients must. The primary's link is pulled exactly as in the MigWare run.
  *
@@ -123,10 +125,10 @@ final class HaproxyRun {
             }
             Tcpdump capture = Tcpdump.on(lab, Role.CLIENT).filter("tcp port " + FRONTEND_PORT).snaplen(2048)
                     .pcap(work.resolve("client.pcap")).name("tcpdump-client").start();
-            ReconnectingPushClient.Options client = new ReconnectingPushClient.Options().host(lab.address(Role.BACKUP))
+            PushClient.Options client = new PushClient.Options().reconnect(true).host(lab.address(Role.BACKUP))
                     .port(FRONTEND_PORT).connections(n).intervalMillis(o.intervalMillis())
                     .durationMillis(o.beforeMillis() + o.afterMillis()).report(work.resolve("client.tsv"));
-            LabProcess clients = lab.startJava(Role.CLIENT, "client", ReconnectingPushClient.class, client.toArgs());
+            LabProcess clients = lab.startJava(Role.CLIENT, "client", PushClient.class, client.toArgs());
             MigwareRun.sleep(o.beforeMillis());
             pullStart = Instant.now();
             lab.pullPrimaryLink();

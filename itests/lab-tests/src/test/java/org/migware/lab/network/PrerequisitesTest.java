@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.migware.lab.JavaCommand;
 import org.migware.lab.Commands;
 import org.migware.lab.ExecResult;
 
@@ -27,7 +28,7 @@ class PrerequisitesTest {
         assumeTrue(Commands.findTool("setpriv").isPresent(), "setpriv is not installed");
         List<String> cmd = new ArrayList<>(List.of(Commands.tool("setpriv", "util-linux"), "--reuid=65534", "--regid=65534",
                 "--clear-groups"));
-        cmd.addAll(LabNetwork.javaCommand(PrerequisitesProbe.class, List.of("-Xshare:auto"), List.of()));
+        cmd.addAll(JavaCommand.of(PrerequisitesProbe.class, List.of("-Xshare:auto"), List.of()));
         ExecResult result = Commands.run(Duration.ofSeconds(20), cmd);
         assertTrue(result.ok(), result.describeFailure());
         assertTrue(result.stdout().startsWith("refused: the MigWare lab creates network namespaces and must run as root"),

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.migware.lab.Commands;
+import org.migware.lab.JavaCommand;
 import org.migware.lab.LabException;
 
 /**
@@ -55,15 +56,15 @@ public final class ImpairedLink {
     public record Counters(long writtenAtMillis, WireCounters towardsRole, WireCounters fromRole) {
     }
 
-    private final LabNetwork lab;
+    private final Hub hub;
     private final Role role;
     private final Impairment towardsRole;
     private final Impairment fromRole;
     private final LabProcess box;
     private final Path stats;
 
-    private ImpairedLink(LabNetwork lab, Role role, Impairment towardsRole, Impairment fromRole, LabProcess box, Path stats) {
-        this.lab = lab;
+    private ImpairedLink(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, LabProcess box, Path stats) {
+        this.hub = hub;
         this.role = role;
         this.towardsRole = towardsRole;
         this.fromRole = fromRole;
@@ -77,21 +78,20 @@ public final class ImpairedLink {
      * @throws LabException when JNA is missing or the box cannot start (its error says why: no
      *         AF_PACKET, ...); the link is then as it was
      */
-    static ImpairedLink install(LabNetwork lab, Role role, Impairment towardsRole, Impairment fromRole) {
+    static ImpairedLink install(Hub hub, Role role, Impairment towardsRole, Impairment fromRole) {
         String jna = jnaClasspath();
-        String hub = lab.hubNamespace();
-        String roleSide = lab.hubInterface(role);
+        String roleSide = hub.roleInterface(role);
         String port = portName(role);
         String boxSide = boxName(role);
-        lab.hubIp("link", "add", port, "type", "veth", "peer", "name", boxSide).requireSuccess();
+        hub.ip("link", "add", port, "type", "veth", "peer", "name", boxSide).requireSuccess();
         LabProcess box = null;
         try {
-            lab.execIn(hub, Duration.ofSeconds(10), List.of("sh", "-c", "for i in " + roleSide + " " + port + " " + boxSide
+            hub.exec(Duration.ofSeconds(10), List.of("sh", "-c", "for i in " + roleSide + " " + port + " " + boxSide
                     + "; do f=/proc/sys/net/ipv6/conf/$i/disable_ipv6; if [ -e $f ]; then echo 1 > $f; fi; done"))
                     .requireSuccess();
-            lab.hubIp("link", "set", boxSide, "up").requireSuccess();
-            lab.hubIp("link", "set", port, "up").requireSuccess();
-            Path stats = lab.workDir().resolve("wirebox-" + role.suffix() + ".properties");
+            hub.ip("link", "set", boxSide, "up").requireSuccess();
+            hub.ip("link", "set", port, "up").requireSuccess();
+            Path stats = hub.workDir().resolve("wirebox-" + role.suffix() + ".properties");
             Files.deleteIfExists(stats);
             List<String> args = List.of("--role-side", roleSide, "--hub-side", boxSide,
                     "--towards-role-delay-us", Long.toString(towardsRole.delay().toNanos() / 1000),
@@ -100,33 +100,33 @@ public final class ImpairedLink {
                     "--from-role-reorder", Double.toString(fromRole.reorderPercent()), "--stats", stats.toString());
             // Ahead of the lab's other processes (we are root): a wire does not wait for the CPU the endpoints use.
             List<String> command = new ArrayList<>(List.of(Commands.tool("nice", "coreutils"), "-n", "-10"));
-            command.addAll(LabNetwork.javaCommand(WireBox.class, JVM_OPTIONS, List.of(jna), args));
-            box = lab.startIn(hub, "wirebox-" + role.suffix(), command);
+            command.addAll(JavaCommand.of(WireBox.class, JVM_OPTIONS, List.of(jna), args));
+            box = hub.start("wirebox-" + role.suffix(), command);
             try {
                 box.awaitOutput(WireBox.READY, START);
             } catch (LabException e) {
                 throw new LabException("the wire-impairment box of the " + role.suffix() + " link did not start: "
                         + e.getMessage(), e);
             }
-            lab.hubBatch("wirebox-" + role.suffix() + "-in.ip", List.of("link set dev " + roleSide + " nomaster",
-                    "link set dev " + port + " master " + LabNetwork.BRIDGE));
-            return new ImpairedLink(lab, role, towardsRole, fromRole, box, stats);
+            hub.ipBatch("wirebox-" + role.suffix() + "-in.ip", List.of("link set dev " + roleSide + " nomaster",
+                    "link set dev " + port + " master " + Hub.BRIDGE));
+            return new ImpairedLink(hub, role, towardsRole, fromRole, box, stats);
         } catch (IOException e) {
-            undo(lab, box, roleSide, port);
+            undo(hub, box, roleSide, port);
             throw new LabException("cannot prepare the wire-impairment box: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            undo(lab, box, roleSide, port);
+            undo(hub, box, roleSide, port);
             throw e;
         }
     }
 
     /** Back to the plain link, whatever step failed: not checked, some of it may not have been done. */
-    private static void undo(LabNetwork lab, LabProcess box, String roleSide, String port) {
+    private static void undo(Hub hub, LabProcess box, String roleSide, String port) {
         if (box != null) {
             box.destroy();
         }
-        lab.hubIp("link", "del", port);
-        lab.hubIp("link", "set", "dev", roleSide, "master", LabNetwork.BRIDGE);
+        hub.ip("link", "del", port);
+        hub.ip("link", "set", "dev", roleSide, "master", Hub.BRIDGE);
     }
 
     /**
@@ -135,10 +135,10 @@ public final class ImpairedLink {
      */
     void remove() {
         String port = portName(role);
-        lab.hubBatch("wirebox-" + role.suffix() + "-out.ip", List.of("link set dev " + port + " nomaster",
-                "link set dev " + lab.hubInterface(role) + " master " + LabNetwork.BRIDGE));
+        hub.ipBatch("wirebox-" + role.suffix() + "-out.ip", List.of("link set dev " + port + " nomaster",
+                "link set dev " + hub.roleInterface(role) + " master " + Hub.BRIDGE));
         box.destroy();
-        lab.hubIp("link", "del", port).requireSuccess();
+        hub.ip("link", "del", port).requireSuccess();
     }
 
     /** @return whose link */
@@ -245,7 +245,7 @@ public final class ImpairedLink {
      */
     static String jnaClasspath() {
         try {
-            return LabNetwork.classpathOf(Class.forName("com.sun.jna.Native", false, ImpairedLink.class.getClassLoader()));
+            return JavaCommand.classpathOf(Class.forName("com.sun.jna.Native", false, ImpairedLink.class.getClassLoader()));
         } catch (ClassNotFoundException | LinkageError e) {
             throw new LabException("the wire-impairment box (delay and reordering without netem) needs JNA"
                     + " (net.java.dev.jna:jna) on the classpath, which is lib/jna.jar of the distribution (rebuild it with"

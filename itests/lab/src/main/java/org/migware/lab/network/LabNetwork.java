@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.migware.lab.Commands;
 import org.migware.lab.ExecResult;
+import org.migware.lab.JavaCommand;
 import org.migware.lab.LabException;
 
 /**
@@ -66,7 +67,7 @@ public final class LabNetwork implements AutoCloseable {
     /** The name of each role's interface inside its namespace. */
     public static final String ROLE_INTERFACE = "eth0";
     /** The name of the bridge inside the hub namespace. */
-    public static final String BRIDGE = "br0";
+    public static final String BRIDGE = Hub.BRIDGE;
     /** The suffix of the hub's namespace name. */
     public static final String HUB_SUFFIX = "hub";
     /** JVM options for {@link #startJava}: small and quick to start, because tests start many JVMs. */
@@ -91,6 +92,8 @@ public final class LabNetwork implements AutoCloseable {
     private boolean closed;
     private Boolean netemAvailable;
     private final Map<Role, ImpairedLink> impairments = new EnumMap<>(Role.class);
+    /** What the impaired links see of this lab. */
+    private final Hub hub = new HubView();
 
     private LabNetwork(Builder builder) {
         checkPrerequisites();
@@ -447,7 +450,7 @@ public final class LabNetwork implements AutoCloseable {
     public synchronized ImpairedLink impair(Role role, Impairment towardsRole, Impairment fromRole) {
         requireOpen();
         clearImpairment(role);
-        ImpairedLink link = ImpairedLink.install(this, Objects.requireNonNull(role), Objects.requireNonNull(towardsRole),
+        ImpairedLink link = ImpairedLink.install(hub, Objects.requireNonNull(role), Objects.requireNonNull(towardsRole),
                 Objects.requireNonNull(fromRole));
         impairments.put(role, link);
         return link;
@@ -599,65 +602,7 @@ public final class LabNetwork implements AutoCloseable {
      * @return its handle
      */
     public LabProcess startJava(Role role, String name, Class<?> mainClass, List<String> args) {
-        return start(role, name, javaCommand(mainClass, jvmOptions, args).toArray(String[]::new));
-    }
-
-    /**
-     * The command line that runs {@code mainClass} in a fresh JVM of the running Java, with a
-     * classpath made of the code sources of {@code mainClass} and of this library.
-     *
-     * @param mainClass the class with {@code main}
-     * @param jvmOptions options placed before the class name
-     * @param args the program's arguments
-     * @return the command line
-     */
-    public static List<String> javaCommand(Class<?> mainClass, List<String> jvmOptions, List<String> args) {
-        return javaCommand(mainClass, jvmOptions, List.of(), args);
-    }
-
-    /**
-     * As {@link #javaCommand(Class, List, List)}, with more classpath entries after the two.
-     *
-     * @param mainClass the class with {@code main}
-     * @param jvmOptions options placed before the class name
-     * @param extraClasspath more jars or directories, e.g. a library's {@link #classpathOf}
-     * @param args the program's arguments
-     * @return the command line
-     */
-    public static List<String> javaCommand(Class<?> mainClass, List<String> jvmOptions, List<String> extraClasspath,
-            List<String> args) {
-        Set<String> classpath = new LinkedHashSet<>();
-        classpath.add(classpathOf(mainClass));
-        classpath.add(classpathOf(LabNetwork.class));
-        classpath.addAll(extraClasspath);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        cmd.add("-cp");
-        cmd.add(String.join(File.pathSeparator, classpath));
-        cmd.add(mainClass.getName());
-        cmd.addAll(args);
-        return cmd;
-    }
-
-    /**
-     * Where a class was loaded from, as a classpath entry: {@code target/classes} when run from the
-     * build, the jar when run from a jar.
-     *
-     * @param type a class loaded from a directory or a jar
-     * @return the directory or jar path
-     * @throws LabException when the class has no file code source (e.g. a JDK class)
-     */
-    public static String classpathOf(Class<?> type) {
-        CodeSource source = type.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) {
-            throw new LabException("cannot tell where " + type.getName() + " was loaded from (no code source)");
-        }
-        try {
-            return Path.of(source.getLocation().toURI()).toString();
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new LabException("code source of " + type.getName() + " is not a file: " + source.getLocation(), e);
-        }
+        return start(role, name, JavaCommand.of(mainClass, jvmOptions, args).toArray(String[]::new));
     }
 
     /** @return the processes started so far, in start order (running or not) */
@@ -846,6 +791,44 @@ public final class LabNetwork implements AutoCloseable {
             throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
         }
         hubIp("-batch", file.toString()).requireSuccess();
+    }
+
+    /** This lab's hub as its impaired links see it. */
+    private final class HubView implements Hub {
+        @Override
+        public String namespace() {
+            return hubNamespace();
+        }
+
+        @Override
+        public String roleInterface(Role role) {
+            return hubInterface(role);
+        }
+
+        @Override
+        public Path workDir() {
+            return workDir;
+        }
+
+        @Override
+        public ExecResult ip(String... args) {
+            return hubIp(args);
+        }
+
+        @Override
+        public void ipBatch(String fileName, List<String> commands) {
+            hubBatch(fileName, commands);
+        }
+
+        @Override
+        public ExecResult exec(Duration timeout, List<String> command) {
+            return execIn(hubNamespace(), timeout, command);
+        }
+
+        @Override
+        public LabProcess start(String name, List<String> command) {
+            return startIn(hubNamespace(), name, command);
+        }
     }
 
     private ExecResult ip(String... args) {

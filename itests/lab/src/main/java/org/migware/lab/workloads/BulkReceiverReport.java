@@ -13,7 +13,7 @@ import org.migware.lab.ReportTable;
  * @param header the report's header (listen, accepted, started_ms, written_ms, final)
  * @param connections one entry per accepted connection, in accept order
  */
-public record BulkReceiverReport(Map<String, String> header, List<Connection> connections) {
+public record BulkReceiverReport(Map<String, String> header, List<Connection> connections) implements ReportTable.Report {
 
     /** The report type in the file's first line. */
     public static final String TYPE = "migware-bulk-receiver";
@@ -63,17 +63,6 @@ public record BulkReceiverReport(Map<String, String> header, List<Connection> co
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<BulkReceiverReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE, row -> new Connection(ReportTable.text(row, "remote"), ReportTable.text(row, "state"),
-                ReportTable.longValue(row, "first_offset"), ReportTable.longValue(row, "bytes"),
-                ReportTable.text(row, "sha256"), ReportTable.longValue(row, "mismatch_at"),
-                ReportTable.longValue(row, "accepted_at_ms"), ReportTable.longValue(row, "first_data_at_ms"),
-                ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "ended_at_ms"),
-                ReportTable.text(row, "error")),
-                BulkReceiverReport::new);
-    }
-
-    /** @return true for the report written when the receiver ended */
-    public boolean isFinal() {
-        return ReportTable.isFinal(header);
+        return ReportTable.readIfPresent(file, TYPE, COLUMNS, Connection.class, BulkReceiverReport::new);
     }
 }

@@ -13,7 +13,7 @@ import org.migware.lab.ReportTable;
  * @param header the report's header (target, local, state, bytes_written, started_ms, final, error)
  * @param timeline the bytes the socket had accepted, sampled over the run, in time order
  */
-public record BulkSenderReport(Map<String, String> header, List<Sample> timeline) {
+public record BulkSenderReport(Map<String, String> header, List<Sample> timeline) implements ReportTable.Report {
 
     /** The report type in the file's first line. */
     public static final String TYPE = "migware-bulk-sender";
@@ -45,14 +45,7 @@ public record BulkSenderReport(Map<String, String> header, List<Sample> timeline
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<BulkSenderReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE,
-                row -> new Sample(ReportTable.longValue(row, "t_ms"), ReportTable.longValue(row, "bytes_written")),
-                BulkSenderReport::new);
-    }
-
-    /** @return true for the report written when the sender ended */
-    public boolean isFinal() {
-        return ReportTable.isFinal(header);
+        return ReportTable.readIfPresent(file, TYPE, COLUMNS, Sample.class, BulkSenderReport::new);
     }
 
     /** @return bytes the socket accepted in total */

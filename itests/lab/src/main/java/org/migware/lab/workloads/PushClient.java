@@ -67,24 +67,28 @@ public final class PushClient {
 
     /** The client's settings; {@link #toArgs()} and {@link #parse} convert to and from a command line. */
     public static final class Options {
-        private String host = "127.0.0.1";
-        private int port = 5000;
-        private int connections = 1;
-        private long intervalMillis = 500;
-        private long durationMillis;
+        // package-private: the reconnect mode (ReconnectingPushRun) reads them too
+        String host = "127.0.0.1";
+        int port = 5000;
+        int connections = 1;
+        long intervalMillis = 500;
+        long durationMillis;
         private long records;
-        private int recordSize = 64;
-        private long connectRate = 1000;
+        int recordSize = 64;
+        long connectRate = 1000;
         private int maxPendingConnects = 512;
-        private Path report;
-        private long reportIntervalMillis = 1000;
+        Path report;
+        long reportIntervalMillis = 1000;
         private boolean readResponses;
         private long lingerMillis = 2000;
         private String bind;
-        private int firstId;
+        int firstId;
         private boolean noDelay;
         private Path rttLog;
         private final List<ScheduledClose> closes = new ArrayList<>();
+        private boolean reconnect;
+        long reconnectDelayMillis = 100;
+        long maxBackoffMillis = 2000;
 
         /**
          * @param host the server's address
@@ -266,6 +270,42 @@ public final class PushClient {
             return this;
         }
 
+        /**
+         * @param reconnect the reconnect mode ({@link ReconnectingPushRun}): a connection that breaks
+         *        connects again after the reconnect delay and goes on with its next record number, as
+         *        a real client behind a load balancer does; the report is a {@link ReconnectingClientReport}.
+         *        Without a duration this mode runs 10 s. Not with records, responses or scheduled closes.
+         * @return this
+         */
+        public Options reconnect(boolean reconnect) {
+            this.reconnect = reconnect;
+            return this;
+        }
+
+        /**
+         * @param millis reconnect mode: wait after a break before connecting again (default 100);
+         *        doubled after each failed connect, up to the maximum backoff
+         * @return this
+         */
+        public Options reconnectDelayMillis(long millis) {
+            this.reconnectDelayMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param millis reconnect mode: the longest wait between two connect attempts (default 2000)
+         * @return this
+         */
+        public Options maxBackoffMillis(long millis) {
+            this.maxBackoffMillis = millis;
+            return this;
+        }
+
+        /** @return the reconnect mode's run time: the duration, or its default of 10 s */
+        long reconnectDurationMillis() {
+            return durationMillis > 0 ? durationMillis : 10_000;
+        }
+
         /** @return the report file, or null */
         public Path report() {
             return report;
@@ -308,6 +348,10 @@ public final class PushClient {
             if (!rst.isEmpty()) {
                 args.addAll(List.of("--close-rst", rst));
             }
+            if (reconnect) {
+                args.addAll(List.of("--reconnect", "--reconnect-delay-ms", Long.toString(reconnectDelayMillis),
+                        "--max-backoff-ms", Long.toString(maxBackoffMillis)));
+            }
             return args;
         }
 
@@ -317,10 +361,11 @@ public final class PushClient {
          * @throws IllegalArgumentException on unknown options or bad values
          */
         public static Options parse(String... args) {
-            Args a = Args.parse(args, Set.of("read-responses", "nodelay"),
+            Args a = Args.parse(args, Set.of("read-responses", "nodelay", "reconnect"),
                     Set.of("host", "port", "connections", "count", "interval-ms", "duration-ms", "duration-s", "records",
                             "record-size", "connect-rate", "max-pending-connects", "report", "report-interval-ms",
-                            "linger-ms", "bind", "first-id", "rtt-log", "close-fin", "close-rst"));
+                            "linger-ms", "bind", "first-id", "rtt-log", "close-fin", "close-rst", "reconnect-delay-ms",
+                            "max-backoff-ms"));
             Options o = new Options();
             o.host = a.string("host", o.host);
             o.port = (int) a.number("port", o.port);
@@ -341,6 +386,9 @@ public final class PushClient {
             o.rttLog = a.path("rtt-log");
             o.closes.addAll(ScheduledClose.parse(a.string("close-fin", ""), false));
             o.closes.addAll(ScheduledClose.parse(a.string("close-rst", ""), true));
+            o.reconnect = a.flag("reconnect");
+            o.reconnectDelayMillis = a.number("reconnect-delay-ms", o.reconnectDelayMillis);
+            o.maxBackoffMillis = a.number("max-backoff-ms", o.maxBackoffMillis);
             o.validate();
             return o;
         }
@@ -350,7 +398,16 @@ public final class PushClient {
             require(connections > 0, "--connections must be positive");
             require(intervalMillis > 0, "--interval-ms must be positive");
             require(durationMillis >= 0 && records >= 0, "--duration-ms and --records must not be negative");
-            require(recordSize > 0 && recordSize <= 1 << 20, "--record-size must be 1..1048576");
+            if (reconnect) {
+                // the reconnect mode's own limits, as the baseline's client always had them
+                require(recordSize > 0 && recordSize <= 65536, "--record-size must be 1..65536");
+                require(reconnectDelayMillis >= 0 && maxBackoffMillis >= reconnectDelayMillis,
+                        "--reconnect-delay-ms must be >= 0 and <= --max-backoff-ms");
+                require(records == 0 && !readResponses && closes.isEmpty(),
+                        "--reconnect does not combine with --records, --read-responses, --close-fin or --close-rst");
+            } else {
+                require(recordSize > 0 && recordSize <= 1 << 20, "--record-size must be 1..1048576");
+            }
             require(connectRate >= 0, "--connect-rate must not be negative");
             require(maxPendingConnects > 0, "--max-pending-connects must be positive");
             require(reportIntervalMillis > 0, "--report-interval-ms must be positive");
@@ -374,7 +431,8 @@ public final class PushClient {
                     + "         [--connect-rate 1000] [--max-pending-connects 512] [--report FILE]\n"
                     + "         [--report-interval-ms 1000] [--read-responses] [--linger-ms 2000]\n"
                     + "         [--bind ADDR] [--first-id 0] [--nodelay] [--rtt-log FILE]\n"
-                    + "         [--close-fin ID@MS[,ID@MS...]] [--close-rst ID@MS[,ID@MS...]]";
+                    + "         [--close-fin ID@MS[,ID@MS...]] [--close-rst ID@MS[,ID@MS...]]\n"
+                    + "         [--reconnect [--reconnect-delay-ms 100] [--max-backoff-ms 2000]]";
         }
     }
 
@@ -485,6 +543,8 @@ public final class PushClient {
     private final List<ScheduledClose> closes;
     private final RttLog rtts = new RttLog();
     private String endReason = "running";
+    /** The reconnect mode's run, or null in the plain mode. */
+    private final ReconnectingPushRun reconnecting;
 
     /**
      * @param options the settings; validated here
@@ -493,6 +553,7 @@ public final class PushClient {
     public PushClient(Options options) {
         options.validate();
         this.options = options;
+        this.reconnecting = options.reconnect ? new ReconnectingPushRun(options) : null;
         this.conns = new Conn[options.connections];
         this.scratch = ByteBuffer.allocate(RecordFormat.encodedLength(Integer.MAX_VALUE, Long.MAX_VALUE, options.recordSize));
         this.closes = new ArrayList<>(options.closes);
@@ -504,10 +565,13 @@ public final class PushClient {
      * or failed, or {@link #stop()} is called; then closes the connections and writes the final
      * report.
      *
-     * @return 0 when no connection failed, else 1
+     * @return 0 when no connection failed, else 1; in the reconnect mode always 0
      * @throws IOException when the selector cannot be opened or the report cannot be written
      */
     public int run() throws IOException {
+        if (reconnecting != null) {
+            return reconnecting.run();
+        }
         try {
             selector = Selector.open();
             startNanos = System.nanoTime();
@@ -586,6 +650,10 @@ public final class PushClient {
 
     /** Asks {@link #run()} to end: it closes the connections, writes the final report and returns. */
     public void stop() {
+        if (reconnecting != null) {
+            reconnecting.stop();
+            return;
+        }
         stopRequested = true;
         Selector s = selector;
         if (s != null) {
@@ -602,6 +670,9 @@ public final class PushClient {
      * @return true when {@link #run()} has ended (and written its final report)
      */
     public boolean awaitFinished(Duration timeout) {
+        if (reconnecting != null) {
+            return reconnecting.awaitFinished(timeout);
+        }
         return ToolMain.await(finished, timeout);
     }
 
@@ -950,6 +1021,10 @@ public final class PushClient {
         PushClient client = new PushClient(options);
         ToolMain.stopOnShutdown("push client", client::stop, client::awaitFinished);
         int code = ToolMain.run("push client", client::run);
+        if (client.reconnecting != null) {
+            System.exit(code); // the reconnect mode never said more than its STARTED line
+            return;
+        }
         System.out.println("push client ended (" + client.endReason + "), exit code " + code);
         System.out.flush();
         System.exit(code);

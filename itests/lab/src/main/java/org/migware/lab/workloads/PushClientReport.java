@@ -13,7 +13,7 @@ import org.migware.lab.ReportTable;
  * @param header the report's header fields (target, started_ms, written_ms, final, ...)
  * @param connections one entry per connection, in connection-id order
  */
-public record PushClientReport(Map<String, String> header, List<Connection> connections) {
+public record PushClientReport(Map<String, String> header, List<Connection> connections) implements ReportTable.Report {
 
     /** The report type in the file's first line. */
     public static final String TYPE = "migware-push-client";
@@ -85,27 +85,7 @@ public record PushClientReport(Map<String, String> header, List<Connection> conn
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<PushClientReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE, row -> new Connection((int) ReportTable.longValue(row, "id"), ReportTable.text(row, "local_ip"),
-                (int) ReportTable.longValue(row, "local_port"), ReportTable.text(row, "state"),
-                ReportTable.longValue(row, "records_sent"), ReportTable.longValue(row, "bytes_sent"),
-                ReportTable.longValue(row, "connect_us"), ReportTable.longValue(row, "connected_at_ms"),
-                ReportTable.longValue(row, "stalls"), ReportTable.longValue(row, "responses"),
-                ReportTable.longValue(row, "bytes_received"), ReportTable.text(row, "error"),
-                ReportTable.longValue(row, "wrong_responses"), ReportTable.longValue(row, "response_gaps"),
-                ReportTable.longValue(row, "responses_missing"), ReportTable.longValue(row, "last_gap_end"),
-                ReportTable.longValue(row, "first_response_seq"), ReportTable.longValue(row, "last_response_seq"),
-                ReportTable.longValue(row, "closed_at_ms"), ReportTable.text(row, "close_kind")),
-                PushClientReport::new);
-    }
-
-    /** @return true for the report written when the client ended */
-    public boolean isFinal() {
-        return ReportTable.isFinal(header);
-    }
-
-    /** @return when this report was written (epoch ms) */
-    public long writtenAtMillis() {
-        return ReportTable.headerLong(header, "written_ms");
+        return ReportTable.readIfPresent(file, TYPE, COLUMNS, Connection.class, PushClientReport::new);
     }
 
     /** @return the sum of {@link Connection#bytesSent()} */

@@ -14,7 +14,7 @@ import org.migware.lab.ReportTable;
  * @param header the report's header fields (listen, started_ms, written_ms, final, ...)
  * @param connections one entry per accepted connection, in accept order
  */
-public record SinkReport(Map<String, String> header, List<Connection> connections) {
+public record SinkReport(Map<String, String> header, List<Connection> connections) implements ReportTable.Report {
 
     /** The report type in the file's first line. */
     public static final String TYPE = "migware-sink-server";
@@ -90,28 +90,7 @@ public record SinkReport(Map<String, String> header, List<Connection> connection
      * @return the report, or empty when the file does not exist (yet)
      */
     public static Optional<SinkReport> readIfPresent(Path file) {
-        return ReportTable.readIfPresent(file, TYPE, row -> new Connection(ReportTable.text(row, "remote_ip"),
-                (int) ReportTable.longValue(row, "remote_port"), ReportTable.longValue(row, "conn_id"),
-                ReportTable.text(row, "state"), ReportTable.longValue(row, "bytes"),
-                ReportTable.longValue(row, "records"), ReportTable.longValue(row, "first_seq"),
-                ReportTable.longValue(row, "last_seq"), ReportTable.longValue(row, "gaps"),
-                ReportTable.longValue(row, "missing"), ReportTable.longValue(row, "duplicates"),
-                ReportTable.longValue(row, "torn"), ReportTable.longValue(row, "corrupt"),
-                ReportTable.longValue(row, "foreign"), ReportTable.longValue(row, "trailing_bytes"),
-                ReportTable.longValue(row, "responses"), ReportTable.longValue(row, "accepted_at_ms"),
-                ReportTable.longValue(row, "last_data_at_ms"), ReportTable.longValue(row, "max_silence_ms"),
-                ReportTable.text(row, "error"), ReportTable.longValue(row, "ended_at_ms")),
-                SinkReport::new);
-    }
-
-    /** @return true for the report written when the server ended */
-    public boolean isFinal() {
-        return ReportTable.isFinal(header);
-    }
-
-    /** @return when this report was written (epoch ms) */
-    public long writtenAtMillis() {
-        return ReportTable.headerLong(header, "written_ms");
+        return ReportTable.readIfPresent(file, TYPE, COLUMNS, Connection.class, SinkReport::new);
     }
 
     /** @return the sum of {@link Connection#bytes()} */

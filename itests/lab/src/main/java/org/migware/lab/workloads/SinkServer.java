@@ -3,23 +3,17 @@ package org.migware.lab.workloads;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import org.migware.lab.Args;
-import org.migware.lab.Commands;
 import org.migware.lab.ReportTable;
 import org.migware.lab.ToolMain;
 import org.migware.lab.oracles.RecordChecker;
@@ -34,15 +28,15 @@ import org.migware.lab.oracles.RecordChecker;
  * {@code --respond} it answers each record with a line {@code ok c<conn> r<seq>\n}, for a
  * request/response workload ({@link PushClient.Options#readResponses}).
  *
- * <p>One thread, one {@link Selector}. The report ({@link SinkReport}) is rewritten every report
- * interval and once more on exit ({@link #stop()} or SIGTERM).
+ * <p>One thread, one selector ({@link SelectorServer}). The report ({@link SinkReport}) is
+ * rewritten every report interval and once more on exit ({@link #stop()} or SIGTERM).
  *
  * <pre>
  * java -cp lab.jar org.migware.lab.workloads.SinkServer --port 5000 --report sink.tsv [--bind ADDR]
  *      [--backlog 4096] [--respond] [--report-interval-ms 1000]
  * </pre>
  */
-public final class SinkServer {
+public final class SinkServer extends SelectorServer<SinkServer.Conn> {
 
     /** Printed to standard output, followed by the bound address, once the server listens. */
     public static final String LISTENING = "sink listening on ";
@@ -50,29 +44,12 @@ public final class SinkServer {
     private static final int MAX_PENDING_RESPONSE_BYTES = 1 << 20;
 
     /** The server's settings; {@link #toArgs()} and {@link #parse} convert to and from a command line. */
-    public static final class Options {
-        private String bind = "0.0.0.0";
-        private int port = 5000;
+    public static final class Options extends SelectorServer.Options<Options> {
         private int backlog = 4096;
-        private Path report;
-        private long reportIntervalMillis = 1000;
         private boolean respond;
 
-        /**
-         * @param address the address to listen on (default all)
-         * @return this
-         */
-        public Options bind(String address) {
-            this.bind = address;
-            return this;
-        }
-
-        /**
-         * @param port the port to listen on; 0 = any free port (default 5000)
-         * @return this
-         */
-        public Options port(int port) {
-            this.port = port;
+        @Override
+        Options self() {
             return this;
         }
 
@@ -86,24 +63,6 @@ public final class SinkServer {
         }
 
         /**
-         * @param file where to write the report; null = no report (default)
-         * @return this
-         */
-        public Options report(Path file) {
-            this.report = file;
-            return this;
-        }
-
-        /**
-         * @param millis how often to rewrite the report (default 1000)
-         * @return this
-         */
-        public Options reportIntervalMillis(long millis) {
-            this.reportIntervalMillis = millis;
-            return this;
-        }
-
-        /**
          * @param respond answer every record with a response line
          * @return this
          */
@@ -112,18 +71,10 @@ public final class SinkServer {
             return this;
         }
 
-        /** @return the report file, or null */
-        public Path report() {
-            return report;
-        }
-
-        /** @return the command line that {@link #parse} turns back into these options */
+        @Override
         public List<String> toArgs() {
-            List<String> args = new ArrayList<>(List.of("--bind", bind, "--port", Integer.toString(port),
-                    "--backlog", Integer.toString(backlog), "--report-interval-ms", Long.toString(reportIntervalMillis)));
-            if (report != null) {
-                args.addAll(List.of("--report", report.toString()));
-            }
+            List<String> args = super.toArgs();
+            args.addAll(List.of("--backlog", Integer.toString(backlog)));
             if (respond) {
                 args.add("--respond");
             }
@@ -136,27 +87,22 @@ public final class SinkServer {
          * @throws IllegalArgumentException on unknown options or bad values
          */
         public static Options parse(String... args) {
-            Args a = Args.parse(args, Set.of("respond"), Set.of("bind", "port", "backlog", "report", "report-interval-ms"));
+            Set<String> values = new HashSet<>(VALUES);
+            values.add("backlog");
+            Args a = Args.parse(args, Set.of("respond"), values);
             Options o = new Options();
-            o.bind = a.string("bind", o.bind);
-            o.port = (int) a.number("port", o.port);
+            o.read(a);
             o.backlog = (int) a.number("backlog", o.backlog);
-            o.report = a.path("report");
-            o.reportIntervalMillis = a.number("report-interval-ms", o.reportIntervalMillis);
             o.respond = a.flag("respond");
             o.validate();
             return o;
         }
 
+        @Override
         void validate() {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("--port must be 0..65535");
-            }
+            super.validate();
             if (backlog <= 0) {
                 throw new IllegalArgumentException("--backlog must be positive");
-            }
-            if (reportIntervalMillis <= 0) {
-                throw new IllegalArgumentException("--report-interval-ms must be positive");
             }
         }
 
@@ -166,46 +112,26 @@ public final class SinkServer {
         }
     }
 
-    private enum State { OPEN, EOF, RESET, CLOSED }
-
-    private static final class Conn {
-        final SocketChannel channel;
-        final String remoteIp;
-        final int remotePort;
-        final long acceptedAtMillis = System.currentTimeMillis();
+    /** A connection: its records checked as they arrive, the responses still to write. */
+    static final class Conn extends SelectorServer.Connection {
         final RecordChecker checker = new RecordChecker();
-        State state = State.OPEN;
-        String error = "";
         long lastDataNanos;
         long lastDataAtMillis = -1;
         long maxSilenceNanos;
         long responses;
-        long endedAtMillis = -1;
         ByteBuffer out;
 
         Conn(SocketChannel channel, InetSocketAddress remote) {
-            this.channel = channel;
-            this.remoteIp = remote.getAddress().getHostAddress();
-            this.remotePort = remote.getPort();
+            super(channel, remote);
         }
     }
 
-    private final Options options;
-    private final Selector selector;
-    private final ServerSocketChannel server;
-    private final InetSocketAddress localAddress;
-    private final List<Conn> conns = new ArrayList<>();
+    private final boolean respond;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
-    private final CountDownLatch finished = new CountDownLatch(1);
-    private final long startMillis = System.currentTimeMillis();
-    private volatile boolean stopRequested;
-    private int open;
 
     private SinkServer(Options options) throws IOException {
-        this.options = options;
-        this.selector = Selector.open();
-        this.server = ToolMain.listen(selector, options.bind, options.port, options.backlog);
-        this.localAddress = (InetSocketAddress) server.getLocalAddress();
+        super(options, options.backlog);
+        this.respond = options.respond;
     }
 
     /**
@@ -216,120 +142,16 @@ public final class SinkServer {
      * @throws IOException when the address cannot be bound
      */
     public static SinkServer open(Options options) throws IOException {
-        options.validate();
         return new SinkServer(options);
     }
 
-    /** @return the address the server listens on (with the real port when port 0 was asked for) */
-    public InetSocketAddress localAddress() {
-        return localAddress;
+    @Override
+    Conn accepted(SocketChannel channel, InetSocketAddress remote) {
+        return new Conn(channel, remote);
     }
 
-    /**
-     * Serves on the calling thread until {@link #stop()}; then closes every connection and writes
-     * the final report.
-     *
-     * @throws IOException when the report cannot be written
-     */
-    public void run() throws IOException {
-        try {
-            long reportNanos = options.reportIntervalMillis * 1_000_000L;
-            long nextReport = System.nanoTime() + reportNanos;
-            writeReport(false);
-            while (!stopRequested) {
-                long now = System.nanoTime();
-                if (now - nextReport >= 0) {
-                    writeReport(false);
-                    nextReport += reportNanos * Math.max(1, (now - nextReport) / reportNanos + 1);
-                }
-                long waitMillis = Math.max(1, (nextReport - System.nanoTime() + 999_999) / 1_000_000);
-                selector.select(waitMillis);
-                handleSelected();
-            }
-            for (Conn conn : conns) {
-                if (conn.state == State.OPEN) {
-                    end(conn, State.CLOSED, "");
-                }
-            }
-            writeReport(true);
-        } finally {
-            Commands.closeQuietly(server);
-            Commands.closeQuietly(selector);
-            finished.countDown();
-        }
-    }
-
-    /** Asks {@link #run()} to end: it closes every connection, writes the final report and returns. */
-    public void stop() {
-        stopRequested = true;
-        try {
-            selector.wakeup();
-        } catch (ClosedSelectorException e) {
-            // already ended
-        }
-    }
-
-    /**
-     * @param timeout how long to wait
-     * @return true when {@link #run()} has ended (and written its final report)
-     */
-    public boolean awaitFinished(Duration timeout) {
-        return ToolMain.await(finished, timeout);
-    }
-
-    private void handleSelected() {
-        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-        while (it.hasNext()) {
-            SelectionKey key = it.next();
-            it.remove();
-            if (!key.isValid()) {
-                continue;
-            }
-            if (key.isAcceptable()) {
-                accept();
-                continue;
-            }
-            Conn conn = (Conn) key.attachment();
-            try {
-                if (key.isReadable()) {
-                    read(conn, key);
-                }
-                if (key.isValid() && key.isWritable()) {
-                    flush(conn, key);
-                }
-            } catch (IOException | RuntimeException e) {
-                String message = e.getMessage();
-                end(conn, State.RESET, e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
-            }
-        }
-    }
-
-    private void accept() {
-        while (true) {
-            SocketChannel channel;
-            try {
-                channel = server.accept();
-            } catch (IOException e) {
-                // e.g. out of file descriptors: the connection stays in the backlog; try next round
-                System.err.println("accept failed: " + e.getMessage());
-                return;
-            }
-            if (channel == null) {
-                return;
-            }
-            try {
-                channel.configureBlocking(false);
-                Conn conn = new Conn(channel, (InetSocketAddress) channel.getRemoteAddress());
-                channel.register(selector, SelectionKey.OP_READ, conn);
-                conns.add(conn);
-                open++;
-            } catch (IOException e) {
-                Commands.closeQuietly(channel);
-            }
-        }
-    }
-
-    private void read(Conn conn, SelectionKey key) throws IOException {
+    @Override
+    void readable(Conn conn, SelectionKey key) throws IOException {
         readBuffer.clear();
         int n = conn.channel.read(readBuffer);
         if (n < 0) {
@@ -349,12 +171,17 @@ public final class SinkServer {
         conn.lastDataNanos = now;
         conn.lastDataAtMillis = System.currentTimeMillis();
         readBuffer.flip();
-        if (options.respond) {
+        if (respond) {
             conn.checker.feed(readBuffer, (connId, seq) -> queueResponse(conn, connId, seq));
             flush(conn, key);
         } else {
             conn.checker.feed(readBuffer, null);
         }
+    }
+
+    @Override
+    void writable(Conn conn, SelectionKey key) throws IOException {
+        flush(conn, key);
     }
 
     private void queueResponse(Conn conn, long connId, long seq) {
@@ -390,20 +217,8 @@ public final class SinkServer {
         }
     }
 
-    private void end(Conn conn, State state, String error) {
-        if (conn.state == State.OPEN) {
-            open--;
-            conn.endedAtMillis = System.currentTimeMillis();
-        }
-        conn.state = state;
-        conn.error = error;
-        Commands.closeQuietly(conn.channel);
-    }
-
-    private void writeReport(boolean last) throws IOException {
-        if (options.report == null) {
-            return;
-        }
+    @Override
+    void writeReport(Path file, boolean last) throws IOException {
         List<List<String>> rows = new ArrayList<>(conns.size());
         long bytes = 0;
         for (Conn c : conns) {
@@ -418,13 +233,13 @@ public final class SinkServer {
                     Long.toString(c.maxSilenceNanos / 1_000_000), c.error, Long.toString(c.endedAtMillis)));
         }
         Map<String, String> header = new LinkedHashMap<>();
-        header.put("listen", ToolMain.hostPort(localAddress));
-        header.put("respond", Boolean.toString(options.respond));
+        header.put("listen", ToolMain.hostPort(localAddress()));
+        header.put("respond", Boolean.toString(respond));
         header.put("accepted", Integer.toString(conns.size()));
         header.put("open", Integer.toString(open));
         header.put("bytes", Long.toString(bytes));
         ReportTable.putTimes(header, startMillis, last);
-        ReportTable.write(options.report, SinkReport.TYPE, header, SinkReport.COLUMNS, rows);
+        ReportTable.write(file, SinkReport.TYPE, header, SinkReport.COLUMNS, rows);
     }
 
     /**
@@ -434,22 +249,6 @@ public final class SinkServer {
      * @param args the command line
      */
     public static void main(String[] args) {
-        Options options = ToolMain.options(args, Options.usage(), Options::parse);
-        if (options == null) {
-            return;
-        }
-        SinkServer sink;
-        try {
-            sink = open(options);
-        } catch (IOException e) {
-            ToolMain.cannotListen(options.bind, options.port, e);
-            return;
-        }
-        ToolMain.stopOnShutdown("sink server", sink::stop, sink::awaitFinished);
-        ToolMain.listening(LISTENING, sink.localAddress);
-        System.exit(ToolMain.run("sink server", () -> {
-            sink.run();
-            return 0;
-        }));
+        SelectorServer.main(args, "sink server", LISTENING, Options.usage(), Options::parse, SinkServer::open);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.migware.lab.JavaCommand;
 import org.migware.lab.Commands;
 import org.migware.lab.ExecResult;
 
@@ -38,14 +39,14 @@ class ImpairedLinkTest {
 
     @Test
     void aBoxThatCannotOpenItsSocketsSaysWhyAndExits3() {
-        List<String> cmd = LabNetwork.javaCommand(WireBox.class, ImpairedLink.JVM_OPTIONS, List.of(ImpairedLink.jnaClasspath()),
+        List<String> cmd = JavaCommand.of(WireBox.class, ImpairedLink.JVM_OPTIONS, List.of(ImpairedLink.jnaClasspath()),
                 List.of("--role-side", "mwnosuch0", "--hub-side", "mwnosuch1"));
         ExecResult result = Commands.run(Duration.ofSeconds(30), cmd);
         assertEquals(3, result.exitCode(), result.toString());
         assertTrue(result.stderr().contains("cannot open the packet sockets: no interface 'mwnosuch0'"), result.stderr());
         assertFalse(result.stdout().contains(WireBox.READY), result.stdout());
 
-        ExecResult usage = Commands.run(Duration.ofSeconds(30), LabNetwork.javaCommand(WireBox.class, ImpairedLink.JVM_OPTIONS,
+        ExecResult usage = Commands.run(Duration.ofSeconds(30), JavaCommand.of(WireBox.class, ImpairedLink.JVM_OPTIONS,
                 List.of(ImpairedLink.jnaClasspath()), List.of("--role-side", "a", "--hub-side", "b", "--from-role-reorder", "5")));
         assertEquals(2, usage.exitCode(), usage.toString());
         assertTrue(usage.stderr().contains("reordering needs a delay"), usage.stderr());

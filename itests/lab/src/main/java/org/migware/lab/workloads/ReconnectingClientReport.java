@@ -1,4 +1,4 @@
-package org.migware.lab.report;
+package org.migware.lab.workloads;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,13 +8,13 @@ import org.migware.lab.LabException;
 import org.migware.lab.ReportTable;
 
 /**
- * A {@link ReconnectingPushClient} report, read back: one row per connection id, across all the
+ * A report of the push client's reconnect mode ({@link PushClient.Options#reconnect}), read back: one row per connection id, across all the
  * TCP connections that id used.
  *
  * @param header the first line's fields (target, started_ms, written_ms, final, ...)
  * @param connections one entry per connection id
  */
-public record ReconnectingClientReport(Map<String, String> header, List<Connection> connections) {
+public record ReconnectingClientReport(Map<String, String> header, List<Connection> connections) implements ReportTable.Report {
 
     /** The report type of the file's first line. */
     public static final String TYPE = "migware-reconnecting-client";
@@ -71,10 +71,5 @@ public record ReconnectingClientReport(Map<String, String> header, List<Connecti
                 (int) ReportTable.longValue(row, "breaks"), ReportTable.longValue(row, "first_connected_ms"),
                 ReportTable.longValue(row, "first_break_ms"), ReportTable.longValue(row, "reconnected_ms"),
                 ReportTable.longValue(row, "last_break_ms"), List.copyOf(ports), row.getOrDefault("first_error", ""));
-    }
-
-    /** @return true for the report written when the client ended */
-    public boolean isFinal() {
-        return ReportTable.isFinal(header);
     }
 }

@@ -1,221 +1,52 @@
-package org.migware.lab.report;
+package org.migware.lab.workloads;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.migware.lab.Args;
-import org.migware.lab.oracles.RecordFormat;
 import org.migware.lab.ReportTable;
+import org.migware.lab.ToolMain;
+import org.migware.lab.oracles.RecordFormat;
+import org.migware.lab.workloads.PushClient.Options;
 
 /**
- * The thesis's push workload as a real client behind a load balancer must run it: N
- * connections, each sending one numbered record ({@link RecordFormat}, the same bytes as the
- * lab's {@code PushClient}) every interval, and — unlike {@code PushClient} — when a connection
- * breaks (reset, the peer closed it, a write fails) it reconnects after a short delay and goes
+ * The push client's reconnect mode ({@link Options#reconnect}), the thesis's push workload as a
+ * real client behind a load balancer must run it: N connections, each sending one numbered record
+ * ({@link RecordFormat}, the same bytes as the plain mode) every interval, and — unlike the plain
+ * mode — when a connection breaks (reset, the peer closed it, a write fails) it reconnects after a short delay and goes
  * on with its next record number. It does not resend: it cannot know what the dead server got,
  * which is exactly what the baseline shows.
  *
  * <p>One thread and one selector drive every connection. Sends are staggered as in
- * {@code PushClient}: connection {@code i} of {@code N} sends at
+ * the plain mode: connection {@code i} of {@code N} sends at
  * {@code start + i*interval/N + k*interval}. For each connection id the client keeps the highest
  * record number written, the connects, failed connects and breaks, when it first broke and when
  * it was connected again, the local ports it used and the first error; it writes them as a
  * tab-separated report ({@link ReconnectingClientReport}) every second and when it ends.
  *
  * <pre>
- * java -cp lab-report.jar:lab.jar org.migware.lab.report.ReconnectingPushClient --host 10.77.0.3 \
+ * java -cp lab.jar org.migware.lab.workloads.PushClient --reconnect --host 10.77.0.3 \
  *      --port 7100 --connections 200 --interval-ms 500 --duration-ms 20000 --report client.tsv
  * </pre>
+ *
+ * Its own defaults: a run of 10 s when no duration is given, 100 ms before a reconnect, at most
+ * 2 s between two connect attempts. Exit code 0 after the run, whatever broke on the way.
  */
-public final class ReconnectingPushClient {
+final class ReconnectingPushRun {
 
     /** Printed to standard output once the run has started. */
     public static final String STARTED = "reconnecting push client started";
 
     private static final long MS = 1_000_000L;
-
-    /** The client's settings; {@link #toArgs()} and {@link #parse} convert to and from a command line. */
-    public static final class Options {
-        private String host = "127.0.0.1";
-        private int port = 5000;
-        private int connections = 1;
-        private long intervalMillis = 500;
-        private long durationMillis = 10_000;
-        private int recordSize = 64;
-        private long connectRate = 1000;
-        private long reconnectDelayMillis = 100;
-        private long maxBackoffMillis = 2000;
-        private Path report;
-        private int firstId;
-
-        /**
-         * @param host the server's (or load balancer's) address
-         * @return this
-         */
-        public Options host(String host) {
-            this.host = host;
-            return this;
-        }
-
-        /**
-         * @param port its port
-         * @return this
-         */
-        public Options port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        /**
-         * @param count connections (default 1)
-         * @return this
-         */
-        public Options connections(int count) {
-            this.connections = count;
-            return this;
-        }
-
-        /**
-         * @param millis time between two records of a connection (default 500)
-         * @return this
-         */
-        public Options intervalMillis(long millis) {
-            this.intervalMillis = millis;
-            return this;
-        }
-
-        /**
-         * @param millis how long to run, then close every connection (default 10000)
-         * @return this
-         */
-        public Options durationMillis(long millis) {
-            this.durationMillis = millis;
-            return this;
-        }
-
-        /**
-         * @param bytes record size including the newline (default 64)
-         * @return this
-         */
-        public Options recordSize(int bytes) {
-            this.recordSize = bytes;
-            return this;
-        }
-
-        /**
-         * @param perSecond first connects started per second (default 1000); reconnects are not paced
-         * @return this
-         */
-        public Options connectRate(long perSecond) {
-            this.connectRate = perSecond;
-            return this;
-        }
-
-        /**
-         * @param millis wait after a break before connecting again (default 100); doubled after
-         *        each failed connect, up to the maximum backoff
-         * @return this
-         */
-        public Options reconnectDelayMillis(long millis) {
-            this.reconnectDelayMillis = millis;
-            return this;
-        }
-
-        /**
-         * @param millis the longest wait between two connect attempts (default 2000)
-         * @return this
-         */
-        public Options maxBackoffMillis(long millis) {
-            this.maxBackoffMillis = millis;
-            return this;
-        }
-
-        /**
-         * @param file where to write the report (null: none)
-         * @return this
-         */
-        public Options report(Path file) {
-            this.report = file;
-            return this;
-        }
-
-        /**
-         * @param id the first connection id (default 0)
-         * @return this
-         */
-        public Options firstId(int id) {
-            this.firstId = id;
-            return this;
-        }
-
-        /** @return the command line that {@link #parse} turns back into these options */
-        public List<String> toArgs() {
-            List<String> args = new ArrayList<>(List.of("--host", host, "--port", Integer.toString(port),
-                    "--connections", Integer.toString(connections), "--interval-ms", Long.toString(intervalMillis),
-                    "--duration-ms", Long.toString(durationMillis), "--record-size", Integer.toString(recordSize),
-                    "--connect-rate", Long.toString(connectRate), "--reconnect-delay-ms", Long.toString(reconnectDelayMillis),
-                    "--max-backoff-ms", Long.toString(maxBackoffMillis), "--first-id", Integer.toString(firstId)));
-            if (report != null) {
-                args.addAll(List.of("--report", report.toString()));
-            }
-            return args;
-        }
-
-        /**
-         * @param args a command line
-         * @return the options it gives
-         * @throws IllegalArgumentException on unknown options or bad values
-         */
-        public static Options parse(String... args) {
-            Args a = Args.parse(args, Set.of(), Set.of("host", "port", "connections", "interval-ms", "duration-ms",
-                    "record-size", "connect-rate", "reconnect-delay-ms", "max-backoff-ms", "report", "first-id"));
-            Options o = new Options();
-            o.host = a.string("host", o.host);
-            o.port = (int) a.number("port", o.port);
-            o.connections = (int) a.number("connections", o.connections);
-            o.intervalMillis = a.number("interval-ms", o.intervalMillis);
-            o.durationMillis = a.number("duration-ms", o.durationMillis);
-            o.recordSize = (int) a.number("record-size", o.recordSize);
-            o.connectRate = a.number("connect-rate", o.connectRate);
-            o.reconnectDelayMillis = a.number("reconnect-delay-ms", o.reconnectDelayMillis);
-            o.maxBackoffMillis = a.number("max-backoff-ms", o.maxBackoffMillis);
-            o.report = a.path("report");
-            o.firstId = (int) a.number("first-id", o.firstId);
-            o.validate();
-            return o;
-        }
-
-        void validate() {
-            require(port > 0 && port < 65536, "--port must be 1..65535");
-            require(connections > 0, "--connections must be positive");
-            require(intervalMillis > 0, "--interval-ms must be positive");
-            require(durationMillis > 0, "--duration-ms must be positive");
-            require(recordSize > 0 && recordSize <= 65536, "--record-size must be 1..65536");
-            require(connectRate >= 0, "--connect-rate must not be negative");
-            require(reconnectDelayMillis >= 0 && maxBackoffMillis >= reconnectDelayMillis,
-                    "--reconnect-delay-ms must be >= 0 and <= --max-backoff-ms");
-            require(firstId >= 0, "--first-id must not be negative");
-        }
-
-        private static void require(boolean ok, String message) {
-            if (!ok) {
-                throw new IllegalArgumentException(message);
-            }
-        }
-    }
 
     /** CONNECTING: handshake in progress; WAITING: before the first connect or between a break and the next try. */
     private enum State { WAITING, CONNECTING, OPEN, DONE }
@@ -253,29 +84,39 @@ public final class ReconnectingPushClient {
 
     private final Options options;
     private final List<Conn> conns = new ArrayList<>();
-    private final Selector selector;
+    private volatile Selector selector;
     private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private long startNanos;
     private long startedAtMillis;
 
-    private ReconnectingPushClient(Options options) throws IOException {
+    ReconnectingPushRun(Options options) {
         this.options = options;
-        this.selector = Selector.open();
+    }
+
+    /** Asks {@link #run()} to end: it closes every connection, writes the final report and returns. */
+    void stop() {
+        stopRequested = true;
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    /** @return true when {@link #run()} has ended (and written its final report) */
+    boolean awaitFinished(Duration timeout) {
+        return ToolMain.await(finished, timeout);
     }
 
     /**
      * Runs the client until its duration has passed or it is stopped.
      *
-     * @param options what to run
+     * @return 0: a broken connection is what this mode measures, not a failure
      * @throws IOException when the selector fails
      */
-    public static void run(Options options) throws IOException {
-        new ReconnectingPushClient(options).loop();
-    }
-
-    private void loop() throws IOException {
+    int run() throws IOException {
+        selector = Selector.open();
         startNanos = System.nanoTime();
         startedAtMillis = System.currentTimeMillis();
         long interval = options.intervalMillis * MS;
@@ -285,20 +126,11 @@ public final class ReconnectingPushClient {
             c.backoffMillis = options.reconnectDelayMillis;
             conns.add(c);
         }
-        Thread hook = new Thread(() -> {
-            stopRequested = true;
-            selector.wakeup();
-            try {
-                finished.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "reconnecting-client-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         System.out.println(STARTED);
         System.out.flush();
-        long end = startNanos + options.durationMillis * MS;
-        long nextReport = startNanos + 1000 * MS;
+        long end = startNanos + options.reconnectDurationMillis() * MS;
+        long reportNanos = options.reportIntervalMillis * MS;
+        long nextReport = startNanos + reportNanos;
         try {
             while (!stopRequested) {
                 long now = System.nanoTime();
@@ -314,7 +146,7 @@ public final class ReconnectingPushClient {
                 }
                 if (now - nextReport >= 0) {
                     writeReport(false);
-                    nextReport = now + 1000 * MS;
+                    nextReport = now + reportNanos;
                 }
                 long next = Math.min(end, nextReport);
                 for (Conn c : conns) {
@@ -351,13 +183,9 @@ public final class ReconnectingPushClient {
                 c.state = State.DONE;
             }
             writeReport(true);
+            return 0;
         } finally {
             finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook is running and waits for us
-            }
         }
     }
 
@@ -547,29 +375,5 @@ public final class ReconnectingPushClient {
         } catch (IOException e) {
             System.err.println("cannot write the report " + options.report + ": " + e.getMessage());
         }
-    }
-
-    /**
-     * Runs the client; exit code 0 after the run, 2 on bad arguments.
-     *
-     * @param args see {@link Options#parse}
-     */
-    public static void main(String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            PrintStream err = System.err;
-            err.println("ReconnectingPushClient: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            run(options);
-        } catch (IOException e) {
-            System.err.println("ReconnectingPushClient: " + e);
-            System.exit(1);
-        }
-        System.exit(0);
     }
 }

@@ -1,4 +1,4 @@
-package org.migware.lab.report;
+package org.migware.lab.workloads;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The baseline's client against a server on loopback that closes each client's first connection
+ * The push client's reconnect mode (the baseline's client) against a server on loopback that closes each client's first connection
  * after its third record, as HAProxy's shutdown-sessions does: the client must reconnect, go on
  * with its next record number, and say so in its report.
  */
@@ -51,8 +51,9 @@ class ReconnectingPushClientTest {
             });
             acceptor.start();
             Path report = dir.resolve("client.tsv");
-            ReconnectingPushClient.run(new ReconnectingPushClient.Options().host("127.0.0.1").port(server.getLocalPort())
-                    .connections(2).intervalMillis(100).durationMillis(2500).reconnectDelayMillis(50).report(report).firstId(5));
+            new PushClient(new PushClient.Options().reconnect(true).host("127.0.0.1").port(server.getLocalPort())
+                    .connections(2).intervalMillis(100).durationMillis(2500).reconnectDelayMillis(50).report(report).firstId(5))
+                    .run();
             for (Thread h : handlers) {
                 h.join(5000);
             }
