@@ -19,7 +19,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * The report file format shared by {@link PushClient} and {@link SinkServer}: tab-separated,
+ * The report file format shared by {@code PushClient} and {@code SinkServer}: tab-separated,
  *
  * <pre>
  * # &lt;type&gt; key=value key=value ...

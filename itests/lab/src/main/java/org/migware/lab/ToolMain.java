@@ -15,8 +15,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The command-line sequence the lab tools ({@link PushClient}, {@link SinkServer},
- * {@link BulkSender}, {@link BulkReceiver}) share, kept in one place because the lab drives them
+ * The command-line sequence the lab tools ({@code PushClient}, {@code SinkServer},
+ * {@code BulkSender}, {@code BulkReceiver}) share, kept in one place because the lab drives them
  * as separate processes and relies on every one of them behaving alike: {@code --help} prints the
  * usage and exits 0; bad arguments print the message and the usage and exit 2; SIGTERM stops the
  * tool and waits for its final report before the JVM exits; a failure of the run exits 1.

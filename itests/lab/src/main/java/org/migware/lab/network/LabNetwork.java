@@ -593,7 +593,7 @@ public final class LabNetwork implements AutoCloseable {
 
     /**
      * Same as {@link #startJava(Role, String, Class, String...)} with a list of arguments, e.g.
-     * from {@link PushClient.Options#toArgs()}.
+     * from {@code PushClient.Options#toArgs()}.
      *
      * @param role where to run it
      * @param name a short label for logs and output files

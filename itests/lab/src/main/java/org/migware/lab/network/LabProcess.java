@@ -17,7 +17,7 @@ import org.migware.lab.LabException;
  * process for post-mortems).
  *
  * <p>{@link #destroy()} ends exactly the process tree this handle started: SIGTERM first, so
- * programs such as {@link SinkServer}, {@link PushClient} and tcpdump write their final report or
+ * programs such as {@code SinkServer}, {@code PushClient} and tcpdump write their final report or
  * flush their capture, then SIGKILL after a grace period.
  */
 public final class LabProcess implements AutoCloseable {

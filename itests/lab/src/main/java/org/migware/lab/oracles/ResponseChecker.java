@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Checks the responses one connection of the request/response workload receives, incrementally,
- * however the stream is split into reads. The server ({@link SinkServer} with {@code --respond})
+ * however the stream is split into reads. The server ({@code SinkServer} with {@code --respond})
  * answers each record {@code c<conn> r<seq>} with the line {@code ok c<conn> r<seq>\n}; a
  * correct stream of answers is therefore {@code r1, r2, r3, ...}, all for this connection's id.
  *

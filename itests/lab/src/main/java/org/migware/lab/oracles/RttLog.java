@@ -13,7 +13,7 @@ import org.migware.lab.LabException;
 
 /**
  * The application round trips of the request/response workload: for every correct answer a
- * {@link PushClient} received, when its record was sent (epoch ms), how long the answer took (µs,
+ * {@code PushClient} received, when its record was sent (epoch ms), how long the answer took (µs,
  * measured with the client's monotonic clock) and the connection id. Kept in memory while the
  * client runs (three primitive arrays: 10,000 answers cost 200 kB) and written as a file of
  * tab-separated lines when it ends.

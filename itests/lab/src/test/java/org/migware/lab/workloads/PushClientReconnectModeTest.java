@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after its third record, as HAProxy's shutdown-sessions does: the client must reconnect, go on
  * with its next record number, and say so in its report.
  */
-class ReconnectingPushClientTest {
+class PushClientReconnectModeTest {
 
     private static final Pattern RECORD = Pattern.compile("^c(\\d+) r(\\d+)");
 
