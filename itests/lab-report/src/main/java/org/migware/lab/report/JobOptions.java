@@ -1,0 +1,446 @@
+package org.migware.lab.report;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.migware.lab.Args;
+import org.migware.lab.network.Impairment;
+
+/**
+ * What {@code migware lab} runs; {@link #toArgs()} and {@link #parse} convert to and from its
+ * command line. The defaults are the thesis's workload (a 64-byte record every 500 ms per
+ * connection, N from 1 to 200, the 500 ms ping) with shorter phases than the thesis's 40 records
+ * before the failure, so that the whole default run, MigWare and the baseline for seven values
+ * of N, takes about four minutes on two cores.
+ */
+public final class JobOptions {
+
+    /** The default connection counts: the thesis's chapter 6. */
+    public static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 10, 20, 50, 100, 150, 200);
+    /** The delay behind --reorder when no --delay is given: reordering needs one (as in netem). */
+    public static final long REORDER_DELAY_MILLIS = 10;
+
+    /** Where loss, delay and reordering are injected. */
+    public enum FaultLink {
+        /** The client's own link: both directions of everything the client sends and receives. */
+        CLIENT,
+        /** The backup's link from the hub: what MigWare captures (a lossy or late mirror port). */
+        MIRROR
+    }
+
+    private Path distribution;
+    private List<Integer> connections = DEFAULT_CONNECTIONS;
+    private long intervalMillis = 500;
+    private long beforeMillis = 4000;
+    private long afterMillis = 6000;
+    private String monitorProfile = "thesis";
+    private String framing = "none";
+    private boolean baseline = true;
+    private double lossPercent;
+    private long delayMillis;
+    private double reorderPercent;
+    private FaultLink faultLink = FaultLink.CLIENT;
+    private Path out;
+    private String prefix = "mwrlab";
+    private boolean removeLeftovers;
+
+    /**
+     * @param dir the MigWare distribution the lab runs (bin/migware passes its own home)
+     * @return this
+     */
+    public JobOptions distribution(Path dir) {
+        this.distribution = dir;
+        return this;
+    }
+
+    /**
+     * @param counts connection counts, one experiment each
+     * @return this
+     */
+    public JobOptions connections(List<Integer> counts) {
+        this.connections = List.copyOf(counts);
+        return this;
+    }
+
+    /**
+     * @param millis time between two records of one connection (default 500, the thesis's)
+     * @return this
+     */
+    public JobOptions intervalMillis(long millis) {
+        this.intervalMillis = millis;
+        return this;
+    }
+
+    /**
+     * @param millis from the clients' start to the pull of the primary's link (default 4000)
+     * @return this
+     */
+    public JobOptions beforeMillis(long millis) {
+        this.beforeMillis = millis;
+        return this;
+    }
+
+    /**
+     * @param millis from the pull to the clients' end (default 6000)
+     * @return this
+     */
+    public JobOptions afterMillis(long millis) {
+        this.afterMillis = millis;
+        return this;
+    }
+
+    /**
+     * @param profile "thesis" (ICMP every 500 ms, DOWN after one miss) or "fast" (10 ms, 5 misses)
+     * @return this
+     */
+    public JobOptions monitorProfile(String profile) {
+        this.monitorProfile = profile;
+        return this;
+    }
+
+    /**
+     * @param mode the proxy's record framing: none, newline, length-prefixed-2, length-prefixed-4
+     * @return this
+     */
+    public JobOptions framing(String mode) {
+        this.framing = mode;
+        return this;
+    }
+
+    /**
+     * @param on whether to run the HAProxy baseline (default true)
+     * @return this
+     */
+    public JobOptions baseline(boolean on) {
+        this.baseline = on;
+        return this;
+    }
+
+    /**
+     * @param percent random loss on the fault link, 0..100 (nftables; no netem needed)
+     * @return this
+     */
+    public JobOptions lossPercent(double percent) {
+        this.lossPercent = percent;
+        return this;
+    }
+
+    /**
+     * @param millis delay added on the fault link: to each direction of the client's link, to the
+     *        frames towards the backup on the mirror (the wire-impairment box; no netem needed)
+     * @return this
+     */
+    public JobOptions delayMillis(long millis) {
+        this.delayMillis = millis;
+        return this;
+    }
+
+    /**
+     * @param percent packets reordered on the fault link: they go at once, past the delayed ones
+     *        (the wire-impairment box, netem's meaning)
+     * @return this
+     */
+    public JobOptions reorderPercent(double percent) {
+        this.reorderPercent = percent;
+        return this;
+    }
+
+    /**
+     * @param link where faults are injected (default the client's link)
+     * @return this
+     */
+    public JobOptions faultLink(FaultLink link) {
+        this.faultLink = link;
+        return this;
+    }
+
+    /**
+     * @param dir where the report goes (default lab-results/&lt;timestamp&gt;/)
+     * @return this
+     */
+    public JobOptions out(Path dir) {
+        this.out = dir;
+        return this;
+    }
+
+    /**
+     * @param namePrefix the lab's namespace prefix; the baseline's lab uses it with "h" appended
+     * @return this
+     */
+    public JobOptions prefix(String namePrefix) {
+        this.prefix = namePrefix;
+        return this;
+    }
+
+    /**
+     * @param remove remove namespaces a crashed run left behind instead of stopping with an error
+     * @return this
+     */
+    public JobOptions removeLeftovers(boolean remove) {
+        this.removeLeftovers = remove;
+        return this;
+    }
+
+    public Path distribution() {
+        return distribution;
+    }
+
+    public List<Integer> connections() {
+        return connections;
+    }
+
+    public long intervalMillis() {
+        return intervalMillis;
+    }
+
+    public long beforeMillis() {
+        return beforeMillis;
+    }
+
+    public long afterMillis() {
+        return afterMillis;
+    }
+
+    public String monitorProfile() {
+        return monitorProfile;
+    }
+
+    public String framing() {
+        return framing;
+    }
+
+    public boolean baseline() {
+        return baseline;
+    }
+
+    public double lossPercent() {
+        return lossPercent;
+    }
+
+    public long delayMillis() {
+        return delayMillis;
+    }
+
+    public double reorderPercent() {
+        return reorderPercent;
+    }
+
+    public FaultLink faultLink() {
+        return faultLink;
+    }
+
+    public Path out() {
+        return out;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** @return the baseline lab's namespace prefix */
+    public String baselinePrefix() {
+        return prefix + "h";
+    }
+
+    public boolean removeLeftovers() {
+        return removeLeftovers;
+    }
+
+    /** @return whether any fault is injected */
+    public boolean faults() {
+        return lossPercent > 0 || delayMillis > 0 || reorderPercent > 0;
+    }
+
+    /** @return whether a fault needs the wire-impairment box (a delay or reordering) */
+    public boolean impairsWire() {
+        return delayMillis > 0 || reorderPercent > 0;
+    }
+
+    /**
+     * @return the delay and reordering of each impaired direction: --delay, or
+     *         {@value #REORDER_DELAY_MILLIS} ms when only --reorder is given
+     */
+    public Impairment impairment() {
+        long millis = delayMillis > 0 || reorderPercent == 0 ? delayMillis : REORDER_DELAY_MILLIS;
+        return new Impairment(Duration.ofMillis(millis), reorderPercent);
+    }
+
+    /** @return the command line that {@link #parse} turns back into these options */
+    public List<String> toArgs() {
+        List<String> args = new ArrayList<>();
+        if (distribution != null) {
+            args.addAll(List.of("--distribution", distribution.toString()));
+        }
+        StringBuilder counts = new StringBuilder();
+        for (int n : connections) {
+            counts.append(counts.length() == 0 ? "" : ",").append(n);
+        }
+        args.addAll(List.of("--connections", counts.toString(), "--interval-ms", Long.toString(intervalMillis),
+                "--before-ms", Long.toString(beforeMillis), "--after-ms", Long.toString(afterMillis),
+                "--monitor-profile", monitorProfile, "--framing", framing, "--baseline", baseline ? "on" : "off",
+                "--loss", decimal(lossPercent), "--delay", Long.toString(delayMillis), "--reorder", decimal(reorderPercent),
+                "--fault-link", faultLink.name().toLowerCase(Locale.ROOT), "--prefix", prefix));
+        if (out != null) {
+            args.addAll(List.of("--out", out.toString()));
+        }
+        if (removeLeftovers) {
+            args.add("--remove-leftovers");
+        }
+        return args;
+    }
+
+    private static String decimal(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** @return the options as a JSON object for the report */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("distribution", distribution == null ? null : distribution.toString());
+        m.put("connections", connections);
+        m.put("intervalMillis", intervalMillis);
+        m.put("beforeMillis", beforeMillis);
+        m.put("afterMillis", afterMillis);
+        m.put("monitorProfile", monitorProfile);
+        m.put("framing", framing);
+        m.put("baseline", baseline);
+        m.put("lossPercent", lossPercent);
+        m.put("delayMillis", delayMillis);
+        m.put("reorderPercent", reorderPercent);
+        m.put("faultLink", faultLink.name().toLowerCase(Locale.ROOT));
+        m.put("prefix", prefix);
+        return m;
+    }
+
+    /**
+     * @param args a command line (see {@link #usage()})
+     * @return the options it gives
+     * @throws IllegalArgumentException on unknown options or bad values, with the reason
+     */
+    public static JobOptions parse(String... args) {
+        Args a = Args.parse(args, Set.of("remove-leftovers", "help"),
+                Set.of("distribution", "connections", "interval-ms", "duration-s", "before-s", "after-s", "before-ms", "after-ms",
+                        "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link", "out", "prefix"));
+        JobOptions o = new JobOptions();
+        String dist = a.string("distribution", System.getProperty("migware.home"));
+        o.distribution = dist == null ? null : Path.of(dist);
+        if (a.has("connections")) {
+            List<Integer> counts = new ArrayList<>();
+            for (String item : a.string("connections", "").split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                try {
+                    counts.add(Integer.parseInt(item.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--connections takes whole numbers separated by commas, e.g. 1,10,20: "
+                            + a.string("connections", ""));
+                }
+            }
+            o.connections = List.copyOf(counts);
+        }
+        o.intervalMillis = a.number("interval-ms", o.intervalMillis);
+        o.beforeMillis = a.has("before-s") ? Math.round(a.decimal("before-s", 0) * 1000) : a.number("before-ms", o.beforeMillis);
+        o.afterMillis = a.has("after-s") ? Math.round(a.decimal("after-s", 0) * 1000) : a.number("after-ms", o.afterMillis);
+        if (a.has("duration-s")) {
+            // the whole client run per N; what is not before the pull is after it
+            long total = Math.round(a.decimal("duration-s", 0) * 1000);
+            if (total <= o.beforeMillis) {
+                throw new IllegalArgumentException("--duration-s (" + total / 1000.0 + " s) must be longer than the time before"
+                        + " the pull (" + o.beforeMillis / 1000.0 + " s)");
+            }
+            o.afterMillis = total - o.beforeMillis;
+        }
+        o.monitorProfile = a.string("monitor-profile", o.monitorProfile).toLowerCase(Locale.ROOT);
+        o.framing = a.string("framing", o.framing).toLowerCase(Locale.ROOT);
+        String baseline = a.string("baseline", "on").toLowerCase(Locale.ROOT);
+        if (!baseline.equals("on") && !baseline.equals("off")) {
+            throw new IllegalArgumentException("--baseline takes on or off: " + baseline);
+        }
+        o.baseline = baseline.equals("on");
+        o.lossPercent = a.decimal("loss", 0);
+        o.delayMillis = a.number("delay", 0);
+        o.reorderPercent = a.decimal("reorder", 0);
+        String link = a.string("fault-link", "client").toUpperCase(Locale.ROOT);
+        try {
+            o.faultLink = FaultLink.valueOf(link);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--fault-link takes client or mirror: " + link.toLowerCase(Locale.ROOT));
+        }
+        String outDir = a.string("out", null);
+        o.out = outDir == null ? null : Path.of(outDir);
+        o.prefix = a.string("prefix", o.prefix);
+        o.removeLeftovers = a.flag("remove-leftovers");
+        o.validate();
+        return o;
+    }
+
+    void validate() {
+        require(!connections.isEmpty(), "--connections needs at least one count");
+        for (int n : connections) {
+            require(n > 0 && n <= 10_000, "--connections: each count must be 1..10000, not " + n);
+        }
+        require(intervalMillis >= 10 && intervalMillis <= 60_000, "--interval-ms must be 10..60000");
+        require(beforeMillis >= 1000, "the time before the pull (--before-s) must be at least 1 s, so that the clients are connected");
+        require(afterMillis >= 2000, "the time after the pull (--after-s) must be at least 2 s, so that the failover can end");
+        require(monitorProfile.equals("thesis") || monitorProfile.equals("fast"), "--monitor-profile takes thesis or fast: "
+                + monitorProfile);
+        require(List.of("none", "newline", "length-prefixed-2", "length-prefixed-4").contains(framing),
+                "--framing takes none, newline, length-prefixed-2 or length-prefixed-4: " + framing);
+        require(lossPercent >= 0 && lossPercent < 100, "--loss takes a percentage 0..<100");
+        require(delayMillis >= 0 && delayMillis <= 10_000, "--delay takes milliseconds 0..10000");
+        require(reorderPercent >= 0 && reorderPercent <= 100, "--reorder takes a percentage 0..100");
+        require(prefix.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,30}"), "--prefix must be 1-31 characters of [A-Za-z0-9_.-]");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** @return the command's help text */
+    public static String usage() {
+        return String.join("\n",
+                "Usage: bin/migware lab [OPTIONS]",
+                "",
+                "The thesis's experiment (chapter 6) on the built-in lab, beside a conventional failover:",
+                "for each N, N clients push a 64-byte record every interval to the primary; after --before-s",
+                "the primary's link is pulled. MigWare (in the backup) detects it, re-creates every connection",
+                "against the replica and carries it on. The same workload then runs through HAProxy (TCP mode,",
+                "health checks every 100 ms, the backup as 'backup' server) whose clients reconnect on error.",
+                "Prints a result table and writes lab-results/<timestamp>/: results.json, *.csv, summary.md,",
+                "report.html (self-contained) and raw/ (captures, reports, logs). Needs root.",
+                "",
+                "Options:",
+                "  --connections N,N,...   connection counts (default 1,10,20,50,100,150,200)",
+                "  --interval-ms MS        time between two records of a connection (default 500)",
+                "  --before-s S            clients' start to the pull (default 4; the thesis: 40 records = 20 s)",
+                "  --after-s S             the pull to the clients' end (default 6)",
+                "  --duration-s S          the whole client run per N; sets --after-s to S minus --before-s",
+                "  --monitor-profile P     thesis (ICMP every 500 ms, DOWN after 1 miss; default) or fast (10 ms x 5)",
+                "  --framing MODE          the proxy's record framing: none (default), newline, length-prefixed-2|4",
+                "  --baseline on|off       run the HAProxy baseline (default on)",
+                "  --loss PCT              random loss on the fault link (nftables)",
+                "  --delay MS              delay on the fault link: on the client's link MS each way (a round trip",
+                "                          +2 x MS), on the mirror MS on the frames towards the backup only",
+                "  --reorder PCT           PCT % of the frames go at once, past the delayed ones (netem's meaning;",
+                "                          behind --delay, or behind 10 ms without it)",
+                "                          Delay and reordering: a userspace forwarder in the hub (packet sockets),",
+                "                          no netem needed; its counters are in results.json",
+                "  --fault-link L          client (default: the client's link) or mirror (the backup's capture link;",
+                "                          MigWare runs only: HAProxy has no mirror)",
+                "  --out DIR               where the report goes (default lab-results/<timestamp>)",
+                "  --prefix P              namespace name prefix (default mwrlab; the baseline uses Ph)",
+                "  --remove-leftovers      first remove namespaces a crashed run of this prefix left behind",
+                "",
+                "The default run takes about 3 minutes on 2 cores. Exit status: 0 every MigWare connection",
+                "survived, 1 some did not, 2 bad usage or the machine cannot run the lab, 130 interrupted.");
+    }
+}

@@ -1,0 +1,323 @@
+package org.migware.lab.experiments;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.migware.lab.Await;
+import org.migware.lab.Commands;
+import org.migware.lab.ExecResult;
+import org.migware.lab.LabException;
+import org.migware.lab.network.LabNetwork;
+import org.migware.lab.network.LabProcess;
+import org.migware.lab.network.Role;
+
+/**
+ * A MigWare container running inside a lab namespace: a private copy of the built distribution
+ * with its own {@code etc/}, started with {@code bin/migware server}, asked questions with
+ * {@code bin/migware exec} through its control socket (a Unix socket is a file, so it answers
+ * from outside the namespace too).
+ */
+public final class MigwareInstance implements AutoCloseable {
+
+    /** The control protocol's last line: {@code #exit=<status>} (org.migware.core's ControlProtocol). */
+    private static final String EXIT_TRAILER = "#exit=";
+
+    private final Path home;
+    private final LabProcess process;
+
+    private MigwareInstance(Path home, LabProcess process) {
+        this.home = home;
+        this.process = process;
+    }
+
+    /**
+     * Copies {@code distribution} into the lab's work folder, writes {@code configs} into its
+     * {@code etc/} (PID to properties; an empty map deletes that PID's file), and starts it.
+     *
+     * @throws LabException when the distribution is not built or does not come up
+     */
+    public static MigwareInstance start(LabNetwork lab, Role role, Path distribution, Map<String, Map<String, String>> configs,
+            Duration startTimeout) {
+        return start(lab, role, null, distribution, configs, null, startTimeout);
+    }
+
+    /**
+     * As {@link #start(LabNetwork, Role, Path, Map, Duration)}, with a name (several instances may
+     * run in one namespace, each in its own home {@code migware-<role>-<name>}) and the monitor
+     * bundles to hot-deploy. A home left by an earlier instance of the same name is removed first,
+     * so nothing (Felix's bundle cache, a deployed jar, a config) carries over from it.
+     *
+     * @param name a short name, or null for the home {@code migware-<role>}
+     * @param deployed the symbolic names of the bundles of {@code monitors/} that {@code deploy/}
+     *        holds, exactly (e.g. {@code org.migware.monitor.tcp}; an empty set deploys no monitor),
+     *        or null to keep the distribution's {@code deploy/} as shipped
+     */
+    public static MigwareInstance start(LabNetwork lab, Role role, String name, Path distribution,
+            Map<String, Map<String, String>> configs, Collection<String> deployed, Duration startTimeout) {
+        Path launcher = distribution.resolve("bin/migware");
+        if (!Files.isExecutable(launcher)) {
+            throw new LabException("no MigWare distribution at " + distribution + " (build it: mvn -pl distribution -am package)");
+        }
+        String folder = "migware-" + role.name().toLowerCase(Locale.ROOT) + (name == null ? "" : "-" + name);
+        Path home = lab.workDir().resolve(folder);
+        if (name != null) {
+            deleteTree(home);
+        }
+        copyTree(distribution, home);
+        if (deployed != null) {
+            setDeployed(home, deployed);
+        }
+        configs.forEach((pid, properties) -> writeConfig(home, pid, properties));
+        LabProcess process = lab.start(role, name == null ? "migware" : "migware-" + name, home.resolve("bin/migware").toString(), "server");
+        MigwareInstance instance = new MigwareInstance(home, process);
+        try {
+            Await.until("MigWare's control socket at " + instance.controlSocket(), startTimeout,
+                    () -> {
+                        if (!process.isAlive()) {
+                            throw new LabException("MigWare exited: " + process.stdout() + process.stderr());
+                        }
+                        return Files.exists(instance.controlSocket()) && instance.tryQuery("migware:status").isPresent();
+                    });
+        } catch (RuntimeException e) {
+            instance.close();
+            throw e;
+        }
+        return instance;
+    }
+
+    /** @return the copy's home folder */
+    public Path home() {
+        return home;
+    }
+
+    /** @return the running container's process */
+    public LabProcess process() {
+        return process;
+    }
+
+    /** @return where the control socket lives */
+    public Path controlSocket() {
+        return home.resolve("var/control.sock");
+    }
+
+    /**
+     * Runs one Gogo command in the container.
+     *
+     * @throws LabException when the command fails or the container does not answer
+     */
+    public String exec(String command) {
+        ExecResult result = Commands.run(Duration.ofSeconds(30), home.resolve("bin/migware").toString(), "exec", command);
+        if (!result.ok()) {
+            throw new LabException("'" + command + "' failed (exit " + result.exitCode() + "): " + result.stdout() + result.stderr());
+        }
+        return result.stdout();
+    }
+
+    /**
+     * Runs one Gogo command in the container like {@link #exec}, but talks to the control socket
+     * from this JVM (one line with the command, then the output and a {@code #exit=<status>}
+     * trailer line) instead of starting {@code bin/migware exec}, a JVM per command: cheap enough
+     * to poll {@code migware:status} many times a second.
+     *
+     * @throws LabException when the command fails or the container does not answer
+     */
+    public String query(String command) {
+        StringBuilder out = new StringBuilder();
+        int exit = 1;
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(controlSocket()));
+            channel.write(ByteBuffer.wrap((command.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.shutdownOutput();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith(EXIT_TRAILER)) {
+                    exit = Integer.parseInt(line.substring(EXIT_TRAILER.length()).trim());
+                } else {
+                    out.append(line).append('\n');
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new LabException("cannot talk to MigWare at " + controlSocket() + ": " + e.getMessage(), e);
+        }
+        if (exit != 0) {
+            throw new LabException("'" + command + "' failed (exit " + exit + "): " + out);
+        }
+        return out.toString();
+    }
+
+    private Optional<String> tryQuery(String command) {
+        try {
+            return Optional.of(query(command));
+        } catch (LabException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return {@code migware:status}, parsed */
+    public MigwareStatus status() {
+        return MigwareStatus.parse(query("migware:status"));
+    }
+
+    /** @return the container's log so far (its standard error, where slf4j-simple writes) */
+    public String log() {
+        return process.stderr();
+    }
+
+    /**
+     * Hot-deploys a bundle of the distribution's {@code monitors/} folder: copies its jar into
+     * {@code deploy/}, where FileInstall installs and starts it within about a second.
+     *
+     * @param symbolicName e.g. {@code org.migware.monitor.tcp}
+     */
+    public void deploy(String symbolicName) {
+        Path jar = monitorJar(home, symbolicName);
+        try {
+            Files.copy(jar, home.resolve("deploy").resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot deploy " + jar, e);
+        }
+    }
+
+    /**
+     * Removes a bundle's jar from {@code deploy/}; FileInstall uninstalls it within about a second.
+     *
+     * @param symbolicName e.g. {@code org.migware.monitor.icmp}
+     */
+    public void undeploy(String symbolicName) {
+        for (Path jar : jarsOf(home.resolve("deploy"), symbolicName)) {
+            try {
+                Files.deleteIfExists(jar);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot undeploy " + jar, e);
+            }
+        }
+    }
+
+    /**
+     * Writes (or, with an empty map, deletes) one configuration file in {@code etc/}; the running
+     * container applies it within about a second.
+     *
+     * @param pid the PID, or {@code <factory pid>-<name>} for a factory configuration
+     * @param properties the keys and values
+     */
+    public void configure(String pid, Map<String, String> properties) {
+        writeConfig(home, pid, properties);
+    }
+
+    private static void setDeployed(Path home, Collection<String> symbolicNames) {
+        Path deploy = home.resolve("deploy");
+        try (Stream<Path> jars = Files.list(deploy)) {
+            for (Path jar : (Iterable<Path>) jars::iterator) {
+                if (jar.getFileName().toString().endsWith(".jar")) {
+                    Files.delete(jar);
+                }
+            }
+            for (String symbolicName : symbolicNames) {
+                Path jar = monitorJar(home, symbolicName);
+                Files.copy(jar, deploy.resolve(jar.getFileName()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up " + deploy, e);
+        }
+    }
+
+    private static Path monitorJar(Path home, String symbolicName) {
+        List<Path> jars = jarsOf(home.resolve("monitors"), symbolicName);
+        if (jars.size() != 1) {
+            throw new LabException("expected one " + symbolicName + "-*.jar in " + home.resolve("monitors") + ", found " + jars);
+        }
+        return jars.get(0);
+    }
+
+    private static List<Path> jarsOf(Path folder, String symbolicName) {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> {
+                String file = p.getFileName().toString();
+                return file.startsWith(symbolicName + "-") && file.endsWith(".jar")
+                        && Character.isDigit(file.charAt(symbolicName.length() + 1));
+            }).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + folder, e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + root, e);
+        }
+    }
+
+    /** @return every line of {@code migware:connections}, parsed, keyed by client port */
+    public Map<Integer, TrackedConnectionLine> connections() {
+        Map<Integer, TrackedConnectionLine> lines = new LinkedHashMap<>();
+        for (String line : exec("migware:connections").split("\n")) {
+            TrackedConnectionLine parsed = TrackedConnectionLine.parse(line);
+            if (parsed != null) {
+                lines.put(parsed.clientPort(), parsed);
+            }
+        }
+        return lines;
+    }
+
+    @Override
+    public void close() {
+        process.destroy(Duration.ofSeconds(10));
+    }
+
+    private static void writeConfig(Path home, String pid, Map<String, String> properties) {
+        Path file = home.resolve("etc").resolve(pid + ".cfg");
+        try {
+            if (properties.isEmpty()) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            List<String> lines = new ArrayList<>();
+            lines.add("# written by the MigWare lab");
+            properties.forEach((key, value) -> lines.add(key + " = " + value));
+            Files.write(file, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else if (!source.getFileName().toString().endsWith(".sock")) {
+                    Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the distribution " + from + " to " + to, e);
+        }
+    }
+}
