@@ -99,12 +99,20 @@ class DistributionRunTest {
         }
     }
 
+    /**
+     * One component owns PID org.migware.service and publishes it as the ProtectedService; the
+     * tracker (and every other bundle that must know the service) binds that service.
+     */
     @Test
     @Order(2)
-    void aTypedListInEtcReachesTheTracker() throws Exception {
-        waitUntil("the tracker shows the ports of etc/org.migware.service.cfg", CHANGE_TIMEOUT, () -> {
-            String info = exec("scr:info org.migware.tracker.internal.TrackerComponent").output;
+    void aTypedListInEtcReachesTheServiceOwnerAndTheTracker() throws Exception {
+        waitUntil("the service's owner shows the addresses and ports of etc/org.migware.service.cfg", CHANGE_TIMEOUT, () -> {
+            String info = exec("scr:info org.migware.service.internal.ProtectedServiceComponent").output;
             return info.contains("443") && info.contains("127.0.0.11");
+        });
+        waitUntil("the tracker is bound to the ProtectedService", CHANGE_TIMEOUT, () -> {
+            String info = exec("scr:info org.migware.tracker.internal.TrackerComponent").output;
+            return info.contains("org.migware.api.connection.ProtectedService") && info.contains("Bound to");
         });
     }
 
@@ -132,8 +140,25 @@ class DistributionRunTest {
         assertEquals(componentsBefore, componentIds(), "no component was restarted by the uninstall");
     }
 
+    /**
+     * Declarative Services logs its errors and warnings (conf/config.properties: ds.loglevel=warn)
+     * on the console as {@code ERROR : bundle ...} and {@code WARN  : bundle ...}: a reference
+     * cycle, a component that fails to activate, a configuration it cannot use. A starting
+     * container, with its default monitor deployed and a bundle hot-deployed, has none.
+     */
     @Test
     @Order(4)
+    void theStartLogHasNoScrErrorOrWarning() throws Exception {
+        String console = Files.readString(home.resolve("container.out"));
+        assertTrue(console.contains("migware"), "the console was captured:\n" + console);
+        for (String line : console.lines().toList()) {
+            boolean scrLine = (line.startsWith("ERROR") || line.startsWith("WARN")) && line.contains(" : bundle ");
+            assertFalse(scrLine || line.contains("Circular reference"), "SCR reported: " + line + output());
+        }
+    }
+
+    @Test
+    @Order(5)
     void sigtermStopsTheContainerCleanly() throws Exception {
         container.destroy();
         assertTrue(container.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM\n" + output());
