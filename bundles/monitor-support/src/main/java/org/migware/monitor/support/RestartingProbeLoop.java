@@ -6,18 +6,8 @@ import org.migware.api.connection.ServiceEndpoints;
 /**
  * The probe loop of a monitor that follows two inputs, its own configuration and the
  * {@link ProtectedService}, and starts afresh (verdict {@code UNKNOWN} again) whenever either
- * changes. The monitor's DS methods only hand the inputs over:
- *
- * <pre>
- * &#64;Activate public MyMonitor(Config config) { loop = new RestartingProbeLoop&lt;&gt;(config, this::start); }
- * &#64;Activate void activate() { loop.activate(); }            // after DS set the listeners
- * &#64;Modified void modified(Config config) { loop.configure(config); }
- * &#64;Deactivate void deactivate() { loop.deactivate(); }
- * &#64;Reference(cardinality = OPTIONAL, policy = DYNAMIC, policyOption = GREEDY, updated = "updatedProtectedService")
- * void bindProtectedService(ProtectedService s) { loop.service(s.endpoints()); }
- * void updatedProtectedService(ProtectedService s) { loop.service(s.endpoints()); }
- * void unbindProtectedService(ProtectedService s) { loop.service(null); }
- * </pre>
+ * changes. {@link ServiceProbingMonitor} holds one and hands it what DS delivers; a monitor
+ * extends that class.
  *
  * <p>DS binds before it activates and may unbind after it deactivates: a loop runs only in
  * between.

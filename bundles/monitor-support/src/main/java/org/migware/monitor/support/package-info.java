@@ -10,7 +10,7 @@
  * {@link org.migware.api.health.HealthVerdictListener} at once. The bundle
  * {@code org.migware.monitor.exec} is a complete, short example.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.migware.monitor.support;
 

@@ -9,11 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ProtectedService;
 import org.migware.api.connection.ServiceEndpoints;
-import org.migware.api.packet.CaptureStatistics;
-import org.migware.api.packet.PacketListener;
-import org.migware.api.packet.PacketSource;
-import org.migware.api.packet.PacketSubscription;
 import org.migware.parser.internal.PacketParserComponent;
+import org.migware.testing.FakePacketSource;
 import org.migware.testing.TcpFrame;
 import org.osgi.framework.BundleContext;
 
@@ -23,7 +20,7 @@ import org.osgi.framework.BundleContext;
  */
 class TrackerComponentServiceTest {
 
-    private final FakeSource source = new FakeSource();
+    private final FakePacketSource source = new FakePacketSource();
     private TrackerComponent tracker;
 
     @AfterEach
@@ -102,29 +99,4 @@ class TrackerComponentServiceTest {
                 });
     }
 
-    /** Hands every frame the test gives it to its one subscriber. */
-    private static final class FakeSource implements PacketSource {
-        private PacketListener listener;
-
-        @Override
-        public String name() {
-            return "fake";
-        }
-
-        @Override
-        public PacketSubscription subscribe(PacketListener newListener) {
-            listener = newListener;
-            return () -> listener = null;
-        }
-
-        @Override
-        public CaptureStatistics statistics() {
-            return new CaptureStatistics(0, 0, 0, Map.of(), true);
-        }
-
-        void deliver(TcpFrame frame) {
-            byte[] bytes = frame.build();
-            listener.onPacket(bytes, 0, bytes.length, 0);
-        }
-    }
 }

@@ -8,20 +8,18 @@ import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ProtectedService;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
-import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.wire.IpAddressLiterals;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.RestartingProbeLoop;
+import org.migware.monitor.support.ServiceProbingMonitor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -42,7 +40,7 @@ import com.sun.jna.Native;
  */
 @Component(service = HealthMonitor.class, configurationPid = IcmpMonitor.PID, immediate = true)
 @Designate(ocd = IcmpMonitor.Config.class)
-public final class IcmpMonitor implements HealthMonitor {
+public final class IcmpMonitor extends ServiceProbingMonitor<IcmpMonitor.Config> {
 
     /** The PID that names the primary's service; the endpoints come from {@link ProtectedService}. */
     static final String SERVICE_PID = ConfigurationPids.SERVICE;
@@ -88,7 +86,6 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<HealthVerdictListener> listeners;
-    private final RestartingProbeLoop<Config> loop;
 
     /** The loop and the socket it pings through (null when idle). */
     private record Running(ProbeLoop loop, IcmpSocket socket) implements RestartingProbeLoop.Running {
@@ -103,40 +100,16 @@ public final class IcmpMonitor implements HealthMonitor {
 
     @Activate
     public IcmpMonitor(Config config) {
-        this.loop = new RestartingProbeLoop<>(config, this::start);
-    }
-
-    /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
-    @Activate
-    void activate() {
-        loop.activate();
+        super(config);
     }
 
     @Modified
     void modified(Config config) {
-        loop.configure(config);
+        configure(config);
     }
 
-    @Deactivate
-    void deactivate() {
-        loop.deactivate();
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
-    void bindProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void updatedProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void unbindProtectedService(ProtectedService service) {
-        loop.service(null);
-    }
-
-    private Running start(ServiceEndpoints service, Config config) {
+    @Override
+    protected Running start(ServiceEndpoints service, Config config) {
         InetAddress target;
         ProbeSettings settings;
         try {
@@ -178,10 +151,5 @@ public final class IcmpMonitor implements HealthMonitor {
     @Override
     public String name() {
         return NAME;
-    }
-
-    @Override
-    public HealthVerdict currentVerdict() {
-        return loop.loop().currentVerdict();
     }
 }

@@ -6,19 +6,17 @@ import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ProtectedService;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
-import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.RestartingProbeLoop;
+import org.migware.monitor.support.ServiceProbingMonitor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -36,7 +34,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  */
 @Component(service = HealthMonitor.class, configurationPid = TcpMonitor.PID, immediate = true)
 @Designate(ocd = TcpMonitor.Config.class)
-public final class TcpMonitor implements HealthMonitor {
+public final class TcpMonitor extends ServiceProbingMonitor<TcpMonitor.Config> {
 
     /** The PID that names the primary's service; the endpoints come from {@link ProtectedService}. */
     static final String SERVICE_PID = ConfigurationPids.SERVICE;
@@ -96,47 +94,24 @@ public final class TcpMonitor implements HealthMonitor {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<HealthVerdictListener> listeners;
-    private final RestartingProbeLoop<Config> loop;
 
     @Activate
     public TcpMonitor(Config config) {
-        this.loop = new RestartingProbeLoop<>(config, (service, newConfig) -> {
-            ProbeLoop started = start(service, newConfig);
-            return () -> started;
-        });
-    }
-
-    /** Starts probing here, not in the constructor: DS sets {@link #listeners} in between, so they hear the first verdicts. */
-    @Activate
-    void activate() {
-        loop.activate();
+        super(config);
     }
 
     @Modified
     void modified(Config config) {
-        loop.configure(config);
+        configure(config);
     }
 
-    @Deactivate
-    void deactivate() {
-        loop.deactivate();
+    @Override
+    protected RestartingProbeLoop.Running start(ServiceEndpoints service, Config config) {
+        ProbeLoop started = startLoop(service, config);
+        return () -> started;
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
-    void bindProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void updatedProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void unbindProtectedService(ProtectedService service) {
-        loop.service(null);
-    }
-
-    private ProbeLoop start(ServiceEndpoints service, Config config) {
+    private ProbeLoop startLoop(ServiceEndpoints service, Config config) {
         int port = config.port() != 0 ? config.port() : service != null ? service.ports()[0] : 0;
         String name = port > 0 ? "tcp:" + port : "tcp";
         Target target;
@@ -177,11 +152,6 @@ public final class TcpMonitor implements HealthMonitor {
 
     @Override
     public String name() {
-        return loop.loop().monitor();
-    }
-
-    @Override
-    public HealthVerdict currentVerdict() {
-        return loop.loop().currentVerdict();
+        return loop().monitor();
     }
 }

@@ -10,7 +10,6 @@ import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ProtectedService;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthMonitor;
-import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketParser;
@@ -21,9 +20,9 @@ import org.migware.monitor.support.ProbeLoop;
 import org.migware.monitor.support.ProbeResult;
 import org.migware.monitor.support.ProbeSettings;
 import org.migware.monitor.support.RestartingProbeLoop;
+import org.migware.monitor.support.ServiceProbingMonitor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -56,7 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = HealthMonitor.class, configurationPid = ConfigurationPids.MONITOR_TRAFFIC)
 @Designate(ocd = TrafficMonitorComponent.Config.class)
-public final class TrafficMonitorComponent implements HealthMonitor {
+public final class TrafficMonitorComponent extends ServiceProbingMonitor<TrafficMonitorComponent.Config> {
 
     static final String NAME = "traffic";
     private static final Logger LOG = LoggerFactory.getLogger(TrafficMonitorComponent.class);
@@ -109,7 +108,6 @@ public final class TrafficMonitorComponent implements HealthMonitor {
     private final Map<PacketSource, PacketSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PacketListener listener = this::onPacket;
     private volatile ParserBinding parser;
-    private final RestartingProbeLoop<Config> loop;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<HealthVerdictListener> listeners;
@@ -120,47 +118,29 @@ public final class TrafficMonitorComponent implements HealthMonitor {
     }
 
     TrafficMonitorComponent(Config config, LongSupplier nanoClock, Clock clock) {
+        super(config);
         this.clock = clock;
         this.detector = new StallDetector(null, DetectorSettings.DEFAULTS, nanoClock);
-        this.loop = new RestartingProbeLoop<>(config, (service, newConfig) -> {
-            Settings settings = settings(service, newConfig);
-            detector.reconfigure(settings.service(),
-                    settings.detector() != null ? settings.detector() : DetectorSettings.DEFAULTS);
-            ProbeLoop started = startLoop(settings);
-            return () -> started;
-        });
     }
 
-    /** Judges from here on, not from the constructor: DS binds the service and the listeners in between. */
-    @Activate
-    void activate() {
-        loop.activate();
+    @Override
+    protected RestartingProbeLoop.Running start(ServiceEndpoints service, Config config) {
+        Settings settings = settings(service, config);
+        detector.reconfigure(settings.service(), settings.detector() != null ? settings.detector() : DetectorSettings.DEFAULTS);
+        ProbeLoop started = startLoop(settings);
+        return () -> started;
     }
 
     @Modified
     void modified(Config config) {
-        loop.configure(config);
+        configure(config);
     }
 
-    @Deactivate
-    void deactivate() {
+    @Override
+    public void deactivate() {
         subscriptions.forEach((source, subscription) -> subscription.close());
         subscriptions.clear();
-        loop.deactivate();
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedProtectedService")
-    void bindProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void updatedProtectedService(ProtectedService service) {
-        loop.service(service.endpoints());
-    }
-
-    void unbindProtectedService(ProtectedService service) {
-        loop.service(null);
+        super.deactivate();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -261,10 +241,5 @@ public final class TrafficMonitorComponent implements HealthMonitor {
     @Override
     public String name() {
         return NAME;
-    }
-
-    @Override
-    public HealthVerdict currentVerdict() {
-        return loop.loop().currentVerdict();
     }
 }

@@ -21,12 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
-import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
-import org.migware.api.packet.PacketSource;
-import org.migware.api.packet.PacketSubscription;
 import org.migware.parser.internal.PacketParserComponent;
 import org.migware.testing.FakeClock;
+import org.migware.testing.FakePacketSource;
 import org.migware.testing.TcpFrame;
 
 /**
@@ -109,32 +107,6 @@ class TrafficMonitorComponentTest {
         throw new AssertionError("no such verdict within " + WAIT_SECONDS + " s; published: " + seen);
     }
 
-    /** A source that hands every frame the test gives it to its one subscriber. */
-    static final class FakeSource implements PacketSource {
-        volatile PacketListener listener;
-        volatile boolean closed;
-
-        @Override
-        public String name() {
-            return "fake";
-        }
-
-        @Override
-        public PacketSubscription subscribe(PacketListener newListener) {
-            listener = newListener;
-            return () -> closed = true;
-        }
-
-        @Override
-        public CaptureStatistics statistics() {
-            return new CaptureStatistics(0, 0, 0, Map.of(), true);
-        }
-
-        void deliver(TcpFrame frame) {
-            byte[] bytes = frame.build();
-            listener.onPacket(bytes, 0, bytes.length, 0);
-        }
-    }
 
     @Test
     void withoutServiceConfigurationTheVerdictNamesTheKeys() {
@@ -174,7 +146,7 @@ class TrafficMonitorComponentTest {
         assertEquals(HealthStatus.UNKNOWN, component.currentVerdict().status());
         assertEquals("10.77.0.2:7000", component.currentVerdict().target());
         assertEquals("no packet source: nothing is captured", component.evaluate().reason());
-        component.bindPacketSource(new FakeSource());
+        component.bindPacketSource(new FakePacketSource());
         assertEquals("no packet parser: captured frames are not read", component.evaluate().reason());
         component.bindPacketParser(new PacketParserComponent());
         assertEquals(Evidence.NOTHING_TO_JUDGE, component.evaluate().reason());
@@ -184,10 +156,10 @@ class TrafficMonitorComponentTest {
     @Test
     void retransmissionsIntoSilenceArePublishedAsDownAndASwapStartsAfresh() throws InterruptedException {
         startWithService(service());
-        FakeSource source = new FakeSource();
+        FakePacketSource source = new FakePacketSource();
         component.bindPacketParser(new PacketParserComponent());
         component.bindPacketSource(source);
-        assertNotNull(source.listener);
+        assertNotNull(source.listener());
 
         source.deliver(TcpFrame.fromClient(40000).seq(1000).flags(0x02));
         source.deliver(TcpFrame.fromServer(40000).seq(5000).ack(1001).flags(0x02));
@@ -203,10 +175,10 @@ class TrafficMonitorComponentTest {
         assertEquals(down, component.currentVerdict());
 
         // a new source replaces the old one (greedy: bind first, then unbind): what the old one saw is forgotten
-        FakeSource replacement = new FakeSource();
+        FakePacketSource replacement = new FakePacketSource();
         component.bindPacketSource(replacement);
         component.unbindPacketSource(source);
-        assertTrue(source.closed);
+        assertTrue(source.closed());
         HealthVerdict fresh = awaitVerdict(v -> v.status() != HealthStatus.DOWN);
         assertEquals(HealthStatus.UNKNOWN, fresh.status());
         assertEquals(Evidence.NOTHING_TO_JUDGE, fresh.reason());
@@ -224,7 +196,7 @@ class TrafficMonitorComponentTest {
         assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
 
         startWithService(service("maxConnections", 64));
-        FakeSource source = new FakeSource();
+        FakePacketSource source = new FakePacketSource();
         component.bindPacketParser(new PacketParserComponent());
         component.bindPacketSource(source);
         // 100 connections (more than the bound): data, its retransmission, the server's ACK, a
@@ -240,7 +212,7 @@ class TrafficMonitorComponentTest {
             frames.add(TcpFrame.fromClient(port).toPort(22).seq(1).payload(10).build());
         }
         byte[][] corpus = frames.toArray(new byte[0][]);
-        PacketListener capture = source.listener;
+        PacketListener capture = source.listener();
 
         deliver(capture, corpus, 2_000);
         long threadId = Thread.currentThread().getId();
