@@ -2,6 +2,7 @@ package org.migware.proxy.internal.mapping;
 
 import java.util.ArrayDeque;
 
+import org.migware.proxy.internal.replay.ReplayCatchUp;
 import org.migware.proxy.internal.wire.Ipv4Address;
 
 
@@ -46,6 +47,11 @@ public final class Mapping {
     /** The replica's highest acknowledgement during the hand-over, and how often it repeated it. */
     public int handOverAck;
     public int handOverDuplicates;
+    /**
+     * A replayed connection's catch-up: the replica gets the client's whole kept stream (instead of
+     * {@link #handOver}) and its output is checked against the primary's; {@code null} when resumed.
+     */
+    public ReplayCatchUp replay;
     /** With a framing, why the record head could not be kept; {@code null} when it was. */
     public String headProblem;
     public int replicaIsn;
@@ -78,6 +84,11 @@ public final class Mapping {
         this.primaryMac = primaryMac;
         this.shadowAddress = shadowAddress;
         this.shadowPort = shadowPort;
+    }
+
+    /** @return the client bytes MigWare hands to the replica itself: the replayed stream, or {@link #handOver} */
+    public long handOverLength() {
+        return replay != null ? replay.handOverLength() : handOver.length;
     }
 
     /**

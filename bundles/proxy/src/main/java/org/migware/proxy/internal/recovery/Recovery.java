@@ -9,6 +9,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.failover.Delivery;
+import org.migware.api.failover.NotReplayableReason;
 import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
@@ -19,6 +21,8 @@ import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.replay.ReplayStream;
+import org.migware.proxy.internal.translation.NoConnectionResets;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ToReplica;
 
@@ -56,6 +60,7 @@ public final class Recovery {
     private final Supplier<String> summary;
     private final ForgedHandshake handshake;
     private final HandOver handOver;
+    private final NoConnectionResets resets;
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -75,8 +80,9 @@ public final class Recovery {
      * @param summary the migration's summary, as the end of recovery reports it (called under the lock)
      */
     public Recovery(Pacing pacing, Replica replica, ShadowEndpoints shadows, ClientStreamKeeper keeper, MappingTable table,
-            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, LongSupplier nanos, DeferredLog log,
-            Supplier<String> summary) {
+            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, NoConnectionResets resets, LongSupplier nanos,
+            DeferredLog log, Supplier<String> summary) {
+        this.resets = resets;
         this.pacing = pacing;
         this.replica = replica;
         this.shadows = shadows;
@@ -99,11 +105,32 @@ public final class Recovery {
             RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot);
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
                 RecoveryCandidate c = recoverable.candidate();
+                Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
+                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryPort());
+                NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
+                if (why != null && stream != null) {
+                    stream.release(keeper.replay().pool());
+                }
+                if (delivery == Delivery.REPLAY && why != null) {
+                    // Replay is what this port's sessions need: resumed, the replica would reject or
+                    // ignore them and the client hang. A reset now lets the client reconnect at once.
+                    counters.resetAtFailover++;
+                    resets.resetClient(c.primaryAddress(), c.primaryPort(), c.primaryMac(), c.clientAddress(), c.clientPort(), c.clientMac(),
+                            c.clientAck());
+                    log.warn("proxy: {} -> {} not replayable ({}): its client is reset", snapshot.client().hostAndPort(),
+                            snapshot.server().hostAndPort(), why);
+                    continue;
+                }
                 long shadow = shadows.allocate();
                 Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                         c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
                 mapping.state = MappingState.QUEUED;
-                handOver.takeFrom(keeper, mapping, c);
+                if (delivery != Delivery.RESUME && why == null) {
+                    counters.replayed++;
+                    handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
+                } else {
+                    handOver.takeFrom(keeper, mapping, c);
+                }
                 table.register(mapping);
                 queued.add(mapping);
             } else {
@@ -117,6 +144,28 @@ public final class Recovery {
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * Why a connection cannot be replayed, {@code null} when it can: nothing kept, marked by the
+     * keeper, or the stream kept ends before what the primary acknowledged of the client (its
+     * last segment was missed by the capture) or the client acknowledged of the server.
+     */
+    private static NotReplayableReason whyNotReplayable(ReplayStream stream, RecoveryCandidate c) {
+        if (stream == null) {
+            return NotReplayableReason.HANDSHAKE_MISSED;
+        }
+        if (stream.reason() != null) {
+            return stream.reason();
+        }
+        if (!stream.serverIsnKnown()) {
+            return NotReplayableReason.HANDSHAKE_MISSED;
+        }
+        if (ReplayStream.alreadyKept(c.clientResume(), stream.clientIsn() + 1, stream.client().end()) < 0
+                || ReplayStream.alreadyKept(c.clientAck(), stream.serverIsn() + 1, stream.digest().seen()) < 0) {
+            return NotReplayableReason.CAPTURE_GAP;
+        }
+        return null;
     }
 
     /**
@@ -157,6 +206,9 @@ public final class Recovery {
                         handshaking--;
                         counters.failed++;
                         mapping.pending = null;
+                        if (mapping.replay != null) {
+                            mapping.replay.release();
+                        }
                         log.warn("proxy: {}: the replica did not answer {} forged SYNs", mapping, mapping.synAttempts);
                     } else {
                         handshake.sendSyn(mapping, now);
@@ -202,6 +254,9 @@ public final class Recovery {
 
     private void complete(Mapping mapping, RewritablePacket synAck) {
         handshake.complete(mapping, synAck);
+        if (mapping.replay != null) {
+            mapping.replay.started(nanos.getAsLong());
+        }
         mapping.state = MappingState.ESTABLISHED;
         handshaking--;
         counters.recovered++;
