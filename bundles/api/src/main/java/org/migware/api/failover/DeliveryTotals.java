@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param resetAtFailover connections with delivery {@code replay} that could not be replayed: reset at failover
  * @param bytesVerified replica bytes checked against the primary's digest
  * @param bytesDropped replica bytes dropped because the client already held them
+ * @param midResponseResets resumed connections whose client was reset because the failover cut
+ *     their response short (the replica, which never got the request, would never send the rest)
  * @since 2.1
  */
 public record DeliveryTotals(String delivery, long keptBytes, long keptBytesLimit, int replayable, int resumableOnly,
         int notMigratable, int handshakeMissed, int streamTooLong, int memoryFull, int captureGaps, int tlsSeen, int sshSeen,
-        int replayed, int caughtUp, int diverged, int resetAtFailover, long bytesVerified, long bytesDropped) {
+        int replayed, int caughtUp, int diverged, int resetAtFailover, long bytesVerified, long bytesDropped, int midResponseResets) {
 
     /** Validates the fields. */
     public DeliveryTotals {
@@ -38,11 +40,11 @@ public record DeliveryTotals(String delivery, long keptBytes, long keptBytesLimi
 
     /** @return the totals of a migration bundle that keeps nothing for replay (delivery {@code resume}) */
     public static DeliveryTotals resumeOnly() {
-        return new DeliveryTotals(Delivery.RESUME.configName(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new DeliveryTotals(Delivery.RESUME.configName(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** @return whether anything is kept or was replayed: otherwise the status does not mention replay */
     public boolean anyReplay() {
-        return !delivery.equals(Delivery.RESUME.configName()) || replayed > 0 || keptBytes > 0 || resetAtFailover > 0;
+        return !delivery.equals(Delivery.RESUME.configName()) || replayed > 0 || keptBytes > 0 || resetAtFailover > 0 || midResponseResets > 0;
     }
 }

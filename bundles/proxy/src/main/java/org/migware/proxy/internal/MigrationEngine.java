@@ -30,6 +30,7 @@ import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.MappingsCodec;
 import org.migware.proxy.internal.translation.ClientToReplica;
+import org.migware.proxy.internal.translation.ConnectionReset;
 import org.migware.proxy.internal.translation.NoConnectionResets;
 import org.migware.proxy.internal.translation.ReplayCheck;
 import org.migware.proxy.internal.translation.ReplicaToClient;
@@ -123,9 +124,10 @@ final class MigrationEngine {
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
         this.arp = new ServiceArp(table, wire, log);
+        ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
-                replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, nanos, log, this::summaryLocked);
-        this.replayCheck = new ReplayCheck(replica, toReplica, resets, table, counters, nanos, log);
+                replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, nanos, log, this::summaryLocked);
+        this.replayCheck = new ReplayCheck(replica, toReplica, reset, counters, nanos, log);
     }
 
     // ---- RECOVERY ----
@@ -236,9 +238,13 @@ final class MigrationEngine {
         switch (mapping.state) {
             case QUEUED, HANDSHAKING -> waitForHandshake(mapping, own, length);
             case ESTABLISHED -> {
-                if (mapping.replay != null && view.hasFlags(RewritablePacket.ACK)) {
+                if (view.hasFlags(RewritablePacket.ACK)) {
                     // Before translation: the client's acknowledgement in the primary's numbers says what it holds.
-                    mapping.replay.clientAcknowledged(view.acknowledgementNumber());
+                    if (mapping.replay != null) {
+                        mapping.replay.clientAcknowledged(view.acknowledgementNumber());
+                    } else if (mapping.responseInProgress && view.acknowledgementNumber() - mapping.responseEnd >= 0) {
+                        mapping.responseInProgress = false; // it holds the whole response: resumed as it should be
+                    }
                 }
                 clientToReplica.forward(mapping);
             }
@@ -341,6 +347,9 @@ final class MigrationEngine {
             table.close(mapping, "the replica reset the re-created connection");
             return;
         }
+        if (p.hasFlags(RewritablePacket.ACK)) {
+            mapping.lastReplicaAck = p.acknowledgementNumber();
+        }
         if (mapping.handOverLength() > 0 && p.hasFlags(RewritablePacket.ACK)) {
             recovery.continueHandOver(mapping, p.acknowledgementNumber(), (long) p.window() << mapping.replicaWindowShift);
         }
@@ -370,7 +379,8 @@ final class MigrationEngine {
                 + " client bytes handed over" + framing + (c.resetsSent == 0 ? "" : "; " + c.resetsSent + " resets for no connection")
                 + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused)
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
-                        + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)");
+                        + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
+                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)");
     }
 
     /**
@@ -421,7 +431,8 @@ final class MigrationEngine {
     private org.migware.api.failover.DeliveryTotals deliveryTotalsLocked() {
         org.migware.proxy.internal.keeper.ReplayKeeper replay = keeper.replay();
         if (replay == null) {
-            return org.migware.api.failover.DeliveryTotals.resumeOnly();
+            return StatusRecords.deliveryTotals(org.migware.api.failover.Delivery.RESUME.configName(), List.of(),
+                    keeper.notReplayableCounts(), 0, 0, counters);
         }
         return StatusRecords.deliveryTotals(replay.policy().describe(), keeper.keptForReplay(), keeper.notReplayableCounts(),
                 replay.pool().bytesInUse(), replay.pool().bytesLimit(), counters);

@@ -88,7 +88,8 @@ final class StatusRecords {
                 notReplayable[NotReplayableReason.HANDSHAKE_MISSED.ordinal()], notReplayable[NotReplayableReason.STREAM_TOO_LONG.ordinal()],
                 notReplayable[NotReplayableReason.KEEPING_MEMORY_FULL.ordinal()], notReplayable[NotReplayableReason.CAPTURE_GAP.ordinal()],
                 notReplayable[NotReplayableReason.TLS_SEEN.ordinal()], notReplayable[NotReplayableReason.SSH_SEEN.ordinal()],
-                c.replayed, c.replayCaughtUp, c.replayDiverged, c.resetAtFailover, c.replayBytesVerified, c.replayBytesDropped);
+                c.replayed, c.replayCaughtUp, c.replayDiverged, c.resetAtFailover, c.replayBytesVerified, c.replayBytesDropped,
+                c.midResponseResets);
     }
 
     /** @return the kept connections as the API's records */

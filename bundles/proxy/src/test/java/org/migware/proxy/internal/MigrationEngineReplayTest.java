@@ -325,6 +325,49 @@ class MigrationEngineReplayTest {
     }
 
     /**
+     * Resumed in the middle of a response (the primary had sent 4,000 bytes the client had not
+     * acknowledged): the replica never got the request and will never send them. Within half a
+     * second of its handshake (so within a second of PROXY) the client is reset, not left hanging.
+     */
+    @Test
+    void resumedInTheMiddleOfAResponseTheClientIsResetWithinASecond() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        assertEquals(ISN + LOGIN.length(), syn.seq(), "resumed");
+        toClient.clear();
+        toReplica.clear();
+        now += TimeUnit.MILLISECONDS.toNanos(499);
+        engine.pace();
+        assertEquals(List.of(), toClient, "the client's acknowledgement may still be on its way");
+        now += TimeUnit.MILLISECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(1, toClient.size());
+        TcpSegment reset = readFrame(toClient.get(0));
+        assertTrue(reset.has(TcpHeader.RST));
+        assertEquals(PRIMARY_ISN + 1 + HELD, reset.seq(), "the client's next expected byte");
+        assertTrue(toReplica.stream().map(MigrationEngineReplayTest::read).anyMatch(s -> s.has(TcpHeader.RST)), "the replica's end too");
+        assertEquals(1, engine.progress().delivery().midResponseResets());
+        assertTrue(engine.summary().contains("1 resumed in the middle of a response (reset)"), engine.summary());
+    }
+
+    /** The client's acknowledgement shows it held the whole response after all: resumed as it should be, no reset. */
+    @Test
+    void resumedAfterTheWholeResponseArrivedTheConnectionCarriesOn() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        recover();
+        byte[] ack = client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + SENT).build();
+        engine.fromClient(ack, 0, ack.length);
+        toClient.clear();
+        now += TimeUnit.SECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(List.of(), toClient);
+        assertEquals(0, engine.progress().delivery().midResponseResets());
+        assertEquals(MappingSnapshot.State.ESTABLISHED, engine.mappingSnapshots().get(0).state());
+    }
+
+    /**
      * Fuzz, replay mode: while the replica catches up, random and mutated segments from either side.
      * Nothing throws, everything written is a well-formed packet, and no byte reaches the client that
      * is not the primary's at its offset.

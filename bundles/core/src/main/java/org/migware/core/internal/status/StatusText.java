@@ -134,12 +134,13 @@ public final class StatusText {
 
     /** @return after failover, what replay did: {@code ; replay: 12 replayed, 11 caught up, 1 diverged (reset), ...} */
     static String replayed(DeliveryTotals d) {
+        String cut = d.midResponseResets() == 0 ? "" : "; " + d.midResponseResets() + " resumed in the middle of a response (reset)";
         if (d.replayed() == 0 && d.resetAtFailover() == 0) {
-            return "";
+            return cut;
         }
         return "; replay: " + d.replayed() + " replayed, " + d.caughtUp() + " caught up, " + d.diverged() + " diverged (reset), "
                 + d.resetAtFailover() + " not replayable (reset); " + d.bytesVerified() + " replica bytes verified, "
-                + d.bytesDropped() + " dropped";
+                + d.bytesDropped() + " dropped" + cut;
     }
 
     private static String notReplayable(DeliveryTotals d) {

@@ -71,17 +71,18 @@ class StatusTextTest {
     @Test
     void deliveryBeforeAndReplayAfterFailover() {
         DeliveryTotals before = new DeliveryTotals("auto 443=resume", 1_048_576, 1_073_741_824, 12, 3, 0, 1, 0, 0, 0, 2, 0,
-                0, 0, 0, 0, 0, 0);
+                0, 0, 0, 0, 0, 0, 0);
         MigrationProgress ready = new MigrationProgress(MigrationPhase.READY, null, null, null, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0,
                 MigrationProgress.NO_FRAMING, 0, 0, 0, 0, before);
         assertEquals("ready: no failover yet (0 new connections passed through); delivery auto 443=resume: 12 replayable,"
                 + " 3 resumable only, 0 not migratable (not replayable since start: handshake-missed=1 tls=2),"
                 + " kept 1048576 of 1073741824 bytes", StatusText.migration(ready));
-        DeliveryTotals after = new DeliveryTotals("replay", 0, 1_073_741_824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 11, 1, 2, 5000, 3000);
+        DeliveryTotals after = new DeliveryTotals("replay", 0, 1_073_741_824, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 11, 1, 2, 5000, 3000, 1);
         MigrationProgress done = new MigrationProgress(MigrationPhase.RECOVERED, null, StatusRecords.NOW, StatusRecords.NOW,
                 2_999_999L, 12, 0, 0, 0, 0, List.of(), 0, 0, 0, MigrationProgress.NO_FRAMING, 0, 0, 0, 0, after);
         assertEquals("12 recovered, 0 failed, 0 pending, 0 not recoverable, in 2 ms; 0 client bytes handed over; replay: 12 replayed,"
-                + " 11 caught up, 1 diverged (reset), 2 not replayable (reset); 5000 replica bytes verified, 3000 dropped",
+                + " 11 caught up, 1 diverged (reset), 2 not replayable (reset); 5000 replica bytes verified, 3000 dropped;"
+                + " 1 resumed in the middle of a response (reset)",
                 StatusText.migration(done));
     }
 

@@ -52,6 +52,20 @@ public final class Mapping {
      * {@link #handOver}) and its output is checked against the primary's; {@code null} when resumed.
      */
     public ReplayCatchUp replay;
+    /**
+     * Resumed while a response was in progress: the primary had sent bytes the client had not
+     * acknowledged, or the client's window was closed (it had not read all the primary sent, and
+     * the primary had more). The replica never got the request, so it will never send the rest:
+     * unless the client's acknowledgement soon shows it holds everything up to {@link #responseEnd},
+     * the client is reset (see {@code Recovery}). Not kept across a restart of the proxy bundle.
+     */
+    public boolean responseInProgress;
+    /** The primary's sequence number the client must acknowledge to show the response complete. */
+    public int responseEnd;
+    /** When the client is reset unless its acknowledgement has shown the response complete; -1 before the handshake. */
+    public long responseDeadlineNanos = -1;
+    /** The replica's newest acknowledgement (client space): where a reset to it must land. */
+    public int lastReplicaAck;
     /** With a framing, why the record head could not be kept; {@code null} when it was. */
     public String headProblem;
     public int replicaIsn;

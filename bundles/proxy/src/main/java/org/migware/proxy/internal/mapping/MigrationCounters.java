@@ -25,6 +25,8 @@ public final class MigrationCounters {
     /** Connections whose delivery is {@code replay} but which could not be replayed: reset at failover. */
     public int resetAtFailover;
     public long replayBytesVerified;
+    /** Resumed connections reset because their response was cut short by the failover. */
+    public int midResponseResets;
     public long replayBytesDropped;
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */

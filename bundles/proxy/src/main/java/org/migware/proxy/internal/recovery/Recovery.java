@@ -22,6 +22,7 @@ import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.replay.ReplayStream;
+import org.migware.proxy.internal.translation.ConnectionReset;
 import org.migware.proxy.internal.translation.NoConnectionResets;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ToReplica;
@@ -38,6 +39,13 @@ import org.migware.proxy.internal.translation.ToReplica;
 public final class Recovery {
 
     private static final long PROGRESS_LOG_NANOS = 250_000_000L;
+    /**
+     * How long a connection resumed in the middle of a response may wait, from its handshake on,
+     * for the client's acknowledgement to show that it holds the whole response: the ACKs in flight
+     * at the failover arrive within a round trip. Below a second, so that the reset reaches the
+     * client within a second of PROXY (which comes after every handshake).
+     */
+    static final long RESPONSE_GRACE_NANOS = 500_000_000L;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -61,6 +69,9 @@ public final class Recovery {
     private final ForgedHandshake handshake;
     private final HandOver handOver;
     private final NoConnectionResets resets;
+    private final ConnectionReset reset;
+    /** Resumed connections whose response the failover cut short, until their client shows it holds it all or is reset. */
+    private final List<Mapping> midResponse = new ArrayList<>();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -80,9 +91,10 @@ public final class Recovery {
      * @param summary the migration's summary, as the end of recovery reports it (called under the lock)
      */
     public Recovery(Pacing pacing, Replica replica, ShadowEndpoints shadows, ClientStreamKeeper keeper, MappingTable table,
-            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, NoConnectionResets resets, LongSupplier nanos,
-            DeferredLog log, Supplier<String> summary) {
+            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, NoConnectionResets resets,
+            ConnectionReset reset, LongSupplier nanos, DeferredLog log, Supplier<String> summary) {
         this.resets = resets;
+        this.reset = reset;
         this.pacing = pacing;
         this.replica = replica;
         this.shadows = shadows;
@@ -130,6 +142,7 @@ public final class Recovery {
                     handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
                 } else {
                     handOver.takeFrom(keeper, mapping, c);
+                    watchForCutResponse(mapping, c);
                 }
                 table.register(mapping);
                 queued.add(mapping);
@@ -144,6 +157,48 @@ public final class Recovery {
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * A resumed connection in the middle of a response: the primary had sent server bytes the
+     * client had not acknowledged (the tracker saw them), or the client's window was closed (it had
+     * not read all the primary sent, and the primary had more to send). Resumed, the replica never
+     * got the request and will never send the rest: the client would wait forever. Honest evidence
+     * only: a request whose response had not started yet leaves no trace on the wire and is not
+     * caught (the client then waits for its own timeout, as before).
+     */
+    private void watchForCutResponse(Mapping mapping, RecoveryCandidate c) {
+        long serverEnd = c.snapshot().serverToClient().highestSequenceEnd();
+        if (serverEnd == org.migware.api.connection.DirectionState.UNKNOWN) {
+            return;
+        }
+        int sentEnd = (int) serverEnd;
+        if (sentEnd - c.clientAck() > 0) {
+            mapping.responseEnd = sentEnd;
+        } else if (c.snapshot().clientToServer().lastWindow() == 0) {
+            mapping.responseEnd = c.clientAck() + 1; // at least one more byte was to come
+        } else {
+            return;
+        }
+        mapping.responseInProgress = true;
+        midResponse.add(mapping);
+    }
+
+    /** Resets the clients of resumed connections whose response stayed cut short past their grace. */
+    private void resetCutResponses(long now) {
+        for (int i = midResponse.size() - 1; i >= 0; i--) {
+            Mapping m = midResponse.get(i);
+            boolean gone = m.state == MappingState.CLOSED || m.state == MappingState.FAILED;
+            if (gone || !m.responseInProgress) {
+                midResponse.remove(i);
+            } else if (m.state == MappingState.ESTABLISHED && m.responseDeadlineNanos >= 0 && now - m.responseDeadlineNanos >= 0) {
+                midResponse.remove(i);
+                counters.midResponseResets++;
+                log.warn("proxy: {}: resumed in the middle of a response the replica will never send: its client is reset"
+                        + " (delivery replay carries such connections)", m);
+                reset.resetBoth(m, m.lastAckToReplica - m.translation.d2(), m.lastReplicaAck, "its response was cut short by the failover");
+            }
+        }
     }
 
     /**
@@ -193,6 +248,9 @@ public final class Recovery {
         paces++;
         long now = nanos.getAsLong();
         table.removeClosed(now);
+        if (!midResponse.isEmpty()) {
+            resetCutResponses(now);
+        }
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -257,6 +315,10 @@ public final class Recovery {
         if (mapping.replay != null) {
             mapping.replay.started(nanos.getAsLong());
         }
+        if (mapping.responseInProgress) {
+            mapping.responseDeadlineNanos = nanos.getAsLong() + RESPONSE_GRACE_NANOS;
+        }
+        mapping.lastReplicaAck = mapping.streamStart;
         mapping.state = MappingState.ESTABLISHED;
         handshaking--;
         counters.recovered++;

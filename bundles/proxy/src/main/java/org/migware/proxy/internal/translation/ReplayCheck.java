@@ -6,7 +6,6 @@ import org.migware.api.packet.RewritablePacket;
 import org.migware.api.wire.TcpHeader;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.Mapping;
-import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
@@ -36,18 +35,16 @@ public final class ReplayCheck {
     private final byte[] forged = new byte[128];
     private final Replica replica;
     private final ToReplica toReplica;
-    private final NoConnectionResets resets;
-    private final MappingTable table;
+    private final ConnectionReset reset;
     private final MigrationCounters counters;
     private final LongSupplier nanos;
     private final DeferredLog log;
 
-    public ReplayCheck(Replica replica, ToReplica toReplica, NoConnectionResets resets, MappingTable table, MigrationCounters counters,
-            LongSupplier nanos, DeferredLog log) {
+    public ReplayCheck(Replica replica, ToReplica toReplica, ConnectionReset reset, MigrationCounters counters, LongSupplier nanos,
+            DeferredLog log) {
         this.replica = replica;
         this.toReplica = toReplica;
-        this.resets = resets;
-        this.table = table;
+        this.reset = reset;
         this.counters = counters;
         this.nanos = nanos;
         this.log = log;
@@ -139,20 +136,10 @@ public final class ReplayCheck {
     /** The replica is not deterministic for this connection: both ends are reset, nothing more is forwarded. */
     private void diverged(Mapping mapping, RewritablePacket p, ReplayCatchUp r) {
         counters.replayDiverged++;
-        resets.resetClient(mapping.primaryAddress, mapping.primaryPort, mapping.primaryMac, mapping.clientAddress, mapping.clientPort,
-                mapping.clientMac, r.clientAck());
-        writer.begin(forged, 0)
-                .source(mapping.shadowAddress, mapping.shadowPort)
-                .destination(replica.address(), replica.portFor(mapping))
-                .sequence(p.acknowledgementNumber())
-                .acknowledgement(0)
-                .flags(TcpHeader.RST)
-                .window(0);
-        toReplica.write(forged, 0, writer.finish());
         r.finished(nanos.getAsLong());
         log.warn("proxy: {}: the replica's output differs from the primary's (at server byte {} of {}): the replica is not"
                 + " deterministic for this connection (TLS, SSH, a greeting, other content); its client is reset", mapping,
                 r.divergedAt(), r.primarySent());
-        table.close(mapping, "the replica's output diverged from the primary's");
+        reset.resetBoth(mapping, r.clientAck(), p.acknowledgementNumber(), "the replica's output diverged from the primary's");
     }
 }
