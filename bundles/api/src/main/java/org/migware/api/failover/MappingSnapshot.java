@@ -18,6 +18,7 @@ import org.migware.api.connection.Endpoint;
  * @param handOverBytesLeft client bytes MigWare still has to hand to the replica itself
  * @param packetsToReplica packets translated from the client to the replica
  * @param packetsToClient packets translated from the replica to the client
+ * @param replay the replay's catch-up, {@code null} when the connection is resumed (since 2.1)
  * @since 1.2
  */
 public record MappingSnapshot(
@@ -30,7 +31,47 @@ public record MappingSnapshot(
         long streamStart,
         int handOverBytesLeft,
         long packetsToReplica,
-        long packetsToClient) {
+        long packetsToClient,
+        Replay replay) {
+
+    /** A mapping of a resumed connection, as before 2.1. */
+    public MappingSnapshot(Endpoint client, Endpoint shadow, Endpoint replica, State state, Translation translation, Ecn ecn,
+            long streamStart, int handOverBytesLeft, long packetsToReplica, long packetsToClient) {
+        this(client, shadow, replica, state, translation, ecn, streamStart, handOverBytesLeft, packetsToReplica, packetsToClient, null);
+    }
+
+    /**
+     * Where a replayed connection's catch-up stands: the replica regenerates what the primary
+     * had sent, each byte checked against the primary's digest, and only what the client does
+     * not hold yet goes on to it.
+     *
+     * @param primaryBytesSent server bytes the primary had sent, as far as MigWare saw them: the
+     *     replica's output up to there is checked
+     * @param clientBytesHeld server bytes the client had acknowledged: the replica's output up to
+     *     there is dropped
+     * @param bytesVerified replica bytes checked so far
+     * @param bytesLeftToRegenerate replica bytes still to come before it has caught up
+     * @param catchUpNanos how long the catch-up has taken so far, or took
+     * @param outcome where it stands
+     * @since 2.1
+     */
+    public record Replay(long primaryBytesSent, long clientBytesHeld, long bytesVerified, long bytesLeftToRegenerate,
+            long catchUpNanos, ReplayOutcome outcome) {
+    }
+
+    /**
+     * Where a replayed connection's catch-up stands.
+     *
+     * @since 2.1
+     */
+    public enum ReplayOutcome {
+        /** The replica has not regenerated all the primary had sent yet. */
+        CATCHING_UP,
+        /** Everything the primary had sent was regenerated and matched: the replica's bytes go on as they come. */
+        CAUGHT_UP,
+        /** The replica's output differed from the primary's: the client was reset, nothing foreign reached it. */
+        DIVERGED
+    }
 
     /** Where a re-created connection stands. */
     public enum State {

@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param recordHeadsNotKept with a framing: connections whose record head was not kept
  * @param resetsSent resets sent for segments of no known connection
  * @param ecnRefusedByReplica connections that negotiated ECN with the primary but not with the replica
+ * @param delivery what the configured deliveries would do at a failover now, and what replay did
+ *     since one (since 2.1; {@link DeliveryTotals#resumeOnly()} when not given)
  * @since 1.2
  */
 public record MigrationProgress(
@@ -49,7 +51,8 @@ public record MigrationProgress(
         int recordHeadsPrepended,
         int recordHeadsNotKept,
         long resetsSent,
-        int ecnRefusedByReplica) {
+        int ecnRefusedByReplica,
+        DeliveryTotals delivery) {
 
     /** The framing that keeps no record heads. */
     public static final String NO_FRAMING = "none";
@@ -59,6 +62,17 @@ public record MigrationProgress(
         Objects.requireNonNull(phase, "phase");
         Objects.requireNonNull(framing, "framing");
         notRecoverableConnections = List.copyOf(notRecoverableConnections);
+        delivery = delivery == null ? DeliveryTotals.resumeOnly() : delivery;
+    }
+
+    /** The progress of a migration that keeps nothing for replay, as before 2.1. */
+    public MigrationProgress(MigrationPhase phase, String detail, Instant recoveryStarted, Instant recoveryFinished, long recoveryNanos,
+            int recovered, int failed, int queued, int handshaking, int notRecoverable,
+            List<NotRecoverableConnection> notRecoverableConnections, int passedThrough, long dropped, long bytesHandedOver,
+            String framing, int recordHeadsPrepended, int recordHeadsNotKept, long resetsSent, int ecnRefusedByReplica) {
+        this(phase, detail, recoveryStarted, recoveryFinished, recoveryNanos, recovered, failed, queued, handshaking, notRecoverable,
+                notRecoverableConnections, passedThrough, dropped, bytesHandedOver, framing, recordHeadsPrepended, recordHeadsNotKept,
+                resetsSent, ecnRefusedByReplica, DeliveryTotals.resumeOnly());
     }
 
     /** @return no replica configured: nothing is migrated */

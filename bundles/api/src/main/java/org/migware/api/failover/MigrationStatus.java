@@ -24,4 +24,13 @@ public interface MigrationStatus {
      * @since 1.2
      */
     List<MappingSnapshot> mappingSnapshots();
+
+    /**
+     * @return every connection kept for a failover, and what a failover now would do with it;
+     *     empty when nothing is kept for replay
+     * @since 2.1
+     */
+    default List<KeptConnection> keptConnections() {
+        return List.of();
+    }
 }

@@ -30,7 +30,9 @@ import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.MappingsCodec;
 import org.migware.proxy.internal.translation.ClientToReplica;
+import org.migware.proxy.internal.translation.ConnectionReset;
 import org.migware.proxy.internal.translation.NoConnectionResets;
+import org.migware.proxy.internal.translation.ReplayCheck;
 import org.migware.proxy.internal.translation.ReplicaToClient;
 import org.migware.proxy.internal.translation.ServiceArp;
 import org.migware.proxy.internal.translation.ToReplica;
@@ -106,6 +108,7 @@ final class MigrationEngine {
     private final NoConnectionResets resets;
     private final ServiceArp arp;
     private final Recovery recovery;
+    private final ReplayCheck replayCheck;
     /** Volatile: the capture thread asks, without the lock, whether frames still go to the keeper. */
     private volatile boolean active;
 
@@ -121,8 +124,10 @@ final class MigrationEngine {
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
         this.arp = new ServiceArp(table, wire, log);
+        ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
-                replica, shadows, keeper, table, counters, toReplica, clientToReplica, nanos, log, this::summaryLocked);
+                replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, nanos, log, this::summaryLocked);
+        this.replayCheck = new ReplayCheck(replica, toReplica, reset, counters, nanos, log);
     }
 
     // ---- RECOVERY ----
@@ -138,6 +143,8 @@ final class MigrationEngine {
                 }
                 active = true;
                 recovery.start(connections, done);
+                // The streams recovery did not take are of no use any more.
+                keeper.releaseReplay();
                 paceLocked(recovery.readAcceptQueue());
             }
         } finally {
@@ -230,7 +237,17 @@ final class MigrationEngine {
         }
         switch (mapping.state) {
             case QUEUED, HANDSHAKING -> waitForHandshake(mapping, own, length);
-            case ESTABLISHED -> clientToReplica.forward(mapping);
+            case ESTABLISHED -> {
+                if (view.hasFlags(RewritablePacket.ACK)) {
+                    // Before translation: the client's acknowledgement in the primary's numbers says what it holds.
+                    if (mapping.replay != null) {
+                        mapping.replay.clientAcknowledged(view.acknowledgementNumber());
+                    } else if (mapping.responseInProgress && view.acknowledgementNumber() - mapping.responseEnd >= 0) {
+                        mapping.responseInProgress = false; // it holds the whole response: resumed as it should be
+                    }
+                }
+                clientToReplica.forward(mapping);
+            }
             // The replica never took it: the client is told, as for a connection never recovered.
             case FAILED -> refuse(view);
             default -> counters.dropped++;
@@ -330,8 +347,14 @@ final class MigrationEngine {
             table.close(mapping, "the replica reset the re-created connection");
             return;
         }
-        if (mapping.handOver.length > 0 && p.hasFlags(RewritablePacket.ACK)) {
+        if (p.hasFlags(RewritablePacket.ACK)) {
+            mapping.lastReplicaAck = p.acknowledgementNumber();
+        }
+        if (mapping.handOverLength() > 0 && p.hasFlags(RewritablePacket.ACK)) {
             recovery.continueHandOver(mapping, p.acknowledgementNumber(), (long) p.window() << mapping.replicaWindowShift);
+        }
+        if (mapping.replay != null && !replayCheck.letThrough(mapping, p)) {
+            return; // held by the client already, or not the primary's: see ReplayCheck
         }
         replicaToClient.translate(mapping, length + ETHERNET_HEADER);
     }
@@ -354,7 +377,10 @@ final class MigrationEngine {
         return c.recovered + " recovered, " + c.failed + " failed, " + recovery.pending() + " pending, "
                 + c.notRecoverable + " not recoverable, in " + millis + " ms; " + c.bytesHandedOver
                 + " client bytes handed over" + framing + (c.resetsSent == 0 ? "" : "; " + c.resetsSent + " resets for no connection")
-                + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused);
+                + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused)
+                + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
+                        + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
+                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)");
     }
 
     /**
@@ -373,7 +399,8 @@ final class MigrationEngine {
     private List<StatusRecords.MappingCopy> copyMappings() {
         List<StatusRecords.MappingCopy> copied = new ArrayList<>();
         synchronized (this) {
-            table.forEachByClient(m -> copied.add(new StatusRecords.MappingCopy(m, replica.address(), replica.portFor(m))));
+            long now = nanos.getAsLong();
+            table.forEachByClient(m -> copied.add(new StatusRecords.MappingCopy(m, replica.address(), replica.portFor(m), now)));
         }
         return copied;
     }
@@ -396,9 +423,24 @@ final class MigrationEngine {
             now = Instant.now();
             copy = new StatusRecords.ProgressCopy(recovery.sinceStartNanos(nanosNow), recovery.finishedAfterNanos(),
                     recovery.elapsedNanos(nanosNow), recovery.queued(), recovery.handshaking(), recovery.notRecoverable(),
-                    keeper.framing().configName(), counters);
+                    keeper.framing().configName(), counters, deliveryTotalsLocked());
         }
         return copy.progress(now);
+    }
+
+    private org.migware.api.failover.DeliveryTotals deliveryTotalsLocked() {
+        org.migware.proxy.internal.keeper.ReplayKeeper replay = keeper.replay();
+        if (replay == null) {
+            return StatusRecords.deliveryTotals(org.migware.api.failover.Delivery.RESUME.configName(), List.of(),
+                    keeper.notReplayableCounts(), 0, 0, counters);
+        }
+        return StatusRecords.deliveryTotals(replay.policy().describe(), keeper.keptForReplay(), keeper.notReplayableCounts(),
+                replay.pool().bytesInUse(), replay.pool().bytesLimit(), counters);
+    }
+
+    /** @return every connection kept for replay, and what a failover now would do with it */
+    List<org.migware.api.failover.KeptConnection> keptConnections() {
+        return StatusRecords.keptConnections(keeper.keptForReplay());
     }
 
     /** @return whether recovery has started: from then on captured frames are the engine's, not the keeper's */
@@ -446,6 +488,17 @@ final class MigrationEngine {
         // Queued connections keep their order: those waiting longest go first again.
         all.removeIf(m -> m.state == MappingState.QUEUED);
         all.addAll(recovery.queuedInOrder());
+        // A replayed connection still catching up (or handing its stream over) needs its kept bytes
+        // and digest, which live off-heap and are not saved: restored as a resumed one, it would
+        // forward the replica's output unchecked. Its client gets a reset from the next activation.
+        int unfinished = all.size();
+        all.removeIf(m -> m.replay != null && (!m.replay.checkingOver() || m.replay.handOverLength() > 0));
+        unfinished -= all.size();
+        if (unfinished > 0) {
+            // Directly, not deferred: this is the bundle's deactivation, no packet waits for the lock.
+            LOG.warn("proxy: {} replayed connections still catching up are not kept across this restart: their clients will be reset",
+                    unfinished);
+        }
         MappingsCodec.write(out, header, counters, all);
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.migware.api.connection.ConnectionTable;
@@ -16,6 +17,7 @@ import org.migware.api.connection.ProtectedService;
 import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverState;
+import org.migware.api.failover.KeptConnection;
 import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
@@ -27,6 +29,9 @@ import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.keeper.ReplayKeeper;
+import org.migware.proxy.internal.replay.ChunkPool;
+import org.migware.proxy.internal.replay.DeliveryPolicy;
 import org.migware.proxy.internal.recovery.ReplicaAcceptQueue;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.StreamsCodec;
@@ -109,6 +114,29 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
         @AttributeDefinition(name = "Connections kept", description = "The most connections whose client bytes are kept")
         int keepConnections() default 200_000;
+
+        @AttributeDefinition(name = "Delivery", description = "What the replica's application receives of a carried connection:"
+                + " resume (from the primary's last acknowledgement on, the thesis's behaviour), replay (the client's whole stream;"
+                + " the replica's output up to what the client holds is checked against the primary's and dropped), or auto"
+                + " (replay where the whole client stream was kept, resume otherwise). A port of its own: delivery.<port> = ...",
+                options = {
+                    @Option(label = "resume", value = "resume"),
+                    @Option(label = "replay", value = "replay"),
+                    @Option(label = "auto", value = "auto")})
+        String delivery() default "resume";
+
+        @AttributeDefinition(name = "Replay bytes per connection", description = "With replay or auto: the most bytes kept off-heap"
+                + " per connection (its client stream from the SYN, the server's unacknowledged flight, the server stream's digest);"
+                + " a connection that outgrows it is not replayable")
+        int replayBytesPerConnection() default 16 << 20;
+
+        @AttributeDefinition(name = "Replay bytes in total", description = "With replay or auto: the most bytes kept off-heap for"
+                + " all connections together; connections that find it full are not replayable")
+        long replayBytesTotal() default 1L << 30;
+
+        @AttributeDefinition(name = "Replay chunk bytes", description = "The size of each off-heap chunk (a multiple of 4096):"
+                + " every replayable connection holds at least one for its client stream")
+        int replayChunkBytes() default 16 << 10;
     }
 
     private final PacketParser parser;
@@ -141,7 +169,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private static final long QUEUED_PACE_NANOS = 200_000;
 
     @Activate
-    public ProxyComponent(Config config, @Reference PacketParser parser,
+    public ProxyComponent(Config config, Map<String, Object> properties, @Reference PacketParser parser,
             @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, BundleContext context) {
         this.parser = parser;
         this.stateFile = context.getDataFile(STATE_FILE).toPath();
@@ -159,8 +187,15 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 int replica = Ipv4Address.parse(config.replicaAddress());
                 ShadowNetwork network = ShadowNetwork.parse(config.shadowNetwork());
                 RecordFraming framing = RecordFraming.parse(config.framing());
+                DeliveryPolicy delivery = DeliveryPolicy.parse(config.delivery(), properties);
+                ReplayKeeper replay = !delivery.anyReplay() ? null
+                        : new ReplayKeeper(delivery, new ChunkPool(config.replayChunkBytes(), config.replayBytesTotal()),
+                                config.replayBytesPerConnection(), Math.max(0, config.keepConnections()));
                 kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
-                        service::endpoints, parser.newView());
+                        service::endpoints, parser.newView(), replay);
+                LOG.info("proxy: delivery {}{}", delivery.describe(), replay == null ? ""
+                        : " (kept for replay: at most " + config.replayBytesPerConnection() + " bytes per connection, "
+                                + replay.pool().bytesLimit() + " in total)");
                 opened = TunDevice.open(config.tunName(), network);
                 created = new MigrationEngine(
                         new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
@@ -417,6 +452,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     @Override
     public java.util.List<MappingSnapshot> mappingSnapshots() {
         return engine == null ? java.util.List.of() : engine.mappingSnapshots();
+    }
+
+    @Override
+    public java.util.List<KeptConnection> keptConnections() {
+        return engine == null ? java.util.List.of() : engine.keptConnections();
     }
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {

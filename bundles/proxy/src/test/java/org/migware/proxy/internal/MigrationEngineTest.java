@@ -117,7 +117,8 @@ class MigrationEngineTest {
                 TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
     }
 
-    private static TcpSegment read(byte[] packet) {
+    /** Reads a packet MigWare wrote, its checksums checked; the replay tests read theirs with it too. */
+    static TcpSegment read(byte[] packet) {
         TcpSegment segment = TcpSegment.parse(packet, packet.length);
         assertNotNull(segment, "an IPv4 TCP packet");
         assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid(), "checksums");

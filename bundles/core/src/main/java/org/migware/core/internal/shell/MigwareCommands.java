@@ -13,6 +13,7 @@ import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.failover.CaptureSnapshot;
 import org.migware.api.failover.ConnectionsReport;
+import org.migware.api.failover.KeptConnection;
 import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
@@ -177,9 +178,10 @@ public final class MigwareCommands {
                 .thenComparing(c -> c.client().hostAndPort()));
         MigrationStatus currentMigration = migration;
         List<MappingSnapshot> mappings = currentMigration == null ? List.of() : currentMigration.mappingSnapshots();
+        List<KeptConnection> kept = currentMigration == null ? List.of() : currentMigration.keptConnections();
         Instant now = clock.instant();
         if (json) {
-            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings)) + "\n";
+            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings, kept)) + "\n";
         }
         if (currentTable == null) {
             return "the tracker is not running: no connection table\n";
@@ -189,6 +191,11 @@ public final class MigwareCommands {
             out.append(ConnectionFormat.line(snapshot, now)).append('\n');
         }
         out.append(snapshots.size()).append(snapshots.size() == 1 ? " connection\n" : " connections\n");
+        List<String> keptLines = StatusText.kept(kept);
+        if (!keptLines.isEmpty()) {
+            out.append("kept for a failover (client, service, delivery, what a failover now would do):\n");
+            keptLines.forEach(line -> out.append("  ").append(line).append('\n'));
+        }
         List<String> lines = StatusText.mappings(mappings);
         if (!lines.isEmpty()) {
             out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n");

@@ -5,6 +5,8 @@ import java.util.Map;
 
 import org.migware.api.connection.TableStatistics;
 import org.migware.api.failover.CaptureSnapshot;
+import org.migware.api.failover.DeliveryTotals;
+import org.migware.api.failover.KeptConnection;
 import org.migware.api.failover.FailoverPolicy;
 import org.migware.api.failover.FailoverSnapshot;
 import org.migware.api.failover.FenceStatus;
@@ -103,7 +105,7 @@ public final class StatusText {
             case NOT_CONFIGURED -> "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
                     + " connections will not be migrated at failover";
             case UNAVAILABLE -> "unavailable: " + p.detail();
-            case READY -> "ready: no failover yet (" + p.passedThrough() + " new connections passed through)";
+            case READY -> "ready: no failover yet (" + p.passedThrough() + " new connections passed through)" + delivery(p.delivery());
             case RECOVERING, RECOVERED -> p.recovered() + " recovered, " + p.failed() + " failed, " + p.pending() + " pending, "
                     + p.notRecoverable() + " not recoverable, in " + p.recoveryMillis() + " ms; " + p.bytesHandedOver()
                     + " client bytes handed over"
@@ -111,8 +113,61 @@ public final class StatusText {
                             : "; framing " + p.framing() + ": " + p.recordHeadsPrepended() + " record heads prepended, "
                                     + p.recordHeadsNotKept() + " not kept")
                     + (p.resetsSent() == 0 ? "" : "; " + p.resetsSent() + " resets for no connection")
-                    + (p.ecnRefusedByReplica() == 0 ? "" : "; ECN refused by the replica for " + p.ecnRefusedByReplica());
+                    + (p.ecnRefusedByReplica() == 0 ? "" : "; ECN refused by the replica for " + p.ecnRefusedByReplica())
+                    + replayed(p.delivery());
         };
+    }
+
+    /**
+     * @return before failover, what the deliveries would do with the kept connections, such as
+     *     {@code ; delivery auto: 12 replayable, 3 resumable only, 0 not migratable (not replayable
+     *     since start: tls=3), kept 1048576 of 1073741824 bytes}; nothing when every port resumes
+     */
+    static String delivery(DeliveryTotals d) {
+        if (!d.anyReplay()) {
+            return "";
+        }
+        return "; delivery " + d.delivery() + ": " + d.replayable() + " replayable, " + d.resumableOnly() + " resumable only, "
+                + d.notMigratable() + " not migratable" + notReplayable(d) + ", kept " + d.keptBytes() + " of " + d.keptBytesLimit()
+                + " bytes";
+    }
+
+    /** @return after failover, what replay did: {@code ; replay: 12 replayed, 11 caught up, 1 diverged (reset), ...} */
+    static String replayed(DeliveryTotals d) {
+        String cut = d.midResponseResets() == 0 ? "" : "; " + d.midResponseResets() + " resumed in the middle of a response (reset)";
+        if (d.replayed() == 0 && d.resetAtFailover() == 0) {
+            return cut;
+        }
+        return "; replay: " + d.replayed() + " replayed, " + d.caughtUp() + " caught up, " + d.diverged() + " diverged (reset), "
+                + d.resetAtFailover() + " not replayable (reset); " + d.bytesVerified() + " replica bytes verified, "
+                + d.bytesDropped() + " dropped" + cut;
+    }
+
+    private static String notReplayable(DeliveryTotals d) {
+        StringBuilder text = new StringBuilder();
+        append(text, "handshake-missed", d.handshakeMissed());
+        append(text, "too-long", d.streamTooLong());
+        append(text, "memory-full", d.memoryFull());
+        append(text, "capture-gap", d.captureGaps());
+        append(text, "tls", d.tlsSeen());
+        append(text, "ssh", d.sshSeen());
+        return text.length() == 0 ? "" : " (not replayable since start:" + text + ")";
+    }
+
+    private static void append(StringBuilder text, String reason, int count) {
+        if (count > 0) {
+            text.append(' ').append(reason).append('=').append(count);
+        }
+    }
+
+    /**
+     * @return one line per connection kept for a failover, such as {@code 10.0.0.1:40000 -> 10.0.0.2:80
+     *     delivery=replay readiness=NOT_MIGRATABLE reason=TLS_SEEN kept=517 digested=0 acked=0}
+     */
+    public static List<String> kept(List<KeptConnection> kept) {
+        return kept.stream().map(k -> k.client().hostAndPort() + " -> " + k.server().hostAndPort() + " delivery="
+                + k.delivery().configName() + " readiness=" + k.readiness() + (k.reason() == null ? "" : " reason=" + k.reason())
+                + " kept=" + k.clientBytesKept() + " digested=" + k.serverBytesDigested() + " acked=" + k.serverBytesAcknowledged()).toList();
     }
 
     /**
@@ -136,8 +191,15 @@ public final class StatusText {
             case REFUSED_BY_REPLICA -> line.append(" ecn=refused-by-replica");
             case NOT_NEGOTIATED -> { }
         }
-        return line.append(" streamStart=").append(m.streamStart()).append(" handOverLeft=").append(m.handOverBytesLeft())
-                .append(" toReplica=").append(m.packetsToReplica()).append(" toClient=").append(m.packetsToClient()).toString();
+        line.append(" streamStart=").append(m.streamStart()).append(" handOverLeft=").append(m.handOverBytesLeft())
+                .append(" toReplica=").append(m.packetsToReplica()).append(" toClient=").append(m.packetsToClient());
+        MappingSnapshot.Replay replay = m.replay();
+        if (replay != null) {
+            line.append(" replay=").append(replay.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" verified=").append(replay.bytesVerified()).append(" left=").append(replay.bytesLeftToRegenerate())
+                    .append(" catchUpMs=").append(replay.catchUpNanos() / 1_000_000);
+        }
+        return line.toString();
     }
 
     /** @return {@code (reason=count reason=count)}, or nothing when there is no reason to give */

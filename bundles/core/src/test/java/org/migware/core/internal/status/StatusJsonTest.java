@@ -58,6 +58,24 @@ class StatusJsonTest {
     }
 
     @Test
+    void theReplayPartsComeBackToo() throws Exception {
+        org.migware.api.failover.MappingSnapshot m = StatusRecords.mapping();
+        org.migware.api.failover.MappingSnapshot replayed = new org.migware.api.failover.MappingSnapshot(m.client(), m.shadow(),
+                m.replica(), m.state(), m.translation(), m.ecn(), m.streamStart(), m.handOverBytesLeft(), m.packetsToReplica(),
+                m.packetsToClient(), new org.migware.api.failover.MappingSnapshot.Replay(10, 6, 7, 3, 2,
+                        org.migware.api.failover.MappingSnapshot.ReplayOutcome.CAUGHT_UP));
+        org.migware.api.failover.KeptConnection kept = new org.migware.api.failover.KeptConnection(
+                new org.migware.api.connection.Endpoint(java.net.InetAddress.getByName("10.77.0.1"), 40000, null),
+                new org.migware.api.connection.Endpoint(java.net.InetAddress.getByName("10.77.0.2"), 80, null),
+                org.migware.api.failover.Delivery.AUTO, org.migware.api.failover.ReplayReadiness.REPLAYABLE, null, 18, 10_000, 6_000);
+        ConnectionsReport report = new ConnectionsReport(StatusRecords.NOW, true, List.of(), List.of(replayed), List.of(kept));
+        assertEquals(report, json.parse(json.write(report), ConnectionsReport.class));
+        // A report written before 2.1 (no kept connections) reads back with none.
+        String old = json.write(new ConnectionsReport(StatusRecords.NOW, true, List.of(), List.of())).replace(",\"kept\":[]", "");
+        assertEquals(List.of(), json.parse(old, ConnectionsReport.class).kept());
+    }
+
+    @Test
     void aConnectionsReportComesBackWithAddressesOfBothFamilies() {
         ConnectionsReport report = new ConnectionsReport(StatusRecords.NOW, true, List.of(StatusRecords.connection()),
                 List.of(StatusRecords.mapping()));

@@ -9,6 +9,7 @@ import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.proxy.internal.mapping.LongMap;
 import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.replay.ReplayStream;
 
 /**
  * Keeps, for every client connection to the service, the client's bytes that RECOVERY may have
@@ -48,6 +49,8 @@ public final class ClientStreamKeeper {
     /** Read per frame: a changed service configuration applies without re-creating the proxy. */
     private final Supplier<ServiceEndpoints> service;
     private final ParsedPacket view;
+    /** The whole streams of the connections whose delivery may replay them; {@code null} when every port resumes. */
+    private final ReplayKeeper replay;
     private final LongMap<KeptStream> streams = new LongMap<>();
     private long gaps;
     private long overflows;
@@ -63,6 +66,16 @@ public final class ClientStreamKeeper {
      */
     public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, Supplier<ServiceEndpoints> service,
             ParsedPacket view) {
+        this(framing, maxBytesPerConnection, maxConnections, service, view, null);
+    }
+
+    /**
+     * @param replay keeps the whole streams of the ports whose delivery may replay them, fed
+     *     from the same parse of each frame; {@code null} when every port resumes
+     */
+    public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, Supplier<ServiceEndpoints> service,
+            ParsedPacket view, ReplayKeeper replay) {
+        this.replay = replay;
         this.framing = framing;
         this.maxBytesPerConnection = maxBytesPerConnection;
         this.maxConnections = maxConnections;
@@ -78,9 +91,17 @@ public final class ClientStreamKeeper {
         }
         ServiceEndpoints endpoints = service.get();
         if (endpoints.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
-            fromClient(p, MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort()));
+            long key = MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort());
+            if (replay != null) {
+                replay.fromClient(p, key);
+            }
+            fromClient(p, key);
         } else if (endpoints.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
-            fromService(p, MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort()));
+            long key = MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort());
+            if (replay != null) {
+                replay.fromService(p, key);
+            }
+            fromService(p, key);
         }
     }
 
@@ -322,6 +343,37 @@ public final class ClientStreamKeeper {
         }
         int from = s.head + (start - s.firstSeq);
         return new Retained(start, Arrays.copyOfRange(s.buffer, from, s.tail), problem);
+    }
+
+    /**
+     * Hands one connection's whole stream over to recovery, which owns it from then on.
+     *
+     * @return the stream, {@code null} when none was kept for replay
+     */
+    public synchronized ReplayStream takeReplay(int clientAddress, int clientPort, int servicePort) {
+        return replay == null ? null : replay.take(MappingTable.clientKey(clientAddress, clientPort, servicePort));
+    }
+
+    /** @return every connection kept for replay, copied under the lock; empty when every port resumes */
+    public synchronized java.util.List<ReplayKeeper.Kept> keptForReplay() {
+        return replay == null ? java.util.List.of() : replay.copy();
+    }
+
+    /** @return connections found not replayable since start, by reason's ordinal; zeros when every port resumes */
+    public synchronized int[] notReplayableCounts() {
+        return replay == null ? new int[org.migware.api.failover.NotReplayableReason.values().length] : replay.notReplayableCounts();
+    }
+
+    /** At failover: gives back the chunks of every stream recovery did not take. */
+    public synchronized void releaseReplay() {
+        if (replay != null) {
+            replay.releaseAll();
+        }
+    }
+
+    /** @return what replay keeps, or {@code null} when every port resumes */
+    public ReplayKeeper replay() {
+        return replay;
     }
 
     // ---- kept across a restart of the proxy bundle before failover (see state.StreamsCodec) ----

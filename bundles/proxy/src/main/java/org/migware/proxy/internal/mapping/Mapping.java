@@ -2,6 +2,7 @@ package org.migware.proxy.internal.mapping;
 
 import java.util.ArrayDeque;
 
+import org.migware.proxy.internal.replay.ReplayCatchUp;
 import org.migware.proxy.internal.wire.Ipv4Address;
 
 
@@ -46,6 +47,25 @@ public final class Mapping {
     /** The replica's highest acknowledgement during the hand-over, and how often it repeated it. */
     public int handOverAck;
     public int handOverDuplicates;
+    /**
+     * A replayed connection's catch-up: the replica gets the client's whole kept stream (instead of
+     * {@link #handOver}) and its output is checked against the primary's; {@code null} when resumed.
+     */
+    public ReplayCatchUp replay;
+    /**
+     * Resumed while a response was in progress: the primary had sent bytes the client had not
+     * acknowledged, or the client's window was closed (it had not read all the primary sent, and
+     * the primary had more). The replica never got the request, so it will never send the rest:
+     * unless the client's acknowledgement soon shows it holds everything up to {@link #responseEnd},
+     * the client is reset (see {@code Recovery}). Not kept across a restart of the proxy bundle.
+     */
+    public boolean responseInProgress;
+    /** The primary's sequence number the client must acknowledge to show the response complete. */
+    public int responseEnd;
+    /** When the client is reset unless its acknowledgement has shown the response complete; -1 before the handshake. */
+    public long responseDeadlineNanos = -1;
+    /** The replica's newest acknowledgement (client space): where a reset to it must land. */
+    public int lastReplicaAck;
     /** With a framing, why the record head could not be kept; {@code null} when it was. */
     public String headProblem;
     public int replicaIsn;
@@ -78,6 +98,11 @@ public final class Mapping {
         this.primaryMac = primaryMac;
         this.shadowAddress = shadowAddress;
         this.shadowPort = shadowPort;
+    }
+
+    /** @return the client bytes MigWare hands to the replica itself: the replayed stream, or {@link #handOver} */
+    public long handOverLength() {
+        return replay != null ? replay.handOverLength() : handOver.length;
     }
 
     /**

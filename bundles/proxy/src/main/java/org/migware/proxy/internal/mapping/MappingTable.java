@@ -77,6 +77,9 @@ public final class MappingTable {
             byClient.remove(client);
         }
         byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort));
+        if (mapping.replay != null) {
+            mapping.replay.release(); // a replayed connection's kept bytes are of no use any more
+        }
         log.info("proxy: {} ended: {}", mapping, why);
     }
 

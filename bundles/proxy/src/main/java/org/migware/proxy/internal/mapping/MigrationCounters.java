@@ -18,6 +18,16 @@ public final class MigrationCounters {
     public int ecnRefused;
     /** Not kept across a restart: the resets sent for segments of no connection. */
     public long resetsSent;
+    /** Not kept across a restart (replayed connections are not carried across one): replay's counts. */
+    public int replayed;
+    public int replayCaughtUp;
+    public int replayDiverged;
+    /** Connections whose delivery is {@code replay} but which could not be replayed: reset at failover. */
+    public int resetAtFailover;
+    public long replayBytesVerified;
+    /** Resumed connections reset because their response was cut short by the failover. */
+    public int midResponseResets;
+    public long replayBytesDropped;
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */
     public void takeOver(MigrationCounters saved) {

@@ -74,7 +74,11 @@ final class ForgedHandshake {
                 .shadow(mapping.shadowAddress, mapping.shadowPort)
                 .replica(replica.address(), replica.portFor(mapping))
                 .clientSequence(mapping.streamStart - 1, mapping.streamStart)
-                .serverSequence(replicaIsn, c.clientAck())
+                // Replayed, the replica regenerates the server's stream from its first byte: the
+                // primary's first byte maps to the replica's, and the bytes the client holds are
+                // dropped on the way (D2' = replicaIsn - primaryIsn); resumed, the replica's first
+                // byte is the one the client expects next.
+                .serverSequence(replicaIsn, mapping.replay != null ? mapping.replay.stream().serverIsn() + 1 : c.clientAck())
                 .timestampOffset(tsOffset)
                 .windowShifts(c.primaryWindowScale(), replicaShift)
                 .build();

@@ -6,6 +6,9 @@ import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.replay.ChunkPool;
+import org.migware.proxy.internal.replay.ReplayCatchUp;
+import org.migware.proxy.internal.replay.ReplayStream;
 import org.migware.proxy.internal.translation.ToReplica;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.api.wire.Ipv4Header;
@@ -19,6 +22,7 @@ import org.migware.api.wire.TcpHeader;
  * The client bytes MigWare hands to the replica itself: what the keeper saw of the client's
  * stream (the head of the record in progress, what the primary had not acknowledged) becomes the
  * start of the replica's, written as the replica's window admits and repaired where it is lost.
+ * A replayed connection hands over its whole kept stream instead, read from its off-heap chunks.
  */
 public final class HandOver {
 
@@ -28,6 +32,8 @@ public final class HandOver {
     private final Ipv4TcpWriter writer = new Ipv4TcpWriter();
     private final byte[] packet = new byte[Ipv4Header.MIN_HEADER_LENGTH + TcpHeader.MIN_HEADER_LENGTH
             + TcpHeader.MAX_OPTIONS_LENGTH + 0xffff];
+    /** A replayed stream's bytes are copied here from their chunks, one segment at a time. */
+    private final byte[] replayed = new byte[0xffff];
     private final Replica replica;
     private final ToReplica toReplica;
     private final MigrationCounters counters;
@@ -59,6 +65,18 @@ public final class HandOver {
     }
 
     /**
+     * A replayed connection: the replica's stream starts at the client's first byte, and the
+     * client's whole kept stream is handed over, the bytes the primary never acknowledged included.
+     */
+    void takeReplay(Mapping mapping, RecoveryCandidate c, ReplayStream stream, ChunkPool pool) {
+        mapping.replay = new ReplayCatchUp(stream, c.clientAck(), pool);
+        mapping.streamStart = stream.clientIsn() + 1;
+        mapping.handOver = Mapping.NOTHING;
+        mapping.lastClientTsval = c.clientLastTsval();
+        counters.bytesHandedOver += stream.client().end();
+    }
+
+    /**
      * Writes the hand-over bytes the replica's window admits, from its acknowledgement on. The
      * client will never send the record head again, so only MigWare can repair its loss: when the
      * replica repeats an acknowledgement inside the hand-over (its second duplicate, then every
@@ -69,13 +87,18 @@ public final class HandOver {
      * @param windowBytes the replica's window in bytes
      */
     public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
-        byte[] bytes = mapping.handOver;
-        if (bytes.length == 0) {
+        int total = (int) mapping.handOverLength();
+        if (total == 0) {
             return;
         }
         int acked = replicaAck - mapping.streamStart;
-        if (acked >= bytes.length) {
-            mapping.handOver = Mapping.NOTHING; // all delivered
+        if (acked >= total) {
+            // all delivered
+            if (mapping.replay != null) {
+                mapping.replay.handOverDone();
+            } else {
+                mapping.handOver = Mapping.NOTHING;
+            }
             return;
         }
         if (acked < 0) {
@@ -89,7 +112,7 @@ public final class HandOver {
             write(mapping, acked, Math.min(mapping.segmentSize, mapping.handOverSent - acked));
         }
         int from = Math.max(mapping.handOverSent, acked);
-        int limit = (int) Math.min(bytes.length, acked + Math.max(0, windowBytes));
+        int limit = (int) Math.min(total, acked + Math.max(0, windowBytes));
         while (from < limit) {
             int length = Math.min(mapping.segmentSize, limit - from);
             write(mapping, from, length);
@@ -100,17 +123,23 @@ public final class HandOver {
 
     private void write(Mapping mapping, int from, int length) {
         RecoveryCandidate c = mapping.candidate;
+        int total = (int) mapping.handOverLength();
         writer.begin(packet, 0)
                 .source(mapping.shadowAddress, mapping.shadowPort)
                 .destination(replica.address(), replica.portFor(mapping))
                 .sequence(mapping.streamStart + from)
                 .acknowledgement(mapping.lastAckToReplica)
-                .flags(TcpHeader.ACK | (from + length == mapping.handOver.length ? TcpHeader.PSH : 0))
+                .flags(TcpHeader.ACK | (from + length == total ? TcpHeader.PSH : 0))
                 .window(Math.min(c.clientLastWindow(), 0xffff));
         if (c.timestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);
         }
-        writer.payload(mapping.handOver, from, length);
+        if (mapping.replay != null) {
+            mapping.replay.stream().client().copy(from, replayed, 0, length);
+            writer.payload(replayed, 0, length);
+        } else {
+            writer.payload(mapping.handOver, from, length);
+        }
         toReplica.write(packet, 0, writer.finish());
     }
 }

@@ -9,6 +9,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.failover.Delivery;
+import org.migware.api.failover.NotReplayableReason;
 import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
@@ -19,6 +21,9 @@ import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.replay.ReplayStream;
+import org.migware.proxy.internal.translation.ConnectionReset;
+import org.migware.proxy.internal.translation.NoConnectionResets;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ToReplica;
 
@@ -34,6 +39,13 @@ import org.migware.proxy.internal.translation.ToReplica;
 public final class Recovery {
 
     private static final long PROGRESS_LOG_NANOS = 250_000_000L;
+    /**
+     * How long a connection resumed in the middle of a response may wait, from its handshake on,
+     * for the client's acknowledgement to show that it holds the whole response: the ACKs in flight
+     * at the failover arrive within a round trip. Below a second, so that the reset reaches the
+     * client within a second of PROXY (which comes after every handshake).
+     */
+    static final long RESPONSE_GRACE_NANOS = 500_000_000L;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -56,6 +68,10 @@ public final class Recovery {
     private final Supplier<String> summary;
     private final ForgedHandshake handshake;
     private final HandOver handOver;
+    private final NoConnectionResets resets;
+    private final ConnectionReset reset;
+    /** Resumed connections whose response the failover cut short, until their client shows it holds it all or is reset. */
+    private final List<Mapping> midResponse = new ArrayList<>();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -75,8 +91,10 @@ public final class Recovery {
      * @param summary the migration's summary, as the end of recovery reports it (called under the lock)
      */
     public Recovery(Pacing pacing, Replica replica, ShadowEndpoints shadows, ClientStreamKeeper keeper, MappingTable table,
-            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, LongSupplier nanos, DeferredLog log,
-            Supplier<String> summary) {
+            MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, NoConnectionResets resets,
+            ConnectionReset reset, LongSupplier nanos, DeferredLog log, Supplier<String> summary) {
+        this.resets = resets;
+        this.reset = reset;
         this.pacing = pacing;
         this.replica = replica;
         this.shadows = shadows;
@@ -99,11 +117,33 @@ public final class Recovery {
             RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot);
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
                 RecoveryCandidate c = recoverable.candidate();
+                Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
+                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryPort());
+                NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
+                if (why != null && stream != null) {
+                    stream.release(keeper.replay().pool());
+                }
+                if (delivery == Delivery.REPLAY && why != null) {
+                    // Replay is what this port's sessions need: resumed, the replica would reject or
+                    // ignore them and the client hang. A reset now lets the client reconnect at once.
+                    counters.resetAtFailover++;
+                    resets.resetClient(c.primaryAddress(), c.primaryPort(), c.primaryMac(), c.clientAddress(), c.clientPort(), c.clientMac(),
+                            c.clientAck());
+                    log.warn("proxy: {} -> {} not replayable ({}): its client is reset", snapshot.client().hostAndPort(),
+                            snapshot.server().hostAndPort(), why);
+                    continue;
+                }
                 long shadow = shadows.allocate();
                 Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                         c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
                 mapping.state = MappingState.QUEUED;
-                handOver.takeFrom(keeper, mapping, c);
+                if (delivery != Delivery.RESUME && why == null) {
+                    counters.replayed++;
+                    handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
+                } else {
+                    handOver.takeFrom(keeper, mapping, c);
+                    watchForCutResponse(mapping, c);
+                }
                 table.register(mapping);
                 queued.add(mapping);
             } else {
@@ -117,6 +157,70 @@ public final class Recovery {
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * A resumed connection in the middle of a response: the primary had sent server bytes the
+     * client had not acknowledged (the tracker saw them), or the client's window was closed (it had
+     * not read all the primary sent, and the primary had more to send). Resumed, the replica never
+     * got the request and will never send the rest: the client would wait forever. Honest evidence
+     * only: a request whose response had not started yet leaves no trace on the wire and is not
+     * caught (the client then waits for its own timeout, as before).
+     */
+    private void watchForCutResponse(Mapping mapping, RecoveryCandidate c) {
+        long serverEnd = c.snapshot().serverToClient().highestSequenceEnd();
+        if (serverEnd == org.migware.api.connection.DirectionState.UNKNOWN) {
+            return;
+        }
+        int sentEnd = (int) serverEnd;
+        if (sentEnd - c.clientAck() > 0) {
+            mapping.responseEnd = sentEnd;
+        } else if (c.snapshot().clientToServer().lastWindow() == 0) {
+            mapping.responseEnd = c.clientAck() + 1; // at least one more byte was to come
+        } else {
+            return;
+        }
+        mapping.responseInProgress = true;
+        midResponse.add(mapping);
+    }
+
+    /** Resets the clients of resumed connections whose response stayed cut short past their grace. */
+    private void resetCutResponses(long now) {
+        for (int i = midResponse.size() - 1; i >= 0; i--) {
+            Mapping m = midResponse.get(i);
+            boolean gone = m.state == MappingState.CLOSED || m.state == MappingState.FAILED;
+            if (gone || !m.responseInProgress) {
+                midResponse.remove(i);
+            } else if (m.state == MappingState.ESTABLISHED && m.responseDeadlineNanos >= 0 && now - m.responseDeadlineNanos >= 0) {
+                midResponse.remove(i);
+                counters.midResponseResets++;
+                log.warn("proxy: {}: resumed in the middle of a response the replica will never send: its client is reset"
+                        + " (delivery replay carries such connections)", m);
+                reset.resetBoth(m, m.lastAckToReplica - m.translation.d2(), m.lastReplicaAck, "its response was cut short by the failover");
+            }
+        }
+    }
+
+    /**
+     * Why a connection cannot be replayed, {@code null} when it can: nothing kept, marked by the
+     * keeper, or the stream kept ends before what the primary acknowledged of the client (its
+     * last segment was missed by the capture) or the client acknowledged of the server.
+     */
+    private static NotReplayableReason whyNotReplayable(ReplayStream stream, RecoveryCandidate c) {
+        if (stream == null) {
+            return NotReplayableReason.HANDSHAKE_MISSED;
+        }
+        if (stream.reason() != null) {
+            return stream.reason();
+        }
+        if (!stream.serverIsnKnown()) {
+            return NotReplayableReason.HANDSHAKE_MISSED;
+        }
+        if (ReplayStream.alreadyKept(c.clientResume(), stream.clientIsn() + 1, stream.client().end()) < 0
+                || ReplayStream.alreadyKept(c.clientAck(), stream.serverIsn() + 1, stream.digest().seen()) < 0) {
+            return NotReplayableReason.CAPTURE_GAP;
+        }
+        return null;
     }
 
     /**
@@ -144,6 +248,9 @@ public final class Recovery {
         paces++;
         long now = nanos.getAsLong();
         table.removeClosed(now);
+        if (!midResponse.isEmpty()) {
+            resetCutResponses(now);
+        }
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -157,6 +264,9 @@ public final class Recovery {
                         handshaking--;
                         counters.failed++;
                         mapping.pending = null;
+                        if (mapping.replay != null) {
+                            mapping.replay.release();
+                        }
                         log.warn("proxy: {}: the replica did not answer {} forged SYNs", mapping, mapping.synAttempts);
                     } else {
                         handshake.sendSyn(mapping, now);
@@ -202,6 +312,13 @@ public final class Recovery {
 
     private void complete(Mapping mapping, RewritablePacket synAck) {
         handshake.complete(mapping, synAck);
+        if (mapping.replay != null) {
+            mapping.replay.started(nanos.getAsLong());
+        }
+        if (mapping.responseInProgress) {
+            mapping.responseDeadlineNanos = nanos.getAsLong() + RESPONSE_GRACE_NANOS;
+        }
+        mapping.lastReplicaAck = mapping.streamStart;
         mapping.state = MappingState.ESTABLISHED;
         handshaking--;
         counters.recovered++;

@@ -62,16 +62,36 @@ public final class NoConnectionResets {
                     + (segment.hasFlags(RewritablePacket.FIN) ? 1 : 0);
             writer.sequence(0).acknowledgement(segment.sequenceNumber() + length).flags(TcpHeader.RST | TcpHeader.ACK);
         }
+        send(segment.sourceMac(), segment.destinationMac(), segment.sourceIpv4(), segment.sourcePort());
+    }
+
+    /**
+     * Resets one client's connection from the service: a replayed connection whose replica
+     * diverged, or one that cannot be replayed at failover. The sequence number is the client's
+     * next expected byte (its newest acknowledgement), which RFC 5961 requires for a reset to be
+     * taken at once; should the client expect another, it answers with a challenge ACK, which
+     * reaches MigWare as a segment of no connection and is answered with an exact reset.
+     */
+    public void resetClient(int serviceAddress, int servicePort, long serviceMac, int clientAddress, int clientPort, long clientMac,
+            int clientExpects) {
+        writer.begin(resetFrame, ETHERNET_HEADER)
+                .source(serviceAddress, servicePort)
+                .destination(clientAddress, clientPort)
+                .sequence(clientExpects).acknowledgement(0).flags(TcpHeader.RST);
+        send(clientMac, serviceMac, clientAddress, clientPort);
+    }
+
+    private void send(long toMac, long fromMac, int clientAddress, int clientPort) {
         int length = writer.window(0).finish();
-        putMac(resetFrame, 0, segment.sourceMac());
-        putMac(resetFrame, 6, segment.destinationMac());
+        putMac(resetFrame, 0, toMac);
+        putMac(resetFrame, 6, fromMac);
         resetFrame[12] = 0x08;
         resetFrame[13] = 0x00;
         try {
             wire.send(resetFrame, 0, ETHERNET_HEADER + length);
             counters.resetsSent++;
         } catch (IOException e) {
-            log.warn("proxy: cannot reset {}:{}: {}", Ipv4Address.text(segment.sourceIpv4()), segment.sourcePort(), e.toString());
+            log.warn("proxy: cannot reset {}:{}: {}", Ipv4Address.text(clientAddress), clientPort, e.toString());
         }
     }
 

@@ -1,0 +1,550 @@
+package org.migware.proxy.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.connection.Endpoint;
+import org.migware.api.connection.ServiceEndpoints;
+import org.migware.api.connection.TcpState;
+import org.migware.api.failover.DeliveryTotals;
+import org.migware.api.failover.KeptConnection;
+import org.migware.api.failover.MappingSnapshot;
+import org.migware.api.failover.NotReplayableReason;
+import org.migware.api.failover.ReplayReadiness;
+import org.migware.api.wire.TcpHeader;
+import org.migware.parser.internal.PacketParserComponent;
+import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.keeper.ReplayKeeper;
+import org.migware.proxy.internal.recovery.ShadowEndpoints;
+import org.migware.proxy.internal.replay.ChunkPool;
+import org.migware.proxy.internal.replay.DeliveryPolicy;
+import org.migware.proxy.internal.wire.TcpSegment;
+import org.migware.testing.TcpFrame;
+
+/**
+ * Delivery {@code replay} and {@code auto} through RECOVERY and PROXY, with the TUN and the wire
+ * replaced by lists: the forged SYN at the client's ISN, the whole client stream handed over, the
+ * replica's output checked against the primary's and dropped up to what the client holds, and a
+ * reset — never a foreign byte — when it differs.
+ *
+ * <p>The connection: a login (12 bytes) the primary acknowledged, 10,000 server bytes of which the
+ * client acknowledged 6,000, and a request (6 bytes) the primary never acknowledged.
+ */
+class MigrationEngineReplayTest {
+
+    private static final int ISN = 999;
+    private static final int PRIMARY_ISN = 5000;
+    private static final int REPLICA_ISN = 70_000;
+    private static final int REPLICA = 0x0a4d_0003;
+    private static final int SERVICE_PORT = TcpFrame.SERVICE_PORT;
+    private static final int CLIENT_PORT = TcpFrame.CLIENT_PORT;
+    private static final ServiceEndpoints SERVICE =
+            ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {SERVICE_PORT});
+    private static final String LOGIN = "LOGIN alice\n";
+    private static final String REQUEST = "GET x\n";
+    private static final int SENT = 10_000;
+    private static final int HELD = 6_000;
+    private static final int SEGMENT = 1000;
+
+    private final List<byte[]> toReplica = new ArrayList<>();
+    private final List<byte[]> toClient = new ArrayList<>();
+    private long now = TimeUnit.SECONDS.toNanos(1);
+    /** Whether the TUN and the wire only count what is written (for the allocation tests), instead of keeping copies. */
+    private boolean counting;
+    private final long[] written = new long[2];
+    private ClientStreamKeeper keeper;
+    private MigrationEngine engine;
+
+    private void newEngine(String delivery, int bytesPerConnection) {
+        ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse(delivery, Map.of()), new ChunkPool(4096, 64 << 20),
+                bytesPerConnection, 1000);
+        PacketParserComponent parser = new PacketParserComponent();
+        keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
+        engine = new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+                new ShadowEndpoints(0xc612_0000, 15), keeper,
+                (packet, offset, length) -> {
+                    if (counting) {
+                        written[0] += length;
+                    } else {
+                        toReplica.add(Arrays.copyOfRange(packet, offset, offset + length));
+                    }
+                },
+                (frame, offset, length) -> {
+                    if (counting) {
+                        written[1] += length;
+                    } else {
+                        toClient.add(Arrays.copyOfRange(frame, offset, offset + length));
+                    }
+                },
+                parser.newRewritableView(), parser.newRewritableView(), () -> now);
+    }
+
+    /** The primary's output: a byte per offset that no shift of it repeats. */
+    static byte[] serverBytes(int from, int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            int at = from + i;
+            bytes[i] = (byte) (at * 31 + (at >>> 8) * 7);
+        }
+        return bytes;
+    }
+
+    private void capture(TcpFrame segment) {
+        byte[] frame = segment.build();
+        keeper.observe(frame, 0, frame.length);
+    }
+
+    private static TcpFrame client(int seq, int ack) {
+        return TcpFrame.fromClient(CLIENT_PORT).seq(seq).ack(ack);
+    }
+
+    private static TcpFrame primary(int seq, int ack) {
+        return TcpFrame.fromServer(CLIENT_PORT).seq(seq).ack(ack);
+    }
+
+    /** The wire before failover, from the SYN on. */
+    private void passiveTraffic(boolean fromSyn) {
+        if (fromSyn) {
+            capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, -1, false));
+            capture(primary(PRIMARY_ISN, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK).synOptions(1460, -1, false));
+        }
+        capture(client(ISN + 1, PRIMARY_ISN + 1).payload(LOGIN));
+        for (int at = 0; at < SENT; at += SEGMENT) {
+            capture(primary(PRIMARY_ISN + 1 + at, ISN + 1 + LOGIN.length()).payload(serverBytes(at, SEGMENT)));
+        }
+        capture(client(ISN + 1 + LOGIN.length(), PRIMARY_ISN + 1 + HELD).payload(REQUEST));
+    }
+
+    private static ConnectionSnapshot snapshot() throws Exception {
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, -1, false, false, PRIMARY_ISN + 1 + HELD, ISN + 1 + LOGIN.length() + REQUEST.length(),
+                        DirectionState.UNKNOWN, 502, 18, 3, 0, 0, 0),
+                new DirectionState(PRIMARY_ISN, 1460, -1, false, false, ISN + 1 + LOGIN.length(), PRIMARY_ISN + 1 + SENT,
+                        DirectionState.UNKNOWN, 509, SENT, 11, 0, 0, 0),
+                TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    private static TcpSegment read(byte[] packet) {
+        return MigrationEngineTest.read(packet);
+    }
+
+    private static TcpSegment readFrame(byte[] frame) {
+        return read(Arrays.copyOfRange(frame, 14, frame.length));
+    }
+
+    private void fromReplica(TcpSegment to, int seq, int ack, int flags, byte[] payload) {
+        TcpFrame s = TcpFrame.fromServer(to.sourcePort()).from(REPLICA, SERVICE_PORT).to(to.source(), to.sourcePort())
+                .seq(seq).ack(ack).flags(flags).window(64_000);
+        if ((flags & TcpHeader.SYN) != 0) {
+            s.synOptions(1460, -1, false);
+        }
+        byte[] packet = s.payload(payload).buildIpv4();
+        engine.fromReplica(packet, 0, packet.length);
+    }
+
+    /** Failover up to the replica's SYN-ACK; returns the forged SYN. */
+    private TcpSegment recover() throws Exception {
+        engine.startRecovery(List.of(snapshot()), summary -> { });
+        assertEquals(1, toReplica.size(), "one forged SYN");
+        TcpSegment syn = read(toReplica.get(0));
+        fromReplica(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, new byte[0]);
+        return syn;
+    }
+
+    /** The replica's output from offset {@code at}, {@code length} bytes, its bytes {@code bytes}; acknowledging the hand-over. */
+    private void replicaSends(TcpSegment syn, int at, byte[] bytes) {
+        fromReplica(syn, REPLICA_ISN + 1 + at, ISN + 1 + LOGIN.length() + REQUEST.length(), TcpHeader.ACK, bytes);
+    }
+
+    private List<TcpSegment> dataToClient() {
+        return toClient.stream().map(MigrationEngineReplayTest::readFrame).filter(s -> s.payload().length > 0).toList();
+    }
+
+    @Test
+    void theReplicaGetsTheWholeClientStreamAndTheClientOnlyWhatItLacks() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        assertEquals(ISN, syn.seq(), "the forged SYN at the client's ISN: the replica's stream starts at the client's first byte");
+        TcpSegment handOver = read(toReplica.get(2));
+        assertEquals(ISN + 1, handOver.seq());
+        assertEquals(LOGIN + REQUEST, new String(handOver.payload(), StandardCharsets.US_ASCII),
+                "the login the primary acknowledged and the request it did not");
+        toReplica.clear();
+
+        for (int at = 0; at < SENT + 500; at += SEGMENT) {
+            int length = Math.min(SEGMENT, SENT + 500 - at);
+            replicaSends(syn, at, serverBytes(at, length));
+        }
+
+        List<TcpSegment> data = dataToClient();
+        assertEquals(5, data.size(), "4 segments the client lacked (6,000..10,000) and the new one");
+        for (int i = 0; i < data.size(); i++) {
+            int at = HELD + i * SEGMENT;
+            assertEquals(PRIMARY_ISN + 1 + at, data.get(i).seq(), "in the primary's numbers");
+            assertArrayEquals(serverBytes(at, data.get(i).payload().length), data.get(i).payload());
+        }
+        List<TcpSegment> acks = toReplica.stream().map(MigrationEngineReplayTest::read).toList();
+        assertEquals(HELD / SEGMENT, acks.size(), "each dropped segment acknowledged to the replica");
+        for (int i = 0; i < acks.size(); i++) {
+            assertEquals(TcpHeader.ACK, acks.get(i).flags());
+            assertEquals(REPLICA_ISN + 1 + (i + 1) * SEGMENT, acks.get(i).ack());
+        }
+        MappingSnapshot mapping = engine.mappingSnapshots().get(0);
+        assertNotNull(mapping.replay());
+        assertEquals(MappingSnapshot.ReplayOutcome.CAUGHT_UP, mapping.replay().outcome());
+        assertEquals(SENT, mapping.replay().bytesVerified());
+        assertEquals(0, mapping.replay().bytesLeftToRegenerate());
+        DeliveryTotals totals = engine.progress().delivery();
+        assertEquals(1, totals.replayed());
+        assertEquals(1, totals.caughtUp());
+        assertEquals(0, totals.diverged());
+        assertEquals(SENT, totals.bytesVerified());
+        assertEquals(HELD, totals.bytesDropped());
+    }
+
+    @Test
+    void aReplicaThatDiffersBelowWhatTheClientHoldsResetsTheClientAndForwardsNothing() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        toReplica.clear();
+        for (int at = 0; at < SENT; at += SEGMENT) {
+            byte[] bytes = serverBytes(at, SEGMENT);
+            if (at == 2000) {
+                bytes[17] ^= 1; // a byte in the first 4 KiB chunk: found by its CRC
+            }
+            replicaSends(syn, at, bytes);
+        }
+        assertEquals(List.of(), dataToClient(), "not one byte of the replica");
+        List<TcpSegment> resets = toClient.stream().map(MigrationEngineReplayTest::readFrame).filter(s -> s.has(TcpHeader.RST)).toList();
+        assertEquals(1, resets.size());
+        assertEquals(PRIMARY_ISN + 1 + HELD, resets.get(0).seq(), "the client's next expected byte (RFC 5961)");
+        assertEquals(SERVICE_PORT, resets.get(0).sourcePort());
+        assertTrue(toReplica.stream().map(MigrationEngineReplayTest::read).anyMatch(s -> s.has(TcpHeader.RST)), "the replica's end too");
+        assertEquals(1, engine.progress().delivery().diverged());
+        assertTrue(engine.summary().contains("1 diverged"), engine.summary());
+    }
+
+    @Test
+    void aReplicaThatDiffersInWhatTheClientLacksIsStoppedBeforeTheForeignByte() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        for (int at = 0; at < SENT; at += SEGMENT) {
+            byte[] bytes = serverBytes(at, SEGMENT);
+            if (at == 7000) {
+                bytes[500] ^= 0x40;
+            }
+            replicaSends(syn, at, bytes);
+        }
+        List<TcpSegment> data = dataToClient();
+        assertEquals(1, data.size(), "only the segment before the difference");
+        assertEquals(PRIMARY_ISN + 1 + HELD, data.get(0).seq());
+        assertArrayEquals(serverBytes(HELD, SEGMENT), data.get(0).payload(), "what the client got is a prefix of what the primary sent");
+        assertEquals(1, toClient.stream().map(MigrationEngineReplayTest::readFrame).filter(s -> s.has(TcpHeader.RST)).count());
+        // The client's next segment finds no connection: a reset again, nothing forwarded.
+        toReplica.clear();
+        byte[] frame = client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + HELD + SEGMENT).payload("more\n").build();
+        engine.fromClient(frame, 0, frame.length);
+        assertEquals(List.of(), toReplica);
+    }
+
+    @Test
+    void whileCatchingUpTheReplicasPureAcksReachTheClientInsideItsWindow() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        toClient.clear();
+        // The replica acknowledges the client's retransmission before it has regenerated anything.
+        fromReplica(syn, REPLICA_ISN + 1, ISN + 1 + LOGIN.length() + REQUEST.length(), TcpHeader.ACK, new byte[0]);
+        TcpSegment ack = readFrame(toClient.get(0));
+        assertEquals(PRIMARY_ISN + 1 + HELD, ack.seq(), "moved up to the client's next expected byte, or the client drops it unread");
+        assertEquals(ISN + 1 + LOGIN.length() + REQUEST.length(), ack.ack());
+    }
+
+    @Test
+    void autoResumesAConnectionWhoseHandshakeWasMissed() throws Exception {
+        newEngine("auto", 1 << 20);
+        passiveTraffic(false);
+        List<KeptConnection> kept = engine.keptConnections();
+        assertEquals(1, kept.size());
+        assertEquals(ReplayReadiness.RESUMABLE_ONLY, kept.get(0).readiness());
+        assertEquals(NotReplayableReason.HANDSHAKE_MISSED, kept.get(0).reason());
+        TcpSegment syn = recover();
+        assertEquals(ISN + LOGIN.length(), syn.seq(), "resumed: one before the primary's acknowledgement");
+        assertNull(engine.mappingSnapshots().get(0).replay());
+    }
+
+    @Test
+    void replayResetsAtFailoverAConnectionTooLongToKeepAndSaidSoBefore() throws Exception {
+        newEngine("replay", 8192);
+        passiveTraffic(true);
+        DeliveryTotals before = engine.progress().delivery();
+        assertEquals(1, before.notMigratable());
+        assertEquals(1, before.streamTooLong());
+        assertEquals(0, before.keptBytes(), "its chunks were given back");
+        assertEquals(NotReplayableReason.STREAM_TOO_LONG, engine.keptConnections().get(0).reason());
+        assertEquals(ReplayReadiness.NOT_MIGRATABLE, engine.keptConnections().get(0).readiness());
+
+        engine.startRecovery(List.of(snapshot()), summary -> { });
+        assertEquals(List.of(), toReplica, "no forged SYN");
+        TcpSegment reset = readFrame(toClient.get(0));
+        assertTrue(reset.has(TcpHeader.RST));
+        assertEquals(PRIMARY_ISN + 1 + HELD, reset.seq());
+        assertEquals(1, engine.progress().delivery().resetAtFailover());
+    }
+
+    @Test
+    void beforeFailoverTheStatusSaysWhatIsKeptAndWhatAFailoverWouldDo() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        DeliveryTotals totals = engine.progress().delivery();
+        assertEquals("replay", totals.delivery());
+        assertEquals(1, totals.replayable());
+        assertTrue(totals.keptBytes() > 0 && totals.keptBytes() <= totals.keptBytesLimit());
+        KeptConnection kept = engine.keptConnections().get(0);
+        assertEquals(ReplayReadiness.REPLAYABLE, kept.readiness());
+        assertEquals(LOGIN.length() + REQUEST.length(), kept.clientBytesKept());
+        assertEquals(SENT, kept.serverBytesDigested());
+        assertEquals(HELD, kept.serverBytesAcknowledged());
+    }
+
+    @Test
+    void resumePortsKeepNothingForReplay() throws Exception {
+        ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse("replay", Map.of("delivery." + SERVICE_PORT, "resume")),
+                new ChunkPool(4096, 1 << 20), 1 << 20, 10);
+        PacketParserComponent parser = new PacketParserComponent();
+        keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
+        passiveTraffic(true);
+        assertEquals(List.of(), keeper.keptForReplay());
+        assertEquals(0, replay.pool().bytesInUse());
+    }
+
+    /**
+     * Resumed in the middle of a response (the primary had sent 4,000 bytes the client had not
+     * acknowledged): the replica never got the request and will never send them. Within half a
+     * second of its handshake (so within a second of PROXY) the client is reset, not left hanging.
+     */
+    @Test
+    void resumedInTheMiddleOfAResponseTheClientIsResetWithinASecond() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        assertEquals(ISN + LOGIN.length(), syn.seq(), "resumed");
+        toClient.clear();
+        toReplica.clear();
+        now += TimeUnit.MILLISECONDS.toNanos(499);
+        engine.pace();
+        assertEquals(List.of(), toClient, "the client's acknowledgement may still be on its way");
+        now += TimeUnit.MILLISECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(1, toClient.size());
+        TcpSegment reset = readFrame(toClient.get(0));
+        assertTrue(reset.has(TcpHeader.RST));
+        assertEquals(PRIMARY_ISN + 1 + HELD, reset.seq(), "the client's next expected byte");
+        assertTrue(toReplica.stream().map(MigrationEngineReplayTest::read).anyMatch(s -> s.has(TcpHeader.RST)), "the replica's end too");
+        assertEquals(1, engine.progress().delivery().midResponseResets());
+        assertTrue(engine.summary().contains("1 resumed in the middle of a response (reset)"), engine.summary());
+    }
+
+    /** The client's acknowledgement shows it held the whole response after all: resumed as it should be, no reset. */
+    @Test
+    void resumedAfterTheWholeResponseArrivedTheConnectionCarriesOn() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        recover();
+        byte[] ack = client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + SENT).build();
+        engine.fromClient(ack, 0, ack.length);
+        toClient.clear();
+        now += TimeUnit.SECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(List.of(), toClient);
+        assertEquals(0, engine.progress().delivery().midResponseResets());
+        assertEquals(MappingSnapshot.State.ESTABLISHED, engine.mappingSnapshots().get(0).state());
+    }
+
+    /**
+     * Fuzz, replay mode: while the replica catches up, random and mutated segments from either side.
+     * Nothing throws, everything written is a well-formed packet, and no byte reaches the client that
+     * is not the primary's at its offset.
+     */
+    @Test
+    void randomAndMutatedFramesDuringCatchUpNeverDeliverAForeignByte() throws Exception {
+        java.util.Random random = new java.util.Random(20261206);
+        long forwarded = 0;
+        int diverged = 0;
+        for (int round = 0; round < 100; round++) {
+            toReplica.clear();
+            toClient.clear();
+            newEngine("replay", 1 << 20);
+            passiveTraffic(true);
+            TcpSegment syn = recover();
+            byte[] clientFrame = client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + HELD).payload("x\n").build();
+            for (int i = 0; i < 500; i++) {
+                int at = random.nextInt(SENT / 100 + 5) * 100;
+                int length = 1 + random.nextInt(1400);
+                byte[] bytes = serverBytes(at, length);
+                if (random.nextInt(400) == 0) {
+                    bytes[random.nextInt(length)] ^= (byte) (1 << random.nextInt(8));
+                }
+                byte[] packet = TcpFrame.fromServer(syn.sourcePort()).from(REPLICA, SERVICE_PORT).to(syn.source(), syn.sourcePort())
+                        .seq(REPLICA_ISN + 1 + at).ack(ISN + 19).flags(TcpHeader.ACK).window(64_000).payload(bytes).buildIpv4();
+                if (random.nextInt(20) == 0) {
+                    packet[random.nextInt(packet.length)] ^= (byte) (1 << random.nextInt(8));
+                }
+                engine.fromReplica(packet, 0, random.nextInt(16) == 0 ? random.nextInt(packet.length + 1) : packet.length);
+                if (random.nextInt(8) == 0) {
+                    byte[] frame = clientFrame.clone();
+                    if (random.nextBoolean()) {
+                        frame[random.nextInt(frame.length)] ^= (byte) (1 << random.nextInt(8));
+                    }
+                    engine.fromClient(frame, 0, frame.length);
+                }
+                for (byte[] packetToReplica : toReplica) {
+                    assertEquals(REPLICA, read(packetToReplica).destination());
+                }
+                for (byte[] frame : toClient) {
+                    TcpSegment segment = readFrame(frame);
+                    if (segment.payload().length > 0) {
+                        int offset = segment.seq() - (PRIMARY_ISN + 1);
+                        int end = Math.min(SENT, offset + segment.payload().length);
+                        assertTrue(offset >= 0, "at a server offset");
+                        if (offset < end) {
+                            assertArrayEquals(serverBytes(offset, end - offset), Arrays.copyOf(segment.payload(), end - offset),
+                                    "round " + round + ", input " + i + ": the primary's bytes, where the primary sent any");
+                        }
+                        forwarded += segment.payload().length;
+                    }
+                }
+                toReplica.clear();
+                toClient.clear();
+            }
+            diverged += engine.progress().delivery().diverged();
+        }
+        assertTrue(forwarded > 100_000, "the replica's bytes went on: " + forwarded);
+        assertTrue(diverged > 0 && diverged < 100, "some rounds diverged, not all: " + diverged);
+    }
+
+    /**
+     * Fuzz, keeping: mutated and cut copies of a real connection's frames, from many clients, fed to
+     * the keeper in a random order. Nothing throws, the total bound holds, and a connection that
+     * saw bytes out of order or cut is never reported replayable with a hole.
+     */
+    @Test
+    void mutatedFramesWhileKeepingNeverThrowAndTheBoundHolds() throws Exception {
+        ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse("auto", Map.of()), new ChunkPool(4096, 40 * 4096), 16 * 4096, 100);
+        PacketParserComponent parser = new PacketParserComponent();
+        keeper = new ClientStreamKeeper(RecordFraming.NEWLINE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
+        java.util.Random random = new java.util.Random(42);
+        List<byte[]> frames = new ArrayList<>();
+        for (int port = 41000; port < 41030; port++) {
+            frames.add(TcpFrame.fromClient(port).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, -1, false).build());
+            frames.add(TcpFrame.fromServer(port).seq(PRIMARY_ISN).ack(ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK).build());
+            for (int at = 0; at < 8000; at += 1000) {
+                frames.add(TcpFrame.fromClient(port).seq(ISN + 1 + at).ack(PRIMARY_ISN + 1 + at).payload(1000).build());
+                frames.add(TcpFrame.fromServer(port).seq(PRIMARY_ISN + 1 + at).ack(ISN + 1 + at + 1000).payload(serverBytes(at, 1000)).build());
+            }
+        }
+        for (int i = 0; i < 100_000; i++) {
+            byte[] frame = frames.get(random.nextInt(frames.size())).clone();
+            if (random.nextBoolean()) {
+                frame[random.nextInt(frame.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            keeper.observe(frame, 0, random.nextInt(8) == 0 ? random.nextInt(frame.length + 1) : frame.length);
+            assertTrue(replay.pool().bytesInUse() <= replay.pool().bytesLimit());
+        }
+        for (ReplayKeeper.Kept kept : keeper.keptForReplay()) {
+            assertTrue(kept.reason() != null || kept.clientBytes() <= 8000, "kept within the stream");
+        }
+    }
+
+    /** Checking the replica's output and dropping or forwarding it allocates nothing per packet either. */
+    @Test
+    void checkingTheReplicaAllocatesNothingPerPacket() throws Exception {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        byte[][] packets = new byte[SENT / SEGMENT][];
+        for (int i = 0; i < packets.length; i++) {
+            packets[i] = TcpFrame.fromServer(syn.sourcePort()).from(REPLICA, SERVICE_PORT).to(syn.source(), syn.sourcePort())
+                    .seq(REPLICA_ISN + 1 + i * SEGMENT).ack(ISN + 19).flags(TcpHeader.ACK).window(64_000)
+                    .payload(serverBytes(i * SEGMENT, SEGMENT)).buildIpv4();
+        }
+        for (byte[] packet : packets) {
+            engine.fromReplica(packet, 0, packet.length); // the catch-up itself: dropped, then forwarded
+        }
+        counting = true;
+        // From here on the replica retransmits: the part the client may lack is checked again each time.
+        for (int round = 0; round < 2_000; round++) {
+            byte[] packet = packets[round % packets.length];
+            engine.fromReplica(packet, 0, packet.length);
+        }
+        long threadId = Thread.currentThread().getId();
+        long before = counter.getThreadAllocatedBytes(threadId);
+        for (int round = 0; round < 100_000; round++) {
+            byte[] packet = packets[round % packets.length];
+            engine.fromReplica(packet, 0, packet.length);
+        }
+        long allocated = counter.getThreadAllocatedBytes(threadId) - before;
+        assertTrue(written[0] > 0 && written[1] > 0, "acknowledged to the replica and sent on to the client");
+        assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for 100,000 packets");
+    }
+
+    /** Keeping a replayed connection's streams allocates nothing per packet once its chunks are assigned. */
+    @Test
+    void keepingAllocatesNothingPerPacket() throws Exception {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        // Chunks big enough for the whole run: the measured part assigns no new one.
+        ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse("replay", Map.of()), new ChunkPool(1 << 20, 64 << 20), 32 << 20, 10);
+        PacketParserComponent parser = new PacketParserComponent();
+        keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
+        capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, -1, false));
+        capture(primary(PRIMARY_ISN, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK).synOptions(1460, -1, false));
+        int rounds = 2_000;
+        byte[][] requests = new byte[rounds][];
+        byte[][] answers = new byte[rounds][];
+        for (int i = 0; i < rounds; i++) {
+            requests[i] = client(ISN + 1 + i * 100, PRIMARY_ISN + 1 + i * 1000).payload(100).build();
+            answers[i] = primary(PRIMARY_ISN + 1 + i * 1000, ISN + 1 + (i + 1) * 100).payload(serverBytes(i * 1000, 1000)).build();
+        }
+        for (int i = 0; i < 100; i++) {
+            keeper.observe(requests[i], 0, requests[i].length);
+            keeper.observe(answers[i], 0, answers[i].length);
+        }
+        long threadId = Thread.currentThread().getId();
+        long before = counter.getThreadAllocatedBytes(threadId);
+        for (int i = 100; i < rounds; i++) {
+            keeper.observe(requests[i], 0, requests[i].length);
+            keeper.observe(answers[i], 0, answers[i].length);
+        }
+        long allocated = counter.getThreadAllocatedBytes(threadId) - before;
+        assertEquals(ReplayReadiness.REPLAYABLE, keeper.keptForReplay().get(0).readiness());
+        assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for " + 2 * (rounds - 100) + " frames");
+    }
+}
