@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * optional reference too: a changed service reaches the table through {@code updated} and an
  * absent one only stops tracking, so the table is never dropped for either.
  */
-@Component(service = ConnectionTable.class, configurationPid = ConfigurationPids.TRACKER)
+@Component(service = ConnectionTable.class, configurationPid = ConfigurationPids.TRACKER, immediate = true)
 @Designate(ocd = TrackerComponent.Config.class)
 public final class TrackerComponent implements ConnectionTable {
 
