@@ -19,22 +19,28 @@ final class JsonFields {
     }
 
     /**
-     * @param json a command's answer
+     * The report in a command's answer. The core writes it as one line of JSON; what the bundles
+     * log in the command's thread meanwhile (a component activated by the command, say) comes
+     * first in the same answer, one log line each, so the report is the last line that opens an
+     * object.
+     *
+     * @param answer a command's answer
      * @param mark a member every report of that kind has
      * @param command the command, for the message
      * @return the report's object
-     * @throws LabException when {@code json} is not such a report (the command's words, for example)
+     * @throws LabException when the answer holds no such report (the command's words, for example)
      */
-    static JsonObject report(String json, String mark, String command) {
+    static JsonObject report(String answer, String mark, String command) {
+        String json = answer.lines().filter(line -> line.startsWith("{")).reduce((first, second) -> second).orElse("");
         try {
             JsonElement root = JsonParser.parseString(json);
             if (root.isJsonObject() && root.getAsJsonObject().has(mark)) {
                 return root.getAsJsonObject();
             }
         } catch (JsonParseException e) {
-            throw new LabException("not the answer of " + command + ": " + json, e);
+            throw new LabException("not the answer of " + command + ": " + answer, e);
         }
-        throw new LabException("not the answer of " + command + ": " + json);
+        throw new LabException("not the answer of " + command + ": " + answer);
     }
 
     /** @return the member, or null when it is absent or JSON {@code null} */

@@ -32,7 +32,7 @@ import org.migware.lab.LabException;
  * @param capturesRunning the capture sources that run ({@code pcap4j:eth0}, ...)
  * @param tracked connections in the tracker's table, -1 when the tracker does not run
  * @param migration the migration's progress
- * @param json the JSON it was read from, for messages
+ * @param json the answer it was read from, for messages
  */
 public record MigwareStatus(String state, Instant since, String reason, Policy policy, List<Verdict> monitors,
         List<String> capturesRunning, int tracked, Migration migration, String json) {

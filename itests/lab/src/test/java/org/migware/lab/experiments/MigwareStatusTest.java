@@ -3,7 +3,6 @@ package org.migware.lab.experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,20 +20,28 @@ import org.migware.lab.LabException;
 
 /**
  * The lab reads {@code migware:status --json} and {@code migware:connections --json}. The samples
- * are what the core wrote: {@code status-normal.json} and {@code connections-normal.json} from a
- * distribution started as built (no configuration), the others from the core's own status records
+ * are what the core wrote: the {@code *-fresh-container.txt} answers of {@code bin/migware exec}
+ * to a distribution started as built (no configuration; the first answer begins with a line the
+ * tracker logged in the command's thread), the {@code .json} ones the core's own status records
  * ({@code StatusRecords} of its tests) through its {@code StatusJson}, every field set.
  */
 class MigwareStatusTest {
 
     @Test
     void aFreshContainerIsNormalAndReady() {
-        MigwareStatus status = MigwareStatus.parse(sample("status-normal.json"));
+        MigwareStatus status = MigwareStatus.parse(sample("status-fresh-container.txt"));
         assertEquals("NORMAL", status.state());
         assertTrue(status.normal());
         assertFalse(status.proxy());
-        assertNotNull(status.since());
-        assertNotNull(status.policy());
+        assertEquals(Instant.parse("2026-12-06T03:35:30.317921627Z"), status.since());
+        assertEquals("started: passive tracking", status.reason());
+        assertEquals(new MigwareStatus.Policy("ANY", 1, 0, false), status.policy());
+        assertEquals(List.of(new MigwareStatus.Verdict("icmp", "UNKNOWN", "(none)", Instant.parse("2026-12-06T03:35:30.418478997Z"),
+                "not probing: 'target' is not set, and neither is 'addresses' in org.migware.service")), status.monitors());
+        assertFalse(status.says("icmp", "UP"));
+        assertFalse(status.capturing(), "no packet source configured");
+        assertEquals(0, status.tracked());
+        assertEquals("NOT_CONFIGURED", status.migration().phase());
         assertEquals(-1, status.migration().recoveryMillis(), "no recovery before a failover");
         assertFalse(status.migration().started());
     }
@@ -123,7 +130,8 @@ class MigwareStatusTest {
 
     @Test
     void aFreshContainerTracksNothingYet() {
-        MigwareConnections report = MigwareConnections.parse(sample("connections-normal.json"));
+        MigwareConnections report = MigwareConnections.parse(sample("connections-fresh-container.txt"));
+        assertTrue(report.tracking());
         assertEquals(List.of(), report.connections());
         assertEquals(Map.of(), report.mappings());
     }
