@@ -956,7 +956,7 @@ public final class MigrationExperiment {
      * stream's check and its throughput before and after (bulk).
      *
      * <pre>
-     * java -cp lab.jar org.migware.lab.experiments.MigrationExperiment --distribution DIR [--scenario push|request-response|bulk|scale|lifecycle]
+     * java -cp lab.jar:gson.jar org.migware.lab.experiments.MigrationExperiment --distribution DIR [--scenario push|request-response|bulk|scale|lifecycle]
      *      [--connections N] [--interval-ms MS] [--before-s S] [--after-s S] [--monitor shipped|thesis|fast]
      *      [--framing none|newline|...] [--backlog N] [--connect-rate N] [--prefix P]
      * </pre>
