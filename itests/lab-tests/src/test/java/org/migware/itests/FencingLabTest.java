@@ -73,7 +73,7 @@ class FencingLabTest {
     /** Once MigWare is in PROXY: the primary's server is gone (a reboot) and its cable comes back. */
     private static Return primaryReturns(LabNetwork lab, MigwareInstance migware) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!migware.query("migware:status").contains("state:       PROXY")) {
+        while (!migware.status().proxy()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("MigWare never reached PROXY:\n" + migware.query("migware:status"));
             }

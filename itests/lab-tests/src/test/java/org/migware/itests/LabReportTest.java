@@ -24,6 +24,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.google.gson.JsonParser;
 import org.migware.lab.JavaCommand;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.report.Json;
@@ -196,11 +197,12 @@ class LabReportTest {
     private record Run(Process process, Path out, Path err) {
     }
 
-    /** Starts LabJob as bin/migware does: its own JVM, the lab's and the report's jars, the built distribution. */
+    /** Starts LabJob as bin/migware does: its own JVM, the lab's and the report's jars and Gson, the built distribution. */
     private static Run job(List<String> args, Path logs) throws IOException {
         Files.createDirectories(logs);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                JavaCommand.classpathOf(LabJob.class) + File.pathSeparator + JavaCommand.classpathOf(LabNetwork.class),
+                JavaCommand.classpathOf(LabJob.class) + File.pathSeparator + JavaCommand.classpathOf(LabNetwork.class)
+                        + File.pathSeparator + JavaCommand.classpathOf(JsonParser.class),
                 LabJob.class.getName(), "--distribution", BuiltDistribution.home().toString()));
         cmd.addAll(args);
         Path out = logs.resolve("stdout.txt");

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.migware.lab.experiments.DetectionExperiment;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
+import org.migware.lab.experiments.MigwareStatus;
 
 /**
  * The thesis's experiment on modern Linux TCP (timestamps, SACK, window scaling, randomised
@@ -47,10 +48,13 @@ class MigrationLabTest {
             // application never starts mid-record.
             assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
         }
-        assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
-        assertTrue(result.statusAfter().contains(connections + " recovered, 0 failed"), result.statusAfter());
-        assertTrue(result.statusAfter().contains("migration:   " + connections + " recovered, 0 failed, 0 pending, 0 not recoverable"),
-                result.statusAfter());
+        MigwareStatus.Migration migration = result.finalStatus().migration();
+        assertTrue(result.finalStatus().proxy(), result.statusAfter());
+        assertTrue(migration.started(), result.statusAfter());
+        assertEquals(connections, migration.recovered(), result.statusAfter());
+        assertEquals(0, migration.failed(), result.statusAfter());
+        assertEquals(0, migration.pending(), result.statusAfter());
+        assertEquals(0, migration.notRecoverable(), result.statusAfter());
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
@@ -80,7 +84,9 @@ class MigrationLabTest {
             assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
             assertEquals(0, c.replicaCorrupt(), () -> "a record with wrong bytes at the replica: " + c);
         }
-        assertTrue(result.statusAfter().contains("4 recovered, 0 failed"), result.statusAfter());
+        assertTrue(result.finalStatus().migration().started(), result.statusAfter());
+        assertEquals(4, result.finalStatus().migration().recovered(), result.statusAfter());
+        assertEquals(0, result.finalStatus().migration().failed(), result.statusAfter());
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 }

@@ -16,6 +16,7 @@ import org.migware.lab.workloads.BulkStream;
 import org.migware.lab.oracles.FlowKey;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
+import org.migware.lab.experiments.MigwareStatus;
 import org.migware.lab.experiments.MigrationExperiment.ConnectionOutcome;
 import org.migware.lab.experiments.MigrationExperiment.Result;
 import org.migware.lab.experiments.MigrationExperiment.Scenario;
@@ -62,9 +63,13 @@ class MigrationScenariosLabTest {
     }
 
     private static void assertRecovered(Result result, int connections) {
-        assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
-        assertTrue(result.statusAfter().contains("migration:   " + connections + " recovered, 0 failed, 0 pending, 0 not recoverable"),
-                result.statusAfter());
+        MigwareStatus.Migration migration = result.finalStatus().migration();
+        assertTrue(result.finalStatus().proxy(), result.statusAfter());
+        assertTrue(migration.started(), result.statusAfter());
+        assertEquals(connections, migration.recovered(), result.statusAfter());
+        assertEquals(0, migration.failed(), result.statusAfter());
+        assertEquals(0, migration.pending(), result.statusAfter());
+        assertEquals(0, migration.notRecoverable(), result.statusAfter());
     }
 
     /**

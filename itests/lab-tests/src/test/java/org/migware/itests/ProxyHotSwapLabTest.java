@@ -16,6 +16,7 @@ import org.migware.lab.LabException;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
 import org.migware.lab.experiments.MigwareInstance;
+import org.migware.lab.experiments.MigwareStatus;
 
 /**
  * The proxy bundle is updated before the failover (its keeper's client streams kept in its data
@@ -53,7 +54,7 @@ class ProxyHotSwapLabTest {
 
                     @Override
                     public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
-                        Await.until("PROXY", Duration.ofSeconds(10), () -> migware.query("migware:status").contains("state:       PROXY"));
+                        Await.until("PROXY", Duration.ofSeconds(10), () -> migware.status().proxy());
                         // The update runs in the command's thread: what the bundles log meanwhile is its output.
                         String proxyUpdate = update(migware, "org.migware.proxy");
                         steps.add(proxyUpdate);
@@ -61,8 +62,9 @@ class ProxyHotSwapLabTest {
                         steps.add(update(migware, "org.migware.core"));
                         Await.until("the core back", Duration.ofSeconds(20), () -> {
                             try {
-                                String status = migware.query("migware:status");
-                                return status.contains("kept across a restart of the core") && status.contains("migration:   20 recovered");
+                                MigwareStatus status = migware.status();
+                                return status.reason().contains("kept across a restart of the core")
+                                        && status.migration().started() && status.migration().recovered() == 20;
                             } catch (LabException notYet) {
                                 return false;
                             }
@@ -81,8 +83,8 @@ class ProxyHotSwapLabTest {
             assertEquals(0, c.replicaDuplicates(), c::toString);
             assertTrue(c.replicaLastRecord() > c.primaryLastRecord() + 10, () -> "records kept flowing after the updates: " + c);
         }
-        assertTrue(result.statusAfter().contains("state:       PROXY"), result.statusAfter());
-        assertTrue(result.statusAfter().contains("kept across a restart of the core"), result.statusAfter());
+        assertTrue(result.finalStatus().proxy(), result.statusAfter());
+        assertTrue(result.finalStatus().reason().contains("kept across a restart of the core"), result.statusAfter());
         // What the bundles log during an update is the update command's output (see above).
         assertTrue(steps.stream().anyMatch(step -> step.contains("proxy: carrying on with 20 client streams kept across the restart")),
                 () -> "the update in NORMAL kept the keeper's streams; steps: " + steps);

@@ -30,7 +30,7 @@ import org.migware.lab.oracles.RttLog;
  * assert. Prints a Markdown report; {@code --out FILE} also writes it.
  *
  * <pre>
- * java -cp lib/migware-lab.jar org.migware.lab.experiments.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
+ * java -cp lib/migware-lab.jar:lib/gson.jar org.migware.lab.experiments.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
  *      [--rounds 1] [--out FILE]
  * </pre>
  */

@@ -16,8 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.migware.lab.Args;
 import org.migware.lab.Await;
 import org.migware.lab.Commands;
@@ -88,9 +86,6 @@ public final class MigrationExperiment {
 
     /** Round trips and throughput "direct" count from this long after the client started (JIT warm-up, slow start). */
     public static final long WARMUP_MILLIS = 2000;
-
-    private static final Pattern RECOVERY = Pattern.compile("migration:.* in (\\d+) ms");
-    private static final Pattern MAPPING = Pattern.compile("(\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+) \\(shadow [^)]*\\) state=(\\S+)");
 
     /** What the clients do. */
     public enum Scenario {
@@ -402,7 +397,7 @@ public final class MigrationExperiment {
      * @param clientSockets the client's kernel sockets to the service port at that time: local port
      *        to {@code ss} state (ESTAB, TIME-WAIT, ...)
      * @param lateClientPorts the client ports of the new connections made after the failover
-     * @param statusBeforeSpoof the {@code state:} and {@code migration:} lines before the spoofed RSTs
+     * @param statusBeforeSpoof the state and the migration's progress before the spoofed RSTs
      * @param statusAfterSpoof the same a second after them
      * @param mappingsBeforeSpoof MigWare's mappings (client ip:port to state) before the spoofed RSTs
      * @param mappingsAfterSpoof the same a second after them
@@ -413,7 +408,7 @@ public final class MigrationExperiment {
      */
     public record LifecycleOutcome(int finId, int rstId, int finPort, int rstPort, Set<Integer> keptPorts,
             Map<Long, String> endedAtReplicaMidRun, Map<Integer, String> clientSockets, Set<Integer> lateClientPorts,
-            String statusBeforeSpoof, String statusAfterSpoof, Map<String, String> mappingsBeforeSpoof,
+            MigwareStatus.Decision statusBeforeSpoof, MigwareStatus.Decision statusAfterSpoof, Map<String, String> mappingsBeforeSpoof,
             Map<String, String> mappingsAfterSpoof, List<String> spoofed, List<ConnectionOutcome> newConnections,
             List<FlowKey> resetsToClient, List<FlowKey> resetsFromClient) {
     }
@@ -443,23 +438,23 @@ public final class MigrationExperiment {
      *
      * @param connections per client connection (bulk: none)
      * @param linkPulled when the primary's link was pulled
-     * @param statusAfter {@code migware:status} after the run
+     * @param statusAfter {@code migware:status} after the run, in words (to print)
+     * @param finalStatus {@code migware:status --json} after the run, read (to check)
      * @param log MigWare's log
      * @param workDir where the processes' reports and output are (kept after the lab is removed)
      * @param scenario what ran
      * @param proxySince when MigWare entered PROXY (its own clock), null if it never did
-     * @param recoveryMillis the recovery's duration as {@code migware:status} reports it, -1 if absent
      * @param rtt request/response: the round trips, else null
      * @param bulk bulk: the stream's outcome, else null
      * @param lifecycle lifecycle: its observations, else null
      */
-    public record Result(List<ConnectionOutcome> connections, Instant linkPulled, String statusAfter, String log, Path workDir,
-            Scenario scenario, Instant proxySince, long recoveryMillis, RttComparison rtt, BulkOutcome bulk,
+    public record Result(List<ConnectionOutcome> connections, Instant linkPulled, String statusAfter, MigwareStatus finalStatus,
+            String log, Path workDir, Scenario scenario, Instant proxySince, RttComparison rtt, BulkOutcome bulk,
             LifecycleOutcome lifecycle) {
 
-        /** The first version's fields; a push run. */
-        public Result(List<ConnectionOutcome> connections, Instant linkPulled, String statusAfter, String log, Path workDir) {
-            this(connections, linkPulled, statusAfter, log, workDir, Scenario.PUSH, null, MigrationExperiment.recoveryMillis(statusAfter), null, null, null);
+        /** @return the recovery's duration as MigWare reports it, -1 if no recovery started */
+        public long recoveryMillis() {
+            return finalStatus.migration().recoveryMillis();
         }
 
         public long survived() {
@@ -635,6 +630,7 @@ public final class MigrationExperiment {
             } catch (LabException e) {
                 progress.accept("some of the replica's connections are still open after the clients ended");
             }
+            MigwareStatus finalStatus = migware.status();
             String status = migware.exec("migware:status");
             String neighbours = lab.exec(Role.CLIENT, "ip", "neigh", "show", lab.address(Role.PRIMARY)).stdout();
             progress.accept("client's neighbour entry for the primary after the run: " + neighbours.trim());
@@ -657,8 +653,8 @@ public final class MigrationExperiment {
                         log.summary(t -> t >= pull && t < settled), log.summary(t -> t >= settled));
             }
             LifecycleOutcome lifecycle = steps == null ? null : steps.outcome(sent, primary, replica, capture);
-            return new Result(outcomes, pulled, status, migware.log(), work, scenario, proxySince, recoveryMillis(status), rtt,
-                    null, lifecycle);
+            return new Result(outcomes, pulled, status, finalStatus, migware.log(), work, scenario, proxySince, rtt, null,
+                    lifecycle);
         }
 
         /** The lifecycle scenario's steps after the failover, and what they observed. */
@@ -667,8 +663,8 @@ public final class MigrationExperiment {
             private final Path replicaReport;
             private final Path lateReport = work.resolve("late-client.tsv");
             private LabProcess lateClient;
-            private String statusBefore;
-            private String statusAfter;
+            private MigwareStatus.Decision statusBefore;
+            private MigwareStatus.Decision statusAfter;
             private Map<String, String> mappingsBefore;
             private Map<String, String> mappingsAfter;
             private List<String> spoofed;
@@ -699,12 +695,12 @@ public final class MigrationExperiment {
                                 .orElse(false));
                 progress.accept("a new client connected after the failover");
                 // (c) RSTs for 4-tuples MigWare does not carry, sent from the client's namespace.
-                statusBefore = statusLines(migware.query("migware:status"));
-                mappingsBefore = mappings(migware.query("migware:connections"));
+                statusBefore = migware.status().decision();
+                mappingsBefore = migware.queryConnections().mappings();
                 spoofed = spoofResets();
                 sleep(1000);
-                statusAfter = statusLines(migware.query("migware:status"));
-                mappingsAfter = mappings(migware.query("migware:connections"));
+                statusAfter = migware.status().decision();
+                mappingsAfter = migware.queryConnections().mappings();
                 progress.accept("spoofed " + spoofed.size() + " RSTs for unknown 4-tuples");
                 // (b) while everything else still runs: which of the replica's connections ended,
                 // and the client kernel's view of its sockets.
@@ -818,6 +814,7 @@ public final class MigrationExperiment {
             } catch (LabException e) {
                 progress.accept("the replica's receiver has not seen the end of the stream");
             }
+            MigwareStatus finalStatus = migware.status();
             String status = migware.exec("migware:status");
             primaryServer.destroy();
             replicaServer.destroy();
@@ -834,8 +831,8 @@ public final class MigrationExperiment {
                     replica.connections().size(), r == null ? -1 : r.firstOffset(), r == null ? 0 : r.bytes(),
                     r == null ? "" : r.sha256(), r == null ? "" : r.state(), r == null ? -1 : r.mismatchAt(),
                     sent.bytesPerSecond(start + WARMUP_MILLIS, pulled.toEpochMilli()), sent.bytesPerSecond(settled, end));
-            return new Result(List.of(), pulled, status, migware.log(), work, Scenario.BULK, proxySince, recoveryMillis(status),
-                    null, bulk, null);
+            return new Result(List.of(), pulled, status, finalStatus, migware.log(), work, Scenario.BULK, proxySince, null, bulk,
+                    null);
         }
 
         // ---------------------------------------------------------------- shared
@@ -858,7 +855,7 @@ public final class MigrationExperiment {
             try {
                 MigwareStatus proxy = Await.value("MigWare in PROXY", Duration.ofSeconds(30), () -> {
                     MigwareStatus s = migware.status();
-                    return s.state().equals("PROXY") ? Optional.of(s) : Optional.empty();
+                    return s.proxy() ? Optional.of(s) : Optional.empty();
                 });
                 progress.accept("MigWare in PROXY since " + proxy.since());
                 return proxy.since();
@@ -889,24 +886,6 @@ public final class MigrationExperiment {
         }
     }
 
-    /** @return the {@code state:} and {@code migration:} lines of a status */
-    static String statusLines(String status) {
-        StringBuilder lines = new StringBuilder();
-        status.lines().filter(l -> l.startsWith("state:") || l.startsWith("migration:")).forEach(l -> lines.append(l).append('\n'));
-        return lines.toString();
-    }
-
-    /** @return MigWare's mappings in {@code migware:connections}: client ip:port to state */
-    static Map<String, String> mappings(String connections) {
-        Map<String, String> mappings = new TreeMap<>();
-        Matcher m = MAPPING.matcher(connections);
-        while (m.find()) {
-            mappings.put(m.group(1), m.group(2));
-        }
-        return mappings;
-    }
-
-    /** @return the recovery's duration in the status's {@code migration:} line, -1 if absent */
     /**
      * Opens {@code warmReplicaConnections} connections to the replica's application from its own
      * host, one record each, and closes them (connection ids far above the clients', so they never
@@ -920,11 +899,6 @@ public final class MigrationExperiment {
         if (!warm.waitFor(Duration.ofSeconds(60))) {
             throw new LabException("the replica's warm-up did not finish: " + warm.stderr());
         }
-    }
-
-    static long recoveryMillis(String status) {
-        Matcher m = RECOVERY.matcher(status == null ? "" : status);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static String python() {
@@ -982,7 +956,7 @@ public final class MigrationExperiment {
      * stream's check and its throughput before and after (bulk).
      *
      * <pre>
-     * java -cp lab.jar org.migware.lab.experiments.MigrationExperiment --distribution DIR [--scenario push|request-response|bulk|scale|lifecycle]
+     * java -cp lab.jar:gson.jar org.migware.lab.experiments.MigrationExperiment --distribution DIR [--scenario push|request-response|bulk|scale|lifecycle]
      *      [--connections N] [--interval-ms MS] [--before-s S] [--after-s S] [--monitor shipped|thesis|fast]
      *      [--framing none|newline|...] [--backlog N] [--connect-rate N] [--prefix P]
      * </pre>

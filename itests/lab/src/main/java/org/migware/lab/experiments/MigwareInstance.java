@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -171,9 +170,9 @@ public final class MigwareInstance implements AutoCloseable {
         }
     }
 
-    /** @return {@code migware:status}, parsed */
+    /** @return {@code migware:status --json}, read */
     public MigwareStatus status() {
-        return MigwareStatus.parse(query("migware:status"));
+        return MigwareStatus.parse(query(MigwareStatus.COMMAND));
     }
 
     /** @return the container's log so far (its standard error, where slf4j-simple writes) */
@@ -272,16 +271,14 @@ public final class MigwareInstance implements AutoCloseable {
         }
     }
 
-    /** @return every line of {@code migware:connections}, parsed, keyed by client port */
-    public Map<Integer, TrackedConnectionLine> connections() {
-        Map<Integer, TrackedConnectionLine> lines = new LinkedHashMap<>();
-        for (String line : exec("migware:connections").split("\n")) {
-            TrackedConnectionLine parsed = TrackedConnectionLine.parse(line);
-            if (parsed != null) {
-                lines.put(parsed.clientPort(), parsed);
-            }
-        }
-        return lines;
+    /** @return {@code migware:connections --json} through {@code bin/migware exec}, read */
+    public MigwareConnections connections() {
+        return MigwareConnections.parse(exec(MigwareConnections.COMMAND));
+    }
+
+    /** @return {@code migware:connections --json} through the control socket (as {@link #query}), read */
+    public MigwareConnections queryConnections() {
+        return MigwareConnections.parse(query(MigwareConnections.COMMAND));
     }
 
     @Override

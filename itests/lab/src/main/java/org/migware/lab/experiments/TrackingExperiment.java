@@ -61,9 +61,11 @@ public final class TrackingExperiment {
      * @param tracked those of them in MigWare's table
      * @param mismatches one line per value that disagreed with an oracle; empty when all agree
      * @param clientBytes bytes the client application wrote, in all
-     * @param status MigWare's {@code migware:status} at the end
+     * @param status MigWare's {@code migware:status} at the end, in words
+     * @param finalStatus the same moment read from {@code migware:status --json}
      */
-    public record Result(int connections, int tracked, List<String> mismatches, long clientBytes, String status) {
+    public record Result(int connections, int tracked, List<String> mismatches, long clientBytes, String status,
+            MigwareStatus finalStatus) {
 
         public boolean allAgree() {
             return mismatches.isEmpty() && tracked == connections;
@@ -89,7 +91,7 @@ public final class TrackingExperiment {
             configs.put("org.migware.capture.file", Map.of());
             try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs, Duration.ofSeconds(60))) {
                 Await.until("MigWare capturing on " + LabNetwork.ROLE_INTERFACE, Duration.ofSeconds(30),
-                        () -> migware.exec("migware:status").contains(LabNetwork.ROLE_INTERFACE + " running"));
+                        () -> MigwareStatus.parse(migware.exec(MigwareStatus.COMMAND)).capturingOn(LabNetwork.ROLE_INTERFACE));
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP));
 
                 LabProcess client = lab.startJava(Role.CLIENT, "client", PushClient.class,
@@ -109,56 +111,61 @@ public final class TrackingExperiment {
                             && report.get().totalBytes() == sent.get().totalBytesSent();
                 });
                 sleep(Duration.ofSeconds(2));
-                Map<Integer, TrackedConnectionLine> table = migware.connections();
+                Map<Integer, MigwareConnections.TrackedConnection> table = new HashMap<>();
+                migware.connections().connections().forEach(c -> table.put(c.clientPort(), c));
+                MigwareStatus finalStatus = MigwareStatus.parse(migware.exec(MigwareStatus.COMMAND));
                 String status = migware.exec("migware:status");
                 sink.destroy();
                 capture.stop();
                 PushClientReport sent = PushClientReport.read(work.resolve("client.tsv"));
                 SinkReport received = SinkReport.read(work.resolve("sink.tsv"));
                 List<TcpFlow> flows = new TsharkDecoder().decode(capture.pcap());
-                return compare(options, sent, received, flows, table, status);
+                return compare(options, sent, received, flows, table, status, finalStatus);
             }
         }
     }
 
     static Result compare(Options options, PushClientReport sent, SinkReport received, List<TcpFlow> flows,
-            Map<Integer, TrackedConnectionLine> table, String status) {
+            Map<Integer, MigwareConnections.TrackedConnection> table, String status, MigwareStatus finalStatus) {
         List<String> mismatches = new ArrayList<>();
         Map<Integer, TcpFlow> flowByPort = new HashMap<>();
         flows.forEach(flow -> flowByPort.put(flow.key().clientPort(), flow));
-        int tracked = 0;
+        int found = 0;
         for (PushClientReport.Connection connection : sent.connections()) {
             int port = connection.localPort();
-            TrackedConnectionLine line = table.get(port);
-            if (line == null) {
+            MigwareConnections.TrackedConnection tracked = table.get(port);
+            if (tracked == null) {
                 mismatches.add("port " + port + ": not in MigWare's table");
                 continue;
             }
-            tracked++;
+            found++;
             Optional<SinkReport.Connection> sink = received.byRemote(connection.localIp(), port);
             TcpFlow flow = flowByPort.get(port);
-            expect(mismatches, port, "client bytes (client app)", connection.bytesSent(), line.number("c.bytes"));
-            expect(mismatches, port, "client bytes (server app)", sink.map(SinkReport.Connection::bytes).orElse(-1L), line.number("c.bytes"));
-            expect(mismatches, port, "server bytes (server app wrote none)", 0, line.number("s.bytes"));
-            expect(mismatches, port, "handshake seen", 1, line.get("handshake").equals("seen") ? 1 : 0);
+            MigwareConnections.Side client = tracked.client();
+            MigwareConnections.Side server = tracked.server();
+            expect(mismatches, port, "client bytes (client app)", connection.bytesSent(), client.bytes());
+            expect(mismatches, port, "client bytes (server app)", sink.map(SinkReport.Connection::bytes).orElse(-1L), client.bytes());
+            expect(mismatches, port, "server bytes (server app wrote none)", 0, server.bytes());
+            expect(mismatches, port, "handshake seen", 1, tracked.handshakeSeen() ? 1 : 0);
             if (flow == null) {
                 mismatches.add("port " + port + ": not in tshark's decode");
                 continue;
             }
-            expect(mismatches, port, "client ISN (tshark)", flow.client().isn(), line.number("c.isn"));
-            expect(mismatches, port, "server ISN (tshark)", flow.server().isn(), line.number("s.isn"));
-            expectOptions(mismatches, port, "c", flow.client().synOptions(), line);
-            expectOptions(mismatches, port, "s", flow.server().synOptions(), line);
-            expect(mismatches, port, "client payload bytes (tshark)", flow.client().payloadBytes(), line.number("c.bytes"));
+            expect(mismatches, port, "client ISN (tshark)", flow.client().isn(), client.initialSequence());
+            expect(mismatches, port, "server ISN (tshark)", flow.server().isn(), server.initialSequence());
+            expectOptions(mismatches, port, "c", flow.client().synOptions(), client);
+            expectOptions(mismatches, port, "s", flow.server().synOptions(), server);
+            expect(mismatches, port, "client payload bytes (tshark)", flow.client().payloadBytes(), client.bytes());
         }
-        return new Result(sent.connections().size(), tracked, mismatches, sent.totalBytesSent(), status);
+        return new Result(sent.connections().size(), found, mismatches, sent.totalBytesSent(), status, finalStatus);
     }
 
-    private static void expectOptions(List<String> mismatches, int port, String side, SynOptions options, TrackedConnectionLine line) {
-        expect(mismatches, port, side + ".mss (tshark)", options.mss().orElse(-1), line.number(side + ".mss"));
-        expect(mismatches, port, side + ".ws (tshark)", options.windowScale().orElse(-1), line.number(side + ".ws"));
-        expect(mismatches, port, side + ".sackok (tshark)", options.sackPermitted() ? 1 : 0, line.number(side + ".sackok"));
-        expect(mismatches, port, side + ".tsopt (tshark)", options.timestamps() ? 1 : 0, line.number(side + ".tsopt"));
+    private static void expectOptions(List<String> mismatches, int port, String side, SynOptions options,
+            MigwareConnections.Side tracked) {
+        expect(mismatches, port, side + ".mss (tshark)", options.mss().orElse(-1), tracked.mss());
+        expect(mismatches, port, side + ".ws (tshark)", options.windowScale().orElse(-1), tracked.windowScale());
+        expect(mismatches, port, side + ".sackok (tshark)", options.sackPermitted() ? 1 : 0, tracked.sackPermitted() ? 1 : 0);
+        expect(mismatches, port, side + ".tsopt (tshark)", options.timestamps() ? 1 : 0, tracked.timestamps() ? 1 : 0);
     }
 
     private static void expect(List<String> mismatches, int port, String what, long expected, long actual) {
