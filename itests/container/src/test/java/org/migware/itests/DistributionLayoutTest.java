@@ -48,6 +48,7 @@ class DistributionLayoutTest {
         assertTrue(Files.isRegularFile(home.resolve("lib/migware-lab.jar")), "lib/migware-lab.jar for bin/migware lab");
         assertTrue(Files.isRegularFile(home.resolve("lib/migware-lab-report.jar")), "lib/migware-lab-report.jar: the main job of bin/migware lab");
         assertTrue(Files.isRegularFile(home.resolve("lib/jna.jar")), "lib/jna.jar: the lab's wire-impairment box (--delay, --reorder)");
+        assertTrue(Files.isRegularFile(home.resolve("lib/gson.jar")), "lib/gson.jar: the lab reads MigWare's status as JSON");
         assertTrue(Files.isDirectory(home.resolve("deploy")), "deploy/");
         assertTrue(Files.isRegularFile(home.resolve("etc/org.apache.felix.fileinstall-deploy.cfg")),
                 "etc/ adds the FileInstall watcher of deploy/");

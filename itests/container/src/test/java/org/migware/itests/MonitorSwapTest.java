@@ -3,22 +3,20 @@ package org.migware.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.migware.api.connection.ConnectionSnapshot;
@@ -26,9 +24,11 @@ import org.migware.api.connection.ConnectionTable;
 import org.migware.api.failover.FailoverState;
 import org.migware.api.failover.FailoverStatus;
 import org.migware.api.health.HealthMonitor;
+import org.migware.api.health.HealthStatus;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
 /**
@@ -56,9 +56,8 @@ public class MonitorSwapTest extends MigwareTestSupport {
         TrackingCapture.await("part 1 tracked", TIMEOUT, () -> table.statistics().packetsTracked() == TrackingCapture.PART1_PACKETS);
         Set<ConnectionSnapshot> tableBefore = new HashSet<>(table.connections());
 
-        // No monitor: the core says so and stays NORMAL.
-        String status = shell("migware:status");
-        assertTrue(status, status.contains("monitors:    none installed"));
+        // No monitor: the core stays NORMAL.
+        assertTrue("no monitor is installed", monitors().isEmpty());
         FailoverStatus failover = waitForService(FailoverStatus.class);
         Thread.sleep(300); // several evaluation ticks of the coordinator; nothing may happen
         assertEquals(FailoverState.NORMAL, failover.current().to());
@@ -67,8 +66,7 @@ public class MonitorSwapTest extends MigwareTestSupport {
         // monitor-icmp, hot-deployed, probing loopback.
         configure("org.migware.monitor.icmp", Map.of("target", "127.0.0.1", "intervalMillis", 50L, "timeoutMillis", 50L));
         Path icmpJar = deploy("org.migware.monitor.icmp");
-        TrackingCapture.await("monitor-icmp UP in migware:status", Duration.ofSeconds(30),
-                () -> shell("migware:status").contains("monitor:     icmp UP"));
+        TrackingCapture.await("monitor-icmp UP", Duration.ofSeconds(30), () -> says("icmp", HealthStatus.UP));
 
         // Replace it with monitor-tcp: delete one jar, drop in the other.
         try (ServerSocket service = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -76,11 +74,9 @@ public class MonitorSwapTest extends MigwareTestSupport {
                     "intervalMillis", 50L, "timeoutMillis", 50L));
             Files.delete(icmpJar);
             deploy("org.migware.monitor.tcp");
-            String tcpUp = "monitor:     tcp:" + service.getLocalPort() + " UP";
-            TrackingCapture.await("monitor-tcp UP and monitor-icmp gone", Duration.ofSeconds(30), () -> {
-                String now = shell("migware:status");
-                return now.contains(tcpUp) && !now.contains("icmp");
-            });
+            String tcp = "tcp:" + service.getLocalPort();
+            TrackingCapture.await("monitor-tcp UP and monitor-icmp gone", Duration.ofSeconds(30),
+                    () -> says(tcp, HealthStatus.UP) && monitors().stream().noneMatch(m -> m.name().equals("icmp")));
             assertEquals(1, bundleContext.getServiceReferences(HealthMonitor.class, null).size());
         }
         // The service is gone: the core, never restarted, acts on the new monitor's DOWN.
@@ -90,6 +86,29 @@ public class MonitorSwapTest extends MigwareTestSupport {
         assertEquals("the core's service was never re-registered", coreServiceId, serviceId(FailoverStatus.class));
         assertEquals("the tracker's table", tableBefore, new HashSet<>(waitForService(ConnectionTable.class).connections()));
         removeDeployedJars();
+    }
+
+    /** @return the health monitors registered now, as the core's whiteboard sees them */
+    private List<HealthMonitor> monitors() {
+        List<HealthMonitor> monitors = new ArrayList<>();
+        Collection<ServiceReference<HealthMonitor>> references;
+        try {
+            references = bundleContext.getServiceReferences(HealthMonitor.class, null);
+        } catch (InvalidSyntaxException noFilter) {
+            throw new AssertionError(noFilter);
+        }
+        for (ServiceReference<HealthMonitor> reference : references) {
+            HealthMonitor monitor = bundleContext.getService(reference);
+            if (monitor != null) {
+                monitors.add(monitor);
+                bundleContext.ungetService(reference);
+            }
+        }
+        return monitors;
+    }
+
+    private boolean says(String name, HealthStatus status) {
+        return monitors().stream().anyMatch(m -> m.name().equals(name) && m.currentVerdict().status() == status);
     }
 
     private void removeDeployedJars() throws IOException {
@@ -113,21 +132,5 @@ public class MonitorSwapTest extends MigwareTestSupport {
     private long serviceId(Class<?> type) {
         ServiceReference<?> reference = bundleContext.getServiceReference(type);
         return (Long) reference.getProperty("service.id");
-    }
-
-    /** Runs a Gogo command as an operator would and returns what it printed. */
-    private String shell(String command) {
-        CommandProcessor processor = waitForService(CommandProcessor.class);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        try (CommandSession session = processor.createSession(new java.io.ByteArrayInputStream(new byte[0]), out, out)) {
-            Object result = session.execute(command);
-            if (result != null) {
-                out.print(session.format(result, 0));
-            }
-        } catch (Exception e) {
-            throw new AssertionError(command + " failed", e);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 }
