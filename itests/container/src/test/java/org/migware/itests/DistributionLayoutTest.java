@@ -114,7 +114,7 @@ class DistributionLayoutTest {
                 }
                 for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
                     Matcher key = CFG_KEY.matcher(line);
-                    if (key.matches() && !known.contains(key.group(1))) {
+                    if (key.matches() && !known.contains(key.group(1)) && !perPortOverride(key.group(1), known)) {
                         unknown.add(file.getFileName() + ": " + key.group(1) + " (known: " + known + ")");
                     }
                 }
@@ -122,6 +122,12 @@ class DistributionLayoutTest {
         }
         assertTrue(!keysByPid.isEmpty(), "the MigWare bundles describe their configurations (metatype)");
         assertTrue(unknown.isEmpty(), "keys in etc/ that no component reads:\n  " + String.join("\n  ", unknown));
+    }
+
+    /** {@code delivery.443}: a known key overridden for one port, which a metatype cannot list. */
+    private static boolean perPortOverride(String key, Set<String> known) {
+        int dot = key.lastIndexOf('.');
+        return dot > 0 && known.contains(key.substring(0, dot)) && key.substring(dot + 1).chars().allMatch(Character::isDigit);
     }
 
     @Test
