@@ -48,12 +48,22 @@ public final class Await {
             if (System.nanoTime() - deadline >= 0) {
                 throw new LabException("timed out after " + timeout.toMillis() + " ms waiting for " + what);
             }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LabException("interrupted while waiting for " + what, e);
-            }
+            sleep(POLL_MILLIS);
+        }
+    }
+
+    /**
+     * Sleeps for a fixed time, where the lab waits for time itself to pass (a workload's
+     * duration, a settle time), not for a condition.
+     *
+     * @throws LabException when interrupted, with the thread's interrupt flag set again
+     */
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted", e);
         }
     }
 }

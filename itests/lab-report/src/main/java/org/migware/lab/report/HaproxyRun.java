@@ -129,7 +129,7 @@ final class HaproxyRun {
                     .port(FRONTEND_PORT).connections(n).intervalMillis(o.intervalMillis())
                     .durationMillis(o.beforeMillis() + o.afterMillis()).report(work.resolve("client.tsv"));
             LabProcess clients = lab.startJava(Role.CLIENT, "client", PushClient.class, client.toArgs());
-            MigwareRun.sleep(o.beforeMillis());
+            Await.sleep(o.beforeMillis());
             pullStart = Instant.now();
             lab.pullPrimaryLink();
             pulled = Instant.now();
@@ -138,7 +138,7 @@ final class HaproxyRun {
                 throw new LabException("the reconnecting client did not finish: " + clients.stderr());
             }
             // the servers' last reads, HAProxy's last log lines
-            MigwareRun.sleep(1000);
+            Await.sleep(1000);
             // both sinks at once: each writes its final report on SIGTERM, and a slow one must not delay the other
             Thread stopPrimary = new Thread(primarySink::destroy, "stop-primary-sink");
             stopPrimary.start();

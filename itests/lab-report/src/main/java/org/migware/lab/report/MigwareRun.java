@@ -20,7 +20,6 @@ import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.migware.lab.experiments.DetectionExperiment;
-import org.migware.lab.LabException;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
 import org.migware.lab.experiments.MigwareInstance;
@@ -356,12 +355,4 @@ final class MigwareRun {
         }
     }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
-        }
-    }
 }

@@ -392,7 +392,7 @@ public final class DetectionExperiment implements AutoCloseable {
             if (System.nanoTime() - deadline > 0) {
                 throw new LabException("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; last status:\n" + last);
             }
-            sleep(50);
+            Await.sleep(50);
         }
     }
 
@@ -410,7 +410,7 @@ public final class DetectionExperiment implements AutoCloseable {
             if (!condition.test(last)) {
                 throw new LabException("no longer " + what + ":\n" + last);
             }
-            sleep(100);
+            Await.sleep(100);
         } while (System.nanoTime() - end < 0);
         return last;
     }
@@ -548,7 +548,7 @@ public final class DetectionExperiment implements AutoCloseable {
     public LossCounters calibrateLoss(int oneIn, Duration duration) {
         addLoss(oneIn);
         try {
-            sleep(duration.toMillis());
+            Await.sleep(duration.toMillis());
             return lossCounters();
         } finally {
             removeLoss();
@@ -605,7 +605,7 @@ public final class DetectionExperiment implements AutoCloseable {
             long maxInterval = monitors.stream().mapToLong(m -> Long.parseLong(profile.of(m)
                     .getOrDefault("intervalMillis", profile.of(m).getOrDefault("evaluateMillis", "100")))).max().orElse(100);
             // Let the JVMs settle (JIT) after the concurrent starts, then a random phase of the probing.
-            sleep(SETTLE_MILLIS + ThreadLocalRandom.current().nextLong(maxInterval + 1));
+            Await.sleep(SETTLE_MILLIS + ThreadLocalRandom.current().nextLong(maxInterval + 1));
             for (Map.Entry<Monitor, MigwareInstance> e : instances.entrySet()) {
                 MigwareStatus before = e.getValue().status();
                 if (!before.normal() || !before.says(e.getKey().kind(), "UP")) {
@@ -629,7 +629,7 @@ public final class DetectionExperiment implements AutoCloseable {
 
     private Trial pullAndMeasure(MigwareInstance instance, Monitor monitor, Profile profile) {
         long interval = Long.parseLong(profile.of(monitor).getOrDefault("intervalMillis", profile.of(monitor).getOrDefault("evaluateMillis", "100")));
-        sleep(ThreadLocalRandom.current().nextLong(interval + 1));
+        Await.sleep(ThreadLocalRandom.current().nextLong(interval + 1));
         Instant pulled = pullPrimaryLink();
         return awaitDecision(instance, monitor, profile, pulled);
     }
@@ -665,7 +665,7 @@ public final class DetectionExperiment implements AutoCloseable {
             addLoss(oneIn);
             progress.accept("loss 1 in " + oneIn + " each way on the primary for " + duration.toSeconds() + " s, profiles "
                     + profiles.stream().map(Profile::name).toList());
-            sleep(duration.toMillis());
+            Await.sleep(duration.toMillis());
             LossCounters counters = lossCounters();
             removeLoss();
             progress.accept("loss applied: " + counters);
@@ -851,12 +851,4 @@ public final class DetectionExperiment implements AutoCloseable {
         return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
     }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LabException("interrupted", e);
-        }
-    }
 }
