@@ -360,7 +360,7 @@ public final class DetectionExperiment implements AutoCloseable {
                 Duration.ofSeconds(60));
         try {
             awaitStatus(instance, "MigWare " + name + " capturing, NORMAL, monitors " + monitors + " UP", Duration.ofSeconds(30),
-                    s -> s.capturing() && s.normal() && monitors.stream().allMatch(m -> s.says(m.kind(), "UP")));
+                    s -> s.capturing() && s.tracking() && s.normal() && monitors.stream().allMatch(m -> s.says(m.kind(), "UP")));
         } catch (RuntimeException e) {
             instance.close();
             throw e;

@@ -517,10 +517,10 @@ public final class MigrationExperiment {
 
             try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs(lab, options),
                     Duration.ofSeconds(60))) {
-                Await.until("MigWare capturing" + (options.monitor() == null ? "" : " with its ICMP monitor UP"), Duration.ofSeconds(30),
-                        () -> {
+                Await.until("MigWare capturing and tracking" + (options.monitor() == null ? "" : " with its ICMP monitor UP"),
+                        Duration.ofSeconds(30), () -> {
                             MigwareStatus s = migware.status();
-                            return s.capturing() && (options.monitor() == null || s.says("icmp", "UP"));
+                            return s.capturing() && s.tracking() && (options.monitor() == null || s.says("icmp", "UP"));
                         });
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP) + "; replica on " + lab.address(Role.BACKUP)
                         + "; scenario " + options.scenario().cliName() + ", ICMP monitor "

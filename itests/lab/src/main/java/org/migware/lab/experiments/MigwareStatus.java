@@ -185,6 +185,15 @@ public record MigwareStatus(String state, Instant since, String reason, Policy p
         return !capturesRunning.isEmpty();
     }
 
+    /**
+     * @return true when the tracker's table is up. The bundles start one after the other: a
+     *     capture that runs does not mean the tracker sees its frames yet, and a connection whose
+     *     handshake it misses can never be re-created. Start clients only when this holds too.
+     */
+    public boolean tracking() {
+        return tracked >= 0;
+    }
+
     /** @return true when a capture source on that interface runs (its name ends with it: {@code pcap4j:eth0}) */
     public boolean capturingOn(String interfaceName) {
         return capturesRunning.stream().anyMatch(source -> source.endsWith(interfaceName));

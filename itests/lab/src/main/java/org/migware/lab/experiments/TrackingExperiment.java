@@ -90,8 +90,10 @@ public final class TrackingExperiment {
             configs.put("org.migware.capture.pcap4j", Map.of("interfaceName", LabNetwork.ROLE_INTERFACE));
             configs.put("org.migware.capture.file", Map.of());
             try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs, Duration.ofSeconds(60))) {
-                Await.until("MigWare capturing on " + LabNetwork.ROLE_INTERFACE, Duration.ofSeconds(30),
-                        () -> MigwareStatus.parse(migware.exec(MigwareStatus.COMMAND)).capturingOn(LabNetwork.ROLE_INTERFACE));
+                Await.until("MigWare capturing on " + LabNetwork.ROLE_INTERFACE + " and tracking", Duration.ofSeconds(30), () -> {
+                    MigwareStatus s = MigwareStatus.parse(migware.exec(MigwareStatus.COMMAND));
+                    return s.capturingOn(LabNetwork.ROLE_INTERFACE) && s.tracking();
+                });
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP));
 
                 LabProcess client = lab.startJava(Role.CLIENT, "client", PushClient.class,
