@@ -262,6 +262,62 @@ class ConnectionStoreTest {
         assertEquals(40, other.connection(40000).clientToServer().bytes());
     }
 
+    /**
+     * An update of the tracker bundle during a live capture: the table is saved, a new store reads
+     * it back while the clients keep sending, the expiry sweep runs, and the failover that follows
+     * must still find every connection with its handshake and the options of its SYNs.
+     */
+    @Test
+    void aTableRestoredDuringALiveCaptureKeepsEveryHandshake() throws IOException {
+        for (int port = 41000; port < 41020; port++) {
+            h.handshake(port, port * 1000L, port * 7000L);
+        }
+        for (int round = 0; round < 3; round++) {
+            liveTraffic(h, round);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(bytes), h.store.connectionsForPersistence(), h.store.latestCaptureNanos(), h.store.created());
+
+        // The new revision starts 300 ms later on the same clocks; the capture has moved on meanwhile.
+        StoreHarness restarted = new StoreHarness();
+        restarted.monotonic.set(h.monotonic.get() + TimeUnit.MILLISECONDS.toNanos(300));
+        restarted.captureNanos = h.captureNanos + TimeUnit.MILLISECONDS.toNanos(300);
+        StateCodec.Restored restored = StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        restarted.store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
+        for (int round = 3; round < 8; round++) {
+            liveTraffic(restarted, round);
+            restarted.monotonic.addAndGet(TimeUnit.SECONDS.toNanos(1));
+            restarted.store.expire();
+        }
+
+        assertEquals(20, restarted.store.size());
+        assertEquals(20, restarted.store.snapshots().size());
+        for (int port = 41000; port < 41020; port++) {
+            ConnectionSnapshot c = restarted.connection(port);
+            assertTrue(c.handshakeSeen(), c::toString);
+            assertEquals(TcpState.ESTABLISHED, c.state());
+            assertEquals(port * 1000L, c.clientToServer().initialSequence());
+            assertEquals(1460, c.clientToServer().mss());
+            assertEquals(7, c.clientToServer().windowScale());
+            assertTrue(c.sackNegotiated());
+            assertEquals(h.connection(port).firstSeen(), c.firstSeen());
+            assertEquals(8 * 100, c.clientToServer().bytes());
+        }
+        assertEquals(20, restarted.store.statistics().created());
+        assertEquals(0, restarted.store.statistics().expiredIdle());
+    }
+
+    /** One 100-byte record from each of the 20 clients and the server's ACK of it, 10 ms apart as a live link sends them. */
+    private static void liveTraffic(StoreHarness harness, int round) {
+        for (int port = 41000; port < 41020; port++) {
+            long clientSeq = port * 1000L + 1 + round * 100L;
+            long serverSeq = port * 7000L + 1;
+            harness.monotonic.addAndGet(TimeUnit.MILLISECONDS.toNanos(10));
+            harness.feed(TcpFrame.fromClient(port).seq(clientSeq).ack(serverSeq).flags(PSH).payload(100).timestamps(2000 + round, 5000));
+            harness.feed(TcpFrame.fromServer(port).seq(serverSeq).ack(clientSeq + 100).timestamps(6000 + round, 2000 + round));
+        }
+    }
+
     @Test
     void stateCodecRefusesAForeignFile() {
         byte[] garbage = {1, 2, 3, 4, 5, 6, 7, 8};
