@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.migware.lab.experiments.DetectionExperiment;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
-import org.migware.lab.experiments.MigwareStatus;
 
 /**
  * The thesis's experiment on modern Linux TCP (timestamps, SACK, window scaling, randomised
@@ -48,13 +47,7 @@ class MigrationLabTest {
             // application never starts mid-record.
             assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
         }
-        MigwareStatus.Migration migration = result.finalStatus().migration();
-        assertTrue(result.finalStatus().proxy(), result.statusAfter());
-        assertTrue(migration.started(), result.statusAfter());
-        assertEquals(connections, migration.recovered(), result.statusAfter());
-        assertEquals(0, migration.failed(), result.statusAfter());
-        assertEquals(0, migration.pending(), result.statusAfter());
-        assertEquals(0, migration.notRecoverable(), result.statusAfter());
+        MigrationScenariosLabTest.assertRecovered(result, connections);
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 

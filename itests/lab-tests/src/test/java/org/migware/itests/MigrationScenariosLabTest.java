@@ -62,7 +62,8 @@ class MigrationScenariosLabTest {
         return (int) java.util.regex.Pattern.compile("(?<=\\s)ecn(?=\\s)").matcher(out).results().count();
     }
 
-    private static void assertRecovered(Result result, int connections) {
+    /** The migration's own count, beside the applications' verdicts: every connection re-created, none failed or left. */
+    static void assertRecovered(Result result, int connections) {
         MigwareStatus.Migration migration = result.finalStatus().migration();
         assertTrue(result.finalStatus().proxy(), result.statusAfter());
         assertTrue(migration.started(), result.statusAfter());

@@ -40,26 +40,17 @@ class ProxyHotSwapLabTest {
                     public void ready(LabNetwork lab, MigwareInstance migware) {
                         // Before the failover too: 4 s into the clients' 8 s, the proxy is updated in NORMAL
                         // and must carry on with the client streams its keeper had followed.
-                        Thread early = new Thread(() -> {
-                            try {
-                                Thread.sleep(4000);
-                                steps.add(update(migware, "org.migware.proxy"));
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }, "update-in-normal");
-                        early.setDaemon(true);
-                        early.start();
+                        BundleUpdates.updateLater(migware, "org.migware.proxy", 4000, steps);
                     }
 
                     @Override
                     public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
                         Await.until("PROXY", Duration.ofSeconds(10), () -> migware.status().proxy());
                         // The update runs in the command's thread: what the bundles log meanwhile is its output.
-                        String proxyUpdate = update(migware, "org.migware.proxy");
+                        String proxyUpdate = BundleUpdates.update(migware, "org.migware.proxy");
                         steps.add(proxyUpdate);
                         assertTrue(proxyUpdate.contains("carrying on with 20 mappings kept across the restart"), proxyUpdate);
-                        steps.add(update(migware, "org.migware.core"));
+                        steps.add(BundleUpdates.update(migware, "org.migware.core"));
                         Await.until("the core back", Duration.ofSeconds(20), () -> {
                             try {
                                 MigwareStatus status = migware.status();
@@ -92,19 +83,5 @@ class ProxyHotSwapLabTest {
             assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
-    }
-
-    /** {@code update <id>} of the bundle, found by symbolic name; the core's update ends the control session that runs it. */
-    private static String update(MigwareInstance migware, String symbolicName) {
-        String id = migware.query("lb -s " + symbolicName).lines()
-                .filter(line -> line.contains("|" + symbolicName + " ") || line.contains("|" + symbolicName + "|") || line.endsWith("|" + symbolicName))
-                .map(line -> line.split("\\|")[0].trim())
-                .findFirst().orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
-        try {
-            return symbolicName + " (" + id + "): " + migware.query("update " + id).trim();
-        } catch (LabException e) {
-            // Updating the core stops its control socket under the running command.
-            return symbolicName + " (" + id + "): " + e.getMessage();
-        }
     }
 }

@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.migware.lab.Await;
-import org.migware.lab.LabException;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
 import org.migware.lab.experiments.MigwareInstance;
@@ -24,9 +21,9 @@ import org.migware.lab.experiments.MigwareInstance;
  * must still find each of the 20 connections with its handshake (ISNs, MSS, window scale, SACK)
  * and re-create it; the oracle is the applications — every connection lives on.
  *
- * <p>The clients start only once the tracker's table is up: {@code MigrationExperiment} waits for the
- * capture alone, and the tracker bundle starts after the capture bundle, so a client connecting in
- * between is tracked from mid-stream (handshake missed) whether or not the tracker is updated later.
+ * <p>The clients start only once the tracker's table is up ({@code MigrationExperiment} waits for it):
+ * the tracker bundle starts after the capture bundle, and a client connecting in between would be
+ * tracked from mid-stream (handshake missed) whether or not the tracker is updated later.
  */
 class TrackerHotSwapLabTest {
 
@@ -41,24 +38,8 @@ class TrackerHotSwapLabTest {
                 new MigrationExperiment.Observer() {
                     @Override
                     public void ready(LabNetwork lab, MigwareInstance migware) {
-                        // The experiment starts the clients once the capture runs, but the tracker bundle may start
-                        // a few ms later: a handshake before that is never seen by anyone, restart or not. This
-                        // test is about the update, so its clients wait for the table (see the class comment).
-                        Await.until("the tracker's table", Duration.ofSeconds(10), () -> {
-                            String status = migware.status().text();
-                            return status.contains("connections: ") && !status.contains("the tracker is not running");
-                        });
-                        Thread early = new Thread(() -> {
-                            try {
-                                Thread.sleep(4000);
-                                // The update runs in the command's thread: what the bundles log meanwhile is its output.
-                                steps.add(update(migware, "org.migware.tracker"));
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        }, "update-tracker-in-normal");
-                        early.setDaemon(true);
-                        early.start();
+                        // The experiment starts the clients once the tracker's table is up (MigwareStatus.tracking).
+                        BundleUpdates.updateLater(migware, "org.migware.tracker", 4000, steps);
                     }
 
                     @Override
@@ -82,18 +63,5 @@ class TrackerHotSwapLabTest {
         assertFalse(result.log().contains(" not recoverable: "), () -> result.log().lines()
                 .filter(l -> l.contains(" not recoverable: ")).limit(20).collect(Collectors.joining("\n")));
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
-    }
-
-    /** {@code update <id>} of the bundle, found by symbolic name. */
-    private static String update(MigwareInstance migware, String symbolicName) {
-        String id = migware.query("lb -s " + symbolicName).lines()
-                .filter(line -> line.contains("|" + symbolicName + " ") || line.contains("|" + symbolicName + "|") || line.endsWith("|" + symbolicName))
-                .map(line -> line.split("\\|")[0].trim())
-                .findFirst().orElseThrow(() -> new AssertionError("no bundle " + symbolicName));
-        try {
-            return symbolicName + " (" + id + "): " + migware.query("update " + id).trim();
-        } catch (LabException e) {
-            return symbolicName + " (" + id + "): " + e.getMessage();
-        }
     }
 }
