@@ -95,14 +95,10 @@ class ReplayLabTest {
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             Web web = web(lab, "replay", false, true);
             String expected = SeededFile.sha256(web.big());
-            sleep(PULL_AFTER_MILLIS);
-            String before = lab.statusJson();
-            log(prefix, "before the pull: replayable " + ReplayExperiment.count(before, "replayable") + ", not migratable "
-                    + ReplayExperiment.count(before, "notMigratable"));
-            assertEquals(CLIENTS, ReplayExperiment.count(before, "replayable"), () -> "every download replayable before the pull:\n" + before);
-            Instant pulled = lab.pull();
-            Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
-            log(prefix, "pulled at " + pulled + ", PROXY since " + proxy);
+            Pull pull = pullMidDownload(prefix, lab);
+            Instant proxy = pull.proxy();
+            assertEquals(CLIENTS, ReplayExperiment.count(pull.statusBefore(), "replayable"),
+                    () -> "every download replayable before the pull:\n" + pull.statusBefore());
             for (int i = 0; i < CLIENTS; i++) {
                 CurlDownload client = web.clients().get(i);
                 Optional<CurlDownload.Outcome> outcome = client.await(Duration.ofSeconds(90));
@@ -125,5 +121,91 @@ class ReplayLabTest {
                     + ", verified " + ReplayExperiment.count(after, "bytesVerified") + " bytes");
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /**
+     * With resume, the replica never got the requests whose responses were in flight: each client
+     * is reset within a second of PROXY (curl exits with an error) instead of waiting forever.
+     */
+    @Test
+    void withResumeEveryDownloadIsResetWithinASecondOfProxy() {
+        String prefix = "mwrrs";
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
+            Web web = web(lab, "resume", false, false);
+            Instant proxy = pullMidDownload(prefix, lab).proxy();
+            for (CurlDownload.Outcome o : resetOutcomes(prefix, lab, web, proxy)) {
+                assertTrue(o.exitCode() == 56 || o.exitCode() == 18, () -> "curl reset (56 or 18): " + o);
+            }
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /**
+     * The replica serves other bytes under the same name: replay sees its output differ from what
+     * the primary sent and resets each client within a second of PROXY; what each client received
+     * is a prefix of the primary's file (no foreign byte), and the divergences are counted.
+     */
+    @Test
+    void aReplicaServingOtherBytesIsResetWithoutAForeignByte() {
+        String prefix = "mwrdv";
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
+            Web web = web(lab, "replay", true, false);
+            Instant proxy = pullMidDownload(prefix, lab).proxy();
+            resetOutcomes(prefix, lab, web, proxy);
+            for (CurlDownload client : web.clients()) {
+                Path body = client.outputs().get(0);
+                long size = sizeOf(body);
+                long same = SeededFile.commonPrefix(body, web.big());
+                log(prefix, body.getFileName() + ": received " + size + " bytes, the primary's first " + same);
+                assertTrue(size > 0, "the client received part of the file before the pull");
+                assertEquals(size, same, () -> body + " is not a prefix of the primary's file");
+            }
+            String after = lab.statusJson();
+            assertEquals(CLIENTS, ReplayExperiment.count(after, "diverged"), () -> "every divergence counted:\n" + after);
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /** MigWare's status before the pull, and when it entered PROXY after it. */
+    private record Pull(String statusBefore, Instant proxy) {
+    }
+
+    /** Waits until mid-download, reads MigWare's readiness, pulls, waits for PROXY. */
+    private static Pull pullMidDownload(String prefix, ReplayExperiment lab) {
+        sleep(PULL_AFTER_MILLIS);
+        String before = lab.statusJson();
+        log(prefix, "before the pull: replayable " + ReplayExperiment.count(before, "replayable") + ", resumable only "
+                + ReplayExperiment.count(before, "resumableOnly") + ", not migratable " + ReplayExperiment.count(before, "notMigratable") + " (capture gaps "
+                + ReplayExperiment.count(before, "captureGaps") + "; frames dropped by the kernel " + ReplayExperiment.count(before, "droppedByKernel") + ")");
+        Instant pulled = lab.pull();
+        Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+        log(prefix, "pulled at " + pulled + ", PROXY since " + proxy);
+        return new Pull(before, proxy);
+    }
+
+    /** Every client's outcome, each a failure within a second of PROXY. */
+    private static List<CurlDownload.Outcome> resetOutcomes(String prefix, ReplayExperiment lab, Web web, Instant proxy) {
+        List<CurlDownload.Outcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            int n = i;
+            Optional<CurlDownload.Outcome> outcome = web.clients().get(i).await(Duration.ofSeconds(30));
+            assertTrue(outcome.isPresent(), () -> "curl " + n + " hangs 30 s after PROXY:\n" + lab.statusJson() + "\nMigWare's log:\n"
+                    + lab.migware().log().lines().filter(l -> l.contains("proxy")).limit(40).reduce("", (a, b) -> a + b + "\n"));
+            CurlDownload.Outcome o = outcome.get();
+            long delay = Duration.between(proxy, o.exited()).toMillis();
+            log(prefix, "curl " + i + ": exit " + o.exitCode() + " at +" + delay + " ms after PROXY: " + o.stderr());
+            assertNotEquals(0, o.exitCode(), () -> "curl " + n + " cannot finish: " + o);
+            assertTrue(delay < 1000, () -> "curl " + n + " reset " + delay + " ms after PROXY, not within 1 s: " + o);
+            outcomes.add(o);
+        }
+        return outcomes;
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
