@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removing what a workload wrote: its folder, when it stops. */
+/** The files a workload writes: read its log, remove its folder when it stops. */
 public final class LabFiles {
 
     private LabFiles() {
@@ -24,6 +24,15 @@ public final class LabFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + root, e);
+        }
+    }
+
+    /** @return a log file's text so far: empty when it does not exist, a note when it cannot be read */
+    public static String readLog(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
     }
 }

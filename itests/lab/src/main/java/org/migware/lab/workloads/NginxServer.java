@@ -98,12 +98,7 @@ public final class NginxServer implements AutoCloseable {
 
     /** @return nginx's error log so far */
     public String errorLog() {
-        try {
-            Path log = dir.resolve("error.log");
-            return Files.exists(log) ? Files.readString(log) : "";
-        } catch (IOException e) {
-            return "(cannot read the error log: " + e.getMessage() + ")";
-        }
+        return LabFiles.readLog(dir.resolve("error.log"));
     }
 
     /** @return the master process */
