@@ -47,7 +47,7 @@ class ReplayLabTest {
      */
     private static final long RATE = 4L << 20;
     private static final long PULL_AFTER_MILLIS = 8000;
-    /** How soon after PROXY a diverged client must be reset here (issue 9: 1 s; see the divergence test). */
+    /** How soon after PROXY curl must report a diverged connection's reset (after draining its socket's buffer). */
     private static final Duration DIVERGED_RESET_BOUND = Duration.ofSeconds(5);
 
     /** The web lab: MigWare with a delivery, nginx serving {@code primaryRoot} and {@code replicaRoot}. */
@@ -135,10 +135,11 @@ class ReplayLabTest {
 
     /**
      * The replica serves other bytes under the same name: replay sees its output differ from what
-     * the primary sent and resets each client; what each client received is a prefix of the
-     * primary's file (no foreign byte), and the divergences are counted. Issue 9 asks for the reset
-     * within 1 s of PROXY: measured 9 to 740 ms on a quiet machine, up to 2.3 s with other lab runs
-     * beside it, so this test holds it to {@link #DIVERGED_RESET_BOUND} and logs the delay.
+     * the primary sent and resets each client within 1 s of PROXY (the client's TCP says so: no
+     * connection established any more); what each client received is a prefix of the primary's file
+     * (no foreign byte), and the divergences are counted. curl itself, reading at its limited rate,
+     * reports the reset only after draining its socket's buffer (1.7 to 2.3 s after PROXY measured
+     * at 4 MiB/s), so its exit is held to {@link #DIVERGED_RESET_BOUND}.
      */
     @Test
     void aReplicaServingOtherBytesIsResetWithoutAForeignByte() {
@@ -146,6 +147,9 @@ class ReplayLabTest {
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             Web web = web(lab, "replay", true, false);
             Instant proxy = pullMidDownload(prefix, lab).proxy();
+            long resetMillis = allResetAtTheClient(lab, proxy);
+            log(prefix, "the client's kernel: no connection to port " + HTTP_PORT + " established +" + resetMillis + " ms after PROXY");
+            assertTrue(resetMillis < 1000, () -> "every client reset within 1 s of PROXY, its TCP says: " + resetMillis + " ms");
             resetOutcomes(prefix, lab, web, proxy, DIVERGED_RESET_BOUND);
             for (CurlDownload client : web.clients()) {
                 Path body = client.outputs().get(0);
@@ -155,7 +159,12 @@ class ReplayLabTest {
                 assertTrue(size > 0, "the client received part of the file before the pull");
                 assertEquals(size, same, () -> body + " is not a prefix of the primary's file");
             }
+            lab.migware().log().lines().filter(l -> l.contains("differs from the primary's")).forEach(l -> log(prefix,
+                    "divergence seen +" + Duration.between(proxy, Instant.parse(l.substring(0, l.indexOf(' ')))).toMillis()
+                            + " ms after PROXY: " + l.substring(l.indexOf("proxy:"), Math.min(l.length(), l.indexOf("proxy:") + 120))));
             String after = lab.statusJson();
+            log(prefix, "diverged " + ReplayExperiment.count(after, "diverged") + ", resets for no connection "
+                    + ReplayExperiment.count(after, "resetsSent"));
             assertEquals(CLIENTS, ReplayExperiment.count(after, "diverged"), () -> "every divergence counted:\n" + after);
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
@@ -292,6 +301,24 @@ class ReplayLabTest {
         Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
         log(prefix, "pulled at " + pulled + ", PROXY since " + proxy);
         return new Pull(before, proxy);
+    }
+
+    /**
+     * @return how long after PROXY the client's kernel held no established connection to the web
+     *     port any more (its own TCP's verdict: the reset arrived); curl, reading at its limited rate,
+     *     reports it only once it has drained what its socket had buffered
+     */
+    private static long allResetAtTheClient(ReplayExperiment lab, Instant proxy) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            String established = lab.lab().exec(Role.CLIENT, "ss", "-Htn", "state", "established", "dport", "=", ":" + HTTP_PORT)
+                    .requireSuccess().stdout();
+            if (established.isBlank()) {
+                return Duration.between(proxy, Instant.now()).toMillis();
+            }
+            sleep(20);
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Every client's outcome, each a failure within {@code bound} of PROXY. */
