@@ -2,6 +2,7 @@ package org.migware.proxy.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,11 +133,16 @@ class MigrationEngineReplayTest {
     }
 
     private static ConnectionSnapshot snapshot() throws Exception {
+        return snapshot(502);
+    }
+
+    /** @param clientWindow the client's last window as the tracker saw it */
+    private static ConnectionSnapshot snapshot(int clientWindow) throws Exception {
         return new ConnectionSnapshot(
                 new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
                 new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
                 new DirectionState(ISN, 1460, -1, false, false, PRIMARY_ISN + 1 + HELD, ISN + 1 + LOGIN.length() + REQUEST.length(),
-                        DirectionState.UNKNOWN, 502, 18, 3, 0, 0, 0),
+                        DirectionState.UNKNOWN, clientWindow, 18, 3, 0, 0, 0),
                 new DirectionState(PRIMARY_ISN, 1460, -1, false, false, ISN + 1 + LOGIN.length(), PRIMARY_ISN + 1 + SENT,
                         DirectionState.UNKNOWN, 509, SENT, 11, 0, 0, 0),
                 TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
@@ -162,7 +168,11 @@ class MigrationEngineReplayTest {
 
     /** Failover up to the replica's SYN-ACK; returns the forged SYN. */
     private TcpSegment recover() throws Exception {
-        engine.startRecovery(List.of(snapshot()), summary -> { });
+        return recover(snapshot());
+    }
+
+    private TcpSegment recover(ConnectionSnapshot snapshot) {
+        engine.startRecovery(List.of(snapshot), summary -> { });
         assertEquals(1, toReplica.size(), "one forged SYN");
         TcpSegment syn = read(toReplica.get(0));
         fromReplica(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, new byte[0]);
@@ -380,6 +390,48 @@ class MigrationEngineReplayTest {
         assertEquals(List.of(), toClient);
         assertEquals(0, engine.progress().delivery().midResponseResets());
         assertEquals(MappingSnapshot.State.ESTABLISHED, engine.mappingSnapshots().get(0).state());
+    }
+
+    /**
+     * The client's window was closed at the failover (a download read slower than it arrives):
+     * MigWare's own segments still offer the replica an open window while it catches up, since
+     * MigWare takes the bytes the client already holds itself. With the client's zero window the
+     * replica never sent a byte (found in the lab: nginx downloads hung after the failover).
+     */
+    @Test
+    void aReplayedConnectionWhoseClientsWindowWasClosedStillLetsTheReplicaSend() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover(snapshot(0));
+        List<TcpSegment> afterSyn = toReplica.stream().skip(1).map(MigrationEngineReplayTest::read).toList();
+        assertFalse(afterSyn.isEmpty(), "the handshake's ACK and the hand-over");
+        for (TcpSegment s : afterSyn) {
+            assertEquals(0xffff, s.window(), () -> "an open window while the replica catches up: " + s);
+        }
+        replicaSends(syn, 0, serverBytes(0, SEGMENT));
+        TcpSegment ack = read(toReplica.get(toReplica.size() - 1));
+        assertEquals(0xffff, ack.window(), "MigWare's acknowledgement of bytes the client holds");
+    }
+
+    /**
+     * A download to a client reading slower than the server writes: the primary's unacknowledged
+     * bytes filled the client's window, so it had more to send. The client later acknowledging all
+     * of them does not show the response complete: it is reset all the same, without the grace that
+     * waits for such an acknowledgement (found in the lab with nginx and rate-limited curls, which
+     * hung forever).
+     */
+    @Test
+    void resumedWhileTheClientsWindowHeldThePrimaryBackTheClientIsResetEvenAfterAcknowledgingAll() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        recover(snapshot(SENT - HELD));
+        byte[] ack = client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + SENT).build();
+        engine.fromClient(ack, 0, ack.length);
+        toClient.clear();
+        engine.pace();
+        assertEquals(1, toClient.size(), "reset at once: no acknowledgement can show the response whole");
+        assertTrue(readFrame(toClient.get(0)).has(TcpHeader.RST));
+        assertEquals(1, engine.progress().delivery().midResponseResets());
     }
 
     /**

@@ -107,7 +107,7 @@ final class ForgedHandshake {
                 .sequence(mapping.streamStart)
                 .acknowledgement(synAck.sequenceNumber() + 1)
                 .flags(TcpHeader.ACK)
-                .window(Math.min(c.clientLastWindow(), 0xffff));
+                .window(mapping.windowToReplica());
         if (c.timestamps() && synAck.hasTimestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, synAck.timestampValue());
         }

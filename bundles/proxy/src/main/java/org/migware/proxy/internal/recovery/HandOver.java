@@ -130,7 +130,7 @@ public final class HandOver {
                 .sequence(mapping.streamStart + from)
                 .acknowledgement(mapping.lastAckToReplica)
                 .flags(TcpHeader.ACK | (from + length == total ? TcpHeader.PSH : 0))
-                .window(Math.min(c.clientLastWindow(), 0xffff));
+                .window(mapping.windowToReplica());
         if (c.timestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);
         }

@@ -173,15 +173,37 @@ public final class Recovery {
             return;
         }
         int sentEnd = (int) serverEnd;
-        if (sentEnd - c.clientAck() > 0) {
+        if (sentEnd - c.clientAck() > 0 && filledTheClientsWindow(c, sentEnd - c.clientAck())) {
+            // The primary was held back by the client's window (a client reading slower than the
+            // server writes: a download): more was to come, whatever the client acknowledges later.
+            mapping.responseEnd = sentEnd + 1;
+            mapping.responseSurelyCut = true;
+        } else if (sentEnd - c.clientAck() > 0) {
             mapping.responseEnd = sentEnd;
         } else if (c.snapshot().clientToServer().lastWindow() == 0) {
             mapping.responseEnd = c.clientAck() + 1; // at least one more byte was to come
+            mapping.responseSurelyCut = true;
         } else {
             return;
         }
         mapping.responseInProgress = true;
         midResponse.add(mapping);
+    }
+
+    /**
+     * Whether the primary's unacknowledged bytes filled the window the client last offered, to
+     * within two segments (a sender does not send a sliver of a segment into a window's rest): the
+     * primary then stopped because of the window, not because its response ended. Bytes beyond the
+     * window (a window the capture saw shrink, or a snapshot that does not fit) are no evidence.
+     */
+    private static boolean filledTheClientsWindow(RecoveryCandidate c, int inFlight) {
+        if (c.clientLastWindow() <= 0) {
+            return false;
+        }
+        int shift = Math.max(0, c.clientWindowScale()); // -1 unless both SYNs carried the option
+        long window = (long) c.clientLastWindow() << shift;
+        long segment = c.clientMss() > 0 ? c.clientMss() : 536;
+        return inFlight <= window && inFlight >= window - 2 * segment;
     }
 
     /** Resets the clients of resumed connections whose response stayed cut short past their grace. */
@@ -316,7 +338,8 @@ public final class Recovery {
             mapping.replay.started(nanos.getAsLong());
         }
         if (mapping.responseInProgress) {
-            mapping.responseDeadlineNanos = nanos.getAsLong() + RESPONSE_GRACE_NANOS;
+            // A grace for the client's acknowledgement only where one could show the response whole.
+            mapping.responseDeadlineNanos = nanos.getAsLong() + (mapping.responseSurelyCut ? 0 : RESPONSE_GRACE_NANOS);
         }
         mapping.lastReplicaAck = mapping.streamStart;
         mapping.state = MappingState.ESTABLISHED;

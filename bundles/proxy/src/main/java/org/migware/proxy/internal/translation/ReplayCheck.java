@@ -123,7 +123,7 @@ public final class ReplayCheck {
                 .sequence(p.acknowledgementNumber())
                 .acknowledgement(ack)
                 .flags(TcpHeader.ACK)
-                .window(Math.min(c.clientLastWindow(), 0xffff));
+                .window(mapping.windowToReplica());
         if (c.timestamps() && p.hasTimestamps()) {
             writer.nop().nop().timestamps(mapping.lastClientTsval, p.timestampValue());
         }
