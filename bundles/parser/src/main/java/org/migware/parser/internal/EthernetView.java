@@ -36,7 +36,6 @@ final class EthernetView {
      */
     static final int MAX_VLAN_TAGS = 4;
 
-    private final FrameBuffer frame;
     private int frameOffset;
     private int frameLength;
     private int vlanTagCount;
@@ -44,9 +43,6 @@ final class EthernetView {
     private int etherType;
     private int networkOffset;
 
-    EthernetView(FrameBuffer frame) {
-        this.frame = frame;
-    }
 
     void reset(int offset, int length) {
         frameOffset = offset;
@@ -63,13 +59,13 @@ final class EthernetView {
      * @return an error, or {@link ParseResult#NOT_IP} once the header is sound: then
      *     {@link #etherType()} says what follows at {@link #networkOffset()}
      */
-    ParseResult parse() {
+    ParseResult parse(byte[] bytes) {
         if (frameLength < EthernetHeader.HEADER_LENGTH) {
             return ParseResult.TRUNCATED_ETHERNET;
         }
         int frameEnd = frameOffset + frameLength;
         int typeOffset = frameOffset + EthernetHeader.TYPE_OFFSET;
-        int type = readUnsignedShort(frame.bytes, typeOffset);
+        int type = readUnsignedShort(bytes, typeOffset);
         int tags = 0;
         while (EthernetHeader.isVlanTag(type)) {
             if (tags == MAX_VLAN_TAGS) {
@@ -82,11 +78,11 @@ final class EthernetView {
                 return ParseResult.TRUNCATED_VLAN;
             }
             if (tags == 0) {
-                outerVlanId = readUnsignedShort(frame.bytes, typeOffset + EthernetHeader.VLAN_TCI_OFFSET) & EthernetHeader.VLAN_ID_MASK;
+                outerVlanId = readUnsignedShort(bytes, typeOffset + EthernetHeader.VLAN_TCI_OFFSET) & EthernetHeader.VLAN_ID_MASK;
             }
             tags++;
             typeOffset += EthernetHeader.VLAN_TAG_LENGTH;
-            type = readUnsignedShort(frame.bytes, typeOffset);
+            type = readUnsignedShort(bytes, typeOffset);
         }
         vlanTagCount = tags;
         etherType = type;
@@ -98,12 +94,12 @@ final class EthernetView {
         return networkOffset;
     }
 
-    long destinationMac() {
-        return hasHeader() ? readMac(frame.bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET) : -1L;
+    long destinationMac(byte[] bytes) {
+        return hasHeader() ? readMac(bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET) : -1L;
     }
 
-    long sourceMac() {
-        return hasHeader() ? readMac(frame.bytes, frameOffset + EthernetHeader.SOURCE_OFFSET) : -1L;
+    long sourceMac(byte[] bytes) {
+        return hasHeader() ? readMac(bytes, frameOffset + EthernetHeader.SOURCE_OFFSET) : -1L;
     }
 
     int vlanTagCount() {
@@ -118,19 +114,19 @@ final class EthernetView {
         return etherType;
     }
 
-    boolean setSourceMac(long mac) {
+    boolean setSourceMac(byte[] bytes, long mac) {
         if (!hasHeader()) {
             return false;
         }
-        writeMac(frame.bytes, frameOffset + EthernetHeader.SOURCE_OFFSET, mac);
+        writeMac(bytes, frameOffset + EthernetHeader.SOURCE_OFFSET, mac);
         return true;
     }
 
-    boolean setDestinationMac(long mac) {
+    boolean setDestinationMac(byte[] bytes, long mac) {
         if (!hasHeader()) {
             return false;
         }
-        writeMac(frame.bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET, mac);
+        writeMac(bytes, frameOffset + EthernetHeader.DESTINATION_OFFSET, mac);
         return true;
     }
 

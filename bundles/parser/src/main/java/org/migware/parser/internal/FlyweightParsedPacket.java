@@ -12,8 +12,9 @@ import org.migware.api.wire.TcpOption;
  *
  * <p>It composes one flyweight view per header, the Aeron way: {@link EthernetView} (with the
  * 802.1Q tags), {@link Ipv4View} or {@link Ipv6View}, {@link TcpView} and
- * {@link TcpOptionsView}; each holds its header's diagram, reads and writes. This class walks
- * them in order, remembers what the walk reached, and answers {@link ParsedPacket} and
+ * {@link TcpOptionsView}; each holds its header's diagram, reads and writes, and the offsets it
+ * found, while the frame's bytes stay here and are handed to each call. This class walks them in
+ * order, remembers what the walk reached, and answers {@link ParsedPacket} and
  * {@link RewritablePacket} with the defaults documented on {@link #parse} for what it did not.
  *
  * <p>{@link #parse(byte[], int, int)} walks the headers once, checks every length before it
@@ -43,16 +44,24 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** RFC 2018: a SACK option carries 1 to 4 blocks (40 option bytes leave room for 4). */
     public static final int MAX_SACK_BLOCKS = TcpOption.MAX_SACK_BLOCKS;
 
-    /** The frame's bytes, shared with the header views. */
-    private final FrameBuffer frameBuffer = new FrameBuffer();
-    private final EthernetView ethernet = new EthernetView(frameBuffer);
-    private final Ipv4View ipv4 = new Ipv4View(frameBuffer);
-    private final Ipv6View ipv6 = new Ipv6View(frameBuffer);
-    private final TcpOptionsView options = new TcpOptionsView(frameBuffer);
-    private final TcpView tcp = new TcpView(frameBuffer, options);
+    /** Bound to an unbound view and to a null frame, so that {@link #buffer()} is never null. */
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private final EthernetView ethernet = new EthernetView();
+    private final Ipv4View ipv4 = new Ipv4View();
+    private final Ipv6View ipv6 = new Ipv6View();
+    private final TcpOptionsView options = new TcpOptionsView();
+    private final TcpView tcp = new TcpView(options);
 
     // ---- the frame ----
 
+    /**
+     * The frame's bytes, held here only and handed to each view's call: binding a frame is one
+     * reference store per packet, and each read is one load away from the bytes. Views that
+     * held the array themselves (one store each, with its GC barrier) or shared a holder (one
+     * more dependent load per read) made the parser + tracker 16 % slower (JMH, README).
+     */
+    private byte[] buffer = NO_BYTES;
     private int frameOffset;
     private int frameLength;
     /** frameOffset + frameLength: no read may reach it. */
@@ -68,10 +77,12 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     private int ipEnd;
     /** Header and options sound: the TCP accessors answer. */
     private boolean tcpValid;
+    /** The TCP header's offset once {@code tcpValid}: the hot field reads go straight to the bytes. */
+    private int tcpOffset;
 
     /** Makes an unbound view: its result is {@link ParseResult#TRUNCATED_ETHERNET} over no bytes. */
     public FlyweightParsedPacket() {
-        reset(FrameBuffer.NO_BYTES, 0, 0);
+        reset(NO_BYTES, 0, 0);
     }
 
     /**
@@ -91,7 +102,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
      */
     @Override
     public ParseResult parse(byte[] frame, int offset, int length) {
-        byte[] bytes = frame == null ? FrameBuffer.NO_BYTES : frame;
+        byte[] bytes = frame == null ? NO_BYTES : frame;
         int start = offset < 0 || offset > bytes.length ? 0 : offset;
         int boundedLength = offset < 0 || offset > bytes.length || length < 0 ? 0 : Math.min(length, bytes.length - start);
         reset(bytes, start, boundedLength);
@@ -99,7 +110,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private void reset(byte[] bytes, int start, int length) {
-        frameBuffer.bytes = bytes;
+        buffer = bytes;
         frameOffset = start;
         frameLength = length;
         frameEnd = start + length;
@@ -108,12 +119,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         ipOffset = -1;
         ipEnd = -1;
         tcpValid = false;
+        tcpOffset = -1;
         ethernet.reset(start, length);
         options.reset();
     }
 
     private ParseResult walk() {
-        ParseResult link = ethernet.parse();
+        ParseResult link = ethernet.parse(buffer);
         if (link != ParseResult.NOT_IP) {
             return link;
         }
@@ -128,7 +140,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private ParseResult walkIpv4(int network) {
-        ParseResult header = ipv4.parseHeader(network, frameEnd);
+        ParseResult header = ipv4.parseHeader(buffer, network, frameEnd);
         if (header != ParseResult.TCP) {
             return header;
         }
@@ -136,25 +148,28 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         ipVersion = 4;
         ipOffset = network;
         ipEnd = ipv4.packetEnd();
-        ParseResult payload = ipv4.payload();
+        ParseResult payload = ipv4.payload(buffer);
         return payload == ParseResult.TCP ? walkTcp(ipv4.payloadOffset()) : payload;
     }
 
     private ParseResult walkIpv6(int network) {
-        ParseResult header = ipv6.parseHeader(network, frameEnd);
+        ParseResult header = ipv6.parseHeader(buffer, network, frameEnd);
         if (header != ParseResult.TCP) {
             return header;
         }
         ipVersion = 6;
         ipOffset = network;
         ipEnd = ipv6.packetEnd();
-        ParseResult extensions = ipv6.walkExtensions(frameEnd);
+        ParseResult extensions = ipv6.walkExtensions(buffer, frameEnd);
         return extensions == ParseResult.TCP ? walkTcp(ipv6.upperLayerOffset()) : extensions;
     }
 
     private ParseResult walkTcp(int tcpOffset) {
-        ParseResult segment = tcp.parse(tcpOffset, ipEnd, frameEnd);
+        ParseResult segment = tcp.parse(buffer, tcpOffset, ipEnd, frameEnd);
         tcpValid = segment == ParseResult.TCP;
+        if (tcpValid) {
+            this.tcpOffset = tcpOffset;
+        }
         return segment;
     }
 
@@ -168,7 +183,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** @return the frame array of the last parse; an empty array before the first parse or after a {@code null} frame */
     @Override
     public byte[] buffer() {
-        return frameBuffer.bytes;
+        return buffer;
     }
 
     @Override
@@ -185,12 +200,12 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public long destinationMac() {
-        return ethernet.destinationMac();
+        return ethernet.destinationMac(buffer);
     }
 
     @Override
     public long sourceMac() {
-        return ethernet.sourceMac();
+        return ethernet.sourceMac(buffer);
     }
 
     @Override
@@ -223,38 +238,38 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public long sourceAddressHigh() {
-        return ipVersion == 6 ? ipv6.sourceHigh() : 0L;
+        return ipVersion == 6 ? ipv6.sourceHigh(buffer) : 0L;
     }
 
     @Override
     public long sourceAddressLow() {
         if (ipVersion == 4) {
-            return Ipv4View.mapped(ipv4.source());
+            return Ipv4View.mapped(Ipv4View.source(buffer, ipOffset));
         }
-        return ipVersion == 6 ? ipv6.sourceLow() : 0L;
+        return ipVersion == 6 ? ipv6.sourceLow(buffer) : 0L;
     }
 
     @Override
     public long destinationAddressHigh() {
-        return ipVersion == 6 ? ipv6.destinationHigh() : 0L;
+        return ipVersion == 6 ? ipv6.destinationHigh(buffer) : 0L;
     }
 
     @Override
     public long destinationAddressLow() {
         if (ipVersion == 4) {
-            return Ipv4View.mapped(ipv4.destination());
+            return Ipv4View.mapped(Ipv4View.destination(buffer, ipOffset));
         }
-        return ipVersion == 6 ? ipv6.destinationLow() : 0L;
+        return ipVersion == 6 ? ipv6.destinationLow(buffer) : 0L;
     }
 
     @Override
     public int sourceIpv4() {
-        return ipVersion == 4 ? ipv4.source() : 0;
+        return ipVersion == 4 ? Ipv4View.source(buffer, ipOffset) : 0;
     }
 
     @Override
     public int destinationIpv4() {
-        return ipVersion == 4 ? ipv4.destination() : 0;
+        return ipVersion == 4 ? Ipv4View.destination(buffer, ipOffset) : 0;
     }
 
     /** @return whether the packet is any IPv4 fragment (first or not) or carried an IPv6 fragment header */
@@ -265,15 +280,15 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public boolean hasIpv4Options() {
-        return ipVersion == 4 && ipv4.hasOptions();
+        return ipVersion == 4 && ipv4.hasOptions(buffer);
     }
 
     @Override
     public int ipEcn() {
         if (ipVersion == 4) {
-            return ipv4.ecn();
+            return ipv4.ecn(buffer);
         }
-        return ipVersion == 6 ? ipv6.ecn() : 0;
+        return ipVersion == 6 ? ipv6.ecn(buffer) : 0;
     }
 
     // ---- TCP ----
@@ -281,7 +296,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** @return offset of the TCP header in {@link #buffer()}, or -1 unless the result is TCP */
     @Override
     public int tcpOffset() {
-        return tcpValid ? tcp.offset() : -1;
+        return tcpValid ? tcpOffset : -1;
     }
 
     @Override
@@ -291,27 +306,27 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public int sourcePort() {
-        return tcpValid ? tcp.sourcePort() : -1;
+        return tcpValid ? TcpView.sourcePort(buffer, tcpOffset) : -1;
     }
 
     @Override
     public int destinationPort() {
-        return tcpValid ? tcp.destinationPort() : -1;
+        return tcpValid ? TcpView.destinationPort(buffer, tcpOffset) : -1;
     }
 
     @Override
     public int sequenceNumber() {
-        return tcpValid ? tcp.sequenceNumber() : 0;
+        return tcpValid ? TcpView.sequenceNumber(buffer, tcpOffset) : 0;
     }
 
     @Override
     public int acknowledgementNumber() {
-        return tcpValid ? tcp.acknowledgementNumber() : 0;
+        return tcpValid ? TcpView.acknowledgementNumber(buffer, tcpOffset) : 0;
     }
 
     @Override
     public int flags() {
-        return tcpValid ? tcp.flags() : 0;
+        return tcpValid ? TcpView.flags(buffer, tcpOffset) : 0;
     }
 
     @Override
@@ -321,23 +336,23 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public int window() {
-        return tcpValid ? tcp.window() : -1;
+        return tcpValid ? TcpView.window(buffer, tcpOffset) : -1;
     }
 
     /** @return offset of the TCP payload in {@link #buffer()}, or -1 unless the result is TCP */
     @Override
     public int payloadOffset() {
-        return tcpValid ? tcp.offset() + tcp.headerLength() : -1;
+        return tcpValid ? tcpOffset + tcp.headerLength() : -1;
     }
 
     @Override
     public int payloadLength() {
-        return tcpValid ? ipEnd - tcp.offset() - tcp.headerLength() : 0;
+        return tcpValid ? ipEnd - tcpOffset - tcp.headerLength() : 0;
     }
 
     @Override
     public int capturedPayloadLength() {
-        return tcpValid ? Math.min(ipEnd, frameEnd) - tcp.offset() - tcp.headerLength() : 0;
+        return tcpValid ? Math.min(ipEnd, frameEnd) - tcpOffset - tcp.headerLength() : 0;
     }
 
     // ---- TCP options ----
@@ -365,12 +380,12 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     @Override
     public int timestampValue() {
-        return hasTimestamps() ? options.timestampValue() : 0;
+        return hasTimestamps() ? options.timestampValue(buffer) : 0;
     }
 
     @Override
     public int timestampEchoReply() {
-        return hasTimestamps() ? options.timestampEchoReply() : 0;
+        return hasTimestamps() ? options.timestampEchoReply(buffer) : 0;
     }
 
     @Override
@@ -386,13 +401,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** @return left edge of SACK block {@code index}, or 0 when there is no such block */
     @Override
     public int sackBlockLeft(int index) {
-        return hasSackBlock(index) ? options.sackBlockLeft(index) : 0;
+        return hasSackBlock(index) ? options.sackBlockLeft(buffer, index) : 0;
     }
 
     /** @return right edge of SACK block {@code index}, or 0 when there is no such block */
     @Override
     public int sackBlockRight(int index) {
-        return hasSackBlock(index) ? options.sackBlockRight(index) : 0;
+        return hasSackBlock(index) ? options.sackBlockRight(buffer, index) : 0;
     }
 
     private boolean hasSackBlock(int index) {
@@ -437,7 +452,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid) {
             return false;
         }
-        tcp.setSequenceNumber(sequenceNumber);
+        TcpView.setSequenceNumber(buffer, tcpOffset, sequenceNumber);
         return true;
     }
 
@@ -446,7 +461,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid) {
             return false;
         }
-        tcp.setAcknowledgementNumber(acknowledgementNumber);
+        TcpView.setAcknowledgementNumber(buffer, tcpOffset, acknowledgementNumber);
         return true;
     }
 
@@ -456,7 +471,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || window < 0 || window > 0xffff) {
             return false;
         }
-        tcp.setWindow(window);
+        TcpView.setWindow(buffer, tcpOffset, window);
         return true;
     }
 
@@ -465,7 +480,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!hasTimestamps()) {
             return false;
         }
-        options.setTimestamps(timestampValue, timestampEchoReply);
+        options.setTimestamps(buffer, timestampValue, timestampEchoReply);
         return true;
     }
 
@@ -474,7 +489,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!hasSackBlock(index)) {
             return false;
         }
-        options.setSackBlock(index, leftEdge, rightEdge);
+        options.setSackBlock(buffer, index, leftEdge, rightEdge);
         return true;
     }
 
@@ -484,7 +499,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || port < 0 || port > 0xffff) {
             return false;
         }
-        tcp.setSourcePort(port);
+        TcpView.setSourcePort(buffer, tcpOffset, port);
         return true;
     }
 
@@ -494,7 +509,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || port < 0 || port > 0xffff) {
             return false;
         }
-        tcp.setDestinationPort(port);
+        TcpView.setDestinationPort(buffer, tcpOffset, port);
         return true;
     }
 
@@ -503,7 +518,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (ipVersion != 4) {
             return false;
         }
-        ipv4.setSource(address);
+        Ipv4View.setSource(buffer, ipOffset, address);
         return true;
     }
 
@@ -512,18 +527,18 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (ipVersion != 4) {
             return false;
         }
-        ipv4.setDestination(address);
+        Ipv4View.setDestination(buffer, ipOffset, address);
         return true;
     }
 
     @Override
     public boolean setSourceMac(long mac) {
-        return ethernet.setSourceMac(mac);
+        return ethernet.setSourceMac(buffer, mac);
     }
 
     @Override
     public boolean setDestinationMac(long mac) {
-        return ethernet.setDestinationMac(mac);
+        return ethernet.setDestinationMac(buffer, mac);
     }
 
     /**
@@ -536,7 +551,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
      */
     @Override
     public int replaceUnknownOptionsWithNops() {
-        return tcpValid ? options.replaceUnknownOptionsWithNops() : 0;
+        return tcpValid ? options.replaceUnknownOptionsWithNops(buffer) : 0;
     }
 
     // ---- checksums (RFC 1071 one's-complement sums, from the wire package) ----
@@ -551,13 +566,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (ipVersion != 4) {
             return false;
         }
-        ipv4.updateHeaderChecksum();
+        ipv4.updateHeaderChecksum(buffer);
         return true;
     }
 
     /** @return whether an IPv4 header was read and its checksum is right */
     public boolean isIpv4HeaderChecksumValid() {
-        return ipVersion == 4 && ipv4.isHeaderChecksumValid();
+        return ipVersion == 4 && ipv4.isHeaderChecksumValid(buffer);
     }
 
     /**
@@ -573,13 +588,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!canChecksumTcp()) {
             return false;
         }
-        tcp.updateChecksum(pseudoHeaderSum());
+        tcp.updateChecksum(buffer, pseudoHeaderSum());
         return true;
     }
 
     /** @return whether the whole segment was captured and its TCP checksum is right */
     public boolean isTcpChecksumValid() {
-        return canChecksumTcp() && tcp.isChecksumValid(pseudoHeaderSum());
+        return canChecksumTcp() && tcp.isChecksumValid(buffer, pseudoHeaderSum());
     }
 
     private boolean canChecksumTcp() {
@@ -587,7 +602,7 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     }
 
     private int pseudoHeaderSum() {
-        return ipVersion == 4 ? ipv4.tcpPseudoHeaderSum(tcp.offset()) : ipv6.tcpPseudoHeaderSum(tcp.offset());
+        return ipVersion == 4 ? ipv4.tcpPseudoHeaderSum(buffer, tcpOffset) : ipv6.tcpPseudoHeaderSum(buffer, tcpOffset);
     }
 
     /** @return the result and, for TCP, the ports; for logs and test failures, not the hot path */

@@ -31,35 +31,32 @@ import org.migware.api.wire.Ipv4Header;
  * </pre>
  *
  * <p>Its accessors are meaningful once {@link #parse} found the header sound, that is, for
- * every result but the IPv4 errors.
+ * every result but the IPv4 errors. The addresses, read for every packet, are static reads and
+ * writes at the header's offset, which the composing packet keeps.
  */
 final class Ipv4View {
 
-    private final FrameBuffer frame;
     private int offset;
     private int headerLength;
     private int packetEnd;
     private boolean fragmented;
 
-    Ipv4View(FrameBuffer frame) {
-        this.frame = frame;
-    }
 
     /**
      * Reads the header at {@code ip}.
      *
      * @param frameEnd where the captured bytes end
      * @return an IPv4 error, or {@link ParseResult#TCP} when the header is sound and
-     *     {@link #payload()} may follow
+     *     {@link #payload(bytes)} may follow
      */
-    ParseResult parseHeader(int ip, int frameEnd) {
+    ParseResult parseHeader(byte[] bytes, int ip, int frameEnd) {
         offset = ip;
         fragmented = false;
         int available = frameEnd - ip;
         if (available < Ipv4Header.MIN_HEADER_LENGTH) {
             return ParseResult.TRUNCATED_IPV4;
         }
-        int versionAndLength = readUnsignedByte(frame.bytes, ip + Ipv4Header.VERSION_IHL_OFFSET);
+        int versionAndLength = readUnsignedByte(bytes, ip + Ipv4Header.VERSION_IHL_OFFSET);
         if (versionAndLength >>> 4 != 4) {
             return ParseResult.INVALID_IPV4_VERSION;
         }
@@ -70,7 +67,7 @@ final class Ipv4View {
         if (headerLength > available) {
             return ParseResult.TRUNCATED_IPV4;
         }
-        int totalLength = readUnsignedShort(frame.bytes, ip + Ipv4Header.TOTAL_LENGTH_OFFSET);
+        int totalLength = readUnsignedShort(bytes, ip + Ipv4Header.TOTAL_LENGTH_OFFSET);
         if (totalLength < headerLength) {
             return ParseResult.INVALID_IPV4_TOTAL_LENGTH;
         }
@@ -86,14 +83,14 @@ final class Ipv4View {
      *     the parser reads behind it; {@link ParseResult#TCP} when a TCP header should follow at
      *     {@link #payloadOffset()}
      */
-    ParseResult payload() {
-        int fragment = readUnsignedShort(frame.bytes, offset + Ipv4Header.FLAGS_FRAGMENT_OFFSET);
+    ParseResult payload(byte[] bytes) {
+        int fragment = readUnsignedShort(bytes, offset + Ipv4Header.FLAGS_FRAGMENT_OFFSET);
         if ((fragment & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0) {
             fragmented = true;
             return ParseResult.FRAGMENT;
         }
         fragmented = (fragment & Ipv4Header.MORE_FRAGMENTS) != 0;
-        if (readUnsignedByte(frame.bytes, offset + Ipv4Header.PROTOCOL_OFFSET) != IpProtocol.TCP) {
+        if (readUnsignedByte(bytes, offset + Ipv4Header.PROTOCOL_OFFSET) != IpProtocol.TCP) {
             return ParseResult.NOT_TCP;
         }
         return ParseResult.TCP;
@@ -112,12 +109,12 @@ final class Ipv4View {
         return fragmented;
     }
 
-    int source() {
-        return readInt(frame.bytes, offset + Ipv4Header.SOURCE_OFFSET);
+    static int source(byte[] bytes, int offset) {
+        return readInt(bytes, offset + Ipv4Header.SOURCE_OFFSET);
     }
 
-    int destination() {
-        return readInt(frame.bytes, offset + Ipv4Header.DESTINATION_OFFSET);
+    static int destination(byte[] bytes, int offset) {
+        return readInt(bytes, offset + Ipv4Header.DESTINATION_OFFSET);
     }
 
     /** @return the address as the low word of an IPv4-mapped IPv6 address */
@@ -125,39 +122,39 @@ final class Ipv4View {
         return Ipv4Header.MAPPED_PREFIX | address & 0xffff_ffffL;
     }
 
-    boolean hasOptions() {
-        return currentHeaderLength() > Ipv4Header.MIN_HEADER_LENGTH;
+    boolean hasOptions(byte[] bytes) {
+        return currentHeaderLength(bytes) > Ipv4Header.MIN_HEADER_LENGTH;
     }
 
-    int ecn() {
-        return readUnsignedByte(frame.bytes, offset + Ipv4Header.TOS_OFFSET) & Ipv4Header.ECN_MASK;
+    int ecn(byte[] bytes) {
+        return readUnsignedByte(bytes, offset + Ipv4Header.TOS_OFFSET) & Ipv4Header.ECN_MASK;
     }
 
-    void setSource(int address) {
-        writeInt(frame.bytes, offset + Ipv4Header.SOURCE_OFFSET, address);
+    static void setSource(byte[] bytes, int offset, int address) {
+        writeInt(bytes, offset + Ipv4Header.SOURCE_OFFSET, address);
     }
 
-    void setDestination(int address) {
-        writeInt(frame.bytes, offset + Ipv4Header.DESTINATION_OFFSET, address);
+    static void setDestination(byte[] bytes, int offset, int address) {
+        writeInt(bytes, offset + Ipv4Header.DESTINATION_OFFSET, address);
     }
 
     /** Recomputes the header checksum over the header and its options. */
-    void updateHeaderChecksum() {
-        writeShort(frame.bytes, offset + Ipv4Header.CHECKSUM_OFFSET, 0);
-        writeShort(frame.bytes, offset + Ipv4Header.CHECKSUM_OFFSET, InternetChecksum.checksum(frame.bytes, offset, currentHeaderLength(), 0));
+    void updateHeaderChecksum(byte[] bytes) {
+        writeShort(bytes, offset + Ipv4Header.CHECKSUM_OFFSET, 0);
+        writeShort(bytes, offset + Ipv4Header.CHECKSUM_OFFSET, InternetChecksum.checksum(bytes, offset, currentHeaderLength(bytes), 0));
     }
 
-    boolean isHeaderChecksumValid() {
-        return InternetChecksum.sum(frame.bytes, offset, currentHeaderLength(), 0) == InternetChecksum.VALID_SUM;
+    boolean isHeaderChecksumValid(byte[] bytes) {
+        return InternetChecksum.sum(bytes, offset, currentHeaderLength(bytes), 0) == InternetChecksum.VALID_SUM;
     }
 
     /** @return the TCP pseudo-header's sum for a segment that runs to the end of the packet */
-    int tcpPseudoHeaderSum(int tcpOffset) {
-        return InternetChecksum.tcpIpv4PseudoHeaderSum(frame.bytes, offset, packetEnd - tcpOffset);
+    int tcpPseudoHeaderSum(byte[] bytes, int tcpOffset) {
+        return InternetChecksum.tcpIpv4PseudoHeaderSum(bytes, offset, packetEnd - tcpOffset);
     }
 
     /** The header length as the frame says now, read again: the proxy owns and may rewrite it. */
-    private int currentHeaderLength() {
-        return (readUnsignedByte(frame.bytes, offset + Ipv4Header.VERSION_IHL_OFFSET) & Ipv4Header.IHL_MASK) * Ipv4Header.IHL_UNIT;
+    private int currentHeaderLength(byte[] bytes) {
+        return (readUnsignedByte(bytes, offset + Ipv4Header.VERSION_IHL_OFFSET) & Ipv4Header.IHL_MASK) * Ipv4Header.IHL_UNIT;
     }
 }

@@ -46,16 +46,12 @@ final class Ipv6View {
      */
     static final int MAX_EXTENSION_HEADERS = 8;
 
-    private final FrameBuffer frame;
     private int offset;
     private int packetEnd;
     private int upperLayerOffset;
     private boolean fragmented;
     private boolean routedOnward;
 
-    Ipv6View(FrameBuffer frame) {
-        this.frame = frame;
-    }
 
     /**
      * Reads the fixed header at {@code ip}.
@@ -63,17 +59,17 @@ final class Ipv6View {
      * @return an IPv6 header error, or {@link ParseResult#TCP} when the header is sound and the
      *     extension walk may follow
      */
-    ParseResult parseHeader(int ip, int frameEnd) {
+    ParseResult parseHeader(byte[] bytes, int ip, int frameEnd) {
         offset = ip;
         fragmented = false;
         routedOnward = false;
         if (frameEnd - ip < Ipv6Header.HEADER_LENGTH) {
             return ParseResult.TRUNCATED_IPV6;
         }
-        if (readUnsignedByte(frame.bytes, ip + Ipv6Header.VERSION_OFFSET) >>> 4 != 6) {
+        if (readUnsignedByte(bytes, ip + Ipv6Header.VERSION_OFFSET) >>> 4 != 6) {
             return ParseResult.INVALID_IPV6_VERSION;
         }
-        packetEnd = ip + Ipv6Header.HEADER_LENGTH + readUnsignedShort(frame.bytes, ip + Ipv6Header.PAYLOAD_LENGTH_OFFSET);
+        packetEnd = ip + Ipv6Header.HEADER_LENGTH + readUnsignedShort(bytes, ip + Ipv6Header.PAYLOAD_LENGTH_OFFSET);
         return ParseResult.TCP;
     }
 
@@ -84,10 +80,10 @@ final class Ipv6View {
      *     when nothing follows that the parser reads; {@link ParseResult#TCP} when a TCP header
      *     should follow at {@link #upperLayerOffset()}
      */
-    ParseResult walkExtensions(int frameEnd) {
+    ParseResult walkExtensions(byte[] bytes, int frameEnd) {
         // extension headers must lie in both the packet and the captured bytes
         int walkEnd = Math.min(packetEnd, frameEnd);
-        int nextHeader = readUnsignedByte(frame.bytes, offset + Ipv6Header.NEXT_HEADER_OFFSET);
+        int nextHeader = readUnsignedByte(bytes, offset + Ipv6Header.NEXT_HEADER_OFFSET);
         int header = offset + Ipv6Header.HEADER_LENGTH;
         for (int walked = 0; ; walked++) {
             switch (nextHeader) {
@@ -120,26 +116,26 @@ final class Ipv6View {
                     int length;
                     if (nextHeader == IpProtocol.FRAGMENT) {
                         fragmented = true;
-                        if ((readUnsignedShort(frame.bytes, header + Ipv6Header.FRAGMENT_OFFSET_FIELD_OFFSET)
+                        if ((readUnsignedShort(bytes, header + Ipv6Header.FRAGMENT_OFFSET_FIELD_OFFSET)
                                 & Ipv6Header.FRAGMENT_OFFSET_MASK) != 0) {
                             return ParseResult.FRAGMENT;
                         }
                         length = Ipv6Header.FRAGMENT_HEADER_LENGTH;
                     } else if (nextHeader == IpProtocol.AUTHENTICATION) {
-                        length = (readUnsignedByte(frame.bytes, header + Ipv6Header.EXTENSION_LENGTH_OFFSET)
+                        length = (readUnsignedByte(bytes, header + Ipv6Header.EXTENSION_LENGTH_OFFSET)
                                 + Ipv6Header.AUTHENTICATION_LENGTH_BIAS) * Ipv6Header.AUTHENTICATION_LENGTH_UNIT;
                     } else {
-                        length = (readUnsignedByte(frame.bytes, header + Ipv6Header.EXTENSION_LENGTH_OFFSET) + 1)
+                        length = (readUnsignedByte(bytes, header + Ipv6Header.EXTENSION_LENGTH_OFFSET) + 1)
                                 * Ipv6Header.EXTENSION_LENGTH_UNIT;
                         if (nextHeader == IpProtocol.ROUTING
-                                && readUnsignedByte(frame.bytes, header + Ipv6Header.ROUTING_SEGMENTS_LEFT_OFFSET) != 0) {
+                                && readUnsignedByte(bytes, header + Ipv6Header.ROUTING_SEGMENTS_LEFT_OFFSET) != 0) {
                             routedOnward = true;
                         }
                     }
                     if (length > walkEnd - header) {
                         return ParseResult.INVALID_IPV6_EXTENSION;
                     }
-                    nextHeader = readUnsignedByte(frame.bytes, header + Ipv6Header.EXTENSION_NEXT_HEADER_OFFSET);
+                    nextHeader = readUnsignedByte(bytes, header + Ipv6Header.EXTENSION_NEXT_HEADER_OFFSET);
                     header += length;
                     break;
                 }
@@ -167,29 +163,29 @@ final class Ipv6View {
         return routedOnward;
     }
 
-    long sourceHigh() {
-        return readLong(frame.bytes, offset + Ipv6Header.SOURCE_OFFSET);
+    long sourceHigh(byte[] bytes) {
+        return readLong(bytes, offset + Ipv6Header.SOURCE_OFFSET);
     }
 
-    long sourceLow() {
-        return readLong(frame.bytes, offset + Ipv6Header.SOURCE_OFFSET + 8);
+    long sourceLow(byte[] bytes) {
+        return readLong(bytes, offset + Ipv6Header.SOURCE_OFFSET + 8);
     }
 
-    long destinationHigh() {
-        return readLong(frame.bytes, offset + Ipv6Header.DESTINATION_OFFSET);
+    long destinationHigh(byte[] bytes) {
+        return readLong(bytes, offset + Ipv6Header.DESTINATION_OFFSET);
     }
 
-    long destinationLow() {
-        return readLong(frame.bytes, offset + Ipv6Header.DESTINATION_OFFSET + 8);
+    long destinationLow(byte[] bytes) {
+        return readLong(bytes, offset + Ipv6Header.DESTINATION_OFFSET + 8);
     }
 
     /** @return ECN, the traffic class's low two bits; the class straddles bytes 0 and 1 */
-    int ecn() {
-        return readUnsignedByte(frame.bytes, offset + Ipv6Header.TRAFFIC_CLASS_LOW_OFFSET) >>> 4 & 0x03;
+    int ecn(byte[] bytes) {
+        return readUnsignedByte(bytes, offset + Ipv6Header.TRAFFIC_CLASS_LOW_OFFSET) >>> 4 & 0x03;
     }
 
     /** @return the TCP pseudo-header's sum for a segment that runs to the end of the packet */
-    int tcpPseudoHeaderSum(int tcpOffset) {
-        return InternetChecksum.tcpIpv6PseudoHeaderSum(frame.bytes, offset, packetEnd - tcpOffset);
+    int tcpPseudoHeaderSum(byte[] bytes, int tcpOffset) {
+        return InternetChecksum.tcpIpv6PseudoHeaderSum(bytes, offset, packetEnd - tcpOffset);
     }
 }

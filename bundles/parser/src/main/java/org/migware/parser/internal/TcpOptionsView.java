@@ -35,7 +35,6 @@ final class TcpOptionsView {
     private static final int HAS_FAST_OPEN = 1 << 2;
     private static final int HAS_UNKNOWN = 1 << 3;
 
-    private final FrameBuffer frame;
     private int start;
     private int end;
     private int mss;
@@ -46,9 +45,6 @@ final class TcpOptionsView {
     private int sackBlockCount;
     private int optionFlags;
 
-    TcpOptionsView(FrameBuffer frame) {
-        this.frame = frame;
-    }
 
     void reset() {
         mss = -1;
@@ -65,8 +61,7 @@ final class TcpOptionsView {
      *
      * @return {@link ParseResult#INVALID_TCP_OPTION}, or {@link ParseResult#TCP} when all are sound
      */
-    ParseResult parse(int from, int to) {
-        byte[] bytes = frame.bytes;
+    ParseResult parse(byte[] bytes, int from, int to) {
         start = from;
         end = to;
         // one loop with the switch inside, as the JIT compiles it best: this is the per-packet path
@@ -157,10 +152,10 @@ final class TcpOptionsView {
      *     past any NOPs; {@code end} at EOL, behind which the rest is padding and need not be
      *     zero (RFC 9293 §3.1)
      */
-    private int nextOption(int position) {
+    private int nextOption(byte[] bytes, int position) {
         int at = position;
         while (at < end) {
-            int kind = readUnsignedByte(frame.bytes, at);
+            int kind = readUnsignedByte(bytes, at);
             if (kind == TcpOption.EOL) {
                 return end;
             }
@@ -192,12 +187,12 @@ final class TcpOptionsView {
         return timestampOptionOffset;
     }
 
-    int timestampValue() {
-        return readInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET);
+    int timestampValue(byte[] bytes) {
+        return readInt(bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET);
     }
 
-    int timestampEchoReply() {
-        return readInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET);
+    int timestampEchoReply(byte[] bytes) {
+        return readInt(bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET);
     }
 
     int sackOptionOffset() {
@@ -212,12 +207,12 @@ final class TcpOptionsView {
         return index >= 0 && index < sackBlockCount;
     }
 
-    int sackBlockLeft(int index) {
-        return readInt(frame.bytes, sackBlockOffset(index));
+    int sackBlockLeft(byte[] bytes, int index) {
+        return readInt(bytes, sackBlockOffset(index));
     }
 
-    int sackBlockRight(int index) {
-        return readInt(frame.bytes, sackBlockOffset(index) + TcpOption.SACK_RIGHT_EDGE_OFFSET);
+    int sackBlockRight(byte[] bytes, int index) {
+        return readInt(bytes, sackBlockOffset(index) + TcpOption.SACK_RIGHT_EDGE_OFFSET);
     }
 
     private int sackBlockOffset(int index) {
@@ -240,15 +235,15 @@ final class TcpOptionsView {
         return (optionFlags & HAS_UNKNOWN) != 0;
     }
 
-    void setTimestamps(int timestampValue, int timestampEchoReply) {
-        writeInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET, timestampValue);
-        writeInt(frame.bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET, timestampEchoReply);
+    void setTimestamps(byte[] bytes, int timestampValue, int timestampEchoReply) {
+        writeInt(bytes, timestampOptionOffset + TcpOption.TIMESTAMP_VALUE_OFFSET, timestampValue);
+        writeInt(bytes, timestampOptionOffset + TcpOption.TIMESTAMP_ECHO_REPLY_OFFSET, timestampEchoReply);
     }
 
-    void setSackBlock(int index, int leftEdge, int rightEdge) {
+    void setSackBlock(byte[] bytes, int index, int leftEdge, int rightEdge) {
         int block = sackBlockOffset(index);
-        writeInt(frame.bytes, block, leftEdge);
-        writeInt(frame.bytes, block + TcpOption.SACK_RIGHT_EDGE_OFFSET, rightEdge);
+        writeInt(bytes, block, leftEdge);
+        writeInt(bytes, block + TcpOption.SACK_RIGHT_EDGE_OFFSET, rightEdge);
     }
 
     /**
@@ -257,22 +252,22 @@ final class TcpOptionsView {
      *
      * @return how many options were overwritten
      */
-    int replaceUnknownOptionsWithNops() {
+    int replaceUnknownOptionsWithNops(byte[] bytes) {
         if (!hasUnknownOptions()) {
             return 0;
         }
         int replaced = 0;
         // parse validated this walk: every length is at least 2 and stays inside the header
-        for (int position = nextOption(start); position < end; ) {
-            int kind = readUnsignedByte(frame.bytes, position);
-            int length = readUnsignedByte(frame.bytes, position + TcpOption.LENGTH_OFFSET);
+        for (int position = nextOption(bytes, start); position < end; ) {
+            int kind = readUnsignedByte(bytes, position);
+            int length = readUnsignedByte(bytes, position + TcpOption.LENGTH_OFFSET);
             if (!isBasicOption(kind)) {
                 for (int i = 0; i < length; i++) {
-                    frame.bytes[position + i] = (byte) TcpOption.NOP;
+                    bytes[position + i] = (byte) TcpOption.NOP;
                 }
                 replaced++;
             }
-            position = nextOption(position + length);
+            position = nextOption(bytes, position + length);
         }
         optionFlags = 0;
         return replaced;

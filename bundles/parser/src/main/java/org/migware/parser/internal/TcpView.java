@@ -31,18 +31,19 @@ import org.migware.api.wire.TcpHeader;
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  *
- * <p>Its accessors are meaningful only after {@link #parse} returned {@link ParseResult#TCP}.
+ * <p>Its accessors are meaningful only after {@link #parse} returned {@link ParseResult#TCP}. The
+ * fields every packet is asked for are static reads and writes at the header's offset, which the
+ * composing packet keeps: on the per-packet path a field costs one read of the array, as it did
+ * before the parser was split into views (JMH, README).
  */
 final class TcpView {
 
     private final TcpOptionsView options;
-    private final FrameBuffer frame;
     private int offset;
     private int headerLength;
     private int segmentEnd;
 
-    TcpView(FrameBuffer frame, TcpOptionsView options) {
-        this.frame = frame;
+    TcpView(TcpOptionsView options) {
         this.options = options;
     }
 
@@ -53,19 +54,19 @@ final class TcpView {
      * @param frameEnd where the captured bytes end
      * @return a TCP error, or {@link ParseResult#TCP} when header and options are sound
      */
-    ParseResult parse(int tcp, int packetEnd, int frameEnd) {
+    ParseResult parse(byte[] bytes, int tcp, int packetEnd, int frameEnd) {
         int capturedEnd = Math.min(packetEnd, frameEnd);
         if (capturedEnd - tcp < TcpHeader.MIN_HEADER_LENGTH) {
             return ParseResult.TRUNCATED_TCP;
         }
-        int length = (readUnsignedByte(frame.bytes, tcp + TcpHeader.DATA_OFFSET_OFFSET) >>> 4) * TcpHeader.DATA_OFFSET_UNIT;
+        int length = (readUnsignedByte(bytes, tcp + TcpHeader.DATA_OFFSET_OFFSET) >>> 4) * TcpHeader.DATA_OFFSET_UNIT;
         if (length < TcpHeader.MIN_HEADER_LENGTH || length > packetEnd - tcp) {
             return ParseResult.INVALID_TCP_DATA_OFFSET;
         }
         if (length > capturedEnd - tcp) {
             return ParseResult.TRUNCATED_TCP;
         }
-        ParseResult optionsResult = options.parse(tcp + TcpHeader.MIN_HEADER_LENGTH, tcp + length);
+        ParseResult optionsResult = options.parse(bytes, tcp + TcpHeader.MIN_HEADER_LENGTH, tcp + length);
         if (optionsResult != ParseResult.TCP) {
             return optionsResult;
         }
@@ -88,61 +89,61 @@ final class TcpView {
         return segmentEnd;
     }
 
-    int sourcePort() {
-        return readUnsignedShort(frame.bytes, offset + TcpHeader.SOURCE_PORT_OFFSET);
+    static int sourcePort(byte[] bytes, int offset) {
+        return readUnsignedShort(bytes, offset + TcpHeader.SOURCE_PORT_OFFSET);
     }
 
-    int destinationPort() {
-        return readUnsignedShort(frame.bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET);
+    static int destinationPort(byte[] bytes, int offset) {
+        return readUnsignedShort(bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET);
     }
 
-    int sequenceNumber() {
-        return readInt(frame.bytes, offset + TcpHeader.SEQUENCE_OFFSET);
+    static int sequenceNumber(byte[] bytes, int offset) {
+        return readInt(bytes, offset + TcpHeader.SEQUENCE_OFFSET);
     }
 
-    int acknowledgementNumber() {
-        return readInt(frame.bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET);
+    static int acknowledgementNumber(byte[] bytes, int offset) {
+        return readInt(bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET);
     }
 
     /** @return the nine flags, NS as {@link TcpHeader#NS} */
-    int flags() {
-        return (readUnsignedByte(frame.bytes, offset + TcpHeader.DATA_OFFSET_OFFSET) & 0x01) << 8
-                | readUnsignedByte(frame.bytes, offset + TcpHeader.FLAGS_OFFSET);
+    static int flags(byte[] bytes, int offset) {
+        return (readUnsignedByte(bytes, offset + TcpHeader.DATA_OFFSET_OFFSET) & 0x01) << 8
+                | readUnsignedByte(bytes, offset + TcpHeader.FLAGS_OFFSET);
     }
 
-    int window() {
-        return readUnsignedShort(frame.bytes, offset + TcpHeader.WINDOW_OFFSET);
+    static int window(byte[] bytes, int offset) {
+        return readUnsignedShort(bytes, offset + TcpHeader.WINDOW_OFFSET);
     }
 
-    void setSequenceNumber(int sequenceNumber) {
-        writeInt(frame.bytes, offset + TcpHeader.SEQUENCE_OFFSET, sequenceNumber);
+    static void setSequenceNumber(byte[] bytes, int offset, int sequenceNumber) {
+        writeInt(bytes, offset + TcpHeader.SEQUENCE_OFFSET, sequenceNumber);
     }
 
-    void setAcknowledgementNumber(int acknowledgementNumber) {
-        writeInt(frame.bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET, acknowledgementNumber);
+    static void setAcknowledgementNumber(byte[] bytes, int offset, int acknowledgementNumber) {
+        writeInt(bytes, offset + TcpHeader.ACKNOWLEDGEMENT_OFFSET, acknowledgementNumber);
     }
 
-    void setWindow(int window) {
-        writeShort(frame.bytes, offset + TcpHeader.WINDOW_OFFSET, window);
+    static void setWindow(byte[] bytes, int offset, int window) {
+        writeShort(bytes, offset + TcpHeader.WINDOW_OFFSET, window);
     }
 
-    void setSourcePort(int port) {
-        writeShort(frame.bytes, offset + TcpHeader.SOURCE_PORT_OFFSET, port);
+    static void setSourcePort(byte[] bytes, int offset, int port) {
+        writeShort(bytes, offset + TcpHeader.SOURCE_PORT_OFFSET, port);
     }
 
-    void setDestinationPort(int port) {
-        writeShort(frame.bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET, port);
+    static void setDestinationPort(byte[] bytes, int offset, int port) {
+        writeShort(bytes, offset + TcpHeader.DESTINATION_PORT_OFFSET, port);
     }
 
     /** Recomputes the checksum over the header and payload, continuing the pseudo-header's sum. */
-    void updateChecksum(int pseudoHeaderSum) {
-        writeShort(frame.bytes, offset + TcpHeader.CHECKSUM_OFFSET, 0);
+    void updateChecksum(byte[] bytes, int pseudoHeaderSum) {
+        writeShort(bytes, offset + TcpHeader.CHECKSUM_OFFSET, 0);
         // TCP, unlike UDP, sends a computed 0 as 0
-        writeShort(frame.bytes, offset + TcpHeader.CHECKSUM_OFFSET,
-                InternetChecksum.checksum(frame.bytes, offset, segmentEnd - offset, pseudoHeaderSum));
+        writeShort(bytes, offset + TcpHeader.CHECKSUM_OFFSET,
+                InternetChecksum.checksum(bytes, offset, segmentEnd - offset, pseudoHeaderSum));
     }
 
-    boolean isChecksumValid(int pseudoHeaderSum) {
-        return InternetChecksum.sum(frame.bytes, offset, segmentEnd - offset, pseudoHeaderSum) == InternetChecksum.VALID_SUM;
+    boolean isChecksumValid(byte[] bytes, int pseudoHeaderSum) {
+        return InternetChecksum.sum(bytes, offset, segmentEnd - offset, pseudoHeaderSum) == InternetChecksum.VALID_SUM;
     }
 }
