@@ -154,10 +154,17 @@ public final class MigrationExperiment {
      *        again before the clients start: a real replica is a running service, while the lab's is
      *        a JVM that has never accepted a connection, whose cold accept loop would otherwise be
      *        what a recovery benchmark measures; 0 for none
+     * @param proxySettings more keys of {@code etc/org.migware.proxy.cfg} (e.g. {@code delivery})
      */
     public record Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
             long afterFailureMillis, int port, String prefix, Scenario scenario, DetectionExperiment.Profile monitor,
-            String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections) {
+            String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections,
+            Map<String, String> proxySettings) {
+
+        /** Copies the proxy's settings: the options stay a value. */
+        public Options {
+            proxySettings = Map.copyOf(proxySettings);
+        }
 
         /**
          * The first version's options: the push scenario with MigWare configured as before (the
@@ -166,7 +173,7 @@ public final class MigrationExperiment {
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
             this(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    Scenario.PUSH, null, null, 4096, 1000, 64, 0);
+                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of());
         }
 
         /** @return the push scenario: 10 connections, a record every 500 ms, the shipped monitor, framing newline */
@@ -201,69 +208,80 @@ public final class MigrationExperiment {
 
         public Options withConnections(int count) {
             return new Options(distribution, count, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         public Options withPrefix(String newPrefix) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, newPrefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         public Options withBeforeFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, millis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         public Options withAfterFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, millis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another record interval */
         public Options withIntervalMillis(long millis) {
             return new Options(distribution, connections, millis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another scenario (its other settings unchanged) */
         public Options withScenario(Scenario newScenario) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another ICMP monitor profile (null: the shipped configuration) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another proxy framing */
         public Options withFraming(String newFraming) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another replica listen backlog */
         public Options withReplicaBacklog(int backlog) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another client connect rate */
         public Options withConnectRate(long perSecond) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings);
         }
 
         /** @return these options with another record size */
         public Options withRecordSize(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections);
+                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings);
         }
 
         public Options withWarmReplicaConnections(int count) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings);
+        }
+
+        /**
+         * @return these options with one more key of {@code etc/org.migware.proxy.cfg} (e.g.
+         *     {@code delivery}), beside the replica's address and the framing
+         */
+        public Options withProxySetting(String key, String value) {
+            Map<String, String> settings = new HashMap<>(proxySettings);
+            settings.put(key, value);
+            return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings);
         }
     }
 
@@ -424,6 +442,10 @@ public final class MigrationExperiment {
         default void ready(LabNetwork lab, MigwareInstance migware) {
         }
 
+        /** The clients have run their time before the failure; the primary's link is pulled next. */
+        default void aboutToPull(LabNetwork lab, MigwareInstance migware) {
+        }
+
         /** The primary's link has just been pulled. */
         default void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
         }
@@ -525,7 +547,8 @@ public final class MigrationExperiment {
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP) + "; replica on " + lab.address(Role.BACKUP)
                         + "; scenario " + options.scenario().cliName() + ", ICMP monitor "
                         + (options.monitor() == null ? "as shipped" : options.monitor().describe().replaceAll(";.*", ""))
-                        + ", framing " + (options.framing() == null ? "as shipped" : options.framing()));
+                        + ", framing " + (options.framing() == null ? "as shipped" : options.framing())
+                        + (options.proxySettings().isEmpty() ? "" : ", proxy " + new TreeMap<>(options.proxySettings())));
                 observer.ready(lab, migware);
                 Runs runs = new Runs(lab, migware, options, progress, observer, primaryServer, replicaServer);
                 return options.scenario() == Scenario.BULK ? runs.bulk() : runs.records();
@@ -539,8 +562,12 @@ public final class MigrationExperiment {
         configs.put("org.migware.service", Map.of("addresses", lab.address(Role.PRIMARY), "ports", Integer.toString(options.port())));
         configs.put("org.migware.capture.pcap4j", Map.of("interfaceName", LabNetwork.ROLE_INTERFACE));
         configs.put("org.migware.capture.file", Map.of());
-        configs.put("org.migware.proxy", options.framing() == null ? Map.of("replicaAddress", lab.address(Role.BACKUP))
-                : Map.of("replicaAddress", lab.address(Role.BACKUP), "framing", options.framing()));
+        Map<String, String> proxy = new HashMap<>(options.proxySettings());
+        proxy.put("replicaAddress", lab.address(Role.BACKUP));
+        if (options.framing() != null) {
+            proxy.put("framing", options.framing());
+        }
+        configs.put("org.migware.proxy", proxy);
         if (options.monitor() != null) {
             configs.put(DetectionExperiment.Monitor.ICMP.pid(), options.monitor().of(DetectionExperiment.Monitor.ICMP));
         }
@@ -843,6 +870,7 @@ public final class MigrationExperiment {
             if (!before.normal()) {
                 throw new LabException("MigWare left NORMAL before the primary's link was pulled:\n" + before);
             }
+            observer.aboutToPull(lab, migware);
             Instant pulled = Instant.now();
             lab.pullPrimaryLink();
             progress.accept("primary's link pulled at " + pulled);
