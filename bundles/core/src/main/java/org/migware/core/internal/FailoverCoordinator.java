@@ -454,7 +454,7 @@ public final class FailoverCoordinator implements FailoverStatus {
         properties.setProperty("time", event.time().toString());
         properties.setProperty("reason", event.reason());
         Path temporary = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-        try (java.io.Writer out = Files.newBufferedWriter(temporary)) {
+        try (java.io.Writer out = Files.newBufferedWriter(ownerOnly(temporary))) {
             properties.store(out, "MigWare failover state");
         } catch (IOException e) {
             LOG.error("core: cannot keep the state in {}: {}; a restart of the core would start NORMAL", stateFile, e.toString());
@@ -502,5 +502,15 @@ public final class FailoverCoordinator implements FailoverStatus {
         } catch (RuntimeException e) {
             LOG.error("core: failover listener {} failed on {}", listener, event, e);
         }
+    }
+
+    /**
+     * Creates {@code file} anew, readable and writable by its owner only whatever the umask (a state
+     * file tells what MigWare carries), and returns it.
+     */
+    static Path ownerOnly(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        return Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     }
 }

@@ -265,6 +265,17 @@ class FailoverCoordinatorTest {
         coordinator.deactivate();
     }
 
+    /** The state file is its owner's only, whatever the umask (issue 10): it tells what MigWare carries. */
+    @Test
+    void theStateFileIsWrittenOwnerOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) throws Exception {
+        java.nio.file.Path file = data.resolve("failover.state");
+        FailoverCoordinator coordinator = new FailoverCoordinator(TestConfigs.failover("any", 1, 0, 3000, false),
+                new TestSurroundings(false, file), new VerdictRelay());
+        coordinator.triggerManually("test", true);
+        coordinator.deactivate();
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)));
+    }
+
     /** A handle of a core that has stopped is ignored; the restarted core hands out its own. */
     @Test
     void aStoppedCoresHandleIsIgnoredAndTheRestartedCoreHandsOutItsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -286,7 +287,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     /** Writes state for the next activation. */
-    private interface StateWriter {
+    interface StateWriter {
         void write(DataOutputStream out) throws IOException;
     }
 
@@ -295,9 +296,14 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         void read(DataInputStream in) throws IOException;
     }
 
-    /** Writes {@code file} whole or not at all: a half-written state must never be read back. */
-    private static void writeAtomically(Path file, StateWriter writer) throws IOException {
+    /**
+     * Writes {@code file} whole or not at all: a half-written state must never be read back. The file
+     * is its owner's only, whatever the umask: it holds the clients' bytes.
+     */
+    static void writeAtomically(Path file, StateWriter writer) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temporary);
+        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary)))) {
             writer.write(out);
         }

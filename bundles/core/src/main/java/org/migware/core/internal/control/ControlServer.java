@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -15,7 +17,19 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -36,7 +50,13 @@ import org.slf4j.LoggerFactory;
  * system, not in a namespace) can ask a running container for its status.
  *
  * <p>The socket is created with mode 0600: whoever can connect can run any shell command,
- * including installing bundles, so only the container's own user may.
+ * including installing bundles, so only the container's own user may. It is bound in a private
+ * directory (0700), given its mode there and only then moved into place, so that no process ever
+ * finds it under the umask's mode.
+ *
+ * <p>Each client is served on a thread of its own, at most {@value #MAX_CLIENTS} at once, and one
+ * that has not sent its command line within {@value #COMMAND_TIMEOUT_MILLIS} ms is dropped: an idle
+ * client never blocks another one, {@code migware:failover} included.
  */
 @Component(configurationPid = ConfigurationPids.CORE, immediate = true)
 @Designate(ocd = ControlServer.Config.class)
@@ -52,7 +72,18 @@ public final class ControlServer {
         String controlSocket() default "";
     }
 
+    /** Clients served at once; a client beyond them is told so and closed. */
+    static final int MAX_CLIENTS = 16;
+    /** How long a client may take to send its command line. */
+    static final long COMMAND_TIMEOUT_MILLIS = 5000;
+
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
     private final CommandProcessor processor;
+    private final Semaphore clientSlots = new Semaphore(MAX_CLIENTS);
+    private final ExecutorService clients = Executors.newCachedThreadPool(daemon("migware-control-client"));
+    private final ScheduledExecutorService commandTimeouts = Executors.newSingleThreadScheduledExecutor(daemon("migware-control-timeout"));
     private final ServerSocketChannel server;
     private final Path socketPath;
     private final Thread acceptor;
@@ -69,8 +100,7 @@ public final class ControlServer {
                 // A socket file left by a container that was killed would make bind fail.
                 Files.deleteIfExists(socketPath);
                 opened = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                opened.bind(UnixDomainSocketAddress.of(socketPath));
-                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+                bindPrivately(opened, socketPath);
                 ServerSocketChannel channel = opened;
                 thread = new Thread(() -> acceptLoop(channel), "migware-control");
                 thread.setDaemon(true);
@@ -84,6 +114,29 @@ public final class ControlServer {
         }
         this.server = opened;
         this.acceptor = thread;
+    }
+
+    /** Binds in a private directory, sets the mode, then moves the socket into place. */
+    private static void bindPrivately(ServerSocketChannel channel, Path socketPath) throws IOException {
+        Path directory = Files.createTempDirectory(socketPath.toAbsolutePath().getParent(), ".control-", OWNER_ONLY_DIRECTORY);
+        try {
+            Path bound = directory.resolve("control.sock");
+            channel.bind(UnixDomainSocketAddress.of(bound));
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            // a bound socket keeps listening when its name moves: connect() finds it by its inode
+            Files.move(bound, socketPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(directory.resolve("control.sock"));
+            Files.delete(directory);
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     static Path socketPath(String configured) {
@@ -103,6 +156,8 @@ public final class ControlServer {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        clients.shutdownNow();
+        commandTimeouts.shutdownNow();
         if (server != null) {
             closeQuietly(server);
             acceptor.join(2000);
@@ -116,19 +171,63 @@ public final class ControlServer {
 
     private void acceptLoop(ServerSocketChannel channel) {
         while (channel.isOpen()) {
-            try (SocketChannel client = channel.accept()) {
-                serve(client);
+            SocketChannel client;
+            try {
+                client = channel.accept();
             } catch (ClosedChannelException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("core: control request failed: {}", e.toString());
+            } catch (IOException e) {
+                LOG.warn("core: control socket: cannot accept: {}", e.toString());
+                continue;
             }
+            if (!clientSlots.tryAcquire()) {
+                LOG.warn("core: control socket: {} clients already connected, one more turned away", MAX_CLIENTS);
+                refuse(client);
+                continue;
+            }
+            try {
+                clients.execute(() -> serveAndClose(client));
+            } catch (RejectedExecutionException e) {
+                clientSlots.release();
+                closeQuietly(client);
+                return; // deactivating
+            }
+        }
+    }
+
+    private void serveAndClose(SocketChannel client) {
+        try (client) {
+            serve(client);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("core: control request failed: {}", e.toString());
+        } finally {
+            clientSlots.release();
+        }
+    }
+
+    private static void refuse(SocketChannel client) {
+        try (client) {
+            PrintStream out = new PrintStream(Channels.newOutputStream(client), true, StandardCharsets.UTF_8);
+            out.println("migware: too many control clients at once (" + MAX_CLIENTS + "); try again");
+            out.println(ControlProtocol.EXIT_TRAILER + 1);
+        } catch (IOException e) {
+            // the client went away first: nothing to tell it
         }
     }
 
     private void serve(SocketChannel client) throws IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
-        String command = reader.readLine();
+        // a client silent past the timeout is closed under its read: it never holds a thread for long
+        ScheduledFuture<?> timeout = commandTimeouts.schedule(() -> closeQuietly(client), COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        String command;
+        try {
+            command = reader.readLine();
+        } catch (AsynchronousCloseException e) {
+            LOG.warn("core: control socket: a client sent no command within {} ms, dropped", COMMAND_TIMEOUT_MILLIS);
+            return;
+        } finally {
+            timeout.cancel(false);
+        }
         OutputStream rawOut = Channels.newOutputStream(client);
         PrintStream out = new PrintStream(rawOut, true, StandardCharsets.UTF_8);
         int exit = 0;
@@ -151,7 +250,7 @@ public final class ControlServer {
         out.flush();
     }
 
-    private static void closeQuietly(ServerSocketChannel channel) {
+    private static void closeQuietly(Channel channel) {
         if (channel != null) {
             try {
                 channel.close();

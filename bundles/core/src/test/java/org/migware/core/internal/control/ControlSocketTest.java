@@ -1,5 +1,12 @@
 package org.migware.core.internal.control;
 
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Timeout;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +50,68 @@ class ControlSocketTest {
             server.deactivate();
         }
         assertFalse(Files.exists(socket), "the socket file is removed on deactivation");
+    }
+
+    /** Ten clients that connect and say nothing do not keep a command from running (issue 10). */
+    @Test
+    @Timeout(20)
+    void idleClientsDoNotBlockACommand() throws Exception {
+        Path socket = folder.resolve("var/control.sock");
+        ControlServer server = new ControlServer(config(socket.toString()), processor());
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                idle.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int exit = ControlClient.run(socket, "migware:failover", new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertEquals(0, exit);
+            assertEquals("ran migware:failover\n", out.toString(StandardCharsets.UTF_8));
+            // and the silent ones are dropped after the command timeout: their read sees the end
+            ByteBuffer buffer = ByteBuffer.allocate(64);
+            assertEquals(-1, idle.get(0).read(buffer), "a silent client is closed after " + ControlServer.COMMAND_TIMEOUT_MILLIS + " ms");
+        } finally {
+            for (SocketChannel c : idle) {
+                c.close();
+            }
+            server.deactivate();
+        }
+    }
+
+    /**
+     * The socket never shows under the umask's mode, not even for an instant (issue 10): a watcher
+     * polls the name as fast as it can while the server starts again and again. Binding in place
+     * and then changing the mode left a window in which the watcher could find it world-connectable.
+     */
+    @Test
+    void theSocketNeverAppearsWithAnotherModeThan0600() throws Exception {
+        Path socket = folder.resolve("var/control.sock");
+        Files.createDirectories(socket.getParent());
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                try {
+                    seen.add(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+                } catch (java.io.IOException absent) {
+                    // not there at this instant
+                }
+            }
+        });
+        watcher.start();
+        try {
+            for (int i = 0; i < 200; i++) {
+                new ControlServer(config(socket.toString()), processor()).deactivate();
+            }
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+        assertTrue(seen.contains("rw-------"), "the watcher saw the socket: " + seen);
+        assertEquals(java.util.Set.of("rw-------"), seen, "every mode the socket was seen with");
+        try (java.util.stream.Stream<Path> left = Files.list(socket.getParent())) {
+            assertEquals(List.of(), left.toList(), "no private directory or socket left behind");
+        }
     }
 
     @Test
