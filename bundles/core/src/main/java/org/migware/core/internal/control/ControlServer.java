@@ -116,17 +116,25 @@ public final class ControlServer {
         this.acceptor = thread;
     }
 
-    /** Binds in a private directory, sets the mode, then moves the socket into place. */
+    /**
+     * Binds in a private directory beside the socket's place, sets the mode, then moves the socket
+     * into place. The names there are short on purpose: a Unix socket's path may not exceed 107
+     * bytes, and the bound path must fit wherever the final one does.
+     */
     private static void bindPrivately(ServerSocketChannel channel, Path socketPath) throws IOException {
-        Path directory = Files.createTempDirectory(socketPath.toAbsolutePath().getParent(), ".control-", OWNER_ONLY_DIRECTORY);
+        Path directory = socketPath.toAbsolutePath().resolveSibling(".c" + ProcessHandle.current().pid());
+        Path bound = directory.resolve("s");
+        // left by a container that was killed while binding
+        Files.deleteIfExists(bound);
+        Files.deleteIfExists(directory);
+        Files.createDirectory(directory, OWNER_ONLY_DIRECTORY);
         try {
-            Path bound = directory.resolve("control.sock");
             channel.bind(UnixDomainSocketAddress.of(bound));
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             // a bound socket keeps listening when its name moves: connect() finds it by its inode
             Files.move(bound, socketPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
-            Files.deleteIfExists(directory.resolve("control.sock"));
+            Files.deleteIfExists(bound);
             Files.delete(directory);
         }
     }

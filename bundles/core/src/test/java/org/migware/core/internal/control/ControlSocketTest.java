@@ -114,6 +114,22 @@ class ControlSocketTest {
         }
     }
 
+    /** A socket path near the 107-byte limit still works: the private place it is bound in is no longer. */
+    @Test
+    void aSocketPathNearTheLengthLimitStillWorks() throws Exception {
+        Path base = folder.resolve("var");
+        String name = "x".repeat(Math.max(1, 100 - base.toString().length() - 1));
+        Path socket = base.resolve(name);
+        assertTrue(socket.toString().length() >= 100 && socket.toString().length() <= 107, socket.toString());
+        ControlServer server = new ControlServer(config(socket.toString()), processor());
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, ControlClient.run(socket, "migware:status", new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+        } finally {
+            server.deactivate();
+        }
+    }
+
     @Test
     void noContainerGivesExitThree() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
