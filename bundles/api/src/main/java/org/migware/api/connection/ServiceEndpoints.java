@@ -64,6 +64,20 @@ public final class ServiceEndpoints {
         return new ServiceEndpoints(high, low, Arrays.copyOf(ports, ports.length));
     }
 
+    /**
+     * @return whether {@code address} is one of the service's addresses, whatever the port (its
+     *     ICMP and ARP say where the primary is too)
+     * @since 1.4
+     */
+    public boolean isServiceAddress(long high, long low) {
+        for (int i = 0; i < addressLow.length; i++) {
+            if (addressLow[i] == low && addressHigh[i] == high) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return the index of the configured address when {@code address:port} is the service, else {@link #NOT_SERVICE} */
     public int indexOf(long high, long low, int port) {
         boolean portMatches = false;

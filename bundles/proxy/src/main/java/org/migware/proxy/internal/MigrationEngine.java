@@ -123,7 +123,7 @@ final class MigrationEngine {
         this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
-        this.arp = new ServiceArp(table, wire, log);
+        this.arp = new ServiceArp(table, keeper::serviceMac, wire, log);
         ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
                 replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, nanos, log, this::summaryLocked);

@@ -93,11 +93,13 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         @AttributeDefinition(name = "Handshakes in flight", description = "Forged handshakes outstanding at once, so that the replica's listen backlog never overflows")
         int handshakesInFlight() default 64;
 
-        @AttributeDefinition(name = "SYN retry (ms)", description = "How long a forged SYN may go unanswered before it is sent again")
+        @AttributeDefinition(name = "SYN retry (ms)", description = "How long the first forged SYN may go unanswered or refused before"
+                + " it is sent again; each further wait doubles, up to 3.2 s")
         long synRetryMillis() default 200;
 
-        @AttributeDefinition(name = "SYN attempts", description = "Forged SYNs per connection before it counts as failed")
-        int synAttempts() default 5;
+        @AttributeDefinition(name = "SYN attempts", description = "Forged SYNs per connection before it counts as failed (6: the last"
+                + " goes 6.2 s after the first)")
+        int synAttempts() default 6;
 
         @AttributeDefinition(name = "Record framing", description = "How the service cuts the client's stream into records:"
                 + " none, newline, length-prefixed-2 or length-prefixed-4 (a big-endian length, then that many bytes)."

@@ -73,11 +73,15 @@ class MigrationEngineReplayTest {
     private MigrationEngine engine;
 
     private void newEngine(String delivery, int bytesPerConnection) {
+        newEngine(delivery, bytesPerConnection, 3);
+    }
+
+    private void newEngine(String delivery, int bytesPerConnection, int synAttempts) {
         ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse(delivery, Map.of()), new ChunkPool(4096, 64 << 20),
                 bytesPerConnection, 1000);
         PacketParserComponent parser = new PacketParserComponent();
         keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
-        engine = new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+        engine = new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), synAttempts),
                 new ShadowEndpoints(0xc612_0000, 15), keeper,
                 (packet, offset, length) -> {
                     if (counting) {
@@ -432,6 +436,126 @@ class MigrationEngineReplayTest {
         assertEquals(1, toClient.size(), "reset at once: no acknowledgement can show the response whole");
         assertTrue(readFrame(toClient.get(0)).has(TcpHeader.RST));
         assertEquals(1, engine.progress().delivery().midResponseResets());
+    }
+
+    /**
+     * The client acknowledged everything the primary sent, then the primary sent another
+     * {@code more} bytes against the client's window of {@code window} bytes, and the client
+     * acknowledged those too and opened its window again: the snapshot at the failover.
+     */
+    private ConnectionSnapshot afterAnotherBurst(int more, int window) throws Exception {
+        int request = ISN + 1 + LOGIN.length() + REQUEST.length();
+        capture(client(request, PRIMARY_ISN + 1 + SENT).window(window));
+        for (int at = 0; at < more; at += SEGMENT) {
+            capture(primary(PRIMARY_ISN + 1 + SENT + at, request).payload(serverBytes(SENT + at, Math.min(SEGMENT, more - at))));
+        }
+        int end = PRIMARY_ISN + 1 + SENT + more;
+        capture(client(request, end).window(window));
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, -1, false, false, end, request, DirectionState.UNKNOWN, window, 18, 5, 0, 0, 0),
+                new DirectionState(PRIMARY_ISN, 1460, -1, false, false, request, end, DirectionState.UNKNOWN, 509, SENT + more, 14, 0, 0, 0),
+                TcpState.ESTABLISHED, true, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    /**
+     * A rate-limited download caught just after its client read and opened its window: everything
+     * the primary sent is acknowledged and the window is open, which on the wire looks like a
+     * finished response. But the primary's last burst had filled the window, so it was only waiting:
+     * resumed, the client is reset at once instead of waiting forever (found in the lab: some
+     * nginx downloads to rate-limited curls hung with {@code resume}).
+     */
+    @Test
+    void resumedRightAfterTheClientOpenedTheWindowThatHeldThePrimaryBackTheClientIsResetAtOnce() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        recover(afterAnotherBurst(3000, 3000));
+        toClient.clear();
+        engine.pace();
+        assertEquals(1, toClient.size(), "reset at once: the primary had more to send");
+        TcpSegment reset = readFrame(toClient.get(0));
+        assertTrue(reset.has(TcpHeader.RST));
+        assertEquals(PRIMARY_ISN + 1 + SENT + 3000, reset.seq(), "the client's next expected byte");
+        assertEquals(1, engine.progress().delivery().midResponseResets());
+    }
+
+    /** The same, but the primary's last burst ended well inside the window: a finished response, resumed and kept. */
+    @Test
+    void resumedAfterAResponseThatEndedInsideTheWindowTheConnectionCarriesOn() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        recover(afterAnotherBurst(1000, 10_000));
+        toClient.clear();
+        now += TimeUnit.SECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(List.of(), toClient);
+        assertEquals(0, engine.progress().delivery().midResponseResets());
+        assertEquals(MappingSnapshot.State.ESTABLISHED, engine.mappingSnapshots().get(0).state());
+    }
+
+    /**
+     * A failover with no connection to carry (issue 10): new clients must still find the service
+     * once their neighbour cache forgets it, so MigWare answers ARP for the service's address with
+     * the MAC the primary was seen sending from, though no mapping names it.
+     */
+    @Test
+    void withNothingToCarryArpIsStillAnsweredForTheServiceWithThePrimarysMac() {
+        newEngine("resume", 1 << 20);
+        capture(primary(PRIMARY_ISN, ISN).flags(TcpHeader.RST)); // the last thing the primary said, in NORMAL
+        engine.startRecovery(List.of(), summary -> { });
+        toClient.clear();
+        byte[] request = java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"
+                + "0000000000000a4d0002");
+        engine.fromClient(request, 0, request.length);
+        assertEquals(1, toClient.size(), "one ARP reply");
+        byte[] reply = toClient.get(0);
+        assertEquals("020000000001" + "020000000002" + "0806", java.util.HexFormat.of().formatHex(reply, 0, 14), "to the asker, from the primary's MAC");
+        assertEquals("0002" + "020000000002" + "0a4d0002", java.util.HexFormat.of().formatHex(reply, 20, 32), "is-at: 10.77.0.2 is the primary's MAC");
+
+        toClient.clear();
+        byte[] other = request.clone();
+        other[41] = 9; // 10.77.0.9: not the service's
+        engine.fromClient(other, 0, other.length);
+        assertEquals(List.of(), toClient, "somebody else's address is left to somebody else");
+    }
+
+    /**
+     * A replica that starts listening 2 s after the failover refuses the first forged SYNs with a
+     * reset (issue 10): the retries back off (200, 400, 800, 1,600 ms, as a TCP stack's SYN
+     * retransmissions double), so the connection is recovered once it listens instead of failing
+     * within a millisecond.
+     */
+    @Test
+    void forgedSynsRefusedByAReplicaNotYetListeningBackOffUntilItListens() throws Exception {
+        newEngine("resume", 1 << 20, 6);
+        passiveTraffic(true);
+        engine.startRecovery(List.of(snapshot()), summary -> { });
+        long start = now;
+        List<Long> sentAt = new ArrayList<>();
+        while (now - start < TimeUnit.SECONDS.toNanos(2)) {
+            List<TcpSegment> syns = toReplica.stream().map(MigrationEngineReplayTest::read).filter(x -> x.has(TcpHeader.SYN)).toList();
+            toReplica.clear();
+            for (TcpSegment syn : syns) {
+                sentAt.add(TimeUnit.NANOSECONDS.toMillis(now - start));
+                fromReplica(syn, 0, syn.seq() + 1, TcpHeader.RST | TcpHeader.ACK, new byte[0]); // nothing listens yet
+            }
+            now += TimeUnit.MILLISECONDS.toNanos(10);
+            engine.pace();
+        }
+        assertEquals(List.of(0L, 200L, 600L, 1400L), sentAt, "each wait doubles, refused or not");
+        assertEquals(0, engine.progress().failed(), "still trying after 2 s");
+        // it listens now: the next SYN is answered
+        while (toReplica.isEmpty()) {
+            now += TimeUnit.MILLISECONDS.toNanos(10);
+            engine.pace();
+        }
+        TcpSegment syn = read(toReplica.get(0));
+        assertTrue(syn.has(TcpHeader.SYN));
+        assertEquals(3000, TimeUnit.NANOSECONDS.toMillis(now - start), "the fifth SYN, 1,600 ms after the fourth");
+        fromReplica(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, new byte[0]);
+        assertEquals(1, engine.progress().recovered());
+        assertEquals(MappingSnapshot.State.ESTABLISHED, engine.mappingSnapshots().get(0).state());
     }
 
     /**

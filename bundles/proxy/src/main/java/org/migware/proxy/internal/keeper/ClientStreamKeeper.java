@@ -52,6 +52,10 @@ public final class ClientStreamKeeper {
     /** The whole streams of the connections whose delivery may replay them; {@code null} when every port resumes. */
     private final ReplayKeeper replay;
     private final LongMap<KeptStream> streams = new LongMap<>();
+    /** The MAC each service address last sent from: as many entries as the service has addresses. */
+    private int[] macAddresses = new int[4];
+    private long[] macs = new long[4];
+    private int macCount;
     private long gaps;
     private long overflows;
     private long connectionsNotKept;
@@ -86,10 +90,18 @@ public final class ClientStreamKeeper {
     /** One captured frame; anything but TCP over IPv4 to or from the service is ignored. */
     public synchronized void observe(byte[] frame, int offset, int length) {
         ParsedPacket p = view;
-        if (p.parse(frame, offset, length) != ParseResult.TCP || p.ipVersion() != 4) {
+        ParseResult parsed = p.parse(frame, offset, length);
+        if (p.ipVersion() != 4) {
             return;
         }
         ServiceEndpoints endpoints = service.get();
+        if (parsed != ParseResult.TCP) {
+            // the primary's answers to the ICMP monitor say where it is before any connection does
+            if (endpoints.isServiceAddress(p.sourceAddressHigh(), p.sourceAddressLow())) {
+                noteServiceMac(p.sourceIpv4(), p.sourceMac());
+            }
+            return;
+        }
         if (endpoints.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
             long key = MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort());
             if (replay != null) {
@@ -97,6 +109,7 @@ public final class ClientStreamKeeper {
             }
             fromClient(p, key);
         } else if (endpoints.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
+            noteServiceMac(p.sourceIpv4(), p.sourceMac());
             long key = MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort());
             if (replay != null) {
                 replay.fromService(p, key);
@@ -118,6 +131,9 @@ public final class ClientStreamKeeper {
                 return;
             }
             s = new KeptStream();
+            s.synSeen = true;
+            s.clientWindowScale = p.windowScale();
+            s.clientMss = p.mss() > 0 ? p.mss() : KeptStream.DEFAULT_MSS;
             int start = p.sequenceNumber() + 1;
             s.firstSeq = start;
             s.parsedEnd = start;
@@ -128,6 +144,9 @@ public final class ClientStreamKeeper {
             return;
         }
         int length = p.capturedPayloadLength();
+        if (s != null) {
+            noteClientWindow(s, p, length);
+        }
         if (length <= 0) {
             return;
         }
@@ -174,6 +193,7 @@ public final class ClientStreamKeeper {
         if (s == null) {
             return;
         }
+        noteServerSending(s, p);
         int ack = p.acknowledgementNumber();
         if (s.ackSeen && ack - s.acked <= 0) {
             return;
@@ -188,6 +208,60 @@ public final class ClientStreamKeeper {
         }
         int keepFrom = framing != RecordFraming.NONE && s.framingSynced && s.haveHead ? s.headBoundary : ack;
         trim(s, keepFrom);
+    }
+
+    private void noteServiceMac(int address, long mac) {
+        for (int i = 0; i < macCount; i++) {
+            if (macAddresses[i] == address) {
+                macs[i] = mac;
+                return;
+            }
+        }
+        if (macCount == macAddresses.length) {
+            // only frames from a configured service address come here: their count bounds this
+            macAddresses = Arrays.copyOf(macAddresses, macCount * 2);
+            macs = Arrays.copyOf(macs, macCount * 2);
+        }
+        macAddresses[macCount] = address;
+        macs[macCount++] = mac;
+    }
+
+    /** @return the MAC the service address {@code address} last sent from, -1 when it was never seen sending */
+    public synchronized long serviceMac(int address) {
+        for (int i = 0; i < macCount; i++) {
+            if (macAddresses[i] == address) {
+                return macs[i];
+            }
+        }
+        return -1L;
+    }
+
+    /** The window the client offers, and whether its data ends the server's turn (a new request). */
+    private static void noteClientWindow(KeptStream s, ParsedPacket p, int payloadLength) {
+        if (payloadLength > 0) {
+            s.serverHeldByWindow = false;
+        }
+        if (s.handshakeSeen && p.hasFlags(ParsedPacket.ACK)) {
+            s.clientWindowEdge = p.acknowledgementNumber() + (p.window() << (s.windowScaling ? s.clientWindowScale : 0));
+            s.clientWindowEdgeKnown = true;
+        }
+    }
+
+    /**
+     * Whether the server's data reached the client's window edge, to within two segments (a sender
+     * does not send a sliver of a segment into a window's rest): it then stopped because of the
+     * window, not because it had nothing more to say.
+     */
+    private static void noteServerSending(KeptStream s, ParsedPacket p) {
+        if (p.hasFlags(ParsedPacket.SYN)) {
+            s.windowScaling = s.clientWindowScale >= 0 && p.windowScale() >= 0;
+            s.handshakeSeen = s.synSeen;
+            return;
+        }
+        int length = p.payloadLength();
+        if (length > 0 && s.clientWindowEdgeKnown) {
+            s.serverHeldByWindow = s.clientWindowEdge - (p.sequenceNumber() + length) <= 2 * s.clientMss;
+        }
     }
 
     /** Drops what lies before {@code keepFrom}; restarts keeping once an overflowed buffer has emptied. */
@@ -343,6 +417,16 @@ public final class ClientStreamKeeper {
         }
         int from = s.head + (start - s.firstSeq);
         return new Retained(start, Arrays.copyOfRange(s.buffer, from, s.tail), problem);
+    }
+
+    /**
+     * Whether the server of one connection was held back by its client's window when it last sent,
+     * and the client sent no request since: a response (a download) was still coming, whatever the
+     * client acknowledged since. Resumed, such a connection can never be completed.
+     */
+    public synchronized boolean serverHeldByWindow(int clientAddress, int clientPort, int servicePort) {
+        KeptStream s = streams.get(MappingTable.clientKey(clientAddress, clientPort, servicePort));
+        return s != null && s.serverHeldByWindow;
     }
 
     /**

@@ -10,6 +10,8 @@ public final class KeptStream {
     static final byte[] EMPTY = new byte[0];
     /** The first buffer of a stream; the saved state restores into one at least this big. */
     public static final int FIRST_BUFFER = 512;
+    /** RFC 9293 §3.7.1: the MSS a sender assumes when the SYN carried none. */
+    static final int DEFAULT_MSS = 536;
 
     public byte[] buffer = EMPTY;
     /** buffer[head, tail) holds the client's bytes from {@code firstSeq} on. */
@@ -35,6 +37,29 @@ public final class KeptStream {
     public int prefixRead;
     public long prefixValue;
     public long bodyLeft;
+
+    // What the window says of the server's sending; learnt from the frames, not saved across a
+    // restart of the proxy (the next frames teach it again).
+
+    /** The client's SYN was seen (the stream was not picked up mid-connection). */
+    public boolean synSeen;
+    /** The client's window scale from its SYN, -1 without the option. */
+    public int clientWindowScale = -1;
+    /** Both SYNs carried a window scale (RFC 7323: otherwise neither side scales). */
+    public boolean windowScaling;
+    /** Both SYNs were seen: without them the window's scale, and so its edge, is unknown. */
+    public boolean handshakeSeen;
+    /** The most the server puts in one segment: the client's MSS (RFC 9293's default without the option). */
+    public int clientMss = DEFAULT_MSS;
+    /** The right edge of the window the client's latest segment offered: its ACK plus its scaled window. */
+    public int clientWindowEdge;
+    public boolean clientWindowEdgeKnown;
+    /**
+     * The server's latest data reached the client's window edge, and the client sent no data since:
+     * the server was held back by a reader slower than itself (a download), so more was to come
+     * even when everything sent has been acknowledged and the window is open again.
+     */
+    public boolean serverHeldByWindow;
 
     /** @return the sequence number after the last byte kept */
     public int retainedEnd() {

@@ -104,4 +104,18 @@ public final class MappingTable {
             }
         }
     }
+
+    /**
+     * @return the primary's MAC as a mapping of {@code primaryAddress} recorded it, -1 when none
+     *     has: a walk of the mappings, for the rare ARP request the keeper's learnt MACs do not answer
+     */
+    public long primaryMacOf(int primaryAddress) {
+        long[] found = {-1L};
+        byClient.forEachValue(m -> {
+            if (found[0] < 0 && m.primaryAddress == primaryAddress) {
+                found[0] = m.primaryMac;
+            }
+        });
+        return found[0];
+    }
 }

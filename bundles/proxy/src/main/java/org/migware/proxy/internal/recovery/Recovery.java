@@ -50,10 +50,24 @@ public final class Recovery {
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
      *     backlog never overflows
-     * @param synRetryNanos how long a forged SYN may go unanswered before it is sent again
+     * @param synRetryNanos how long the first forged SYN may go unanswered or refused before it
+     *     is sent again; each further wait doubles, up to {@link #MAX_SYN_RETRY_NANOS}
      * @param synAttempts forged SYNs per connection before it counts as failed
      */
     public record Pacing(int handshakesInFlight, long synRetryNanos, int synAttempts) {
+
+        /** The longest wait between two forged SYNs of one connection. */
+        static final long MAX_SYN_RETRY_NANOS = 3_200_000_000L;
+
+        /**
+         * @return how long to wait after the {@code attempts}-th forged SYN: doubling, as a TCP
+         *     stack's SYN retransmissions do (RFC 6298), so that a replica that is slow to start
+         *     listening, or slow to answer, gets time instead of a burst of refused SYNs
+         */
+        long retryAfter(int attempts) {
+            int doublings = Math.min(Math.max(0, attempts - 1), 20);
+            return Math.min(synRetryNanos << doublings, Math.max(synRetryNanos, MAX_SYN_RETRY_NANOS));
+        }
     }
 
     private final Pacing pacing;
@@ -183,6 +197,11 @@ public final class Recovery {
         } else if (c.snapshot().clientToServer().lastWindow() == 0) {
             mapping.responseEnd = c.clientAck() + 1; // at least one more byte was to come
             mapping.responseSurelyCut = true;
+        } else if (keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort())) {
+            // Everything sent was acknowledged and the window is open again: the client had just
+            // read and opened it, and the primary, held back by it until then, had more to send.
+            mapping.responseEnd = c.clientAck() + 1;
+            mapping.responseSurelyCut = true;
         } else {
             return;
         }
@@ -280,7 +299,7 @@ public final class Recovery {
         }
         if (handshaking > 0) {
             table.forEachByShadow(mapping -> {
-                if (mapping.state == MappingState.HANDSHAKING && now - mapping.synSentNanos >= pacing.synRetryNanos()) {
+                if (mapping.state == MappingState.HANDSHAKING && now - mapping.synSentNanos >= pacing.retryAfter(mapping.synAttempts)) {
                     if (mapping.synAttempts >= pacing.synAttempts()) {
                         mapping.state = MappingState.FAILED;
                         handshaking--;
@@ -327,8 +346,10 @@ public final class Recovery {
         if (synAck && segment.acknowledgementNumber() == mapping.streamStart) {
             complete(mapping, segment);
         } else if (segment.hasFlags(RewritablePacket.RST)) {
-            // The replica refused the forged SYN (nothing listening?): try again until the attempts run out.
-            mapping.synSentNanos = Long.MIN_VALUE / 2;
+            // The replica refused the forged SYN (nothing listening yet?): try again, after the same
+            // growing wait as for an unanswered SYN, until the attempts run out. Retrying at once
+            // spent every attempt within a millisecond.
+            mapping.synSentNanos = nanos.getAsLong();
         }
     }
 

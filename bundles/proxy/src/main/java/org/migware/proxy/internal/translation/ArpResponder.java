@@ -25,6 +25,17 @@ public final class ArpResponder {
     private ArpResponder() {
     }
 
+    /** @return the address an ARP request for IPv4 over Ethernet asks for, or 0 when {@code frame} is no such request */
+    public static int requestedAddress(byte[] frame, int offset, int length) {
+        if (length < FRAME_LENGTH || u16(frame, offset + ETHER_TYPE_OFFSET) != 0x0806
+                || u16(frame, offset + ARP_OFFSET) != 1 || u16(frame, offset + ARP_OFFSET + 2) != 0x0800
+                || (frame[offset + ARP_OFFSET + 4] & 0xff) != 6 || (frame[offset + ARP_OFFSET + 5] & 0xff) != 4
+                || u16(frame, offset + OPER_OFFSET) != 1) {
+            return 0;
+        }
+        return i32(frame, offset + TPA_OFFSET);
+    }
+
     /**
      * @return the length of the reply written into {@code reply} (from offset 0), or -1 when
      *     {@code frame} is not an ARP request for {@code serviceAddress}

@@ -1,6 +1,7 @@
 package org.migware.proxy.internal.translation;
 
 import java.io.IOException;
+import java.util.function.IntToLongFunction;
 
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.MappingTable;
@@ -10,16 +11,24 @@ import org.migware.proxy.internal.wire.WirePort;
 
 
 
-/** Answers ARP requests for the service addresses the mappings stand for, with the primary's MAC. */
+/**
+ * Answers ARP requests for the service's addresses with the primary's MAC: for every configured
+ * address the primary was seen sending from, whether or not a connection was carried (after a
+ * failover with nothing to recover, new clients must still find the service once their neighbour
+ * cache forgets it), and for the addresses of the mappings.
+ */
 public final class ServiceArp {
 
     private final byte[] reply = new byte[64];
     private final MappingTable table;
+    /** The MAC a service address was last seen sending from in NORMAL, -1 when never. */
+    private final IntToLongFunction learnedMac;
     private final WirePort wire;
     private final DeferredLog log;
 
-    public ServiceArp(MappingTable table, WirePort wire, DeferredLog log) {
+    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, WirePort wire, DeferredLog log) {
         this.table = table;
+        this.learnedMac = learnedMac;
         this.wire = wire;
         this.log = log;
     }
@@ -30,21 +39,24 @@ public final class ServiceArp {
     }
 
     public void answer(byte[] frame, int offset, int length) {
-        // Answer for every service address a mapping stands for; there are one or a few.
-        long[] answered = {Long.MIN_VALUE};
-        table.forEachByClient(mapping -> {
-            if (answered[0] == mapping.primaryAddress) {
-                return;
+        int asked = ArpResponder.requestedAddress(frame, offset, length);
+        if (asked == 0) {
+            return;
+        }
+        long mac = learnedMac.applyAsLong(asked);
+        if (mac < 0) {
+            mac = table.primaryMacOf(asked);
+        }
+        if (mac < 0) {
+            return; // not the service's: somebody else answers
+        }
+        int replyLength = ArpResponder.reply(frame, offset, length, asked, mac, reply);
+        if (replyLength > 0) {
+            try {
+                wire.send(reply, 0, replyLength);
+            } catch (IOException e) {
+                log.warn("proxy: cannot answer ARP: {}", e.toString());
             }
-            int replyLength = ArpResponder.reply(frame, offset, length, mapping.primaryAddress, mapping.primaryMac, reply);
-            if (replyLength > 0) {
-                answered[0] = mapping.primaryAddress;
-                try {
-                    wire.send(reply, 0, replyLength);
-                } catch (IOException e) {
-                    log.warn("proxy: cannot answer ARP: {}", e.toString());
-                }
-            }
-        });
+        }
     }
 }

@@ -3,7 +3,9 @@ package org.migware.proxy.internal.keeper;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 
@@ -18,7 +20,7 @@ import org.migware.api.wire.TcpHeader;
 public class ClientStreamKeeperTest {
 
     private static final int ISN = 999;
-    private static final ServiceEndpoints SERVICE =
+    static final ServiceEndpoints SERVICE =
             ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {TcpFrame.SERVICE_PORT});
 
     public static ClientStreamKeeper keeper(RecordFraming framing, int maxBytes) {
@@ -167,5 +169,74 @@ public class ClientStreamKeeperTest {
         see(keeper, client(1003, 5001).flags(TcpHeader.FIN | TcpHeader.ACK));
         assertEquals(0, keeper.connections());
         assertEquals(0, retained(keeper, 1003).bytes().length);
+    }
+
+    // ---- whether the server was held back by the client's window (a download in progress) ----
+
+    /** A download to a slow reader: MSS 1000, window scale 2 on both SYNs, the request, then the primary fills each window offered. */
+    private static ClientStreamKeeper download() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1000, 2, false));
+        see(keeper, primary(5000, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK).synOptions(1460, 7, false));
+        see(keeper, client(1000, 5001).payload("GET /big\n").window(2000)); // offers 8,000 bytes: up to 13001
+        return keeper;
+    }
+
+    private static boolean heldByWindow(ClientStreamKeeper keeper) {
+        return keeper.serverHeldByWindow(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT);
+    }
+
+    @Test
+    void aServerThatFilledTheClientsScaledWindowWasHeldBackEvenAfterTheClientAcknowledgedAllAndOpenedIt() {
+        ClientStreamKeeper keeper = download();
+        for (int at = 5001; at < 13001; at += 1000) {
+            see(keeper, primary(at, 1009).payload(new byte[1000]));
+        }
+        assertTrue(heldByWindow(keeper), "the primary stopped at the window's edge");
+        // the client reads, acknowledges everything and opens its window: on the wire this looks
+        // like a finished response, but the primary was only waiting for the window
+        see(keeper, client(1009, 13001).window(2000));
+        assertTrue(heldByWindow(keeper));
+    }
+
+    @Test
+    void aResponseThatEndedInsideTheWindowWasNotHeldBack() {
+        ClientStreamKeeper keeper = download();
+        see(keeper, primary(5001, 1009).payload(new byte[1000]));
+        see(keeper, primary(6001, 1009).payload(new byte[500])); // 5,500 bytes short of the edge
+        see(keeper, client(1009, 6501).window(2000));
+        assertFalse(heldByWindow(keeper));
+    }
+
+    @Test
+    void theClientsNextRequestEndsTheServersTurn() {
+        ClientStreamKeeper keeper = download();
+        for (int at = 5001; at < 13001; at += 1000) {
+            see(keeper, primary(at, 1009).payload(new byte[1000]));
+        }
+        see(keeper, client(1009, 13001).payload("GET /next\n").window(2000));
+        assertFalse(heldByWindow(keeper), "a new request: the replica answers it, resume is right");
+    }
+
+    @Test
+    void withoutTheWindowScaleOnBothSynsTheWindowIsTakenUnscaled() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1000, 2, false));
+        see(keeper, primary(5000, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK).synOptions(1460, -1, false));
+        see(keeper, client(1000, 5001).payload("GET /big\n").window(8000)); // unscaled: up to 13001
+        for (int at = 5001; at < 10001; at += 1000) {
+            see(keeper, primary(at, 1009).payload(new byte[1000]));
+        }
+        assertFalse(heldByWindow(keeper), "3,000 bytes short of 13001, more than two segments");
+        see(keeper, primary(10001, 1009).payload(new byte[1000]));
+        assertTrue(heldByWindow(keeper), "2,000 bytes short: within two segments of the unscaled edge (scaled, it would be 37001)");
+    }
+
+    @Test
+    void aConnectionPickedUpMidStreamIsNeverJudgedItsWindowsScaleIsUnknown() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        see(keeper, client(1000, 5001).payload("GET /big\n").window(1));
+        see(keeper, primary(5001, 1009).payload(new byte[1000]));
+        assertFalse(heldByWindow(keeper));
     }
 }
