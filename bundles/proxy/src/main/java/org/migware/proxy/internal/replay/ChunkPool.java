@@ -1,6 +1,7 @@
 package org.migware.proxy.internal.replay;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The off-heap memory of replay: direct buffers of one fixed size, handed out until their bound
@@ -15,7 +16,8 @@ public final class ChunkPool {
 
     private final int chunkBytes;
     private final int maxChunks;
-    private final ByteBuffer[] free;
+    /** Chunks given back, for reuse; grows up to every chunk allocated, so no chunk is ever dropped. */
+    private ByteBuffer[] free;
     private int freeCount;
     private int allocated;
     private int inUse;
@@ -30,7 +32,7 @@ public final class ChunkPool {
         }
         this.chunkBytes = chunkBytes;
         this.maxChunks = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(0, totalBytes) / chunkBytes);
-        this.free = new ByteBuffer[Math.min(maxChunks, 1 << 16)];
+        this.free = new ByteBuffer[Math.min(maxChunks, 1 << 10)];
     }
 
     /** @return a cleared chunk, or {@code null} when the bound is reached */
@@ -50,14 +52,17 @@ public final class ChunkPool {
         return chunk;
     }
 
-    /** Takes a chunk back; it is reused, or left to the collector when the free list is full. */
+    /**
+     * Takes a chunk back for reuse. It is never left to the collector: a direct buffer's memory is
+     * freed only when a collection finds it, so the pool's bound would no longer bound the memory.
+     */
     public synchronized void give(ByteBuffer chunk) {
         inUse--;
-        if (freeCount < free.length) {
-            free[freeCount++] = chunk;
-        } else {
-            allocated--;
+        if (freeCount == free.length) {
+            // at most every chunk ever allocated is free at once: allocated <= maxChunks bounds it
+            free = Arrays.copyOf(free, (int) Math.min((long) free.length * 2 + 1, maxChunks));
         }
+        free[freeCount++] = chunk;
     }
 
     /** @return the size of every chunk */
