@@ -38,6 +38,7 @@ import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.ShadowNetwork;
+import org.migware.proxy.internal.wire.ReopeningTun;
 import org.migware.proxy.internal.wire.TunDevice;
 import org.migware.proxy.internal.wire.TunUnavailableException;
 import org.osgi.framework.BundleContext;
@@ -143,7 +144,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     private final PacketParser parser;
-    private final TunDevice tun;
+    private final ReopeningTun tun;
     private final MigrationEngine engine;
     private final ClientStreamKeeper keeper;
     private final Thread tunReader;
@@ -176,7 +177,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, BundleContext context) {
         this.parser = parser;
         this.stateFile = context.getDataFile(STATE_FILE).toPath();
-        TunDevice opened = null;
+        ReopeningTun opened = null;
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
         String problem = null;
@@ -199,12 +200,12 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 LOG.info("proxy: delivery {}{}", delivery.describe(), replay == null ? ""
                         : " (kept for replay: at most " + config.replayBytesPerConnection() + " bytes per connection, "
                                 + replay.pool().bytesLimit() + " in total)");
-                opened = TunDevice.open(config.tunName(), network);
+                opened = new ReopeningTun(() -> TunDevice.open(config.tunName(), network));
                 created = new MigrationEngine(
                         new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
                                 TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
                         new ShadowEndpoints(network.network(), network.prefixLength()), kept,
-                        opened::write, this::sendToWire,
+                        opened, this::sendToWire,
                         parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
             } catch (TunUnavailableException | IllegalArgumentException e) {
                 problem = "unavailable: " + e.getMessage();
@@ -491,17 +492,13 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         byte[] buffer = new byte[TunDevice.MAX_PACKET_LENGTH];
         while (running) {
             try {
+                // a failed TUN is opened again inside read: -1 only once it is closed for good
                 int length = tun.read(buffer, 0, buffer.length);
                 if (length > 0) {
                     engine.fromReplica(buffer, 0, length);
                 } else if (length < 0) {
                     return;
                 }
-            } catch (IOException e) {
-                if (running) {
-                    LOG.error("proxy: reading the TUN failed: {}", e.toString());
-                }
-                return;
             } catch (RuntimeException e) {
                 LOG.error("proxy: a packet from the replica could not be handled", e);
             }

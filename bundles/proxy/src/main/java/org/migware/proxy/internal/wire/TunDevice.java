@@ -41,7 +41,7 @@ import org.migware.api.wire.Ipv4Header;
  * {@code close(2)}). The packet path allocates nothing: data is copied between the caller's array
  * and native buffers owned by this object, once each way.
  */
-public final class TunDevice implements AutoCloseable {
+public final class TunDevice implements Tun {
 
     /** The clone device of the Linux TUN/TAP driver. */
     public static final String CLONE_DEVICE = "/dev/net/tun";
