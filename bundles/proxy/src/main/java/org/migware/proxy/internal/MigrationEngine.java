@@ -29,6 +29,7 @@ import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.MappingsCodec;
+import org.migware.proxy.internal.translation.ClientAckProbe;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ConnectionReset;
 import org.migware.proxy.internal.translation.NoConnectionResets;
@@ -120,13 +121,14 @@ final class MigrationEngine {
         this.nanos = nanos;
         this.table = new MappingTable(nanos, log);
         ToReplica toReplica = new ToReplica(tun, counters, log);
-        this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica);
+        this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica, counters, log);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
         this.arp = new ServiceArp(table, keeper::serviceMac, wire, log);
         ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
-                replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, nanos, log, this::summaryLocked);
+                replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, new ClientAckProbe(wire, log), nanos, log,
+                this::summaryLocked);
         this.replayCheck = new ReplayCheck(replica, toReplica, reset, counters, nanos, log);
     }
 

@@ -559,6 +559,50 @@ class MigrationEngineReplayTest {
     }
 
     /**
+     * The client's last acknowledgements were lost on the mirror (issue 10, point 1): the capture
+     * saw it acknowledge 6,000 of the primary's 10,000 bytes, but it held all of them. Its first
+     * segment in PROXY, its next request, says so; the replica's answer must then start at the
+     * client's true next byte, not 4,000 bytes before it (which the client would discard as old,
+     * losing the answer's first 4,000 bytes).
+     */
+    @Test
+    void aClientAcknowledgementTheCaptureMissedIsCorrectedByTheClientsFirstSegment() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        int request = ISN + 1 + LOGIN.length() + REQUEST.length();
+        byte[] next = client(request, PRIMARY_ISN + 1 + SENT).payload("GET y\n").build();
+        engine.fromClient(next, 0, next.length);
+        toClient.clear();
+        fromReplica(syn, REPLICA_ISN + 1, request + 6, TcpHeader.ACK, "answer y\n".getBytes(StandardCharsets.US_ASCII));
+        List<TcpSegment> data = dataToClient();
+        assertEquals(1, data.size());
+        assertEquals(PRIMARY_ISN + 1 + SENT, data.get(0).seq(), "the answer starts at the client's true next byte");
+        assertEquals(0, engine.progress().delivery().midResponseResets(), "the client holds the whole response: kept");
+    }
+
+    /**
+     * Until the client's own acknowledgement has come (or its short wait is over), the replica's
+     * data does not reach the client: where it lands is not known yet. The replica sends it again.
+     */
+    @Test
+    void theReplicasDataWaitsForTheClientsOwnAcknowledgement() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover(afterAnotherBurst(1000, 10_000));
+        toClient.clear();
+        int request = ISN + 1 + LOGIN.length() + REQUEST.length();
+        fromReplica(syn, REPLICA_ISN + 1, request, TcpHeader.ACK, "early\n".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(List.of(), dataToClient(), "held: the client has not said what it holds");
+        now += TimeUnit.MILLISECONDS.toNanos(301);
+        engine.pace();
+        fromReplica(syn, REPLICA_ISN + 1, request, TcpHeader.ACK, "early\n".getBytes(StandardCharsets.US_ASCII)); // sent again
+        List<TcpSegment> data = dataToClient();
+        assertEquals(1, data.size(), "after the wait, the acknowledgement seen stands");
+        assertEquals(PRIMARY_ISN + 1 + SENT + 1000, data.get(0).seq());
+    }
+
+    /**
      * Fuzz, replay mode: while the replica catches up, random and mutated segments from either side.
      * Nothing throws, everything written is a well-formed packet, and no byte reaches the client that
      * is not the primary's at its offset.

@@ -88,6 +88,31 @@ public final class ConnectionTranslation {
         this.replicaWindowShift = b.replicaWindowShift;
     }
 
+    private ConnectionTranslation(ConnectionTranslation t, int d2) {
+        this.clientAddress = t.clientAddress;
+        this.clientPort = t.clientPort;
+        this.serviceAddress = t.serviceAddress;
+        this.servicePort = t.servicePort;
+        this.shadowAddress = t.shadowAddress;
+        this.shadowPort = t.shadowPort;
+        this.replicaAddress = t.replicaAddress;
+        this.replicaPort = t.replicaPort;
+        this.d1 = t.d1;
+        this.d2 = d2;
+        this.tsOffset = t.tsOffset;
+        this.primaryWindowShift = t.primaryWindowShift;
+        this.replicaWindowShift = t.replicaWindowShift;
+    }
+
+    /**
+     * @return this translation with the replica's first byte after {@code replicaIsn} mapped to
+     *     {@code clientAck}: the client's own acknowledgement showed that it expects another byte
+     *     next than the capture had seen
+     */
+    public ConnectionTranslation withClientAck(int replicaIsn, int clientAck) {
+        return new ConnectionTranslation(this, replicaIsn + 1 - clientAck);
+    }
+
     /** @return a builder; every value not given is 0 */
     public static Builder builder() {
         return new Builder();

@@ -69,6 +69,18 @@ public final class Mapping {
     public int responseEnd;
     /** When the client is reset unless its acknowledgement has shown the response complete; -1 before the handshake. */
     public long responseDeadlineNanos = -1;
+    /**
+     * Resumed: the client's acknowledgement the translation assumes is what the capture saw last,
+     * until the client's own first acknowledgement in PROXY confirms or corrects it (the capture
+     * may have missed the client's last ACKs: the replica's first bytes would then land on bytes
+     * the client already holds, and be lost). Until then the replica's data waits (it is dropped
+     * unacknowledged, and the replica sends it again). Not kept across a restart of the proxy bundle.
+     */
+    public boolean clientAckPending;
+    /** The end of what the primary sent: a corrected acknowledgement can be no later. */
+    public int primarySentEnd;
+    /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
+    public long clientAckDeadlineNanos;
     /** The replica's newest acknowledgement (client space): where a reset to it must land. */
     public int lastReplicaAck;
     /** With a framing, why the record head could not be kept; {@code null} when it was. */

@@ -27,6 +27,8 @@ public final class MigrationCounters {
     public long replayBytesVerified;
     /** Resumed connections reset because their response was cut short by the failover. */
     public int midResponseResets;
+    /** Resumed connections whose client, in PROXY, acknowledged more than the capture had seen: their offset was corrected. */
+    public int clientAckCorrections;
     public long replayBytesDropped;
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */

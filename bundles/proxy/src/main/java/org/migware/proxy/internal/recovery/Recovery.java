@@ -24,6 +24,7 @@ import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.replay.ReplayStream;
 import org.migware.proxy.internal.translation.ConnectionReset;
 import org.migware.proxy.internal.translation.NoConnectionResets;
+import org.migware.proxy.internal.translation.ClientAckProbe;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ToReplica;
 
@@ -46,6 +47,12 @@ public final class Recovery {
      * client within a second of PROXY (which comes after every handshake).
      */
     static final long RESPONSE_GRACE_NANOS = 500_000_000L;
+
+    /**
+     * How long a resumed connection's replica data waits for the client's own acknowledgement,
+     * which the probe sent at its handshake asks for: a round trip, or the client's next segment.
+     */
+    static final long CLIENT_ACK_WAIT_NANOS = 300_000_000L;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -85,7 +92,10 @@ public final class Recovery {
     private final NoConnectionResets resets;
     private final ConnectionReset reset;
     /** Resumed connections whose response the failover cut short, until their client shows it holds it all or is reset. */
+    private final ClientAckProbe probe;
     private final List<Mapping> midResponse = new ArrayList<>();
+    /** Resumed connections whose replica data waits for the client's own acknowledgement. */
+    private final List<Mapping> awaitingClientAck = new ArrayList<>();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -106,7 +116,8 @@ public final class Recovery {
      */
     public Recovery(Pacing pacing, Replica replica, ShadowEndpoints shadows, ClientStreamKeeper keeper, MappingTable table,
             MigrationCounters counters, ToReplica toReplica, ClientToReplica clientToReplica, NoConnectionResets resets,
-            ConnectionReset reset, LongSupplier nanos, DeferredLog log, Supplier<String> summary) {
+            ConnectionReset reset, ClientAckProbe probe, LongSupplier nanos, DeferredLog log, Supplier<String> summary) {
+        this.probe = probe;
         this.resets = resets;
         this.reset = reset;
         this.pacing = pacing;
@@ -157,6 +168,7 @@ public final class Recovery {
                 } else {
                     handOver.takeFrom(keeper, mapping, c);
                     watchForCutResponse(mapping, c);
+                    awaitClientAck(mapping, c);
                 }
                 table.register(mapping);
                 queued.add(mapping);
@@ -207,6 +219,26 @@ public final class Recovery {
         }
         mapping.responseInProgress = true;
         midResponse.add(mapping);
+    }
+
+    /** The replica's data of a resumed connection waits for the client's own acknowledgement; see {@link Mapping#clientAckPending}. */
+    private void awaitClientAck(Mapping mapping, RecoveryCandidate c) {
+        long serverEnd = c.snapshot().serverToClient().highestSequenceEnd();
+        mapping.primarySentEnd = serverEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientAck() : (int) serverEnd;
+        mapping.clientAckPending = true;
+    }
+
+    /** Ends the waits for the client's acknowledgement that are over: the acknowledgement seen stands. */
+    private void endClientAckWaits(long now) {
+        for (int i = awaitingClientAck.size() - 1; i >= 0; i--) {
+            Mapping m = awaitingClientAck.get(i);
+            if (!m.clientAckPending || m.state == MappingState.CLOSED || m.state == MappingState.FAILED) {
+                awaitingClientAck.remove(i);
+            } else if (now - m.clientAckDeadlineNanos >= 0) {
+                m.clientAckPending = false;
+                awaitingClientAck.remove(i);
+            }
+        }
     }
 
     /**
@@ -292,6 +324,9 @@ public final class Recovery {
         if (!midResponse.isEmpty()) {
             resetCutResponses(now);
         }
+        if (!awaitingClientAck.isEmpty()) {
+            endClientAckWaits(now);
+        }
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -357,6 +392,12 @@ public final class Recovery {
         handshake.complete(mapping, synAck);
         if (mapping.replay != null) {
             mapping.replay.started(nanos.getAsLong());
+        }
+        if (mapping.clientAckPending) {
+            mapping.clientAckDeadlineNanos = nanos.getAsLong() + CLIENT_ACK_WAIT_NANOS;
+            awaitingClientAck.add(mapping);
+            RecoveryCandidate c = mapping.candidate;
+            probe.ask(mapping, c.clientAck(), c.clientResume(), c.snapshot().serverToClient().lastWindow());
         }
         if (mapping.responseInProgress) {
             // A grace for the client's acknowledgement only where one could show the response whole.

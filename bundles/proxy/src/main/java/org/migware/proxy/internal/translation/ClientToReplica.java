@@ -2,9 +2,11 @@ package org.migware.proxy.internal.translation;
 
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.RewritablePacket;
+import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.Replica;
 
 /**
@@ -27,12 +29,17 @@ public final class ClientToReplica {
     private final Replica replica;
     private final MappingTable table;
     private final ToReplica toReplica;
+    private final MigrationCounters counters;
+    private final DeferredLog log;
 
-    public ClientToReplica(RewritablePacket view, Replica replica, MappingTable table, ToReplica toReplica) {
+    public ClientToReplica(RewritablePacket view, Replica replica, MappingTable table, ToReplica toReplica, MigrationCounters counters,
+            DeferredLog log) {
         this.view = view;
         this.replica = replica;
         this.table = table;
         this.toReplica = toReplica;
+        this.counters = counters;
+        this.log = log;
     }
 
     /** @return the buffer client frames are copied into */
@@ -54,6 +61,31 @@ public final class ClientToReplica {
         forward(mapping);
     }
 
+    /**
+     * The client's first acknowledgement in PROXY against the one the capture saw last: when the
+     * client holds more (its last ACKs were lost on the mirror) and no more than the primary sent,
+     * the replica's next byte is mapped to the client's next expected byte instead, before any
+     * replica byte has gone out (replica data waits for this). Evidence that arrives later wins.
+     *
+     * @return the connection's translation from now on
+     */
+    private ConnectionTranslation confirmClientAck(Mapping mapping, int clientAck) {
+        mapping.clientAckPending = false;
+        ConnectionTranslation t = mapping.translation;
+        int seen = t.replicaToClientSeq(mapping.replicaIsn + 1);
+        if (clientAck - seen > 0 && mapping.primarySentEnd - clientAck >= 0) {
+            mapping.translation = t.withClientAck(mapping.replicaIsn, clientAck);
+            counters.clientAckCorrections++;
+            log.info("proxy: {}: the client holds {} bytes more than the capture saw it acknowledge; the replica's output"
+                    + " now starts at its next expected byte", mapping, clientAck - seen);
+        } else if (clientAck != seen) {
+            log.warn("proxy: {}: the client acknowledges {} where the capture saw {} and the primary sent up to {}; kept as seen",
+                    mapping, Integer.toUnsignedString(clientAck), Integer.toUnsignedString(seen),
+                    Integer.toUnsignedString(mapping.primarySentEnd));
+        }
+        return mapping.translation;
+    }
+
     /** Rewrites the frame parsed in {@link #view()} for the replica and writes its IP packet into the TUN. */
     public void forward(Mapping mapping) {
         RewritablePacket p = view;
@@ -62,6 +94,9 @@ public final class ClientToReplica {
         p.setSourcePort(mapping.shadowPort);
         p.setDestinationIpv4(replica.address());
         p.setDestinationPort(replica.portFor(mapping));
+        if (mapping.clientAckPending && p.hasFlags(RewritablePacket.ACK)) {
+            t = confirmClientAck(mapping, p.acknowledgementNumber());
+        }
         p.setSequenceNumber(t.clientToReplicaSeq(p.sequenceNumber()));
         if (p.hasFlags(RewritablePacket.ACK)) {
             int ack = t.clientToReplicaAck(p.acknowledgementNumber());

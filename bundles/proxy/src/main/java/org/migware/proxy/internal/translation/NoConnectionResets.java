@@ -83,21 +83,12 @@ public final class NoConnectionResets {
 
     private void send(long toMac, long fromMac, int clientAddress, int clientPort) {
         int length = writer.window(0).finish();
-        putMac(resetFrame, 0, toMac);
-        putMac(resetFrame, 6, fromMac);
-        resetFrame[12] = 0x08;
-        resetFrame[13] = 0x00;
+        Ipv4TcpWriter.ethernetHeader(resetFrame, toMac, fromMac);
         try {
             wire.send(resetFrame, 0, ETHERNET_HEADER + length);
             counters.resetsSent++;
         } catch (IOException e) {
             log.warn("proxy: cannot reset {}:{}: {}", Ipv4Address.text(clientAddress), clientPort, e.toString());
-        }
-    }
-
-    private static void putMac(byte[] frame, int at, long mac) {
-        for (int i = 0; i < 6; i++) {
-            frame[at + i] = (byte) (mac >>> (40 - 8 * i));
         }
     }
 }

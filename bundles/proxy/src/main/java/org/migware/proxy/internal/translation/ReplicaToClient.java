@@ -58,6 +58,11 @@ public final class ReplicaToClient {
      */
     public void translate(Mapping mapping, int frameLength) {
         RewritablePacket p = view;
+        if (mapping.clientAckPending && (p.payloadLength() > 0 || p.hasFlags(RewritablePacket.FIN))) {
+            // Where its bytes land in the client's stream waits for the client's own acknowledgement:
+            // dropped unacknowledged, the segment comes again (the replica's retransmission).
+            return;
+        }
         if (p.hasTimestamps() && p.timestampValue() - mapping.lastReplicaTsval > 0) {
             mapping.lastReplicaTsval = p.timestampValue();
         }

@@ -290,4 +290,14 @@ public final class Ipv4TcpWriter {
         buffer[at + 2] = (byte) (value >>> 8);
         buffer[at + 3] = (byte) value;
     }
+
+    /** Writes an Ethernet II header for IPv4 at the start of {@code frame}: to {@code toMac}, from {@code fromMac}. */
+    public static void ethernetHeader(byte[] frame, long toMac, long fromMac) {
+        for (int i = 0; i < 6; i++) {
+            frame[i] = (byte) (toMac >>> (40 - 8 * i));
+            frame[6 + i] = (byte) (fromMac >>> (40 - 8 * i));
+        }
+        frame[12] = 0x08;
+        frame[13] = 0x00;
+    }
 }
