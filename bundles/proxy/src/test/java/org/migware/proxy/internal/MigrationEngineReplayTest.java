@@ -502,7 +502,11 @@ class MigrationEngineReplayTest {
     @Test
     void withNothingToCarryArpIsStillAnsweredForTheServiceWithThePrimarysMac() {
         newEngine("resume", 1 << 20);
-        capture(primary(PRIMARY_ISN, ISN).flags(TcpHeader.RST)); // the last thing the primary said, in NORMAL
+        // All the capture ever saw of the primary, in NORMAL: its ARP reply to MigWare's host (the
+        // ICMP monitor's neighbour resolution); no connection ever
+        byte[] primarysArpReply = java.util.HexFormat.of().parseHex("020000000003020000000002080600010800060400020200000000020a4d0002"
+                + "0200000000030a4d0003");
+        keeper.observe(primarysArpReply, 0, primarysArpReply.length);
         engine.startRecovery(List.of(), summary -> { });
         toClient.clear();
         byte[] request = java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"

@@ -7,8 +7,10 @@ import java.util.function.Supplier;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.wire.Ipv4Header;
 import org.migware.proxy.internal.mapping.LongMap;
 import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.translation.ArpResponder;
 import org.migware.proxy.internal.replay.ReplayStream;
 
 /**
@@ -91,12 +93,18 @@ public final class ClientStreamKeeper {
     public synchronized void observe(byte[] frame, int offset, int length) {
         ParsedPacket p = view;
         ParseResult parsed = p.parse(frame, offset, length);
+        ServiceEndpoints endpoints = service.get();
         if (p.ipVersion() != 4) {
+            // the primary's ARP (to its clients, or to MigWare's ICMP monitor) says where it is
+            // before any connection does; the capture passes the service's ARP
+            int sender = ArpResponder.senderAddress(frame, offset, length);
+            if (sender != 0 && endpoints.isServiceAddress(0L, Ipv4Header.MAPPED_PREFIX | sender & 0xffff_ffffL)) {
+                noteServiceMac(sender, ArpResponder.senderMac(frame, offset));
+            }
             return;
         }
-        ServiceEndpoints endpoints = service.get();
         if (parsed != ParseResult.TCP) {
-            // the primary's answers to the ICMP monitor say where it is before any connection does
+            // the primary's other IPv4 (where the capture passes it: a file) says where it is too
             if (endpoints.isServiceAddress(p.sourceAddressHigh(), p.sourceAddressLow())) {
                 noteServiceMac(p.sourceIpv4(), p.sourceMac());
             }

@@ -25,6 +25,28 @@ public final class ArpResponder {
     private ArpResponder() {
     }
 
+    /**
+     * @return the sender's IPv4 address of an ARP request or reply for IPv4 over Ethernet, or 0
+     *     when {@code frame} is no such packet; its MAC is {@link #senderMac}
+     */
+    public static int senderAddress(byte[] frame, int offset, int length) {
+        if (length < FRAME_LENGTH || u16(frame, offset + ETHER_TYPE_OFFSET) != 0x0806
+                || u16(frame, offset + ARP_OFFSET) != 1 || u16(frame, offset + ARP_OFFSET + 2) != 0x0800
+                || (frame[offset + ARP_OFFSET + 4] & 0xff) != 6 || (frame[offset + ARP_OFFSET + 5] & 0xff) != 4) {
+            return 0;
+        }
+        return i32(frame, offset + SPA_OFFSET);
+    }
+
+    /** @return the sender's MAC of an ARP packet {@link #senderAddress} accepted */
+    public static long senderMac(byte[] frame, int offset) {
+        long mac = 0;
+        for (int i = 0; i < 6; i++) {
+            mac = mac << 8 | (frame[offset + SHA_OFFSET + i] & 0xff);
+        }
+        return mac;
+    }
+
     /** @return the address an ARP request for IPv4 over Ethernet asks for, or 0 when {@code frame} is no such request */
     public static int requestedAddress(byte[] frame, int offset, int length) {
         if (length < FRAME_LENGTH || u16(frame, offset + ETHER_TYPE_OFFSET) != 0x0806
