@@ -154,6 +154,10 @@ public final class Recovery {
                     counters.resetAtFailover++;
                     resets.resetClient(c.primaryAddress(), c.primaryPort(), c.primaryMac(), c.clientAddress(), c.clientPort(), c.clientMac(),
                             c.clientAck());
+                    // should the capture have missed the client's last ACKs, that reset lands in its
+                    // window but not on its next byte, and is ignored: its answer to the probe is a
+                    // segment of no connection, answered with an exact reset
+                    probe.ask(c);
                     log.warn("proxy: {} -> {} not replayable ({}): its client is reset", snapshot.client().hostAndPort(),
                             snapshot.server().hostAndPort(), why);
                     continue;
@@ -396,8 +400,7 @@ public final class Recovery {
         if (mapping.clientAckPending) {
             mapping.clientAckDeadlineNanos = nanos.getAsLong() + CLIENT_ACK_WAIT_NANOS;
             awaitingClientAck.add(mapping);
-            RecoveryCandidate c = mapping.candidate;
-            probe.ask(mapping, c.clientAck(), c.clientResume(), c.snapshot().serverToClient().lastWindow());
+            probe.ask(mapping.candidate);
         }
         if (mapping.responseInProgress) {
             // A grace for the client's acknowledgement only where one could show the response whole.

@@ -5,7 +5,8 @@ import java.io.IOException;
 import org.migware.api.wire.Ipv4Header;
 import org.migware.api.wire.TcpHeader;
 import org.migware.proxy.internal.events.DeferredLog;
-import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.RecoveryCandidate;
+import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.WirePort;
 
@@ -14,7 +15,9 @@ import org.migware.proxy.internal.wire.WirePort;
  * of no data one byte before the client's next expected byte as the capture saw it. For the
  * client that is old data (RFC 9293 3.10.7.4: an unacceptable segment is answered with an ACK), so
  * it answers with its true next expected byte, as TCP keep-alive probes are answered. That answer
- * confirms or corrects the connection's offset before the replica's first byte goes out.
+ * confirms or corrects the connection's offset before the replica's first byte goes out; for a
+ * connection reset at the failover, it is answered with an exact reset (a reset at the byte the
+ * capture saw may land elsewhere in the client's window, and RFC 5961 makes the client ignore it).
  */
 public final class ClientAckProbe {
 
@@ -31,22 +34,23 @@ public final class ClientAckProbe {
     }
 
     /**
-     * @param seenClientAck the client's next expected byte as the capture saw it
-     * @param primaryAck the primary's last acknowledgement of the client's bytes
-     * @param window the primary's last window to the client, as it sent it (the client discards
-     *     the probe as old data, so it moves nothing)
+     * Asks the client of {@code c} for its acknowledgement.
+     *
+     * <p>The segment's window is the primary's last one to the client, as it sent it: the client
+     * discards the probe as old data, so it moves nothing.
      */
-    public void ask(Mapping mapping, int seenClientAck, int primaryAck, int window) {
+    public void ask(RecoveryCandidate c) {
         int length = writer.begin(frame, ETHERNET_HEADER)
-                .source(mapping.primaryAddress, mapping.primaryPort)
-                .destination(mapping.clientAddress, mapping.clientPort)
-                .sequence(seenClientAck - 1).acknowledgement(primaryAck).flags(TcpHeader.ACK)
-                .window(Math.max(0, Math.min(window, 0xffff))).finish();
-        Ipv4TcpWriter.ethernetHeader(frame, mapping.clientMac, mapping.primaryMac);
+                .source(c.primaryAddress(), c.primaryPort())
+                .destination(c.clientAddress(), c.clientPort())
+                .sequence(c.clientAck() - 1).acknowledgement(c.clientResume()).flags(TcpHeader.ACK)
+                .window(Math.max(0, Math.min(c.snapshot().serverToClient().lastWindow(), 0xffff))).finish();
+        Ipv4TcpWriter.ethernetHeader(frame, c.clientMac(), c.primaryMac());
         try {
             wire.send(frame, 0, ETHERNET_HEADER + length);
         } catch (IOException e) {
-            log.warn("proxy: {}: cannot ask the client for its acknowledgement: {}", mapping, e.toString());
+            log.warn("proxy: {}:{}: cannot ask the client for its acknowledgement: {}", Ipv4Address.text(c.clientAddress()),
+                    c.clientPort(), e.toString());
         }
     }
 }
