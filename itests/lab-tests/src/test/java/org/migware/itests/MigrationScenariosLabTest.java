@@ -11,6 +11,8 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.migware.lab.workloads.BulkStream;
 import org.migware.lab.oracles.FlowKey;
@@ -82,11 +84,13 @@ class MigrationScenariosLabTest {
      * 2 only accepts it), so the primary negotiates it: the replica's kernel must have negotiated
      * it too for every re-created connection ({@code ss -ti} prints {@code ecn}).
      */
-    @Test
-    void requestResponseClientsKeepGettingCorrectAnswersFromTheReplica() {
+    @ParameterizedTest(name = "delivery {0}")
+    @ValueSource(strings = {"resume", "auto"})
+    void requestResponseClientsKeepGettingCorrectAnswersFromTheReplica(String delivery) {
         Map<String, Integer> ecnSockets = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.CompletableFuture<Void> counted = new java.util.concurrent.CompletableFuture<>();
-        Result result = run(Scenario.REQUEST_RESPONSE, "mwarr", o -> o, new MigrationExperiment.Observer() {
+        Result result = run(Scenario.REQUEST_RESPONSE, "mwarr" + delivery.charAt(0), o -> o.withProxySetting("delivery", delivery),
+                new MigrationExperiment.Observer() {
             @Override
             public void ready(LabNetwork lab, org.migware.lab.experiments.MigwareInstance migware) {
                 lab.exec(org.migware.lab.network.Role.CLIENT, "sysctl", "-q", "-w", "net.ipv4.tcp_ecn=1").requireSuccess();
@@ -146,9 +150,10 @@ class MigrationScenariosLabTest {
      * than where the primary's application stopped up to the last byte the client wrote, and its
      * SHA-256 is that of the generator's bytes for that range.
      */
-    @Test
-    void bulkStreamContinuesOnTheReplicaByteForByte() {
-        Result result = run(Scenario.BULK, "mwabulk", o -> o);
+    @ParameterizedTest(name = "delivery {0}")
+    @ValueSource(strings = {"resume", "auto"})
+    void bulkStreamContinuesOnTheReplicaByteForByte(String delivery) {
+        Result result = run(Scenario.BULK, "mwabulk" + delivery.charAt(0), o -> o.withProxySetting("delivery", delivery));
         MigrationExperiment.BulkOutcome b = result.bulk();
         assertNotNull(b);
         System.out.println("[lab mwabulk] " + b);
@@ -178,9 +183,10 @@ class MigrationScenariosLabTest {
      * replica listens with a backlog of 128. Every connection is recovered and delivers at least
      * one record to the replica after the failover; no client sees an error.
      */
-    @Test
-    void tenThousandConnectionsAreAllRecoveredWithABacklogOf128() {
-        Result result = run(Scenario.SCALE, "mwascale", o -> o);
+    @ParameterizedTest(name = "delivery {0}")
+    @ValueSource(strings = {"resume", "auto"})
+    void tenThousandConnectionsAreAllRecoveredWithABacklogOf128(String delivery) {
+        Result result = run(Scenario.SCALE, "mwascale" + delivery.charAt(0), o -> o.withProxySetting("delivery", delivery));
 
         assertEquals(10_000, result.connections().size());
         for (ConnectionOutcome c : result.connections()) {

@@ -47,7 +47,7 @@ class ReplayLabTest {
      */
     private static final long RATE = 4L << 20;
     private static final long PULL_AFTER_MILLIS = 8000;
-    /** How soon after PROXY curl must report a diverged connection's reset (after draining its socket's buffer). */
+    /** How soon after PROXY curl must report a reset connection's end (after draining its socket's buffer). */
     private static final Duration DIVERGED_RESET_BOUND = Duration.ofSeconds(5);
 
     /** The web lab: MigWare with a delivery, nginx serving {@code primaryRoot} and {@code replicaRoot}. */
@@ -134,6 +134,33 @@ class ReplayLabTest {
     }
 
     /**
+     * With resume, the replica never got the requests whose responses were streaming: MigWare must
+     * reset each client within 1 s of PROXY (the client's TCP says so: no connection established
+     * any more) instead of leaving it to wait forever, whether the pull caught the primary with
+     * bytes in flight, with the client's window closed, or just after the client had read,
+     * acknowledged everything and opened its window again. What each client received is a prefix of
+     * the file.
+     */
+    @Test
+    void withResumeEveryDownloadIsResetWithinASecondOfProxy() {
+        String prefix = "mwrrs";
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
+            Web web = web(lab, "resume", false, false);
+            Instant proxy = pullMidDownload(prefix, lab).proxy();
+            long resetMillis = allResetAtTheClient(lab, proxy);
+            log(prefix, "the client's kernel: no connection to port " + HTTP_PORT + " established +" + resetMillis + " ms after PROXY");
+            assertTrue(resetMillis < 1000, () -> "every client reset within 1 s of PROXY, its TCP says: " + resetMillis + " ms\n"
+                    + lab.statusJson());
+            resetOutcomes(prefix, lab, web, proxy, DIVERGED_RESET_BOUND);
+            for (CurlDownload client : web.clients()) {
+                Path body = client.outputs().get(0);
+                assertEquals(sizeOf(body), SeededFile.commonPrefix(body, web.big()), () -> body + " is not a prefix of the primary's file");
+            }
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /**
      * The replica serves other bytes under the same name: replay sees its output differ from what
      * the primary sent and resets each client within 1 s of PROXY (the client's TCP says so: no
      * connection established any more); what each client received is a prefix of the primary's file
@@ -179,8 +206,10 @@ class ReplayLabTest {
      * SUBSCRIBE) before the pull. With replay the replica's broker gets each whole session from its
      * CONNECT: every publisher carries on without an error, and every message they publish after the
      * failover reaches the replica's broker (a subscriber on the backup itself is the oracle). The
-     * client subscriber's replayed stream depends on the replica's interleaving of ten publishers:
-     * what it sees is measured and reported.
+     * client subscriber's replayed stream depends on the replica's interleaving of ten publishers, so
+     * it diverges and is reset: with a persistent session ({@code -c}, QoS 1), which the replayed
+     * CONNECT created on the replica's broker, it reconnects and receives every message published
+     * after the failover, none lost.
      */
     @Test
     void withReplayMqttPublishersCarryOnThroughTheFailover() throws Exception {
@@ -195,7 +224,7 @@ class ReplayLabTest {
             LabProcess atReplica = lab.lab().start(Role.BACKUP, "sub-replica", OneCpu.command("mosquitto_sub", "-h",
                     lab.address(Role.BACKUP), "-p", Integer.toString(MQTT_PORT), "-t", "t/#", "-q", "1", "-v", "-i", "sub-replica"));
             LabProcess subscriber = lab.lab().start(Role.CLIENT, "sub-client", OneCpu.command("mosquitto_sub", "-h", primary, "-p",
-                    Integer.toString(MQTT_PORT), "-t", "t/#", "-q", "1", "-v", "-i", "sub-client"));
+                    Integer.toString(MQTT_PORT), "-t", "t/#", "-q", "1", "-v", "-i", "sub-client", "-c"));
             Path sentDir = lab.folder("sent");
             List<LabProcess> publishers = new ArrayList<>();
             for (int n = 0; n < PUBLISHERS; n++) {
@@ -224,6 +253,8 @@ class ReplayLabTest {
             boolean subscriberAlive = subscriber.isAlive();
             long subscriberAfter = subscriber.stdout().lines().count() - subscriberAtProxy;
             assertTrue(subscriberAlive, () -> "the client subscriber runs: " + subscriber.stderr());
+            // its replayed stream diverged and was reset: mosquitto_sub reconnects by itself and says nothing
+            assertEquals("", subscriber.stderr().trim(), "no error at the client subscriber");
             log(prefix, "client subscriber after the failover: " + (subscriberAlive ? "running" : "exited " + subscriber.exitCode())
                     + ", " + subscriberAfter + " more messages; stderr: " + subscriber.stderr().trim());
             log(prefix, "after: replayed " + ReplayExperiment.count(after, "replayed") + ", caught up " + ReplayExperiment.count(after, "caughtUp")
@@ -271,6 +302,18 @@ class ReplayLabTest {
                 int id = n;
                 long lost = missing;
                 assertEquals(0, lost, () -> "pub" + id + ": messages published after the failover lost at the replica");
+                java.util.Set<Long> atClient = new java.util.HashSet<>();
+                subscriber.stdout().lines().filter(l -> l.startsWith(topic))
+                        .forEach(l -> atClient.add(Long.parseLong(l.substring(topic.length()).trim())));
+                long missed = 0;
+                for (long seq = sentAtProxy[n] + 1; seq <= last - 10; seq++) {
+                    if (!atClient.contains(seq)) {
+                        missed++;
+                    }
+                }
+                log(prefix, "client subscriber: " + missed + " of pub" + n + "'s messages published after PROXY missing");
+                long subscriberLost = missed;
+                assertEquals(0, subscriberLost, () -> "pub" + id + ": messages published after the failover lost at the client subscriber");
             }
             assertEquals(List.of(), failed, "every publisher carries on without an error");
         }
