@@ -892,26 +892,27 @@ public final class MigrationExperiment {
                 return null;
             }
         }
+    }
 
-        private static List<ConnectionOutcome> outcomes(PushClientReport sent, SinkReport primary, SinkReport replica) {
-            List<ConnectionOutcome> outcomes = new ArrayList<>();
-            for (PushClientReport.Connection c : sent.connections()) {
-                Optional<SinkReport.Connection> before = primary.byConnId(c.id());
-                Optional<SinkReport.Connection> after = replica.byConnId(c.id());
-                outcomes.add(new ConnectionOutcome(c.localPort(), c.error(), c.recordsSent(),
-                        before.map(SinkReport.Connection::lastSeq).orElse(0L),
-                        after.map(SinkReport.Connection::firstSeq).orElse(-1L),
-                        after.map(SinkReport.Connection::lastSeq).orElse(-1L),
-                        after.map(SinkReport.Connection::gaps).orElse(-1L),
-                        after.map(SinkReport.Connection::duplicates).orElse(-1L),
-                        after.map(SinkReport.Connection::torn).orElse(-1L),
-                        c.id(), c.state(), after.map(SinkReport.Connection::records).orElse(-1L),
-                        after.map(SinkReport.Connection::corrupt).orElse(-1L), after.map(SinkReport.Connection::state).orElse(""),
-                        c.wrongResponses() < 0 ? -1 : c.responses(), c.wrongResponses(), c.responseGaps(), c.lastGapEnd(),
-                        c.lastResponseSeq(), c.closeKind(), before.map(SinkReport.Connection::trailingBytes).orElse(-1L)));
-            }
-            return outcomes;
+    /** Per client connection: what its client sent and received, and what the primary and the replica received of it. */
+    static List<ConnectionOutcome> outcomes(PushClientReport sent, SinkReport primary, SinkReport replica) {
+        List<ConnectionOutcome> outcomes = new ArrayList<>();
+        for (PushClientReport.Connection c : sent.connections()) {
+            Optional<SinkReport.Connection> before = primary.byConnId(c.id());
+            Optional<SinkReport.Connection> after = replica.byConnId(c.id());
+            outcomes.add(new ConnectionOutcome(c.localPort(), c.error(), c.recordsSent(),
+                    before.map(SinkReport.Connection::lastSeq).orElse(0L),
+                    after.map(SinkReport.Connection::firstSeq).orElse(-1L),
+                    after.map(SinkReport.Connection::lastSeq).orElse(-1L),
+                    after.map(SinkReport.Connection::gaps).orElse(-1L),
+                    after.map(SinkReport.Connection::duplicates).orElse(-1L),
+                    after.map(SinkReport.Connection::torn).orElse(-1L),
+                    c.id(), c.state(), after.map(SinkReport.Connection::records).orElse(-1L),
+                    after.map(SinkReport.Connection::corrupt).orElse(-1L), after.map(SinkReport.Connection::state).orElse(""),
+                    c.wrongResponses() < 0 ? -1 : c.responses(), c.wrongResponses(), c.responseGaps(), c.lastGapEnd(),
+                    c.lastResponseSeq(), c.closeKind(), before.map(SinkReport.Connection::trailingBytes).orElse(-1L)));
         }
+        return outcomes;
     }
 
     /**

@@ -92,6 +92,19 @@ public final class RttLog {
         return size;
     }
 
+    /** One correct answer: its record's send time (epoch ms), its round trip (µs) and its connection id. */
+    @FunctionalInterface
+    public interface Answer {
+        void accept(long sentAtMillis, long micros, int connId);
+    }
+
+    /** Hands every round trip to {@code answer}, in the order they were added. */
+    public void forEach(Answer answer) {
+        for (int i = 0; i < size; i++) {
+            answer.accept(sentMillis[i], rttMicros[i], connIds[i]);
+        }
+    }
+
     /**
      * @param sentAt which records count, by their send time (epoch ms)
      * @return the summary of their round trips
