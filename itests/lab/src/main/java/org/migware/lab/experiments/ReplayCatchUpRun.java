@@ -133,9 +133,9 @@ final class ReplayCatchUpRun {
             }
             Await.until("every download half done", Duration.ofSeconds(120),
                     () -> curls.stream().allMatch(c -> size(c.outputs().get(0)) >= FILE_BYTES / 2));
-            Tcpdump capture = Tcpdump.on(lab.lab(), Role.CLIENT).snaplen(96).filter("tcp src port " + PORT)
+            Tcpdump capture = Tcpdump.on(lab.lab(), Role.CLIENT).snaplen(96).filter("tcp port " + PORT)
                     .pcap(lab.lab().workDir().resolve("client.pcap")).start();
-            Await.sleep(1000);
+            Await.sleep(2000);
             String before = lab.statusJson();
             progress.accept("  before the pull: replayable " + ReplayExperiment.count(before, "replayable") + ", capture gaps "
                     + ReplayExperiment.count(before, "captureGaps"));

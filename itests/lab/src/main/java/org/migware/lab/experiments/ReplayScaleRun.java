@@ -54,7 +54,8 @@ final class ReplayScaleRun {
      * @param answered connections whose every answer from the replica's first record on was correct
      * @param wholeSession connections whose replica application got their stream from the first record
      * @param noAnswerLost connections without a gap in their answers
-     * @param firstAnswerWaitMillis per connection, the first answer after the pull: its wait beyond max(sent, pull)
+     * @param firstAnswerWaitMillis per connection the outage touched, its first answer after the pull: its wait beyond
+     *        max(sent, pull)
      */
     record Run(String delivery, int round, int connections, long recoveryMillis, long replayableBefore, long survived, long answered,
             long wholeSession, long noAnswerLost, long[] firstAnswerWaitMillis) {
@@ -109,7 +110,7 @@ final class ReplayScaleRun {
             Instant pulled = lab.pull();
             // Answers may still come from the primary until the link is actually down, when pull() returns.
             long linkDown = System.currentTimeMillis() + 1;
-            lab.awaitProxy(Duration.ofSeconds(30));
+            Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
             if (!client.waitFor(Duration.ofMillis(AFTER_MILLIS + 60_000))) {
                 throw new LabException("the request/response client did not finish: " + client.stderr());
             }
@@ -129,17 +130,23 @@ final class ReplayScaleRun {
                     outcomes.stream().filter(MigrationExperiment.ConnectionOutcome::answeredAfterFailover).count(),
                     outcomes.stream().filter(o -> o.replicaFirstRecord() == 1).count(),
                     outcomes.stream().filter(o -> o.responseGaps() == 0 && o.wrongResponses() == 0).count(),
-                    firstAnswerWaits(RttLog.read(rtt), pulled.toEpochMilli(), linkDown));
+                    firstAnswerWaits(RttLog.read(rtt), pulled.toEpochMilli(), linkDown, proxy.toEpochMilli()));
         }
     }
 
     /**
+     * The clients that the outage touched: those whose first answer after the pull answers a record
+     * that was sent, or outstanding, before MigWare was in PROXY. (A connection whose next record
+     * came after PROXY saw nothing of the failover but an ordinary round trip.)
+     *
      * @param pullMillis when the pull began (epoch ms)
      * @param linkDownMillis from when no answer can be the primary's any more
-     * @return per connection, the first answer received after the link was down: how long it came
-     *     after the later of its record's send and the pull (ms)
+     * @param proxyMillis when MigWare entered PROXY (its own instant)
+     * @return per connection touched, how long its first answer after the link was down came after
+     *     the later of its record's send and the pull (ms)
      */
-    static long[] firstAnswerWaits(RttLog log, long pullMillis, long linkDownMillis) {
+    static long[] firstAnswerWaits(RttLog log, long pullMillis, long linkDownMillis, long proxyMillis) {
+        // per connection: {received, waiting since = max(sent, pull)} of its first answer after the link was down
         Map<Integer, long[]> first = new HashMap<>();
         log.forEach((sent, micros, conn) -> {
             long received = sent + micros / 1000;
@@ -147,11 +154,11 @@ final class ReplayScaleRun {
                 long[] f = first.computeIfAbsent(conn, c -> new long[] {Long.MAX_VALUE, 0});
                 if (received < f[0]) {
                     f[0] = received;
-                    f[1] = received - Math.max(sent, pullMillis);
+                    f[1] = Math.max(sent, pullMillis);
                 }
             }
         });
-        return first.values().stream().mapToLong(f -> f[1]).toArray();
+        return first.values().stream().filter(f -> f[1] < proxyMillis).mapToLong(f -> f[0] - f[1]).toArray();
     }
 
     /** @return the Markdown section */
@@ -161,16 +168,17 @@ final class ReplayScaleRun {
         r.append(String.format(Locale.ROOT, "### Scale: %d request/response connections, replay against resume (same run)%n%n", n));
         r.append("Each connection sends a record every second and checks every answer. Survived: the applications' verdict (no"
                 + " client error, every record after the primary's last at the replica, no gap). First answer's wait: per"
-                + " connection, the first answer received after the pull, measured by the client from the later of its record's"
-                + " send and the pull. Recovery: MigWare's own (failover decision → every forged handshake complete).\n\n");
+                + " connection whose record was sent (or outstanding) between the pull and MigWare's PROXY instant, how long its"
+                + " answer came after the later of the record's send and the pull, by the client's clocks; touched: how many"
+                + " connections that is. Recovery: MigWare's own (failover decision → every forged handshake complete).\n\n");
         r.append("| delivery | round | recovery (ms) | survived | every answer correct | no answer lost | replica got the whole"
-                + " session | first answer's wait median (ms) | p99 (ms) | max (ms) |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                + " session | touched | first answer's wait median (ms) | p99 (ms) | max (ms) |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Run run : runs) {
             RttLog.Summary w = RttLog.Summary.of(run.firstAnswerWaitMillis().clone());
-            r.append(String.format(Locale.ROOT, "| %s | %d | %d | %d of %d | %d | %d | %d | %d | %d | %d |%n", run.delivery(),
+            r.append(String.format(Locale.ROOT, "| %s | %d | %d | %d of %d | %d | %d | %d | %d | %d | %d | %d |%n", run.delivery(),
                     run.round(), run.recoveryMillis(), run.survived(), run.connections(), run.answered(), run.noAnswerLost(),
-                    run.wholeSession(), w.medianMicros(), w.p99Micros(), w.maxMicros()));
+                    run.wholeSession(), w.count(), w.medianMicros(), w.p99Micros(), w.maxMicros()));
         }
         long[] replayRecovery = runs.stream().filter(x -> x.delivery().equals("replay")).mapToLong(Run::recoveryMillis).toArray();
         long[] resumeRecovery = runs.stream().filter(x -> x.delivery().equals("resume")).mapToLong(Run::recoveryMillis).toArray();

@@ -13,10 +13,12 @@ import org.migware.lab.ExecResult;
 
 /**
  * When each client received its first new byte after a failover, as the client's own interface saw
- * it: in a capture of the server-to-client direction (headers are enough), a connection's bytes
- * before a cut-off instant (the pull) end at some sequence number; its first segment after the
- * cut-off that carries a byte beyond it is the first byte the client did not have. Bytes the client
- * already held and that arrive again (a retransmission, a replayed segment) do not count.
+ * it. In a capture of both directions (headers are enough), what a client held at a cut-off
+ * instant (the pull) ends at the highest of its own acknowledgements and of the server's segment
+ * ends before it: a client whose receive window was closed for a while received nothing in the
+ * capture, but answers the server's window probes with its acknowledgement. Its first server
+ * segment after the cut-off that carries a byte beyond that is the first byte the client did not
+ * have. Bytes it already held that arrive again (a retransmission, a replayed segment) do not count.
  *
  * <p>Decoded with tshark (absolute sequence numbers), keyed by the client's port.
  */
@@ -26,7 +28,7 @@ public final class FirstNewByte {
      * One connection's result.
      *
      * @param clientPort the client's port
-     * @param endBefore the sequence number after the last byte received before the cut-off (absolute, 32 bits)
+     * @param endBefore the sequence number after the last byte held at the cut-off (absolute, 32 bits)
      * @param firstNew when the first segment with a new byte arrived, null when none did
      */
     public record Arrival(int clientPort, long endBefore, Instant firstNew) {
@@ -41,7 +43,7 @@ public final class FirstNewByte {
     }
 
     /**
-     * @param pcap a capture on the client's side of the server's segments
+     * @param pcap a capture on the client's side of both directions
      * @param serverPort the server's port
      * @param cutOff the instant before which bytes count as held (the pull)
      * @return per client port, its first new byte's arrival
@@ -49,39 +51,42 @@ public final class FirstNewByte {
     public static Map<Integer, Arrival> in(Path pcap, int serverPort, Instant cutOff) {
         ExecResult result = Commands.run(Duration.ofMinutes(3), Commands.tool("tshark", "tshark"), "-r", pcap.toString(), "-n",
                 "-o", "tcp.relative_sequence_numbers:FALSE", "-o", "tcp.analyze_sequence_numbers:FALSE",
-                "-Y", "tcp.srcport == " + serverPort + " && tcp.len > 0", "-T", "fields", "-E", "separator=/t",
-                "-e", "frame.time_epoch", "-e", "tcp.dstport", "-e", "tcp.seq", "-e", "tcp.len").requireSuccess();
-        return of(result.stdout().lines().toList(), cutOff);
+                "-Y", "tcp.port == " + serverPort + " && tcp.flags.ack == 1 && tcp.flags.syn == 0", "-T", "fields",
+                "-E", "separator=/t", "-e", "frame.time_epoch", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.seq",
+                "-e", "tcp.len", "-e", "tcp.ack").requireSuccess();
+        return of(result.stdout().lines().toList(), serverPort, cutOff);
     }
 
     /**
-     * @param lines tshark's {@code time_epoch port seq len} lines, in capture order
+     * @param lines tshark's {@code time_epoch srcport dstport seq len ack} lines, in capture order
+     * @param serverPort the server's port
      * @param cutOff the instant before which bytes count as held
      * @return per client port, its first new byte's arrival
      */
-    public static Map<Integer, Arrival> of(List<String> lines, Instant cutOff) {
-        Map<Integer, long[]> endBefore = new TreeMap<>();
+    public static Map<Integer, Arrival> of(List<String> lines, int serverPort, Instant cutOff) {
+        Map<Integer, long[]> held = new TreeMap<>();
         Map<Integer, Instant> firstNew = new TreeMap<>();
         for (String line : lines) {
             String[] f = line.trim().split("\\s+");
-            if (f.length < 4) {
+            if (f.length < 6) {
                 continue;
             }
             Instant at = epoch(f[0]);
-            int port = Integer.parseInt(f[1]);
-            long seq = Long.parseLong(f[2]);
-            long end = (seq + Long.parseLong(f[3])) & 0xFFFF_FFFFL;
+            boolean fromServer = Integer.parseInt(f[1]) == serverPort;
+            int port = Integer.parseInt(fromServer ? f[2] : f[1]);
+            long end = fromServer ? (Long.parseLong(f[3]) + Long.parseLong(f[4])) & 0xFFFF_FFFFL : Long.parseLong(f[5]);
             if (at.isBefore(cutOff)) {
-                long[] held = endBefore.computeIfAbsent(port, p -> new long[] {end});
-                if (beyond(end, held[0])) {
-                    held[0] = end;
+                long[] h = held.computeIfAbsent(port, p -> new long[] {end});
+                if (beyond(end, h[0])) {
+                    h[0] = end;
                 }
-            } else if (!firstNew.containsKey(port) && endBefore.containsKey(port) && beyond(end, endBefore.get(port)[0])) {
+            } else if (fromServer && Long.parseLong(f[4]) > 0 && !firstNew.containsKey(port) && held.containsKey(port)
+                    && beyond(end, held.get(port)[0])) {
                 firstNew.put(port, at);
             }
         }
         Map<Integer, Arrival> arrivals = new TreeMap<>();
-        endBefore.forEach((port, held) -> arrivals.put(port, new Arrival(port, held[0], firstNew.get(port))));
+        held.forEach((port, h) -> arrivals.put(port, new Arrival(port, h[0], firstNew.get(port))));
         return arrivals;
     }
 

@@ -10,7 +10,7 @@ import org.migware.lab.oracles.RttLog;
 class ReplayScaleRunTest {
 
     @Test
-    void theFirstAnswerAfterThePullCountsFromTheLaterOfItsSendAndThePull() {
+    void theFirstAnswerOfEachTouchedConnectionCountsFromTheLaterOfItsSendAndThePull() {
         long pull = 10_000;
         RttLog log = new RttLog();
         log.add(9_000, 500, 1); // answered before the pull: not counted
@@ -18,7 +18,8 @@ class ReplayScaleRunTest {
         log.add(10_500, 1_000, 1); // a later answer of the same connection
         log.add(10_200, 50_000, 2); // sent after the pull, answered 50 ms later
         log.add(9_999, 3_000, 3); // answered before the link was down: still the primary's
-        long[] waits = ReplayScaleRun.firstAnswerWaits(log, pull, pull + 5);
+        log.add(10_400, 1_000, 4); // sent after PROXY: the outage did not touch it
+        long[] waits = ReplayScaleRun.firstAnswerWaits(log, pull, pull + 5, 10_300);
         Arrays.sort(waits);
         assertArrayEquals(new long[] {50, 300}, waits);
     }
