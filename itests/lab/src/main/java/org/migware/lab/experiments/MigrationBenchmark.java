@@ -86,10 +86,13 @@ public final class MigrationBenchmark {
                 .forScenario(MigrationExperiment.Scenario.BULK, distribution).withPrefix("mwbenchbulk"),
                 message -> System.out.println("  lab: " + message));
 
-        String report = report(started, recoveries, warm, rr, bulk);
+        publish(report(started, recoveries, warm, rr, bulk), parsed.string("out", null));
+    }
+
+    /** Prints a benchmark's report and, when {@code out} is given, writes it there too. */
+    static void publish(String report, String out) {
         System.out.println();
         System.out.println(report);
-        String out = parsed.string("out", null);
         if (out != null) {
             try {
                 Files.writeString(Path.of(out), report);
@@ -99,13 +102,18 @@ public final class MigrationBenchmark {
         }
     }
 
+    /** @return a report's first line: when the run started, how long it took, on what machine */
+    static String runLine(Instant started) {
+        return String.format(Locale.ROOT, "Run %s UTC, took %d s; machine: %d CPUs, %s %s, Java %s%n",
+                started.toString().substring(0, 19), Duration.between(started, Instant.now()).toSeconds(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("java.version"));
+    }
+
     static String report(Instant started, List<Recovery> recoveries, int warm, MigrationExperiment.Result rr,
             MigrationExperiment.Result bulk) {
         StringBuilder r = new StringBuilder();
-        r.append(String.format(Locale.ROOT, "Run %s UTC, took %d s; machine: %d CPUs, %s %s, Java %s%n%n",
-                started.toString().substring(0, 19), Duration.between(started, Instant.now()).toSeconds(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
-                System.getProperty("java.version")));
+        r.append(runLine(started)).append('\n');
         r.append("### Recovery (failover decision → every forged handshake complete)\n\n");
         r.append(String.format(Locale.ROOT, "Replica: the lab's sink server, listen backlog 128; *cold*: as started, its accept"
                 + " loop never run; *warm*: after %d connections opened and closed.%n%n", warm));

@@ -1,14 +1,9 @@
 package org.migware.lab.experiments;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -63,19 +58,6 @@ public final class ReplayBenchmark {
             int scaleRounds = parsed.has("rounds") ? rounds : 1;
             report.append('\n').append(ReplayScaleRun.markdown(ReplayScaleRun.run(distribution, connections, scaleRounds, progress)));
         }
-        String text = String.format(Locale.ROOT, "Run %s UTC, took %d s; machine: %d CPUs, %s %s, Java %s%n",
-                started.toString().substring(0, 19), Duration.between(started, Instant.now()).toSeconds(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
-                System.getProperty("java.version")) + report;
-        System.out.println();
-        System.out.println(text);
-        String out = parsed.string("out", null);
-        if (out != null) {
-            try {
-                Files.writeString(Path.of(out), text);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        MigrationBenchmark.publish(MigrationBenchmark.runLine(started) + report, parsed.string("out", null));
     }
 }
