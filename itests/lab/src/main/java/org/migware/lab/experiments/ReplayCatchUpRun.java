@@ -145,16 +145,22 @@ final class ReplayCatchUpRun {
             Instant linkDown = Instant.now();
             Map<Integer, Long> held = bytesReceived(lab);
             Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
-            // Done when every client's application has gone 4 MiB past what its TCP held at the pull.
+            // Done when every client's application has gone 4 MiB past what its TCP held at the pull, or
+            // has ended (a connection that was not replayable, a capture gap say, is reset at failover).
             long need = held.values().stream().mapToLong(Long::longValue).max().orElse(0) + (4L << 20);
+            // MigWare's view of each catch-up, read meanwhile: a mapping goes once its connection has ended.
+            Map<Integer, JsonObject> replays = new HashMap<>();
             try {
-                Await.until("every download past the pull", Duration.ofSeconds(90),
-                        () -> curls.stream().allMatch(c -> size(c.outputs().get(0)) >= Math.min(need, FILE_BYTES)));
+                Await.until("every download past the pull", Duration.ofSeconds(90), () -> {
+                    replays.putAll(replays(lab.migware().query(MigwareConnections.COMMAND)));
+                    return curls.stream()
+                            .allMatch(c -> c.outcome().isPresent() || size(c.outputs().get(0)) >= Math.min(need, FILE_BYTES));
+                });
             } catch (LabException e) {
                 progress.accept("  " + e.getMessage());
             }
+            replays.putAll(replays(lab.migware().query(MigwareConnections.COMMAND)));
             capture.stop();
-            Map<Integer, JsonObject> replays = replays(lab.migware().query(MigwareConnections.COMMAND));
             for (CurlDownload c : curls) {
                 c.await(Duration.ZERO); // ends it: the benchmark needs no more of the download
             }

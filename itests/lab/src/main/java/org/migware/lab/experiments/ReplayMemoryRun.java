@@ -110,8 +110,10 @@ final class ReplayMemoryRun {
                 replayable.add(ReplayExperiment.count(status, "replayable"));
                 kept.add(ReplayExperiment.count(status, "keptBytes"));
                 progress.accept(String.format(Locale.ROOT, "%s, %d connections x %d bytes: direct %d buffers %d bytes, heap %d,"
-                        + " RSS %d; MigWare: replayable %d, kept %d", delivery, connections, k, m.directBuffers(), m.directBytes(),
-                        m.heapBytes(), m.rssBytes(), replayable.get(replayable.size() - 1), kept.get(kept.size() - 1)));
+                        + " RSS %d; MigWare: replayable %d, kept %d, capture gaps %d, frames dropped by the kernel %d", delivery,
+                        connections, k, m.directBuffers(), m.directBytes(), m.heapBytes(), m.rssBytes(),
+                        replayable.get(replayable.size() - 1), kept.get(kept.size() - 1), ReplayExperiment.count(status, "captureGaps"),
+                        ReplayExperiment.count(status, "droppedByKernel")));
             }
             client.destroy(Duration.ofSeconds(2));
             sink.destroy();
@@ -133,19 +135,22 @@ final class ReplayMemoryRun {
         r.append(String.format(Locale.ROOT, "### Memory: %d connections, each having sent K client bytes (server silent)%n%n",
                 o.connections()));
         r.append("MigWare's JVM measured from outside (JMX of its own JVM: the `direct` buffer pool, the heap after a full GC,"
-                + " the kernel's RSS), with `delivery = replay` against `resume` at the same K, in the same run. Per kept byte:"
-                + " Δ direct / (N·K). Overhead per connection: (Δ direct + Δ heap) / N − K.\n\n");
-        r.append("| K (bytes) | replayable (MigWare's count) | direct, resume | direct, replay | Δ direct per kept byte"
-                + " | Δ direct per connection | Δ heap per connection | Δ RSS per connection | overhead per connection |\n"
+                + " the kernel's RSS), with `delivery = replay` against `resume` at the same K, in the same run; R: the connections"
+                + " MigWare counted replayable (a connection that is not gives its chunks back). Per kept byte: Δ direct / (R·K)."
+                + " Per connection: Δ / R. Overhead per connection: (Δ direct + Δ heap) / R − K. The heap after a full GC also"
+                + " holds MigWare's capture buffers, which grow with the traffic differently from run to run: at large K its Δ is"
+                + " noise.\n\n");
+        r.append("| K (bytes) | R | direct, resume | direct, replay | Δ direct per kept byte | Δ direct per connection"
+                + " | Δ heap per connection | Δ RSS per connection | overhead per connection |\n"
                 + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        long n = o.connections();
         for (Stage s : o.stages()) {
+            long n = Math.max(1, s.replayable());
             long direct = s.replay().directBytes() - s.resume().directBytes();
             long heap = s.replay().heapBytes() - s.resume().heapBytes();
             long rss = s.replay().rssBytes() - s.resume().rssBytes();
             long k = s.bytesPerConnection();
-            r.append(String.format(Locale.ROOT, "| %d | %d of %d | %s | %s | %s | %d B | %d B | %d B | %d B |%n", k, s.replayable(), n,
-                    mib(s.resume().directBytes()), mib(s.replay().directBytes()),
+            r.append(String.format(Locale.ROOT, "| %d | %d of %d | %s | %s | %s | %d B | %d B | %d B | %d B |%n", k, s.replayable(),
+                    o.connections(), mib(s.resume().directBytes()), mib(s.replay().directBytes()),
                     k == 0 ? "—" : String.format(Locale.ROOT, "%.3f", (double) direct / (n * k)), direct / n, heap / n, rss / n,
                     (direct + heap) / n - k));
         }
