@@ -386,6 +386,9 @@ public final class JobOptions {
         }
         if (o.scenario != Scenario.PUSH) {
             o.clients = (int) a.number("clients", 0);
+            if (a.has("clients") && o.clients < 1) {
+                throw new IllegalArgumentException("--clients must be 1..100");
+            }
             o.fileMib = a.number("file-mib", o.fileMib);
             o.rateKib = a.number("rate-kib", o.rateKib);
             o.defaultPhases();

@@ -156,9 +156,7 @@ public final class LabJob {
                     progress.endRun();
                 }
             }
-            Instant finished = Instant.now();
-            root.put("finishedAt", finished.toString());
-            root.put("durationSeconds", java.time.Duration.between(started, finished).toMillis() / 1000.0);
+            stampFinished(root, started);
             ReportWriter.write(dir, root);
         } finally {
             removeHook(cleanup);
@@ -169,6 +167,13 @@ public final class LabJob {
         out.println("Report: " + dir.resolve("report.html") + " (summary.md, results.json, summary.csv, connections.csv,"
                 + " latency.csv, raw/)");
         return allSurvived ? 0 : 1;
+    }
+
+    /** Puts the end of the job and its length into the report's root. */
+    static void stampFinished(Map<String, Object> root, Instant started) {
+        Instant finished = Instant.now();
+        root.put("finishedAt", finished.toString());
+        root.put("durationSeconds", java.time.Duration.between(started, finished).toMillis() / 1000.0);
     }
 
     private static void removeHook(Thread cleanup) {

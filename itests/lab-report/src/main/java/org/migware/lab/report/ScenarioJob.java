@@ -78,9 +78,7 @@ final class ScenarioJob {
                 progress.endRun();
             }
         }
-        Instant finished = Instant.now();
-        root.put("finishedAt", finished.toString());
-        root.put("durationSeconds", java.time.Duration.between(started, finished).toMillis() / 1000.0);
+        LabJob.stampFinished(root, started);
         Files.writeString(dir.resolve("results.json"), Json.write(root));
         String md = ScenarioReport.markdown(root);
         Files.writeString(dir.resolve("summary.md"), md);
