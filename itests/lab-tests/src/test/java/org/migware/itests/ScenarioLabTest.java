@@ -107,7 +107,9 @@ class ScenarioLabTest {
         for (int i = 0; i < PUBLISHERS; i++) {
             Path raw = report.resolve("raw/migware-replay");
             assertEquals(1, count(Files.readString(raw.resolve("pub" + i + ".out")), "sending CONNECT"), "pub" + i + ": one session");
-            assertEquals("", Files.readString(raw.resolve("pub" + i + ".err")).trim(), "pub" + i + ": no error");
+            // "Terminated": the shell around the publisher saying the job ended it at the end of the run
+            assertEquals(List.of(), Files.readString(raw.resolve("pub" + i + ".err")).lines()
+                    .filter(l -> !l.isBlank() && !l.equals("Terminated")).toList(), "pub" + i + ": no error");
         }
         Map<String, Object> sub = (Map<String, Object>) replay.get("subscriber");
         assertTrue((Long) sub.get("receivedAfterPull") > 0, () -> "replay: the subscriber keeps receiving: " + sub);
