@@ -163,6 +163,10 @@ final class ScenarioReport {
         if (m.isEmpty()) {
             return "—";
         }
+        if ("resume".equals(r.get("system"))) {
+            // only replay keeps client streams: with resume MigWare's status counts none of these
+            return "— (resume keeps no streams)";
+        }
         return whole(m.get("replayable")) + " / " + whole(m.get("resumableOnly")) + " / " + whole(m.get("notMigratable"));
     }
 

@@ -70,12 +70,13 @@ class ScenarioOptionsTest {
     @SuppressWarnings("unchecked")
     void theTablePutsTheThreeSystemsSideBySide() {
         Map<String, Object> root = Json.parseObject("{\"scenario\":\"download\",\"runs\":["
-                + "{\"label\":\"MigWare resume\",\"clients\":4,\"finishedRightSha256\":0,\"errors\":4,\"hung\":0},"
-                + "{\"label\":\"MigWare replay\",\"clients\":4,\"finishedRightSha256\":4,\"errors\":0,\"hung\":0},"
+                + "{\"system\":\"resume\",\"readiness\":{\"replayable\":0},\"label\":\"MigWare resume\",\"clients\":4,\"finishedRightSha256\":0,\"errors\":4,\"hung\":0},"
+                + "{\"system\":\"replay\",\"readiness\":{\"replayable\":0},\"label\":\"MigWare replay\",\"clients\":4,\"finishedRightSha256\":4,\"errors\":0,\"hung\":0},"
                 + "{\"label\":\"HAProxy baseline\",\"error\":\"LabException: no haproxy\"}]}");
         String table = ScenarioReport.table(root);
         assertTrue(table.startsWith("| | MigWare resume | MigWare replay | HAProxy baseline |"), table);
         assertTrue(table.contains("| downloads finished with the right SHA-256 | 0 of 4 | 4 of 4 | failed |"), table);
         assertTrue(table.contains("| ended with an error (reset) | 4 | 0 | failed |"), table);
+        assertTrue(table.contains("not migratable | — (resume keeps no streams) | 0 / 0 / 0 | failed |"), table);
     }
 }
