@@ -73,7 +73,8 @@ final class DownloadRun {
                 }
                 watch.close();
                 MigwareRun.write(raw.resolve("client-bytes.tsv"), watch.samples());
-                m = analyse(system, clients, outcomes, expected, pulled, failover, watch.firstByteMillis(pulled, system.migware()), watch.closedMillis(pulled),
+                m = analyse(system, clients, outcomes, expected, pulled, failover, watch.firstByteMillis(pulled, system.migware()),
+                        watch.closedMillis(pulled),
                         lab.statusBefore());
             }
             keepRaw(lab, raw, m);

@@ -63,7 +63,8 @@ final class SessionRun {
             lab.startFailover(o.distribution(), progress);
             String host = lab.address();
             String port = Integer.toString(lab.port());
-            LabProcess subscriber = lab.lab().start(Role.CLIENT, "sub", OneCpu.command("stdbuf", "-oL", "mosquitto_sub", "-h", host, "-p", port,
+            LabProcess subscriber = lab.lab().start(Role.CLIENT, "sub", OneCpu.command("stdbuf", "-oL", "mosquitto_sub", "-h", host,
+                    "-p", port,
                     "-t", "t/#", "-q", "1", "-F", "%U %t %p", "-d", "-i", "sub"));
             Path sent = x.folder("sent");
             List<LabProcess> publishers = new ArrayList<>();
@@ -101,7 +102,8 @@ final class SessionRun {
                 }
                 Map<String, Object> sub = subscriber(subscriber, handedAtPull, handedAtEnd, pulled);
                 subscriber.destroy(Duration.ofSeconds(2));
-                m = summary(system, perPublisher, sub, pulled, failover.orElse(null), watch.firstByteMillis(pulled, system.migware()), watch.closedMillis(pulled),
+                m = summary(system, perPublisher, sub, pulled, failover.orElse(null), watch.firstByteMillis(pulled, system.migware()),
+                        watch.closedMillis(pulled),
                         lab.statusBefore());
             }
             List<String> files = new ArrayList<>(List.of("sub.out", "sub.err"));
@@ -183,7 +185,8 @@ final class SessionRun {
     }
 
     private static Map<String, Object> summary(FailoverSystem system, List<Map<String, Object>> perPublisher,
-            Map<String, Object> sub, Instant pulled, Instant failover, List<Double> firstBytes, List<Double> closedAt, String statusBefore) {
+            Map<String, Object> sub, Instant pulled, Instant failover, List<Double> firstBytes, List<Double> closedAt,
+            String statusBefore) {
         long handedAfter = 0;
         long ackedAfter = 0;
         long errors = 0;
