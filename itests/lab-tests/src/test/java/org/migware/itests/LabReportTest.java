@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +22,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import com.google.gson.JsonParser;
-import org.migware.lab.JavaCommand;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.report.Json;
 import org.migware.lab.report.LabJob;
@@ -57,11 +53,11 @@ class LabReportTest {
     @BeforeAll
     static void runTheCommand() throws Exception {
         report = work.resolve("report");
-        Run run = job(List.of("--connections", "1,20", "--prefix", PREFIX, "--out", report.toString()), work.resolve("job"));
-        boolean ended = run.process.waitFor(4, TimeUnit.MINUTES);
-        output = read(run.out) + read(run.err);
+        LabJobProcess run = job(List.of("--connections", "1,20", "--prefix", PREFIX, "--out", report.toString()), work.resolve("job"));
+        boolean ended = run.process().waitFor(4, TimeUnit.MINUTES);
+        output = read(run.out()) + read(run.err());
         assertTrue(ended, () -> "the job did not end within 4 minutes:\n" + tail(output));
-        assertEquals(0, run.process.exitValue(), () -> "exit status; output:\n" + tail(output));
+        assertEquals(0, run.process().exitValue(), () -> "exit status; output:\n" + tail(output));
         results = Json.parseObject(Files.readString(report.resolve("results.json")));
     }
 
@@ -172,18 +168,18 @@ class LabReportTest {
     @Test
     void ctrlCRemovesTheLabAndItsProcesses() throws Exception {
         Path out = work.resolve("interrupted");
-        Run run = job(List.of("--connections", "1", "--baseline", "off", "--prefix", INTERRUPT_PREFIX, "--after-s", "30",
+        LabJobProcess run = job(List.of("--connections", "1", "--baseline", "off", "--prefix", INTERRUPT_PREFIX, "--after-s", "30",
                 "--out", out.toString()), work.resolve("interrupt-job"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!read(run.out).contains("primary's link pulled") && run.process.isAlive() && System.nanoTime() < deadline) {
+        while (!read(run.out()).contains("primary's link pulled") && run.process().isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
-        assertTrue(run.process.isAlive(), () -> "the job ended before it could be interrupted:\n" + tail(read(run.out) + read(run.err)));
+        assertTrue(run.process().isAlive(), () -> "the job ended before it could be interrupted:\n" + tail(read(run.out()) + read(run.err())));
         assertTrue(LabNetwork.leftovers(INTERRUPT_PREFIX), "the lab is up while the job runs");
-        new ProcessBuilder("kill", "-INT", Long.toString(run.process.pid())).start().waitFor();
-        assertTrue(run.process.waitFor(60, TimeUnit.SECONDS), "the job ends after Ctrl-C");
-        String err = read(run.err);
-        assertNotEquals(0, run.process.exitValue());
+        new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
+        assertTrue(run.process().waitFor(60, TimeUnit.SECONDS), "the job ends after Ctrl-C");
+        String err = read(run.err());
+        assertNotEquals(0, run.process().exitValue());
         assertTrue(err.contains(LabJob.INTERRUPTED), err);
         assertFalse(LabNetwork.leftovers(INTERRUPT_PREFIX), "no namespace left");
         // MigWare, the sinks, the client and tcpdump all ran with the lab's work folder in their command lines
@@ -194,22 +190,9 @@ class LabReportTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private record Run(Process process, Path out, Path err) {
-    }
-
-    /** Starts LabJob as bin/migware does: its own JVM, the lab's and the report's jars and Gson, the built distribution. */
-    private static Run job(List<String> args, Path logs) throws IOException {
-        Files.createDirectories(logs);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                JavaCommand.classpathOf(LabJob.class) + File.pathSeparator + JavaCommand.classpathOf(LabNetwork.class)
-                        + File.pathSeparator + JavaCommand.classpathOf(JsonParser.class),
-                LabJob.class.getName(), "--distribution", BuiltDistribution.home().toString()));
-        cmd.addAll(args);
-        Path out = logs.resolve("stdout.txt");
-        Path err = logs.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        p.getOutputStream().close();
-        return new Run(p, out, err);
+    /** Starts LabJob as bin/migware does. */
+    private static LabJobProcess job(List<String> args, Path logs) throws IOException {
+        return LabJobProcess.start(args, logs);
     }
 
     private record Chromium(int exit, String stdout, String stderr) {
@@ -234,15 +217,11 @@ class LabReportTest {
     }
 
     private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")";
-        }
+        return LabJobProcess.read(file);
     }
 
     private static String tail(String text) {
-        return text.length() <= 6000 ? text : "..." + text.substring(text.length() - 6000);
+        return LabJobProcess.tail(text);
     }
 
     private static String between(String text, String from, String to) {

@@ -50,7 +50,18 @@ final class HaproxyRun {
      */
     static String config(LabNetwork lab, int n) {
         // two descriptors per proxied connection; the system limit here is 20000 descriptors
-        int maxconn = Math.max(2000, 4 * n + 100);
+        return config(lab, Math.max(2000, 4 * n + 100), "push", FRONTEND_PORT, MigwareRun.PORT);
+    }
+
+    /**
+     * @param lab the lab
+     * @param maxconn HAProxy's connection limit
+     * @param frontend the frontend's name (a word)
+     * @param frontendPort where HAProxy listens on the backup's address
+     * @param serverPort the servers' port on the primary and the backup
+     * @return haproxy.cfg for a TCP service on serverPort
+     */
+    static String config(LabNetwork lab, int maxconn, String frontend, int frontendPort, int serverPort) {
         return String.join("\n",
                 "# The baseline of 'migware lab': a careful operator's TCP failover with HAProxy.",
                 "global",
@@ -69,17 +80,36 @@ final class HaproxyRun {
                 "    retries 2",
                 "    option redispatch",
                 "",
-                "frontend push",
-                "    bind " + lab.address(Role.BACKUP) + ":" + FRONTEND_PORT,
+                "frontend " + frontend,
+                "    bind " + lab.address(Role.BACKUP) + ":" + frontendPort,
                 "    default_backend servers",
                 "",
                 "backend servers",
                 "    # a check every 100 ms (which also bounds its timeout), DOWN after 2 failures, UP after 2 successes;",
                 "    # sessions on a server marked DOWN are closed at once, so their clients reconnect",
-                "    server primary " + lab.address(Role.PRIMARY) + ":" + MigwareRun.PORT
+                "    server primary " + lab.address(Role.PRIMARY) + ":" + serverPort
                         + " check inter 100 fall 2 rise 2 on-marked-down shutdown-sessions",
-                "    server backup " + lab.address(Role.BACKUP) + ":" + MigwareRun.PORT + " check inter 100 fall 2 rise 2 backup",
+                "    server backup " + lab.address(Role.BACKUP) + ":" + serverPort + " check inter 100 fall 2 rise 2 backup",
                 "");
+    }
+
+    /**
+     * Starts HAProxy in the backup's namespace with {@code cfg} and waits until it listens.
+     *
+     * @param lab the lab
+     * @param cfg its configuration file
+     * @param frontendPort the port it listens on
+     * @return the running HAProxy (its log on stdout)
+     */
+    static LabProcess start(LabNetwork lab, Path cfg, int frontendPort) {
+        LabProcess haproxy = lab.start(Role.BACKUP, "haproxy", Preflight.tool("haproxy"), "-db", "-f", cfg.toString());
+        Await.until("HAProxy listening on " + frontendPort, Duration.ofSeconds(20), () -> {
+            if (!haproxy.isAlive()) {
+                throw new LabException("HAProxy ended at start: " + haproxy.stderr() + haproxy.stdout());
+            }
+            return lab.exec(Role.BACKUP, "ss", "-Hltn", "sport = :" + frontendPort).stdout().contains(":" + frontendPort);
+        });
+        return haproxy;
     }
 
     /**
@@ -110,13 +140,7 @@ final class HaproxyRun {
             backupSink.awaitOutput(SinkServer.LISTENING, Duration.ofSeconds(20));
             Path cfg = work.resolve("haproxy.cfg");
             MigwareRun.write(cfg, config(lab, n));
-            LabProcess haproxy = lab.start(Role.BACKUP, "haproxy", Preflight.tool("haproxy"), "-db", "-f", cfg.toString());
-            Await.until("HAProxy listening on " + FRONTEND_PORT, Duration.ofSeconds(20), () -> {
-                if (!haproxy.isAlive()) {
-                    throw new LabException("HAProxy ended at start: " + haproxy.stderr() + haproxy.stdout());
-                }
-                return lab.exec(Role.BACKUP, "ss", "-Hltn", "sport = :" + FRONTEND_PORT).stdout().contains(":" + FRONTEND_PORT);
-            });
+            LabProcess haproxy = start(lab, cfg, FRONTEND_PORT);
             progress.accept("HAProxy in " + lab.namespace(Role.BACKUP) + " on " + lab.address(Role.BACKUP) + ":" + FRONTEND_PORT
                     + " in front of the primary and the backup");
             Faults faults = new Faults(o, JobOptions.FaultLink.CLIENT);

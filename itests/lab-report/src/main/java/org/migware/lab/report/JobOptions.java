@@ -26,6 +26,21 @@ public final class JobOptions {
     /** The delay behind --reorder when no --delay is given: reordering needs one (as in netem). */
     public static final long REORDER_DELAY_MILLIS = 10;
 
+    /** What the job runs: the thesis's push workload, or one of issue 9's real-server scenarios. */
+    public enum Scenario {
+        /** The thesis's push clients, N from --connections, MigWare beside HAProxy (the default). */
+        PUSH,
+        /** nginx on primary and backup, rate-limited curl downloads of a large file. */
+        DOWNLOAD,
+        /** mosquitto on primary and backup, QoS 1 publishers and a subscriber on long-lived sessions. */
+        SESSION;
+
+        /** @return the name on the command line */
+        public String option() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** Where loss, delay and reordering are injected. */
     public enum FaultLink {
         /** The client's own link: both directions of everything the client sends and receives. */
@@ -49,6 +64,11 @@ public final class JobOptions {
     private Path out;
     private String prefix = "mwrlab";
     private boolean removeLeftovers;
+    private Scenario scenario = Scenario.PUSH;
+    /** Downloads or MQTT sessions; 0: the scenario's default. */
+    private int clients;
+    private long fileMib = 200;
+    private long rateKib = 4096;
 
     /**
      * @param dir the MigWare distribution the lab runs (bin/migware passes its own home)
@@ -252,6 +272,25 @@ public final class JobOptions {
         return removeLeftovers;
     }
 
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    /** @return the downloads (default 4) or MQTT publishers (default 10) of a scenario */
+    public int clients() {
+        return clients > 0 ? clients : scenario == Scenario.SESSION ? 10 : 4;
+    }
+
+    /** @return the download's file size in MiB (default 200) */
+    public long fileMib() {
+        return fileMib;
+    }
+
+    /** @return each download's rate limit in KiB/s (default 4096) */
+    public long rateKib() {
+        return rateKib;
+    }
+
     /** @return whether any fault is injected */
     public boolean faults() {
         return lossPercent > 0 || delayMillis > 0 || reorderPercent > 0;
@@ -292,6 +331,10 @@ public final class JobOptions {
         if (removeLeftovers) {
             args.add("--remove-leftovers");
         }
+        if (scenario != Scenario.PUSH) {
+            args.addAll(List.of("--scenario", scenario.option(), "--clients", Integer.toString(clients()), "--file-mib",
+                    Long.toString(fileMib), "--rate-kib", Long.toString(rateKib)));
+        }
         return args;
     }
 
@@ -315,6 +358,12 @@ public final class JobOptions {
         m.put("reorderPercent", reorderPercent);
         m.put("faultLink", faultLink.name().toLowerCase(Locale.ROOT));
         m.put("prefix", prefix);
+        m.put("scenario", scenario.option());
+        if (scenario != Scenario.PUSH) {
+            m.put("clients", clients());
+            m.put("fileMib", fileMib);
+            m.put("rateKib", rateKib);
+        }
         return m;
     }
 
@@ -326,8 +375,27 @@ public final class JobOptions {
     public static JobOptions parse(String... args) {
         Args a = Args.parse(args, Set.of("remove-leftovers", "help"),
                 Set.of("distribution", "connections", "interval-ms", "duration-s", "before-s", "after-s", "before-ms", "after-ms",
-                        "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link", "out", "prefix"));
+                        "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link", "out", "prefix",
+                        "scenario", "clients", "file-mib", "rate-kib"));
         JobOptions o = new JobOptions();
+        String scenario = a.string("scenario", "push").toUpperCase(Locale.ROOT);
+        try {
+            o.scenario = Scenario.valueOf(scenario);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--scenario takes push, download or session: " + scenario.toLowerCase(Locale.ROOT));
+        }
+        if (o.scenario != Scenario.PUSH) {
+            o.clients = (int) a.number("clients", 0);
+            if (a.has("clients") && o.clients < 1) {
+                throw new IllegalArgumentException("--clients must be 1..100");
+            }
+            o.fileMib = a.number("file-mib", o.fileMib);
+            o.rateKib = a.number("rate-kib", o.rateKib);
+            o.defaultPhases();
+        } else if (a.has("clients") || a.has("file-mib") || a.has("rate-kib")) {
+            throw new IllegalArgumentException("--clients, --file-mib and --rate-kib are for --scenario download or session;"
+                    + " the push scenario takes --connections");
+        }
         String dist = a.string("distribution", System.getProperty("migware.home"));
         o.distribution = dist == null ? null : Path.of(dist);
         if (a.has("connections")) {
@@ -381,6 +449,21 @@ public final class JobOptions {
         return o;
     }
 
+    /**
+     * The scenario's phases when none are given: a download is pulled 8 s in (well inside the file)
+     * and may run as long as the whole file takes at its rate plus 30 s before it counts as hung;
+     * sessions are pulled 5 s in and watched for 10 s after.
+     */
+    private void defaultPhases() {
+        if (scenario == Scenario.DOWNLOAD) {
+            beforeMillis = 8000;
+            afterMillis = fileMib * 1024 * 1000 / Math.max(1, rateKib) + 30_000;
+        } else {
+            beforeMillis = 5000;
+            afterMillis = 10_000;
+        }
+    }
+
     void validate() {
         require(!connections.isEmpty(), "--connections needs at least one count");
         for (int n : connections) {
@@ -396,6 +479,12 @@ public final class JobOptions {
         require(lossPercent >= 0 && lossPercent < 100, "--loss takes a percentage 0..<100");
         require(delayMillis >= 0 && delayMillis <= 10_000, "--delay takes milliseconds 0..10000");
         require(reorderPercent >= 0 && reorderPercent <= 100, "--reorder takes a percentage 0..100");
+        if (scenario != Scenario.PUSH) {
+            require(clients() >= 1 && clients() <= 100, "--clients must be 1..100");
+            require(fileMib >= 1 && fileMib <= 4096, "--file-mib must be 1..4096");
+            require(rateKib >= 16 && rateKib <= 1 << 20, "--rate-kib must be 16..1048576");
+            require(!faults(), "--loss, --delay and --reorder are for the push scenario");
+        }
         require(prefix.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,30}"), "--prefix must be 1-31 characters of [A-Za-z0-9_.-]");
     }
 
@@ -440,7 +529,22 @@ public final class JobOptions {
                 "  --prefix P              namespace name prefix (default mwrlab; the baseline uses Ph)",
                 "  --remove-leftovers      first remove namespaces a crashed run of this prefix left behind",
                 "",
+                "Scenarios (issue 9): real servers on primary and backup, each run three ways side by side:",
+                "MigWare with delivery=resume, MigWare with delivery=replay, and the HAProxy baseline. The",
+                "report counts what the clients themselves saw (curl's exit and the SHA-256 of its file;",
+                "mosquitto_pub's acknowledgements, errors and reconnects, the subscriber's messages).",
+                "  --scenario S            push (default: the experiment above), download or session",
+                "                          download: nginx serving a seeded file, --clients curls (default 4) at",
+                "                          --rate-kib each, the pull after --before-s (default 8); a curl still",
+                "                          running --after-s after the pull (default: the file's time + 30 s) hung",
+                "                          session: mosquitto, --clients QoS 1 publishers (default 10, 10 messages",
+                "                          a second each) and a subscriber; pull after 5 s, watched 10 s after",
+                "  --clients N             downloads or publishers of a scenario",
+                "  --file-mib M            the download's size (default 200)",
+                "  --rate-kib K            each download's rate limit (default 4096: 4 MiB/s)",
+                "",
                 "The default run takes about 3 minutes on 2 cores. Exit status: 0 every MigWare connection",
-                "survived, 1 some did not, 2 bad usage or the machine cannot run the lab, 130 interrupted.");
+                "survived (a scenario: every replayed client carried on), 1 some did not, 2 bad usage or the",
+                "machine cannot run the lab, 130 interrupted.");
     }
 }

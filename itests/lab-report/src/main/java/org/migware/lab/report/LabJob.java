@@ -21,7 +21,8 @@ import org.migware.lab.network.LabNetwork;
  * {@code bin/migware lab}: the main job. For each connection count N it runs the thesis's push
  * experiment with MigWare ({@link MigwareRun}) and the same workload through HAProxy
  * ({@link HaproxyRun}), shows progress while it runs, prints a result table and writes the report
- * ({@link ReportWriter}) to {@code lab-results/<timestamp>/}.
+ * ({@link ReportWriter}) to {@code lab-results/<timestamp>/}. With {@code --scenario download} or
+ * {@code session} it runs issue 9's real-server scenarios instead ({@link ScenarioJob}).
  *
  * <p>Before anything is built it checks the machine ({@link Preflight}) and stops with what to
  * do when it cannot run. The labs remove their namespaces and processes when a run ends, fails,
@@ -86,6 +87,13 @@ public final class LabJob {
             }
         }, "migware-lab-interrupted");
         Runtime.getRuntime().addShutdownHook(cleanup);
+        if (o.scenario() != JobOptions.Scenario.PUSH) {
+            try {
+                return ScenarioJob.run(o, dir, current, out, terminal);
+            } finally {
+                removeHook(cleanup);
+            }
+        }
 
         Instant started = Instant.now();
         Map<String, Object> root = new LinkedHashMap<>();
@@ -148,16 +156,10 @@ public final class LabJob {
                     progress.endRun();
                 }
             }
-            Instant finished = Instant.now();
-            root.put("finishedAt", finished.toString());
-            root.put("durationSeconds", java.time.Duration.between(started, finished).toMillis() / 1000.0);
+            stampFinished(root, started);
             ReportWriter.write(dir, root);
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook is doing its work
-            }
+            removeHook(cleanup);
         }
         out.println();
         out.print(ReportWriter.table(root));
@@ -165,6 +167,21 @@ public final class LabJob {
         out.println("Report: " + dir.resolve("report.html") + " (summary.md, results.json, summary.csv, connections.csv,"
                 + " latency.csv, raw/)");
         return allSurvived ? 0 : 1;
+    }
+
+    /** Puts the end of the job and its length into the report's root. */
+    static void stampFinished(Map<String, Object> root, Instant started) {
+        Instant finished = Instant.now();
+        root.put("finishedAt", finished.toString());
+        root.put("durationSeconds", java.time.Duration.between(started, finished).toMillis() / 1000.0);
+    }
+
+    private static void removeHook(Thread cleanup) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook is doing its work
+        }
     }
 
     private static Map<String, Object> failed(int n, RuntimeException e) {

@@ -44,8 +44,16 @@ public final class Preflight {
         Map<String, String> tools = new LinkedHashMap<>();
         tools.put("tcpdump", "tcpdump");
         tools.put("tshark", "tshark");
-        if (options.baseline()) {
+        if (options.baseline() || options.scenario() != JobOptions.Scenario.PUSH) {
             tools.put("haproxy", "haproxy");
+        }
+        if (options.scenario() == JobOptions.Scenario.DOWNLOAD) {
+            tools.put("nginx", "nginx-light libnginx-mod-http-headers-more-filter");
+            tools.put("curl", "curl");
+        } else if (options.scenario() == JobOptions.Scenario.SESSION) {
+            tools.put("mosquitto", "mosquitto");
+            tools.put("mosquitto_pub", "mosquitto-clients");
+            tools.put("mosquitto_sub", "mosquitto-clients");
         }
         if (options.lossPercent() > 0) {
             tools.put("nft", "nftables");
