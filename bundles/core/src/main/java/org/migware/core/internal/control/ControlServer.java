@@ -22,6 +22,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,6 +83,8 @@ public final class ControlServer {
 
     private final CommandProcessor processor;
     private final Semaphore clientSlots = new Semaphore(MAX_CLIENTS);
+    /** Clients that have not sent their command line yet: closed when the server goes. */
+    private final Set<SocketChannel> waitingForCommand = ConcurrentHashMap.newKeySet();
     private final ExecutorService clients = Executors.newCachedThreadPool(daemon("migware-control-client"));
     private final ScheduledExecutorService commandTimeouts = Executors.newSingleThreadScheduledExecutor(daemon("migware-control-timeout"));
     private final ServerSocketChannel server;
@@ -162,13 +165,26 @@ public final class ControlServer {
         return Path.of(value);
     }
 
+    /**
+     * Closes the socket and the clients still silent. A command already running is left to finish
+     * and write its output, never interrupted: it may be the very {@code update} of this bundle
+     * that is deactivating us, on its own thread, and an interrupt would follow that thread into
+     * the new core's activation, where a file channel would close under it.
+     */
     @Deactivate
-    void deactivate() throws InterruptedException {
-        clients.shutdownNow();
+    void deactivate() {
+        clients.shutdown();
         commandTimeouts.shutdownNow();
+        waitingForCommand.forEach(ControlServer::closeQuietly);
         if (server != null) {
             closeQuietly(server);
-            acceptor.join(2000);
+            if (acceptor != Thread.currentThread()) {
+                try {
+                    acceptor.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             try {
                 Files.deleteIfExists(socketPath);
             } catch (IOException e) {
@@ -228,12 +244,16 @@ public final class ControlServer {
         // a client silent past the timeout is closed under its read: it never holds a thread for long
         ScheduledFuture<?> timeout = commandTimeouts.schedule(() -> closeQuietly(client), COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         String command;
+        waitingForCommand.add(client);
         try {
             command = reader.readLine();
         } catch (AsynchronousCloseException e) {
-            LOG.warn("core: control socket: a client sent no command within {} ms, dropped", COMMAND_TIMEOUT_MILLIS);
+            if (server.isOpen()) {
+                LOG.warn("core: control socket: a client sent no command within {} ms, dropped", COMMAND_TIMEOUT_MILLIS);
+            }
             return;
         } finally {
+            waitingForCommand.remove(client);
             timeout.cancel(false);
         }
         OutputStream rawOut = Channels.newOutputStream(client);

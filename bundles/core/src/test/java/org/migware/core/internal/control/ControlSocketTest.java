@@ -130,6 +130,38 @@ class ControlSocketTest {
         }
     }
 
+    /**
+     * {@code update org.migware.core} sent through the socket deactivates the server on the very
+     * thread that runs the command. That thread must not be interrupted: the new core activates
+     * on it (a file channel opened by an interrupted thread closes at once) and the command's
+     * output must still reach the client. The lab's core update in PROXY hung on this.
+     */
+    @Test
+    @Timeout(20)
+    void aCommandThatStopsTheServerIsNotInterruptedAndIsAnswered() throws Exception {
+        Path socket = folder.resolve("var/control.sock");
+        ControlServer[] current = new ControlServer[1];
+        java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        CommandProcessor updating = processor(command -> {
+            current[0].deactivate();
+            interrupted.set(Thread.currentThread().isInterrupted());
+            current[0] = new ControlServer(config(socket.toString()), processor());
+            return "updated";
+        });
+        current[0] = new ControlServer(config(socket.toString()), updating);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, ControlClient.run(socket, "update org.migware.core", new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+            assertEquals("updated\n", out.toString(StandardCharsets.UTF_8));
+            assertFalse(interrupted.get(), "the command's thread was interrupted by the deactivation");
+            out.reset();
+            assertEquals(0, ControlClient.run(socket, "migware:status", new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+            assertEquals("ran migware:status\n", out.toString(StandardCharsets.UTF_8), "the new server answers");
+        } finally {
+            current[0].deactivate();
+        }
+    }
+
     @Test
     void noContainerGivesExitThree() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -172,6 +204,15 @@ class ControlSocketTest {
 
     /** A Gogo processor whose sessions answer "ran CMD", or fail for a command starting with "fail". */
     private static CommandProcessor processor() {
+        return processor(command -> {
+            if (command.startsWith("fail")) {
+                throw new IllegalArgumentException("no such command: " + command);
+            }
+            return "ran " + command;
+        });
+    }
+
+    private static CommandProcessor processor(java.util.function.Function<String, String> commands) {
         return (CommandProcessor) Proxy.newProxyInstance(ControlSocketTest.class.getClassLoader(),
                 new Class<?>[] {CommandProcessor.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("createSession")) {
@@ -179,13 +220,7 @@ class ControlSocketTest {
                     }
                     return Proxy.newProxyInstance(ControlSocketTest.class.getClassLoader(), new Class<?>[] {CommandSession.class},
                             (session, call, callArgs) -> switch (call.getName()) {
-                                case "execute" -> {
-                                    String command = callArgs[0].toString();
-                                    if (command.startsWith("fail")) {
-                                        throw new IllegalArgumentException("no such command: " + command);
-                                    }
-                                    yield "ran " + command;
-                                }
+                                case "execute" -> commands.apply(callArgs[0].toString());
                                 case "format" -> callArgs[0].toString();
                                 case "close" -> null;
                                 default -> throw new UnsupportedOperationException(call.getName());
