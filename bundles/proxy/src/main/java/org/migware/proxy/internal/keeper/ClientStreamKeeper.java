@@ -258,7 +258,11 @@ public final class ClientStreamKeeper {
     /**
      * Whether the server's data reached the client's window edge, to within two segments (a sender
      * does not send a sliver of a segment into a window's rest): it then stopped because of the
-     * window, not because it had nothing more to say.
+     * window, not because it had nothing more to say. Once held, the server stays so until the
+     * client's next data: a later flight that stops short of a window just opened (the server's own
+     * send buffer, not the window, ran dry for a moment) does not end a download. A response that
+     * was held once and then really ended is reset at a failover needlessly; a download taken for
+     * finished would wait forever.
      */
     private static void noteServerSending(KeptStream s, ParsedPacket p) {
         if (p.hasFlags(ParsedPacket.SYN)) {
@@ -267,8 +271,8 @@ public final class ClientStreamKeeper {
             return;
         }
         int length = p.payloadLength();
-        if (length > 0 && s.clientWindowEdgeKnown) {
-            s.serverHeldByWindow = s.clientWindowEdge - (p.sequenceNumber() + length) <= 2 * s.clientMss;
+        if (length > 0 && s.clientWindowEdgeKnown && s.clientWindowEdge - (p.sequenceNumber() + length) <= 2 * s.clientMss) {
+            s.serverHeldByWindow = true;
         }
     }
 

@@ -55,7 +55,7 @@ public final class KeptStream {
     public int clientWindowEdge;
     public boolean clientWindowEdgeKnown;
     /**
-     * The server's latest data reached the client's window edge, and the client sent no data since:
+     * The server's data reached the client's window edge since the client's last data:
      * the server was held back by a reader slower than itself (a download), so more was to come
      * even when everything sent has been acknowledged and the window is open again.
      */

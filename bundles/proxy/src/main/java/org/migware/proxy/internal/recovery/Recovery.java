@@ -203,7 +203,8 @@ public final class Recovery {
             return;
         }
         int sentEnd = (int) serverEnd;
-        if (sentEnd - c.clientAck() > 0 && filledTheClientsWindow(c, sentEnd - c.clientAck())) {
+        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort());
+        if (sentEnd - c.clientAck() > 0 && (heldByWindow || filledTheClientsWindow(c, sentEnd - c.clientAck()))) {
             // The primary was held back by the client's window (a client reading slower than the
             // server writes: a download): more was to come, whatever the client acknowledges later.
             mapping.responseEnd = sentEnd + 1;
@@ -213,7 +214,7 @@ public final class Recovery {
         } else if (c.snapshot().clientToServer().lastWindow() == 0) {
             mapping.responseEnd = c.clientAck() + 1; // at least one more byte was to come
             mapping.responseSurelyCut = true;
-        } else if (keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort())) {
+        } else if (heldByWindow) {
             // Everything sent was acknowledged and the window is open again: the client had just
             // read and opened it, and the primary, held back by it until then, had more to send.
             mapping.responseEnd = c.clientAck() + 1;

@@ -199,6 +199,26 @@ public class ClientStreamKeeperTest {
         assertTrue(heldByWindow(keeper));
     }
 
+    /**
+     * A download caught just after the client opened its window wide, while the server's next
+     * flight (its send buffer, not the window, the limit) stopped short of the new edge: on the
+     * wire, a response that ended. It was held by the window before and still is: ReplayLabTest's
+     * resume run left one of four downloads waiting forever on this.
+     */
+    @Test
+    void aServerOnceHeldByTheWindowStaysHeldUntilTheClientsNextRequest() {
+        ClientStreamKeeper keeper = download();
+        for (int at = 5001; at < 13001; at += 1000) {
+            see(keeper, primary(at, 1009).payload(new byte[1000]));
+        }
+        see(keeper, client(1009, 13001).window(20000)); // reads, opens up to 173001
+        see(keeper, primary(13001, 1009).payload(new byte[1000])); // far short of the new edge
+        see(keeper, client(1009, 14001).window(20000));
+        assertTrue(heldByWindow(keeper), "the download goes on although its latest flight stopped short of the window");
+        see(keeper, client(1009, 14001).payload("GET /next\n").window(20000));
+        assertFalse(heldByWindow(keeper), "the client's next request ends the server's turn");
+    }
+
     @Test
     void aResponseThatEndedInsideTheWindowWasNotHeldBack() {
         ClientStreamKeeper keeper = download();
