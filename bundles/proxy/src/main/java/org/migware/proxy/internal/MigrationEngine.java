@@ -84,6 +84,11 @@ final class MigrationEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
     private static final int ETHERNET_HEADER = ReplicaToClient.ETHERNET_HEADER;
     private static final int MAX_PENDING_PER_CONNECTION = 256;
+    private static final java.util.Comparator<StatusRecords.MappingCopy> MAPPINGS_BY_CLIENT = java.util.Comparator
+            .<StatusRecords.MappingCopy>comparingLong(c -> c.mapping().clientAddress & 0xffff_ffffL)
+            .thenComparingInt(c -> c.mapping().clientPort)
+            .thenComparingLong(c -> c.mapping().primaryAddress & 0xffff_ffffL)
+            .thenComparingInt(c -> c.mapping().primaryPort);
     static final long CLOSED_LINGER_NANOS = MappingTable.CLOSED_LINGER_NANOS;
 
     /**
@@ -221,7 +226,7 @@ final class MigrationEngine {
             counters.dropped++;
             return;
         }
-        Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationPort());
+        Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationIpv4(), view.destinationPort());
         if (mapping == null) {
             if (!keeper.service().isService(view.destinationAddressHigh(), view.destinationAddressLow(), view.destinationPort())) {
                 return; // not to the service: other traffic on the mirror, or what MigWare itself sent to a client
@@ -404,6 +409,8 @@ final class MigrationEngine {
             long now = nanos.getAsLong();
             table.forEachByClient(m -> copied.add(new StatusRecords.MappingCopy(m, replica.address(), replica.portFor(m), now)));
         }
+        // the table's order is its seeded hash's: an operator reads them by client
+        copied.sort(MAPPINGS_BY_CLIENT);
         return copied;
     }
 

@@ -143,7 +143,7 @@ public final class Recovery {
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
                 RecoveryCandidate c = recoverable.candidate();
                 Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
-                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryPort());
+                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
                 NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
                 if (why != null && stream != null) {
                     stream.release(keeper.replay().pool());
@@ -203,7 +203,7 @@ public final class Recovery {
             return;
         }
         int sentEnd = (int) serverEnd;
-        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort());
+        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
         if (sentEnd - c.clientAck() > 0 && (heldByWindow || filledTheClientsWindow(c, sentEnd - c.clientAck()))) {
             // The primary was held back by the client's window (a client reading slower than the
             // server writes: a download): more was to come, whatever the client acknowledges later.

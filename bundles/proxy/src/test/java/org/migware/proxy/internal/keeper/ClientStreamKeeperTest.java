@@ -50,7 +50,28 @@ public class ClientStreamKeeperTest {
     }
 
     public static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
-        return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, resume);
+        return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT, resume);
+    }
+
+    /**
+     * One client port used toward two service addresses at once is two connections: each keeps its
+     * own bytes, and neither hands over the other's (issue 10, point 6).
+     */
+    @Test
+    void oneClientPortToTwoServiceAddressesKeepsTwoStreams() {
+        int second = 0x0a4d_0003; // 10.77.0.3
+        ClientStreamKeeper keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000,
+                () -> ServiceEndpoints.parse(new String[] {"10.77.0.2", "10.77.0.3"}, new int[] {TcpFrame.SERVICE_PORT}),
+                new PacketParserComponent().newView());
+        handshake(keeper);
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).to(second, TcpFrame.SERVICE_PORT).seq(ISN).flags(TcpHeader.SYN));
+        see(keeper, TcpFrame.fromServer(TcpFrame.CLIENT_PORT).from(second, TcpFrame.SERVICE_PORT).seq(7000).ack(ISN + 1)
+                .flags(TcpHeader.SYN | TcpHeader.ACK));
+        see(keeper, client(1000, 5001).payload("to-the-first\n".getBytes(StandardCharsets.US_ASCII)));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).to(second, TcpFrame.SERVICE_PORT).seq(1000).ack(7001)
+                .payload("SECOND\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("to-the-first\n", text(retained(keeper, 1000).bytes()));
+        assertEquals("SECOND\n", text(keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, second, TcpFrame.SERVICE_PORT, 1000).bytes()));
     }
 
     private static String text(byte[] bytes) {
@@ -183,7 +204,7 @@ public class ClientStreamKeeperTest {
     }
 
     private static boolean heldByWindow(ClientStreamKeeper keeper) {
-        return keeper.serverHeldByWindow(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT);
+        return keeper.serverHeldByWindow(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT);
     }
 
     @Test
