@@ -21,6 +21,7 @@ import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
@@ -99,7 +100,13 @@ final class MigrationEngine {
      * @param synRetryNanos how long a forged SYN may go unanswered before it is sent again
      * @param synAttempts forged SYNs per connection before it counts as failed
      */
-    record Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts) {
+    record Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts,
+            MappingExpiry.Bounds mappingBounds) {
+
+        /** With the default bounds of the mapping table. */
+        Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts) {
+            this(replicaAddress, replicaPort, handshakesInFlight, synRetryNanos, synAttempts, MappingExpiry.Bounds.DEFAULTS);
+        }
     }
 
     private final Replica replica;
@@ -109,6 +116,7 @@ final class MigrationEngine {
     private final DeferredLog log = new DeferredLog(LOG);
     private final MigrationCounters counters = new MigrationCounters();
     private final MappingTable table;
+    private final MappingExpiry expiry;
     private final ClientToReplica clientToReplica;
     private final ReplicaToClient replicaToClient;
     private final NoConnectionResets resets;
@@ -125,6 +133,7 @@ final class MigrationEngine {
         this.keeper = keeper;
         this.nanos = nanos;
         this.table = new MappingTable(nanos, log);
+        this.expiry = new MappingExpiry(settings.mappingBounds());
         ToReplica toReplica = new ToReplica(tun, counters, log);
         this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica, counters, log);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
@@ -181,6 +190,7 @@ final class MigrationEngine {
         if (active) {
             recovery.pace(replicaAcceptWaiting);
         }
+        expiry.sweep(nanos.getAsLong(), table);
     }
 
     /**
@@ -233,6 +243,10 @@ final class MigrationEngine {
             }
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(view);
+                if (mapping == null) {
+                    counters.dropped++; // the table is full: the client retries its SYN
+                    return;
+                }
             } else {
                 // No connection here: one that could not be recovered (its handshake was missed, say),
                 // or one that never existed. The service address is MigWare's now, and a host answers
@@ -242,9 +256,13 @@ final class MigrationEngine {
                 return;
             }
         }
+        mapping.lastSeenNanos = nanos.getAsLong();
         switch (mapping.state) {
             case QUEUED, HANDSHAKING -> waitForHandshake(mapping, own, length);
             case ESTABLISHED -> {
+                if (!view.hasFlags(RewritablePacket.SYN)) {
+                    mapping.clientCompletedHandshake = true;
+                }
                 if (view.hasFlags(RewritablePacket.ACK)) {
                     // Before translation: the client's acknowledgement in the primary's numbers says what it holds.
                     if (mapping.replay != null) {
@@ -279,7 +297,11 @@ final class MigrationEngine {
         }
     }
 
+    /** @return the new connection's mapping, {@code null} when the table is full (counted) */
     private Mapping passThrough(RewritablePacket syn) {
+        if (!expiry.admits(table.size())) {
+            return null;
+        }
         long shadow = shadows.allocate();
         Mapping mapping = new Mapping(null, syn.sourceIpv4(), syn.sourcePort(), syn.sourceMac(),
                 syn.destinationIpv4(), syn.destinationPort(), syn.destinationMac(),
@@ -335,6 +357,7 @@ final class MigrationEngine {
             counters.dropped++;
             return;
         }
+        mapping.lastSeenNanos = nanos.getAsLong();
         boolean synAck = p.hasFlags(RewritablePacket.SYN | RewritablePacket.ACK);
         if (mapping.state == MappingState.HANDSHAKING) {
             recovery.answered(mapping, p, synAck);
@@ -387,7 +410,10 @@ final class MigrationEngine {
                 + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused)
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
                         + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
-                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)");
+                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
+                + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
+                        : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "
+                                + expiry.refusedFull + " new connections refused (table full)");
     }
 
     /**

@@ -28,6 +28,7 @@ import org.migware.testing.TcpFrame;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.ClientStreamKeeperTest;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.PacketPort;
@@ -64,6 +65,9 @@ class MigrationEngineTest {
     private MigrationEngine engine;
     private long now = TimeUnit.SECONDS.toNanos(1);
 
+    /** The mapping table's bounds of the engines {@link #newEngine} makes. */
+    private MappingExpiry.Bounds bounds = MappingExpiry.Bounds.DEFAULTS;
+
     @BeforeEach
     void setUp() {
         engine = newEngine();
@@ -77,7 +81,7 @@ class MigrationEngineTest {
     private MigrationEngine newEngine(PacketPort tun, WirePort wire) {
         keeper = ClientStreamKeeperTest.keeper(RecordFraming.NEWLINE, 1 << 20);
         PacketParserComponent parser = new PacketParserComponent();
-        return new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3),
+        return new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), 3, bounds),
                 new ShadowEndpoints(0xc612_0000, 15), keeper, tun, wire,
                 parser.newRewritableView(), parser.newRewritableView(), () -> now);
     }
@@ -415,6 +419,60 @@ class MigrationEngineTest {
         assertEquals(1, toReplica.size(), "the client's own reset goes to the replica");
         assertTrue(read(toReplica.get(0)).has(TcpHeader.RST));
         assertEquals(0, engine.describeMappings().size(), "and ends its mapping");
+    }
+
+    /**
+     * A SYN flood in PROXY (issue 10): the table holds no more than its bound, the carried
+     * connection is never ended to make room, SYNs beyond the bound are dropped (not passed to the
+     * replica), the spoofed half-open connections end after their time, and a real new connection
+     * then gets in; a passed-through connection whose client completed its handshake stays.
+     */
+    @Test
+    void aSynFloodInProxyIsBoundedAndNeverEndsACarriedConnection() throws Exception {
+        bounds = new MappingExpiry.Bounds(4, TimeUnit.SECONDS.toNanos(60), TimeUnit.HOURS.toNanos(1));
+        engine = newEngine();
+        recover();
+        fromClient(TcpFrame.fromClient(41_000).seq(5).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        fromClient(TcpFrame.fromClient(41_000).seq(6).ack(1)); // its client goes on: not half-open
+        toReplica.clear();
+        for (int port = 50_000; port < 50_100; port++) {
+            fromClient(TcpFrame.fromClient(port).seq(port).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        }
+        assertEquals(4, engine.describeMappings().size(), "the carried one, the completed one and two spoofed: the bound");
+        assertEquals(2, toReplica.size(), "only the SYNs that got a mapping reach the replica");
+        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL));
+        assertEquals("c1 r3\n", new String(read(toReplica.get(toReplica.size() - 1)).payload(), StandardCharsets.US_ASCII),
+                "the carried connection still reaches the replica");
+
+        now += TimeUnit.SECONDS.toNanos(61);
+        engine.pace();
+        List<String> left = engine.describeMappings();
+        assertEquals(2, left.size(), "the half-open ones ended: " + left);
+        assertTrue(left.get(0).startsWith("10.77.0.1:" + CLIENT_PORT + " "), left.get(0));
+        assertTrue(left.get(1).startsWith("10.77.0.1:41000 "), left.get(1));
+        toReplica.clear();
+        fromClient(TcpFrame.fromClient(42_000).seq(9).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        assertTrue(read(toReplica.get(0)).has(TcpHeader.SYN), "a real new connection gets in again");
+        assertTrue(engine.summary().contains("mappings: 2 half-open and 0 idle ended, 98 new connections refused (table full)"),
+                engine.summary());
+    }
+
+    /** A mapping that sees no segment either way for the idle time ends; one that does, stays. */
+    @Test
+    void anIdleMappingEndsAfterItsIdleTime() throws Exception {
+        bounds = new MappingExpiry.Bounds(100, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(600));
+        engine = newEngine();
+        recover();
+        now += TimeUnit.SECONDS.toNanos(599);
+        engine.pace();
+        assertEquals(1, engine.describeMappings().size(), "not idle long enough");
+        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL));
+        now += TimeUnit.SECONDS.toNanos(599);
+        engine.pace();
+        assertEquals(1, engine.describeMappings().size(), "a segment restarts its idle time");
+        now += TimeUnit.SECONDS.toNanos(2);
+        engine.pace();
+        assertEquals(0, engine.describeMappings().size(), "idle for 601 s");
     }
 
     @Test

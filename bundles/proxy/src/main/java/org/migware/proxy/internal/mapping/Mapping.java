@@ -103,6 +103,10 @@ public final class Mapping {
     /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
     public boolean ecnRefused;
     public long closingSinceNanos;
+    /** When a segment of it last passed, either way: idle and half-open mappings end (see {@link MappingExpiry}). */
+    public long lastSeenNanos;
+    /** A connection passed through in PROXY: its client sent a segment after its SYN. */
+    public boolean clientCompletedHandshake;
 
     public Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
             int primaryAddress, int primaryPort, long primaryMac, int shadowAddress, int shadowPort) {

@@ -40,6 +40,7 @@ public final class MappingTable {
     }
 
     public void register(Mapping mapping) {
+        mapping.lastSeenNanos = nanos.getAsLong();
         byClient.put(ConnectionKey.addresses(mapping.clientAddress, mapping.primaryAddress),
                 ConnectionKey.ports(mapping.clientPort, mapping.primaryPort), mapping);
         byShadow.put(shadowKey(mapping.shadowAddress, mapping.shadowPort), 0, mapping);
@@ -67,6 +68,12 @@ public final class MappingTable {
 
     /** Takes a mapping out of both tables; {@code why} is logged. */
     public void close(Mapping mapping, String why) {
+        closeQuietly(mapping);
+        log.info("proxy: {} ended: {}", mapping, why);
+    }
+
+    /** Takes a mapping out of both tables without a line in the log: for many at once, counted by the caller. */
+    public void closeQuietly(Mapping mapping) {
         mapping.state = MappingState.CLOSED;
         long addresses = ConnectionKey.addresses(mapping.clientAddress, mapping.primaryAddress);
         long ports = ConnectionKey.ports(mapping.clientPort, mapping.primaryPort);
@@ -78,7 +85,11 @@ public final class MappingTable {
         if (mapping.replay != null) {
             mapping.replay.release(); // a replayed connection's kept bytes are of no use any more
         }
-        log.info("proxy: {} ended: {}", mapping, why);
+    }
+
+    /** @return the mappings a client can reach */
+    public int size() {
+        return byClient.size();
     }
 
     /**
