@@ -317,6 +317,7 @@ final class MigrationEngine {
                 .windowShifts(0, 0)
                 .build();
         mapping.state = MappingState.ESTABLISHED;
+        mapping.clientNext = syn.sequenceNumber() + 1;
         table.register(mapping);
         counters.passedThrough++;
         log.info("proxy: new connection {} passed to the replica", mapping);
@@ -411,6 +412,7 @@ final class MigrationEngine {
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
                         + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
                 + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
+                + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
                 + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
                         : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "
                                 + expiry.refusedFull + " new connections refused (table full)");

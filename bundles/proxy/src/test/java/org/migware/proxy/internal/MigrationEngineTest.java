@@ -457,6 +457,27 @@ class MigrationEngineTest {
                 engine.summary());
     }
 
+    /**
+     * A client RST in PROXY that is not at the replica's next expected byte (issue 10, point 3):
+     * passed on (the replica's own stack answers it with a challenge ACK), but the mapping stays
+     * and the connection carries on; the client's exact reset then ends it.
+     */
+    @Test
+    void aResetNotAtTheNextByteLeavesTheMappingInProxy() throws Exception {
+        recover();
+        toReplica.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(1020 + 3000).flags(TcpHeader.RST));
+        assertEquals(1, toReplica.size(), "the replica's stack judges it");
+        assertEquals(1, engine.describeMappings().size(), "the mapping stays");
+        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL));
+        assertEquals("c1 r3\n", new String(read(toReplica.get(toReplica.size() - 1)).payload(), StandardCharsets.US_ASCII),
+                "the connection carries on");
+        fromReplica(replicaPacket(read(toReplica.get(toReplica.size() - 1)), REPLICA_ISN + 1, 1026, 0, "", REPLICA_TSVAL + 1,
+                (int) CLIENT_TSVAL + 1, 500));
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(1026).flags(TcpHeader.RST));
+        assertEquals(0, engine.describeMappings().size(), "the exact reset ends it");
+    }
+
     /** A mapping that sees no segment either way for the idle time ends; one that does, stays. */
     @Test
     void anIdleMappingEndsAfterItsIdleTime() throws Exception {

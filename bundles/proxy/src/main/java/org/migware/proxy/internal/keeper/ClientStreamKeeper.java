@@ -129,12 +129,16 @@ public final class ClientStreamKeeper {
     }
 
     private void fromClient(ParsedPacket p, long addresses, long ports) {
+        KeptStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
-            // A closing connection is not re-created; nothing of it is needed.
-            streams.remove(addresses, ports);
+            // A closing connection is not re-created; nothing of it is needed. Only a close the
+            // server's stack would take (RFC 5961: an RST at the next byte, a FIN where it meets what
+            // came before) ends it: a forged one must not cost the connection its kept bytes.
+            if (s != null && s.clientCloses(p.hasFlags(ParsedPacket.RST), p.sequenceNumber(), p.payloadLength())) {
+                streams.remove(addresses, ports);
+            }
             return;
         }
-        KeptStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.SYN)) {
             if (s == null && streams.size() >= maxConnections) {
                 connectionsNotKept++;
@@ -192,17 +196,17 @@ public final class ClientStreamKeeper {
     }
 
     private void fromService(ParsedPacket p, long addresses, long ports) {
-        if (p.hasFlags(ParsedPacket.RST)) {
-            streams.remove(addresses, ports);
-            return;
-        }
-        if (!p.hasFlags(ParsedPacket.ACK)) {
-            return;
-        }
         KeptStream s = streams.get(addresses, ports);
-        if (s == null) {
+        if (p.hasFlags(ParsedPacket.RST)) {
+            if (s != null && s.serverResets(p.sequenceNumber())) {
+                streams.remove(addresses, ports);
+            }
             return;
         }
+        if (!p.hasFlags(ParsedPacket.ACK) || s == null) {
+            return;
+        }
+        s.serverSent(p.sequenceNumber(), p.payloadLength() + (p.hasFlags(ParsedPacket.FIN) ? 1 : 0) + (p.hasFlags(ParsedPacket.SYN) ? 1 : 0));
         noteServerSending(s, p);
         int ack = p.acknowledgementNumber();
         if (s.ackSeen && ack - s.acked <= 0) {

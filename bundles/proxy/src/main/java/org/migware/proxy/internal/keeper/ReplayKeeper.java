@@ -58,8 +58,11 @@ public final class ReplayKeeper {
         }
         ReplayStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
-            // A closing connection is not re-created (the tracker's state is no longer ESTABLISHED).
-            remove(addresses, ports, s);
+            // A closing connection is not re-created (the tracker's state is no longer ESTABLISHED);
+            // a forged or out-of-order close changes nothing, or a spoofed RST would make it not replayable
+            if (s != null && s.clientCloses(p.hasFlags(ParsedPacket.RST), p.sequenceNumber(), p.payloadLength())) {
+                remove(addresses, ports, s);
+            }
             return;
         }
         if (p.hasFlags(ParsedPacket.SYN) && !p.hasFlags(ParsedPacket.ACK)) {
@@ -105,7 +108,9 @@ public final class ReplayKeeper {
             return;
         }
         if (p.hasFlags(ParsedPacket.RST)) {
-            remove(addresses, ports, s);
+            if (s.serverResets(p.sequenceNumber())) {
+                remove(addresses, ports, s);
+            }
             return;
         }
         if (p.hasFlags(ParsedPacket.SYN)) {

@@ -105,6 +105,12 @@ public final class Mapping {
     public long closingSinceNanos;
     /** When a segment of it last passed, either way: idle and half-open mappings end (see {@link MappingExpiry}). */
     public long lastSeenNanos;
+    /**
+     * The end of what the client has sent (SYN and FIN count one), as far as MigWare knows: where
+     * the client's own reset lies. A reset at neither this nor {@link #lastReplicaAck} is not taken
+     * to end the mapping (RFC 5961).
+     */
+    public int clientNext;
     /** A connection passed through in PROXY: its client sent a segment after its SYN. */
     public boolean clientCompletedHandshake;
 

@@ -166,6 +166,8 @@ public final class Recovery {
                 Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                         c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
                 mapping.state = MappingState.QUEUED;
+                long clientEnd = c.snapshot().clientToServer().highestSequenceEnd();
+                mapping.clientNext = clientEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientResume() : (int) clientEnd;
                 if (delivery != Delivery.RESUME && why == null) {
                     counters.replayed++;
                     handOver.takeReplay(mapping, c, stream, keeper.replay().pool());

@@ -90,6 +90,11 @@ public final class ClientToReplica {
     public void forward(Mapping mapping) {
         RewritablePacket p = view;
         ConnectionTranslation t = mapping.translation;
+        int clientSeq = p.sequenceNumber();
+        int clientEnd = clientSeq + p.payloadLength() + (p.hasFlags(RewritablePacket.FIN) ? 1 : 0);
+        if (!p.hasFlags(RewritablePacket.RST) && clientEnd - mapping.clientNext > 0) {
+            mapping.clientNext = clientEnd;
+        }
         p.setSourceIpv4(mapping.shadowAddress);
         p.setSourcePort(mapping.shadowPort);
         p.setDestinationIpv4(replica.address());
@@ -121,7 +126,14 @@ public final class ClientToReplica {
         toReplica.write(frame, p.ipOffset(), ipLength);
         mapping.toReplica++;
         if (p.hasFlags(RewritablePacket.RST)) {
-            table.close(mapping, "the client reset it");
+            // The replica's stack takes a reset only at its next expected byte (RFC 5961); any other
+            // it answers with a challenge ACK, which reaches the client through the mapping, and a
+            // real client answers that with an exact reset. A forged one must not end the mapping.
+            if (clientSeq == mapping.lastReplicaAck || clientSeq == mapping.clientNext) {
+                table.close(mapping, "the client reset it");
+            } else {
+                counters.resetsNotAtNextByte++;
+            }
         } else if (p.hasFlags(RewritablePacket.FIN)) {
             mapping.clientFin = true;
             table.lingerIfClosed(mapping);
