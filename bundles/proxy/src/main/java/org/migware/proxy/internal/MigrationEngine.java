@@ -236,6 +236,13 @@ final class MigrationEngine {
             counters.dropped++;
             return;
         }
+        if (view.isFragmented()) {
+            // The first fragment of a segment parses as TCP, but its payload is only a part: passed on
+            // with a checksum made anew, the replica would take the part for the whole.
+            counters.dropped++;
+            counters.fragmentsDropped++;
+            return;
+        }
         Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationIpv4(), view.destinationPort());
         if (mapping == null) {
             if (!keeper.service().isService(view.destinationAddressHigh(), view.destinationAddressLow(), view.destinationPort())) {
@@ -412,6 +419,7 @@ final class MigrationEngine {
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
                         + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
                 + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
+                + (c.fragmentsDropped == 0 ? "" : "; " + c.fragmentsDropped + " IP fragments from clients dropped")
                 + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
                 + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
                         : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "
