@@ -30,6 +30,7 @@ import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.MappingsCodec;
+import org.migware.proxy.internal.translation.Ipv4Reassembly;
 import org.migware.proxy.internal.translation.ClientAckProbe;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ConnectionReset;
@@ -117,6 +118,7 @@ final class MigrationEngine {
     private final MigrationCounters counters = new MigrationCounters();
     private final MappingTable table;
     private final MappingExpiry expiry;
+    private final Ipv4Reassembly reassembly = new Ipv4Reassembly();
     private final ClientToReplica clientToReplica;
     private final ReplicaToClient replicaToClient;
     private final NoConnectionResets resets;
@@ -227,20 +229,25 @@ final class MigrationEngine {
         byte[] own = clientToReplica.frame();
         RewritablePacket view = clientToReplica.view();
         System.arraycopy(frame, offset, own, 0, length);
-        if (view.parse(own, 0, length) != ParseResult.TCP || view.ipVersion() != 4) {
+        ParseResult parsed = view.parse(own, 0, length);
+        if (view.ipVersion() == 4 && (parsed == ParseResult.FRAGMENT || parsed == ParseResult.TCP && view.isFragmented())) {
+            // A fragment (its first one parses as TCP but holds only a part): put together first, as
+            // the kernel does before conntrack, never passed on in part.
+            counters.fragmentsSeen++;
+            int whole = reassembly.add(own, view.ipOffset(), length, nanos.getAsLong());
+            if (whole == 0) {
+                return;
+            }
+            length = whole;
+            parsed = view.parse(own, 0, length);
+        }
+        if (parsed != ParseResult.TCP || view.ipVersion() != 4) {
             return;
         }
         if (view.capturedPayloadLength() != view.payloadLength()) {
             // Cut by the capture's snapshot length (or lying about its length): the replica must not
             // get a part of a segment as if it were whole. The client retransmits what is lost.
             counters.dropped++;
-            return;
-        }
-        if (view.isFragmented()) {
-            // The first fragment of a segment parses as TCP, but its payload is only a part: passed on
-            // with a checksum made anew, the replica would take the part for the whole.
-            counters.dropped++;
-            counters.fragmentsDropped++;
             return;
         }
         Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationIpv4(), view.destinationPort());
@@ -419,7 +426,8 @@ final class MigrationEngine {
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
                         + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
                 + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
-                + (c.fragmentsDropped == 0 ? "" : "; " + c.fragmentsDropped + " IP fragments from clients dropped")
+                + (c.fragmentsSeen == 0 ? "" : "; IP fragments from clients: " + c.fragmentsSeen + " seen, " + reassembly.reassembled
+                        + " segments put together, " + reassembly.givenUp + " given up")
                 + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
                 + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
                         : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "

@@ -479,21 +479,27 @@ class MigrationEngineTest {
     }
 
     /**
-     * The first fragment of a client segment (issue 10, point 10) parses as TCP but holds only a
-     * part of the payload: it is dropped and counted, never passed on as if whole; the client's
-     * retransmission, whole, gets through.
+     * A client segment fragmented on its path (issue 10, point 10): its first fragment parses as
+     * TCP but holds only a part of the payload. Nothing reaches the replica until every fragment
+     * came; then the whole segment, once.
      */
     @Test
-    void aFirstFragmentIsNeverPassedOnAsAWholeSegment() throws Exception {
+    void aFragmentedClientSegmentReachesTheReplicaWholeOrNotAtAll() throws Exception {
         recover();
         toReplica.clear();
-        byte[] fragment = client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
-        fragment[14 + 6] = 0x20; // IPv4 flags: more fragments, DF clear; offset 0
-        engine.fromClient(fragment, 0, fragment.length);
+        byte[] whole = client(1020, PRIMARY_ISN + 1).payload("c1 r3 and a record long enough for three fragments\n")
+                .timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
+        whole[14 + 6] = 0; // DF clear
+        java.util.List<byte[]> parts = org.migware.proxy.internal.translation.Ipv4ReassemblyTest.fragments(whole, 32);
+        assertEquals(3, parts.size());
+        engine.fromClient(parts.get(0), 0, parts.get(0).length);
+        engine.fromClient(parts.get(2), 0, parts.get(2).length);
         assertEquals(0, toReplica.size(), "no part of a segment reaches the replica");
-        assertTrue(engine.summary().contains("1 IP fragments from clients dropped"), engine.summary());
-        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 2, PRIMARY_TSVAL));
-        assertEquals("c1 r3\n", new String(read(toReplica.get(toReplica.size() - 1)).payload(), StandardCharsets.US_ASCII));
+        engine.fromClient(parts.get(1), 0, parts.get(1).length);
+        assertEquals(1, toReplica.size());
+        assertEquals("c1 r3 and a record long enough for three fragments\n",
+                new String(read(toReplica.get(0)).payload(), StandardCharsets.US_ASCII), "the whole segment, its checksums right");
+        assertTrue(engine.summary().contains("IP fragments from clients: 3 seen, 1 segments put together, 0 given up"), engine.summary());
     }
 
     /** A mapping that sees no segment either way for the idle time ends; one that does, stays. */

@@ -32,8 +32,8 @@ public final class MigrationCounters {
     public long replayBytesDropped;
     /** Client resets that were not at the replica's next expected byte: passed on, the mapping kept (RFC 5961). */
     public long resetsNotAtNextByte;
-    /** Client IP fragments dropped in PROXY: never passed on in part. */
-    public long fragmentsDropped;
+    /** Client IP fragments seen in PROXY: put together before they are passed on, never passed on in part. */
+    public long fragmentsSeen;
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */
     public void takeOver(MigrationCounters saved) {
