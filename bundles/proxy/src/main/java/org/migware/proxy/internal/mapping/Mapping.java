@@ -77,6 +77,11 @@ public final class Mapping {
      * unacknowledged, and the replica sends it again). Not kept across a restart of the proxy bundle.
      */
     public boolean clientAckPending;
+    /**
+     * The replica's data (or FIN) has reached the client: where the replica's bytes land in the
+     * client's stream is fixed from then on, and no acknowledgement can correct it any more.
+     */
+    public boolean replicaDataForwarded;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
