@@ -77,13 +77,10 @@ public final class Mapping {
      * unacknowledged, and the replica sends it again). Not kept across a restart of the proxy bundle.
      */
     public boolean clientAckPending;
-    /**
-     * The replica's data (or FIN) has reached the client: where the replica's bytes land in the
-     * client's stream is fixed from then on, and no acknowledgement can correct it any more.
-     */
-    public boolean replicaDataForwarded;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
+    /** Probes sent for the client's own acknowledgement beyond the first. */
+    public int clientAckProbes;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
     public long clientAckDeadlineNanos;
     /** The replica's newest acknowledgement (client space): where a reset to it must land. */

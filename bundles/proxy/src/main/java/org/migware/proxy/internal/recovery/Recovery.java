@@ -53,6 +53,11 @@ public final class Recovery {
      * which the probe sent at its handshake asks for: a round trip, or the client's next segment.
      */
     static final long CLIENT_ACK_WAIT_NANOS = 300_000_000L;
+    /**
+     * Probes per connection before the acknowledgement seen stands: the client answers each at once,
+     * so only a mirror that drops its answers, one after another, leaves the wait without one.
+     */
+    static final int CLIENT_ACK_PROBES = 4;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -242,8 +247,13 @@ public final class Recovery {
             if (!m.clientAckPending || m.state == MappingState.CLOSED || m.state == MappingState.FAILED) {
                 awaitingClientAck.remove(i);
             } else if (now - m.clientAckDeadlineNanos >= 0) {
-                m.clientAckPending = false;
-                awaitingClientAck.remove(i);
+                if (++m.clientAckProbes < CLIENT_ACK_PROBES) {
+                    m.clientAckDeadlineNanos = now + CLIENT_ACK_WAIT_NANOS; // its answer may be what the mirror lost
+                    probe.ask(m.candidate);
+                } else {
+                    m.clientAckPending = false;
+                    awaitingClientAck.remove(i);
+                }
             }
         }
     }

@@ -72,7 +72,7 @@ public final class ClientToReplica {
     private ConnectionTranslation confirmClientAck(Mapping mapping, int clientAck) {
         mapping.clientAckPending = false;
         int seen = mapping.translation.replicaToClientSeq(mapping.replicaIsn + 1);
-        if (!correctTo(mapping, clientAck, "") && clientAck != seen) {
+        if (!correctTo(mapping, clientAck) && clientAck != seen) {
             log.warn("proxy: {}: the client acknowledges {} where the capture saw {} and the primary sent up to {}; kept as seen",
                     mapping, Integer.toUnsignedString(clientAck), Integer.toUnsignedString(seen),
                     Integer.toUnsignedString(mapping.primarySentEnd));
@@ -86,7 +86,7 @@ public final class ClientToReplica {
      *
      * @return whether the translation was corrected
      */
-    private boolean correctTo(Mapping mapping, int clientAck, String why) {
+    private boolean correctTo(Mapping mapping, int clientAck) {
         ConnectionTranslation t = mapping.translation;
         int seen = t.replicaToClientSeq(mapping.replicaIsn + 1);
         if (clientAck - seen <= 0 || mapping.primarySentEnd - clientAck < 0) {
@@ -94,8 +94,8 @@ public final class ClientToReplica {
         }
         mapping.translation = t.withClientAck(mapping.replicaIsn, clientAck);
         counters.clientAckCorrections++;
-        log.info("proxy: {}: the client holds {} bytes more than the capture saw it acknowledge{}; the replica's output"
-                + " now starts at its next expected byte", mapping, clientAck - seen, why);
+        log.info("proxy: {}: the client holds {} bytes more than the capture saw it acknowledge; the replica's output"
+                + " now starts at its next expected byte", mapping, clientAck - seen);
         return true;
     }
 
@@ -114,14 +114,6 @@ public final class ClientToReplica {
         p.setDestinationPort(replica.portFor(mapping));
         if (mapping.clientAckPending && p.hasFlags(RewritablePacket.ACK)) {
             t = confirmClientAck(mapping, p.acknowledgementNumber());
-        } else if (p.hasFlags(RewritablePacket.ACK) && mapping.candidate != null && mapping.replay == null
-                && !mapping.replicaDataForwarded) {
-            // The wait for the client's acknowledgement is over (its answer to the probe was missed
-            // too), but no replica byte has reached it: evidence that arrives later still wins. Left as
-            // seen, its acknowledgement would lie beyond anything the replica sent, and the replica's
-            // kernel would drop every segment of the client, its next request included: a silent hang.
-            correctTo(mapping, p.acknowledgementNumber(), " (its answer to the probe was missed too)");
-            t = mapping.translation;
         }
         p.setSequenceNumber(t.clientToReplicaSeq(p.sequenceNumber()));
         if (p.hasFlags(RewritablePacket.ACK)) {
