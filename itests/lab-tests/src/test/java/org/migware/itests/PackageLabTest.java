@@ -50,11 +50,16 @@ class PackageLabTest {
                     DebianPackage.VAR, runAs);
             AtomicReference<Map<String, String>> credentials = new AtomicReference<>();
             AtomicReference<String> tunOwner = new AtomicReference<>();
+            AtomicReference<ExecResult> statusCommand = new AtomicReference<>();
+            AtomicReference<Long> pid = new AtomicReference<>();
             MigrationExperiment.Observer observer = new MigrationExperiment.Observer() {
                 @Override
                 public void ready(LabNetwork lab, MigwareInstance migware) {
                     // ip netns exec, setpriv, env and bin/migware each exec the next: the process is the JVM itself
                     credentials.set(status(migware.process().pid()));
+                    pid.set(migware.process().pid());
+                    // the package's launcher on the PATH finds the service through its lock in /var/lib/migware
+                    statusCommand.set(Commands.run(Duration.ofSeconds(30), "/usr/bin/migware", "status"));
                 }
 
                 @Override
@@ -79,6 +84,9 @@ class PackageLabTest {
             assertEquals(NET_ADMIN_AND_RAW, status.get("CapAmb"), "ambient capabilities: " + status);
             assertEquals(NET_ADMIN_AND_RAW, status.get("CapBnd"), "bounding set: " + status);
             assertEquals("1", status.get("NoNewPrivs"), "no new privileges: " + status);
+            ExecResult running = statusCommand.get();
+            assertEquals(0, running.exitCode(), running.describeFailure());
+            assertEquals("migware: running (pid " + pid.get() + ", /var/lib/migware)", running.stdout().strip());
 
             // what the applications saw: every connection carried on to the replica
             assertEquals(CONNECTIONS, result.connections().size());
@@ -97,6 +105,7 @@ class PackageLabTest {
             assertEquals(Integer.toString(migwareUid), tunOwner.get(), "the TUN device's owner (/sys/class/net/mig0/owner)");
             assertFalse(Files.exists(DebianPackage.VAR.resolve("control.sock")), "the socket is removed when MigWare stops");
             assertEquals("migware", owner(DebianPackage.VAR.resolve("felix-cache")), "the framework cache is the service's");
+            assertEquals("migware", owner(DebianPackage.VAR.resolve("migware.lock")), "so is its lock");
             assertEquals("rwxr-x---", mode(DebianPackage.VAR));
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
