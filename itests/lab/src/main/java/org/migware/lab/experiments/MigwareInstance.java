@@ -41,12 +41,14 @@ public final class MigwareInstance implements AutoCloseable {
 
     private final Path home;
     private final Path etc;
+    private final Path deploy;
     private final Path var;
     private final LabProcess process;
 
-    private MigwareInstance(Path home, Path etc, Path var, LabProcess process) {
+    private MigwareInstance(Path home, Path etc, Path deploy, Path var, LabProcess process) {
         this.home = home;
         this.etc = etc;
+        this.deploy = deploy;
         this.var = var;
         this.process = process;
     }
@@ -73,10 +75,11 @@ public final class MigwareInstance implements AutoCloseable {
      *
      * @param home e.g. {@code /usr/share/migware}
      * @param etc e.g. {@code /etc/migware}
+     * @param deploy e.g. {@code /var/lib/migware/deploy}
      * @param var e.g. {@code /var/lib/migware}: the control socket is {@code control.sock} there
      * @param runAs the command and arguments placed before {@code home/bin/migware server}
      */
-    public record Installed(Path home, Path etc, Path var, List<String> runAs) {
+    public record Installed(Path home, Path etc, Path deploy, Path var, List<String> runAs) {
 
         /** Copies the command: the record stays a value. */
         public Installed {
@@ -123,7 +126,8 @@ public final class MigwareInstance implements AutoCloseable {
         }
         configs.forEach((pid, properties) -> writeConfig(home.resolve("etc"), pid, properties));
         LabProcess process = lab.start(role, name == null ? "migware" : "migware-" + name, home.resolve("bin/migware").toString(), "server");
-        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("var"), process), startTimeout);
+        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"), process),
+                startTimeout);
     }
 
     /**
@@ -145,7 +149,8 @@ public final class MigwareInstance implements AutoCloseable {
         command.add(launcher.toString());
         command.add("server");
         LabProcess process = lab.start(role, "migware", command.toArray(String[]::new));
-        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.var(), process), startTimeout);
+        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(), process),
+                startTimeout);
     }
 
     private static MigwareInstance awaitStarted(MigwareInstance instance, Duration startTimeout) {
@@ -252,7 +257,7 @@ public final class MigwareInstance implements AutoCloseable {
     public void deploy(String symbolicName) {
         Path jar = monitorJar(home, symbolicName);
         try {
-            Files.copy(jar, home.resolve("deploy").resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(jar, deploy.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot deploy " + jar, e);
         }
@@ -264,7 +269,7 @@ public final class MigwareInstance implements AutoCloseable {
      * @param symbolicName e.g. {@code org.migware.monitor.icmp}
      */
     public void undeploy(String symbolicName) {
-        for (Path jar : jarsOf(home.resolve("deploy"), symbolicName)) {
+        for (Path jar : jarsOf(deploy, symbolicName)) {
             try {
                 Files.deleteIfExists(jar);
             } catch (IOException e) {
