@@ -8,8 +8,9 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.migware.lab.Await;
 import org.migware.lab.experiments.DetectionExperiment;
 import org.migware.lab.experiments.MigrationExperiment;
@@ -24,7 +25,8 @@ import org.migware.lab.network.Role;
 /**
  * Issue 10, acceptance 1: the client's final ACK is dropped on the mirror just before the pull.
  * 20 request/response clients (a record every 500 ms, each answered by the server with a line
- * naming the connection and the record); from {@value #WINDOW_MILLIS} ms before the pull until
+ * naming the connection and the record; in the bulk run the line carries a 64 KiB body that depends
+ * on the connection, the record and the position); from {@value #WINDOW_MILLIS} ms before the pull until
  * {@value #AFTER_PULL_MILLIS} ms after it (the delayed-ACK timers of the last answers), the
  * copies of the clients' pure ACKs to the service that the hub sends towards MigWare's capture are
  * dropped, so the last acknowledgement the capture saw of each connection is older than the
@@ -33,7 +35,8 @@ import org.migware.lab.network.Role;
  * ACK would have told the capture the truth in NORMAL.
  *
  * <p>The oracle is the client application: every answer it gets is checked byte for byte against
- * the record it asked with (a cut answer, or one starting in the middle, is a wrong line), every
+ * the record it asked with, body included (a cut answer, one starting in the middle or with one
+ * wrong byte is a wrong line), every
  * record from the replica's first on is answered, and no client sees an error. That the fault
  * happened is asserted from nftables' own counters; MigWare's log of the offsets it corrected from
  * the client's first ACK in PROXY is printed beside, not trusted.
@@ -48,12 +51,14 @@ class FinalAckLossLabTest {
     private static final long AFTER_PULL_MILLIS = 250;
     private static final String CORRECTION = "more than the capture saw it acknowledge";
 
-    @Test
-    void requestResponseAnswersArriveWholeAndByteExactWhenTheClientsLastAcksMissedTheCapture() {
-        String prefix = "mwfack";
+    @ParameterizedTest(name = "answers with a body of {0} bytes")
+    @ValueSource(ints = {0, 64 * 1024})
+    void answersArriveWholeAndByteExactWhenTheClientsLastAcksMissedTheCapture(int responseBytes) {
+        String prefix = "mwfack" + (responseBytes == 0 ? "r" : "b");
         MigrationExperiment.Options options = MigrationExperiment.Options.forScenario(Scenario.REQUEST_RESPONSE,
                 BuiltDistribution.home()).withPrefix(prefix).withConnections(CONNECTIONS).withIntervalMillis(500)
-                .withBeforeFailureMillis(6000).withAfterFailureMillis(10_000).withMonitor(DetectionExperiment.Profile.FAST);
+                .withBeforeFailureMillis(6000).withAfterFailureMillis(10_000).withMonitor(DetectionExperiment.Profile.FAST)
+                .withResponseBytes(responseBytes);
         AtomicReference<MirrorFilter> filter = new AtomicReference<>();
         Result result = MigrationExperiment.run(options, message -> System.out.println("[lab " + prefix + "] " + message),
                 new MigrationExperiment.Observer() {
@@ -74,9 +79,9 @@ class FinalAckLossLabTest {
         MirrorFilter.Counters dropped = filter.get().counters();
         long corrections = result.log().lines().filter(l -> l.contains(CORRECTION)).count();
         long answers = result.connections().stream().mapToLong(ConnectionOutcome::responses).filter(r -> r > 0).sum();
-        System.out.printf("[lab %s] %d connections, %d answers checked; the clients' pure ACKs on the mirror: %s; MigWare's log:"
-                + " %d offsets corrected from the client's first ACK in PROXY%n", prefix, result.connections().size(), answers,
-                dropped, corrections);
+        System.out.printf("[lab %s] %d connections, %d answers of %d body bytes checked; the clients' pure ACKs on the"
+                + " mirror: %s; MigWare's log: %d offsets corrected from the client's first ACK in PROXY%n", prefix,
+                result.connections().size(), answers, responseBytes, dropped, corrections);
 
         assertTrue(dropped.dropped() >= CONNECTIONS, () -> "the clients' ACKs were dropped on the mirror: " + dropped);
         assertEquals(CONNECTIONS, result.connections().size());
