@@ -23,20 +23,24 @@ import org.migware.lab.LabException;
  *
  * <p>Every filter counts the TCP frames that went towards the port ({@link Counters#seen()},
  * dropped ones included) and the frames it dropped ({@link Counters#dropped()}), with nftables'
- * own counters: a test asserts that the fault happened, not only that it was asked for.
- * The table lives in the hub's namespace and goes with the lab; {@link #remove()} takes it out
- * earlier. One filter per role at a time (the table is named after the role).
+ * own named counters: a test asserts that the fault happened, not only that it was asked for.
+ * {@link #stop()} ends the fault with one command (the rules flushed, the counters kept), for a
+ * fault that must end at a given moment; {@link #remove()} takes the table out. The table lives in
+ * the hub's namespace and goes with the lab. One filter per role at a time (the table is named
+ * after the role).
  */
 public final class MirrorFilter {
 
-    /** The comment of the rule counting every TCP frame towards the port. */
+    /** The named counter of every TCP frame towards the port. */
     static final String SEEN = "seen";
-    /** The comment of the rules that drop. */
+    /** The named counter of the frames the rules dropped. */
     static final String DROPPED = "dropped";
+    /** The chain of the rules. */
+    static final String CHAIN = "mirror";
 
     private static final Duration NFT_TIMEOUT = Duration.ofSeconds(10);
-    /** One counter line of {@code nft list table}: the packets, and the rule's comment. */
-    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes \\d+.*comment \"(\\w+)\"");
+    /** A named counter in {@code nft list counters}: its name and packets. */
+    private static final Pattern COUNTER = Pattern.compile("counter (\\w+) \\{\\s*packets (\\d+)");
 
     /**
      * What the filter's rules counted.
@@ -60,6 +64,7 @@ public final class MirrorFilter {
     private final LabNetwork lab;
     private final String table;
     private final String description;
+    private boolean stopped;
     private boolean removed;
     private Counters last;
 
@@ -118,34 +123,36 @@ public final class MirrorFilter {
         return matches;
     }
 
-    /** The nftables script of a filter: the counting rule first, then one dropping rule per match. */
+    /**
+     * The nftables script of a filter: two named counters (they outlive the rules, see {@link #stop()}),
+     * the counting rule first, then one dropping rule per match.
+     */
     static String script(String table, String port, List<String> dropMatches) {
         StringBuilder s = new StringBuilder("table bridge ").append(table).append(" {\n")
-                .append(" chain mirror {\n  type filter hook forward priority 0; policy accept;\n")
-                .append("  oifname \"").append(port).append("\" meta l4proto tcp counter comment \"").append(SEEN).append("\"\n");
+                .append(" counter ").append(SEEN).append(" { }\n counter ").append(DROPPED).append(" { }\n")
+                .append(" chain ").append(CHAIN).append(" {\n  type filter hook forward priority 0; policy accept;\n")
+                .append("  oifname \"").append(port).append("\" meta l4proto tcp counter name \"").append(SEEN).append("\"\n");
         for (String match : dropMatches) {
-            s.append("  oifname \"").append(port).append("\" ").append(match).append(" counter drop comment \"")
-                    .append(DROPPED).append("\"\n");
+            s.append("  oifname \"").append(port).append("\" ").append(match).append(" counter name \"").append(DROPPED)
+                    .append("\" drop\n");
         }
         return s.append(" }\n}\n").toString();
     }
 
-    /** Adds up the counters of {@code nft list table}'s output by the rules' comments. */
+    /** Reads the two named counters from {@code nft list counters table ...}'s output. */
     static Counters parse(String listing) {
-        long seen = 0;
-        long dropped = 0;
-        int rules = 0;
+        long seen = -1;
+        long dropped = -1;
         Matcher m = COUNTER.matcher(listing);
         while (m.find()) {
-            rules++;
-            long packets = Long.parseLong(m.group(1));
-            if (m.group(2).equals(SEEN)) {
-                seen += packets;
-            } else if (m.group(2).equals(DROPPED)) {
-                dropped += packets;
+            long packets = Long.parseLong(m.group(2));
+            if (m.group(1).equals(SEEN)) {
+                seen = packets;
+            } else if (m.group(1).equals(DROPPED)) {
+                dropped = packets;
             }
         }
-        if (rules < 2) {
+        if (seen < 0 || dropped < 0) {
             throw new LabException("no counters of a mirror filter in: " + listing);
         }
         return new Counters(seen, dropped);
@@ -178,7 +185,19 @@ public final class MirrorFilter {
         if (removed) {
             return last;
         }
-        return parse(nft(lab, "list", "table", "bridge", table).requireSuccess().stdout());
+        return parse(nft(lab, "list", "counters", "table", "bridge", table).requireSuccess().stdout());
+    }
+
+    /**
+     * Ends the fault at once, with a single command: the rules are flushed, the counters stay
+     * readable. Does nothing the second time.
+     */
+    public synchronized void stop() {
+        if (stopped || removed) {
+            return;
+        }
+        nft(lab, "flush", "chain", "bridge", table, CHAIN).requireSuccess();
+        stopped = true;
     }
 
     /** Takes the table out, keeping its last counters; does nothing the second time. */
@@ -186,6 +205,7 @@ public final class MirrorFilter {
         if (removed) {
             return;
         }
+        stop();
         last = counters();
         nft(lab, "delete", "table", "bridge", table).requireSuccess();
         removed = true;

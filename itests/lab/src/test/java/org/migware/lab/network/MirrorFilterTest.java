@@ -16,10 +16,10 @@ class MirrorFilterTest {
         String script = MirrorFilter.script("migware_mirror_backup", "backup-port", List.of("meta l4proto tcp drop-me"));
         List<String> rules = script.lines().filter(l -> l.contains("oifname")).toList();
         assertEquals(2, rules.size(), script);
-        assertTrue(rules.get(0).contains("oifname \"backup-port\" meta l4proto tcp counter comment \"seen\""), script);
-        assertTrue(rules.get(1).contains("oifname \"backup-port\" meta l4proto tcp drop-me counter drop comment \"dropped\""),
+        assertTrue(rules.get(0).contains("oifname \"backup-port\" meta l4proto tcp counter name \"seen\""), script);
+        assertTrue(rules.get(1).contains("oifname \"backup-port\" meta l4proto tcp drop-me counter name \"dropped\" drop"),
                 script);
-        assertTrue(script.startsWith("table bridge migware_mirror_backup {"), script);
+        assertTrue(script.startsWith("table bridge migware_mirror_backup {\n counter seen { }\n counter dropped { }\n"), script);
         assertTrue(script.contains("type filter hook forward priority 0; policy accept;"), script);
     }
 
@@ -36,14 +36,15 @@ class MirrorFilterTest {
     }
 
     @Test
-    void theCountersAreAddedUpByTheRulesComments() {
+    void theNamedCountersAreRead() {
+        // nft 1.0.6's own output of "list counters table bridge ..."
         String listing = """
                 table bridge migware_mirror_backup {
-                	chain mirror {
-                		type filter hook forward priority 0; policy accept;
-                		oifname "backup" meta l4proto tcp counter packets 9876 bytes 123456 comment "seen"
-                		oifname "backup" tcp doff 5 ip length 40 counter packets 3 bytes 120 drop comment "dropped"
-                		oifname "backup" tcp doff 8 ip length 52 counter packets 95 bytes 4940 drop comment "dropped"
+                	counter seen {
+                		packets 9876 bytes 123456
+                	}
+                	counter dropped {
+                		packets 98 bytes 5060
                 	}
                 }
                 """;
@@ -53,5 +54,6 @@ class MirrorFilterTest {
         assertEquals(100.0 * 98 / 9876, c.droppedPercent(), 1e-9);
         assertTrue(Double.isNaN(new MirrorFilter.Counters(0, 0).droppedPercent()));
         assertThrows(LabException.class, () -> MirrorFilter.parse("table bridge x {\n}\n"));
+        assertThrows(LabException.class, () -> MirrorFilter.parse("table bridge x {\n\tcounter seen {\n\t\tpackets 1 bytes 2\n\t}\n}\n"));
     }
 }
