@@ -586,6 +586,33 @@ class MigrationEngineReplayTest {
     }
 
     /**
+     * The same, with the client's answer to the probe missed too and its next request coming only
+     * after the wait is over (found on the lab, FinalAckLossLabTest: 11 of 20 connections hung). No
+     * replica byte has reached the client yet, so its request still corrects the offset: its
+     * acknowledgement reaches the replica as one of what the replica sent, not beyond it (which the
+     * replica's kernel would drop, with the request), and the answer starts at the true next byte.
+     */
+    @Test
+    void aClientAcknowledgementMissedTwiceIsCorrectedByTheClientsNextRequest() throws Exception {
+        newEngine("resume", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        now += TimeUnit.MILLISECONDS.toNanos(301);
+        engine.pace();
+        int request = ISN + 1 + LOGIN.length() + REQUEST.length();
+        toReplica.clear();
+        byte[] next = client(request, PRIMARY_ISN + 1 + SENT).payload("GET y\n").build();
+        engine.fromClient(next, 0, next.length);
+        TcpSegment forwarded = read(toReplica.get(toReplica.size() - 1));
+        assertEquals(REPLICA_ISN + 1, forwarded.ack(), "the request acknowledges what the replica sent: its kernel takes it");
+        toClient.clear();
+        fromReplica(syn, REPLICA_ISN + 1, request + 6, TcpHeader.ACK, "answer y\n".getBytes(StandardCharsets.US_ASCII));
+        List<TcpSegment> data = dataToClient();
+        assertEquals(1, data.size());
+        assertEquals(PRIMARY_ISN + 1 + SENT, data.get(0).seq(), "the answer starts at the client's true next byte");
+    }
+
+    /**
      * Until the client's own acknowledgement has come (or its short wait is over), the replica's
      * data does not reach the client: where it lands is not known yet. The replica sends it again.
      */

@@ -77,6 +77,11 @@ public final class Mapping {
      * unacknowledged, and the replica sends it again). Not kept across a restart of the proxy bundle.
      */
     public boolean clientAckPending;
+    /**
+     * The replica's data (or FIN) has reached the client: where the replica's bytes land in the
+     * client's stream is fixed from then on, and no acknowledgement can correct it any more.
+     */
+    public boolean replicaDataForwarded;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
@@ -103,6 +108,16 @@ public final class Mapping {
     /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
     public boolean ecnRefused;
     public long closingSinceNanos;
+    /** When a segment of it last passed, either way: idle and half-open mappings end (see {@link MappingExpiry}). */
+    public long lastSeenNanos;
+    /**
+     * The end of what the client has sent (SYN and FIN count one), as far as MigWare knows: where
+     * the client's own reset lies. A reset at neither this nor {@link #lastReplicaAck} is not taken
+     * to end the mapping (RFC 5961).
+     */
+    public int clientNext;
+    /** A connection passed through in PROXY: its client sent a segment after its SYN. */
+    public boolean clientCompletedHandshake;
 
     public Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
             int primaryAddress, int primaryPort, long primaryMac, int shadowAddress, int shadowPort) {

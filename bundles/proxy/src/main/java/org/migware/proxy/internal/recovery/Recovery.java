@@ -143,7 +143,7 @@ public final class Recovery {
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
                 RecoveryCandidate c = recoverable.candidate();
                 Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
-                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryPort());
+                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
                 NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
                 if (why != null && stream != null) {
                     stream.release(keeper.replay().pool());
@@ -166,6 +166,8 @@ public final class Recovery {
                 Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                         c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
                 mapping.state = MappingState.QUEUED;
+                long clientEnd = c.snapshot().clientToServer().highestSequenceEnd();
+                mapping.clientNext = clientEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientResume() : (int) clientEnd;
                 if (delivery != Delivery.RESUME && why == null) {
                     counters.replayed++;
                     handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
@@ -203,7 +205,7 @@ public final class Recovery {
             return;
         }
         int sentEnd = (int) serverEnd;
-        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort());
+        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
         if (sentEnd - c.clientAck() > 0 && (heldByWindow || filledTheClientsWindow(c, sentEnd - c.clientAck()))) {
             // The primary was held back by the client's window (a client reading slower than the
             // server writes: a download): more was to come, whatever the client acknowledges later.

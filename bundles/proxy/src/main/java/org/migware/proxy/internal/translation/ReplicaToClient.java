@@ -63,6 +63,9 @@ public final class ReplicaToClient {
             // dropped unacknowledged, the segment comes again (the replica's retransmission).
             return;
         }
+        if (p.payloadLength() > 0 || p.hasFlags(RewritablePacket.FIN)) {
+            mapping.replicaDataForwarded = true;
+        }
         if (p.hasTimestamps() && p.timestampValue() - mapping.lastReplicaTsval > 0) {
             mapping.lastReplicaTsval = p.timestampValue();
         }
