@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.migware.lab.Await;
 import org.migware.lab.experiments.DetectionExperiment;
 import org.migware.lab.experiments.MigrationExperiment;
@@ -32,7 +32,10 @@ import org.migware.lab.network.Role;
  * older than the client's: the answers the client already holds look unacknowledged. The drop ends
  * at the pull (one nft command); with the fast monitor the failover comes within some tens of
  * milliseconds, mostly before the client's next request, whose ACK would have told the capture the
- * truth in NORMAL.
+ * truth in NORMAL. In a third run the drop lasts 250 ms past the pull, so it also takes the
+ * clients' answers to the probe the proxy sends at each handshake: the offset must then be
+ * corrected from the client's next segment (before the fix, 11 and 4 of 20 connections hung
+ * silently: the request's ACK lay beyond anything the replica had sent, and its kernel dropped it).
  *
  * <p>The oracle is the client application: every answer it gets is checked byte for byte against
  * the record it asked with, body included (a cut answer, one starting in the middle or with one
@@ -49,10 +52,10 @@ class FinalAckLossLabTest {
     private static final long WINDOW_MILLIS = 1500;
     private static final String CORRECTION = "more than the capture saw it acknowledge";
 
-    @ParameterizedTest(name = "answers with a body of {0} bytes")
-    @ValueSource(ints = {0, 64 * 1024})
-    void answersArriveWholeAndByteExactWhenTheClientsLastAcksMissedTheCapture(int responseBytes) {
-        String prefix = "mwfack" + (responseBytes == 0 ? "r" : "b");
+    @ParameterizedTest(name = "answers with a body of {0} bytes, the drop {1} ms past the pull")
+    @CsvSource({"0, 0", "65536, 0", "0, 250"})
+    void answersArriveWholeAndByteExactWhenTheClientsLastAcksMissedTheCapture(int responseBytes, long pastPullMillis) {
+        String prefix = "mwfack" + (responseBytes == 0 ? "r" : "b") + (pastPullMillis > 0 ? "p" : "");
         MigrationExperiment.Options options = MigrationExperiment.Options.forScenario(Scenario.REQUEST_RESPONSE,
                 BuiltDistribution.home()).withPrefix(prefix).withConnections(CONNECTIONS).withIntervalMillis(500)
                 .withBeforeFailureMillis(6000).withAfterFailureMillis(10_000).withMonitor(DetectionExperiment.Profile.FAST)
@@ -69,6 +72,7 @@ class FinalAckLossLabTest {
 
                     @Override
                     public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
+                        Await.sleep(pastPullMillis);
                         filter.get().stop();
                     }
 
