@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.migware.lab.Commands;
 import org.migware.lab.ExecResult;
+import org.migware.lab.LabException;
 
 /** Shared helpers of the tests that build a real lab (root required). */
 public final class LabTestSupport {
@@ -36,5 +37,18 @@ public final class LabTestSupport {
 
     public static List<String> netnsWithPrefix(String prefix) {
         return netnsList().stream().filter(name -> name.startsWith(prefix + "-")).toList();
+    }
+
+    /** @return a TcpExt counter of the role's kernel, from /proc/net/netstat as seen inside its namespace */
+    public static long tcpExt(LabNetwork lab, Role role, String name) {
+        List<String> lines = lab.exec(role, "cat", "/proc/net/netstat").requireSuccess().stdout().lines()
+                .filter(l -> l.startsWith("TcpExt:")).toList();
+        List<String> names = List.of(lines.get(0).split("\\s+"));
+        String[] values = lines.get(1).split("\\s+");
+        int i = names.indexOf(name);
+        if (i <= 0) {
+            throw new LabException(name + " not in " + names);
+        }
+        return Long.parseLong(values[i]);
     }
 }

@@ -142,15 +142,15 @@ class WireImpairmentLabTest {
             sink.awaitOutput(SinkServer.LISTENING, START);
 
             lab.impair(Role.CLIENT, LinkEnd.BOTH, Impairment.delay(Duration.ofMillis(10)));
-            long ofoStart = tcpExt(lab, Role.PRIMARY, "TCPOFOQueue");
+            long ofoStart = LabTestSupport.tcpExt(lab, Role.PRIMARY, "TCPOFOQueue");
             int oooInOrder = burst(lab, "inorder", 0);
-            long ofoDelayOnly = tcpExt(lab, Role.PRIMARY, "TCPOFOQueue") - ofoStart;
+            long ofoDelayOnly = LabTestSupport.tcpExt(lab, Role.PRIMARY, "TCPOFOQueue") - ofoStart;
 
             ImpairedLink link = lab.impair(Role.CLIENT, LinkEnd.BOTH,
                     Impairment.delay(Duration.ofMillis(10)).withReorder(50));
-            long ofoBefore = tcpExt(lab, Role.PRIMARY, "TCPOFOQueue");
+            long ofoBefore = LabTestSupport.tcpExt(lab, Role.PRIMARY, "TCPOFOQueue");
             int oooReordered = burst(lab, "reordered", 4);
-            long ofoReordered = tcpExt(lab, Role.PRIMARY, "TCPOFOQueue") - ofoBefore;
+            long ofoReordered = LabTestSupport.tcpExt(lab, Role.PRIMARY, "TCPOFOQueue") - ofoBefore;
             ImpairedLink.Counters counters = link.counters();
             System.out.printf("primary's TcpExtTCPOFOQueue: %d with a delay alone, %d with 50 %% reordered; tshark's"
                     + " out-of-order segments: %d and %d; box %s%n", ofoDelayOnly, ofoReordered, oooInOrder, oooReordered,
@@ -286,17 +286,6 @@ class WireImpairmentLabTest {
             rtts.add(Double.parseDouble(m.group(1)));
         }
         return rtts;
-    }
-
-    /** @return a TcpExt counter of the role's kernel, from /proc/net/netstat as seen inside its namespace */
-    private static long tcpExt(LabNetwork lab, Role role, String name) {
-        List<String> lines = lab.exec(role, "cat", "/proc/net/netstat").requireSuccess().stdout().lines()
-                .filter(l -> l.startsWith("TcpExt:")).toList();
-        List<String> names = List.of(lines.get(0).split("\\s+"));
-        String[] values = lines.get(1).split("\\s+");
-        int i = names.indexOf(name);
-        assertTrue(i > 0, name + " not in " + names);
-        return Long.parseLong(values[i]);
     }
 
     private static String bridgePorts(LabNetwork lab) {

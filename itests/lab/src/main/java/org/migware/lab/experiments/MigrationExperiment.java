@@ -155,11 +155,12 @@ public final class MigrationExperiment {
      *        a JVM that has never accepted a connection, whose cold accept loop would otherwise be
      *        what a recovery benchmark measures; 0 for none
      * @param proxySettings more keys of {@code etc/org.migware.proxy.cfg} (e.g. {@code delivery})
+     * @param responseBytes request/response: the body's bytes in each answer (0: the plain answer line)
      */
     public record Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
             long afterFailureMillis, int port, String prefix, Scenario scenario, DetectionExperiment.Profile monitor,
             String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections,
-            Map<String, String> proxySettings) {
+            Map<String, String> proxySettings, int responseBytes) {
 
         /** Copies the proxy's settings: the options stay a value. */
         public Options {
@@ -173,7 +174,7 @@ public final class MigrationExperiment {
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
             this(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of());
+                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0);
         }
 
         /** @return the push scenario: 10 connections, a record every 500 ms, the shipped monitor, framing newline */
@@ -208,69 +209,79 @@ public final class MigrationExperiment {
 
         public Options withConnections(int count) {
             return new Options(distribution, count, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         public Options withPrefix(String newPrefix) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, newPrefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         public Options withBeforeFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, millis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         public Options withAfterFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, millis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another record interval */
         public Options withIntervalMillis(long millis) {
             return new Options(distribution, connections, millis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another scenario (its other settings unchanged) */
         public Options withScenario(Scenario newScenario) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another ICMP monitor profile (null: the shipped configuration) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another proxy framing */
         public Options withFraming(String newFraming) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another replica listen backlog */
         public Options withReplicaBacklog(int backlog) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another client connect rate */
         public Options withConnectRate(long perSecond) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         /** @return these options with another record size */
         public Options withRecordSize(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings, responseBytes);
         }
 
         public Options withWarmReplicaConnections(int count) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings, responseBytes);
+        }
+
+        /**
+         * @param bytes request/response: each answer carries this many bytes of a body after its
+         *        header, checked byte for byte by the client (0: the plain answer line)
+         * @return these options with that answer size
+         */
+        public Options withResponseBytes(int bytes) {
+            return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, bytes);
         }
 
         /**
@@ -281,7 +292,7 @@ public final class MigrationExperiment {
             Map<String, String> settings = new HashMap<>(proxySettings);
             settings.put(key, value);
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings, responseBytes);
         }
     }
 
@@ -539,11 +550,12 @@ public final class MigrationExperiment {
             } else {
                 boolean respond = options.scenario() == Scenario.REQUEST_RESPONSE;
                 primaryServer = lab.startJava(Role.PRIMARY, "primary-sink", SinkServer.class,
-                        new SinkServer.Options().port(options.port()).respond(respond).reportIntervalMillis(reportMillis)
+                        new SinkServer.Options().port(options.port()).respond(respond).responseBytes(options.responseBytes()).reportIntervalMillis(reportMillis)
                                 .report(work.resolve("primary.tsv")).toArgs());
                 primaryServer.awaitOutput(SinkServer.LISTENING, Duration.ofSeconds(20));
                 replicaServer = lab.startJava(Role.BACKUP, "replica-sink", SinkServer.class,
                         new SinkServer.Options().bind(lab.address(Role.BACKUP)).port(options.port()).respond(respond)
+                                .responseBytes(options.responseBytes())
                                 .backlog(options.replicaBacklog()).reportIntervalMillis(reportMillis)
                                 .report(work.resolve("replica.tsv")).toArgs());
                 replicaServer.awaitOutput(SinkServer.LISTENING, Duration.ofSeconds(20));
@@ -629,7 +641,7 @@ public final class MigrationExperiment {
                     .connectRate(options.connectRate()).report(clientReport)
                     .reportIntervalMillis(scenario == Scenario.LIFECYCLE ? 200 : 1000);
             if (scenario == Scenario.REQUEST_RESPONSE) {
-                clientOptions.readResponses(true).rttLog(work.resolve("rtt.tsv"));
+                clientOptions.readResponses(true).responseBytes(options.responseBytes()).rttLog(work.resolve("rtt.tsv"));
             }
             if (scenario == Scenario.LIFECYCLE) {
                 long closeAt = options.beforeFailureMillis() + CLOSE_AFTER_PULL_MILLIS;

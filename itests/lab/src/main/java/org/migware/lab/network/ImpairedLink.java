@@ -15,7 +15,7 @@ import org.migware.lab.JavaCommand;
 import org.migware.lab.LabException;
 
 /**
- * A role's link with a {@link WireBox} in it: delay and reordering without netem. Made by
+ * A role's link with a {@link WireBox} in it: delay, reordering and duplication without netem. Made by
  * {@link LabNetwork#impair}, removed by {@link LabNetwork#clearImpairment} or with the lab.
  *
  * <pre>
@@ -96,8 +96,10 @@ public final class ImpairedLink {
             List<String> args = List.of("--role-side", roleSide, "--hub-side", boxSide,
                     "--towards-role-delay-us", Long.toString(towardsRole.delay().toNanos() / 1000),
                     "--towards-role-reorder", Double.toString(towardsRole.reorderPercent()),
+                    "--towards-role-duplicate", Double.toString(towardsRole.duplicatePercent()),
                     "--from-role-delay-us", Long.toString(fromRole.delay().toNanos() / 1000),
-                    "--from-role-reorder", Double.toString(fromRole.reorderPercent()), "--stats", stats.toString());
+                    "--from-role-reorder", Double.toString(fromRole.reorderPercent()),
+                    "--from-role-duplicate", Double.toString(fromRole.duplicatePercent()), "--stats", stats.toString());
             // Ahead of the lab's other processes (we are root): a wire does not wait for the CPU the endpoints use.
             List<String> command = new ArrayList<>(List.of(Commands.tool("nice", "coreutils"), "-n", "-10"));
             command.addAll(JavaCommand.of(WireBox.class, JVM_OPTIONS, List.of(jna), args));

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.migware.lab.Args;
 
 /**
- * The wire-impairment box: a bump in the wire that delays and reorders frames the way netem does,
+ * The wire-impairment box: a bump in the wire that delays, reorders and duplicates frames the way netem does,
  * for kernels without netem. It sits between two interfaces of the hub's namespace: the role's
  * end of its veth (taken out of the bridge, see {@link ImpairedLink}) and one end of a new veth
  * whose other end is the role's new bridge port. Every frame read on one side is written to the
@@ -23,7 +23,8 @@ import org.migware.lab.Args;
  *
  * <pre>
  * java -cp lab.jar:jna.jar org.migware.lab.network.WireBox --role-side client --hub-side client-box \
- *      --towards-role-delay-us 20000 --from-role-delay-us 20000 --from-role-reorder 25 --stats box.properties
+ *      --towards-role-delay-us 20000 --from-role-delay-us 20000 --from-role-reorder 25 --towards-role-duplicate 5 \
+ *      --stats box.properties
  * </pre>
  *
  * <p>One thread does everything: it waits in {@code ppoll} for a frame on either side or the
@@ -93,7 +94,8 @@ public final class WireBox {
     /** @return the command line's help */
     static String usage() {
         return "usage: WireBox --role-side IF --hub-side IF [--towards-role-delay-us N] [--towards-role-reorder PCT]\n"
-                + "               [--from-role-delay-us N] [--from-role-reorder PCT] [--queue-bytes N] [--queue-frames N]\n"
+                + "               [--towards-role-duplicate PCT] [--from-role-delay-us N] [--from-role-reorder PCT]\n"
+                + "               [--from-role-duplicate PCT] [--queue-bytes N] [--queue-frames N]\n"
                 + "               [--seed N] [--stats FILE]";
     }
 
@@ -110,7 +112,8 @@ public final class WireBox {
 
         static Options parse(String... args) {
             Args a = Args.parse(args, Set.of(), Set.of("role-side", "hub-side", "towards-role-delay-us", "towards-role-reorder",
-                    "from-role-delay-us", "from-role-reorder", "queue-bytes", "queue-frames", "seed", "stats"));
+                    "towards-role-duplicate", "from-role-delay-us", "from-role-reorder", "from-role-duplicate", "queue-bytes",
+                    "queue-frames", "seed", "stats"));
             Options o = new Options();
             o.roleSide = a.string("role-side", null);
             o.hubSide = a.string("hub-side", null);
@@ -118,9 +121,9 @@ public final class WireBox {
                 throw new IllegalArgumentException("--role-side and --hub-side are required");
             }
             o.towardsRole = new Impairment(Duration.ofNanos(a.number("towards-role-delay-us", 0) * 1000),
-                    a.decimal("towards-role-reorder", 0));
+                    a.decimal("towards-role-reorder", 0), a.decimal("towards-role-duplicate", 0));
             o.fromRole = new Impairment(Duration.ofNanos(a.number("from-role-delay-us", 0) * 1000),
-                    a.decimal("from-role-reorder", 0));
+                    a.decimal("from-role-reorder", 0), a.decimal("from-role-duplicate", 0));
             long bytes = a.number("queue-bytes", o.queueBytes);
             if (bytes < 2L * MAX_FRAME || bytes > 1L << 30) {
                 throw new IllegalArgumentException("--queue-bytes must be " + 2 * MAX_FRAME + ".." + (1 << 30));
@@ -207,8 +210,8 @@ public final class WireBox {
 
         private WireDirection direction(Impairment impairment, PacketSocket in, PacketSocket out, SplittableRandom random) {
             // an undelayed direction holds nothing: a small arena does
-            int bytes = impairment.isNone() ? 2 * MAX_FRAME : options.queueBytes;
-            WireQueue queue = new WireQueue(bytes, MAX_FRAME, impairment.isNone() ? 1 : options.queueFrames);
+            int bytes = impairment.delays() ? options.queueBytes : 2 * MAX_FRAME;
+            WireQueue queue = new WireQueue(bytes, MAX_FRAME, impairment.delays() ? options.queueFrames : 1);
             Frames frames = new Frames(in, out, bytes);
             return new WireDirection(impairment, queue, frames, frames, random, System::nanoTime);
         }

@@ -12,6 +12,7 @@ import java.util.Properties;
  * @param delayed frames held back for the delay and then sent (or refused, see sendErrors)
  * @param reordered frames sent at once while older frames of the direction were still held back:
  *        the ones that really overtook
+ * @param duplicated frames sent a second time (the copy counted in forwarded too)
  * @param queueFull frames dropped because the queue was full (netem's limit)
  * @param oversize frames dropped because they were longer than the box's buffers
  * @param sendErrors frames the kernel refused to send (the output side down, no buffer)
@@ -20,10 +21,10 @@ import java.util.Properties;
  * @param lateMeanMicros how much later than due the delayed frames left, on average
  * @param lateMaxMicros and at the most
  */
-public record WireCounters(long received, long forwarded, long delayed, long reordered, long queueFull, long oversize,
-        long sendErrors, long receiveErrors, long queued, long lateMeanMicros, long lateMaxMicros) {
+public record WireCounters(long received, long forwarded, long delayed, long reordered, long duplicated, long queueFull,
+        long oversize, long sendErrors, long receiveErrors, long queued, long lateMeanMicros, long lateMaxMicros) {
 
-    private static final String[] KEYS = {"received", "forwarded", "delayed", "reordered", "queueFull", "oversize",
+    private static final String[] KEYS = {"received", "forwarded", "delayed", "reordered", "duplicated", "queueFull", "oversize",
         "sendErrors", "receiveErrors", "queued", "lateMeanMicros", "lateMaxMicros"};
 
     /** @return the counters by name, for a JSON report */
@@ -58,11 +59,11 @@ public record WireCounters(long received, long forwarded, long delayed, long reo
             String value = p.getProperty(prefix + "." + KEYS[i]);
             v[i] = value == null ? -1 : Long.parseLong(value.trim());
         }
-        return new WireCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+        return new WireCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
     }
 
     private long[] values() {
-        return new long[] {received, forwarded, delayed, reordered, queueFull, oversize, sendErrors, receiveErrors, queued,
+        return new long[] {received, forwarded, delayed, reordered, duplicated, queueFull, oversize, sendErrors, receiveErrors, queued,
             lateMeanMicros, lateMaxMicros};
     }
 }

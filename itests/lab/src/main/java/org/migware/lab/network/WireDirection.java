@@ -12,7 +12,8 @@ import java.util.random.RandomGenerator;
  * <p>For each frame read, netem's draw ({@link Impairment#sendsAtOnce}): at once, it is sent
  * before the frames still held back (counted as reordered when there are any); otherwise it is
  * kept until its due time, or dropped and counted when the queue is full. {@link #transmitDue()}
- * sends what is due. Not thread-safe: the box drives both directions from one thread.
+ * sends what is due. A frame drawn for duplication ({@link Impairment#sendsTwice}) is sent a second
+ * time right after itself, whenever it leaves. Not thread-safe: the box drives both directions from one thread.
  */
 final class WireDirection {
 
@@ -61,6 +62,7 @@ final class WireDirection {
     private long forwarded;
     private long delayed;
     private long reordered;
+    private long duplicated;
     private long queueFull;
     private long oversize;
     private long sendErrors;
@@ -149,6 +151,15 @@ final class WireDirection {
     }
 
     private void send(int slot, int length) {
+        sendOnce(slot, length);
+        // drawn only when duplicating, so that the reordering draws of a box without it stay as they were
+        if (impairment.duplicates() && impairment.sendsTwice(random.nextDouble())) {
+            duplicated++;
+            sendOnce(slot, length);
+        }
+    }
+
+    private void sendOnce(int slot, int length) {
         if (output.send(slot, length)) {
             forwarded++;
         } else {
@@ -158,7 +169,7 @@ final class WireDirection {
 
     /** @return the counters now */
     WireCounters counters() {
-        return new WireCounters(received, forwarded, delayed, reordered, queueFull, oversize, sendErrors, input.errors(),
+        return new WireCounters(received, forwarded, delayed, reordered, duplicated, queueFull, oversize, sendErrors, input.errors(),
                 queue.size(), delayed == 0 ? 0 : lateNanosSum / delayed / 1000, lateNanosMax / 1000);
     }
 }

@@ -7,6 +7,10 @@ import java.nio.ByteBuffer;
  * however the stream is split into reads. The server ({@code SinkServer} with {@code --respond})
  * answers each record {@code c<conn> r<seq>} with the line {@code ok c<conn> r<seq>\n}; a
  * correct stream of answers is therefore {@code r1, r2, r3, ...}, all for this connection's id.
+ * With a body ({@code --response-bytes N}, bulk responses) each answer is
+ * {@code ok c<conn> r<seq> <body>\n}, the body N bytes that depend on the connection, the record
+ * and the position ({@link #bodyByte}), checked byte for byte as they arrive: an answer cut short,
+ * shifted or with any wrong byte is a wrong line.
  *
  * <p>What it counts, and why each matters for migration:
  * <ul>
@@ -35,8 +39,15 @@ public final class ResponseChecker {
     /** Longer lines cannot be an answer ({@code ok c} + two 19-digit numbers); they are skipped as wrong. */
     private static final int MAX_LINE = 64;
     private static final byte[] PREFIX = {'o', 'k', ' ', 'c'};
+    /** The largest body an answer may carry. */
+    public static final int MAX_BODY = 1 << 20;
 
     private final long connId;
+    private final int bodyBytes;
+    /** In an answer's body: the record it answers; -1 while in its header. */
+    private long bodySeq = -1;
+    private int bodyPosition;
+    private boolean bodyWrong;
     private final byte[] line = new byte[MAX_LINE];
     private int lineLength;
     private long lineBytes;
@@ -51,9 +62,38 @@ public final class ResponseChecker {
     private long lastGapEnd = -1;
     private long wrong;
 
-    /** @param connId the id of the connection whose answers these are */
+    /** @param connId the id of the connection whose answers these are: plain answer lines */
     public ResponseChecker(long connId) {
+        this(connId, 0);
+    }
+
+    /**
+     * @param connId the id of the connection whose answers these are
+     * @param bodyBytes the body each answer carries after its header, 0 for none
+     */
+    public ResponseChecker(long connId, int bodyBytes) {
+        if (bodyBytes < 0 || bodyBytes > MAX_BODY) {
+            throw new IllegalArgumentException("a body must be 0.." + MAX_BODY + " bytes: " + bodyBytes);
+        }
         this.connId = connId;
+        this.bodyBytes = bodyBytes;
+    }
+
+    /**
+     * The body's byte at a position: a lower-case letter from a hash of the connection, the record
+     * and the position, so that no shift of a body, nor another answer's body, matches it.
+     *
+     * @param connId the connection's id
+     * @param seq the answered record's number
+     * @param position the byte's position in the body, from 0
+     * @return the byte the server writes there
+     */
+    public static byte bodyByte(long connId, long seq, int position) {
+        long h = connId * 0x9E3779B97F4A7C15L + seq * 0xC2B2AE3D27D4EB4FL + position * 0x165667B19E3779F9L;
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (byte) ('a' + Math.floorMod(h, 26));
     }
 
     /**
@@ -88,7 +128,24 @@ public final class ResponseChecker {
     private void accept(byte b, long highestSent, Listener listener) {
         bytes++;
         lineBytes++;
+        if (bodySeq >= 0) {
+            if (b != '\n') {
+                bodyWrong |= bodyPosition >= bodyBytes || b != bodyByte(connId, bodySeq, bodyPosition);
+                bodyPosition++;
+                return;
+            }
+            endLine(bodyWrong || bodyPosition != bodyBytes ? -1 : bodySeq, highestSent, listener);
+            return;
+        }
         if (b != '\n') {
+            if (bodyBytes > 0 && b == ' ' && !overlong) {
+                long seq = parse();
+                if (seq >= 0) {
+                    // the header is whole: the body follows
+                    bodySeq = seq;
+                    return;
+                }
+            }
             if (lineLength < MAX_LINE) {
                 line[lineLength++] = b;
             } else {
@@ -96,10 +153,17 @@ public final class ResponseChecker {
             }
             return;
         }
-        long seq = overlong ? -1 : parse();
+        // a line without a body where one is due is wrong
+        endLine(overlong || bodyBytes > 0 ? -1 : parse(), highestSent, listener);
+    }
+
+    private void endLine(long seq, long highestSent, Listener listener) {
         lineLength = 0;
         lineBytes = 0;
         overlong = false;
+        bodySeq = -1;
+        bodyPosition = 0;
+        bodyWrong = false;
         if (seq < 0 || seq > highestSent || seq <= lastSeq) {
             wrong++;
             return;

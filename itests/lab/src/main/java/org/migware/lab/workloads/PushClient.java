@@ -80,6 +80,7 @@ public final class PushClient {
         Path report;
         long reportIntervalMillis = 1000;
         private boolean readResponses;
+        private int responseBytes;
         private long lingerMillis = 2000;
         private String bind;
         int firstId;
@@ -195,6 +196,16 @@ public final class PushClient {
          */
         public Options readResponses(boolean read) {
             this.readResponses = read;
+            return this;
+        }
+
+        /**
+         * @param bytes with responses, the body each answer carries after its header, checked byte
+         *        for byte (the server's {@code --response-bytes}); 0 for the plain answer line
+         * @return this
+         */
+        public Options responseBytes(int bytes) {
+            this.responseBytes = bytes;
             return this;
         }
 
@@ -334,6 +345,9 @@ public final class PushClient {
             if (readResponses) {
                 args.add("--read-responses");
             }
+            if (responseBytes > 0) {
+                args.addAll(List.of("--response-bytes", Integer.toString(responseBytes)));
+            }
             if (noDelay) {
                 args.add("--nodelay");
             }
@@ -365,7 +379,7 @@ public final class PushClient {
                     Set.of("host", "port", "connections", "count", "interval-ms", "duration-ms", "duration-s", "records",
                             "record-size", "connect-rate", "max-pending-connects", "report", "report-interval-ms",
                             "linger-ms", "bind", "first-id", "rtt-log", "close-fin", "close-rst", "reconnect-delay-ms",
-                            "max-backoff-ms"));
+                            "max-backoff-ms", "response-bytes"));
             Options o = new Options();
             o.host = a.string("host", o.host);
             o.port = (int) a.number("port", o.port);
@@ -379,6 +393,7 @@ public final class PushClient {
             o.report = a.path("report");
             o.reportIntervalMillis = a.number("report-interval-ms", o.reportIntervalMillis);
             o.readResponses = a.flag("read-responses");
+            o.responseBytes = (int) a.number("response-bytes", 0);
             o.lingerMillis = a.number("linger-ms", o.lingerMillis);
             o.bind = a.string("bind", null);
             o.firstId = (int) a.number("first-id", o.firstId);
@@ -409,6 +424,8 @@ public final class PushClient {
                 require(recordSize > 0 && recordSize <= 1 << 20, "--record-size must be 1..1048576");
             }
             require(connectRate >= 0, "--connect-rate must not be negative");
+            require(responseBytes >= 0 && responseBytes <= ResponseChecker.MAX_BODY,
+                    "--response-bytes must be 0.." + ResponseChecker.MAX_BODY);
             require(maxPendingConnects > 0, "--max-pending-connects must be positive");
             require(reportIntervalMillis > 0, "--report-interval-ms must be positive");
             require(firstId >= 0, "--first-id must not be negative");
@@ -505,10 +522,10 @@ public final class PushClient {
         long closedAtMillis = -1;
         String closeKind = "";
 
-        Conn(int index, int id, boolean readResponses) {
+        Conn(int index, int id, boolean readResponses, int responseBytes) {
             this.index = index;
             this.id = id;
-            this.answers = readResponses ? new ResponseChecker(id) : null;
+            this.answers = readResponses ? new ResponseChecker(id, responseBytes) : null;
             this.sendNanos = readResponses ? new long[SEND_TIMES] : null;
         }
 
@@ -682,7 +699,7 @@ public final class PushClient {
 
     private void openDueConnections(long now) {
         while (opened < conns.length && pendingConnects < options.maxPendingConnects && now - connectDueNanos(opened) >= 0) {
-            Conn conn = new Conn(opened, options.firstId + opened, options.readResponses);
+            Conn conn = new Conn(opened, options.firstId + opened, options.readResponses, options.responseBytes);
             conns[opened++] = conn;
             startConnect(conn, now);
         }

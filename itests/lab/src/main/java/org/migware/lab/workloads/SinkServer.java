@@ -17,6 +17,7 @@ import org.migware.lab.Args;
 import org.migware.lab.ReportTable;
 import org.migware.lab.ToolMain;
 import org.migware.lab.oracles.RecordChecker;
+import org.migware.lab.oracles.ResponseChecker;
 
 /**
  * The server side of the push workload: accepts connections, reads everything, and checks every
@@ -47,6 +48,7 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
     public static final class Options extends SelectorServer.Options<Options> {
         private int backlog = 4096;
         private boolean respond;
+        private int responseBytes;
 
         @Override
         Options self() {
@@ -71,12 +73,25 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
             return this;
         }
 
+        /**
+         * @param bytes with {@link #respond}, a body of this many bytes in every answer, after its
+         *        header ({@link ResponseChecker#bodyByte}); 0 for the plain answer line
+         * @return this
+         */
+        public Options responseBytes(int bytes) {
+            this.responseBytes = bytes;
+            return this;
+        }
+
         @Override
         public List<String> toArgs() {
             List<String> args = super.toArgs();
             args.addAll(List.of("--backlog", Integer.toString(backlog)));
             if (respond) {
                 args.add("--respond");
+            }
+            if (responseBytes > 0) {
+                args.addAll(List.of("--response-bytes", Integer.toString(responseBytes)));
             }
             return args;
         }
@@ -89,11 +104,13 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
         public static Options parse(String... args) {
             Set<String> values = new HashSet<>(VALUES);
             values.add("backlog");
+            values.add("response-bytes");
             Args a = Args.parse(args, Set.of("respond"), values);
             Options o = new Options();
             o.read(a);
             o.backlog = (int) a.number("backlog", o.backlog);
             o.respond = a.flag("respond");
+            o.responseBytes = (int) a.number("response-bytes", 0);
             o.validate();
             return o;
         }
@@ -104,11 +121,14 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
             if (backlog <= 0) {
                 throw new IllegalArgumentException("--backlog must be positive");
             }
+            if (responseBytes < 0 || responseBytes > ResponseChecker.MAX_BODY) {
+                throw new IllegalArgumentException("--response-bytes must be 0.." + ResponseChecker.MAX_BODY);
+            }
         }
 
         static String usage() {
             return "usage: SinkServer [--port 5000] [--bind 0.0.0.0] [--backlog 4096] [--report FILE]\n"
-                    + "         [--report-interval-ms 1000] [--respond]";
+                    + "         [--report-interval-ms 1000] [--respond [--response-bytes N]]";
         }
     }
 
@@ -127,11 +147,13 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
     }
 
     private final boolean respond;
+    private final int responseBytes;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
 
     private SinkServer(Options options) throws IOException {
         super(options, options.backlog);
         this.respond = options.respond;
+        this.responseBytes = options.responseBytes;
     }
 
     /**
@@ -185,17 +207,25 @@ public final class SinkServer extends SelectorServer<SinkServer.Conn> {
     }
 
     private void queueResponse(Conn conn, long connId, long seq) {
-        byte[] line = ("ok c" + connId + " r" + seq + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] header = ("ok c" + connId + " r" + seq).getBytes(StandardCharsets.US_ASCII);
+        int length = header.length + (responseBytes > 0 ? 1 + responseBytes : 0) + 1;
         if (conn.out == null) {
-            conn.out = ByteBuffer.allocate(4096);
+            conn.out = ByteBuffer.allocate(Math.max(4096, length));
         }
-        if (conn.out.remaining() < line.length) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(conn.out.capacity() * 2, conn.out.position() + line.length));
+        if (conn.out.remaining() < length) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(conn.out.capacity() * 2, conn.out.position() + length));
             conn.out.flip();
             bigger.put(conn.out);
             conn.out = bigger;
         }
-        conn.out.put(line);
+        conn.out.put(header);
+        if (responseBytes > 0) {
+            conn.out.put((byte) ' ');
+            for (int i = 0; i < responseBytes; i++) {
+                conn.out.put(ResponseChecker.bodyByte(connId, seq, i));
+            }
+        }
+        conn.out.put((byte) '\n');
         conn.responses++;
     }
 

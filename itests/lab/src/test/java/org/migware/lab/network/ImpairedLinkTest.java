@@ -51,4 +51,12 @@ class ImpairedLinkTest {
         assertEquals(2, usage.exitCode(), usage.toString());
         assertTrue(usage.stderr().contains("reordering needs a delay"), usage.stderr());
     }
+
+    @Test
+    void theBoxTakesEachDirectionsDuplicationFromItsCommandLine() {
+        WireBox.Options o = WireBox.Options.parse("--role-side", "a", "--hub-side", "b", "--towards-role-duplicate", "5",
+                "--from-role-delay-us", "2000", "--from-role-reorder", "25", "--from-role-duplicate", "1.5");
+        assertEquals(Impairment.duplicate(5), o.towardsRole);
+        assertEquals(Impairment.delay(Duration.ofMillis(2)).withReorder(25).withDuplicate(1.5), o.fromRole);
+    }
 }

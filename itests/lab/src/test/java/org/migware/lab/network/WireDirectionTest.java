@@ -200,6 +200,59 @@ class WireDirectionTest {
     }
 
     @Test
+    void duplicatedFramesLeaveTwiceRightAfterThemselvesInNetemsShare() {
+        Wire wire = new Wire(200);
+        WireDirection d = direction(wire, Impairment.duplicate(5), 1, 3);
+        for (int i = 0; i < 4000; i++) {
+            wire.arrive(10);
+            d.receive(64);
+        }
+        WireCounters c = d.counters();
+        assertEquals(4000, c.received());
+        assertEquals(4000 + c.duplicated(), c.forwarded());
+        assertTrue(c.duplicated() > 4000 * 0.035 && c.duplicated() < 4000 * 0.065, "5 % sent twice: " + c.duplicated());
+        // the oracle of the copies: each one is its frame's number again, right after it, and nothing else is out of order
+        List<Long> order = wire.order();
+        long copies = 0;
+        for (int i = 1; i < order.size(); i++) {
+            assertTrue(order.get(i) >= order.get(i - 1), "duplication alone reorders nothing: " + order.subList(i - 1, i + 1));
+            if (order.get(i).equals(order.get(i - 1))) {
+                copies++;
+            }
+        }
+        assertEquals(c.duplicated(), copies);
+        assertEquals(4000, order.get(order.size() - 1));
+    }
+
+    @Test
+    void aDelayedFrameDrawnForDuplicationLeavesTwiceAtItsDueTime() {
+        Wire wire = new Wire(1000);
+        WireDirection d = direction(wire, Impairment.delay(Duration.ofMillis(10)).withDuplicate(100), 100, 1);
+        wire.arrive(50, 50);
+        d.receive(64);
+        assertEquals(List.of(), wire.order(), "held, copy and all");
+        wire.now = 10 * MS;
+        d.transmitDue();
+        assertEquals(List.of(1L, 1L, 2L, 2L), wire.order());
+        WireCounters c = d.counters();
+        assertEquals(2, c.delayed());
+        assertEquals(2, c.duplicated());
+        assertEquals(4, c.forwarded());
+    }
+
+    @Test
+    void withoutDuplicationNoFrameLeavesTwice() {
+        Wire wire = new Wire(200);
+        WireDirection d = direction(wire, Impairment.NONE, 1, 1);
+        for (int i = 0; i < 1000; i++) {
+            wire.arrive(10);
+        }
+        d.receive(2000);
+        assertEquals(1000, wire.order().stream().distinct().count());
+        assertEquals(0, d.counters().duplicated());
+    }
+
+    @Test
     void impairmentsFollowNetemsRules() {
         assertTrue(Impairment.NONE.sendsAtOnce(0.999));
         Impairment quarter = Impairment.delay(Duration.ofMillis(5)).withReorder(25);
@@ -211,5 +264,23 @@ class WireDirectionTest {
         assertThrows(IllegalArgumentException.class, () -> Impairment.delay(Duration.ofMillis(-1)));
         assertThrows(IllegalArgumentException.class, () -> Impairment.delay(Duration.ofMillis(1)).withReorder(101));
         assertEquals("delay 20 ms, 25.0 % reordered", Impairment.delay(Duration.ofMillis(20)).withReorder(25).toString());
+    }
+
+    @Test
+    void duplicationFollowsNetemsRulesAndNeedsNoDelay() {
+        Impairment five = Impairment.duplicate(5);
+        assertFalse(five.isNone());
+        assertFalse(five.delays());
+        assertTrue(five.sendsAtOnce(0.999), "no delay: every frame goes at once");
+        assertTrue(five.sendsTwice(0.0));
+        assertTrue(five.sendsTwice(0.0499));
+        assertFalse(five.sendsTwice(0.05));
+        assertFalse(Impairment.NONE.sendsTwice(0.0));
+        assertFalse(Impairment.delay(Duration.ofMillis(5)).withReorder(25).duplicates());
+        assertThrows(IllegalArgumentException.class, () -> Impairment.duplicate(-1));
+        assertThrows(IllegalArgumentException.class, () -> Impairment.duplicate(100.5));
+        assertEquals("5.0 % duplicated", five.toString());
+        assertEquals("delay 20 ms, 25.0 % reordered, 1.0 % duplicated",
+                Impairment.delay(Duration.ofMillis(20)).withReorder(25).withDuplicate(1).toString());
     }
 }

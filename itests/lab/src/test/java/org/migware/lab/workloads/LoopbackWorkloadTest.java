@@ -25,8 +25,13 @@ abstract class LoopbackWorkloadTest {
 
     /** A sink on an ephemeral loopback port, reporting to {@code sink.tsv} every 100 ms. */
     SinkServer startSink(boolean respond) throws IOException {
+        return startSink(respond, 0);
+    }
+
+    /** The same, each answer with a body of that many bytes. */
+    SinkServer startSink(boolean respond, int responseBytes) throws IOException {
         SinkServer sink = SinkServer.open(new SinkServer.Options().bind("127.0.0.1").port(0).respond(respond)
-                .report(dir.resolve("sink.tsv")).reportIntervalMillis(100));
+                .responseBytes(responseBytes).report(dir.resolve("sink.tsv")).reportIntervalMillis(100));
         threads.submit(() -> {
             sink.run();
             return null;

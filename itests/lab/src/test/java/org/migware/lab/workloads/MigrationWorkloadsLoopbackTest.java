@@ -22,6 +22,24 @@ import org.migware.lab.oracles.RttLog;
 class MigrationWorkloadsLoopbackTest extends LoopbackWorkloadTest {
 
     @Test
+    void bulkAnswersArriveWholeAndByteExact() throws Exception {
+        SinkServer sink = startSink(true, 200_000);
+        PushClient.Options options = new PushClient.Options().host("127.0.0.1").port(sink.localAddress().getPort())
+                .connections(3).intervalMillis(100).durationMillis(1500).readResponses(true).responseBytes(200_000)
+                .report(dir.resolve("client.tsv"));
+        assertEquals(0, threads.submit(new PushClient(options)::run).get(30, TimeUnit.SECONDS), "no connection failed");
+        PushClientReport sent = PushClientReport.read(dir.resolve("client.tsv"));
+        assertEquals(3, sent.connections().size());
+        for (PushClientReport.Connection c : sent.connections()) {
+            assertEquals(0, c.wrongResponses(), c.toString());
+            assertEquals(c.recordsSent(), c.responses(), "every 200 kB answer whole and exact: " + c);
+            assertTrue(c.recordsSent() >= 10, c.toString());
+        }
+        sink.stop();
+        assertTrue(sink.awaitFinished(Duration.ofSeconds(5)));
+    }
+
+    @Test
     void requestResponseClientChecksAndTimesEveryAnswerAndClosesOnPurpose() throws Exception {
         SinkServer sink = startSink(true);
         PushClient.Options options = new PushClient.Options().host("127.0.0.1").port(sink.localAddress().getPort())
