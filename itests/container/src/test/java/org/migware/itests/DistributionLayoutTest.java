@@ -58,9 +58,11 @@ class DistributionLayoutTest {
             config.load(in);
         }
         assertEquals("${migware.home}/bundle", config.getProperty("felix.auto.deploy.dir"));
-        assertEquals("${migware.home}/etc", config.getProperty("felix.fileinstall.dir"));
-        assertTrue(config.getProperty("org.osgi.framework.storage").startsWith("${migware.home}/var/"),
+        // etc/, deploy/ and var/ are wherever bin/migware says (conf/layout, MIGWARE_ETC, ...): the package moves them
+        assertEquals("${migware.etc}", config.getProperty("felix.fileinstall.dir"));
+        assertTrue(config.getProperty("org.osgi.framework.storage").startsWith("${migware.var}/"),
                 "the framework's storage is under var/");
+        assertTrue(Files.isRegularFile(home.resolve("conf/layout")), "conf/layout documents the folders");
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -67,6 +69,11 @@ class DistributionRunTest {
                 "the shipped org.migware.service.cfg has the documented commented examples");
         Files.writeString(service, text);
 
+        container = start();
+    }
+
+    /** Starts bin/migware server and waits for its control socket. */
+    private Process start() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/migware").toString(), "server")
                 .redirectErrorStream(true)
                 .redirectOutput(home.resolve("container.out").toFile());
@@ -76,6 +83,7 @@ class DistributionRunTest {
 
         Path socket = home.resolve("var/control.sock");
         waitUntil("the control socket " + socket + " appears", START_TIMEOUT, () -> Files.exists(socket));
+        return container;
     }
 
     @AfterAll
@@ -157,13 +165,74 @@ class DistributionRunTest {
         }
     }
 
+    /**
+     * Issue 11, acceptance 7: a second start beside the running container is refused with a clear
+     * message before it touches anything, and the running one carries on as it was: the same
+     * process, the same control socket (a second Felix would have replaced it), its framework cache
+     * not cleaned (a second Felix cleans it at its first init).
+     */
     @Test
     @Order(5)
+    void aSecondStartIsRefusedAndTheRunningContainerIsUntouched() throws Exception {
+        Path socket = home.resolve("var/control.sock");
+        Object socketInode = Files.getAttribute(socket, "unix:ino");
+        Path marker = home.resolve("var/felix-cache/left-by-the-test");
+        Files.writeString(marker, "a second Felix would clean the cache, and this with it");
+
+        Result second = launcher("server");
+        assertEquals(1, second.exit, second.output);
+        assertTrue(second.output.contains("a MigWare container is already running with " + home.resolve("var")
+                + " (pid " + container.pid() + "); it was left alone"), second.output);
+
+        assertTrue(container.isAlive(), "the running container carries on" + output());
+        assertEquals(socketInode, Files.getAttribute(socket, "unix:ino"), "its control socket is the same file");
+        assertTrue(Files.exists(marker), "its framework cache was not cleaned");
+        assertEquals(Long.toString(container.pid()), Files.readString(home.resolve("var/migware.pid")).strip());
+        assertEquals(0, exec("lb -s").exit, "it still answers");
+        Files.delete(marker);
+    }
+
+    @Test
+    @Order(6)
+    void statusNamesTheRunningContainer() throws Exception {
+        Result status = launcher("status");
+        assertEquals(0, status.exit, status.output);
+        assertEquals("migware: running (pid " + container.pid() + ", " + home.resolve("var") + ")", status.output.strip());
+    }
+
+    @Test
+    @Order(7)
+    void versionIsTheBuiltOne() throws Exception {
+        Result version = launcher("version");
+        assertEquals(0, version.exit, version.output);
+        assertEquals("MigWare " + System.getProperty("migware.version"), version.output.strip());
+    }
+
+    @Test
+    @Order(10)
     void sigtermStopsTheContainerCleanly() throws Exception {
         container.destroy();
         assertTrue(container.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM\n" + output());
         assertFalse(Files.exists(home.resolve("var/control.sock")),
                 "the core removed its control socket on the way down\n" + output());
+        Result status = launcher("status");
+        assertEquals(3, status.exit, "status of a stopped container: " + status.output);
+        assertEquals("migware: not running (" + home.resolve("var") + ")", status.output.strip());
+    }
+
+    /** The lock ends with the container's process, so it starts again; 'stop' ends it and waits for that. */
+    @Test
+    @Order(11)
+    void stopEndsTheContainerAndWaits() throws Exception {
+        container = start();
+        Result stop = launcher("stop");
+        assertEquals(0, stop.exit, stop.output);
+        assertEquals("migware: stopped (pid " + container.pid() + ")", stop.output.strip());
+        assertFalse(container.isAlive(), "the process has ended when stop returns");
+        assertFalse(Files.exists(home.resolve("var/control.sock")), "the control socket is gone" + output());
+        Result again = launcher("stop");
+        assertEquals(0, again.exit, again.output);
+        assertEquals("migware: not running (" + home.resolve("var") + ")", again.output.strip());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -172,13 +241,21 @@ class DistributionRunTest {
     }
 
     private Result exec(String command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(home.resolve("bin/migware").toString(), "exec", command)
-                .redirectErrorStream(true).start();
+        return launcher("exec", command);
+    }
+
+    /** Runs bin/migware with these arguments to its end: its exit status and output (standard output and error). */
+    private Result launcher(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/migware").toString()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("MIGWARE_CONTROL_SOCKET");
+        Process process = builder.start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            fail("bin/migware exec '" + command + "' did not end within 30 s");
+            fail("bin/migware " + String.join(" ", arguments) + " did not end within 90 s");
         }
         return new Result(process.exitValue(), output);
     }

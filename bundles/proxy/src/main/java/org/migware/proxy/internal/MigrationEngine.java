@@ -21,6 +21,7 @@ import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
+import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
@@ -29,6 +30,7 @@ import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.MappingsCodec;
+import org.migware.proxy.internal.translation.Ipv4Reassembly;
 import org.migware.proxy.internal.translation.ClientAckProbe;
 import org.migware.proxy.internal.translation.ClientToReplica;
 import org.migware.proxy.internal.translation.ConnectionReset;
@@ -84,6 +86,11 @@ final class MigrationEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
     private static final int ETHERNET_HEADER = ReplicaToClient.ETHERNET_HEADER;
     private static final int MAX_PENDING_PER_CONNECTION = 256;
+    private static final java.util.Comparator<StatusRecords.MappingCopy> MAPPINGS_BY_CLIENT = java.util.Comparator
+            .<StatusRecords.MappingCopy>comparingLong(c -> c.mapping().clientAddress & 0xffff_ffffL)
+            .thenComparingInt(c -> c.mapping().clientPort)
+            .thenComparingLong(c -> c.mapping().primaryAddress & 0xffff_ffffL)
+            .thenComparingInt(c -> c.mapping().primaryPort);
     static final long CLOSED_LINGER_NANOS = MappingTable.CLOSED_LINGER_NANOS;
 
     /**
@@ -94,7 +101,13 @@ final class MigrationEngine {
      * @param synRetryNanos how long a forged SYN may go unanswered before it is sent again
      * @param synAttempts forged SYNs per connection before it counts as failed
      */
-    record Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts) {
+    record Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts,
+            MappingExpiry.Bounds mappingBounds) {
+
+        /** With the default bounds of the mapping table. */
+        Settings(int replicaAddress, int replicaPort, int handshakesInFlight, long synRetryNanos, int synAttempts) {
+            this(replicaAddress, replicaPort, handshakesInFlight, synRetryNanos, synAttempts, MappingExpiry.Bounds.DEFAULTS);
+        }
     }
 
     private final Replica replica;
@@ -104,6 +117,8 @@ final class MigrationEngine {
     private final DeferredLog log = new DeferredLog(LOG);
     private final MigrationCounters counters = new MigrationCounters();
     private final MappingTable table;
+    private final MappingExpiry expiry;
+    private final Ipv4Reassembly reassembly = new Ipv4Reassembly();
     private final ClientToReplica clientToReplica;
     private final ReplicaToClient replicaToClient;
     private final NoConnectionResets resets;
@@ -120,6 +135,7 @@ final class MigrationEngine {
         this.keeper = keeper;
         this.nanos = nanos;
         this.table = new MappingTable(nanos, log);
+        this.expiry = new MappingExpiry(settings.mappingBounds());
         ToReplica toReplica = new ToReplica(tun, counters, log);
         this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica, counters, log);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
@@ -176,6 +192,7 @@ final class MigrationEngine {
         if (active) {
             recovery.pace(replicaAcceptWaiting);
         }
+        expiry.sweep(nanos.getAsLong(), table);
     }
 
     /**
@@ -212,7 +229,19 @@ final class MigrationEngine {
         byte[] own = clientToReplica.frame();
         RewritablePacket view = clientToReplica.view();
         System.arraycopy(frame, offset, own, 0, length);
-        if (view.parse(own, 0, length) != ParseResult.TCP || view.ipVersion() != 4) {
+        ParseResult parsed = view.parse(own, 0, length);
+        if (view.ipVersion() == 4 && (parsed == ParseResult.FRAGMENT || parsed == ParseResult.TCP && view.isFragmented())) {
+            // A fragment (its first one parses as TCP but holds only a part): put together first, as
+            // the kernel does before conntrack, never passed on in part.
+            counters.fragmentsSeen++;
+            int whole = reassembly.add(own, view.ipOffset(), length, nanos.getAsLong());
+            if (whole == 0) {
+                return;
+            }
+            length = whole;
+            parsed = view.parse(own, 0, length);
+        }
+        if (parsed != ParseResult.TCP || view.ipVersion() != 4) {
             return;
         }
         if (view.capturedPayloadLength() != view.payloadLength()) {
@@ -221,13 +250,17 @@ final class MigrationEngine {
             counters.dropped++;
             return;
         }
-        Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationPort());
+        Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationIpv4(), view.destinationPort());
         if (mapping == null) {
             if (!keeper.service().isService(view.destinationAddressHigh(), view.destinationAddressLow(), view.destinationPort())) {
                 return; // not to the service: other traffic on the mirror, or what MigWare itself sent to a client
             }
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(view);
+                if (mapping == null) {
+                    counters.dropped++; // the table is full: the client retries its SYN
+                    return;
+                }
             } else {
                 // No connection here: one that could not be recovered (its handshake was missed, say),
                 // or one that never existed. The service address is MigWare's now, and a host answers
@@ -237,9 +270,13 @@ final class MigrationEngine {
                 return;
             }
         }
+        mapping.lastSeenNanos = nanos.getAsLong();
         switch (mapping.state) {
             case QUEUED, HANDSHAKING -> waitForHandshake(mapping, own, length);
             case ESTABLISHED -> {
+                if (!view.hasFlags(RewritablePacket.SYN)) {
+                    mapping.clientCompletedHandshake = true;
+                }
                 if (view.hasFlags(RewritablePacket.ACK)) {
                     // Before translation: the client's acknowledgement in the primary's numbers says what it holds.
                     if (mapping.replay != null) {
@@ -274,7 +311,11 @@ final class MigrationEngine {
         }
     }
 
+    /** @return the new connection's mapping, {@code null} when the table is full (counted) */
     private Mapping passThrough(RewritablePacket syn) {
+        if (!expiry.admits(table.size())) {
+            return null;
+        }
         long shadow = shadows.allocate();
         Mapping mapping = new Mapping(null, syn.sourceIpv4(), syn.sourcePort(), syn.sourceMac(),
                 syn.destinationIpv4(), syn.destinationPort(), syn.destinationMac(),
@@ -290,6 +331,7 @@ final class MigrationEngine {
                 .windowShifts(0, 0)
                 .build();
         mapping.state = MappingState.ESTABLISHED;
+        mapping.clientNext = syn.sequenceNumber() + 1;
         table.register(mapping);
         counters.passedThrough++;
         log.info("proxy: new connection {} passed to the replica", mapping);
@@ -330,6 +372,7 @@ final class MigrationEngine {
             counters.dropped++;
             return;
         }
+        mapping.lastSeenNanos = nanos.getAsLong();
         boolean synAck = p.hasFlags(RewritablePacket.SYN | RewritablePacket.ACK);
         if (mapping.state == MappingState.HANDSHAKING) {
             recovery.answered(mapping, p, synAck);
@@ -382,7 +425,13 @@ final class MigrationEngine {
                 + (c.ecnRefused == 0 ? "" : "; ECN refused by the replica for " + c.ecnRefused)
                 + (c.replayed == 0 && c.resetAtFailover == 0 ? "" : "; replay: " + c.replayed + " replayed, " + c.replayCaughtUp
                         + " caught up, " + c.replayDiverged + " diverged (reset), " + c.resetAtFailover + " not replayable (reset)")
-                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)");
+                + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
+                + (c.fragmentsSeen == 0 ? "" : "; IP fragments from clients: " + c.fragmentsSeen + " seen, " + reassembly.reassembled
+                        + " segments put together, " + reassembly.givenUp + " given up")
+                + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
+                + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
+                        : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "
+                                + expiry.refusedFull + " new connections refused (table full)");
     }
 
     /**
@@ -404,6 +453,8 @@ final class MigrationEngine {
             long now = nanos.getAsLong();
             table.forEachByClient(m -> copied.add(new StatusRecords.MappingCopy(m, replica.address(), replica.portFor(m), now)));
         }
+        // the table's order is its seeded hash's: an operator reads them by client
+        copied.sort(MAPPINGS_BY_CLIENT);
         return copied;
     }
 

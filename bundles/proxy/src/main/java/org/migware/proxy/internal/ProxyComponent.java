@@ -30,6 +30,7 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.keeper.ReplayKeeper;
@@ -122,6 +123,19 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         @AttributeDefinition(name = "Connections kept", description = "The most connections whose client bytes are kept")
         int keepConnections() default 200_000;
 
+        @AttributeDefinition(name = "Mappings", description = "The most connections carried or passed through in PROXY; a new"
+                + " connection beyond it is refused (its SYN dropped and counted; the client retries). No carried connection is"
+                + " ever ended to make room")
+        int maxMappings() default 250_000;
+
+        @AttributeDefinition(name = "Half-open (s)", description = "How long a connection opened in PROXY may wait for its"
+                + " client's first segment after the SYN before its mapping ends (a spoofed SYN, a client gone)")
+        int halfOpenSeconds() default 60;
+
+        @AttributeDefinition(name = "Idle (s)", description = "How long a mapping may see no segment either way before it ends"
+                + " (5 days: conntrack's timeout for an established connection)")
+        long mappingIdleSeconds() default 432_000;
+
         @AttributeDefinition(name = "Delivery", description = "What the replica's application receives of a carried connection:"
                 + " resume (from the primary's last acknowledgement on, the thesis's behaviour), replay (the client's whole stream;"
                 + " the replica's output up to what the client holds is checked against the primary's and dropped), or auto"
@@ -210,7 +224,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 opened = new ReopeningTun(() -> TunDevice.open(config.tunName(), network));
                 created = new MigrationEngine(
                         new MigrationEngine.Settings(replica, config.replicaPort(), Math.max(1, config.handshakesInFlight()),
-                                TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts())),
+                                TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.synRetryMillis())), Math.max(1, config.synAttempts()),
+                                new MappingExpiry.Bounds(Math.max(1, config.maxMappings()),
+                                        TimeUnit.SECONDS.toNanos(Math.max(1, config.halfOpenSeconds())),
+                                        TimeUnit.SECONDS.toNanos(Math.max(1, config.mappingIdleSeconds())))),
                         new ShadowEndpoints(network.network(), network.prefixLength()), kept,
                         opened, this::sendToWire,
                         parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);

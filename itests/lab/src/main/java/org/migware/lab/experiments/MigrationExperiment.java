@@ -500,6 +500,21 @@ public final class MigrationExperiment {
      * @return what the applications saw
      */
     public static Result run(Options options, Consumer<String> progress, Observer observer) {
+        return run(options, (lab, role, configs, timeout) -> MigwareInstance.start(lab, role, options.distribution(), configs, timeout),
+                progress, observer);
+    }
+
+    /**
+     * Runs the experiment once with a MigWare started otherwise than from a copy of
+     * {@code options.distribution()}, e.g. the one the Debian package installed.
+     *
+     * @param options what to run
+     * @param starter starts MigWare in the backup with the experiment's configuration
+     * @param progress told of each step
+     * @param observer told at the milestones
+     * @return what the applications saw
+     */
+    public static Result run(Options options, MigwareInstance.Starter starter, Consumer<String> progress, Observer observer) {
         if (options.scenario() == Scenario.LIFECYCLE && options.connections() <= RST_ID) {
             throw new IllegalArgumentException("the lifecycle scenario needs more than " + RST_ID + " connections");
         }
@@ -537,8 +552,7 @@ public final class MigrationExperiment {
                 }
             }
 
-            try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs(lab, options),
-                    Duration.ofSeconds(60))) {
+            try (MigwareInstance migware = starter.start(lab, Role.BACKUP, configs(lab, options), Duration.ofSeconds(60))) {
                 Await.until("MigWare capturing and tracking" + (options.monitor() == null ? "" : " with its ICMP monitor UP"),
                         Duration.ofSeconds(30), () -> {
                             MigwareStatus s = migware.status();

@@ -40,11 +40,51 @@ public final class MigwareInstance implements AutoCloseable {
     private static final String EXIT_TRAILER = "#exit=";
 
     private final Path home;
+    private final Path etc;
+    private final Path deploy;
+    private final Path var;
     private final LabProcess process;
 
-    private MigwareInstance(Path home, LabProcess process) {
+    private MigwareInstance(Path home, Path etc, Path deploy, Path var, LabProcess process) {
         this.home = home;
+        this.etc = etc;
+        this.deploy = deploy;
+        this.var = var;
         this.process = process;
+    }
+
+    /**
+     * How an experiment starts its MigWare in the lab: by default a copy of the built distribution
+     * ({@link #start(LabNetwork, Role, Path, Map, Duration)}); a test of the Debian package starts the
+     * installed one instead ({@link #startInstalled}).
+     */
+    @FunctionalInterface
+    public interface Starter {
+
+        /**
+         * @param configs PID to properties, written into the instance's etc folder before it starts
+         * @return the running instance, its control socket answering
+         */
+        MigwareInstance start(LabNetwork lab, Role role, Map<String, Map<String, String>> configs, Duration startTimeout);
+    }
+
+    /**
+     * An installed MigWare: its home (bin/migware, whose conf/layout names the folders below), its
+     * configuration and state folders, and the command that runs {@code bin/migware server} as the
+     * service would (e.g. {@code setpriv} to its user and capabilities), or nothing.
+     *
+     * @param home e.g. {@code /usr/share/migware}
+     * @param etc e.g. {@code /etc/migware}
+     * @param deploy e.g. {@code /var/lib/migware/deploy}
+     * @param var e.g. {@code /var/lib/migware}: the control socket is {@code control.sock} there
+     * @param runAs the command and arguments placed before {@code home/bin/migware server}
+     */
+    public record Installed(Path home, Path etc, Path deploy, Path var, List<String> runAs) {
+
+        /** Copies the command: the record stays a value. */
+        public Installed {
+            runAs = List.copyOf(runAs);
+        }
     }
 
     /**
@@ -89,9 +129,37 @@ public final class MigwareInstance implements AutoCloseable {
         if (deployed != null) {
             setDeployed(home, deployed);
         }
-        configs.forEach((pid, properties) -> writeConfig(home, pid, properties));
+        configs.forEach((pid, properties) -> writeConfig(home.resolve("etc"), pid, properties));
         LabProcess process = lab.start(role, name == null ? "migware" : "migware-" + name, home.resolve("bin/migware").toString(), "server");
-        MigwareInstance instance = new MigwareInstance(home, process);
+        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"), process),
+                startTimeout);
+    }
+
+    /**
+     * Starts an installed MigWare (the Debian package's) in {@code role}'s namespace: writes
+     * {@code configs} into its etc folder (as the administrator would edit {@code /etc/migware}),
+     * then runs {@code runAs... home/bin/migware server} there. Its state stays where the
+     * installation keeps it.
+     *
+     * @throws LabException when it is not installed or does not come up
+     */
+    public static MigwareInstance startInstalled(LabNetwork lab, Role role, Installed installed,
+            Map<String, Map<String, String>> configs, Duration startTimeout) {
+        Path launcher = installed.home().resolve("bin/migware");
+        if (!Files.isExecutable(launcher)) {
+            throw new LabException("no installed MigWare at " + installed.home());
+        }
+        configs.forEach((pid, properties) -> writeConfig(installed.etc(), pid, properties));
+        List<String> command = new ArrayList<>(installed.runAs());
+        command.add(launcher.toString());
+        command.add("server");
+        LabProcess process = lab.start(role, "migware", command.toArray(String[]::new));
+        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(), process),
+                startTimeout);
+    }
+
+    private static MigwareInstance awaitStarted(MigwareInstance instance, Duration startTimeout) {
+        LabProcess process = instance.process;
         try {
             Await.until("MigWare's control socket at " + instance.controlSocket(), startTimeout,
                     () -> {
@@ -119,7 +187,7 @@ public final class MigwareInstance implements AutoCloseable {
 
     /** @return where the control socket lives */
     public Path controlSocket() {
-        return home.resolve("var/control.sock");
+        return var.resolve("control.sock");
     }
 
     /**
@@ -194,7 +262,7 @@ public final class MigwareInstance implements AutoCloseable {
     public void deploy(String symbolicName) {
         Path jar = monitorJar(home, symbolicName);
         try {
-            Files.copy(jar, home.resolve("deploy").resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(jar, deploy.resolve(jar.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot deploy " + jar, e);
         }
@@ -206,7 +274,7 @@ public final class MigwareInstance implements AutoCloseable {
      * @param symbolicName e.g. {@code org.migware.monitor.icmp}
      */
     public void undeploy(String symbolicName) {
-        for (Path jar : jarsOf(home.resolve("deploy"), symbolicName)) {
+        for (Path jar : jarsOf(deploy, symbolicName)) {
             try {
                 Files.deleteIfExists(jar);
             } catch (IOException e) {
@@ -223,7 +291,7 @@ public final class MigwareInstance implements AutoCloseable {
      * @param properties the keys and values
      */
     public void configure(String pid, Map<String, String> properties) {
-        writeConfig(home, pid, properties);
+        writeConfig(etc, pid, properties);
     }
 
     private static void setDeployed(Path home, Collection<String> symbolicNames) {
@@ -306,8 +374,8 @@ public final class MigwareInstance implements AutoCloseable {
         }
     }
 
-    private static void writeConfig(Path home, String pid, Map<String, String> properties) {
-        Path file = home.resolve("etc").resolve(pid + ".cfg");
+    private static void writeConfig(Path etc, String pid, Map<String, String> properties) {
+        Path file = etc.resolve(pid + ".cfg");
         try {
             if (properties.isEmpty()) {
                 Files.deleteIfExists(file);

@@ -69,7 +69,7 @@ public final class ControlServer {
     @ObjectClassDefinition(name = "MigWare core")
     public @interface Config {
 
-        @AttributeDefinition(name = "Control socket", description = "Unix socket for 'bin/migware exec'; empty turns it off. Default: ${migware.home}/var/control.sock")
+        @AttributeDefinition(name = "Control socket", description = "Unix socket for 'bin/migware exec'; 'off' turns it off. Default: ${migware.var}/control.sock")
         String controlSocket() default "";
     }
 
@@ -150,9 +150,18 @@ public final class ControlServer {
         };
     }
 
+    /**
+     * The configured path, else {@code control.sock} in the container's var folder: the system
+     * property {@code migware.var} that bin/migware sets (var/ of the home, or /var/lib/migware in
+     * the Debian package), else {@code migware.home}'s var/ for a launcher that sets only that.
+     */
     static Path socketPath(String configured) {
         String value = configured == null ? "" : configured.trim();
         if (value.isEmpty()) {
+            String var = System.getProperty("migware.var");
+            if (var != null && !var.isBlank()) {
+                return Path.of(var, "control.sock");
+            }
             String home = System.getProperty("migware.home");
             if (home == null || home.isBlank()) {
                 return null;

@@ -174,17 +174,40 @@ class ControlSocketTest {
     @Test
     void theDefaultSocketLivesUnderMigwareHome() {
         String old = System.getProperty("migware.home");
+        String oldVar = System.getProperty("migware.var");
         try {
+            System.clearProperty("migware.var");
             System.setProperty("migware.home", "/opt/migware");
             assertEquals(Path.of("/opt/migware/var/control.sock"), ControlServer.socketPath(""));
             assertEquals(null, ControlServer.socketPath("off"));
             assertEquals(Path.of("/run/mw.sock"), ControlServer.socketPath("/run/mw.sock"));
         } finally {
-            if (old == null) {
-                System.clearProperty("migware.home");
-            } else {
-                System.setProperty("migware.home", old);
-            }
+            restore("migware.home", old);
+            restore("migware.var", oldVar);
+        }
+    }
+
+    /** bin/migware names the var folder (MIGWARE_VAR; /var/lib/migware in the Debian package): the socket goes there. */
+    @Test
+    void theDefaultSocketFollowsTheVarFolder() {
+        String old = System.getProperty("migware.home");
+        String oldVar = System.getProperty("migware.var");
+        try {
+            System.setProperty("migware.home", "/usr/share/migware");
+            System.setProperty("migware.var", "/var/lib/migware");
+            assertEquals(Path.of("/var/lib/migware/control.sock"), ControlServer.socketPath(""));
+            assertEquals(Path.of("/run/mw.sock"), ControlServer.socketPath("/run/mw.sock"));
+        } finally {
+            restore("migware.home", old);
+            restore("migware.var", oldVar);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
         }
     }
 

@@ -8,8 +8,8 @@ import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.api.wire.Ipv4Header;
-import org.migware.proxy.internal.mapping.LongMap;
-import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.mapping.ConnectionKey;
+import org.migware.proxy.internal.mapping.PairKeyMap;
 import org.migware.proxy.internal.translation.ArpResponder;
 import org.migware.proxy.internal.replay.ReplayStream;
 
@@ -53,7 +53,7 @@ public final class ClientStreamKeeper {
     private final ParsedPacket view;
     /** The whole streams of the connections whose delivery may replay them; {@code null} when every port resumes. */
     private final ReplayKeeper replay;
-    private final LongMap<KeptStream> streams = new LongMap<>();
+    private final PairKeyMap<KeptStream> streams = new PairKeyMap<>();
     /** The MAC each service address last sent from: as many entries as the service has addresses. */
     private int[] macAddresses = new int[4];
     private long[] macs = new long[4];
@@ -111,28 +111,34 @@ public final class ClientStreamKeeper {
             return;
         }
         if (endpoints.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
-            long key = MappingTable.clientKey(p.sourceIpv4(), p.sourcePort(), p.destinationPort());
+            long addresses = ConnectionKey.addresses(p.sourceIpv4(), p.destinationIpv4());
+            long ports = ConnectionKey.ports(p.sourcePort(), p.destinationPort());
             if (replay != null) {
-                replay.fromClient(p, key);
+                replay.fromClient(p, addresses, ports);
             }
-            fromClient(p, key);
+            fromClient(p, addresses, ports);
         } else if (endpoints.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
             noteServiceMac(p.sourceIpv4(), p.sourceMac());
-            long key = MappingTable.clientKey(p.destinationIpv4(), p.destinationPort(), p.sourcePort());
+            long addresses = ConnectionKey.addresses(p.destinationIpv4(), p.sourceIpv4());
+            long ports = ConnectionKey.ports(p.destinationPort(), p.sourcePort());
             if (replay != null) {
-                replay.fromService(p, key);
+                replay.fromService(p, addresses, ports);
             }
-            fromService(p, key);
+            fromService(p, addresses, ports);
         }
     }
 
-    private void fromClient(ParsedPacket p, long key) {
+    private void fromClient(ParsedPacket p, long addresses, long ports) {
+        KeptStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
-            // A closing connection is not re-created; nothing of it is needed.
-            streams.remove(key);
+            // A closing connection is not re-created; nothing of it is needed. Only a close the
+            // server's stack would take (RFC 5961: an RST at the next byte, a FIN where it meets what
+            // came before) ends it: a forged one must not cost the connection its kept bytes.
+            if (s != null && s.clientCloses(p.hasFlags(ParsedPacket.RST), p.sequenceNumber(), p.payloadLength())) {
+                streams.remove(addresses, ports);
+            }
             return;
         }
-        KeptStream s = streams.get(key);
         if (p.hasFlags(ParsedPacket.SYN)) {
             if (s == null && streams.size() >= maxConnections) {
                 connectionsNotKept++;
@@ -148,7 +154,7 @@ public final class ClientStreamKeeper {
             s.framingSynced = true;
             s.headBoundary = start;
             s.haveHead = true;
-            streams.put(key, s);
+            streams.put(addresses, ports, s);
             return;
         }
         int length = p.capturedPayloadLength();
@@ -166,7 +172,7 @@ public final class ClientStreamKeeper {
             }
             s = new KeptStream();
             restartAt(s, p.sequenceNumber());
-            streams.put(key, s);
+            streams.put(addresses, ports, s);
         }
         int seq = p.sequenceNumber();
         int skip = s.parsedEnd - seq;
@@ -189,18 +195,18 @@ public final class ClientStreamKeeper {
         s.parsedEnd = seq + length;
     }
 
-    private void fromService(ParsedPacket p, long key) {
+    private void fromService(ParsedPacket p, long addresses, long ports) {
+        KeptStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST)) {
-            streams.remove(key);
+            if (s != null && s.serverResets(p.sequenceNumber())) {
+                streams.remove(addresses, ports);
+            }
             return;
         }
-        if (!p.hasFlags(ParsedPacket.ACK)) {
+        if (!p.hasFlags(ParsedPacket.ACK) || s == null) {
             return;
         }
-        KeptStream s = streams.get(key);
-        if (s == null) {
-            return;
-        }
+        s.serverSent(p.sequenceNumber(), p.payloadLength() + (p.hasFlags(ParsedPacket.FIN) ? 1 : 0) + (p.hasFlags(ParsedPacket.SYN) ? 1 : 0));
         noteServerSending(s, p);
         int ack = p.acknowledgementNumber();
         if (s.ackSeen && ack - s.acked <= 0) {
@@ -396,8 +402,8 @@ public final class ClientStreamKeeper {
      *     {@code resume} on; empty bytes starting at {@code resume}, with the reason, when nothing
      *     usable was kept
      */
-    public synchronized Retained retained(int clientAddress, int clientPort, int servicePort, int resume) {
-        KeptStream s = streams.get(MappingTable.clientKey(clientAddress, clientPort, servicePort));
+    public synchronized Retained retained(int clientAddress, int clientPort, int serviceAddress, int servicePort, int resume) {
+        KeptStream s = streams.get(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
         if (s == null) {
             return new Retained(resume, KeptStream.EMPTY, framing == RecordFraming.NONE ? null : "none of its bytes were seen");
         }
@@ -436,8 +442,8 @@ public final class ClientStreamKeeper {
      * and the client sent no request since: a response (a download) was still coming, whatever the
      * client acknowledged since. Resumed, such a connection can never be completed.
      */
-    public synchronized boolean serverHeldByWindow(int clientAddress, int clientPort, int servicePort) {
-        KeptStream s = streams.get(MappingTable.clientKey(clientAddress, clientPort, servicePort));
+    public synchronized boolean serverHeldByWindow(int clientAddress, int clientPort, int serviceAddress, int servicePort) {
+        KeptStream s = streams.get(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
         return s != null && s.serverHeldByWindow;
     }
 
@@ -446,8 +452,8 @@ public final class ClientStreamKeeper {
      *
      * @return the stream, {@code null} when none was kept for replay
      */
-    public synchronized ReplayStream takeReplay(int clientAddress, int clientPort, int servicePort) {
-        return replay == null ? null : replay.take(MappingTable.clientKey(clientAddress, clientPort, servicePort));
+    public synchronized ReplayStream takeReplay(int clientAddress, int clientPort, int serviceAddress, int servicePort) {
+        return replay == null ? null : replay.take(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
     }
 
     /** @return every connection kept for replay, copied under the lock; empty when every port resumes */
@@ -478,19 +484,19 @@ public final class ClientStreamKeeper {
     public interface Exporter {
         void counters(long gaps, long overflows, long connectionsNotKept, int streams) throws java.io.IOException;
 
-        void stream(long key, KeptStream stream) throws java.io.IOException;
+        void stream(long addresses, long ports, KeptStream stream) throws java.io.IOException;
     }
 
     /** Hands the counters, then every stream, to {@code exporter}, all under the keeper's lock. */
     public synchronized void export(Exporter exporter) throws java.io.IOException {
         exporter.counters(gaps, overflows, connectionsNotKept, streams.size());
         java.io.IOException[] failed = {null};
-        streams.forEach((key, s) -> {
+        streams.forEach((addresses, ports, s) -> {
             if (failed[0] != null) {
                 return;
             }
             try {
-                exporter.stream(key, s);
+                exporter.stream(addresses, ports, s);
             } catch (java.io.IOException e) {
                 failed[0] = e;
             }
@@ -508,8 +514,8 @@ public final class ClientStreamKeeper {
     }
 
     /** Takes over one stream of the previous activation. */
-    public synchronized void restoreStream(long key, KeptStream stream) {
-        streams.put(key, stream);
+    public synchronized void restoreStream(long addresses, long ports, KeptStream stream) {
+        streams.put(addresses, ports, stream);
     }
 
     /** @return the most connections kept */

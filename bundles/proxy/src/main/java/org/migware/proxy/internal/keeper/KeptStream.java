@@ -61,6 +61,33 @@ public final class KeptStream {
      */
     public boolean serverHeldByWindow;
 
+    /** The server's next sequence number as the capture saw it: where its RST must lie. */
+    public int serverNext;
+    public boolean serverNextKnown;
+
+    /** A server segment of {@code length} (its SYN or FIN counted) at {@code seq}. */
+    public void serverSent(int seq, int length) {
+        int end = seq + length;
+        if (!serverNextKnown || end - serverNext > 0) {
+            serverNext = end;
+            serverNextKnown = true;
+        }
+    }
+
+    /**
+     * Whether a client RST at {@code seq}, or a FIN at {@code seq} with {@code length} bytes, ends
+     * the connection as the server's stack would see it (RFC 5961): an RST only at the next byte,
+     * a FIN only where it meets the bytes before it.
+     */
+    public boolean clientCloses(boolean reset, int seq, int length) {
+        return reset ? seq == parsedEnd : seq - parsedEnd <= 0 && seq + length - parsedEnd >= 0;
+    }
+
+    /** Whether a server RST at {@code seq} ends the connection as the client's stack would see it (RFC 5961). */
+    public boolean serverResets(int seq) {
+        return !serverNextKnown || seq == serverNext;
+    }
+
     /** @return the sequence number after the last byte kept */
     public int retainedEnd() {
         return firstSeq + (tail - head);

@@ -7,7 +7,7 @@ import org.migware.api.failover.Delivery;
 import org.migware.api.failover.NotReplayableReason;
 import org.migware.api.failover.ReplayReadiness;
 import org.migware.api.packet.ParsedPacket;
-import org.migware.proxy.internal.mapping.LongMap;
+import org.migware.proxy.internal.mapping.PairKeyMap;
 import org.migware.proxy.internal.replay.ChunkPool;
 import org.migware.proxy.internal.replay.DeliveryPolicy;
 import org.migware.proxy.internal.replay.ReplayStream;
@@ -35,7 +35,7 @@ public final class ReplayKeeper {
     private final ChunkPool pool;
     private final int chunksPerConnection;
     private final int maxConnections;
-    private final LongMap<ReplayStream> streams = new LongMap<>();
+    private final PairKeyMap<ReplayStream> streams = new PairKeyMap<>();
     private final int[] notReplayable = new int[NotReplayableReason.values().length];
 
     /**
@@ -50,29 +50,32 @@ public final class ReplayKeeper {
         this.maxConnections = maxConnections;
     }
 
-    /** A segment from the client of the connection {@code key}. */
-    public void fromClient(ParsedPacket p, long key) {
+    /** A segment from the client of the connection of the key {@code addresses}, {@code ports} ({@link org.migware.proxy.internal.mapping.ConnectionKey}). */
+    public void fromClient(ParsedPacket p, long addresses, long ports) {
         int port = p.destinationPort();
         if (policy.forPort(port) == Delivery.RESUME) {
             return;
         }
-        ReplayStream s = streams.get(key);
+        ReplayStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
-            // A closing connection is not re-created (the tracker's state is no longer ESTABLISHED).
-            remove(key, s);
+            // A closing connection is not re-created (the tracker's state is no longer ESTABLISHED);
+            // a forged or out-of-order close changes nothing, or a spoofed RST would make it not replayable
+            if (s != null && s.clientCloses(p.hasFlags(ParsedPacket.RST), p.sequenceNumber(), p.payloadLength())) {
+                remove(addresses, ports, s);
+            }
             return;
         }
         if (p.hasFlags(ParsedPacket.SYN) && !p.hasFlags(ParsedPacket.ACK)) {
             if (s != null && s.clientIsn() == p.sequenceNumber() && s.reason() == null) {
                 return; // the SYN again
             }
-            remove(key, s);
+            remove(addresses, ports, s);
             if (streams.size() >= maxConnections) {
                 return;
             }
             s = ReplayStream.of(p.sourceIpv4(), p.sourcePort(), p.destinationIpv4(), port);
             s.startAt(p.sequenceNumber());
-            streams.put(key, s);
+            streams.put(addresses, ports, s);
             return;
         }
         if (s == null) {
@@ -81,7 +84,7 @@ public final class ReplayKeeper {
                 return;
             }
             s = ReplayStream.of(p.sourceIpv4(), p.sourcePort(), p.destinationIpv4(), port);
-            streams.put(key, s);
+            streams.put(addresses, ports, s);
             count(s.notReplayable(pool, NotReplayableReason.HANDSHAKE_MISSED));
             return;
         }
@@ -98,14 +101,16 @@ public final class ReplayKeeper {
         }
     }
 
-    /** A segment from the service to the client of the connection {@code key}. */
-    public void fromService(ParsedPacket p, long key) {
-        ReplayStream s = streams.get(key);
+    /** A segment from the service to the client of the connection of the key {@code addresses}, {@code ports} ({@link org.migware.proxy.internal.mapping.ConnectionKey}). */
+    public void fromService(ParsedPacket p, long addresses, long ports) {
+        ReplayStream s = streams.get(addresses, ports);
         if (s == null) {
             return;
         }
         if (p.hasFlags(ParsedPacket.RST)) {
-            remove(key, s);
+            if (s.serverResets(p.sequenceNumber())) {
+                remove(addresses, ports, s);
+            }
             return;
         }
         if (p.hasFlags(ParsedPacket.SYN)) {
@@ -122,10 +127,10 @@ public final class ReplayKeeper {
         }
     }
 
-    private void remove(long key, ReplayStream s) {
+    private void remove(long addresses, long ports, ReplayStream s) {
         if (s != null) {
             s.release(pool);
-            streams.remove(key);
+            streams.remove(addresses, ports);
         }
     }
 
@@ -141,24 +146,26 @@ public final class ReplayKeeper {
      *
      * @return the stream, or {@code null} when none was kept (its port resumes, or it was not seen from its SYN)
      */
-    public ReplayStream take(long key) {
-        ReplayStream s = streams.get(key);
+    public ReplayStream take(long addresses, long ports) {
+        ReplayStream s = streams.get(addresses, ports);
         if (s != null) {
-            streams.remove(key);
+            streams.remove(addresses, ports);
         }
         return s;
     }
 
     /** Gives back the chunks of every stream recovery did not take: nothing is kept after failover. */
     public void releaseAll() {
-        long[] keys = new long[streams.size()];
+        long[] addresses = new long[streams.size()];
+        long[] ports = new long[streams.size()];
         int[] count = {0};
-        streams.forEach((key, s) -> {
+        streams.forEach((a, p, s) -> {
             s.release(pool);
-            keys[count[0]++] = key;
+            addresses[count[0]] = a;
+            ports[count[0]++] = p;
         });
         for (int i = 0; i < count[0]; i++) {
-            streams.remove(keys[i]);
+            streams.remove(addresses[i], ports[i]);
         }
     }
 

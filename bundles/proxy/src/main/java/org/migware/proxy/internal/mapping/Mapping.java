@@ -79,6 +79,8 @@ public final class Mapping {
     public boolean clientAckPending;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
+    /** Probes sent for the client's own acknowledgement beyond the first. */
+    public int clientAckProbes;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
     public long clientAckDeadlineNanos;
     /** The replica's newest acknowledgement (client space): where a reset to it must land. */
@@ -103,6 +105,16 @@ public final class Mapping {
     /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
     public boolean ecnRefused;
     public long closingSinceNanos;
+    /** When a segment of it last passed, either way: idle and half-open mappings end (see {@link MappingExpiry}). */
+    public long lastSeenNanos;
+    /**
+     * The end of what the client has sent (SYN and FIN count one), as far as MigWare knows: where
+     * the client's own reset lies. A reset at neither this nor {@link #lastReplicaAck} is not taken
+     * to end the mapping (RFC 5961).
+     */
+    public int clientNext;
+    /** A connection passed through in PROXY: its client sent a segment after its SYN. */
+    public boolean clientCompletedHandshake;
 
     public Mapping(RecoveryCandidate candidate, int clientAddress, int clientPort, long clientMac,
             int primaryAddress, int primaryPort, long primaryMac, int shadowAddress, int shadowPort) {

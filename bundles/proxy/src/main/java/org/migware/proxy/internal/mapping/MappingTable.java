@@ -23,8 +23,8 @@ public final class MappingTable {
      */
     public static final long CLOSED_LINGER_NANOS = 10_000_000_000L;
 
-    private final LongMap<Mapping> byClient = new LongMap<>();
-    private final LongMap<Mapping> byShadow = new LongMap<>();
+    private final PairKeyMap<Mapping> byClient = new PairKeyMap<>();
+    private final PairKeyMap<Mapping> byShadow = new PairKeyMap<>();
     /** Mappings closed by both FINs, oldest first, waiting out their linger. */
     private final ArrayDeque<Mapping> closing = new ArrayDeque<>();
     private final LongSupplier nanos;
@@ -35,27 +35,25 @@ public final class MappingTable {
         this.log = log;
     }
 
-    public static long clientKey(int clientAddress, int clientPort, int servicePort) {
-        return (clientAddress & 0xffff_ffffL) << 32 | (long) clientPort << 16 | servicePort;
-    }
-
     public static long shadowKey(int shadowAddress, int shadowPort) {
         return (shadowAddress & 0xffff_ffffL) << 16 | shadowPort;
     }
 
     public void register(Mapping mapping) {
-        byClient.put(clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort), mapping);
-        byShadow.put(shadowKey(mapping.shadowAddress, mapping.shadowPort), mapping);
+        mapping.lastSeenNanos = nanos.getAsLong();
+        byClient.put(ConnectionKey.addresses(mapping.clientAddress, mapping.primaryAddress),
+                ConnectionKey.ports(mapping.clientPort, mapping.primaryPort), mapping);
+        byShadow.put(shadowKey(mapping.shadowAddress, mapping.shadowPort), 0, mapping);
     }
 
-    /** @return the mapping of a client's connection to a service port, or {@code null} */
-    public Mapping byClient(int clientAddress, int clientPort, int servicePort) {
-        return byClient.get(clientKey(clientAddress, clientPort, servicePort));
+    /** @return the mapping of a client's connection to a service address and port, or {@code null} */
+    public Mapping byClient(int clientAddress, int clientPort, int serviceAddress, int servicePort) {
+        return byClient.get(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
     }
 
     /** @return the mapping whose shadow endpoint this is, or {@code null} */
     public Mapping byShadow(int shadowAddress, int shadowPort) {
-        return byShadow.get(shadowKey(shadowAddress, shadowPort));
+        return byShadow.get(shadowKey(shadowAddress, shadowPort), 0);
     }
 
     /** Every mapping a client can reach, in table order. */
@@ -70,17 +68,28 @@ public final class MappingTable {
 
     /** Takes a mapping out of both tables; {@code why} is logged. */
     public void close(Mapping mapping, String why) {
+        closeQuietly(mapping);
+        log.info("proxy: {} ended: {}", mapping, why);
+    }
+
+    /** Takes a mapping out of both tables without a line in the log: for many at once, counted by the caller. */
+    public void closeQuietly(Mapping mapping) {
         mapping.state = MappingState.CLOSED;
-        long client = clientKey(mapping.clientAddress, mapping.clientPort, mapping.primaryPort);
+        long addresses = ConnectionKey.addresses(mapping.clientAddress, mapping.primaryAddress);
+        long ports = ConnectionKey.ports(mapping.clientPort, mapping.primaryPort);
         // The client may have reused its port for a new connection meanwhile: that mapping stays.
-        if (byClient.get(client) == mapping) {
-            byClient.remove(client);
+        if (byClient.get(addresses, ports) == mapping) {
+            byClient.remove(addresses, ports);
         }
-        byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort));
+        byShadow.remove(shadowKey(mapping.shadowAddress, mapping.shadowPort), 0);
         if (mapping.replay != null) {
             mapping.replay.release(); // a replayed connection's kept bytes are of no use any more
         }
-        log.info("proxy: {} ended: {}", mapping, why);
+    }
+
+    /** @return the mappings a client can reach */
+    public int size() {
+        return byClient.size();
     }
 
     /**

@@ -30,6 +30,10 @@ public final class MigrationCounters {
     /** Resumed connections whose client, in PROXY, acknowledged more than the capture had seen: their offset was corrected. */
     public int clientAckCorrections;
     public long replayBytesDropped;
+    /** Client resets that were not at the replica's next expected byte: passed on, the mapping kept (RFC 5961). */
+    public long resetsNotAtNextByte;
+    /** Client IP fragments seen in PROXY: put together before they are passed on, never passed on in part. */
+    public long fragmentsSeen;
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */
     public void takeOver(MigrationCounters saved) {

@@ -48,7 +48,7 @@ public final class HandOver {
 
     /** What the keeper saw of the client's stream becomes the start of the replica's. */
     void takeFrom(ClientStreamKeeper keeper, Mapping mapping, RecoveryCandidate c) {
-        ClientStreamKeeper.Retained retained = keeper.retained(c.clientAddress(), c.clientPort(), c.primaryPort(), c.clientResume());
+        ClientStreamKeeper.Retained retained = keeper.retained(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort(), c.clientResume());
         mapping.streamStart = retained.firstSeq();
         mapping.handOver = retained.bytes();
         mapping.headProblem = retained.headProblem();

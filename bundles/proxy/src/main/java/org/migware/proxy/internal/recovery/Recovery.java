@@ -53,6 +53,11 @@ public final class Recovery {
      * which the probe sent at its handshake asks for: a round trip, or the client's next segment.
      */
     static final long CLIENT_ACK_WAIT_NANOS = 300_000_000L;
+    /**
+     * Probes per connection before the acknowledgement seen stands: the client answers each at once,
+     * so only a mirror that drops its answers, one after another, leaves the wait without one.
+     */
+    static final int CLIENT_ACK_PROBES = 4;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -143,7 +148,7 @@ public final class Recovery {
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
                 RecoveryCandidate c = recoverable.candidate();
                 Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
-                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryPort());
+                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
                 NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
                 if (why != null && stream != null) {
                     stream.release(keeper.replay().pool());
@@ -166,6 +171,8 @@ public final class Recovery {
                 Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
                         c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
                 mapping.state = MappingState.QUEUED;
+                long clientEnd = c.snapshot().clientToServer().highestSequenceEnd();
+                mapping.clientNext = clientEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientResume() : (int) clientEnd;
                 if (delivery != Delivery.RESUME && why == null) {
                     counters.replayed++;
                     handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
@@ -203,7 +210,7 @@ public final class Recovery {
             return;
         }
         int sentEnd = (int) serverEnd;
-        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryPort());
+        boolean heldByWindow = keeper.serverHeldByWindow(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
         if (sentEnd - c.clientAck() > 0 && (heldByWindow || filledTheClientsWindow(c, sentEnd - c.clientAck()))) {
             // The primary was held back by the client's window (a client reading slower than the
             // server writes: a download): more was to come, whatever the client acknowledges later.
@@ -240,8 +247,13 @@ public final class Recovery {
             if (!m.clientAckPending || m.state == MappingState.CLOSED || m.state == MappingState.FAILED) {
                 awaitingClientAck.remove(i);
             } else if (now - m.clientAckDeadlineNanos >= 0) {
-                m.clientAckPending = false;
-                awaitingClientAck.remove(i);
+                if (++m.clientAckProbes < CLIENT_ACK_PROBES) {
+                    m.clientAckDeadlineNanos = now + CLIENT_ACK_WAIT_NANOS; // its answer may be what the mirror lost
+                    probe.ask(m.candidate);
+                } else {
+                    m.clientAckPending = false;
+                    awaitingClientAck.remove(i);
+                }
             }
         }
     }

@@ -114,6 +114,29 @@ public final class ReplayStream {
         };
     }
 
+    /**
+     * Whether a client RST at {@code seq}, or a FIN at {@code seq} with {@code length} bytes, ends
+     * the connection as the server's stack would see it (RFC 5961): an RST only at the next byte
+     * expected, a FIN only where it meets what came before. Anything else is a forgery or out of
+     * order, and changes nothing. A stream already not replayable, or not started, may go.
+     */
+    public boolean clientCloses(boolean reset, int seq, int length) {
+        if (reason != null) {
+            return true;
+        }
+        int next = clientIsn + 1 + (int) client.end();
+        return reset ? seq == next : seq - next <= 0 && seq + length - next >= 0;
+    }
+
+    /** Whether a server RST at {@code seq} ends the connection as the client's stack would see it (RFC 5961). */
+    public boolean serverResets(int seq) {
+        if (reason != null || !serverIsnKnown) {
+            return true;
+        }
+        int next = serverIsn + 1 + (int) digest.seen();
+        return seq == next || seq == next + 1; // after its FIN, the server's next byte is one further
+    }
+
     /** The client acknowledged server bytes up to {@code ack}. */
     public void clientAcknowledged(ChunkPool pool, int ack) {
         if (reason != null || !serverIsnKnown) {

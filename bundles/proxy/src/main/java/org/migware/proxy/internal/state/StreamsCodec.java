@@ -6,6 +6,7 @@ import java.io.IOException;
 
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.KeptStream;
+import org.migware.proxy.internal.mapping.ConnectionKey;
 
 
 
@@ -19,16 +20,17 @@ import org.migware.proxy.internal.keeper.KeptStream;
  * connection that sent bytes while no keeper was listening shows a gap on its next segment and
  * is treated like any gap.
  *
- * <p>Format ("MGKP", version 1; big-endian, as {@link DataOutputStream} writes): magic, version,
+ * <p>Format ("MGKP", version 2; big-endian, as {@link DataOutputStream} writes): magic, version,
  * framing name (UTF), gaps, overflows, connections not kept (longs), stream count (int), then per
- * stream: key (long), first seq, kept length, the kept bytes, parsed end, retaining, ack seen,
+ * stream: its key's addresses and ports (longs, {@link org.migware.proxy.internal.mapping.ConnectionKey}; version 1 had one
+ * long without the service address), first seq, kept length, the kept bytes, parsed end, retaining, ack seen,
  * acked, framing synced, head boundary, have head, boundary count and the boundaries, prefix
  * read (int), prefix value, body left (longs). Changing it means a new version.
  */
 public final class StreamsCodec {
 
     private static final int MAGIC = 0x4d47_4b50; // "MGKP"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     /** More record starts than this in one stream is a broken file, not a stream. */
     private static final int MAX_BOUNDARIES = 1 << 24;
 
@@ -50,8 +52,9 @@ public final class StreamsCodec {
             }
 
             @Override
-            public void stream(long key, KeptStream s) throws IOException {
-                out.writeLong(key);
+            public void stream(long addresses, long ports, KeptStream s) throws IOException {
+                out.writeLong(addresses);
+                out.writeLong(ports);
                 out.writeInt(s.firstSeq);
                 out.writeInt(s.tail - s.head);
                 out.write(s.buffer, s.head, s.tail - s.head);
@@ -81,8 +84,9 @@ public final class StreamsCodec {
      *     framing (its boundaries would mean nothing)
      */
     public static int read(DataInputStream in, ClientStreamKeeper keeper) throws IOException {
-        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-            throw new IOException("not a client stream state of version " + VERSION);
+        int version = in.readInt() == MAGIC ? in.readInt() : -1;
+        if (version != VERSION && version != 1) {
+            throw new IOException("not a client stream state of version 1 or " + VERSION);
         }
         String savedFraming = in.readUTF();
         String framing = keeper.framing().configName();
@@ -95,10 +99,32 @@ public final class StreamsCodec {
             throw new IOException(count + " streams, more than the " + keeper.maxConnections() + " kept now");
         }
         for (int n = 0; n < count; n++) {
-            long key = in.readLong();
-            keeper.restoreStream(key, readStream(in, keeper.maxBytesPerConnection()));
+            long addresses;
+            long ports;
+            if (version == 1) {
+                long key = in.readLong(); // client address, client port, service port
+                addresses = ConnectionKey.addresses((int) (key >>> 32), onlyServiceAddress(keeper));
+                ports = key & 0xffff_ffffL;
+            } else {
+                addresses = in.readLong();
+                ports = in.readLong();
+            }
+            keeper.restoreStream(addresses, ports, readStream(in, keeper.maxBytesPerConnection()));
         }
         return count;
+    }
+
+    /**
+     * A version 1 state (written before the key held the service address) is whole only where the
+     * service has one IPv4 address.
+     */
+    private static int onlyServiceAddress(ClientStreamKeeper keeper) throws IOException {
+        java.util.List<java.net.InetAddress> addresses = keeper.service().addresses();
+        if (addresses.size() != 1 || !(addresses.get(0) instanceof java.net.Inet4Address only)) {
+            throw new IOException("a version 1 state does not say which of the service addresses " + addresses
+                    + " each stream belongs to");
+        }
+        return java.nio.ByteBuffer.wrap(only.getAddress()).getInt();
     }
 
     private static KeptStream readStream(DataInputStream in, int maxBytesPerConnection) throws IOException {

@@ -71,14 +71,8 @@ public final class ClientToReplica {
      */
     private ConnectionTranslation confirmClientAck(Mapping mapping, int clientAck) {
         mapping.clientAckPending = false;
-        ConnectionTranslation t = mapping.translation;
-        int seen = t.replicaToClientSeq(mapping.replicaIsn + 1);
-        if (clientAck - seen > 0 && mapping.primarySentEnd - clientAck >= 0) {
-            mapping.translation = t.withClientAck(mapping.replicaIsn, clientAck);
-            counters.clientAckCorrections++;
-            log.info("proxy: {}: the client holds {} bytes more than the capture saw it acknowledge; the replica's output"
-                    + " now starts at its next expected byte", mapping, clientAck - seen);
-        } else if (clientAck != seen) {
+        int seen = mapping.translation.replicaToClientSeq(mapping.replicaIsn + 1);
+        if (!correctTo(mapping, clientAck) && clientAck != seen) {
             log.warn("proxy: {}: the client acknowledges {} where the capture saw {} and the primary sent up to {}; kept as seen",
                     mapping, Integer.toUnsignedString(clientAck), Integer.toUnsignedString(seen),
                     Integer.toUnsignedString(mapping.primarySentEnd));
@@ -86,10 +80,34 @@ public final class ClientToReplica {
         return mapping.translation;
     }
 
+    /**
+     * Maps the replica's next byte to the client's next expected byte when the client holds more
+     * than the capture saw it acknowledge, and no more than the primary sent.
+     *
+     * @return whether the translation was corrected
+     */
+    private boolean correctTo(Mapping mapping, int clientAck) {
+        ConnectionTranslation t = mapping.translation;
+        int seen = t.replicaToClientSeq(mapping.replicaIsn + 1);
+        if (clientAck - seen <= 0 || mapping.primarySentEnd - clientAck < 0) {
+            return false;
+        }
+        mapping.translation = t.withClientAck(mapping.replicaIsn, clientAck);
+        counters.clientAckCorrections++;
+        log.info("proxy: {}: the client holds {} bytes more than the capture saw it acknowledge; the replica's output"
+                + " now starts at its next expected byte", mapping, clientAck - seen);
+        return true;
+    }
+
     /** Rewrites the frame parsed in {@link #view()} for the replica and writes its IP packet into the TUN. */
     public void forward(Mapping mapping) {
         RewritablePacket p = view;
         ConnectionTranslation t = mapping.translation;
+        int clientSeq = p.sequenceNumber();
+        int clientEnd = clientSeq + p.payloadLength() + (p.hasFlags(RewritablePacket.FIN) ? 1 : 0);
+        if (!p.hasFlags(RewritablePacket.RST) && clientEnd - mapping.clientNext > 0) {
+            mapping.clientNext = clientEnd;
+        }
         p.setSourceIpv4(mapping.shadowAddress);
         p.setSourcePort(mapping.shadowPort);
         p.setDestinationIpv4(replica.address());
@@ -121,7 +139,14 @@ public final class ClientToReplica {
         toReplica.write(frame, p.ipOffset(), ipLength);
         mapping.toReplica++;
         if (p.hasFlags(RewritablePacket.RST)) {
-            table.close(mapping, "the client reset it");
+            // The replica's stack takes a reset only at its next expected byte (RFC 5961); any other
+            // it answers with a challenge ACK, which reaches the client through the mapping, and a
+            // real client answers that with an exact reset. A forged one must not end the mapping.
+            if (clientSeq == mapping.lastReplicaAck || clientSeq == mapping.clientNext) {
+                table.close(mapping, "the client reset it");
+            } else {
+                counters.resetsNotAtNextByte++;
+            }
         } else if (p.hasFlags(RewritablePacket.FIN)) {
             mapping.clientFin = true;
             table.lingerIfClosed(mapping);

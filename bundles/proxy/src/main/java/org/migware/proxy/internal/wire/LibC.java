@@ -32,6 +32,11 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] argument);
 
+    /** An ioctl whose argument is a value, not a pointer (e.g. TUNSETOWNER's uid). */
+    static native int ioctl(int fd, long request, long argument);
+
+    static native int geteuid();
+
     static native long read(int fd, Pointer buffer, long count);
 
     static native long write(int fd, Pointer buffer, long count);

@@ -52,6 +52,7 @@ public final class TunDevice implements Tun {
 
     // <linux/if_tun.h>
     private static final long TUNSETIFF = 0x400454caL;
+    private static final long TUNSETOWNER = 0x400454ccL;
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_NO_PI = 0x1000;   // packets without the 4-byte protocol-information prefix
     private static final short IFF_TUN_EXCL = (short) 0x8000; // fail with EBUSY instead of attaching to an existing device
@@ -126,6 +127,7 @@ public final class TunDevice implements Tun {
         int wakeFd = -1;
         try {
             createInterface(fd, name);
+            setOwner(fd, name);
             wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
             if (wakeFd < 0) {
                 throw new TunUnavailableException("eventfd: " + LibC.strerror(Native.getLastError()));
@@ -385,6 +387,19 @@ public final class TunDevice implements Tun {
                         + "name, or remove the old one (ip link del " + name + ") if nothing uses it");
             default:
                 throw new TunUnavailableException("cannot create TUN device " + name + ": " + LibC.strerror(errno));
+        }
+    }
+
+    /**
+     * Makes the device the property of the user MigWare runs as (the package's {@code migware}, with
+     * CAP_NET_ADMIN but not root), as {@code ip tuntap add user} would: the kernel then lets that user
+     * attach to it again without CAP_NET_ADMIN, and {@code /sys/class/net/NAME/owner} says whose it is.
+     * The device works without an owner, so a refusal is only logged.
+     */
+    private static void setOwner(int fd, String name) {
+        int user = LibC.geteuid();
+        if (LibC.ioctl(fd, TUNSETOWNER, user) != 0) {
+            LOG.warn("TUN device {}: cannot make uid {} its owner: {}", name, user, LibC.strerror(Native.getLastError()));
         }
     }
 

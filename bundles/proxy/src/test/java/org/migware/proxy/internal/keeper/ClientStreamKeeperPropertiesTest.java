@@ -102,7 +102,7 @@ public class ClientStreamKeeperPropertiesTest {
                 expectedStart = all.length; // the stream ended on a record boundary
             }
         }
-        ClientStreamKeeper.Retained r = keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, first + resume);
+        ClientStreamKeeper.Retained r = keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT, first + resume);
         assertNull(r.headProblem());
         assertEquals(first + expectedStart, r.firstSeq(), "starts at the record in progress");
         assertArrayEquals(Arrays.copyOfRange(all, expectedStart, all.length), r.bytes());

@@ -50,7 +50,66 @@ public class ClientStreamKeeperTest {
     }
 
     public static ClientStreamKeeper.Retained retained(ClientStreamKeeper keeper, int resume) {
-        return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT, resume);
+        return keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT, resume);
+    }
+
+    /**
+     * One client port used toward two service addresses at once is two connections: each keeps its
+     * own bytes, and neither hands over the other's (issue 10, point 6).
+     */
+    @Test
+    void oneClientPortToTwoServiceAddressesKeepsTwoStreams() {
+        int second = 0x0a4d_0003; // 10.77.0.3
+        ClientStreamKeeper keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000,
+                () -> ServiceEndpoints.parse(new String[] {"10.77.0.2", "10.77.0.3"}, new int[] {TcpFrame.SERVICE_PORT}),
+                new PacketParserComponent().newView());
+        handshake(keeper);
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).to(second, TcpFrame.SERVICE_PORT).seq(ISN).flags(TcpHeader.SYN));
+        see(keeper, TcpFrame.fromServer(TcpFrame.CLIENT_PORT).from(second, TcpFrame.SERVICE_PORT).seq(7000).ack(ISN + 1)
+                .flags(TcpHeader.SYN | TcpHeader.ACK));
+        see(keeper, client(1000, 5001).payload("to-the-first\n".getBytes(StandardCharsets.US_ASCII)));
+        see(keeper, TcpFrame.fromClient(TcpFrame.CLIENT_PORT).to(second, TcpFrame.SERVICE_PORT).seq(1000).ack(7001)
+                .payload("SECOND\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("to-the-first\n", text(retained(keeper, 1000).bytes()));
+        assertEquals("SECOND\n", text(keeper.retained(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, second, TcpFrame.SERVICE_PORT, 1000).bytes()));
+    }
+
+    /**
+     * Forged closes for a kept connection (issue 10, point 3): RSTs and FINs in the window but not
+     * where the receiving stack would take them change nothing, neither the kept bytes nor the
+     * stream kept for replay; the real close, at the next byte, ends both.
+     */
+    @Test
+    void onlyACloseTheStackWouldTakeEndsAKeptStream() {
+        org.migware.proxy.internal.replay.ChunkPool pool = new org.migware.proxy.internal.replay.ChunkPool(4096, 1 << 20);
+        ReplayKeeper replay = new ReplayKeeper(org.migware.proxy.internal.replay.DeliveryPolicy.parse("replay", java.util.Map.of()),
+                pool, 1 << 16, 1000);
+        ClientStreamKeeper keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE,
+                new PacketParserComponent().newView(), replay);
+        handshake(keeper);
+        see(keeper, client(1000, 5001).payload("request\n".getBytes(StandardCharsets.US_ASCII)));
+        // the primary's data, its acknowledgement still short of the request (which stays kept)
+        see(keeper, primary(5001, 1000).payload("answer".getBytes(StandardCharsets.US_ASCII)));
+        see(keeper, client(1008 + 500, 5007).flags(TcpHeader.RST));
+        see(keeper, client(1008 + 3, 5007).flags(TcpHeader.FIN | TcpHeader.ACK));
+        see(keeper, primary(5007 + 100, 1000).flags(TcpHeader.RST));
+        see(keeper, primary(5007 - 3, 1000).flags(TcpHeader.RST));
+        assertEquals("request\n", text(retained(keeper, 1000).bytes()), "forged closes leave the kept bytes");
+        assertEquals(1, keeper.keptForReplay().size());
+        assertNull(keeper.keptForReplay().get(0).reason(), "and the stream replayable");
+
+        see(keeper, primary(5007, 1000).flags(TcpHeader.RST));
+        assertEquals(0, retained(keeper, 1000).bytes().length, "the server's reset at the client's next byte ends it");
+        assertEquals(0, keeper.keptForReplay().size());
+    }
+
+    @Test
+    void aClientCloseAtItsNextByteEndsAKeptStream() {
+        ClientStreamKeeper keeper = keeper(RecordFraming.NONE, 1 << 20);
+        handshake(keeper);
+        see(keeper, client(1000, 5001).payload("request\n".getBytes(StandardCharsets.US_ASCII)));
+        see(keeper, client(1008, 5001).flags(TcpHeader.FIN | TcpHeader.ACK));
+        assertEquals(0, retained(keeper, 1000).bytes().length);
     }
 
     private static String text(byte[] bytes) {
@@ -183,7 +242,7 @@ public class ClientStreamKeeperTest {
     }
 
     private static boolean heldByWindow(ClientStreamKeeper keeper) {
-        return keeper.serverHeldByWindow(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVICE_PORT);
+        return keeper.serverHeldByWindow(TcpFrame.CLIENT_IP, TcpFrame.CLIENT_PORT, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT);
     }
 
     @Test

@@ -26,10 +26,24 @@ class MappingTableTest {
     void aMappingIsFoundFromEitherSide() {
         Mapping m = mapping(40000, 10_000);
         table.register(m);
-        assertSame(m, table.byClient(0x0a4d_0001, 40000, 7000));
+        assertSame(m, table.byClient(0x0a4d_0001, 40000, 0x0a4d_0002, 7000));
         assertSame(m, table.byShadow(0xc612_0002, 10_000));
-        assertNull(table.byClient(0x0a4d_0001, 40000, 7001), "another service port");
+        assertNull(table.byClient(0x0a4d_0001, 40000, 0x0a4d_0002, 7001), "another service port");
         assertNull(table.byShadow(0xc612_0002, 10_001));
+    }
+
+    /** One client port toward two service addresses: two connections, each found by its own address. */
+    @Test
+    void oneClientPortToTwoServiceAddressesIsTwoMappings() {
+        Mapping first = mapping(40000, 10_000);
+        Mapping second = new Mapping(null, 0x0a4d_0001, 40000, 1, 0x0a4d_0003, 7000, 2, 0xc612_0002, 10_001);
+        table.register(first);
+        table.register(second);
+        assertSame(first, table.byClient(0x0a4d_0001, 40000, 0x0a4d_0002, 7000));
+        assertSame(second, table.byClient(0x0a4d_0001, 40000, 0x0a4d_0003, 7000));
+        table.close(first, "test");
+        assertNull(table.byClient(0x0a4d_0001, 40000, 0x0a4d_0002, 7000));
+        assertSame(second, table.byClient(0x0a4d_0001, 40000, 0x0a4d_0003, 7000), "closing one leaves the other");
     }
 
     @Test
@@ -40,7 +54,7 @@ class MappingTableTest {
         table.register(reused);
         table.close(old, "test");
         assertEquals(MappingState.CLOSED, old.state);
-        assertSame(reused, table.byClient(0x0a4d_0001, 40000, 7000));
+        assertSame(reused, table.byClient(0x0a4d_0001, 40000, 0x0a4d_0002, 7000));
         assertNull(table.byShadow(0xc612_0002, 10_000));
         assertSame(reused, table.byShadow(0xc612_0002, 10_001));
     }

@@ -65,7 +65,13 @@ class StreamsCodecTest {
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(again)) {
             StreamsCodec.write(out, after);
         }
-        assertArrayEquals(state, again.toByteArray(), "written back the same");
+        ClientStreamKeeper twice = keeper(RecordFraming.LENGTH_PREFIXED_2, 1 << 20);
+        assertEquals(1, StreamsCodec.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(again.toByteArray())), twice));
+        java.io.ByteArrayOutputStream third = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(third)) {
+            StreamsCodec.write(out, twice);
+        }
+        assertArrayEquals(again.toByteArray(), third.toByteArray(), "written back as version 2, the same each time");
         see(after, client(1008, 5001).payload(new byte[] {'e', 'f', 'g', 0, 1}));
         see(after, primary(5001, 1009));
         ClientStreamKeeper.Retained r = retained(after, 1009);

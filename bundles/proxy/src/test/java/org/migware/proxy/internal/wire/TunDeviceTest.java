@@ -71,6 +71,8 @@ class TunDeviceTest {
                 assertTrue(lab.ip("addr", "show", "dev", "mig0").contains("198.18.0.1/32"), "the device address");
                 assertTrue(lab.ip("route", "show", "dev", "mig0").contains("198.18.0.0/15"), "the shadow route");
                 assertTrue(lab.ip("link", "show", "dev", "mig0").contains("UP"), "the device is up");
+                // TUNSETOWNER: the device belongs to the user that created it (root here; -1 would mean no owner)
+                assertEquals("0", lab.exec("cat", "/sys/class/net/mig0/owner").trim(), "the device's owner");
                 int port = listener.getLocalPort();
                 Ipv4TcpWriter writer = new Ipv4TcpWriter();
                 byte[] packet = new byte[TunDevice.MAX_PACKET_LENGTH];
