@@ -102,6 +102,10 @@ public abstract class MigwareTestSupport {
         options.add(frameworkProperty("felix.fileinstall.dir").value(fileInstallDirectory().toString()));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
+        // The HTTP endpoints listen where the distribution says (conf/config.properties: loopback),
+        // but on a port the kernel picks: containers of other builds may run on this machine too.
+        distributionHttpProperties().forEach((key, value) -> options.add(frameworkProperty(key).value(value)));
+        options.add(frameworkProperty(HTTP_PORT_PROPERTY).value("0"));
         options.add(junitBundles());
         for (Path jar : distributionBundles()) {
             options.add(bundle(jar.toUri().toString()).start(!isFragment(jar)));
@@ -117,6 +121,26 @@ public abstract class MigwareTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot empty " + folder, e);
         }
+    }
+
+    /** Felix HTTP Jetty's framework property with its port. */
+    protected static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
+
+    /** @return the HTTP settings of the distribution's conf/config.properties (Jetty's and the HTTP service's keys) */
+    public static Map<String, String> distributionHttpProperties() {
+        java.util.Properties config = new java.util.Properties();
+        try (java.io.Reader in = Files.newBufferedReader(distributionHome().resolve("conf").resolve("config.properties"))) {
+            config.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> http = new java.util.TreeMap<>();
+        for (String key : config.stringPropertyNames()) {
+            if (key.startsWith("org.apache.felix.http") || key.startsWith("org.osgi.service.http.")) {
+                http.put(key, config.getProperty(key));
+            }
+        }
+        return http;
     }
 
     /** @return what a test class adds to the container; nothing by default */

@@ -32,6 +32,12 @@ public final class ConfigurationPids {
     public static final String MONITOR_TRAFFIC = "org.migware.monitor.traffic";
     /** The command monitor, a factory PID: one configuration per command (bundle {@code org.migware.monitor.exec}). */
     public static final String MONITOR_EXEC_FACTORY = "org.migware.monitor.exec";
+    /**
+     * The HTTP endpoints /metrics and /health (bundle {@code org.migware.observability}).
+     *
+     * @since 1.1
+     */
+    public static final String OBSERVABILITY = "org.migware.observability";
 
     private ConfigurationPids() {
     }

@@ -1,6 +1,7 @@
 package org.migware.api.failover;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -32,5 +33,18 @@ public interface MigrationStatus {
      */
     default List<KeptConnection> keptConnections() {
         return List.of();
+    }
+
+    /**
+     * Looks at the TUN and the replica's listening sockets now (a few kilobytes of the kernel's
+     * tables); not for the packet path.
+     *
+     * @return whether the replica's side of a failover is ready; empty when migration is not
+     *     configured or cannot work ({@link MigrationProgress#phase()} says why), or when the
+     *     provider does not tell
+     * @since 2.2
+     */
+    default Optional<ReplicaReadiness> replicaReadiness() {
+        return Optional.empty();
     }
 }

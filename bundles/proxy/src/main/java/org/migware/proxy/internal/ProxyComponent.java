@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.migware.api.connection.ConnectionTable;
@@ -23,6 +24,7 @@ import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
 import org.migware.api.failover.RecoveryHandle;
+import org.migware.api.failover.ReplicaReadiness;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
@@ -35,6 +37,7 @@ import org.migware.proxy.internal.keeper.ReplayKeeper;
 import org.migware.proxy.internal.replay.ChunkPool;
 import org.migware.proxy.internal.replay.DeliveryPolicy;
 import org.migware.proxy.internal.recovery.ReplicaAcceptQueue;
+import org.migware.proxy.internal.recovery.ReplicaReadinessProbe;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4Address;
@@ -181,6 +184,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             + " connections will not be migrated at failover";
     /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
     private final Path stateFile;
+    private final ProtectedService service;
+    private final int replicaPort;
     private static final String STATE_FILE = "mappings.state";
     /** Where the clients' kept streams wait while the bundle is updated or restarted in NORMAL. */
     private static final String KEEPER_FILE = "streams.state";
@@ -191,6 +196,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, BundleContext context) {
         this.parser = parser;
         this.stateFile = context.getDataFile(STATE_FILE).toPath();
+        this.service = service;
+        this.replicaPort = config.replicaPort();
         ReopeningTun opened = null;
         MigrationEngine created = null;
         ClientStreamKeeper kept = null;
@@ -483,6 +490,16 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     @Override
     public java.util.List<KeptConnection> keptConnections() {
         return engine == null ? java.util.List.of() : engine.keptConnections();
+    }
+
+    @Override
+    public Optional<ReplicaReadiness> replicaReadiness() {
+        if (engine == null) {
+            return Optional.empty();
+        }
+        // A queue of its own: the pacer's remembers where its port's listeners are and is not shared.
+        return Optional.of(new ReplicaReadinessProbe().probe(tun.name(), service.endpoints().ports(),
+                servicePort -> replicaPort == 0 ? servicePort : replicaPort, new ReplicaAcceptQueue()));
     }
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {

@@ -121,6 +121,11 @@ public final class MigwareInstance implements AutoCloseable {
             deleteTree(home);
         }
         copyTree(distribution, home);
+        if (name != null) {
+            // Several named instances may share a namespace: each lets the kernel pick its HTTP port,
+            // or all but the first would fail to bind the distribution's 9464.
+            setHttpPort(home, 0);
+        }
         if (deployed != null) {
             setDeployed(home, deployed);
         }
@@ -352,6 +357,21 @@ public final class MigwareInstance implements AutoCloseable {
     @Override
     public void close() {
         process.destroy(Duration.ofSeconds(10));
+    }
+
+    /** The port of the instance's /metrics and /health (Felix HTTP Jetty's framework property, conf/config.properties). */
+    private static void setHttpPort(Path home, int port) {
+        Path config = home.resolve("conf").resolve("config.properties");
+        try {
+            String text = Files.readString(config);
+            String changed = text.replaceAll("(?m)^org\\.osgi\\.service\\.http\\.port=.*$", "org.osgi.service.http.port=" + port);
+            if (changed.equals(text)) {
+                changed = text + "\norg.osgi.service.http.port=" + port + "\n";
+            }
+            Files.writeString(config, changed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set the HTTP port in " + config, e);
+        }
     }
 
     private static void writeConfig(Path etc, String pid, Map<String, String> properties) {
