@@ -54,6 +54,9 @@ final class ReceiverRules {
         if (!receiver.has(SideState.ACK_KNOWN)) {
             return true;
         }
+        if (receiver.knows(SideState.EDGE_KNOWN)) {
+            return SequenceNumbers.atOrAfter(sequence, receiver.highestAck) && !SequenceNumbers.after(sequence, receiver.rightEdge);
+        }
         long window = Math.max(1L, (long) Math.max(receiver.lastWindow, 0) << windowShift(receiver, sender));
         return SequenceNumbers.inWindow(sequence, receiver.highestAck, window);
     }
