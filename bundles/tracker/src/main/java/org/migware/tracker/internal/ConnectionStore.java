@@ -305,8 +305,9 @@ final class ConnectionStore {
             sender.recordTimestamp(p.timestampValue(), timestampNanos);
         }
         sender.lastWindow = p.window();
-        if (receiver.knows(SideState.PENDING_ACK) && SequenceNumbers.atOrAfter(sequence, receiver.pendingAck)) {
-            // The receiver acknowledged this side's data before the capture showed it; this side has now gone past it.
+        if (receiver.knows(SideState.PENDING_ACK) && !SequenceNumbers.after(receiver.pendingAck, sender.highestSequenceEnd)) {
+            // The receiver acknowledged this side's data before the capture showed it (lost, or reordered
+            // behind the ACK on the mirror); this side's stream has now been seen to reach it.
             receiver.recordAck(receiver.pendingAck);
             receiver.evidence &= ~SideState.PENDING_ACK;
         }

@@ -66,7 +66,8 @@ final class ReceiverRules {
         if (!advertiser.has(SideState.ISN_KNOWN) || !peer.has(SideState.ISN_KNOWN)) {
             return MAX_WINDOW_SHIFT;
         }
-        return advertiser.windowScale >= 0 && peer.windowScale >= 0 ? advertiser.windowScale : 0;
+        // RFC 7323 §2.3: a shift above 14 is taken as 14, as Linux does.
+        return advertiser.windowScale >= 0 && peer.windowScale >= 0 ? Math.min(advertiser.windowScale, MAX_WINDOW_SHIFT) : 0;
     }
 
     /**

@@ -42,7 +42,7 @@ final class SideState {
     /** The highest right edge (ACK + scaled window) this side advertised; Linux never shrinks it. */
     int rightEdge;
     /** The largest scaled window this side advertised: RFC 5961 §5's MAX.SND.WND of its peer. */
-    long maxWindow;
+    int maxWindow;
     /** An ACK of this side beyond the other side's known end, kept until that side's stream reaches it. */
     int pendingAck;
     /** The end of data this side sent that the tracker set aside; the other side's ACK can prove it. */
@@ -157,7 +157,7 @@ final class SideState {
             evidence |= EDGE_KNOWN;
         }
         if (scaledWindow > maxWindow) {
-            maxWindow = scaledWindow;
+            maxWindow = (int) scaledWindow; // at most 65,535 << 14, below 2^31
         }
     }
 

@@ -236,6 +236,15 @@ class UntrustedFramesTest {
     }
 
     @Test
+    void anAckTheMirrorDeliversBeforeTheDataItAcknowledgesIsBelievedOnceTheDataIsSeen() {
+        established();
+        h.feed(TcpFrame.fromClient(40000).seq(151).ack(1011).timestamps(1003, 5002));
+        h.feed(TcpFrame.fromServer(40000).seq(911).ack(151).payload(100).timestamps(5002, 1002));
+        assertEquals(1011, h.connection(40000).clientToServer().highestAck());
+        assertEquals(1011, h.connection(40000).serverToClient().highestSequenceEnd());
+    }
+
+    @Test
     void dataBeyondAWindowUpdateTheMirrorLostIsBelievedOnceAcknowledged() {
         established();
         // The client's window update to 3,000,000 bytes is lost; the server fills it.
