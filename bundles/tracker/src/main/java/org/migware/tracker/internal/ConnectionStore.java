@@ -54,6 +54,7 @@ final class ConnectionStore {
         RST_NOT_AT_RECEIVE_NEXT("rst-in-window-not-at-rcv-nxt"),
         SEGMENT_BEYOND_WINDOW("segment-beyond-receive-window"),
         SEGMENT_BEFORE_WINDOW("segment-before-receive-window"),
+        FIN_AHEAD_OF_STREAM("fin-in-window-beyond-rcv-nxt"),
         ACK_BEYOND_SENT("ack-of-data-not-sent"),
         ACK_TOO_OLD("ack-older-than-window"),
         TIMESTAMP_JUMP("tsval-jump-not-believable"),
@@ -297,6 +298,9 @@ final class ConnectionStore {
             int acknowledged = p.acknowledgementNumber();
             if (ackProvesClaim) {
                 receiver.advanceProvenEnd(acknowledged);
+                if (receiver.has(SideState.FIN_SEEN) && connection.state == TcpState.ESTABLISHED) {
+                    connection.state = TcpState.CLOSING; // the FIN set aside, now acknowledged
+                }
             }
             sender.recordAck(acknowledged);
             sender.recordWindow(acknowledged, (long) p.window() << (syn ? 0 : ReceiverRules.windowShift(sender, receiver)));

@@ -84,7 +84,11 @@ final class ReceiverRules {
             if (SequenceNumbers.after(sequence, receiver.rightEdge)) {
                 // Beyond the window the tracker knows; the receiver's own ACK of it may show that the mirror lost a window update.
                 if (SequenceNumbers.distance(receiver.rightEdge, end) <= Math.max(receiver.maxWindow, 1)) {
-                    sender.claim(end);
+                    if (fin) {
+                        sender.claimFin(end - 1);
+                    } else {
+                        sender.claim(end);
+                    }
                 }
                 return ConnectionStore.Ignored.SEGMENT_BEYOND_WINDOW;
             }
@@ -92,10 +96,18 @@ final class ReceiverRules {
                 return ConnectionStore.Ignored.SEGMENT_BEFORE_WINDOW;
             }
         }
+        if (fin && sender.has(SideState.SEQ_KNOWN) && SequenceNumbers.after(sequence, sender.highestSequenceEnd)) {
+            // A FIN beyond a gap: Linux queues it out of order and acts on it only when the stream
+            // reaches it, so it proves nothing yet. The receiver's ACK of it will, if it is real.
+            sender.claimFin(end - 1);
+            return ConnectionStore.Ignored.FIN_AHEAD_OF_STREAM;
+        }
         if ((flags & ParsedPacket.ACK) != 0) {
             ConnectionStore.Ignored ackVerdict = judgeAck(p.acknowledgementNumber(), sender, receiver);
             if (ackVerdict != null) {
-                if (ackVerdict == ConnectionStore.Ignored.ACK_BEYOND_SENT && end != sequence) {
+                if (ackVerdict == ConnectionStore.Ignored.ACK_BEYOND_SENT && fin) {
+                    sender.claimFin(end - 1);
+                } else if (ackVerdict == ConnectionStore.Ignored.ACK_BEYOND_SENT && end != sequence) {
                     sender.claim(end);
                 }
                 return ackVerdict;

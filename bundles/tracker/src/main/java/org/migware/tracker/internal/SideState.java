@@ -30,6 +30,8 @@ final class SideState {
     static final int PENDING_ACK = 1 << 1;
     /** This side sent data the tracker could not accept yet (beyond a window, or an unproven ACK). */
     static final int CLAIMED_END = 1 << 2;
+    /** Among the data set aside was a FIN, at {@link #claimedFinSequence}. */
+    static final int CLAIMED_FIN = 1 << 3;
 
     long mac;
     int flags;
@@ -47,6 +49,8 @@ final class SideState {
     int pendingAck;
     /** The end of data this side sent that the tracker set aside; the other side's ACK can prove it. */
     int claimedEnd;
+    /** The sequence number of a FIN set aside because it lay beyond the stream the capture showed. */
+    int claimedFinSequence;
     /** Capture time of the last TSval taken from this side, to bound how far the next may jump. */
     long timestampSeenNanos;
     int initialSequence;
@@ -169,6 +173,13 @@ final class SideState {
         }
     }
 
+    /** Sets a FIN aside that lay at {@code finSequence}, beyond the stream the capture showed. */
+    void claimFin(int finSequence) {
+        claim(finSequence + 1);
+        claimedFinSequence = finSequence;
+        evidence |= CLAIMED_FIN;
+    }
+
     /** Keeps an ACK the tracker cannot believe yet; the highest one wins. */
     void holdAck(int ack) {
         if (!knows(PENDING_ACK) || SequenceNumbers.after(ack, pendingAck)) {
@@ -183,8 +194,17 @@ final class SideState {
      */
     void advanceProvenEnd(int end) {
         if (has(SEQ_KNOWN) && SequenceNumbers.after(end, highestSequenceEnd)) {
-            bytes += SequenceNumbers.distance(highestSequenceEnd, end);
+            boolean finProven = knows(CLAIMED_FIN) && SequenceNumbers.after(end, claimedFinSequence);
+            int dataEnd = finProven ? claimedFinSequence : end;
+            if (SequenceNumbers.after(dataEnd, highestSequenceEnd)) {
+                bytes += SequenceNumbers.distance(highestSequenceEnd, dataEnd);
+            }
             highestSequenceEnd = end;
+            if (finProven) {
+                finSequence = claimedFinSequence;
+                set(FIN_SEEN);
+                evidence &= ~CLAIMED_FIN;
+            }
         }
         if (knows(CLAIMED_END) && !SequenceNumbers.after(claimedEnd, highestSequenceEnd)) {
             evidence &= ~CLAIMED_END;

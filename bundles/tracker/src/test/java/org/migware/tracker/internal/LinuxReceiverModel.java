@@ -39,6 +39,12 @@ final class LinuxReceiverModel {
         long tsVal;
         long bytes;
         int mss;
+        /**
+         * Forged FINs in the window beyond this side's stream. Linux queues them out of order and
+         * takes one only if a real segment ends exactly at it (one that runs past it drops it);
+         * the generator keeps real segments from ending there, so Linux never takes them.
+         */
+        final java.util.Set<Long> forgedFins = new java.util.HashSet<>();
     }
 
     final Side client = new Side();
@@ -87,7 +93,7 @@ final class LinuxReceiverModel {
         boolean fromClient = random.nextBoolean();
         Side sender = fromClient ? client : server;
         Side receiver = fromClient ? server : client;
-        int kind = random.nextInt(15);
+        int kind = random.nextInt(16);
         lastKind = (fromClient ? "client " : "server ") + kind;
         history.append(lastKind).append(", ");
         return switch (kind) {
@@ -116,6 +122,11 @@ final class LinuxReceiverModel {
                         .flags(0x01).payload(20 + random.nextInt(100)).build();
                 yield Arrays.copyOf(whole, whole.length - 1 - random.nextInt(19)); // IP length beyond the frame
             }
+            case 14 -> {
+                long fin = sender.sendNext + 1 + random.nextInt(20_000);
+                sender.forgedFins.add(fin);
+                yield frame(fromClient, fin, sender.tsVal).ack(sender.acked).flags(0x01).build(); // FIN beyond RCV.NXT, in the window
+            }
             case 13 -> sent.isEmpty() ? valid(fromClient, sender, receiver, 0) : sent.get(random.nextInt(sent.size())).clone();
             default -> frame(fromClient, receiver.acked - 2000 - random.nextInt(1 << 20), sender.tsVal)
                     .ack(sender.acked).payload(1 + random.nextInt(1000)).build(); // old data, entirely acknowledged
@@ -126,6 +137,9 @@ final class LinuxReceiverModel {
         // A real sender stays within the window the receiver advertised last (its ACK plus 502 << 7).
         long room = receiver.acked + (WINDOW << SHIFT) - sender.sendNext;
         int length = (int) Math.max(0, Math.min(wanted, room));
+        while (length > 0 && sender.forgedFins.contains(sender.sendNext + length)) {
+            length--;
+        }
         // Acknowledge all or part of what the peer sent, never less than before.
         long ack = sender.acked + (long) (random.nextDouble() * (receiver.sendNext - sender.acked));
         sender.tsVal += random.nextInt(3);

@@ -80,6 +80,20 @@ class UntrustedFramesTest {
     }
 
     @Test
+    void finInsideTheWindowButBeyondTheStreamIsHeldUntilTheReceiverAcknowledgesIt() {
+        ConnectionSnapshot before = established();
+        h.feed(TcpFrame.fromServer(40000).seq(911 + 3000).ack(151).flags(FIN)); // Linux queues it out of order
+        assertEquals(before, h.connection(40000));
+        assertEquals(1, ignored("fin-in-window-beyond-rcv-nxt"));
+        // The client acknowledges the FIN: the 3,000 bytes before it were real, and lost by the mirror.
+        h.feed(TcpFrame.fromClient(40000).seq(151).ack(911 + 3001));
+        ConnectionSnapshot after = h.connection(40000);
+        assertEquals(TcpState.CLOSING, after.state());
+        assertEquals(911 + 3001, after.serverToClient().highestSequenceEnd());
+        assertEquals(3010, after.serverToClient().bytes());
+    }
+
+    @Test
     void synAckWithoutWindowScaleOnAnEstablishedConnectionChangesNothing() {
         ConnectionSnapshot before = established();
         h.feed(TcpFrame.fromServer(40000).seq(555_555).ack(101).flags(SYN).window(1000)
