@@ -12,8 +12,9 @@ import org.migware.api.wire.TcpHeader;
  * <p>A frame sent through a veth (the lab, containers) may still carry a <em>partial</em>
  * checksum: with checksum offload the sender's stack writes only the pseudo-header's sum into the
  * TCP checksum field and leaves the rest to a device that never runs, and the receiving stack
- * trusts the frame ({@code CHECKSUM_PARTIAL}). Such a frame is taken when
- * {@code acceptOffloaded} says so, and counted apart. A real wire never carries one.
+ * trusts the frame ({@code CHECKSUM_PARTIAL}). GRO on the capturing interface leaves the same
+ * on every segment it merged ({@code tcp4_gro_complete}), so a physical mirror port shows it too.
+ * Such a frame is taken when {@code acceptOffloaded} says so, and counted apart.
  *
  * <p>Reads the frame in place and allocates nothing.
  *

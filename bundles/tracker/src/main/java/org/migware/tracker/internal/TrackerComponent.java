@@ -87,7 +87,8 @@ public final class TrackerComponent implements ConnectionTable {
         boolean verifyChecksums() default true;
 
         @AttributeDefinition(name = "Accept offloaded checksums", description = "Take a segment whose TCP checksum field holds"
-                + " only the pseudo-header's sum (a sender with checksum offload, seen on a veth or a bridge), and count it")
+                + " only the pseudo-header's sum (a sender with checksum offload, seen on a veth or a bridge; a segment merged by"
+                + " GRO on the capturing interface), and count it")
         boolean acceptOffloadedChecksums() default true;
 
         @AttributeDefinition(name = "Persist state", description = "Keep the table across an update or restart of the tracker bundle")
