@@ -61,9 +61,7 @@ final class ConnectionStore {
         IP_LENGTH_BEYOND_FRAME("ip-length-beyond-captured-frame"),
         BAD_IP_CHECKSUM("ipv4-header-checksum-wrong"),
         BAD_TCP_CHECKSUM("tcp-checksum-wrong"),
-        TABLE_FULL_SYN_REFUSED("syn-refused-table-full-of-established"),
-        /** Not ignored: taken, and counted because the checksum could not be verified (a veth's offload). */
-        OFFLOADED_CHECKSUM_TAKEN("taken-with-offloaded-partial-checksum");
+        TABLE_FULL_SYN_REFUSED("syn-refused-table-full-of-established");
 
         final String label;
 
@@ -93,6 +91,11 @@ final class ConnectionStore {
     private long expiredIdle;
     private long expiredClosed;
     private long packetsTracked;
+    /**
+     * Segments taken although their checksum could not be verified (a sender's offload, or GRO):
+     * not an ignored frame, so not in {@link TableStatistics#packetsIgnored()}.
+     */
+    private long offloadedChecksumsTaken;
     private final long[] ignored = new long[Ignored.values().length];
     private final long[] malformed = new long[ParseResult.values().length];
 
@@ -145,7 +148,7 @@ final class ConnectionStore {
                 return true;
             }
             case FrameIntegrity.OFFLOADED -> {
-                ignored[Ignored.OFFLOADED_CHECKSUM_TAKEN.ordinal()]++;
+                offloadedChecksumsTaken++;
                 return true;
             }
             case FrameIntegrity.BEYOND_FRAME -> ignored[Ignored.IP_LENGTH_BEYOND_FRAME.ordinal()]++;
@@ -613,6 +616,11 @@ final class ConnectionStore {
         latestCaptureNanos = Math.max(latestCaptureNanos, latestCapture);
         monotonicAtLatestCapture = monotonicNanos.getAsLong();
         created += createdSoFar;
+    }
+
+    /** @return segments taken with a partial (offloaded) checksum, which could not be verified */
+    synchronized long offloadedChecksumsTaken() {
+        return offloadedChecksumsTaken;
     }
 
     synchronized long latestCaptureNanos() {

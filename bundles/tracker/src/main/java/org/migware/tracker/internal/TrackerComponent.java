@@ -108,6 +108,8 @@ public final class TrackerComponent implements ConnectionTable {
     private volatile TrackerLimits limits;
     private volatile ServiceEndpoints endpoints;
     private volatile ParserBinding parser;
+    /** Whether the log already said that the capture carries partial checksums: once is enough. */
+    private boolean offloadReported;
 
     @Activate
     public TrackerComponent(Config config, BundleContext context) {
@@ -165,6 +167,9 @@ public final class TrackerComponent implements ConnectionTable {
         subscriptions.forEach((source, subscription) -> subscription.close());
         subscriptions.clear();
         expiry.shutdownNow();
+        if (store.offloadedChecksumsTaken() > 0) {
+            LOG.info("tracker: {} segments were taken with partial (offloaded) checksums", store.offloadedChecksumsTaken());
+        }
         if (config.persistState()) {
             persistState();
         }
@@ -232,8 +237,18 @@ public final class TrackerComponent implements ConnectionTable {
     private void expireQuietly() {
         try {
             store.expire();
+            reportOffloadedChecksumsOnce();
         } catch (RuntimeException e) {
             LOG.error("tracker: expiry sweep failed", e);
+        }
+    }
+
+    private void reportOffloadedChecksumsOnce() {
+        long taken = store.offloadedChecksumsTaken();
+        if (!offloadReported && taken > 0) {
+            offloadReported = true;
+            LOG.info("tracker: the capture carries segments with partial (offloaded) TCP checksums, which cannot be verified;"
+                    + " taken as the receiving stack takes them ({} so far; acceptOffloadedChecksums=false refuses them)", taken);
         }
     }
 
