@@ -48,4 +48,9 @@ public final class FakePacketSource implements PacketSource {
         byte[] bytes = frame.build();
         listener.onPacket(bytes, 0, bytes.length, 0);
     }
+
+    /** Delivers a frame as it is, for frames a test has damaged on purpose. */
+    public void deliver(byte[] frame) {
+        listener.onPacket(frame, 0, frame.length, 0);
+    }
 }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * Builds Ethernet/IPv4/TCP frames for tests, independently of the parser: the fields are laid
  * out by hand as RFC 791 and RFC 793 draw them. Shared through the test-support jar by the
  * modules whose tests feed frames to the parser (tracker, monitor-traffic, proxy). Both checksums are
- * left 0: the parser does not check them, and what rewrites a frame computes them afresh.
+ * right (computed here with {@link TestBytes#internetChecksum}, not the code under test): the
+ * tracker drops a segment whose checksum the receiving stack would reject.
  */
 public final class TcpFrame {
 
@@ -193,7 +194,21 @@ public final class TcpFrame {
         out.write(0);
         out.writeBytes(options.toByteArray());
         out.writeBytes(payload);
-        return out.toByteArray();
+        byte[] frame = out.toByteArray();
+        int ipOffset = 14;
+        int tcpOffset = ipOffset + 20;
+        writeShort(frame, ipOffset + 10, TestBytes.internetChecksum(frame, ipOffset, tcpOffset, 0));
+        long pseudoHeaderSum = 6 + tcpLength + payload.length;
+        for (int i = ipOffset + 12; i < tcpOffset; i += 2) {
+            pseudoHeaderSum += (frame[i] & 0xff) << 8 | frame[i + 1] & 0xff;
+        }
+        writeShort(frame, tcpOffset + 16, TestBytes.internetChecksum(frame, tcpOffset, frame.length, pseudoHeaderSum));
+        return frame;
+    }
+
+    private static void writeShort(byte[] bytes, int at, int value) {
+        bytes[at] = (byte) (value >>> 8);
+        bytes[at + 1] = (byte) value;
     }
 
     /** @return the IPv4 packet alone, without the Ethernet header: what a TUN device carries */

@@ -3,6 +3,7 @@ package org.migware.tracker.internal;
 import org.migware.api.packet.AddressWords;
 import org.migware.api.connection.ServiceEndpoints;
 
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -48,7 +49,19 @@ final class ConnectionStore {
         CLOSE_FOR_UNKNOWN_CONNECTION("fin-or-rst-for-unknown-connection"),
         SYN_ON_ESTABLISHED("syn-on-established-connection"),
         SYN_FROM_SERVICE("syn-without-ack-from-service"),
-        RST_OUT_OF_WINDOW("rst-outside-receive-window");
+        SYN_ACK_NOT_FOR_SYN("syn-ack-not-acknowledging-the-syn"),
+        RST_OUT_OF_WINDOW("rst-outside-receive-window"),
+        RST_NOT_AT_RECEIVE_NEXT("rst-in-window-not-at-rcv-nxt"),
+        SEGMENT_BEYOND_WINDOW("segment-beyond-receive-window"),
+        SEGMENT_BEFORE_WINDOW("segment-before-receive-window"),
+        FIN_AHEAD_OF_STREAM("fin-in-window-beyond-rcv-nxt"),
+        ACK_BEYOND_SENT("ack-of-data-not-sent"),
+        ACK_TOO_OLD("ack-older-than-window"),
+        TIMESTAMP_JUMP("tsval-jump-not-believable"),
+        IP_LENGTH_BEYOND_FRAME("ip-length-beyond-captured-frame"),
+        BAD_IP_CHECKSUM("ipv4-header-checksum-wrong"),
+        BAD_TCP_CHECKSUM("tcp-checksum-wrong"),
+        TABLE_FULL_SYN_REFUSED("syn-refused-table-full-of-established");
 
         final String label;
 
@@ -61,8 +74,11 @@ final class ConnectionStore {
     private static final int EVICTION_SAMPLE = 16;
 
     private final LongSupplier monotonicNanos;
+    /** Mixed into every tuple's hash, so that nobody outside can choose tuples that share a probe chain. */
+    private final long hashSeed;
     private volatile ServiceEndpoints service;
     private volatile TrackerLimits limits;
+    private volatile FrameIntegrity integrity;
 
     private TrackedConnection[] slots = new TrackedConnection[INITIAL_SLOTS];
     private int size;
@@ -75,18 +91,35 @@ final class ConnectionStore {
     private long expiredIdle;
     private long expiredClosed;
     private long packetsTracked;
+    /**
+     * Segments taken although their checksum could not be verified (a sender's offload, or GRO):
+     * not an ignored frame, so not in {@link TableStatistics#packetsIgnored()}.
+     */
+    private long offloadedChecksumsTaken;
     private final long[] ignored = new long[Ignored.values().length];
     private final long[] malformed = new long[ParseResult.values().length];
 
     ConnectionStore(ServiceEndpoints service, TrackerLimits limits, LongSupplier monotonicNanos) {
+        this(service, limits, FrameIntegrity.STRICT_WITH_OFFLOAD, monotonicNanos, new SecureRandom().nextLong());
+    }
+
+    ConnectionStore(ServiceEndpoints service, TrackerLimits limits, FrameIntegrity integrity, LongSupplier monotonicNanos,
+            long hashSeed) {
         this.service = service;
         this.limits = limits;
+        this.integrity = integrity;
         this.monotonicNanos = monotonicNanos;
+        this.hashSeed = hashSeed;
     }
 
     void reconfigure(ServiceEndpoints newService, TrackerLimits newLimits) {
         this.service = newService;
         this.limits = newLimits;
+    }
+
+    void reconfigure(ServiceEndpoints newService, TrackerLimits newLimits, FrameIntegrity newIntegrity) {
+        this.integrity = newIntegrity;
+        reconfigure(newService, newLimits);
     }
 
     /** Parses one captured frame with {@code view} and applies it to the table. */
@@ -103,6 +136,26 @@ final class ConnectionStore {
             return;
         }
         apply(view, timestampNanos);
+    }
+
+    /**
+     * @return whether the primary's stack would take the frame in at all; counts why not, and
+     *     counts the partial checksums it takes
+     */
+    private boolean intact(ParsedPacket p) {
+        switch (integrity.check(p)) {
+            case FrameIntegrity.INTACT -> {
+                return true;
+            }
+            case FrameIntegrity.OFFLOADED -> {
+                offloadedChecksumsTaken++;
+                return true;
+            }
+            case FrameIntegrity.BEYOND_FRAME -> ignored[Ignored.IP_LENGTH_BEYOND_FRAME.ordinal()]++;
+            case FrameIntegrity.BAD_IP_CHECKSUM -> ignored[Ignored.BAD_IP_CHECKSUM.ordinal()]++;
+            default -> ignored[Ignored.BAD_TCP_CHECKSUM.ordinal()]++;
+        }
+        return false;
     }
 
     synchronized void countIgnored(Ignored reason) {
@@ -142,6 +195,9 @@ final class ConnectionStore {
             ignored[Ignored.NOT_SERVICE.ordinal()]++;
             return;
         }
+        if (!intact(p)) {
+            return;
+        }
         long cHigh = fromClient ? srcHigh : dstHigh;
         long cLow = fromClient ? srcLow : dstLow;
         int cPort = fromClient ? srcPort : dstPort;
@@ -156,7 +212,7 @@ final class ConnectionStore {
         boolean fin = (flags & ParsedPacket.FIN) != 0;
         int sequence = p.sequenceNumber();
 
-        int hash = TrackedConnection.hash(cHigh, cLow, cPort, sHigh, sLow, sPort);
+        int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, cPort, sHigh, sLow, sPort);
         int slot = find(hash, cHigh, cLow, cPort, sHigh, sLow, sPort);
         TrackedConnection connection = slot >= 0 ? slots[slot] : null;
 
@@ -174,6 +230,7 @@ final class ConnectionStore {
                 connection = null;
             }
         }
+        boolean created = false;
         if (connection == null) {
             if (rst || (fin && !syn)) {
                 ignored[Ignored.CLOSE_FOR_UNKNOWN_CONNECTION.ordinal()]++;
@@ -183,43 +240,84 @@ final class ConnectionStore {
                 ignored[Ignored.SYN_FROM_SERVICE.ordinal()]++;
                 return;
             }
-            connection = insert(new TrackedConnection(cHigh, cLow, cPort, sHigh, sLow, sPort, hash));
+            connection = insert(new TrackedConnection(cHigh, cLow, cPort, sHigh, sLow, sPort, hash), syn);
+            if (connection == null) {
+                ignored[Ignored.TABLE_FULL_SYN_REFUSED.ordinal()]++;
+                return;
+            }
             connection.firstSeenNanos = timestampNanos;
             // Only the client's own SYN shows both the client's ISN and its options.
             connection.handshakeSeen = syn && !ack;
             connection.state = syn ? TcpState.HANDSHAKE : TcpState.ESTABLISHED;
-            created++;
+            this.created++;
+            created = true;
         }
 
         SideState sender = fromClient ? connection.client : connection.server;
         SideState receiver = fromClient ? connection.server : connection.client;
-        sender.packets++;
-        sender.mac = p.sourceMac();
-        sender.set(SideState.MAC_KNOWN);
-        connection.lastActivityNanos = timestampNanos;
-        packetsTracked++;
 
         if (rst) {
-            if (rstAcceptable(sequence, receiver, sender)) {
+            if (created || ReceiverRules.rstAtReceiveNext(p, sender, receiver)) {
+                noteActivity(connection, sender, p, timestampNanos);
                 connection.state = TcpState.RESET;
+            } else if (ReceiverRules.inReceiveWindow(sequence, sender, receiver)) {
+                // Linux answers with a challenge ACK and keeps the connection (RFC 5961 §3.2).
+                ignored[Ignored.RST_NOT_AT_RECEIVE_NEXT.ordinal()]++;
             } else {
                 ignored[Ignored.RST_OUT_OF_WINDOW.ordinal()]++;
             }
             return;
         }
-        if (syn) {
+        boolean ackProvesClaim = false;
+        if (syn && !created) {
+            Ignored refused = refusedSyn(connection, sender, receiver, fromClient, ack, sequence, p.acknowledgementNumber());
+            if (refused != null) {
+                ignored[refused.ordinal()]++;
+                return;
+            }
+        } else if (!created) {
+            Ignored refused = ReceiverRules.judge(p, sender, receiver, timestampNanos);
+            if (refused != null) {
+                if (refused == Ignored.SEGMENT_BEFORE_WINDOW && p.payloadLength() > 0) {
+                    // Data the receiver already acknowledged: a retransmission, dropped by Linux as it is by us.
+                    sender.retransmissions = SideState.saturatingIncrement(sender.retransmissions);
+                }
+                ignored[refused.ordinal()]++;
+                return;
+            }
+            ackProvesClaim = ack && receiver.has(SideState.SEQ_KNOWN)
+                    && SequenceNumbers.after(p.acknowledgementNumber(), receiver.highestSequenceEnd);
+        }
+        noteActivity(connection, sender, p, timestampNanos);
+
+        boolean firstSyn = syn && !sender.has(SideState.ISN_KNOWN);
+        if (firstSyn) {
             sender.initialSequence = sequence;
             sender.set(SideState.ISN_KNOWN);
             sender.recordSynOptions(p.mss(), p.windowScale(), p.sackPermitted(), p.hasTimestamps(), flags);
         }
         sender.recordSegment(sequence, p.payloadLength(), syn, fin);
         if (ack) {
-            sender.recordAck(p.acknowledgementNumber());
+            int acknowledged = p.acknowledgementNumber();
+            if (ackProvesClaim) {
+                receiver.advanceProvenEnd(acknowledged);
+                if (receiver.has(SideState.FIN_SEEN) && connection.state == TcpState.ESTABLISHED) {
+                    connection.state = TcpState.CLOSING; // the FIN set aside, now acknowledged
+                }
+            }
+            sender.recordAck(acknowledged);
+            sender.recordWindow(acknowledged, (long) p.window() << (syn ? 0 : ReceiverRules.windowShift(sender, receiver)));
         }
         if (p.hasTimestamps()) {
-            sender.recordTimestamp(p.timestampValue());
+            sender.recordTimestamp(p.timestampValue(), timestampNanos);
         }
         sender.lastWindow = p.window();
+        if (receiver.knows(SideState.PENDING_ACK) && !SequenceNumbers.after(receiver.pendingAck, sender.highestSequenceEnd)) {
+            // The receiver acknowledged this side's data before the capture showed it (lost, or reordered
+            // behind the ACK on the mirror); this side's stream has now been seen to reach it.
+            receiver.recordAck(receiver.pendingAck);
+            receiver.evidence &= ~SideState.PENDING_ACK;
+        }
 
         switch (connection.state) {
             case HANDSHAKE -> {
@@ -245,24 +343,40 @@ final class ConnectionStore {
         }
     }
 
+    /** What every believed segment changes, and no other: a forged frame must not move the MAC or the idle clock. */
+    private void noteActivity(TrackedConnection connection, SideState sender, ParsedPacket p, long timestampNanos) {
+        sender.packets++;
+        sender.mac = p.sourceMac();
+        sender.set(SideState.MAC_KNOWN);
+        connection.lastActivityNanos = timestampNanos;
+        packetsTracked++;
+    }
+
+    /**
+     * A SYN or SYN-ACK on a connection the table holds: only a retransmission of the handshake
+     * is taken. Never does a SYN redefine the ISN or the options of a side (RFC 5961 §4: Linux
+     * answers a SYN on a synchronized connection with a challenge ACK).
+     */
+    private static Ignored refusedSyn(TrackedConnection connection, SideState sender, SideState receiver, boolean fromClient,
+            boolean ack, int sequence, int acknowledged) {
+        if (connection.state != TcpState.HANDSHAKE) {
+            return sender.has(SideState.ISN_KNOWN) && sender.initialSequence == sequence && connection.state.isLive()
+                    ? Ignored.SEGMENT_BEFORE_WINDOW
+                    : Ignored.SYN_ON_ESTABLISHED;
+        }
+        if (sender.has(SideState.ISN_KNOWN) && sender.initialSequence != sequence) {
+            return Ignored.SYN_ON_ESTABLISHED;
+        }
+        if (!fromClient && ack && receiver.has(SideState.ISN_KNOWN) && acknowledged != receiver.initialSequence + 1) {
+            return Ignored.SYN_ACK_NOT_FOR_SYN;
+        }
+        return null;
+    }
+
     private static boolean handshakeCompletedBy(SideState sender, SideState receiver, boolean fromClient) {
         // The client's ACK of the server's ISN + 1 is the handshake's third segment.
         return fromClient && receiver.has(SideState.ISN_KNOWN)
                 && sender.highestAck == receiver.initialSequence + 1;
-    }
-
-    /**
-     * RFC 793 / RFC 5961: a RST counts only when its sequence number lies in the receiver's
-     * window; anything else is a stray or a spoof and must not end the tracked connection.
-     */
-    private static boolean rstAcceptable(int sequence, SideState receiver, SideState sender) {
-        if (!receiver.has(SideState.ACK_KNOWN)) {
-            // The receiver has acknowledged nothing yet (a RST answering a SYN): nothing to check against.
-            return true;
-        }
-        int shift = receiver.windowScale >= 0 && sender.windowScale >= 0 ? receiver.windowScale : 0;
-        long window = Math.max(1L, (long) Math.max(receiver.lastWindow, 0) << shift);
-        return SequenceNumbers.inWindow(sequence, receiver.highestAck, window);
     }
 
     // ---- the hash table ----
@@ -280,9 +394,14 @@ final class ConnectionStore {
         }
     }
 
-    private TrackedConnection insert(TrackedConnection connection) {
-        if (size >= limits.maxConnections()) {
-            evictOne();
+    /**
+     * @param halfOpen whether the newcomer is only a SYN: it may push out a closed or half-open
+     *     connection, never an established one
+     * @return the connection, or {@code null} when a half-open newcomer found no room
+     */
+    private TrackedConnection insert(TrackedConnection connection, boolean halfOpen) {
+        if (size >= limits.maxConnections() && !evictOne(halfOpen)) {
+            return null;
         }
         if ((size + 1) * 4L > slots.length * 3L) {
             grow();
@@ -313,10 +432,14 @@ final class ConnectionStore {
 
     /**
      * Makes room when the table is full: from a small random sample of slots, a closed or reset
-     * connection goes first, else the one idle longest. Sampling keeps this O(1) even under a
-     * SYN flood, at the price of evicting an approximately, not exactly, least recent connection.
+     * connection goes first, then a half-open one, else the one idle longest. Sampling keeps this
+     * O(1) even under a SYN flood, at the price of evicting an approximately, not exactly, least
+     * recent connection. For a half-open newcomer only closed and half-open ones qualify: a flood
+     * of spoofed SYNs then only replaces itself, and never an idle established connection.
+     *
+     * @return whether a connection was removed
      */
-    private void evictOne() {
+    private boolean evictOne(boolean onlyNotEstablished) {
         int mask = slots.length - 1;
         int start = ThreadLocalRandom.current().nextInt(slots.length);
         int victim = -1;
@@ -328,21 +451,36 @@ final class ConnectionStore {
                 continue;
             }
             seen++;
+            if (onlyNotEstablished && evictionRank(candidate) == ESTABLISHED_RANK) {
+                continue;
+            }
             if (victim < 0 || evictBefore(candidate, slots[victim])) {
                 victim = i;
             }
         }
-        if (victim >= 0) {
-            removeAt(victim);
-            evictedForCapacity++;
+        if (victim < 0) {
+            return false;
         }
+        removeAt(victim);
+        evictedForCapacity++;
+        return true;
+    }
+
+    private static final int ESTABLISHED_RANK = 2;
+
+    /** @return 0 for closed or reset, 1 for half-open, {@link #ESTABLISHED_RANK} for the rest: lowest goes first */
+    private static int evictionRank(TrackedConnection c) {
+        if (!c.state.isLive()) {
+            return 0;
+        }
+        return c.state == TcpState.HANDSHAKE ? 1 : ESTABLISHED_RANK;
     }
 
     private static boolean evictBefore(TrackedConnection a, TrackedConnection b) {
-        boolean aDone = !a.state.isLive();
-        boolean bDone = !b.state.isLive();
-        if (aDone != bDone) {
-            return aDone;
+        int aRank = evictionRank(a);
+        int bRank = evictionRank(b);
+        if (aRank != bRank) {
+            return aRank < bRank;
         }
         return a.lastActivityNanos < b.lastActivityNanos;
     }
@@ -369,6 +507,7 @@ final class ConnectionStore {
         TrackerLimits current = limits;
         long closedBefore = now - current.closedLingerNanos();
         long idleBefore = now - current.idleTimeoutNanos();
+        long halfOpenBefore = now - current.halfOpenTimeoutNanos();
         int removed = 0;
         for (int i = 0; i < slots.length; i++) {
             TrackedConnection connection = slots[i];
@@ -378,7 +517,9 @@ final class ConnectionStore {
             boolean done = !connection.state.isLive();
             if (done && connection.lastActivityNanos < closedBefore) {
                 expiredClosed++;
-            } else if (connection.lastActivityNanos < idleBefore) {
+            } else if (connection.lastActivityNanos < idleBefore
+                    || connection.state == TcpState.HANDSHAKE && connection.lastActivityNanos < halfOpenBefore) {
+                // A half-open connection goes as soon as Linux's SYN-RECV would have given up on it.
                 expiredIdle++;
             } else {
                 continue;
@@ -414,7 +555,7 @@ final class ConnectionStore {
         long cLow = AddressWords.low(client);
         long sHigh = AddressWords.high(server);
         long sLow = AddressWords.low(server);
-        int hash = TrackedConnection.hash(cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
+        int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
         int slot = find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
         return slot < 0 ? Optional.empty() : Optional.of(snapshot(slots[slot]));
     }
@@ -464,14 +605,22 @@ final class ConnectionStore {
 
     synchronized void restore(List<TrackedConnection> connections, long latestCapture, long createdSoFar) {
         for (TrackedConnection connection : connections) {
+            // The file knows nothing of this instance's seed.
+            connection.hash = TrackedConnection.hash(hashSeed, connection.clientAddressHigh, connection.clientAddressLow,
+                    connection.clientPort, connection.serverAddressHigh, connection.serverAddressLow, connection.serverPort);
             if (find(connection.hash, connection.clientAddressHigh, connection.clientAddressLow, connection.clientPort,
                     connection.serverAddressHigh, connection.serverAddressLow, connection.serverPort) < 0) {
-                insert(connection);
+                insert(connection, false);
             }
         }
         latestCaptureNanos = Math.max(latestCaptureNanos, latestCapture);
         monotonicAtLatestCapture = monotonicNanos.getAsLong();
         created += createdSoFar;
+    }
+
+    /** @return segments taken with a partial (offloaded) checksum, which could not be verified */
+    synchronized long offloadedChecksumsTaken() {
+        return offloadedChecksumsTaken;
     }
 
     synchronized long latestCaptureNanos() {

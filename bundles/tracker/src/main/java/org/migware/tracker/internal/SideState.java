@@ -24,8 +24,35 @@ final class SideState {
     private static final int SYN_CWR = 1 << (SYN_ECN_SHIFT + 1);
     private static final int SYN_AE = 1 << (SYN_ECN_SHIFT + 2);
 
+    /** The receiving side's right edge (ACK + scaled window) this side has advertised is known. */
+    static final int EDGE_KNOWN = 1;
+    /** This side sent an ACK beyond what the other side was seen to send; not believed yet. */
+    static final int PENDING_ACK = 1 << 1;
+    /** This side sent data the tracker could not accept yet (beyond a window, or an unproven ACK). */
+    static final int CLAIMED_END = 1 << 2;
+    /** Among the data set aside was a FIN, at {@link #claimedFinSequence}. */
+    static final int CLAIMED_FIN = 1 << 3;
+
     long mac;
     int flags;
+    /**
+     * What the tracker learned to judge the other side's segments: {@link #EDGE_KNOWN} and
+     * friends. Apart from {@link #flags} because it is not persisted: after a restore the
+     * checks stay open until a segment teaches them again.
+     */
+    int evidence;
+    /** The highest right edge (ACK + scaled window) this side advertised; Linux never shrinks it. */
+    int rightEdge;
+    /** The largest scaled window this side advertised: RFC 5961 §5's MAX.SND.WND of its peer. */
+    int maxWindow;
+    /** An ACK of this side beyond the other side's known end, kept until that side's stream reaches it. */
+    int pendingAck;
+    /** The end of data this side sent that the tracker set aside; the other side's ACK can prove it. */
+    int claimedEnd;
+    /** The sequence number of a FIN set aside because it lay beyond the stream the capture showed. */
+    int claimedFinSequence;
+    /** Capture time of the last TSval taken from this side, to bound how far the next may jump. */
+    long timestampSeenNanos;
     int initialSequence;
     int highestAck;
     int highestSequenceEnd;
@@ -41,6 +68,10 @@ final class SideState {
 
     boolean has(int flag) {
         return (flags & flag) != 0;
+    }
+
+    boolean knows(int evidenceFlag) {
+        return (evidence & evidenceFlag) != 0;
     }
 
     void set(int flag) {
@@ -113,11 +144,70 @@ final class SideState {
         }
     }
 
-    void recordTimestamp(int tsVal) {
+    void recordTimestamp(int tsVal, long nowNanos) {
         // TSval is monotonic per sender; a reordered older segment must not move it back.
         if (!has(TS_KNOWN) || SequenceNumbers.atOrAfter(tsVal, lastTimestampValue)) {
             lastTimestampValue = tsVal;
+            timestampSeenNanos = nowNanos;
             set(TS_KNOWN);
+        }
+    }
+
+    /** Records the window this side advertised with {@code ack}, already scaled. */
+    void recordWindow(int ack, long scaledWindow) {
+        int edge = (int) (ack + scaledWindow);
+        if (!knows(EDGE_KNOWN) || SequenceNumbers.after(edge, rightEdge)) {
+            rightEdge = edge;
+            evidence |= EDGE_KNOWN;
+        }
+        if (scaledWindow > maxWindow) {
+            maxWindow = (int) scaledWindow; // at most 65,535 << 14, below 2^31
+        }
+    }
+
+    /** Sets data aside that this side claims to have sent up to {@code end}. */
+    void claim(int end) {
+        if (!knows(CLAIMED_END) || SequenceNumbers.after(end, claimedEnd)) {
+            claimedEnd = end;
+            evidence |= CLAIMED_END;
+        }
+    }
+
+    /** Sets a FIN aside that lay at {@code finSequence}, beyond the stream the capture showed. */
+    void claimFin(int finSequence) {
+        claim(finSequence + 1);
+        claimedFinSequence = finSequence;
+        evidence |= CLAIMED_FIN;
+    }
+
+    /** Keeps an ACK the tracker cannot believe yet; the highest one wins. */
+    void holdAck(int ack) {
+        if (!knows(PENDING_ACK) || SequenceNumbers.after(ack, pendingAck)) {
+            pendingAck = ack;
+            evidence |= PENDING_ACK;
+        }
+    }
+
+    /**
+     * Moves this side's sequence end up to {@code end}, which the other side's ACK proved: the
+     * segments in between were lost by the capture or set aside, and their bytes count.
+     */
+    void advanceProvenEnd(int end) {
+        if (has(SEQ_KNOWN) && SequenceNumbers.after(end, highestSequenceEnd)) {
+            boolean finProven = knows(CLAIMED_FIN) && SequenceNumbers.after(end, claimedFinSequence);
+            int dataEnd = finProven ? claimedFinSequence : end;
+            if (SequenceNumbers.after(dataEnd, highestSequenceEnd)) {
+                bytes += SequenceNumbers.distance(highestSequenceEnd, dataEnd);
+            }
+            highestSequenceEnd = end;
+            if (finProven) {
+                finSequence = claimedFinSequence;
+                set(FIN_SEEN);
+                evidence &= ~CLAIMED_FIN;
+            }
+        }
+        if (knows(CLAIMED_END) && !SequenceNumbers.after(claimedEnd, highestSequenceEnd)) {
+            evidence &= ~CLAIMED_END;
         }
     }
 
@@ -126,7 +216,7 @@ final class SideState {
         return has(FIN_SEEN) && other.has(ACK_KNOWN) && SequenceNumbers.after(other.highestAck, finSequence);
     }
 
-    private static int saturatingIncrement(int value) {
+    static int saturatingIncrement(int value) {
         return value == Integer.MAX_VALUE ? value : value + 1;
     }
 

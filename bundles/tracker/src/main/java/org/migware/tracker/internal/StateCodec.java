@@ -66,8 +66,8 @@ final class StateCodec {
             long sHigh = in.readLong();
             long sLow = in.readLong();
             int sPort = in.readUnsignedShort();
-            TrackedConnection c = new TrackedConnection(cHigh, cLow, cPort, sHigh, sLow, sPort,
-                    TrackedConnection.hash(cHigh, cLow, cPort, sHigh, sLow, sPort));
+            // The hash is set by the store that takes the connection in, under its own seed.
+            TrackedConnection c = new TrackedConnection(cHigh, cLow, cPort, sHigh, sLow, sPort, 0);
             int state = in.readUnsignedByte();
             if (state >= states.length) {
                 throw new IOException("unknown TCP state " + state);

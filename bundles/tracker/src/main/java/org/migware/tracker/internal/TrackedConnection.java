@@ -14,7 +14,8 @@ final class TrackedConnection {
     final long serverAddressLow;
     final int clientPort;
     final int serverPort;
-    final int hash;
+    /** The tuple's hash under the owning store's seed. */
+    int hash;
 
     final SideState client = new SideState();
     final SideState server = new SideState();
@@ -40,14 +41,20 @@ final class TrackedConnection {
                 && clientAddressHigh == cHigh && serverAddressLow == sLow && serverAddressHigh == sHigh;
     }
 
-    static int hash(long cHigh, long cLow, int cPort, long sHigh, long sLow, int sPort) {
-        long h = cLow * 0x9E3779B97F4A7C15L;
+    /**
+     * @param seed the store's secret: without it, nobody can choose tuples that land in one probe chain
+     */
+    static int hash(long seed, long cHigh, long cLow, int cPort, long sHigh, long sLow, int sPort) {
+        long h = (cLow ^ seed) * 0x9E3779B97F4A7C15L;
         h ^= cHigh + 0x632BE59BD9B4E019L + (h << 6) + (h >>> 2);
         h ^= sLow * 0xC2B2AE3D27D4EB4FL;
         h ^= sHigh;
         h ^= ((long) cPort << 16 | sPort) * 0x165667B19E3779F9L;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h ^= seed >>> 17;
+        h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
         return (int) h;
     }

@@ -78,6 +78,19 @@ public final class TrackerComponent implements ConnectionTable {
         @AttributeDefinition(name = "Closed linger (s)", description = "How long closed and reset connections stay visible")
         long closedLingerSeconds() default 60;
 
+        @AttributeDefinition(name = "Half-open timeout (s)", description = "A connection whose handshake has not completed"
+                + " is forgotten after this long (Linux's SYN-RECV gives up after 63 s); spoofed SYNs then cannot fill the table")
+        long halfOpenTimeoutSeconds() default TrackerLimits.DEFAULT_HALF_OPEN_TIMEOUT_SECONDS;
+
+        @AttributeDefinition(name = "Verify checksums", description = "Drop and count segments whose IPv4 header or TCP"
+                + " checksum is wrong, as the primary's stack would")
+        boolean verifyChecksums() default true;
+
+        @AttributeDefinition(name = "Accept offloaded checksums", description = "Take a segment whose TCP checksum field holds"
+                + " only the pseudo-header's sum (a sender with checksum offload, seen on a veth or a bridge; a segment merged by"
+                + " GRO on the capturing interface), and count it")
+        boolean acceptOffloadedChecksums() default true;
+
         @AttributeDefinition(name = "Persist state", description = "Keep the table across an update or restart of the tracker bundle")
         boolean persistState() default true;
     }
@@ -95,12 +108,15 @@ public final class TrackerComponent implements ConnectionTable {
     private volatile TrackerLimits limits;
     private volatile ServiceEndpoints endpoints;
     private volatile ParserBinding parser;
+    /** Whether the log already said that the capture carries partial checksums: once is enough. */
+    private boolean offloadReported;
 
     @Activate
     public TrackerComponent(Config config, BundleContext context) {
         this.config = config;
         this.limits = limits(config);
         this.store = new ConnectionStore(null, limits, System::nanoTime);
+        store.reconfigure(null, limits, integrity(config));
         this.stateFile = context.getDataFile(STATE_FILE);
         if (config.persistState()) {
             restoreState();
@@ -125,7 +141,7 @@ public final class TrackerComponent implements ConnectionTable {
     synchronized void modified(Config newConfig) {
         this.config = newConfig;
         this.limits = limits(newConfig);
-        store.reconfigure(endpoints, limits);
+        store.reconfigure(endpoints, limits, integrity(newConfig));
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -151,6 +167,9 @@ public final class TrackerComponent implements ConnectionTable {
         subscriptions.forEach((source, subscription) -> subscription.close());
         subscriptions.clear();
         expiry.shutdownNow();
+        if (store.offloadedChecksumsTaken() > 0) {
+            LOG.info("tracker: {} segments were taken with partial (offloaded) checksums", store.offloadedChecksumsTaken());
+        }
         if (config.persistState()) {
             persistState();
         }
@@ -203,7 +222,7 @@ public final class TrackerComponent implements ConnectionTable {
     private static TrackerLimits limits(Config config) {
         try {
             return new TrackerLimits(config.maxConnections(), TimeUnit.SECONDS.toNanos(config.idleTimeoutSeconds()),
-                    TimeUnit.SECONDS.toNanos(config.closedLingerSeconds()));
+                    TimeUnit.SECONDS.toNanos(config.closedLingerSeconds()), TimeUnit.SECONDS.toNanos(config.halfOpenTimeoutSeconds()));
         } catch (IllegalArgumentException e) {
             TrackerLimits defaults = new TrackerLimits(200_000, TimeUnit.HOURS.toNanos(2), TimeUnit.MINUTES.toNanos(1));
             LOG.error("tracker: configuration " + ConfigurationPids.TRACKER + ": {}; using the defaults {}", e.getMessage(), defaults);
@@ -211,11 +230,25 @@ public final class TrackerComponent implements ConnectionTable {
         }
     }
 
+    private static FrameIntegrity integrity(Config config) {
+        return new FrameIntegrity(config.verifyChecksums(), config.acceptOffloadedChecksums());
+    }
+
     private void expireQuietly() {
         try {
             store.expire();
+            reportOffloadedChecksumsOnce();
         } catch (RuntimeException e) {
             LOG.error("tracker: expiry sweep failed", e);
+        }
+    }
+
+    private void reportOffloadedChecksumsOnce() {
+        long taken = store.offloadedChecksumsTaken();
+        if (!offloadReported && taken > 0) {
+            offloadReported = true;
+            LOG.info("tracker: the capture carries segments with partial (offloaded) TCP checksums, which cannot be verified;"
+                    + " taken as the receiving stack takes them ({} so far; acceptOffloadedChecksums=false refuses them)", taken);
         }
     }
 

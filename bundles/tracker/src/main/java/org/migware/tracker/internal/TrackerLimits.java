@@ -6,8 +6,17 @@ package org.migware.tracker.internal;
  * @param maxConnections how many connections the table holds before it evicts
  * @param idleTimeoutNanos how long a live connection may be silent before it is forgotten
  * @param closedLingerNanos how long a closed or reset connection stays visible
+ * @param halfOpenTimeoutNanos how long a connection whose handshake has not completed is kept
  */
-record TrackerLimits(int maxConnections, long idleTimeoutNanos, long closedLingerNanos) {
+record TrackerLimits(int maxConnections, long idleTimeoutNanos, long closedLingerNanos, long halfOpenTimeoutNanos) {
+
+    /** Linux's SYN-RECV gives up after 5 SYN-ACK retries (1 + 2 + 4 + 8 + 16 + 32 s); conntrack keeps SYN_RECV 60 s. */
+    static final long DEFAULT_HALF_OPEN_TIMEOUT_SECONDS = 63;
+
+    TrackerLimits(int maxConnections, long idleTimeoutNanos, long closedLingerNanos) {
+        this(maxConnections, idleTimeoutNanos, closedLingerNanos,
+                Math.min(idleTimeoutNanos, java.util.concurrent.TimeUnit.SECONDS.toNanos(DEFAULT_HALF_OPEN_TIMEOUT_SECONDS)));
+    }
 
     TrackerLimits {
         if (maxConnections < 1) {
@@ -15,6 +24,9 @@ record TrackerLimits(int maxConnections, long idleTimeoutNanos, long closedLinge
         }
         if (idleTimeoutNanos <= 0) {
             throw new IllegalArgumentException("'idleTimeoutSeconds' must be positive");
+        }
+        if (halfOpenTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("'halfOpenTimeoutSeconds' must be positive");
         }
         if (closedLingerNanos < 0) {
             throw new IllegalArgumentException("'closedLingerSeconds' must not be negative");

@@ -1,5 +1,6 @@
 package org.migware.tracker.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ConnectionSnapshot;
+import org.migware.api.connection.TcpState;
 import org.migware.testing.TcpFrame;
 
 /**
@@ -42,6 +44,41 @@ class ParserTrackerFuzzTest {
                 "mutations must have produced malformed frames");
         assertTrue(h.store.statistics().packetsTracked() > 0, "some mutated frames are still valid TCP to the service");
         h.store.expire();
+    }
+
+    /**
+     * Sequences, not single frames: 300 connections, each a {@link LinuxReceiverModel}, their
+     * frames interleaved at random with forged ones and with copies of valid frames damaged by
+     * one flipped bit. After every frame fed, the connection it was for holds exactly what the
+     * model says the two Linux stacks hold.
+     */
+    @Test
+    void forgedAndDamagedFramesInterleavedAcrossConnectionsLeaveWhatLinuxWouldBelieve() {
+        Random random = new Random(0x5e9_0e9ceL);
+        StoreHarness h = new StoreHarness();
+        LinuxReceiverModel[] models = new LinuxReceiverModel[300];
+        for (int i = 0; i < models.length; i++) {
+            models[i] = new LinuxReceiverModel(new Random(random.nextLong()), 41000 + i);
+            for (byte[] frame : models[i].handshake()) {
+                h.feed(frame);
+            }
+        }
+        for (int n = 0; n < FRAMES; n++) {
+            LinuxReceiverModel model = models[random.nextInt(models.length)];
+            h.feed(random.nextInt(4) == 0 ? model.flippedCopy() : model.next());
+            ConnectionSnapshot c = h.connection(model.port);
+            String where = "connection " + model.port + " after " + model.lastKind;
+            assertEquals(TcpState.ESTABLISHED, c.state(), where);
+            assertEquals(model.client.sendNext & 0xffff_ffffL, c.clientToServer().highestSequenceEnd(), where);
+            assertEquals(model.server.sendNext & 0xffff_ffffL, c.serverToClient().highestSequenceEnd(), where);
+            assertEquals(model.client.acked & 0xffff_ffffL, c.clientToServer().highestAck(), where);
+            assertEquals(model.server.acked & 0xffff_ffffL, c.serverToClient().highestAck(), where);
+            assertEquals(model.client.bytes, c.clientToServer().bytes(), where);
+            assertEquals(model.server.bytes, c.serverToClient().bytes(), where);
+        }
+        assertEquals(models.length, h.store.size());
+        assertTrue(h.store.statistics().packetsIgnored().getOrDefault("tcp-checksum-wrong", 0L) > FRAMES / 20,
+                "damaged copies were dropped by their checksum");
     }
 
     private static List<byte[]> validFrames(Random random) {

@@ -84,6 +84,45 @@ class SequencePropertiesTest {
         assertEquals(TcpState.ESTABLISHED, h.connection(40000).state());
     }
 
+    /**
+     * Random interleavings of valid segments and forged ones (RSTs and FINs off RCV.NXT, data
+     * beyond and before the window, ACKs of data never sent and too old, TSval jumps, SYNs and
+     * SYN-ACKs without window scale, bad checksums, IP lengths beyond the frame, late duplicates)
+     * for one tuple: after each sequence the tracker holds exactly what the independent model of
+     * the two Linux stacks holds. The seed is fixed so that a failure repeats.
+     */
+    @Property(tries = 1500, seed = "20261206")
+    void forgedFramesAmongValidOnesLeaveWhatLinuxWouldBelieve(@ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 80) int frames) {
+        StoreHarness h = new StoreHarness();
+        LinuxReceiverModel model = new LinuxReceiverModel(new Random(seed));
+        for (byte[] frame : model.handshake()) {
+            h.feed(frame);
+        }
+        for (int n = 0; n < frames; n++) {
+            h.feed(model.next());
+            assertMatches(model, h.connection(LinuxReceiverModel.PORT));
+        }
+    }
+
+    private static void assertMatches(LinuxReceiverModel model, ConnectionSnapshot c) {
+        String where = "after " + model.history;
+        assertEquals(TcpState.ESTABLISHED, c.state(), where);
+        assertSide(model.client, c.clientToServer(), where);
+        assertSide(model.server, c.serverToClient(), where);
+        assertTrue(c.windowScalingNegotiated(), where);
+    }
+
+    private static void assertSide(LinuxReceiverModel.Side side, org.migware.api.connection.DirectionState d, String where) {
+        assertEquals(side.isn & 0xffff_ffffL, d.initialSequence(), "ISN " + where);
+        assertEquals(side.mss, d.mss(), "MSS " + where);
+        assertEquals(LinuxReceiverModel.SHIFT, d.windowScale(), "window scale " + where);
+        assertEquals(side.sendNext & 0xffff_ffffL, d.highestSequenceEnd(), "SND.NXT " + where);
+        assertEquals(side.acked & 0xffff_ffffL, d.highestAck(), "ACK " + where);
+        assertEquals(side.tsVal & 0xffff_ffffL, d.lastTimestampValue(), "TSval " + where);
+        assertEquals(side.bytes, d.bytes(), "bytes " + where);
+    }
+
     @Property(tries = 50)
     void tableNeverExceedsItsBound(@ForAll @IntRange(min = 1, max = 50) int bound, @ForAll @Size(max = 200) List<@IntRange(min = 1, max = 65535) Integer> ports) {
         StoreHarness h = new StoreHarness(bound);

@@ -31,6 +31,12 @@ final class StoreHarness {
                 monotonic::get);
     }
 
+    StoreHarness(FrameIntegrity integrity) {
+        store = new ConnectionStore(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
+                new TrackerLimits(200_000, TimeUnit.SECONDS.toNanos(7200), TimeUnit.SECONDS.toNanos(60)),
+                integrity, monotonic::get, 0x5eedL);
+    }
+
     void feed(TcpFrame frame) {
         feed(frame.build());
     }

@@ -63,8 +63,30 @@ class TrackerComponentServiceTest {
         assertEquals(1L, tracker.statistics().packetsIgnored().get("service-not-configured"));
     }
 
+    /** The typed keys reach the table: checksums off takes a damaged frame, and a modified config turns them on again. */
+    @Test
+    void checksumVerificationFollowsTheConfiguration() {
+        start(Map.of("persistState", false, "verifyChecksums", false));
+        tracker.bindProtectedService(service("10.77.0.2", 7000));
+        byte[] damaged = TcpFrame.fromClient(40000).seq(1000).flags(0x02).build();
+        damaged[14 + 20 + 16] ^= 0x11;
+        source.deliver(damaged);
+        assertEquals(1, tracker.size(), "verifyChecksums=false: taken");
+
+        tracker.modified(config(Map.of("persistState", false, "verifyChecksums", true)));
+        byte[] damagedToo = TcpFrame.fromClient(40001).seq(1000).flags(0x02).build();
+        damagedToo[14 + 20 + 16] ^= 0x11;
+        source.deliver(damagedToo);
+        assertEquals(1, tracker.size(), "verifyChecksums=true: dropped");
+        assertEquals(1L, tracker.statistics().packetsIgnored().get("tcp-checksum-wrong"));
+    }
+
     private void start() {
-        tracker = new TrackerComponent(config(Map.of("persistState", false)), context());
+        start(Map.of("persistState", false));
+    }
+
+    private void start(Map<String, Object> values) {
+        tracker = new TrackerComponent(config(values), context());
         tracker.bindPacketParser(new PacketParserComponent());
         tracker.bindPacketSource(source);
         tracker.activate();
