@@ -25,7 +25,11 @@ record LabJobProcess(Process process, Path out, Path err) {
     /** Starts the job with {@code args}; its output goes to {@code logs}. */
     static LabJobProcess start(List<String> args, Path logs) throws IOException {
         Files.createDirectories(logs);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        // env resets SIGINT to its default before it execs java (same process): a test run started in the
+        // background of a shell without job control inherits SIGINT ignored, and a JVM keeps an ignored
+        // SIGINT ignored, so the Ctrl-C test would test nothing. A user's terminal always delivers it.
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 JavaCommand.classpathOf(LabJob.class) + File.pathSeparator + JavaCommand.classpathOf(LabNetwork.class)
                         + File.pathSeparator + JavaCommand.classpathOf(JsonParser.class),
                 LabJob.class.getName(), "--distribution", BuiltDistribution.home().toString()));
