@@ -190,7 +190,7 @@ class MigrationScenariosLabTest {
 
         assertEquals(10_000, result.connections().size());
         for (ConnectionOutcome c : result.connections()) {
-            assertEquals("", c.clientError(), c::toString);
+            assertEquals("", c.clientError(), () -> "a client saw an error:\n" + explain(result, x -> !x.clientError().isEmpty()));
             assertTrue(c.replicaRecords() >= 1, () -> "no record reached the replica: " + c);
             assertEquals(0, c.replicaTorn(), () -> "torn record at the replica: " + c);
         }
