@@ -99,13 +99,34 @@ class ReplayLabTest {
     @Test
     void withReplayEveryDownloadFinishesWithTheRightSha256() {
         String prefix = "mwrdl";
+        for (int attempt = 1; !replayedEveryDownload(prefix, attempt); attempt++) {
+            assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /**
+     * One run of {@link #withReplayEveryDownloadFinishesWithTheRightSha256}.
+     *
+     * @return false only when this first run cannot show replay: the capture's kernel dropped frames
+     *     before the pull (16 MiB/s of downloads on 2 cores), so some downloads were rightly counted not
+     *     replayable (a stream with a hole is never replayed). The run is then made once more; a second
+     *     such run, or any download not replayable without a drop, fails the test.
+     */
+    private boolean replayedEveryDownload(String prefix, int attempt) {
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             Web web = web(lab, "replay", false, true);
             String expected = SeededFile.sha256(web.big());
             Pull pull = pullMidDownload(prefix, lab);
             Instant proxy = pull.proxy();
-            assertEquals(CLIENTS, ReplayExperiment.count(pull.statusBefore(), "replayable"),
-                    () -> "every download replayable before the pull:\n" + pull.statusBefore());
+            long replayable = ReplayExperiment.count(pull.statusBefore(), "replayable");
+            long dropped = ReplayExperiment.count(pull.statusBefore(), "droppedByKernel");
+            if (replayable < CLIENTS && dropped > 0 && attempt == 1) {
+                log(prefix, "the capture's kernel dropped " + dropped + " frames before the pull, so " + (CLIENTS - replayable)
+                        + " downloads were rightly not replayable: this run cannot show replay; it is made once more");
+                return false;
+            }
+            assertEquals(CLIENTS, replayable, () -> "every download replayable before the pull:\n" + pull.statusBefore());
             for (int i = 0; i < CLIENTS; i++) {
                 CurlDownload client = web.clients().get(i);
                 Optional<CurlDownload.Outcome> outcome = client.await(Duration.ofSeconds(90));
@@ -129,8 +150,8 @@ class ReplayLabTest {
             log(prefix, "after: replayed " + ReplayExperiment.count(after, "replayed") + ", caught up "
                     + ReplayExperiment.count(after, "caughtUp") + ", diverged " + ReplayExperiment.count(after, "diverged")
                     + ", verified " + ReplayExperiment.count(after, "bytesVerified") + " bytes");
+            return true;
         }
-        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
     /**
