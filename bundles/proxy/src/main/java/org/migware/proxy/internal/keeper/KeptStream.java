@@ -80,7 +80,7 @@ public final class KeptStream {
      * a FIN only where it meets the bytes before it.
      */
     public boolean clientCloses(boolean reset, int seq, int length) {
-        return reset ? seq == parsedEnd : seq - parsedEnd <= 0 && seq + length - parsedEnd >= 0;
+        return org.migware.proxy.internal.wire.ClosingSegments.closes(reset, seq, length, parsedEnd);
     }
 
     /** Whether a server RST at {@code seq} ends the connection as the client's stack would see it (RFC 5961). */

@@ -124,8 +124,7 @@ public final class ReplayStream {
         if (reason != null) {
             return true;
         }
-        int next = clientIsn + 1 + (int) client.end();
-        return reset ? seq == next : seq - next <= 0 && seq + length - next >= 0;
+        return org.migware.proxy.internal.wire.ClosingSegments.closes(reset, seq, length, clientIsn + 1 + (int) client.end());
     }
 
     /** Whether a server RST at {@code seq} ends the connection as the client's stack would see it (RFC 5961). */
