@@ -91,6 +91,8 @@ final class ConnectionStore {
     private long expiredIdle;
     private long expiredClosed;
     private long packetsTracked;
+    /** Segments believed as they came, on connections just restored from a state file. */
+    private long pickedUp;
     /**
      * Segments taken although their checksum could not be verified (a sender's offload, or GRO):
      * not an ignored frame, so not in {@link TableStatistics#packetsIgnored()}.
@@ -275,6 +277,8 @@ final class ConnectionStore {
                 ignored[refused.ordinal()]++;
                 return;
             }
+        } else if (!created && connection.pickup != 0 && pickUp(connection, fromClient, p, receiver)) {
+            // Taken as it comes: see pickUp.
         } else if (!created) {
             Ignored refused = ReceiverRules.judge(p, sender, receiver, timestampNanos);
             if (refused != null) {
@@ -341,6 +345,30 @@ final class ConnectionStore {
                 && connection.server.finAcknowledgedBy(connection.client)) {
             connection.state = TcpState.CLOSED;
         }
+    }
+
+    /**
+     * A connection restored from a state file knows its handshake (ISNs and options, which never
+     * change) but its sequence numbers are as old as the file: after a crash, seconds of traffic
+     * went unseen, and the window and ACK rules would refuse every segment from then on. Like
+     * conntrack picking up a connection it did not see open, the first segment each side sends
+     * after the restore is believed as it comes, and its ACK shows how far the peer has sent.
+     * From the second on, the rules apply again. A forged frame that comes first is believed too:
+     * that window is the price of a restart, and lasts one segment per side.
+     *
+     * @return whether the segment was taken this way
+     */
+    private boolean pickUp(TrackedConnection connection, boolean fromClient, ParsedPacket p, SideState receiver) {
+        int side = fromClient ? TrackedConnection.PICKUP_CLIENT : TrackedConnection.PICKUP_SERVER;
+        if ((connection.pickup & side) == 0) {
+            return false;
+        }
+        connection.pickup &= ~side;
+        if ((p.flags() & ParsedPacket.ACK) != 0) {
+            receiver.advanceProvenEnd(p.acknowledgementNumber());
+        }
+        pickedUp++;
+        return true;
     }
 
     /** What every believed segment changes, and no other: a forged frame must not move the MAC or the idle clock. */
@@ -610,6 +638,7 @@ final class ConnectionStore {
                     connection.clientPort, connection.serverAddressHigh, connection.serverAddressLow, connection.serverPort);
             if (find(connection.hash, connection.clientAddressHigh, connection.clientAddressLow, connection.clientPort,
                     connection.serverAddressHigh, connection.serverAddressLow, connection.serverPort) < 0) {
+                connection.pickup = TrackedConnection.PICKUP_CLIENT | TrackedConnection.PICKUP_SERVER;
                 insert(connection, false);
             }
         }
@@ -629,5 +658,10 @@ final class ConnectionStore {
 
     synchronized long created() {
         return created;
+    }
+
+    /** @return segments believed as they came because their connection had just been restored */
+    synchronized long pickedUp() {
+        return pickedUp;
     }
 }

@@ -24,6 +24,14 @@ final class TrackedConnection {
     boolean handshakeSeen;
     long firstSeenNanos;
     long lastActivityNanos;
+    /**
+     * The sides whose next segment is taken as it comes ({@link #PICKUP_CLIENT}, {@link #PICKUP_SERVER}):
+     * set on a connection restored from a state file, whose sequence numbers are as old as the file.
+     */
+    int pickup;
+
+    static final int PICKUP_CLIENT = 1;
+    static final int PICKUP_SERVER = 2;
 
     TrackedConnection(long clientAddressHigh, long clientAddressLow, int clientPort,
             long serverAddressHigh, long serverAddressLow, int serverPort, int hash) {

@@ -318,6 +318,49 @@ class ConnectionStoreTest {
         }
     }
 
+    /**
+     * A crash: the table comes back from a snapshot taken before 10 MB went each way unseen. Without
+     * the pickup, the window and ACK rules would refuse every later segment of the connection
+     * (checked on the store that never stopped, which refuses the same segments); with it, the first
+     * segment of each side is believed and the rules hold again from the next on.
+     */
+    @Test
+    void aConnectionRestoredAfterAnUnseenGapIsPickedUpFromItsNextSegments() throws IOException {
+        h.handshake(42000, 1000, 7000);
+        h.feed(TcpFrame.fromClient(42000).seq(1001).ack(7001).flags(PSH).payload(100).timestamps(2000, 5000));
+        h.feed(TcpFrame.fromServer(42000).seq(7001).ack(1101).payload(200).timestamps(6000, 2000));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StateCodec.write(new DataOutputStream(bytes), h.store.connectionsForPersistence(), h.store.latestCaptureNanos(), h.store.created());
+        StoreHarness restarted = new StoreHarness();
+        StateCodec.Restored restored = StateCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        restarted.store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
+
+        long gap = 10L << 20;
+        TcpFrame clientAfterGap = TcpFrame.fromClient(42000).seq(1101 + gap).ack(7201 + gap).flags(PSH).payload(100).timestamps(3000, 7000);
+        TcpFrame serverAfterGap = TcpFrame.fromServer(42000).seq(7201 + gap).ack(1201 + gap).payload(50).timestamps(7001, 3000);
+        long ignoredBefore = ignored(h);
+        h.feed(clientAfterGap);
+        h.feed(serverAfterGap);
+        assertEquals(ignoredBefore + 2, ignored(h), "the store that saw no gap refuses both");
+
+        restarted.feed(clientAfterGap);
+        restarted.feed(serverAfterGap);
+        ConnectionSnapshot c = restarted.connection(42000);
+        assertEquals(0, ignored(restarted), c::toString);
+        assertEquals(2, restarted.store.pickedUp());
+        assertEquals((int) (1201 + gap), (int) c.clientToServer().highestSequenceEnd(), c::toString);
+        assertEquals((int) (7251 + gap), (int) c.serverToClient().highestSequenceEnd(), c::toString);
+        assertEquals(1000, c.clientToServer().initialSequence());
+
+        // From the second segment on, the rules hold: an ACK 2^30 ahead is refused again.
+        restarted.feed(TcpFrame.fromClient(42000).seq(1201 + gap).ack(7251 + gap + (1L << 30)).payload(10).timestamps(3001, 7001));
+        assertEquals(1, ignored(restarted));
+    }
+
+    private static long ignored(StoreHarness harness) {
+        return harness.store.statistics().packetsIgnored().values().stream().mapToLong(Long::longValue).sum();
+    }
+
     @Test
     void stateCodecRefusesAForeignFile() {
         byte[] garbage = {1, 2, 3, 4, 5, 6, 7, 8};
