@@ -16,6 +16,7 @@ import org.migware.api.failover.FailoverEvent;
 import org.migware.api.failover.FailoverListener;
 import org.migware.api.failover.FailoverSnapshot;
 import org.migware.api.failover.FailoverState;
+import org.migware.api.state.DurableState;
 import org.migware.api.failover.FailoverStatus;
 import org.migware.api.failover.FenceStatus;
 import org.migware.api.failover.RecoveryHandle;
@@ -439,8 +440,9 @@ public final class FailoverCoordinator implements FailoverStatus {
      * PROXY must come back where it was. Coming back NORMAL, with the primary still dead, it
      * would decide a second failover, and the migration (which has already recovered every
      * connection) would rightly ignore it — leaving the core waiting in RECOVERY for good. The
-     * area is emptied when the container starts (storage.clean=onFirstInit), so a new container
-     * always starts NORMAL.
+     * same holds for a crash or restart of the whole container: the file lives in the state
+     * folder (migware.state.dir), outside the framework cache, and a container that comes back
+     * comes back in the state it left.
      */
     private void persist(FailoverEvent event) {
         if (stateFile == null) {
@@ -453,18 +455,13 @@ public final class FailoverCoordinator implements FailoverStatus {
         properties.setProperty("to", event.to().name());
         properties.setProperty("time", event.time().toString());
         properties.setProperty("reason", event.reason());
-        Path temporary = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-        try (java.io.Writer out = Files.newBufferedWriter(ownerOnly(temporary))) {
-            properties.store(out, "MigWare failover state");
-        } catch (IOException e) {
-            LOG.error("core: cannot keep the state in {}: {}; a restart of the core would start NORMAL", stateFile, e.toString());
-            return;
-        }
         try {
-            Files.move(temporary, stateFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            // fsync'd and renamed: a kill -9 or a power cut right after the transition finds it on disk.
+            DurableState.in(null, stateFile.getParent()).write(stateFile.getFileName().toString(),
+                    out -> properties.store(new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.ISO_8859_1),
+                            "MigWare failover state"));
         } catch (IOException e) {
-            LOG.error("core: cannot keep the state in {}: {}", stateFile, e.toString());
+            LOG.error("core: cannot keep the state in {}: {}; a restart would start NORMAL", stateFile, e.toString());
         }
     }
 
@@ -504,13 +501,4 @@ public final class FailoverCoordinator implements FailoverStatus {
         }
     }
 
-    /**
-     * Creates {@code file} anew, readable and writable by its owner only whatever the umask (a state
-     * file tells what MigWare carries), and returns it.
-     */
-    static Path ownerOnly(Path file) throws IOException {
-        Files.deleteIfExists(file);
-        return Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-    }
 }

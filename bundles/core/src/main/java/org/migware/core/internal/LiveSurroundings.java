@@ -10,16 +10,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.migware.api.packet.PacketSource;
+import org.migware.api.state.DurableState;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's surroundings in a running container: the system clocks, a daemon thread
- * named {@code migware-failover}, the capture sources (whiteboard) and the core bundle's data area.
+ * named {@code migware-failover}, the capture sources (whiteboard) and the state folder
+ * ({@code migware.state.dir}, else the core bundle's data area).
  */
 @Component(service = Surroundings.class)
 public final class LiveSurroundings implements Surroundings {
@@ -31,7 +34,16 @@ public final class LiveSurroundings implements Surroundings {
 
     @Activate
     public LiveSurroundings(BundleContext context) {
-        this.stateFile = context.getDataFile(STATE_FILE).toPath();
+        Path folder;
+        try {
+            folder = DurableState.in(context.getProperty(DurableState.DIRECTORY_PROPERTY), context.getDataFile("").toPath()).directory();
+        } catch (IOException e) {
+            // The bundle's data area then: the state survives an update of the core, not a restart of the container.
+            folder = context.getDataFile("").toPath();
+            LoggerFactory.getLogger(LiveSurroundings.class).error("core: the state folder {} cannot be used ({}); the state is kept in {}",
+                    context.getProperty(DurableState.DIRECTORY_PROPERTY), e.toString(), folder);
+        }
+        this.stateFile = folder.resolve(STATE_FILE);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -29,6 +29,7 @@ import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.recovery.Recovery;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
+import org.migware.proxy.internal.state.HandshakeJournal;
 import org.migware.proxy.internal.state.MappingsCodec;
 import org.migware.proxy.internal.translation.Ipv4Reassembly;
 import org.migware.proxy.internal.translation.ClientAckProbe;
@@ -115,6 +116,10 @@ final class MigrationEngine {
     private final ClientStreamKeeper keeper;
     private final LongSupplier nanos;
     private final DeferredLog log = new DeferredLog(LOG);
+    /** Guarded by the lock. */
+    private HandshakeJournal journal;
+    /** Guarded by the lock: the journal's packets are being fed back after a restart. */
+    private boolean replayingJournal;
     private final MigrationCounters counters = new MigrationCounters();
     private final MappingTable table;
     private final MappingExpiry expiry;
@@ -152,6 +157,20 @@ final class MigrationEngine {
 
     /** Starts recovering every recoverable connection of the snapshot; {@code done} is told when all have finished. */
     void startRecovery(List<ConnectionSnapshot> connections, Consumer<String> done) {
+        startRecovery(connections, done, () -> { });
+    }
+
+    /**
+     * Written under the engine's lock once every mapping exists and before the first forged SYN
+     * leaves: a crash from then on finds each connection with the shadow endpoint it was given.
+     */
+    @FunctionalInterface
+    interface Checkpoint {
+        void write();
+    }
+
+    /** @param beforeFirstSyn run with the mappings queued and no SYN sent yet */
+    void startRecovery(List<ConnectionSnapshot> connections, Consumer<String> done, Checkpoint beforeFirstSyn) {
         try {
             synchronized (this) {
                 if (active) {
@@ -163,6 +182,7 @@ final class MigrationEngine {
                 recovery.start(connections, done);
                 // The streams recovery did not take are of no use any more.
                 keeper.releaseReplay();
+                beforeFirstSyn.write();
                 paceLocked(recovery.readAcceptQueue());
             }
         } finally {
@@ -202,6 +222,32 @@ final class MigrationEngine {
      */
     void replicaAcceptQueue(IntUnaryOperator waitingOnPort) {
         recovery.replicaAcceptQueue(waitingOnPort);
+    }
+
+    /** Where the replica's answers to forged SYNs are written before they are acknowledged; none by default. */
+    void journal(HandshakeJournal newJournal) {
+        journal = newJournal;
+    }
+
+    /**
+     * Feeds the journal's SYN-ACKs to the mappings just restored, as if the replica sent them now:
+     * each handshake the previous process completed is completed again with the same numbers (the
+     * replica, which may have it established already, takes the repeated ACK and hand-over bytes as
+     * duplicates), and none is forged a second time.
+     *
+     * @return the entries replayed
+     */
+    synchronized int replayJournal() throws IOException {
+        if (journal == null) {
+            return 0;
+        }
+        replayingJournal = true;
+        try {
+            return journal.replay((packet, length) -> fromReplicaLocked(packet, 0, length));
+        } finally {
+            replayingJournal = false;
+            log.flush();
+        }
     }
 
     // ---- client -> replica ----
@@ -374,7 +420,15 @@ final class MigrationEngine {
         }
         mapping.lastSeenNanos = nanos.getAsLong();
         boolean synAck = p.hasFlags(RewritablePacket.SYN | RewritablePacket.ACK);
+        if (replayingJournal && synAck && mapping.state == MappingState.QUEUED) {
+            // Its SYN went after the last snapshot: the journal shows the replica answered it.
+            recovery.handshakeUnderWay(mapping);
+        }
         if (mapping.state == MappingState.HANDSHAKING) {
+            if (synAck && journal != null && !replayingJournal && p.acknowledgementNumber() == mapping.streamStart) {
+                // Before our ACK leaves: from that ACK on, the replica's application may hold the connection.
+                journal.append(packet, offset, length);
+            }
             recovery.answered(mapping, p, synAck);
             return;
         }
@@ -530,9 +584,23 @@ final class MigrationEngine {
 
     /**
      * Writes every mapping, its translation and counters: after an update or restart of the proxy
-     * bundle in RECOVERY or PROXY, {@link #restore} carries on with the same connections.
+     * bundle in RECOVERY or PROXY, or a crash of the container, {@link #restore} carries on with the
+     * same connections. Called under the lock, so {@code out} should be in memory.
+     *
+     * <p>Replayed connections still catching up are not written: their kept bytes and digest live
+     * off-heap and are not saved, and restored as resumed ones they would forward the replica's
+     * output unchecked; their clients get a reset from the next activation.
      */
-    synchronized void save(DataOutputStream out) throws IOException {
+    /**
+     * What {@link #save} wrote.
+     *
+     * @param unfinished replayed connections still catching up, not written (see {@link #save})
+     * @param journalCovered the journal generation the snapshot covers: retire it once the snapshot is durable; -1 without a journal
+     */
+    record Saved(int unfinished, long journalCovered) {
+    }
+
+    synchronized Saved save(DataOutputStream out) throws IOException {
         long now = nanos.getAsLong();
         MappingsCodec.Header header = new MappingsCodec.Header(shadows.allocated(), recovery.sinceStartNanos(now),
                 recovery.finishedAfterNanos());
@@ -541,18 +609,11 @@ final class MigrationEngine {
         // Queued connections keep their order: those waiting longest go first again.
         all.removeIf(m -> m.state == MappingState.QUEUED);
         all.addAll(recovery.queuedInOrder());
-        // A replayed connection still catching up (or handing its stream over) needs its kept bytes
-        // and digest, which live off-heap and are not saved: restored as a resumed one, it would
-        // forward the replica's output unchecked. Its client gets a reset from the next activation.
         int unfinished = all.size();
         all.removeIf(m -> m.replay != null && (!m.replay.checkingOver() || m.replay.handOverLength() > 0));
         unfinished -= all.size();
-        if (unfinished > 0) {
-            // Directly, not deferred: this is the bundle's deactivation, no packet waits for the lock.
-            LOG.warn("proxy: {} replayed connections still catching up are not kept across this restart: their clients will be reset",
-                    unfinished);
-        }
         MappingsCodec.write(out, header, counters, all);
+        return new Saved(unfinished, journal == null ? -1 : journal.rotate());
     }
 
     /**

@@ -30,6 +30,7 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.api.state.DurableState;
 import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
@@ -39,6 +40,7 @@ import org.migware.proxy.internal.replay.DeliveryPolicy;
 import org.migware.proxy.internal.recovery.ReplicaAcceptQueue;
 import org.migware.proxy.internal.recovery.ReplicaReadinessProbe;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
+import org.migware.proxy.internal.state.HandshakeJournal;
 import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.ShadowNetwork;
@@ -155,6 +157,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 + " all connections together; connections that find it full are not replayable")
         long replayBytesTotal() default 1L << 30;
 
+        @AttributeDefinition(name = "State snapshot interval (ms)", description = "In RECOVERY and PROXY, how often the mappings"
+                + " are written to the state folder (migware.state.dir), so that a crash or restart of the container carries on with"
+                + " the same connections; 0 writes them only when the proxy stops")
+        long stateSnapshotMillis() default 1000;
+
         @AttributeDefinition(name = "Replay chunk bytes", description = "The size of each off-heap chunk (a multiple of 4096):"
                 + " every replayable connection holds at least one for its client stream")
         int replayChunkBytes() default 16 << 10;
@@ -182,12 +189,18 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** No replica configured (the shipped etc/org.migware.proxy.cfg, all comments): MigWare watches only. */
     private static final String NOT_CONFIGURED = "not configured (etc/org.migware.proxy.cfg: 'replicaAddress' is not set):"
             + " connections will not be migrated at failover";
-    /** Where the mappings wait while the bundle is updated or restarted in RECOVERY or PROXY. */
-    private final Path stateFile;
+    /** Where the mappings outlive this activation and the container; null when there is no usable folder. */
+    private final DurableState state;
+    /** Writes the mappings every {@code stateSnapshotMillis} while the engine is active. */
+    private final java.util.concurrent.ScheduledExecutorService snapshots;
+    private final long snapshotMillis;
+    /** The replica's SYN-ACKs since the last snapshot; null without a state folder or an engine. */
+    private final HandshakeJournal journal;
     private final ProtectedService service;
     private final int replicaPort;
+    /** The mappings, in RECOVERY and PROXY: rewritten while they change, read at every start. */
     private static final String STATE_FILE = "mappings.state";
-    /** Where the clients' kept streams wait while the bundle is updated or restarted in NORMAL. */
+    /** The clients' kept streams: written when the bundle stops in NORMAL, read by the next activation only. */
     private static final String KEEPER_FILE = "streams.state";
     private static final long QUEUED_PACE_NANOS = 200_000;
 
@@ -195,7 +208,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     public ProxyComponent(Config config, Map<String, Object> properties, @Reference PacketParser parser,
             @Reference(policyOption = ReferencePolicyOption.GREEDY) ProtectedService service, BundleContext context) {
         this.parser = parser;
-        this.stateFile = context.getDataFile(STATE_FILE).toPath();
+        this.state = stateFolder(context);
+        this.snapshotMillis = config.stateSnapshotMillis();
         this.service = service;
         this.replicaPort = config.replicaPort();
         ReopeningTun opened = null;
@@ -244,9 +258,15 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 kept = null;
             }
         }
+        HandshakeJournal handshakes = null;
         if (created != null) {
             created.replicaAcceptQueue(new ReplicaAcceptQueue()::waiting);
+            if (state != null) {
+                handshakes = new HandshakeJournal(state.directory());
+                created.journal(handshakes);
+            }
         }
+        this.journal = handshakes;
         this.tun = opened;
         this.engine = created;
         this.keeper = kept;
@@ -254,6 +274,14 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         this.withoutEngine = idle;
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
+        this.snapshots = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "migware-proxy-state");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (engine != null && state != null && snapshotMillis > 0) {
+            snapshots.scheduleWithFixedDelay(this::snapshotMappings, snapshotMillis, snapshotMillis, TimeUnit.MILLISECONDS);
+        }
         if (engine != null) {
             tunReader.setDaemon(true);
             pacer.setDaemon(true);
@@ -263,41 +291,70 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
     }
 
+    private static DurableState stateFolder(BundleContext context) {
+        try {
+            return DurableState.in(context.getProperty(DurableState.DIRECTORY_PROPERTY), context.getDataFile("").toPath());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("proxy: no folder for the mappings' state ({}): a restart in PROXY would lose the migrated connections",
+                    e.toString());
+            return null;
+        }
+    }
+
     /**
-     * Carries on with the connections of the previous activation, if it left any: the bundle
-     * was updated or restarted in RECOVERY or PROXY. The file is gone afterwards; the bundle data
-     * area itself is emptied when the container starts, so a new container never proxies stale
-     * mappings.
+     * Carries on with the connections of the previous activation or container, if it left any: the
+     * bundle was updated or restarted, or the container crashed or restarted, in RECOVERY or PROXY.
+     * The file stays: a second crash before this activation's first snapshot must find it again.
+     * It is removed when the proxy stops with the engine idle (NORMAL), so a later start never
+     * proxies stale mappings.
      */
     private void restoreMappings() {
-        readOnce(stateFile, in -> {
-            int restored = engine.restore(in, this::reportRecoveryFinished);
-            LOG.warn("proxy: carrying on with {} mappings kept across the restart of the proxy bundle", restored);
-            // Retries, and the removal of closed connections' mappings, are the pacer's.
-            pacer.start();
-        }, e -> LOG.error("proxy: the mappings kept across the restart are unreadable ({}): the migrated connections are lost",
-                e.toString()));
+        if (state == null) {
+            return;
+        }
+        try {
+            Integer restored = state.read(STATE_FILE, in -> engine.restore(in, this::reportRecoveryFinished));
+            if (restored != null) {
+                int replayed = engine.replayJournal();
+                LOG.warn("proxy: carrying on with {} mappings kept in {} across a restart ({} handshakes completed since taken"
+                        + " from the journal)", restored, state.file(STATE_FILE), replayed);
+                // Retries, and the removal of closed connections' mappings, are the pacer's.
+                pacer.start();
+            } else {
+                clearJournal(); // handshakes of a migration that is over (or never had its first snapshot)
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("proxy: the mappings kept in {} are unreadable ({}): the migrated connections are lost",
+                    state.file(STATE_FILE), e.toString());
+        }
     }
 
     /**
      * Carries on with the clients' streams kept before this activation, if the previous one left
-     * them (the bundle was updated in NORMAL), unless mappings were restored instead.
+     * them (the bundle was updated in NORMAL), unless mappings were restored instead. Read once:
+     * they are current only for the activation right after the one that wrote them.
      */
     private void restoreStreams() {
-        readOnce(stateFile.resolveSibling(KEEPER_FILE), in -> {
-            if (!engine.active()) {
-                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle",
-                        StreamsCodec.read(in, keeper));
+        if (state == null) {
+            return;
+        }
+        try {
+            Integer kept = state.read(KEEPER_FILE, in -> engine.active() ? null : StreamsCodec.read(in, keeper));
+            if (kept != null) {
+                LOG.info("proxy: carrying on with {} client streams kept across the restart of the proxy bundle", kept);
             }
-        }, e -> LOG.warn("proxy: the client streams kept across the restart are not usable ({}): they are followed from their"
-                + " next segment on (a record in progress at failover may reach the replica torn)", e.toString()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("proxy: the client streams kept across the restart are not usable ({}): they are followed from their"
+                    + " next segment on (a record in progress at failover may reach the replica torn)", e.toString());
+        } finally {
+            deleteQuietly(KEEPER_FILE);
+        }
     }
 
     private void saveStreams() {
-        Path file = stateFile.resolveSibling(KEEPER_FILE);
         try {
-            writeAtomically(file, out -> StreamsCodec.write(out, keeper));
-            LOG.info("proxy: {} client streams kept in {} for the next activation", keeper.connections(), file);
+            state.write(KEEPER_FILE, out -> StreamsCodec.write(out, keeper));
+            LOG.info("proxy: {} client streams kept in {} for the next activation", keeper.connections(), state.file(KEEPER_FILE));
         } catch (IOException e) {
             LOG.warn("proxy: cannot keep the client streams across this restart ({}): they are followed from their next segment on",
                     e.toString());
@@ -306,55 +363,79 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     private void saveMappings() {
         try {
-            writeAtomically(stateFile, engine::save);
-            LOG.info("proxy: mappings kept in {} for the next activation: {}", stateFile, engine.summary());
+            int unfinished = writeMappings();
+            if (unfinished > 0) {
+                LOG.warn("proxy: {} replayed connections still catching up are not kept across this restart: their clients will be reset",
+                        unfinished);
+            }
+            LOG.info("proxy: mappings kept in {} for the next activation: {}", state.file(STATE_FILE), engine.summary());
         } catch (IOException e) {
             LOG.error("proxy: cannot keep the mappings across this restart ({}): the migrated connections will be lost", e.toString());
         }
     }
 
-    /** Writes state for the next activation. */
-    interface StateWriter {
-        void write(DataOutputStream out) throws IOException;
-    }
-
-    /** Reads state left by the previous activation. */
-    private interface StateReader {
-        void read(DataInputStream in) throws IOException;
-    }
-
-    /**
-     * Writes {@code file} whole or not at all: a half-written state must never be read back. The file
-     * is its owner's only, whatever the umask: it holds the clients' bytes.
-     */
-    static void writeAtomically(Path file, StateWriter writer) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(temporary);
-        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary)))) {
-            writer.write(out);
-        }
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /**
-     * Reads {@code file}, if there is one, and removes it: state is used by the one activation
-     * after the one that wrote it, never by a later one.
-     */
-    private static void readOnce(Path file, StateReader reader, java.util.function.Consumer<Exception> unusable) {
-        if (!Files.isRegularFile(file)) {
+    /** The periodic snapshot, in RECOVERY and PROXY: what a crash of the container would find. */
+    private void snapshotMappings() {
+        if (!engine.active()) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            reader.read(in);
+        try {
+            writeMappings();
         } catch (IOException | RuntimeException e) {
-            unusable.accept(e);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warn("proxy: cannot remove {}: {}", file, e.toString());
-            }
+            LOG.error("proxy: cannot write the mappings to {} ({}): a crash now would lose connections migrated since the last write",
+                    state.file(STATE_FILE), e.toString());
+        }
+    }
+
+    /**
+     * Serialises the mappings under the engine's lock, in memory, and writes them outside it.
+     *
+     * @return the replayed connections still catching up, which are not written
+     */
+    private synchronized int writeMappings() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 * 1024);
+        MigrationEngine.Saved saved;
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            saved = engine.save(out);
+        }
+        state.writeBytes(STATE_FILE, bytes);
+        if (journal != null) {
+            journal.retire(saved.journalCovered());
+        }
+        return saved.unfinished();
+    }
+
+    /**
+     * The mappings as recovery starts, before the first forged SYN: a crash during recovery then
+     * finds every connection with its shadow endpoint, and the journal the handshakes completed.
+     */
+    private void checkpointBeforeRecovery() {
+        if (state == null) {
+            return;
+        }
+        try {
+            writeMappings();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("proxy: cannot write the mappings before recovery ({}): a crash during recovery would lose them", e.toString());
+        }
+    }
+
+    private void clearJournal() {
+        if (journal == null) {
+            return;
+        }
+        try {
+            journal.clear();
+        } catch (IOException e) {
+            LOG.warn("proxy: cannot remove the handshake journal in {}: {}", state.directory(), e.toString());
+        }
+    }
+
+    private void deleteQuietly(String name) {
+        try {
+            state.delete(name);
+        } catch (IOException e) {
+            LOG.warn("proxy: cannot remove {}: {}", state.file(name), e.toString());
         }
     }
 
@@ -366,8 +447,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             current.close();
         }
         pacer.interrupt();
+        snapshots.shutdownNow();
         try {
             pacer.join(1000);
+            snapshots.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -375,10 +458,18 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         if (tun != null) {
             tun.close();
         }
+        if (state == null) {
+            return;
+        }
         if (engine != null && engine.active()) {
             saveMappings();
         } else if (keeper != null) {
             saveStreams();
+            deleteQuietly(STATE_FILE);
+            clearJournal();
+        }
+        if (journal != null) {
+            journal.close();
         }
     }
 
@@ -471,7 +562,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             return;
         }
         LOG.warn("proxy: failover at {}: re-creating {} tracked connections against the replica", event.time(), current.size());
-        engine.startRecovery(current.connections(), this::reportRecoveryFinished);
+        engine.startRecovery(current.connections(), this::reportRecoveryFinished, this::checkpointBeforeRecovery);
         if (!pacer.isAlive()) {
             pacer.start();
         }

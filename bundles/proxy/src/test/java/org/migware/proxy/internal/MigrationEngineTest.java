@@ -599,6 +599,57 @@ class MigrationEngineTest {
         TcpSegment handOver = read(toReplica.get(toReplica.size() - 1));
         assertEquals("c1 r2 bbb\n", new String(handOver.payload(), StandardCharsets.US_ASCII), "the hand-over survived too");
     }
+    /**
+     * A crash of the whole process in RECOVERY, after the replica answered a forged SYN and got our
+     * ACK and the hand-over, but before the next snapshot: the snapshot taken before the first SYN
+     * shows the connection still queued. With the journal, the restarted engine completes the same
+     * handshake again (the same ACK, the same hand-over bytes at the same sequence numbers: duplicates
+     * to the replica) and forges no second connection; without it, it would forge one.
+     */
+    @Test
+    void aCrashAfterTheReplicaAnsweredNeitherForgesTheConnectionAgainNorLosesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path folder)
+            throws Exception {
+        passiveTraffic();
+        engine.journal(new org.migware.proxy.internal.state.HandshakeJournal(folder));
+        java.io.ByteArrayOutputStream beforeFirstSyn = new java.io.ByteArrayOutputStream();
+        MigrationEngine crashing = engine;
+        engine.startRecovery(List.of(snapshot()), finished::set, () -> {
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(beforeFirstSyn)) {
+                crashing.save(out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        TcpSegment syn = read(toReplica.get(0));
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
+        List<byte[]> answeredBefore = new ArrayList<>(toReplica);
+        assertTrue(answeredBefore.size() >= 2, "the ACK and the hand-over");
+
+        // kill -9: nothing more is saved. The control: the snapshot alone forges the connection again.
+        MigrationEngine withoutJournal = newEngine();
+        withoutJournal.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn.toByteArray())), summary -> { });
+        toReplica.clear();
+        withoutJournal.pace();
+        assertTrue(read(toReplica.get(0)).has(TcpHeader.SYN), "without the journal a second SYN would go");
+
+        engine = newEngine();
+        engine.journal(new org.migware.proxy.internal.state.HandshakeJournal(folder));
+        finished.set(null);
+        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn.toByteArray())), finished::set);
+        toReplica.clear();
+        assertEquals(1, engine.replayJournal());
+        assertEquals(answeredBefore.size(), toReplica.size(), "the same answers again");
+        for (int i = 0; i < answeredBefore.size(); i++) {
+            assertArrayEquals(answeredBefore.get(i), toReplica.get(i), "the same packet " + i + " to the replica");
+        }
+        toReplica.clear();
+        engine.pace();
+        assertEquals(0, sentSyns().size(), "no second connection");
+        assertNotNull(finished.get(), "the restored engine reports the end of recovery");
+        assertTrue(finished.get().startsWith("1 recovered, 0 failed"), finished.get());
+    }
+
     /** Connections waiting in the replica's accept queue count as handshakes in flight: its backlog never overflows. */
     @Test
     void thePacerLeavesRoomForTheReplicasAcceptQueue() throws Exception {

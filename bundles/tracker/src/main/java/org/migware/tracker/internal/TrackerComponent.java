@@ -1,13 +1,7 @@
 package org.migware.tracker.internal;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +22,7 @@ import org.migware.api.packet.PacketParser;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.api.packet.ParsedPacket;
+import org.migware.api.state.DurableState;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -91,8 +86,14 @@ public final class TrackerComponent implements ConnectionTable {
                 + " GRO on the capturing interface), and count it")
         boolean acceptOffloadedChecksums() default true;
 
-        @AttributeDefinition(name = "Persist state", description = "Keep the table across an update or restart of the tracker bundle")
+        @AttributeDefinition(name = "Persist state", description = "Keep the table across an update or restart of the tracker"
+                + " bundle, and across a crash or restart of the container (in the folder migware.state.dir)")
         boolean persistState() default true;
+
+        @AttributeDefinition(name = "Snapshot interval (ms)", description = "How often the table is written to the state folder"
+                + " while the container runs: after a crash, connections that began within the last interval are not known"
+                + " (their handshake is missed); 0 writes it only when the tracker stops")
+        long snapshotMillis() default 1000;
     }
 
     /** A parser and the one view the tracker uses with it. */
@@ -100,7 +101,8 @@ public final class TrackerComponent implements ConnectionTable {
     }
 
     private final ConnectionStore store;
-    private final File stateFile;
+    /** Where the table outlives this activation, and the container: null when it cannot be kept. */
+    private final DurableState state;
     private final ScheduledExecutorService expiry;
     private final Map<PacketSource, PacketSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PacketListener listener = this::onPacket;
@@ -117,8 +119,8 @@ public final class TrackerComponent implements ConnectionTable {
         this.limits = limits(config);
         this.store = new ConnectionStore(null, limits, System::nanoTime);
         store.reconfigure(null, limits, integrity(config));
-        this.stateFile = context.getDataFile(STATE_FILE);
-        if (config.persistState()) {
+        this.state = config.persistState() ? stateFolder(context) : null;
+        if (state != null) {
             restoreState();
         }
         this.expiry = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -127,6 +129,19 @@ public final class TrackerComponent implements ConnectionTable {
             return thread;
         });
         expiry.scheduleWithFixedDelay(this::expireQuietly, 1, 1, TimeUnit.SECONDS);
+        if (state != null && config.snapshotMillis() > 0) {
+            expiry.scheduleWithFixedDelay(this::snapshotQuietly, config.snapshotMillis(), config.snapshotMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static DurableState stateFolder(BundleContext context) {
+        try {
+            return DurableState.in(context.getProperty(DurableState.DIRECTORY_PROPERTY), context.getDataFile("").toPath());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("tracker: no folder for the table's state ({}): a restart will start with an empty table", e.toString());
+            return null;
+        }
     }
 
     /** After the references are bound: says so once when there is no service to track yet. */
@@ -170,7 +185,7 @@ public final class TrackerComponent implements ConnectionTable {
         if (store.offloadedChecksumsTaken() > 0) {
             LOG.info("tracker: {} segments were taken with partial (offloaded) checksums", store.offloadedChecksumsTaken());
         }
-        if (config.persistState()) {
+        if (state != null) {
             persistState();
         }
     }
@@ -252,42 +267,59 @@ public final class TrackerComponent implements ConnectionTable {
         }
     }
 
+    /**
+     * Takes the table the previous activation or container left, if any. The file stays: until
+     * this activation's first snapshot replaces it, it is the best there is should this one crash
+     * too. Every restored connection is picked up from its next segments (see ConnectionStore).
+     */
     private void restoreState() {
-        if (stateFile == null || !stateFile.isFile()) {
-            return;
-        }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(stateFile.toPath())))) {
-            StateCodec.Restored restored = StateCodec.read(in);
-            store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
-            LOG.info("tracker: restored {} connections from {}", restored.connections().size(), stateFile);
+        try {
+            StateCodec.Restored restored = state.read(STATE_FILE, StateCodec::read);
+            if (restored != null) {
+                store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
+                LOG.info("tracker: restored {} connections from {}", restored.connections().size(), state.file(STATE_FILE));
+            }
         } catch (IOException | RuntimeException e) {
-            LOG.error("tracker: could not restore the table from {} ({}); starting empty", stateFile, e.toString());
-        } finally {
-            // A state file is read once: a stale copy must never come back after a later restart.
-            stateFile.delete();
+            LOG.error("tracker: could not restore the table from {} ({}); starting empty", state.file(STATE_FILE), e.toString());
+        }
+    }
+
+    private void snapshotQuietly() {
+        try {
+            writeTable();
+        } catch (IOException | RuntimeException e) {
+            // Said once per kind of failure would be nicer; a full disk says it every interval until fixed.
+            LOG.error("tracker: could not write the table to {} ({}); a crash now would lose it", state.file(STATE_FILE), e.toString());
         }
     }
 
     private void persistState() {
-        if (stateFile == null) {
-            return;
+        try {
+            int written = writeTable();
+            LOG.info("tracker: saved {} connections to {}", written, state.file(STATE_FILE));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("tracker: could not save the table to {} ({}); it will start empty", state.file(STATE_FILE), e.toString());
         }
-        File temporary = new File(stateFile.getPath() + ".tmp");
-        List<TrackedConnection> connections = store.connectionsForPersistence();
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temporary.toPath())))) {
-            synchronized (store) {
+    }
+
+    /**
+     * Serialises the table under the store's lock, in memory (the capture thread waits for a copy,
+     * never for the disk), then writes it whole.
+     *
+     * @return the number of connections written
+     */
+    private int writeTable() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(Math.max(4096, store.size() * 192));
+        int count;
+        synchronized (store) {
+            List<TrackedConnection> connections = store.connectionsForPersistence();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
                 StateCodec.write(out, connections, store.latestCaptureNanos(), store.created());
             }
-        } catch (IOException e) {
-            LOG.error("tracker: could not save the table to {} ({}); it will start empty", temporary, e.toString());
-            return;
+            count = connections.size();
         }
-        try {
-            Files.move(temporary.toPath(), stateFile.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            LOG.info("tracker: saved {} connections to {}", connections.size(), stateFile);
-        } catch (IOException e) {
-            LOG.error("tracker: could not save the table to {} ({})", stateFile, e.toString());
-        }
+        state.writeBytes(STATE_FILE, bytes);
+        return count;
     }
 
     // ---- ConnectionTable ----

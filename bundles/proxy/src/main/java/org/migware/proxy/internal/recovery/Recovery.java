@@ -451,6 +451,18 @@ public final class Recovery {
 
     // ---- kept across a restart of the proxy bundle ----
 
+    /**
+     * A queued mapping whose forged SYN the previous process had sent after its last snapshot,
+     * and which the replica answered (the handshake journal says so): in flight again, so that the
+     * answer completes it.
+     */
+    public void handshakeUnderWay(Mapping mapping) {
+        if (mapping.state == MappingState.QUEUED && queued.remove(mapping)) {
+            mapping.state = MappingState.HANDSHAKING;
+            handshaking++;
+        }
+    }
+
     /** Takes a restored mapping back into the queue or the handshakes in flight. */
     public void restored(Mapping mapping) {
         if (mapping.state == MappingState.QUEUED) {
