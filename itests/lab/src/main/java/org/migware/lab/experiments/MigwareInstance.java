@@ -43,14 +43,25 @@ public final class MigwareInstance implements AutoCloseable {
     private final Path etc;
     private final Path deploy;
     private final Path var;
-    private final LabProcess process;
+    /** The container's process: a new one after {@link #crashAndRestart}. */
+    private volatile LabProcess process;
+    /** How the process was started, to start it again the same way. */
+    private final LabNetwork lab;
+    private final Role role;
+    private final String processName;
+    private final List<String> command;
 
-    private MigwareInstance(Path home, Path etc, Path deploy, Path var, LabProcess process) {
+    private MigwareInstance(Path home, Path etc, Path deploy, Path var, LabNetwork lab, Role role, String processName,
+            List<String> command) {
         this.home = home;
         this.etc = etc;
         this.deploy = deploy;
         this.var = var;
-        this.process = process;
+        this.lab = lab;
+        this.role = role;
+        this.processName = processName;
+        this.command = List.copyOf(command);
+        this.process = lab.start(role, processName, command.toArray(String[]::new));
     }
 
     /**
@@ -130,8 +141,8 @@ public final class MigwareInstance implements AutoCloseable {
             setDeployed(home, deployed);
         }
         configs.forEach((pid, properties) -> writeConfig(home.resolve("etc"), pid, properties));
-        LabProcess process = lab.start(role, name == null ? "migware" : "migware-" + name, home.resolve("bin/migware").toString(), "server");
-        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"), process),
+        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"), lab, role,
+                name == null ? "migware" : "migware-" + name, List.of(home.resolve("bin/migware").toString(), "server")),
                 startTimeout);
     }
 
@@ -153,9 +164,8 @@ public final class MigwareInstance implements AutoCloseable {
         List<String> command = new ArrayList<>(installed.runAs());
         command.add(launcher.toString());
         command.add("server");
-        LabProcess process = lab.start(role, "migware", command.toArray(String[]::new));
-        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(), process),
-                startTimeout);
+        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(), lab, role,
+                "migware", command), startTimeout);
     }
 
     private static MigwareInstance awaitStarted(MigwareInstance instance, Duration startTimeout) {
@@ -173,6 +183,30 @@ public final class MigwareInstance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /**
+     * Kills the container with SIGKILL, as the out-of-memory killer or a crash would end it (no
+     * bundle stops, nothing is saved), and starts it again at once with the same home, as
+     * systemd's {@code Restart=always} would.
+     *
+     * @return how long the container did not answer: from the kill to its control socket answering again
+     * @throws LabException when it does not come back
+     */
+    public Duration crashAndRestart(Duration startTimeout) {
+        long killed = System.nanoTime();
+        LabProcess dead = process;
+        int exit = dead.destroy(Duration.ZERO);
+        if (dead.isAlive()) {
+            throw new LabException("MigWare survived SIGKILL: " + dead);
+        }
+        process = lab.start(role, processName, command.toArray(String[]::new));
+        awaitStarted(this, startTimeout);
+        Duration down = Duration.ofNanos(System.nanoTime() - killed);
+        if (exit != 137 && exit != -1) {
+            throw new LabException("MigWare's exit after SIGKILL was " + exit + ", not 137");
+        }
+        return down;
     }
 
     /** @return the copy's home folder */
