@@ -10,8 +10,10 @@ import org.migware.api.connection.TcpState;
 
 /**
  * Writes and reads the whole table in a small versioned binary form, so that the table
- * survives an update or restart of the tracker bundle. The state must outlive the bundle that
- * holds it; the bundle's persistent data area is the one place OSGi keeps across an update.
+ * survives an update or restart of the tracker bundle and a crash or restart of the container
+ * (the file lives in the state folder, see {@code org.migware.api.state.DurableState}). A file
+ * may be truncated or corrupt: reading it fails with an exception, never with an allocation
+ * larger than what it holds.
  */
 final class StateCodec {
 
@@ -58,7 +60,8 @@ final class StateCodec {
             throw new IOException("negative connection count " + count);
         }
         TcpState[] states = TcpState.values();
-        List<TrackedConnection> connections = new ArrayList<>(Math.min(count, 1 << 20));
+        // Grown as entries are really read: a corrupt count must not reserve memory for entries that are not there.
+        List<TrackedConnection> connections = new ArrayList<>(Math.min(count, 4096));
         for (int n = 0; n < count; n++) {
             long cHigh = in.readLong();
             long cLow = in.readLong();

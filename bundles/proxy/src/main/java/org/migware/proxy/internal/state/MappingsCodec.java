@@ -107,6 +107,21 @@ public final class MappingsCodec {
         return count;
     }
 
+    /**
+     * Reads {@code length} bytes that the file says follow, allocating only as much as it really
+     * holds: a corrupt length must not ask for gigabytes.
+     */
+    private static byte[] readExactly(DataInputStream in, int length) throws IOException {
+        if (length < 0) {
+            throw new IOException("a negative length " + length);
+        }
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length != length) {
+            throw new java.io.EOFException("the file ends " + (length - bytes.length) + " bytes short of a length it gave");
+        }
+        return bytes;
+    }
+
     private static void writeMapping(DataOutputStream out, Mapping m) throws IOException {
         out.writeByte(m.state.ordinal());
         RecoveryCandidate c = m.candidate;
@@ -208,8 +223,7 @@ public final class MappingsCodec {
                     .build();
         }
         m.streamStart = in.readInt();
-        byte[] handOver = new byte[in.readInt()];
-        in.readFully(handOver);
+        byte[] handOver = readExactly(in, in.readInt());
         m.handOver = handOver.length == 0 ? Mapping.NOTHING : handOver;
         m.handOverSent = in.readInt();
         m.handOverAck = in.readInt();
