@@ -33,8 +33,9 @@ import org.migware.lab.oracles.RttLog;
  * in order, none lost, duplicated or torn, and in request/response every record is answered.
  *
  * <p>The clients' neighbour timers are shortened by the experiment, as in every migration run.
- * Set {@code -Dmigware.restart.connections=N} and {@code -Dmigware.restart.rounds=K} for the
- * README's measurement (the stall a client sees per restart in PROXY).
+ * Set {@code -Dmigware.restart.connections=N}, {@code -Dmigware.restart.rounds=K} and
+ * {@code -Dmigware.restart.intervalMillis=MS} for the README's measurement (the stall a client sees
+ * per restart in PROXY).
  */
 class RestartLabTest {
 
@@ -69,14 +70,8 @@ class RestartLabTest {
                     }
                 });
 
-        String broken = result.connections().stream().filter(c -> !c.survived()).map(Object::toString).limit(20)
-                .collect(Collectors.joining("\n"));
-        assertEquals(connections, result.connections().size());
-        assertEquals(connections, result.survived(), () -> "broken connections:\n" + broken + "\nsteps: " + steps + "\n"
-                + proxyAndCoreLines(result));
+        assertEveryConnectionCarried(result, connections, steps);
         for (MigrationExperiment.ConnectionOutcome c : result.connections()) {
-            assertEquals(0, c.replicaDuplicates(), c::toString);
-            assertEquals(0, c.replicaTorn(), c::toString);
             assertTrue(c.replicaLastRecord() > c.primaryLastRecord(), c::toString);
         }
         System.out.println("[restart] NORMAL: " + steps);
@@ -99,7 +94,10 @@ class RestartLabTest {
         List<long[]> downWindows = new CopyOnWriteArrayList<>();
         MigrationExperiment.Options options = MigrationExperiment.Options.forScenario(
                 MigrationExperiment.Scenario.REQUEST_RESPONSE, BuiltDistribution.home())
-                .withConnections(connections).withPrefix(prefix).withBeforeFailureMillis(6_000)
+                .withConnections(connections).withPrefix(prefix)
+                .withIntervalMillis(Long.getLong("migware.restart.intervalMillis", 1000))
+                .withConnectRate(connections > 1000 ? 2000 : 1000)
+                .withBeforeFailureMillis(connections > 1000 ? 15_000 : 6_000)
                 .withAfterFailureMillis(12_000L + rounds * 12_000L);
         MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("[lab] " + message),
                 new MigrationExperiment.Observer() {
@@ -163,6 +161,73 @@ class RestartLabTest {
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
+    /**
+     * In the middle of RECOVERY of 1,000 connections: the replica's SYN-ACKs are rate-limited
+     * (nftables, 100 a second, as a replica slow to answer would be) so that recovery takes seconds,
+     * and MigWare is killed once some hundreds are recovered. After the restart every connection is
+     * recovered exactly once: the applications see every record after the primary's last, none
+     * twice, and the replica's kernel holds exactly 1,000 established connections on the service
+     * port (a connection forged twice would leave a second one, its bytes handed over twice).
+     */
+    @Test
+    void aCrashInTheMiddleOfRecoveryRecoversEveryConnectionExactlyOnce() {
+        String prefix = "mwrsr";
+        int connections = 1000;
+        List<String> steps = new CopyOnWriteArrayList<>();
+        MigrationExperiment.Options options = MigrationExperiment.Options.defaults(BuiltDistribution.home())
+                .withConnections(connections).withPrefix(prefix).withIntervalMillis(1000)
+                .withBeforeFailureMillis(10_000).withAfterFailureMillis(30_000);
+        int[] established = {-1};
+        MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("[lab] " + message),
+                new MigrationExperiment.Observer() {
+                    @Override
+                    public void aboutToPull(LabNetwork lab, MigwareInstance migware) {
+                        // The shadow network (198.18.0.0/15) is where the replica's answers to forged SYNs go.
+                        nft(lab, "add table inet mwslow");
+                        nft(lab, "add chain inet mwslow out { type filter hook output priority 0; }");
+                        nft(lab, "add rule inet mwslow out ip daddr 198.18.0.0/15 tcp flags & (syn|ack) == syn|ack"
+                                + " limit rate over 100/second drop");
+                    }
+
+                    @Override
+                    public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
+                        Await.until("recovery under way", Duration.ofSeconds(30), () -> {
+                            MigwareStatus status = migware.status();
+                            return status.migration().recovered() >= 150;
+                        });
+                        MigwareStatus atKill = migware.status();
+                        Duration down = migware.crashAndRestart(START_TIMEOUT);
+                        steps.add("killed with " + atKill.migration().recovered() + " recovered, " + atKill.migration().pending()
+                                + " pending (" + atKill.state() + "); back in " + down.toMillis() + " ms");
+                        nft(lab, "delete table inet mwslow");
+                        Await.until("PROXY with every connection recovered", Duration.ofSeconds(60), () -> {
+                            try {
+                                MigwareStatus status = migware.status();
+                                return status.proxy() && status.migration().recovered() == connections;
+                            } catch (LabException notYet) {
+                                return false;
+                            }
+                        });
+                        steps.add("after the restart: " + migware.status().migration());
+                        sleep(3_000);
+                        String sockets = lab.exec(org.migware.lab.network.Role.BACKUP, "ss", "-Htn", "state", "established",
+                                "( sport = :" + options.port() + " )").requireSuccess().stdout();
+                        established[0] = (int) sockets.lines().filter(line -> !line.isBlank()).count();
+                    }
+                });
+
+        assertEveryConnectionCarried(result, connections, steps);
+        assertEquals(connections, established[0], () -> "the replica's established connections on the service port; steps " + steps);
+        System.out.println("[restart] RECOVERY: " + steps);
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    private static void nft(LabNetwork lab, String command) {
+        List<String> words = new ArrayList<>(List.of("nft"));
+        words.add(command);
+        lab.exec(org.migware.lab.network.Role.BACKUP, words.toArray(String[]::new)).requireSuccess();
+    }
+
     /** A real change while the container is up: a tracker setting the restarted container reads from etc/. */
     private static void changeConfiguration(Path home) {
         Path tracker = home.resolve("etc/org.migware.tracker.cfg");
@@ -173,6 +238,19 @@ class RestartLabTest {
             Files.write(tracker, lines);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every connection lived on: every record after the primary's last at the replica, none twice, none torn. */
+    private static void assertEveryConnectionCarried(MigrationExperiment.Result result, int connections, List<String> steps) {
+        String broken = result.connections().stream().filter(c -> !c.survived()).map(Object::toString).limit(20)
+                .collect(Collectors.joining("\n"));
+        assertEquals(connections, result.connections().size());
+        assertEquals(connections, result.survived(), () -> "broken connections:\n" + broken + "\nsteps: " + steps + "\n"
+                + proxyAndCoreLines(result));
+        for (MigrationExperiment.ConnectionOutcome c : result.connections()) {
+            assertEquals(0, c.replicaDuplicates(), c::toString);
+            assertEquals(0, c.replicaTorn(), c::toString);
         }
     }
 

@@ -427,7 +427,13 @@ public final class MigwareInstance implements AutoCloseable {
     private static void copyTree(Path from, Path to) {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path source : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
+                Path relative = from.relativize(source);
+                if (relative.getNameCount() > 0 && relative.getName(0).toString().equals("var")) {
+                    // What a container run leaves (its cache, socket, log and the state it restores
+                    // at start) is not part of the product: a lab instance starts with none of it.
+                    continue;
+                }
+                Path target = to.resolve(relative.toString());
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(target);
                 } else if (!source.getFileName().toString().endsWith(".sock")) {
