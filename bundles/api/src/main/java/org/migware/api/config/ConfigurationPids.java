@@ -38,6 +38,12 @@ public final class ConfigurationPids {
      * @since 1.1
      */
     public static final String OBSERVABILITY = "org.migware.observability";
+    /**
+     * The recorder of recent frames behind {@code migware:pcap} (bundle {@code org.migware.proxy}).
+     *
+     * @since 1.2
+     */
+    public static final String RECORDER = "org.migware.recorder";
 
     private ConfigurationPids() {
     }

@@ -40,9 +40,12 @@ import org.migware.proxy.internal.replay.DeliveryPolicy;
 import org.migware.proxy.internal.recovery.ReplicaAcceptQueue;
 import org.migware.proxy.internal.recovery.ReplicaReadinessProbe;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
+import org.migware.proxy.internal.recorder.FlightRecorder;
+import org.migware.proxy.internal.recorder.FrameRing;
 import org.migware.proxy.internal.state.HandshakeJournal;
 import org.migware.proxy.internal.state.StreamsCodec;
 import org.migware.proxy.internal.wire.Ipv4Address;
+import org.migware.proxy.internal.wire.PacketPort;
 import org.migware.proxy.internal.wire.ShadowNetwork;
 import org.migware.proxy.internal.wire.ReopeningTun;
 import org.migware.proxy.internal.wire.TunDevice;
@@ -178,6 +181,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private volatile PacketSender sender;
     private volatile PacketSubscription subscription;
     private volatile PacketSource source;
+    /** The recorder behind migware:pcap, when configured. */
+    private volatile FlightRecorder recorder;
     private final PacketListener listener = this::onCapturedFrame;
     /** Why there is no engine, as the log says it. */
     private final String unavailable;
@@ -243,7 +248,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                                         TimeUnit.SECONDS.toNanos(Math.max(1, config.halfOpenSeconds())),
                                         TimeUnit.SECONDS.toNanos(Math.max(1, config.mappingIdleSeconds())))),
                         new ShadowEndpoints(network.network(), network.prefixLength()), kept,
-                        opened, this::sendToWire,
+                        recordedTun(opened), this::sendToWire,
                         parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
             } catch (TunUnavailableException | IllegalArgumentException e) {
                 problem = "unavailable: " + e.getMessage();
@@ -598,6 +603,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         if (current == null) {
             return;
         }
+        FlightRecorder frames = recorder;
+        if (frames != null) {
+            frames.record(FrameRing.Side.WIRE_CAPTURED, frame, offset, length, timestampNanos);
+        }
         if (current.active()) {
             current.fromClient(frame, offset, length);
         } else {
@@ -611,6 +620,32 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             throw new IOException("no packet sender (capture-pcap4j) is running");
         }
         current.send(frame, offset, length);
+        FlightRecorder frames = recorder;
+        if (frames != null) {
+            frames.record(FrameRing.Side.WIRE_SENT, frame, offset, length, 0);
+        }
+    }
+
+    /** The TUN as the engine writes to it, each packet also recorded when the recorder runs. */
+    private PacketPort recordedTun(ReopeningTun tun) {
+        return (packet, offset, length) -> {
+            tun.write(packet, offset, length);
+            FlightRecorder frames = recorder;
+            if (frames != null) {
+                frames.record(FrameRing.Side.TUN_TO_REPLICA, packet, offset, length, 0);
+            }
+        };
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindFlightRecorder(FlightRecorder newRecorder) {
+        recorder = newRecorder;
+    }
+
+    void unbindFlightRecorder(FlightRecorder oldRecorder) {
+        if (recorder == oldRecorder) {
+            recorder = null;
+        }
     }
 
     private void readTun() {
@@ -620,6 +655,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 // a failed TUN is opened again inside read: -1 only once it is closed for good
                 int length = tun.read(buffer, 0, buffer.length);
                 if (length > 0) {
+                    FlightRecorder frames = recorder;
+                    if (frames != null) {
+                        frames.record(FrameRing.Side.TUN_FROM_REPLICA, buffer, 0, length, 0);
+                    }
                     engine.fromReplica(buffer, 0, length);
                 } else if (length < 0) {
                     return;
