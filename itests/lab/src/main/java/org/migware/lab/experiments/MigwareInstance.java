@@ -269,7 +269,8 @@ public final class MigwareInstance implements AutoCloseable {
         return out.toString();
     }
 
-    private Optional<String> tryQuery(String command) {
+    /** @return the command's output, or empty when the container does not answer or the command fails */
+    public Optional<String> tryQuery(String command) {
         try {
             return Optional.of(query(command));
         } catch (LabException e) {
