@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param ecnRefusedByReplica connections that negotiated ECN with the primary but not with the replica
  * @param delivery what the configured deliveries would do at a failover now, and what replay did
  *     since one (since 2.1; {@link DeliveryTotals#resumeOnly()} when not given)
+ * @param traffic what went through MigWare in PROXY (since 2.3; {@link ProxyTraffic#none()} when not given)
  * @since 1.2
  */
 public record MigrationProgress(
@@ -52,7 +53,8 @@ public record MigrationProgress(
         int recordHeadsNotKept,
         long resetsSent,
         int ecnRefusedByReplica,
-        DeliveryTotals delivery) {
+        DeliveryTotals delivery,
+        ProxyTraffic traffic) {
 
     /** The framing that keeps no record heads. */
     public static final String NO_FRAMING = "none";
@@ -63,6 +65,18 @@ public record MigrationProgress(
         Objects.requireNonNull(framing, "framing");
         notRecoverableConnections = List.copyOf(notRecoverableConnections);
         delivery = delivery == null ? DeliveryTotals.resumeOnly() : delivery;
+        traffic = traffic == null ? ProxyTraffic.none() : traffic;
+    }
+
+    /** The progress without the traffic of PROXY, as before 2.3. */
+    public MigrationProgress(MigrationPhase phase, String detail, Instant recoveryStarted, Instant recoveryFinished, long recoveryNanos,
+            int recovered, int failed, int queued, int handshaking, int notRecoverable,
+            List<NotRecoverableConnection> notRecoverableConnections, int passedThrough, long dropped, long bytesHandedOver,
+            String framing, int recordHeadsPrepended, int recordHeadsNotKept, long resetsSent, int ecnRefusedByReplica,
+            DeliveryTotals delivery) {
+        this(phase, detail, recoveryStarted, recoveryFinished, recoveryNanos, recovered, failed, queued, handshaking, notRecoverable,
+                notRecoverableConnections, passedThrough, dropped, bytesHandedOver, framing, recordHeadsPrepended, recordHeadsNotKept,
+                resetsSent, ecnRefusedByReplica, delivery, ProxyTraffic.none());
     }
 
     /** The progress of a migration that keeps nothing for replay, as before 2.1. */

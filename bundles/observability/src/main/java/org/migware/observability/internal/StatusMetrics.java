@@ -20,6 +20,7 @@ import org.migware.api.failover.KeptConnection;
 import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationPhase;
 import org.migware.api.failover.MigrationProgress;
+import org.migware.api.failover.ProxyTraffic;
 import org.migware.api.failover.NotRecoverableConnection;
 import org.migware.api.failover.NotRecoverableReason;
 import org.migware.api.failover.ReplayReadiness;
@@ -176,6 +177,15 @@ final class StatusMetrics {
         families.add(counter("migware_proxy_passed_through_connections", "New connections after the failover, passed through untranslated")
                 .add(progress.passedThrough()));
         families.add(counter("migware_proxy_dropped_packets", "Packets MigWare could not carry").add(progress.dropped()));
+        families.add(byReason(counter("migware_proxy_dropped_by_reason_packets",
+                "Packets MigWare could not carry since this activation of the migration bundle, by reason"),
+                progress.traffic().droppedByReason()));
+        ProxyTraffic traffic = progress.traffic();
+        families.add(counter("migware_proxy_packets", "Segments translated in PROXY, by direction")
+                .add(traffic.packetsToReplica(), "direction", "to_replica").add(traffic.packetsToClient(), "direction", "to_client"));
+        families.add(counter("migware_proxy_payload_bytes", "Payload bytes translated in PROXY, by direction")
+                .add(traffic.bytesToReplica(), "direction", "to_replica").add(traffic.bytesToClient(), "direction", "to_client"));
+        families.add(counter("migware_proxy_arp_answers", "ARP replies sent for the service's addresses").add(traffic.arpAnswers()));
         families.add(counter("migware_proxy_handed_over_bytes", "Client bytes MigWare handed to the replica itself")
                 .add(progress.bytesHandedOver()));
         families.add(counter("migware_proxy_resets_sent", "Resets sent for segments of no known connection").add(progress.resetsSent()));

@@ -17,6 +17,7 @@ import org.migware.api.failover.FenceStatus;
 import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationPhase;
 import org.migware.api.failover.MigrationProgress;
+import org.migware.api.failover.ProxyTraffic;
 import org.migware.api.failover.NotRecoverableConnection;
 import org.migware.api.failover.NotRecoverableReason;
 import org.migware.api.failover.ReplicaReadiness;
@@ -74,7 +75,8 @@ final class Observations {
                 2, 1, 0, 0, 1,
                 List.of(new NotRecoverableConnection(endpoint("10.77.0.9", 40001), endpoint("10.77.0.2", 7000),
                         NotRecoverableReason.HANDSHAKE_NOT_SEEN, "SYN not seen")),
-                3, 7, 120, "none", 0, 0, 4, 0);
+                3, 7, 120, "none", 0, 0, 4, 0, DeliveryTotals.resumeOnly(),
+                new ProxyTraffic(15, 1_500, 5, 700, Map.of("truncated", 3L, "no_connection", 4L), 2));
     }
 
     static MappingSnapshot mapping(long toReplica, long toClient) {

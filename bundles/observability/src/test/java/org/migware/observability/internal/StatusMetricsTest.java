@@ -67,6 +67,11 @@ class StatusMetricsTest {
         assertLine(text, "migware_recovery_not_recoverable_connections{reason=\"handshake_not_seen\"} 1.0");
         assertLine(text, "migware_recovery_duration_seconds 0.0143");
         assertLine(text, "migware_proxy_dropped_packets_total 7.0");
+        assertLine(text, "migware_proxy_dropped_by_reason_packets_total{reason=\"no_connection\"} 4.0");
+        assertLine(text, "migware_proxy_dropped_by_reason_packets_total{reason=\"truncated\"} 3.0");
+        assertLine(text, "migware_proxy_packets_total{direction=\"to_replica\"} 15.0");
+        assertLine(text, "migware_proxy_payload_bytes_total{direction=\"to_client\"} 700.0");
+        assertLine(text, "migware_proxy_arp_answers_total 2.0");
         assertLine(text, "migware_proxy_mappings{state=\"established\"} 2.0");
         assertLine(text, "migware_proxy_mapped_packets{direction=\"to_replica\"} 15.0");
         assertLine(text, "migware_proxy_mapped_packets{direction=\"to_client\"} 5.0");

@@ -19,6 +19,7 @@ import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.DropReason;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingExpiry;
@@ -145,7 +146,7 @@ final class MigrationEngine {
         this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica, counters, log);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
-        this.arp = new ServiceArp(table, keeper::serviceMac, wire, log);
+        this.arp = new ServiceArp(table, keeper::serviceMac, wire, counters, log);
         ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
                 replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, new ClientAckProbe(wire, log), nanos, log,
@@ -293,7 +294,7 @@ final class MigrationEngine {
         if (view.capturedPayloadLength() != view.payloadLength()) {
             // Cut by the capture's snapshot length (or lying about its length): the replica must not
             // get a part of a segment as if it were whole. The client retransmits what is lost.
-            counters.dropped++;
+            counters.drop(DropReason.TRUNCATED);
             return;
         }
         Mapping mapping = table.byClient(view.sourceIpv4(), view.sourcePort(), view.destinationIpv4(), view.destinationPort());
@@ -304,7 +305,7 @@ final class MigrationEngine {
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(view);
                 if (mapping == null) {
-                    counters.dropped++; // the table is full: the client retries its SYN
+                    counters.drop(DropReason.TABLE_FULL); // the table is full: the client retries its SYN
                     return;
                 }
             } else {
@@ -335,12 +336,12 @@ final class MigrationEngine {
             }
             // The replica never took it: the client is told, as for a connection never recovered.
             case FAILED -> refuse(view);
-            default -> counters.dropped++;
+            default -> counters.drop(DropReason.NOT_ESTABLISHED);
         }
     }
 
     private void refuse(RewritablePacket segment) {
-        counters.dropped++;
+        counters.drop(DropReason.NO_CONNECTION);
         if (!segment.hasFlags(RewritablePacket.RST)) {
             resets.reset(segment);
         }
@@ -353,7 +354,7 @@ final class MigrationEngine {
         if (mapping.pending.size() < MAX_PENDING_PER_CONNECTION) {
             mapping.pending.add(java.util.Arrays.copyOf(frame, length));
         } else {
-            counters.dropped++;
+            counters.drop(DropReason.HANDSHAKE_QUEUE_FULL);
         }
     }
 
@@ -410,12 +411,12 @@ final class MigrationEngine {
         if (p.capturedPayloadLength() != p.payloadLength()) {
             // The kernel hands the TUN whole packets: an IP length beyond the bytes is a broken
             // packet, and passing it on would put a frame on the wire that lies about its size.
-            counters.dropped++;
+            counters.drop(DropReason.TRUNCATED);
             return;
         }
         Mapping mapping = table.byShadow(p.destinationIpv4(), p.destinationPort());
         if (mapping == null) {
-            counters.dropped++;
+            counters.drop(DropReason.NO_MAPPING);
             return;
         }
         mapping.lastSeenNanos = nanos.getAsLong();
@@ -433,7 +434,7 @@ final class MigrationEngine {
             return;
         }
         if (mapping.state != MappingState.ESTABLISHED) {
-            counters.dropped++;
+            counters.drop(DropReason.NOT_ESTABLISHED);
             return;
         }
         if (synAck && mapping.candidate != null) {

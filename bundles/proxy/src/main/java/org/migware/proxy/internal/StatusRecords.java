@@ -11,6 +11,7 @@ import org.migware.api.failover.KeptConnection;
 import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationPhase;
 import org.migware.api.failover.MigrationProgress;
+import org.migware.api.failover.ProxyTraffic;
 import org.migware.api.failover.NotRecoverableConnection;
 import org.migware.api.failover.NotReplayableReason;
 import org.migware.api.packet.AddressWords;
@@ -42,13 +43,15 @@ final class StatusRecords {
     record ProgressCopy(long sinceStartNanos, long finishedAfterNanos, long elapsedNanos, int queued, int handshaking,
             List<RecoveryCandidate.NotRecoverable> notRecoverable, String framing,
             int recovered, int failed, int notRecoverableCount, int passedThrough, long dropped, long bytesHandedOver,
-            int headsPrepended, int headsMissing, long resetsSent, int ecnRefused, DeliveryTotals delivery) {
+            int headsPrepended, int headsMissing, long resetsSent, int ecnRefused, DeliveryTotals delivery, ProxyTraffic traffic) {
 
         ProgressCopy(long sinceStartNanos, long finishedAfterNanos, long elapsedNanos, int queued, int handshaking,
                 List<RecoveryCandidate.NotRecoverable> notRecoverable, String framing, MigrationCounters c, DeliveryTotals delivery) {
             this(sinceStartNanos, finishedAfterNanos, elapsedNanos, queued, handshaking, notRecoverable, framing,
                     c.recovered, c.failed, c.notRecoverable, c.passedThrough, c.dropped, c.bytesHandedOver,
-                    c.headsPrepended, c.headsMissing, c.resetsSent, c.ecnRefused, delivery);
+                    c.headsPrepended, c.headsMissing, c.resetsSent, c.ecnRefused, delivery,
+                    new ProxyTraffic(c.packetsToReplica, c.bytesToReplica, c.packetsToClient, c.bytesToClient, c.droppedByReason(),
+                            c.arpAnswers));
         }
 
         /** @param now the wall clock when the copy was taken: the instants are now minus the elapsed nanos */
@@ -63,7 +66,7 @@ final class StatusRecords {
             }
             return new MigrationProgress(phase, null, started, finished, elapsedNanos, recovered, failed, queued, handshaking,
                     notRecoverableCount, left, passedThrough, dropped, bytesHandedOver, framing, headsPrepended, headsMissing,
-                    resetsSent, ecnRefused, delivery);
+                    resetsSent, ecnRefused, delivery, traffic);
         }
     }
 

@@ -686,6 +686,23 @@ class MigrationEngineTest {
         }
     }
 
+    /** PROXY's traffic for /metrics: segments and payload bytes each way, and why a packet was not carried. */
+    @Test
+    void theTrafficEachWayAndTheDropsByReasonAreCounted() throws Exception {
+        TcpSegment syn = recover();
+        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK, "ok\n", REPLICA_TSVAL + 9, (int) CLIENT_TSVAL + 1, 100));
+        // to a shadow endpoint no mapping holds
+        fromReplica(TcpFrame.fromServer(9).from(REPLICA, SERVICE_PORT).to(syn.source(), syn.sourcePort() + 1).seq(1).ack(1)
+                .payload("x").buildIpv4());
+        org.migware.api.failover.ProxyTraffic traffic = engine.progress().traffic();
+        assertTrue(traffic.packetsToReplica() >= 1, traffic::toString);
+        assertTrue(traffic.bytesToReplica() >= 6, traffic::toString);
+        assertEquals(1, traffic.packetsToClient(), traffic::toString);
+        assertEquals(3, traffic.bytesToClient(), traffic::toString);
+        assertEquals(java.util.Map.of("no_mapping", 1L), traffic.droppedByReason());
+    }
+
     /** Connections waiting in the replica's accept queue count as handshakes in flight: its backlog never overflows. */
     @Test
     void thePacerLeavesRoomForTheReplicasAcceptQueue() throws Exception {

@@ -9,8 +9,16 @@ public final class MigrationCounters {
     public int recovered;
     public int failed;
     public int passedThrough;
-    /** Frames and packets not passed on: cut short, of no connection, or lost to a failed write. */
+    /** Frames and packets not passed on: cut short, of no connection, or lost to a failed write; by reason in {@link #droppedBy}. */
     public long dropped;
+    /** Not kept across a restart: {@link #dropped} by {@link DropReason}'s ordinal. */
+    public final long[] droppedBy = new long[DropReason.values().length];
+    /** Not kept across a restart: segments and payload bytes carried each way, ARP replies sent. */
+    public long packetsToReplica;
+    public long bytesToReplica;
+    public long packetsToClient;
+    public long bytesToClient;
+    public long arpAnswers;
     public int notRecoverable;
     public int headsPrepended;
     public int headsMissing;
@@ -34,6 +42,23 @@ public final class MigrationCounters {
     public long resetsNotAtNextByte;
     /** Client IP fragments seen in PROXY: put together before they are passed on, never passed on in part. */
     public long fragmentsSeen;
+
+    /** Counts one packet not carried. */
+    public void drop(DropReason reason) {
+        dropped++;
+        droppedBy[reason.ordinal()]++;
+    }
+
+    /** @return the drops by reason, those never seen left out */
+    public java.util.Map<String, Long> droppedByReason() {
+        java.util.Map<String, Long> byReason = new java.util.TreeMap<>();
+        for (DropReason reason : DropReason.values()) {
+            if (droppedBy[reason.ordinal()] > 0) {
+                byReason.put(reason.label(), droppedBy[reason.ordinal()]);
+            }
+        }
+        return byReason;
+    }
 
     /** Takes over the counters a previous activation saved (all but {@link #resetsSent}, which is not saved). */
     public void takeOver(MigrationCounters saved) {

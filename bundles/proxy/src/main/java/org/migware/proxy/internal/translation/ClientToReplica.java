@@ -138,6 +138,8 @@ public final class ClientToReplica {
         int ipLength = p.tcpOffset() - p.ipOffset() + p.tcpHeaderLength() + p.payloadLength();
         toReplica.write(frame, p.ipOffset(), ipLength);
         mapping.toReplica++;
+        counters.packetsToReplica++;
+        counters.bytesToReplica += p.payloadLength();
         if (p.hasFlags(RewritablePacket.RST)) {
             // The replica's stack takes a reset only at its next expected byte (RFC 5961); any other
             // it answers with a challenge ACK, which reaches the client through the mapping, and a

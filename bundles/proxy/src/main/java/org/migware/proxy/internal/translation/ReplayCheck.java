@@ -5,6 +5,7 @@ import java.util.function.LongSupplier;
 import org.migware.api.packet.RewritablePacket;
 import org.migware.api.wire.TcpHeader;
 import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.mapping.DropReason;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
@@ -78,7 +79,7 @@ public final class ReplayCheck {
         }
         long at = r.replicaOffset(p.sequenceNumber(), mapping.replicaIsn);
         if (at < 0) {
-            counters.dropped++; // before the replica's first byte: not a segment of this stream
+            counters.drop(DropReason.REPLAY_CHECK); // before the replica's first byte: not a segment of this stream
             return false;
         }
         long verifiedBefore = r.bytesVerified();
@@ -96,7 +97,7 @@ public final class ReplayCheck {
                 return false;
             }
             case HOLE -> {
-                counters.dropped++;
+                counters.drop(DropReason.REPLAY_CHECK);
                 return false;
             }
             default -> {

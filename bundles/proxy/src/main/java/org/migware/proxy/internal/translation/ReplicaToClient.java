@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.mapping.DropReason;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingTable;
@@ -92,8 +93,10 @@ public final class ReplicaToClient {
         try {
             wire.send(frame, 0, frameLength);
             mapping.toClient++;
+            counters.packetsToClient++;
+            counters.bytesToClient += p.payloadLength();
         } catch (IOException e) {
-            counters.dropped++;
+            counters.drop(DropReason.SEND_FAILED);
             log.warn("proxy: cannot send to {}: {}", mapping, e.toString());
         }
         if (p.hasFlags(RewritablePacket.RST)) {

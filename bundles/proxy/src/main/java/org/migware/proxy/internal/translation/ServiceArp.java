@@ -5,6 +5,7 @@ import java.util.function.IntToLongFunction;
 
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.MappingTable;
+import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.wire.WirePort;
 
 
@@ -26,8 +27,11 @@ public final class ServiceArp {
     private final WirePort wire;
     private final DeferredLog log;
 
-    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, WirePort wire, DeferredLog log) {
+    private final MigrationCounters counters;
+
+    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, WirePort wire, MigrationCounters counters, DeferredLog log) {
         this.table = table;
+        this.counters = counters;
         this.learnedMac = learnedMac;
         this.wire = wire;
         this.log = log;
@@ -54,6 +58,7 @@ public final class ServiceArp {
         if (replyLength > 0) {
             try {
                 wire.send(reply, 0, replyLength);
+                counters.arpAnswers++;
             } catch (IOException e) {
                 log.warn("proxy: cannot answer ARP: {}", e.toString());
             }

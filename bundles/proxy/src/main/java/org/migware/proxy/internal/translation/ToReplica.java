@@ -3,6 +3,7 @@ package org.migware.proxy.internal.translation;
 import java.io.IOException;
 
 import org.migware.proxy.internal.events.DeferredLog;
+import org.migware.proxy.internal.mapping.DropReason;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.wire.PacketPort;
 
@@ -27,7 +28,7 @@ public final class ToReplica {
         try {
             tun.write(packet, offset, length);
         } catch (IOException e) {
-            counters.dropped++;
+            counters.drop(DropReason.TUN_WRITE_FAILED);
             log.warn("proxy: cannot write to the TUN: {}", e.toString());
         }
     }
