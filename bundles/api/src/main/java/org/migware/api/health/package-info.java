@@ -1,7 +1,7 @@
 /**
  * The health-monitor SPI: plug-in bundles that tell the core whether the primary is alive.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.migware.api.health;
 

@@ -20,6 +20,7 @@ import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthStatus;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
+import org.migware.api.health.ProbeTimingListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +74,7 @@ public final class ProbeLoop implements AutoCloseable {
     private final Probe probe;
     private final VerdictStateMachine machine;
     private final VerdictPublisher publisher;
+    private final Supplier<? extends Collection<? extends HealthVerdictListener>> listeners;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService worker;
     private final long timeoutNanos;
@@ -102,6 +104,7 @@ public final class ProbeLoop implements AutoCloseable {
         this.probe = probe;
         this.machine = new VerdictStateMachine(monitor, target, settings, clock, startReason);
         this.publisher = new VerdictPublisher(machine.current(), listeners);
+        this.listeners = listeners;
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.timeoutMillis());
         this.waitNanos = timeoutNanos + Math.min(MAX_ALLOWANCE_NANOS, Math.max(MIN_ALLOWANCE_NANOS, timeoutNanos / 10));
         this.hungNanos = Math.max(TimeUnit.SECONDS.toNanos(5), 10 * waitNanos);
@@ -228,6 +231,9 @@ public final class ProbeLoop implements AutoCloseable {
         try {
             ProbeResult result = probeOnce();
             if (result != null && !closed) {
+                if (result.outcome() != ProbeResult.Outcome.UNKNOWN) {
+                    timed(result.isSuccess(), System.nanoTime() - started);
+                }
                 machine.record(result).ifPresent(publisher::publish);
                 if (result.isMiss() && LOG.isDebugEnabled()) {
                     LOG.debug("monitor {}: miss {} of {}: {}", monitor, machine.consecutiveMisses(), settings.misses(), result.reason());
@@ -237,6 +243,23 @@ public final class ProbeLoop implements AutoCloseable {
             LOG.error("monitor {}: probe loop failed: {}", monitor, e.toString());
         } finally {
             scheduleNext(started);
+        }
+    }
+
+    /** Tells the listeners that time probes ({@link ProbeTimingListener}) how long this one took. */
+    private void timed(boolean answered, long roundTripNanos) {
+        Collection<? extends HealthVerdictListener> current = listeners.get();
+        if (current == null) {
+            return;
+        }
+        for (HealthVerdictListener listener : current) {
+            if (listener instanceof ProbeTimingListener timings) {
+                try {
+                    timings.probed(monitor, answered, roundTripNanos);
+                } catch (RuntimeException e) {
+                    LOG.warn("monitor {}: a probe timing listener failed: {}", monitor, e.toString());
+                }
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package org.migware.observability.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.servlet.Servlet;
 import javax.servlet.http.HttpServlet;
@@ -18,6 +20,8 @@ import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 /**
  * {@code GET /metrics}: the status as Prometheus metrics, in the Prometheus text format, or in
@@ -37,9 +41,12 @@ public final class MetricsServlet extends HttpServlet {
     private final transient ExpositionFormatWriter prometheus = PrometheusTextFormatWriter.create();
     private final transient ExpositionFormatWriter openMetrics = OpenMetricsTextFormatWriter.create();
 
+    private final transient ProbeTimings probes;
+
     @Activate
-    public MetricsServlet(@Reference StatusGatherer status) {
+    public MetricsServlet(@Reference StatusGatherer status, @Reference ProbeTimings probes) {
         this.status = status;
+        this.probes = probes;
     }
 
     @Override
@@ -51,7 +58,10 @@ public final class MetricsServlet extends HttpServlet {
         response.setHeader("Cache-Control", "no-store");
         try (OutputStream out = response.getOutputStream()) {
             // MigWare's names are plain Prometheus names: no escaping scheme changes them.
-            writer.write(out, StatusMetrics.of(status.observe()), EscapingScheme.UNDERSCORE_ESCAPING);
+            List<MetricSnapshot> all = new ArrayList<>();
+            StatusMetrics.of(status.observe()).forEach(all::add);
+            all.addAll(probes.snapshots());
+            writer.write(out, new MetricSnapshots(all), EscapingScheme.UNDERSCORE_ESCAPING);
         }
     }
 }
