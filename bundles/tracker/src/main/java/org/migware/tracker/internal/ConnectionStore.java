@@ -93,6 +93,8 @@ final class ConnectionStore {
     private long packetsTracked;
     /** Segments believed as they came, on connections just restored from a state file. */
     private long pickedUp;
+    /** Connections added or removed so far: a snapshot with the same count holds the same connections. */
+    private long membershipChanges;
     /**
      * Segments taken although their checksum could not be verified (a sender's offload, or GRO):
      * not an ignored frame, so not in {@link TableStatistics#packetsIgnored()}.
@@ -257,11 +259,13 @@ final class ConnectionStore {
 
         SideState sender = fromClient ? connection.client : connection.server;
         SideState receiver = fromClient ? connection.server : connection.client;
+        TcpState stateBefore = connection.state;
 
         if (rst) {
             if (created || ReceiverRules.rstAtReceiveNext(p, sender, receiver)) {
                 noteActivity(connection, sender, p, timestampNanos);
                 connection.state = TcpState.RESET;
+                membershipChanges++;
             } else if (ReceiverRules.inReceiveWindow(sequence, sender, receiver)) {
                 // Linux answers with a challenge ACK and keeps the connection (RFC 5961 §3.2).
                 ignored[Ignored.RST_NOT_AT_RECEIVE_NEXT.ordinal()]++;
@@ -344,6 +348,9 @@ final class ConnectionStore {
                 && connection.client.finAcknowledgedBy(connection.server)
                 && connection.server.finAcknowledgedBy(connection.client)) {
             connection.state = TcpState.CLOSED;
+        }
+        if (connection.state != stateBefore) {
+            membershipChanges++; // established, closing or closed: what a restart must know too
         }
     }
 
@@ -436,6 +443,7 @@ final class ConnectionStore {
         }
         place(connection);
         size++;
+        membershipChanges++;
         return connection;
     }
 
@@ -514,6 +522,7 @@ final class ConnectionStore {
     }
 
     private void removeAt(int index) {
+        membershipChanges++;
         int mask = slots.length - 1;
         slots[index] = null;
         size--;
@@ -658,6 +667,14 @@ final class ConnectionStore {
 
     synchronized long created() {
         return created;
+    }
+
+    /**
+     * @return how many times a connection was added or removed: equal counts mean the same
+     *     connections, whose handshakes (what a restart needs) cannot have changed
+     */
+    synchronized long membershipChanges() {
+        return membershipChanges;
     }
 
     /** @return segments believed as they came because their connection had just been restored */

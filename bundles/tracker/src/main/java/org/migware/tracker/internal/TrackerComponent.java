@@ -92,7 +92,8 @@ public final class TrackerComponent implements ConnectionTable {
 
         @AttributeDefinition(name = "Snapshot interval (ms)", description = "How often the table is written to the state folder"
                 + " while the container runs: after a crash, connections that began within the last interval are not known"
-                + " (their handshake is missed); 0 writes it only when the tracker stops")
+                + " (their handshake is missed); a table whose connections and their states did not change is written again"
+                + " only once a minute; 0 writes it only when the tracker stops")
         long snapshotMillis() default 1000;
     }
 
@@ -101,6 +102,11 @@ public final class TrackerComponent implements ConnectionTable {
     }
 
     private final ConnectionStore store;
+    /** An unchanged set of connections is written again after this long (its counters move on). */
+    private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The membership count and time of the last periodic snapshot; the snapshot thread's only. */
+    private long snapshotChanges = -1;
+    private long snapshotNanos;
     /** Where the table outlives this activation, and the container: null when it cannot be kept. */
     private final DurableState state;
     private final ScheduledExecutorService expiry;
@@ -284,9 +290,23 @@ public final class TrackerComponent implements ConnectionTable {
         }
     }
 
+    /**
+     * The periodic snapshot. What a restart needs of a connection is its handshake (ISNs and
+     * options never change; sequence numbers are picked up from the next segments), so a table
+     * whose connections are the same as at the last snapshot is written again only every
+     * {@link #REWRITE_UNCHANGED_NANOS}: with long-lived connections the capture thread then waits
+     * for a copy of the table once a minute, not every second.
+     */
     private void snapshotQuietly() {
+        long changes = store.membershipChanges();
+        long now = System.nanoTime();
+        if (changes == snapshotChanges && now - snapshotNanos < REWRITE_UNCHANGED_NANOS) {
+            return;
+        }
         try {
             writeTable();
+            snapshotChanges = changes;
+            snapshotNanos = now;
         } catch (IOException | RuntimeException e) {
             // Said once per kind of failure would be nicer; a full disk says it every interval until fixed.
             LOG.error("tracker: could not write the table to {} ({}); a crash now would lose it", state.file(STATE_FILE), e.toString());

@@ -361,6 +361,20 @@ class ConnectionStoreTest {
         return harness.store.statistics().packetsIgnored().values().stream().mapToLong(Long::longValue).sum();
     }
 
+    /** What a restart needs changes only with the connections and their states: the periodic snapshot skips the rest. */
+    @Test
+    void membershipChangesCountNewConnectionsAndStateChangesNotTraffic() {
+        long start = h.store.membershipChanges();
+        h.handshake(43000, 1000, 7000);
+        long afterHandshake = h.store.membershipChanges();
+        assertEquals(start + 2, afterHandshake, "added, then established");
+        h.feed(TcpFrame.fromClient(43000).seq(1001).ack(7001).flags(PSH).payload(100).timestamps(2000, 5000));
+        h.feed(TcpFrame.fromServer(43000).seq(7001).ack(1101).payload(200).timestamps(6000, 2000));
+        assertEquals(afterHandshake, h.store.membershipChanges(), "traffic changes nothing a restart needs");
+        h.feed(TcpFrame.fromClient(43000).seq(1101).ack(7201).flags(0x11).timestamps(2001, 6000));
+        assertEquals(afterHandshake + 1, h.store.membershipChanges(), "closing");
+    }
+
     @Test
     void stateCodecRefusesAForeignFile() {
         byte[] garbage = {1, 2, 3, 4, 5, 6, 7, 8};
