@@ -26,12 +26,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Keeps the most recent frames MigWare captured and sent, on the wire and on the TUN, in a ring
  * of fixed size, and writes those of one client as pcapng on request ({@code migware:pcap}): what
- * happened to a connection around a failover, as tshark shows it. Off unless configured
- * ({@code etc/org.migware.recorder.cfg}): the proxy then pays a null check per frame, and with it
- * one copy per frame into the ring.
+ * happened to a connection around a failover, as tshark shows it. Off unless {@code ringBytes} is
+ * set ({@code etc/org.migware.recorder.cfg}): the proxy then pays a call and a null check per
+ * frame; on, one copy per frame into the ring.
  */
 @Component(service = {FlightRecorder.class}, configurationPid = ConfigurationPids.RECORDER,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = {
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = {
             "osgi.command.scope=migware",
             "osgi.command.function=pcap"
         })
@@ -42,8 +42,9 @@ public final class FlightRecorder {
     @ObjectClassDefinition(name = "MigWare frame recorder")
     public @interface Config {
 
-        @AttributeDefinition(name = "Ring bytes", description = "Bytes of recent frames kept (wire and TUN together); the oldest go first")
-        int ringBytes() default 64 << 20;
+        @AttributeDefinition(name = "Ring bytes", description = "Bytes of recent frames kept (wire and TUN together); the oldest go"
+                + " first. 0: the recorder is off")
+        int ringBytes() default 0;
 
         @AttributeDefinition(name = "Snap length", description = "The most bytes kept of one frame")
         int snapLength() default 2048;
@@ -53,13 +54,14 @@ public final class FlightRecorder {
     private record Recorded(FrameRing.Side side, long epochNanos, int originalLength, byte[] bytes) {
     }
 
+    /** Null while the recorder is off. */
     private final FrameRing ring;
     private final Clock clock = Clock.systemUTC();
     private volatile MigrationStatus migration;
 
     @Activate
     public FlightRecorder(Config config) {
-        this.ring = new FrameRing(config.ringBytes(), config.snapLength());
+        this.ring = config.ringBytes() <= 0 ? null : new FrameRing(config.ringBytes(), config.snapLength());
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -75,6 +77,9 @@ public final class FlightRecorder {
 
     /** Records one frame; {@code epochNanos} 0 takes the time now. */
     public void record(FrameRing.Side side, byte[] frame, int offset, int length, long epochNanos) {
+        if (ring == null) {
+            return;
+        }
         ring.record(side, frame, offset, length, epochNanos != 0 ? epochNanos : nowNanos());
     }
 
@@ -91,6 +96,10 @@ public final class FlightRecorder {
     @Descriptor("write the recorded frames of one client (its wire segments and, after a failover, its connections' TUN side) as pcapng")
     public String pcap(@Descriptor("the client: ip or ip:port") String client, @Descriptor("the pcapng file to write (mode 0600)") String file)
             throws IOException {
+        if (ring == null) {
+            return "the recorder is off: set ringBytes (e.g. 67108864) in etc/" + ConfigurationPids.RECORDER + ".cfg, then the"
+                    + " frames from then on are kept";
+        }
         MigrationStatus status = migration;
         FrameFilter filter = new FrameFilter(client, status == null ? List.of() : status.mappingSnapshots());
         Path target = Path.of(file).toAbsolutePath();
