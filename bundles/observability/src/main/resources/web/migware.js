@@ -55,7 +55,7 @@
   }
 
   const end = (e) => !e ? '–' : (e.address.indexOf(':') >= 0 ? '[' + e.address + ']' : e.address) + ':' + e.port;
-  const time = (iso) => !iso ? '–' : iso.replace('T', ' ').replace('Z', ' UTC');
+  const time = (iso) => !iso ? '–' : iso.replace('T', ' ').replace(/(\.\d{3})\d*/, '$1').replace('Z', ' UTC');
   const num = (n) => n === null || n === undefined || n < 0 ? '–' : Number(n).toLocaleString('en');
 
   function seconds(fromIso, toIso) {

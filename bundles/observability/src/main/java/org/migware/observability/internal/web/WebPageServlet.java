@@ -53,7 +53,7 @@ public final class WebPageServlet extends HttpServlet {
         response.setHeader("X-Content-Type-Options", "nosniff");
         // everything from this server, no inline script, no frame around it
         response.setHeader("Content-Security-Policy",
-                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'");
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
         try (InputStream in = WebPageServlet.class.getResourceAsStream("/web/" + name); OutputStream out = response.getOutputStream()) {
             if (in == null) {
                 throw new IOException("the bundle lacks web/" + name);
