@@ -177,6 +177,37 @@ class MigwareCommandsTest {
         assertTrue(wrong.getMessage().contains("'10.77.0.1:http'"), wrong.getMessage());
     }
 
+    @Test
+    void theCarriedConnectionsAreFilteredAndPagedToo() {
+        MappingSnapshot m = StatusRecords.mapping();
+        List<MappingSnapshot> mappings = List.of(carried(m, "10.77.0.5", 40002), carried(m, "10.77.0.1", 40001), carried(m, "10.77.0.1", 40000));
+        commands.bindConnectionTable(table(List.of()));
+        commands.bindMigrationStatus(new MigrationStatus() {
+            @Override
+            public MigrationProgress progressSnapshot() {
+                return StatusRecords.recovering();
+            }
+
+            @Override
+            public List<MappingSnapshot> mappingSnapshots() {
+                return mappings;
+            }
+        });
+        ConnectionsReport page = new StatusJson().parse(commands.connections(true, "10.77.0.1", 1, 1), ConnectionsReport.class);
+        assertEquals(2, page.mappingsTotal());
+        assertEquals(List.of(40001), page.mappings().stream().map(c -> c.client().port()).toList(), "client order, from the second");
+        // the replica's end matches too: every mapping goes to 10.77.0.3:7000
+        assertEquals(3, new StatusJson().parse(commands.connections(true, "10.77.0.3:7000", -1, 0), ConnectionsReport.class).mappingsTotal());
+        String text = commands.connections(false, "10.77.0.1", 1, 0);
+        assertTrue(text.contains("carried by MigWare since the failover (client, shadow endpoint, translation, packets), 1 of 2:\n"
+                + "  10.77.0.1:40000 "), text);
+    }
+
+    private static MappingSnapshot carried(MappingSnapshot m, String client, int port) {
+        return new MappingSnapshot(StatusRecords.endpoint(client, port, null), m.shadow(), m.replica(), m.state(), m.translation(), m.ecn(),
+                m.streamStart(), m.handOverBytesLeft(), m.packetsToReplica(), m.packetsToClient());
+    }
+
     private static ConnectionSnapshot snapshot(String client, int port, int ageSeconds) {
         ConnectionSnapshot s = snapshot();
         try {
