@@ -71,6 +71,9 @@
     badge.textContent = f ? state : 'core not running';
     badge.className = 'state ' + state;
     body.dataset.state = state;
+    // every state this page has drawn since it was opened, in order: a change seen without a reload
+    const seen = body.dataset.statesSeen ? body.dataset.statesSeen.split(' ') : [];
+    if (seen[seen.length - 1] !== state) body.dataset.statesSeen = seen.concat(state).join(' ');
     $('since').textContent = f ? 'since ' + time(f.since) : '';
     $('reason').textContent = f ? f.reason : 'the core\u2019s failover coordinator is not running';
     pairs('failover', f ? [

@@ -22,11 +22,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.servlet.Filter;
+import javax.servlet.FilterChain;
+import javax.servlet.FilterConfig;
+import javax.servlet.ServletException;
+import javax.servlet.ServletRequest;
+import javax.servlet.ServletResponse;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -37,6 +48,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceRegistration;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -60,6 +72,7 @@ public class WebPageTest extends MigwareTestSupport {
     private static final int PORTS_PER_CLIENT = 100;
     private static final Duration FEED_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration TSHARK_TIMEOUT = Duration.ofSeconds(120);
+    private static final String WEB_STATUS = "/api/status";
 
     /** The connections as tshark reads them from the file: client ip, client port, server port. */
     private static List<String[]> tsharkConnections;
@@ -161,7 +174,7 @@ public class WebPageTest extends MigwareTestSupport {
         assertEquals("console messages", List.of(), dom.console());
         String bodyTag = between(page, "<body", ">");
         assertTrue(bodyTag, bodyTag.contains("data-js-errors=\"0\""));
-        assertTrue(bodyTag, bodyTag.contains("data-state=\"NORMAL\""));
+        assertTrue(bodyTag, bodyTag.contains("data-state=\"" + stateNow(http) + "\""));
         Matcher refreshes = Pattern.compile("data-refreshes=\"(\\d+)\"").matcher(bodyTag);
         assertTrue(bodyTag, refreshes.find() && Integer.parseInt(refreshes.group(1)) >= 2);
         String table = between(page, "<table id=\"connections\"", ">");
@@ -188,6 +201,80 @@ public class WebPageTest extends MigwareTestSupport {
         assertEquals(1280, picture.width());
         assertTrue("non-white pixels: " + picture.inked() + " of " + picture.sampled(), picture.inked() > picture.sampled() / 20);
         Files.copy(png, Path.of("target", "web-page-screenshot.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * The page follows a failover without a reload: a whiteboard filter counts the page's
+     * {@code /api/status} requests and, on the third, fails over ({@code migware:failover --force})
+     * before the request is answered. Chromium's virtual time runs the page's one-second refresh
+     * 30 times in one load; the states it drew must start NORMAL and end in the failover's state,
+     * and the timeline must show the change with its reason.
+     */
+    @Test
+    public void thePageFollowsAFailoverWithoutAReload() throws Exception {
+        HttpEndpoint http = feed();
+        AtomicInteger statusRequests = new AtomicInteger();
+        AtomicReference<String> failover = new AtomicReference<>();
+        String reason = "WebPageTest pulls the primary";
+        Filter failOverOnTheThird = new Filter() {
+            @Override
+            public void init(FilterConfig config) {
+                // nothing to set up
+            }
+
+            @Override
+            public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+                if (statusRequests.incrementAndGet() == 3) {
+                    try {
+                        failover.set(gogo("migware:failover --force " + reason));
+                    } catch (Exception e) {
+                        failover.set("failed: " + e);
+                    }
+                }
+                chain.doFilter(request, response);
+            }
+
+            @Override
+            public void destroy() {
+                // nothing to release
+            }
+        };
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("osgi.http.whiteboard.filter.pattern", WEB_STATUS);
+        properties.put("osgi.http.whiteboard.filter.name", "web-page-test-failover");
+        ServiceRegistration<Filter> registration = bundleContext.registerService(Filter.class, failOverOnTheThird, properties);
+        try {
+            // the whiteboard takes the filter up on its own time: wait until it counts, then start from zero
+            Instant deadline = Instant.now().plus(TIMEOUT);
+            while (statusRequests.get() == 0 && Instant.now().isBefore(deadline)) {
+                http.get(WEB_STATUS);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            assertTrue("the whiteboard did not take up the filter within " + TIMEOUT.toSeconds() + " s", statusRequests.get() > 0);
+            assertTrue(json(http, WEB_STATUS).getAsJsonObject("status").getAsJsonObject("failover").get("state").getAsString().equals("NORMAL"));
+            statusRequests.set(0);
+
+            HeadlessChromium.Run dom = HeadlessChromium.run(List.of("--enable-logging=stderr", "--v=0", "--virtual-time-budget=30000",
+                    "--dump-dom", http.base().resolve("migware/?limit=25").toString()), Path.of("target", "web-page-chromium", "failover").toAbsolutePath());
+            assertEquals("chromium failed: " + dom.stderrTail(), 0, dom.exit());
+            assertEquals("console messages", List.of(), dom.console());
+            assertTrue("the failover: " + failover.get(), failover.get() != null && !failover.get().startsWith("failed"));
+            String bodyTag = between(dom.stdout(), "<body", ">");
+            assertTrue(bodyTag, bodyTag.contains("data-js-errors=\"0\""));
+            Matcher seen = Pattern.compile("data-states-seen=\"([A-Z ]+)\"").matcher(bodyTag);
+            assertTrue(bodyTag, seen.find());
+            List<String> states = List.of(seen.group(1).split(" "));
+            assertEquals(bodyTag, "NORMAL", states.get(0));
+            assertTrue(bodyTag, states.size() >= 2 && List.of("RECOVERY", "PROXY").contains(states.get(states.size() - 1)));
+            Matcher refreshes = Pattern.compile("data-refreshes=\"(\\d+)\"").matcher(bodyTag);
+            assertTrue(bodyTag, refreshes.find() && Integer.parseInt(refreshes.group(1)) >= 10);
+            assertTrue("status requests " + statusRequests.get(), statusRequests.get() >= 10);
+            String timeline = between(dom.stdout(), "<table id=\"timeline\"", "</table>");
+            assertTrue(timeline, timeline.contains("<td>NORMAL</td><td class=\"RECOVERY\">RECOVERY</td><td class=\"reason\">manual trigger: " + reason));
+            System.out.printf("the page drew %s in one load, %s refreshes%n", states, refreshes.group(1));
+        } finally {
+            registration.unregister();
+        }
     }
 
     // ------------------------------------------------------------------ the table
@@ -264,6 +351,11 @@ public class WebPageTest extends MigwareTestSupport {
         List<String> keys = new ArrayList<>();
         report.getAsJsonArray("connections").forEach(row -> keys.add(key(row.getAsJsonObject())));
         return keys;
+    }
+
+    /** @return the failover state the core reports now (the page's other test fails over) */
+    private static String stateNow(HttpEndpoint http) {
+        return json(http, WEB_STATUS).getAsJsonObject("status").getAsJsonObject("failover").get("state").getAsString();
     }
 
     private static JsonObject json(HttpEndpoint http, String path) {
