@@ -119,6 +119,10 @@ class MigwareCommandsTest {
     }
 
     private static MigrationStatus typedMigration() {
+        return migration(List.of(StatusRecords.mapping()));
+    }
+
+    private static MigrationStatus migration(List<MappingSnapshot> mappings) {
         return new MigrationStatus() {
             @Override
             public MigrationProgress progressSnapshot() {
@@ -127,7 +131,7 @@ class MigwareCommandsTest {
 
             @Override
             public List<MappingSnapshot> mappingSnapshots() {
-                return List.of(StatusRecords.mapping());
+                return mappings;
             }
         };
     }
@@ -182,17 +186,7 @@ class MigwareCommandsTest {
         MappingSnapshot m = StatusRecords.mapping();
         List<MappingSnapshot> mappings = List.of(carried(m, "10.77.0.5", 40002), carried(m, "10.77.0.1", 40001), carried(m, "10.77.0.1", 40000));
         commands.bindConnectionTable(table(List.of()));
-        commands.bindMigrationStatus(new MigrationStatus() {
-            @Override
-            public MigrationProgress progressSnapshot() {
-                return StatusRecords.recovering();
-            }
-
-            @Override
-            public List<MappingSnapshot> mappingSnapshots() {
-                return mappings;
-            }
-        });
+        commands.bindMigrationStatus(migration(mappings));
         ConnectionsReport page = new StatusJson().parse(commands.connections(true, "10.77.0.1", 1, 1), ConnectionsReport.class);
         assertEquals(2, page.mappingsTotal());
         assertEquals(List.of(40001), page.mappings().stream().map(c -> c.client().port()).toList(), "client order, from the second");
