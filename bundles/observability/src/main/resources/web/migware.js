@@ -121,6 +121,9 @@
       ['passed through / dropped', num(m.passedThrough) + ' / ' + num(m.dropped)],
       ['bytes handed over', num(m.bytesHandedOver)],
       ['resets sent', num(m.resetsSent)],
+      ['PROXY traffic', m.traffic ? num(m.traffic.packetsToReplica) + ' packets / ' + num(m.traffic.bytesToReplica) + ' bytes to the replica, '
+        + num(m.traffic.packetsToClient) + ' / ' + num(m.traffic.bytesToClient) + ' to the clients, '
+        + num(m.traffic.arpAnswers) + ' ARP answers' : null],
     ]);
   }
 

@@ -21,7 +21,7 @@ import org.migware.api.connection.Endpoint;
  * @param filter which connections
  * @param offset how many matches to skip, at least 0
  * @param limit the most connections the page holds, {@code -1} for no limit; 0 counts only
- * @since 2.3
+ * @since 2.4
  */
 public record ConnectionsQuery(ConnectionFilter filter, int offset, int limit) {
 

@@ -18,13 +18,13 @@ import org.migware.api.connection.ConnectionSnapshot;
  *     filter, in client address order
  * @param kept every connection the migration bundle keeps for a failover that matches the filter,
  *     and what it would do with each (since 2.1; empty when not given)
- * @param filter the filter as the operator gave it, {@code ""} for every connection (since 2.3)
- * @param offset how many matching connections (and mappings) the page skips (since 2.3)
- * @param limit the most connections (and mappings) a page holds, {@code -1} for no limit (since 2.3)
+ * @param filter the filter as the operator gave it, {@code ""} for every connection (since 2.4)
+ * @param offset how many matching connections (and mappings) the page skips (since 2.4)
+ * @param limit the most connections (and mappings) a page holds, {@code -1} for no limit (since 2.4)
  * @param total how many tracked connections match the filter, before the offset and the limit;
- *     never below the page's size (since 2.3)
+ *     never below the page's size (since 2.4)
  * @param mappingsTotal how many carried connections match the filter, before the offset and the
- *     limit (since 2.3)
+ *     limit (since 2.4)
  * @since 1.2
  */
 public record ConnectionsReport(Instant time, boolean tracking, List<ConnectionSnapshot> connections, List<MappingSnapshot> mappings,
@@ -35,7 +35,7 @@ public record ConnectionsReport(Instant time, boolean tracking, List<ConnectionS
         this(time, tracking, connections, mappings, List.of());
     }
 
-    /** A report of every connection, with no filter and no limit, as before 2.3. */
+    /** A report of every connection, with no filter and no limit, as before 2.4. */
     public ConnectionsReport(Instant time, boolean tracking, List<ConnectionSnapshot> connections, List<MappingSnapshot> mappings,
             List<KeptConnection> kept) {
         this(time, tracking, connections, mappings, kept, "", 0, -1, connections.size(), mappings.size());
@@ -54,7 +54,7 @@ public record ConnectionsReport(Instant time, boolean tracking, List<ConnectionS
         if (limit < -1) {
             throw new IllegalArgumentException("limit below -1: " + limit);
         }
-        // never below the page: a report written before 2.3 has no totals, and reads back with 0
+        // never below the page: a report written before 2.4 has no totals, and reads back with 0
         total = Math.max(total, connections.size());
         mappingsTotal = Math.max(mappingsTotal, mappings.size());
     }

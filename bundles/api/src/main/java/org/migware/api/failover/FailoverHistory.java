@@ -9,7 +9,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * first), for a timeline of what happened and why. Not persisted: after a restart it starts with
  * the state the core restored.
  *
- * @since 2.3
+ * @since 2.4
  */
 @ProviderType
 public interface FailoverHistory {
