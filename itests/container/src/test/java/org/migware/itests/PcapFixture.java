@@ -50,14 +50,7 @@ public final class PcapFixture {
         byte[] payload = "hello\n".getBytes(StandardCharsets.US_ASCII);
         byte[] mss = {2, 4, 0x05, (byte) 0xb4}; // kind 2, length 4, 1460
 
-        ByteBuffer out = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(0xa1b2c3d4);      // magic: microsecond timestamps, written little-endian
-        out.putShort((short) 2);     // version 2.4
-        out.putShort((short) 4);
-        out.putInt(0);               // thiszone
-        out.putInt(0);               // sigfigs
-        out.putInt(65535);           // snaplen
-        out.putInt(1);               // link type: Ethernet
+        ByteBuffer out = header(4096);
 
         int second = 1_700_000_000;
         record(out, second, 0, frame(CLIENT_MAC, SERVER_MAC, client, server, CLIENT_PORT, SERVER_PORT,
@@ -71,12 +64,71 @@ public final class PcapFixture {
         record(out, second, 400, frame(SERVER_MAC, CLIENT_MAC, server, client, SERVER_PORT, CLIENT_PORT,
                 serverIsn + 1, clientIsn + 1 + payload.length, ACK, new byte[0], new byte[0]));
 
+        return write(out, file);
+    }
+
+    /**
+     * One client's connection of {@link #writeHandshakes}.
+     *
+     * @param clientIp the client's address
+     * @param clientPort the client's port
+     * @param serverPort the port of {@link #SERVER_IP} it connects to
+     */
+    public record Connection(String clientIp, int clientPort, int serverPort) {
+    }
+
+    /**
+     * Writes the three-way handshake of each connection, one after the other (SYN, SYN-ACK, ACK,
+     * 100 microseconds apart; the next connection a millisecond later), to {@link #SERVER_IP}.
+     *
+     * @param file where to write; replaced if it exists
+     * @param connections the connections, in the order they open
+     * @return the file
+     * @throws IOException if it cannot be written
+     */
+    public static Path writeHandshakes(Path file, java.util.List<Connection> connections) throws IOException {
+        ByteBuffer out = header(24 + connections.size() * 3 * (16 + 14 + 20 + 24));
+        byte[] server = ip(SERVER_IP);
+        long micros = 1_700_000_000L * 1_000_000;
+        for (Connection c : connections) {
+            byte[] client = ip(c.clientIp());
+            int clientIsn = 1_000_000 + c.clientPort();
+            int serverIsn = 2_000_000 + c.clientPort();
+            byte[] mss = {2, 4, 0x05, (byte) 0xb4};
+            record(out, micros, frame(CLIENT_MAC, SERVER_MAC, client, server, c.clientPort(), c.serverPort(), clientIsn, 0, SYN, mss, new byte[0]));
+            record(out, micros + 100, frame(SERVER_MAC, CLIENT_MAC, server, client, c.serverPort(), c.clientPort(), serverIsn, clientIsn + 1,
+                    SYN | ACK, mss, new byte[0]));
+            record(out, micros + 200, frame(CLIENT_MAC, SERVER_MAC, client, server, c.clientPort(), c.serverPort(), clientIsn + 1,
+                    serverIsn + 1, ACK, new byte[0], new byte[0]));
+            micros += 1000;
+        }
+        return write(out, file);
+    }
+
+    /** A buffer of {@code capacity} bytes holding the classic pcap file header. */
+    private static ByteBuffer header(int capacity) {
+        ByteBuffer out = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(0xa1b2c3d4);      // magic: microsecond timestamps, written little-endian
+        out.putShort((short) 2);     // version 2.4
+        out.putShort((short) 4);
+        out.putInt(0);               // thiszone
+        out.putInt(0);               // sigfigs
+        out.putInt(65535);           // snaplen
+        out.putInt(1);               // link type: Ethernet
+        return out;
+    }
+
+    private static Path write(ByteBuffer out, Path file) throws IOException {
         byte[] bytes = new byte[out.position()];
         out.flip();
         out.get(bytes);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, bytes);
         return file;
+    }
+
+    private static void record(ByteBuffer out, long micros, byte[] frame) {
+        record(out, (int) (micros / 1_000_000), (int) (micros % 1_000_000), frame);
     }
 
     private static void record(ByteBuffer out, int second, int microsecond, byte[] frame) {

@@ -5,23 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.migware.lab.chromium.HeadlessChromium;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.report.Json;
 import org.migware.lab.report.LabJob;
@@ -119,20 +115,19 @@ class LabReportTest {
     @Test
     void theHtmlReportDrawsItsChartsInChromiumWithoutErrors() throws Exception {
         String url = report.resolve("report.html").toUri().toString();
-        Chromium dom = chromium(List.of("--enable-logging=stderr", "--v=0", "--dump-dom", url), work.resolve("chromium-dom"));
-        assertEquals(0, dom.exit, () -> "chromium failed: " + tail(dom.stderr));
-        assertTrue(dom.stdout.contains("data-js-errors=\"0\""), () -> "script errors: " + between(dom.stdout, "<pre id=\"js-errors\"", "</pre>"));
+        HeadlessChromium.Run dom = HeadlessChromium.run(List.of("--enable-logging=stderr", "--v=0", "--dump-dom", url), work.resolve("chromium-dom"));
+        assertEquals(0, dom.exit(), () -> "chromium failed: " + dom.stderrTail());
+        assertTrue(dom.stdout().contains("data-js-errors=\"0\""), () -> "script errors: " + between(dom.stdout(), "<pre id=\"js-errors\"", "</pre>"));
         // the page never logs: any console line (errors included) is a failure
-        List<String> console = dom.stderr.lines().filter(l -> l.contains(":CONSOLE")).toList();
-        assertEquals(List.of(), console, "console messages");
-        assertTrue(dom.stdout.contains("data-charts-drawn=\"3\""), () -> "charts drawn: " + between(dom.stdout, "<body", ">"));
+        assertEquals(List.of(), dom.console(), "console messages");
+        assertTrue(dom.stdout().contains("data-charts-drawn=\"3\""), () -> "charts drawn: " + between(dom.stdout(), "<body", ">"));
         for (String chart : CHARTS) {
-            Matcher m = Pattern.compile("id=\"" + chart + "\" data-drawn=\"(\\d+)\" data-chart-ok=\"yes\"").matcher(dom.stdout);
-            assertTrue(m.find(), () -> chart + " not drawn: " + between(dom.stdout, "id=\"" + chart + "\"", ">"));
+            Matcher m = Pattern.compile("id=\"" + chart + "\" data-drawn=\"(\\d+)\" data-chart-ok=\"yes\"").matcher(dom.stdout());
+            assertTrue(m.find(), () -> chart + " not drawn: " + between(dom.stdout(), "id=\"" + chart + "\"", ">"));
             assertTrue(Integer.parseInt(m.group(1)) > 0, chart + " has no data marks");
         }
         // the timeline holds a dot per record of the largest N, from the capture
-        Matcher circles = Pattern.compile("<circle").matcher(between(dom.stdout, "id=\"chart-timeline\"", "</svg>"));
+        Matcher circles = Pattern.compile("<circle").matcher(between(dom.stdout(), "id=\"chart-timeline\"", "</svg>"));
         int dots = 0;
         while (circles.find()) {
             dots++;
@@ -140,28 +135,16 @@ class LabReportTest {
         assertTrue(dots > 20 * 5, "timeline dots: " + dots);
 
         Path png = work.resolve("report.png");
-        Chromium shot = chromium(List.of("--hide-scrollbars", "--window-size=1280,2400", "--screenshot=" + png, url),
+        HeadlessChromium.Run shot = HeadlessChromium.run(List.of("--hide-scrollbars", "--window-size=1280,2400", "--screenshot=" + png, url),
                 work.resolve("chromium-shot"));
-        assertEquals(0, shot.exit, () -> "chromium failed: " + tail(shot.stderr));
+        assertEquals(0, shot.exit(), () -> "chromium failed: " + shot.stderrTail());
         assertTrue(Files.isRegularFile(png), "screenshot saved");
-        BufferedImage image = ImageIO.read(png.toFile());
-        assertEquals(1280, image.getWidth());
-        assertEquals(2400, image.getHeight());
-        Set<Integer> colours = new HashSet<>();
-        long inked = 0;
-        for (int y = 0; y < image.getHeight(); y += 2) {
-            for (int x = 0; x < image.getWidth(); x += 2) {
-                int rgb = image.getRGB(x, y) & 0xffffff;
-                colours.add(rgb);
-                if (rgb != 0xffffff) {
-                    inked++;
-                }
-            }
-        }
-        long sampled = (long) (image.getHeight() / 2) * (image.getWidth() / 2);
+        HeadlessChromium.Picture picture = HeadlessChromium.picture(png);
+        assertEquals(1280, picture.width());
+        assertEquals(2400, picture.height());
         // text, tables and the coloured series: many colours and a fair share of non-white pixels
-        assertTrue(colours.size() > 50, "distinct colours: " + colours.size());
-        assertTrue(inked > sampled / 20, "non-white pixels: " + inked + " of " + sampled);
+        assertTrue(picture.colours() > 50, "distinct colours: " + picture.colours());
+        assertTrue(picture.inked() > picture.sampled() / 20, "non-white pixels: " + picture.inked() + " of " + picture.sampled());
         Files.copy(png, Path.of("target", "lab-report-screenshot.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -193,27 +176,6 @@ class LabReportTest {
     /** Starts LabJob as bin/migware does. */
     private static LabJobProcess job(List<String> args, Path logs) throws IOException {
         return LabJobProcess.start(args, logs);
-    }
-
-    private record Chromium(int exit, String stdout, String stderr) {
-    }
-
-    /** Headless Chromium, fresh profile, nothing that reaches out to the network. */
-    private static Chromium chromium(List<String> args, Path dir) throws Exception {
-        Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + dir.resolve("profile")));
-        cmd.addAll(args);
-        Path out = dir.resolve("stdout.txt");
-        Path err = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        p.getOutputStream().close();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish within 90 s: " + tail(read(err)));
-        }
-        return new Chromium(p.exitValue(), read(out), read(err));
     }
 
     private static String read(Path file) {

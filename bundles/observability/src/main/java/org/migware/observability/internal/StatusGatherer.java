@@ -7,6 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.failover.CaptureSnapshot;
+import org.migware.api.failover.ConnectionsQuery;
+import org.migware.api.failover.ConnectionsReport;
 import org.migware.api.failover.FailoverStatus;
 import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
@@ -100,6 +102,14 @@ public final class StatusGatherer {
 
     void removeHealthMonitor(HealthMonitor monitor) {
         monitors.remove(monitor);
+    }
+
+    /**
+     * @param query which connections, and which page of them
+     * @return the page, as {@code migware:connections --json} writes it
+     */
+    public ConnectionsReport connections(ConnectionsQuery query) {
+        return query.run(clock.instant(), table, migration);
     }
 
     /** @return the status now */

@@ -26,11 +26,26 @@ import org.migware.lab.LabException;
  * @param connections the tracked connections, oldest first
  * @param mappings the carried connections: client {@code address:port} to the mapping's state
  *        (QUEUED, HANDSHAKING, ESTABLISHED, FAILED, CLOSED), in address order
+ * @param total how many tracked connections matched the command's filter, before its limit (the
+ *        page's size when the container predates the field)
  */
-public record MigwareConnections(boolean tracking, List<TrackedConnection> connections, Map<String, String> mappings) {
+public record MigwareConnections(boolean tracking, List<TrackedConnection> connections, Map<String, String> mappings, int total) {
 
     /** The command whose answer {@link #parse} reads. */
     public static final String COMMAND = "migware:connections --json";
+
+    /**
+     * @param filter {@code ip}, {@code ip:port}, {@code [ipv6]:port} or {@code :port}: connections
+     *        with an end there
+     * @param limit the most connections the answer lists
+     * @return {@link #COMMAND} asking for one page, which {@link #parse} reads as well
+     */
+    public static String command(String filter, int limit) {
+        if (filter.isBlank() || filter.chars().anyMatch(c -> Character.isWhitespace(c) || c == ';' || c == '|' || c == '"')) {
+            throw new IllegalArgumentException("not a connections filter: '" + filter + "'");
+        }
+        return COMMAND + " --filter " + filter + " --limit " + limit;
+    }
 
     /**
      * One connection of the tracker's table ({@code ConnectionSnapshot}).
@@ -76,7 +91,8 @@ public record MigwareConnections(boolean tracking, List<TrackedConnection> conne
             JsonObject m = e.getAsJsonObject();
             mappings.put(hostAndPort(object(m, "client")), string(m, "state", ""));
         }
-        return new MigwareConnections(flag(report, "tracking"), List.copyOf(connections), Collections.unmodifiableMap(mappings));
+        int total = (int) Math.max(connections.size(), number(report, "total", connections.size()));
+        return new MigwareConnections(flag(report, "tracking"), List.copyOf(connections), Collections.unmodifiableMap(mappings), total);
     }
 
     private static Side side(JsonObject d) {

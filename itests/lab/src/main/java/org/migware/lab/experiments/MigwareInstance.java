@@ -389,6 +389,16 @@ public final class MigwareInstance implements AutoCloseable {
         return MigwareConnections.parse(query(MigwareConnections.COMMAND));
     }
 
+    /**
+     * @param filter {@code ip}, {@code ip:port}, {@code [ipv6]:port} or {@code :port}
+     * @param limit the most connections listed
+     * @return one page of the connections with an end there, filtered by the container, with how
+     *         many match in all; through the control socket
+     */
+    public MigwareConnections queryConnections(String filter, int limit) {
+        return MigwareConnections.parse(query(MigwareConnections.command(filter, limit)));
+    }
+
     @Override
     public void close() {
         process.destroy(Duration.ofSeconds(10));

@@ -129,6 +129,17 @@ class MigwareStatusTest {
     }
 
     @Test
+    void aPageSaysHowManyMatchBeyondIt() {
+        String page = sample("connections-proxy.json").replace("{\"time\"", "{\"filter\":\"10.77.0.1\",\"offset\":0,\"limit\":1,\"total\":250,\"time\"");
+        MigwareConnections report = MigwareConnections.parse(page);
+        assertEquals(1, report.connections().size());
+        assertEquals(250, report.total());
+        assertEquals(1, MigwareConnections.parse(sample("connections-proxy.json")).total(), "a report before the totals: its size");
+        assertEquals("migware:connections --json --filter 10.77.0.1:40000 --limit 5", MigwareConnections.command("10.77.0.1:40000", 5));
+        assertThrows(IllegalArgumentException.class, () -> MigwareConnections.command("10.0.0.1; shutdown", 5));
+    }
+
+    @Test
     void aFreshContainerTracksNothingYet() {
         MigwareConnections report = MigwareConnections.parse(sample("connections-fresh-container.txt"));
         assertTrue(report.tracking());

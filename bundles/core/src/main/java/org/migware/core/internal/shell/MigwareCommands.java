@@ -3,18 +3,17 @@ package org.migware.core.internal.shell;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.migware.api.connection.ConnectionFilter;
 import org.migware.api.connection.ConnectionSnapshot;
 import org.migware.api.connection.ConnectionTable;
 import org.migware.api.failover.CaptureSnapshot;
+import org.migware.api.failover.ConnectionsQuery;
 import org.migware.api.failover.ConnectionsReport;
-import org.migware.api.failover.KeptConnection;
-import org.migware.api.failover.MappingSnapshot;
 import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.MigrationStatus;
 import org.migware.api.failover.StatusReport;
@@ -166,41 +165,63 @@ public final class MigwareCommands {
     }
 
     /**
-     * {@code migware:connections [--json]}: one line per tracked connection, oldest first, then
-     * the connections MigWare carries; as a {@link ConnectionsReport} in JSON with {@code --json}.
+     * {@code migware:connections [--filter ip[:port]] [--limit N] [--offset N] [--json]}: one line
+     * per tracked connection that matches, oldest first, then the connections MigWare carries; as
+     * a {@link ConnectionsReport} in JSON with {@code --json}. Only the page is written: its total
+     * says how many match.
      */
-    @Descriptor("every tracked connection, oldest first, and the connections MigWare carries since the failover")
+    @Descriptor("the tracked connections, oldest first, and the connections MigWare carries since the failover")
     public String connections(@Descriptor("print the connections as JSON (a ConnectionsReport)")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("only connections with an end (client or server) at ip, ip:port, [ipv6]:port or :port")
+            @Parameter(names = "--filter", absentValue = "") String filter,
+            @Descriptor("at most this many connections (and carried connections); 0 only counts; default: all")
+            @Parameter(names = "--limit", absentValue = "-1") int limit,
+            @Descriptor("skip this many matching connections first")
+            @Parameter(names = "--offset", absentValue = "0") int offset) {
+        ConnectionsQuery query;
+        try {
+            query = new ConnectionsQuery(ConnectionFilter.parse(filter), offset, limit);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("migware:connections: " + e.getMessage(), e);
+        }
         ConnectionTable currentTable = table;
-        List<ConnectionSnapshot> snapshots = new ArrayList<>(currentTable == null ? List.of() : currentTable.connections());
-        snapshots.sort(Comparator.comparing(ConnectionSnapshot::firstSeen)
-                .thenComparing(c -> c.client().hostAndPort()));
-        MigrationStatus currentMigration = migration;
-        List<MappingSnapshot> mappings = currentMigration == null ? List.of() : currentMigration.mappingSnapshots();
-        List<KeptConnection> kept = currentMigration == null ? List.of() : currentMigration.keptConnections();
         Instant now = clock.instant();
+        ConnectionsReport report = query.run(now, currentTable, migration);
         if (json) {
-            return this.json.write(new ConnectionsReport(now, currentTable != null, snapshots, mappings, kept)) + "\n";
+            return this.json.write(report) + "\n";
         }
         if (currentTable == null) {
             return "the tracker is not running: no connection table\n";
         }
+        List<ConnectionSnapshot> snapshots = report.connections();
         StringBuilder out = new StringBuilder(snapshots.size() * 320 + 64);
         for (ConnectionSnapshot snapshot : snapshots) {
             out.append(ConnectionFormat.line(snapshot, now)).append('\n');
         }
-        out.append(snapshots.size()).append(snapshots.size() == 1 ? " connection\n" : " connections\n");
-        List<String> keptLines = StatusText.kept(kept);
+        out.append(count(report.total(), snapshots.size(), report.offset()))
+                .append(report.filter().isEmpty() ? "" : " matching " + report.filter()).append('\n');
+        List<String> keptLines = StatusText.kept(report.kept());
         if (!keptLines.isEmpty()) {
             out.append("kept for a failover (client, service, delivery, what a failover now would do):\n");
             keptLines.forEach(line -> out.append("  ").append(line).append('\n'));
         }
-        List<String> lines = StatusText.mappings(mappings);
+        List<String> lines = StatusText.mappings(report.mappings());
         if (!lines.isEmpty()) {
-            out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n");
+            out.append("carried by MigWare since the failover (client, shadow endpoint, translation, packets)")
+                    .append(report.mappingsTotal() > lines.size() ? ", " + lines.size() + " of " + report.mappingsTotal() : "")
+                    .append(":\n");
             lines.forEach(line -> out.append("  ").append(line).append('\n'));
         }
         return out.toString();
+    }
+
+    /** {@code 3 connections}, or {@code 50 of 10000 connections (from 101)} for a page. */
+    private static String count(int total, int shown, int offset) {
+        String noun = total == 1 ? " connection" : " connections";
+        if (shown == total) {
+            return total + noun;
+        }
+        return shown + " of " + total + noun + (offset > 0 ? " (from " + (offset + 1) + ")" : "");
     }
 }

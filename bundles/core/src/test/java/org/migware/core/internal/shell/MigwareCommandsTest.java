@@ -3,6 +3,7 @@ package org.migware.core.internal.shell;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -51,7 +52,7 @@ class MigwareCommandsTest {
         assertTrue(status.contains("connections: unknown (the tracker is not running)"), status);
         assertTrue(status.contains("monitors:    none installed"), status);
         assertTrue(status.contains("migration:   not configured"), status);
-        assertEquals("the tracker is not running: no connection table\n", commands.connections(false));
+        assertEquals("the tracker is not running: no connection table\n", commands.connections(false, "", -1, 0));
     }
 
     @Test
@@ -74,7 +75,7 @@ class MigwareCommandsTest {
         commands.bindMigrationStatus(typedMigration());
         String status = commands.status(false);
         assertTrue(status.contains("\nmigration:   1 recovered, 0 failed, 2 pending, 1 not recoverable, in 14 ms; 120 client bytes handed over;"), status);
-        String connections = commands.connections(false);
+        String connections = commands.connections(false, "", -1, 0);
         assertTrue(connections.contains("carried by MigWare since the failover (client, shadow endpoint, translation, packets):\n"
                 + "  10.77.0.1:40000 (shadow 198.18.0.2:10000) state=ESTABLISHED d2=4000000000 tsOffset=-3 windowShift=7->8"), connections);
     }
@@ -99,7 +100,7 @@ class MigwareCommandsTest {
         assertEquals(StatusRecords.recovering(), report.migration());
         assertEquals(List.of(), report.monitors());
 
-        ConnectionsReport connections = json.parse(commands.connections(true), ConnectionsReport.class);
+        ConnectionsReport connections = json.parse(commands.connections(true, "", -1, 0), ConnectionsReport.class);
         assertTrue(connections.tracking());
         assertEquals(List.of(snapshot()), connections.connections());
         assertEquals(List.of(StatusRecords.mapping()), connections.mappings());
@@ -112,12 +113,16 @@ class MigwareCommandsTest {
         assertNull(report.connections());
         assertEquals(MigrationPhase.NOT_CONFIGURED, report.migration().phase());
         assertEquals(List.of(), report.captures());
-        ConnectionsReport connections = new StatusJson().parse(commands.connections(true), ConnectionsReport.class);
+        ConnectionsReport connections = new StatusJson().parse(commands.connections(true, "", -1, 0), ConnectionsReport.class);
         assertFalse(connections.tracking());
         assertEquals(List.of(), connections.connections());
     }
 
     private static MigrationStatus typedMigration() {
+        return migration(List.of(StatusRecords.mapping()));
+    }
+
+    private static MigrationStatus migration(List<MappingSnapshot> mappings) {
         return new MigrationStatus() {
             @Override
             public MigrationProgress progressSnapshot() {
@@ -126,7 +131,7 @@ class MigwareCommandsTest {
 
             @Override
             public List<MappingSnapshot> mappingSnapshots() {
-                return List.of(StatusRecords.mapping());
+                return mappings;
             }
         };
     }
@@ -134,7 +139,7 @@ class MigwareCommandsTest {
     @Test
     void connectionsPrintsOneReadableLinePerConnection() {
         commands.bindConnectionTable(table(List.of(snapshot())));
-        String[] lines = commands.connections(false).split("\n");
+        String[] lines = commands.connections(false, "", -1, 0).split("\n");
         assertEquals(2, lines.length);
         assertEquals("10.77.0.1:40000 -> 10.77.0.2:7000 state=ESTABLISHED handshake=seen idle=1.5s"
                 + " client.mac=02:00:00:00:00:01 server.mac=- sack=on ts=off ecn=on"
@@ -143,6 +148,68 @@ class MigwareCommandsTest {
                 + " s.isn=900 s.mss=1460 s.ws=7 s.sackok=1 s.tsopt=0 s.ack=121 s.end=901 s.tsval=- s.win=-"
                 + " s.bytes=0 s.pkts=2 s.retrans=0 s.ooo=0", lines[0]);
         assertEquals("1 connection", lines[1]);
+    }
+
+    @Test
+    void connectionsFiltersByEitherEndAndPagesWithTheTotalBeforeTheLimit() {
+        commands.bindConnectionTable(table(List.of(snapshot("10.77.0.3", 40002, 5), snapshot("10.77.0.1", 40001, 20),
+                snapshot("10.77.0.1", 40000, 30))));
+        StatusJson json = new StatusJson();
+
+        ConnectionsReport byClient = json.parse(commands.connections(true, "10.77.0.1", -1, 0), ConnectionsReport.class);
+        assertEquals(2, byClient.total());
+        assertEquals(List.of(40000, 40001), byClient.connections().stream().map(c -> c.client().port()).toList(), "oldest first");
+        assertEquals("10.77.0.1", byClient.filter());
+
+        ConnectionsReport byServer = json.parse(commands.connections(true, "10.77.0.2:7000", 2, 1), ConnectionsReport.class);
+        assertEquals(3, byServer.total());
+        assertEquals(List.of(40001, 40002), byServer.connections().stream().map(c -> c.client().port()).toList());
+        assertEquals(2, byServer.limit());
+        assertEquals(1, byServer.offset());
+
+        ConnectionsReport byPort = json.parse(commands.connections(true, ":40002", -1, 0), ConnectionsReport.class);
+        assertEquals(1, byPort.total());
+        assertEquals(0, json.parse(commands.connections(true, "10.77.0.9", -1, 0), ConnectionsReport.class).total());
+        ConnectionsReport counted = json.parse(commands.connections(true, "", 0, 0), ConnectionsReport.class);
+        assertEquals(3, counted.total());
+        assertEquals(List.of(), counted.connections());
+
+        String text = commands.connections(false, "10.77.0.1", 1, 0);
+        assertTrue(text.startsWith("10.77.0.1:40000 -> 10.77.0.2:7000 "), text);
+        assertTrue(text.endsWith("\n1 of 2 connections matching 10.77.0.1\n"), text);
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> commands.connections(false, "10.77.0.1:http", -1, 0));
+        assertTrue(wrong.getMessage().contains("'10.77.0.1:http'"), wrong.getMessage());
+    }
+
+    @Test
+    void theCarriedConnectionsAreFilteredAndPagedToo() {
+        MappingSnapshot m = StatusRecords.mapping();
+        List<MappingSnapshot> mappings = List.of(carried(m, "10.77.0.5", 40002), carried(m, "10.77.0.1", 40001), carried(m, "10.77.0.1", 40000));
+        commands.bindConnectionTable(table(List.of()));
+        commands.bindMigrationStatus(migration(mappings));
+        ConnectionsReport page = new StatusJson().parse(commands.connections(true, "10.77.0.1", 1, 1), ConnectionsReport.class);
+        assertEquals(2, page.mappingsTotal());
+        assertEquals(List.of(40001), page.mappings().stream().map(c -> c.client().port()).toList(), "client order, from the second");
+        // the replica's end matches too: every mapping goes to 10.77.0.3:7000
+        assertEquals(3, new StatusJson().parse(commands.connections(true, "10.77.0.3:7000", -1, 0), ConnectionsReport.class).mappingsTotal());
+        String text = commands.connections(false, "10.77.0.1", 1, 0);
+        assertTrue(text.contains("carried by MigWare since the failover (client, shadow endpoint, translation, packets), 1 of 2:\n"
+                + "  10.77.0.1:40000 "), text);
+    }
+
+    private static MappingSnapshot carried(MappingSnapshot m, String client, int port) {
+        return new MappingSnapshot(StatusRecords.endpoint(client, port, null), m.shadow(), m.replica(), m.state(), m.translation(), m.ecn(),
+                m.streamStart(), m.handOverBytesLeft(), m.packetsToReplica(), m.packetsToClient());
+    }
+
+    private static ConnectionSnapshot snapshot(String client, int port, int ageSeconds) {
+        ConnectionSnapshot s = snapshot();
+        try {
+            return new ConnectionSnapshot(new Endpoint(InetAddress.getByName(client), port, null), s.server(), s.clientToServer(),
+                    s.serverToClient(), s.state(), true, NOW.minusSeconds(ageSeconds), NOW);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ConnectionSnapshot snapshot() {
