@@ -14,6 +14,7 @@ import org.migware.api.failover.FailoverListener;
 import org.migware.api.health.HealthVerdict;
 import org.migware.api.health.HealthVerdictListener;
 import org.migware.observability.internal.ArmedState;
+import org.migware.observability.internal.StatusGatherer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -67,7 +68,7 @@ public final class NotifyCommand implements FailoverListener, HealthVerdictListe
     private final Clock clock = Clock.systemUTC();
 
     @Activate
-    public NotifyCommand(Config config, @Reference ArmedState armed) {
+    public NotifyCommand(Config config, @Reference ArmedState armed, @Reference StatusGatherer status) {
         this.armed = armed;
         if (config.notifyCommand().isBlank()) {
             runner = null;
@@ -84,6 +85,9 @@ public final class NotifyCommand implements FailoverListener, HealthVerdictListe
             return thread;
         });
         long period = Math.max(100, config.armCheckMillis());
+        // The monitors' verdicts now, as the first of each (MIGWARE_FROM empty), as the state's is
+        // told at once: a change is then told as a change whenever this component started.
+        armCheck.execute(() -> status.observe().report().monitors().forEach(v -> offer(() -> events.verdict(v, true))));
         armCheck.scheduleWithFixedDelay(this::checkArmed, 0, period, TimeUnit.MILLISECONDS);
     }
 

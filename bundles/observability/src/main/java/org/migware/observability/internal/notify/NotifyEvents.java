@@ -50,7 +50,21 @@ final class NotifyEvents {
 
     /** @return the variables of a verdict that changes its monitor's last one, or {@code null} when it does not */
     synchronized Map<String, String> verdict(HealthVerdict verdict) {
-        HealthStatus before = lastVerdicts.put(verdict.monitor() + "\u0000" + verdict.target(), verdict.status());
+        return verdict(verdict, false);
+    }
+
+    /**
+     * @param verdict a monitor's verdict
+     * @param onlyFirst whether it counts only as the monitor's first (a verdict read at start, which
+     *     must not undo one heard meanwhile)
+     * @return the variables, or {@code null} when it is no change
+     */
+    synchronized Map<String, String> verdict(HealthVerdict verdict, boolean onlyFirst) {
+        String key = verdict.monitor() + "\u0000" + verdict.target();
+        if (onlyFirst && lastVerdicts.containsKey(key)) {
+            return null;
+        }
+        HealthStatus before = lastVerdicts.put(key, verdict.status());
         if (before == verdict.status()) {
             return null;
         }

@@ -43,6 +43,14 @@ class NotifyEventsTest {
     }
 
     @Test
+    void aVerdictReadAtStartDoesNotUndoOneHeardMeanwhile() {
+        NotifyEvents events = new NotifyEvents();
+        assertEquals("DOWN", events.verdict(new HealthVerdict("icmp", "10.0.0.2", HealthStatus.DOWN, T, "missed"), false).get("MIGWARE_TO"));
+        assertNull(events.verdict(new HealthVerdict("icmp", "10.0.0.2", HealthStatus.UP, T, "read at start"), true));
+        assertEquals("UP", events.verdict(new HealthVerdict("tcp", "10.0.0.2:80", HealthStatus.UP, T, "read at start"), true).get("MIGWARE_TO"));
+    }
+
+    @Test
     void armAndDisarmAreChangesOfWhetherAnyReasonIsLeft() {
         NotifyEvents events = new NotifyEvents();
         Map<String, String> disarmed = events.armed(List.of("capture: no capture source is running", "monitor: none is present"), T);
