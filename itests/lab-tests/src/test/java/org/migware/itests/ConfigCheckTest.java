@@ -61,7 +61,7 @@ class ConfigCheckTest {
         Files.setPosixFilePermissions(fence, PosixFilePermissions.fromString("rwxr-xr-x"));
         write("org.migware.service", "addresses = [\"127.0.0.1\"]", "ports = I[\"" + replica.getLocalPort() + "\"]");
         write("org.migware.capture.pcap4j", "interfaceName = lo");
-        write("org.migware.proxy", "replicaAddress = 127.0.0.1", "framing = newline");
+        write("org.migware.proxy", "replicaAddress = 127.0.0.1", "framing = newline", "delivery.8443 = replay");
         write("org.migware.core.failover", "policy = quorum", "quorum = 1", "holdDownMillis = 1500", "fenceCommand = " + fence + " --off");
     }
 

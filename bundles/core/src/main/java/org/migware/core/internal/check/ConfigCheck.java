@@ -138,6 +138,11 @@ public final class ConfigCheck {
                 continue;
             }
             Metatype.Attribute attribute = definition.attributes().get(key);
+            int dot = key.lastIndexOf('.');
+            if (attribute == null && dot > 0 && key.length() > dot + 1 && key.substring(dot + 1).chars().allMatch(Character::isDigit)) {
+                // delivery.443: a key overridden for one port, which a metatype cannot list
+                attribute = definition.attributes().get(key.substring(0, dot));
+            }
             if (attribute == null) {
                 problem(name + ": " + key, "unknown key (" + definition.name() + " has: " + String.join(", ", definition.attributes().keySet()) + ")");
                 continue;
