@@ -89,6 +89,11 @@ class NotifyLabTest {
                                 "notifyTimeoutMillis", Long.toString(timeoutMillis), "armCheckMillis", "200"));
                         extra.ready(lab, migware);
                     }
+
+                    @Override
+                    public void finished(LabNetwork lab, MigwareInstance migware) {
+                        extra.finished(lab, migware);
+                    }
                 });
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
         assertEquals(CONNECTIONS, result.connections().size());
