@@ -140,6 +140,9 @@ class NotifyLabTest {
         assertTrue(armed.sequence() < recovery.sequence(), all);
         assertTrue(seen.stream().anyMatch(s -> s.event().equals("DISARMED") && s.sequence() > recovery.sequence()
                 && s.reason().contains("failover: already in")), () -> "disarmed by the failover:\n" + all);
+        // no fenceCommand in this run: said at start and in the status
+        assertTrue(quick.log().contains("core: unfenced: no fenceCommand"), "the start warns that MigWare is unfenced");
+        assertTrue(quick.statusAfter().contains("fence:       unfenced"), quick.statusAfter());
 
         // 2. A command that records its event, then hangs: each run is killed after HANG_TIMEOUT_MILLIS.
         Path hangEvents = dir.resolve("hang-events.txt");
