@@ -196,7 +196,21 @@ class NotifyLabTest {
         System.out.println("[lab notify] the hanging command saw:\n" + hangAll);
     }
 
-    /** Notes when each pid written to {@code pids} is first seen and when it is gone, from the process table. */
+    /**
+     * @return whether {@code pid} still runs: its /proc entry is there and it is not a zombie (a
+     *     killed process whose parent has not collected it yet has ended all the same)
+     */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+            return !state.equals("Z") && !state.equals("X");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Notes when each pid written to {@code pids} is first seen and when it has ended, from the process table. */
     private static void watch(Path pids, Map<Long, Instant> firstSeen, Map<Long, Instant> goneAt) {
         while (!Thread.currentThread().isInterrupted()) {
             try {
@@ -208,7 +222,7 @@ class NotifyLabTest {
                     }
                 }
                 for (Long pid : firstSeen.keySet()) {
-                    if (!goneAt.containsKey(pid) && !Files.exists(Path.of("/proc", Long.toString(pid)))) {
+                    if (!goneAt.containsKey(pid) && !running(pid)) {
                         goneAt.put(pid, Instant.now());
                     }
                 }
