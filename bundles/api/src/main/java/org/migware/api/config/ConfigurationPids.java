@@ -44,6 +44,13 @@ public final class ConfigurationPids {
      * @since 1.2
      */
     public static final String RECORDER = "org.migware.recorder";
+    /**
+     * The notify command, run at every failover state change, monitor verdict change, arm and
+     * disarm (bundle {@code org.migware.observability}).
+     *
+     * @since 1.2
+     */
+    public static final String NOTIFY = "org.migware.notify";
 
     private ConfigurationPids() {
     }

@@ -13,8 +13,31 @@ import java.util.Objects;
  */
 public record FenceStatus(boolean configured, String command, String lastFailure) {
 
+    /**
+     * What {@link #protection()} says when no fence command is configured.
+     *
+     * @since 2.3
+     */
+    public static final String UNFENCED = "unfenced";
+
+    /**
+     * What {@link #protection()} says when a fence command is configured.
+     *
+     * @since 2.3
+     */
+    public static final String FENCED = "fenced";
+
     /** Validates the fields. */
     public FenceStatus {
         Objects.requireNonNull(command, "command");
+    }
+
+    /**
+     * @return {@value #FENCED} with a fence command, {@value #UNFENCED} without one: the word the
+     *     status shows (a takeover without a fence trusts the primary to stay down)
+     * @since 2.3
+     */
+    public String protection() {
+        return configured ? FENCED : UNFENCED;
     }
 }

@@ -11,19 +11,16 @@ import javax.servlet.http.HttpServletResponse;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
 import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * {@code GET /health}: 200 and {@code armed} when a failover now would work, 503 and one reason
  * per line when not (the HAProxy {@code monitor-uri} habit: a load balancer or a person reads the
  * status, a person reads the lines). Read only: any other method is refused.
  */
-@Component(service = Servlet.class, configurationPid = ObservabilityConfig.PID)
-@Designate(ocd = ObservabilityConfig.class)
+@Component(service = Servlet.class)
 @HttpWhiteboardServletPattern(HealthServlet.PATH)
 @HttpWhiteboardServletName("migware-health")
 public final class HealthServlet extends HttpServlet {
@@ -32,23 +29,16 @@ public final class HealthServlet extends HttpServlet {
     public static final String PATH = "/health";
     private static final long serialVersionUID = 1L;
 
-    private final transient StatusGatherer status;
-    private transient volatile ObservabilityConfig config;
+    private final transient ArmedState armed;
 
     @Activate
-    public HealthServlet(ObservabilityConfig config, @Reference StatusGatherer status) {
-        this.config = config;
-        this.status = status;
-    }
-
-    @Modified
-    void modified(ObservabilityConfig newConfig) {
-        config = newConfig;
+    public HealthServlet(@Reference ArmedState armed) {
+        this.armed = armed;
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        List<String> reasons = HealthReasons.of(status.observe(), config.fenceAbsenceAccepted());
+        List<String> reasons = armed.reasons();
         response.setStatus(reasons.isEmpty() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setContentType("text/plain;charset=utf-8");
         response.setHeader("Cache-Control", "no-store");

@@ -91,7 +91,7 @@ public final class StatusText {
     /** @return the fence command and its last failure, or that there is none */
     public static String fence(FenceStatus fence) {
         if (!fence.configured()) {
-            return "none (the primary is trusted to stay down)";
+            return FenceStatus.UNFENCED + ": no fenceCommand (the primary is trusted to stay down)";
         }
         return fence.command() + (fence.lastFailure() == null ? "" : " (last attempt failed: " + fence.lastFailure() + ")");
     }

@@ -63,7 +63,9 @@ class MigwareCommandsTest {
         String status = commands.status(false);
         assertTrue(status.contains("state:       NORMAL"), status);
         assertTrue(status.contains("policy:      any\n"), status);
-        assertTrue(status.contains("fence:       none (the primary is trusted to stay down)\n"), status);
+        assertTrue(status.contains("fence:       unfenced: no fenceCommand (the primary is trusted to stay down)\n"), status);
+        String json = commands.status(true);
+        assertTrue(json.contains("\"protection\":\"unfenced\""), json);
         assertTrue(status.contains("capture:     pcap4j:eth0 running received=100 dropped.kernel=2 dropped.interface=1 dropped.migware=3 (listener-failed=3)"), status);
         assertTrue(status.contains("connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3"), status);
         assertTrue(status.contains("packets:     tracked=7 ignored=4 (not-ip=4) malformed=0\n"), status);

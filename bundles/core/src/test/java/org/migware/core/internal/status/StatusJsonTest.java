@@ -46,6 +46,7 @@ class StatusJsonTest {
         assertEquals("QUORUM", failover.getAsJsonObject("policy").get("mode").getAsString());
         assertEquals(500, failover.getAsJsonObject("policy").get("holdDownMillis").getAsLong());
         assertEquals("fence command exited 1: bmc unreachable", failover.getAsJsonObject("fence").get("lastFailure").getAsString());
+        assertEquals("fenced", failover.getAsJsonObject("fence").get("protection").getAsString());
         JsonObject migration = root.getAsJsonObject("migration");
         assertEquals("RECOVERING", migration.get("phase").getAsString());
         assertEquals(14_300_000L, migration.get("recoveryNanos").getAsLong());
