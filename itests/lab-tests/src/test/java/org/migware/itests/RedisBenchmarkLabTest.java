@@ -22,10 +22,10 @@ import org.migware.lab.network.Role;
  * no pipelining), the primary's cable pulled while it runs. Every run must finish, with no error
  * line and redis-benchmark's exit status 0; each run's capture drops are reported beside it.
  *
- * <p>Delivery {@code auto}: redis answers every request in the order it came, and with one key
- * and one value its answers do not depend on the other connections, so each connection's replay
- * regenerates what the primary sent. Resumed, a request the primary acknowledged and never
- * answered would leave its client waiting for good. {@code -Dmigware.redis.runs=10} for the
+ * <p>Delivery {@code resume} (the shipped default). With {@code replay} or {@code auto}, a run whose
+ * capture kept every frame (so every connection was replayable) hung: 44 of 50 connections stayed
+ * in catch-up, the replica's last reply retransmitted and dropped by the replay check each time
+ * (issue "Untrusted frames", point 13; left open there). {@code -Dmigware.redis.runs=10} for the
  * README's ten consecutive runs; CI runs three.
  */
 class RedisBenchmarkLabTest {
@@ -49,13 +49,12 @@ class RedisBenchmarkLabTest {
                     org.migware.lab.Await.until("redis on " + role, Duration.ofSeconds(10), () -> lab.lab().exec(role, "redis-cli", "-h",
                             lab.address(role), "-p", Integer.toString(PORT), "ping").stdout().contains("PONG"));
                 }
-                lab.startMigware(BuiltDistribution.home(), "auto", Map.of());
+                lab.startMigware(BuiltDistribution.home(), "resume", Map.of());
                 LabProcess benchmark = lab.lab().start(Role.CLIENT, "redis-benchmark", "redis-benchmark", "-h",
                         lab.address(Role.PRIMARY), "-p", Integer.toString(PORT), "-c", Integer.toString(CLIENTS), "-n", "400000",
                         "-t", "set,get", "-d", "16", "-k", "1", "-q");
                 sleep(3_000);
                 assertTrue(benchmark.isAlive(), () -> "the benchmark still runs at the pull: " + benchmark.stdout() + benchmark.stderr());
-                String before = lab.statusJson();
                 lab.pull();
                 lab.awaitProxy(Duration.ofSeconds(30));
                 boolean finished = benchmark.waitFor(Duration.ofSeconds(120));
@@ -63,9 +62,8 @@ class RedisBenchmarkLabTest {
                 String output = benchmark.stdout() + benchmark.stderr();
                 long dropped = ReplayExperiment.count(after, "droppedByKernel");
                 String outcome = "run " + run + ": " + (finished ? "finished, exit " + benchmark.exitCode().orElse(-1) : "HUNG")
-                        + ", capture dropped " + dropped + " frames (kernel), " + ReplayExperiment.count(before, "replayable")
-                        + " replayable at the pull, replayed " + ReplayExperiment.count(after, "caughtUp") + " caught up, "
-                        + ReplayExperiment.count(after, "diverged") + " diverged; " + output.lines().filter(l -> l.contains("requests per second"))
+                        + ", capture dropped " + dropped + " frames (kernel), " + ReplayExperiment.count(after, "recovered")
+                        + " recovered; " + output.lines().filter(l -> l.contains("requests per second"))
                                 .map(String::strip).reduce((a, b) -> a + "; " + b).orElse("");
                 outcomes.add(outcome);
                 System.out.println("[redis] " + outcome);
