@@ -8,9 +8,10 @@
  * ({@code DOWN} after N consecutive misses, {@code UP} again after M consecutive successes), logs
  * every change with its time, target and reason, and tells every
  * {@link org.migware.api.health.HealthVerdictListener} at once. The bundle
- * {@code org.migware.monitor.exec} is a complete, short example.
+ * {@code org.migware.monitor.exec} is a complete, short example. A {@link org.migware.monitor.support.ProbeProfile}
+ * names a set of settings (safe, thesis, fast) that one configuration key chooses.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.migware.monitor.support;
 

@@ -99,6 +99,22 @@ public final class DetectionExperiment implements AutoCloseable {
                 Monitor.EXEC, Map.of("intervalMillis", "500", "timeoutMillis", "1500", "misses", "1", "recoveries", "1")));
 
         /**
+         * The shipped default ({@code profile = safe}, the code's default too): a probe every 100 ms,
+         * 100 ms to answer, DOWN after 8 misses in a row; the passive monitor is not covered.
+         */
+        public static final Profile SAFE = new Profile("safe", Map.of(
+                Monitor.ICMP, Map.of("profile", "safe"),
+                Monitor.TCP, Map.of("profile", "safe")));
+
+        /**
+         * The probing monitors exactly as the distribution ships them: nothing written for them (an
+         * empty map; {@link MigwareInstance} then leaves no file of the lab's for that PID).
+         */
+        public static final Profile SHIPPED = new Profile("shipped", Map.of(
+                Monitor.ICMP, Map.of(),
+                Monitor.TCP, Map.of()));
+
+        /**
          * The fast, loss-tolerant profile: a probe every 10 ms, 10 ms to answer, DOWN after 5 misses
          * in a row (50-60 ms after the primary stops answering); the passive monitor judging every
          * 10 ms, client data unacknowledged and the primary silent for 40 ms, 3 evaluations.
@@ -139,6 +155,10 @@ public final class DetectionExperiment implements AutoCloseable {
             for (Monitor m : Monitor.values()) {
                 Map<String, String> s = settings.get(m);
                 if (s == null) {
+                    continue;
+                }
+                if (s.isEmpty() || s.containsKey("profile")) {
+                    parts.add(m.kind() + (s.isEmpty() ? " as shipped" : " profile " + s.get("profile")));
                     continue;
                 }
                 parts.add(m == Monitor.TRAFFIC
@@ -230,6 +250,39 @@ public final class DetectionExperiment implements AutoCloseable {
     }
 
     /**
+     * What a stretch of MigWare's log says about the decision.
+     *
+     * @param downVerdicts DOWN verdicts per monitor ({@code core: verdict <monitor> DOWN for ...})
+     * @param downLines those lines
+     * @param decisions times the core left NORMAL ({@code core: state NORMAL -> ...})
+     */
+    public record LogTally(Map<String, Integer> downVerdicts, List<String> downLines, int decisions) {
+
+        /** @return every DOWN verdict of every monitor */
+        public int downs() {
+            return downVerdicts.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    /** @return the DOWN verdicts and decisions that {@code log} (a part of MigWare's log) records */
+    public static LogTally tally(String log) {
+        Map<String, Integer> downs = new LinkedHashMap<>();
+        List<String> downLines = new ArrayList<>();
+        int decisions = 0;
+        for (String line : log.split("\n")) {
+            Matcher v = VERDICT_LINE.matcher(line);
+            if (v.find()) {
+                downs.merge(v.group(1), 1, Integer::sum);
+                downLines.add(line);
+            }
+            if (DECISION_LINE.matcher(line).find()) {
+                decisions++;
+            }
+        }
+        return new LogTally(downs, downLines, decisions);
+    }
+
+    /**
      * How long a trial waits after the instances came up before it pulls the link: longer than
      * the core's isolationSettleMillis (2 s), during which it does not trust a DOWN verdict.
      */
@@ -282,17 +335,7 @@ public final class DetectionExperiment implements AutoCloseable {
         DetectionExperiment experiment = new DetectionExperiment(options, lab, progress);
         try {
             experiment.startService();
-            experiment.client = lab.startJava(Role.CLIENT, "client", PushClient.class,
-                    new PushClient.Options().host(lab.address(Role.PRIMARY)).port(options.port())
-                            .connections(options.clients()).intervalMillis(options.clientIntervalMillis())
-                            .report(lab.workDir().resolve("client.tsv")).toArgs());
-            Await.until("the push clients connected", Duration.ofSeconds(30), () -> {
-                if (!experiment.client.isAlive()) {
-                    throw new LabException("the push client exited: " + experiment.client.stderr());
-                }
-                return PushClientReport.readIfPresent(lab.workDir().resolve("client.tsv"))
-                        .map(r -> r.connections().size() >= options.clients()).orElse(false);
-            });
+            experiment.startClients();
             progress.accept("lab " + options.prefix() + " up: sink on " + lab.address(Role.PRIMARY) + ":" + options.port()
                     + ", " + options.clients() + " clients pushing every " + options.clientIntervalMillis() + " ms");
             return experiment;
@@ -300,6 +343,43 @@ public final class DetectionExperiment implements AutoCloseable {
             lab.close();
             throw e;
         }
+    }
+
+    private Path clientReport() {
+        return lab.workDir().resolve("client.tsv");
+    }
+
+    private void startClients() {
+        client = lab.startJava(Role.CLIENT, "client", PushClient.class,
+                new PushClient.Options().host(lab.address(Role.PRIMARY)).port(options.port())
+                        .connections(options.clients()).intervalMillis(options.clientIntervalMillis())
+                        .report(clientReport()).toArgs());
+        Await.until("the push clients connected", Duration.ofSeconds(30), () -> {
+            if (!client.isAlive()) {
+                throw new LabException("the push client exited: " + client.stderr());
+            }
+            return PushClientReport.readIfPresent(clientReport()).map(r -> r.connections().size() >= options.clients()).orElse(false);
+        });
+    }
+
+    /**
+     * Stops the push clients and connects them anew, so that a MigWare started meanwhile has seen
+     * every handshake (a connection whose handshake it missed can never be carried).
+     */
+    public void reconnectClients() {
+        client.destroy(Duration.ofSeconds(10));
+        try {
+            Files.deleteIfExists(clientReport());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        startClients();
+    }
+
+    /** @return the push clients' report as they last wrote it */
+    public PushClientReport clientReport(String what) {
+        return PushClientReport.readIfPresent(clientReport())
+                .orElseThrow(() -> new LabException("no push-client report for " + what + " at " + clientReport()));
     }
 
     /** @return the lab */
@@ -346,7 +426,7 @@ public final class DetectionExperiment implements AutoCloseable {
     public MigwareInstance startMigware(String name, Profile profile, Set<Monitor> monitors, Map<String, Map<String, String>> extra) {
         Map<String, Map<String, String>> configs = baseConfigs();
         for (Monitor monitor : Monitor.values()) {
-            if (monitors.contains(monitor)) {
+            if (monitors.contains(monitor) && !profile.of(monitor).isEmpty()) { // empty: its etc/ file as shipped
                 Map<String, String> settings = new LinkedHashMap<>(profile.of(monitor));
                 if (monitor == Monitor.EXEC) {
                     settings.putAll(execCommand());
@@ -672,21 +752,9 @@ public final class DetectionExperiment implements AutoCloseable {
             List<LossRun> runs = new ArrayList<>();
             for (int i = 0; i < instances.size(); i++) {
                 MigwareInstance instance = instances.get(i);
-                String log = instance.log().substring(logOffsets.get(i));
-                Map<String, Integer> downs = new LinkedHashMap<>();
-                List<String> downLines = new ArrayList<>();
-                int decisions = 0;
-                for (String line : log.split("\n")) {
-                    Matcher v = VERDICT_LINE.matcher(line);
-                    if (v.find()) {
-                        downs.merge(v.group(1), 1, Integer::sum);
-                        downLines.add(line);
-                    }
-                    if (DECISION_LINE.matcher(line).find()) {
-                        decisions++;
-                    }
-                }
-                runs.add(new LossRun(profiles.get(i), downs, decisions, instance.status(), downLines, counters));
+                LogTally tally = tally(instance.log().substring(logOffsets.get(i)));
+                runs.add(new LossRun(profiles.get(i), tally.downVerdicts(), tally.decisions(), instance.status(), tally.downLines(),
+                        counters));
             }
             return runs;
         } finally {
@@ -743,7 +811,7 @@ public final class DetectionExperiment implements AutoCloseable {
         int oneIn = (int) parsed.number("loss-one-in", 50);
         String out = parsed.string("out", null);
         Options options = Options.defaults(distribution).withPrefix(parsed.string("prefix", "mwdb"));
-        Map<String, Profile> known = Map.of("thesis", Profile.THESIS, "fast", Profile.FAST, "fast-10x6", Profile.FAST_10X6, "fast-20x3", Profile.FAST_20X3);
+        Map<String, Profile> known = Map.of("safe", Profile.SAFE, "thesis", Profile.THESIS, "fast", Profile.FAST, "fast-10x6", Profile.FAST_10X6, "fast-20x3", Profile.FAST_20X3);
         List<Profile> profiles = java.util.Arrays.stream(parsed.string("profiles", "thesis,fast,fast-20x3").split(","))
                 .map(name -> {
                     Profile profile = known.get(name.trim());

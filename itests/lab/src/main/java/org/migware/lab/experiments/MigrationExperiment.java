@@ -143,8 +143,9 @@ public final class MigrationExperiment {
      * @param port the service's port
      * @param prefix the lab's namespace prefix
      * @param scenario what the clients do
-     * @param monitor the monitor profile MigWare's ICMP monitor gets, or null for the shipped
-     *        configuration (the thesis's 500 ms ping)
+     * @param monitor the monitor profile MigWare's ICMP monitor gets, or null for the thesis's (500 ms,
+     *        one miss), which the lab has always measured with and writes explicitly: the shipped
+     *        default is the safe profile ({@link DetectionExperiment.Profile#SHIPPED} runs that)
      * @param framing the proxy's record framing ({@code none}, {@code newline}, ...), or null to leave
      *        the shipped configuration
      * @param replicaBacklog the replica server's listen backlog
@@ -169,7 +170,7 @@ public final class MigrationExperiment {
 
         /**
          * The first version's options: the push scenario with MigWare configured as before (the
-         * shipped monitor and framing), for callers that configure those themselves.
+         * thesis's monitor and the shipped framing), for callers that configure those themselves.
          */
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
@@ -177,14 +178,14 @@ public final class MigrationExperiment {
                     Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0);
         }
 
-        /** @return the push scenario: 10 connections, a record every 500 ms, the shipped monitor, framing newline */
+        /** @return the push scenario: 10 connections, a record every 500 ms, the thesis's monitor, framing newline */
         public static Options defaults(Path distribution) {
             return new Options(distribution, 10, 500, 10_000, 15_000, 7000, "mwm").withFraming("newline");
         }
 
         /**
          * The defaults of a scenario, all with MigWare's fast ICMP profile (so a run does not wait
-         * out the thesis's 500 ms detection) except push, which keeps the shipped one as before.
+         * out the thesis's 500 ms detection) except push, which keeps the thesis's as before.
          *
          * @param scenario the scenario
          * @param distribution the built distribution
@@ -239,7 +240,7 @@ public final class MigrationExperiment {
                     newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
         }
 
-        /** @return these options with another ICMP monitor profile (null: the shipped configuration) */
+        /** @return these options with another ICMP monitor profile (null: the thesis's, written explicitly) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
                     scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
@@ -565,14 +566,13 @@ public final class MigrationExperiment {
             }
 
             try (MigwareInstance migware = starter.start(lab, Role.BACKUP, configs(lab, options), Duration.ofSeconds(60))) {
-                Await.until("MigWare capturing and tracking" + (options.monitor() == null ? "" : " with its ICMP monitor UP"),
-                        Duration.ofSeconds(30), () -> {
-                            MigwareStatus s = migware.status();
-                            return s.capturing() && s.tracking() && (options.monitor() == null || s.says("icmp", "UP"));
-                        });
+                Await.until("MigWare capturing and tracking with its ICMP monitor UP", Duration.ofSeconds(30), () -> {
+                    MigwareStatus s = migware.status();
+                    return s.capturing() && s.tracking() && s.says("icmp", "UP");
+                });
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP) + "; replica on " + lab.address(Role.BACKUP)
                         + "; scenario " + options.scenario().cliName() + ", ICMP monitor "
-                        + (options.monitor() == null ? "as shipped" : options.monitor().describe().replaceAll(";.*", ""))
+                        + monitorProfile(options).name() + " (" + monitorProfile(options).describe().replaceAll(";.*", "") + ")"
                         + ", framing " + (options.framing() == null ? "as shipped" : options.framing())
                         + (options.proxySettings().isEmpty() ? "" : ", proxy " + new TreeMap<>(options.proxySettings())));
                 observer.ready(lab, migware);
@@ -598,10 +598,16 @@ public final class MigrationExperiment {
             proxy.put("framing", options.framing());
         }
         configs.put("org.migware.proxy", proxy);
-        if (options.monitor() != null) {
-            configs.put(DetectionExperiment.Monitor.ICMP.pid(), options.monitor().of(DetectionExperiment.Monitor.ICMP));
+        Map<String, String> icmp = monitorProfile(options).of(DetectionExperiment.Monitor.ICMP);
+        if (!icmp.isEmpty()) { // empty: the shipped file stays
+            configs.put(DetectionExperiment.Monitor.ICMP.pid(), icmp);
         }
         return configs;
+    }
+
+    /** @return the ICMP monitor's profile of a run: the thesis's unless the options name another */
+    static DetectionExperiment.Profile monitorProfile(Options options) {
+        return options.monitor() == null ? DetectionExperiment.Profile.THESIS : options.monitor();
     }
 
     /** One run's moving parts. */
@@ -1040,7 +1046,7 @@ public final class MigrationExperiment {
         String monitor = parsed.string("monitor", null);
         if (monitor != null) {
             options = options.withMonitor(switch (monitor) {
-                case "shipped" -> null;
+                case "shipped" -> DetectionExperiment.Profile.SHIPPED;
                 case "thesis" -> DetectionExperiment.Profile.THESIS;
                 case "fast" -> DetectionExperiment.Profile.FAST;
                 default -> throw new IllegalArgumentException("--monitor must be shipped, thesis or fast: " + monitor);

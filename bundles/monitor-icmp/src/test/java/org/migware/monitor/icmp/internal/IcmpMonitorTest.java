@@ -33,13 +33,26 @@ class IcmpMonitorTest {
     private static final Duration THESIS_INTERVAL = Duration.ofMillis(500);
 
     @Test
-    void defaultsAreTheThesisAndTheTargetIsTheFirstServiceAddress() {
+    void defaultsAreTheSafeProfileAndTheTargetIsTheFirstServiceAddress() {
         IcmpMonitor.Config config = IcmpConfigs.icmp(Map.of());
-        assertEquals(ProbeSettings.THESIS,
-                new ProbeSettings(config.intervalMillis(), config.timeoutMillis(), config.misses(), config.recoveries()));
+        assertEquals(new ProbeSettings(100, 100, 8, 1), IcmpMonitor.settings(config));
         assertEquals("192.0.2.10", IcmpMonitor.target(service("192.0.2.10", "192.0.2.11"), config).getHostAddress());
         assertEquals("192.0.2.99", IcmpMonitor.target(service("192.0.2.10"),
                 IcmpConfigs.icmp(Map.of("target", "192.0.2.99"))).getHostAddress());
+    }
+
+    @Test
+    void oneLineChoosesTheThesisProfileAndAKeyBesideItOverridesOneValue() {
+        assertEquals(ProbeSettings.THESIS, IcmpMonitor.settings(IcmpConfigs.icmp(Map.of("profile", "thesis"))));
+        assertEquals(new ProbeSettings(10, 10, 5, 1), IcmpMonitor.settings(IcmpConfigs.icmp(Map.of("profile", "fast"))));
+        assertEquals(new ProbeSettings(500, 300, 1, 1),
+                IcmpMonitor.settings(IcmpConfigs.icmp(Map.of("profile", "thesis", "timeoutMillis", 300L))));
+        // the lab's explicit thesis keys, without a profile, are the thesis whatever the default profile
+        assertEquals(ProbeSettings.THESIS, IcmpMonitor.settings(IcmpConfigs.icmp(
+                Map.of("intervalMillis", 500L, "timeoutMillis", 500L, "misses", 1, "recoveries", 1))));
+        assertEquals("'profile' must be one of safe, thesis, fast (is 'fastest')",
+                assertThrows(IllegalArgumentException.class, () -> IcmpMonitor.settings(IcmpConfigs.icmp(Map.of("profile", "fastest"))))
+                        .getMessage());
     }
 
     @Test
@@ -83,11 +96,11 @@ class IcmpMonitorTest {
         } finally {
             unconfigured.deactivate();
         }
-        IcmpMonitor badMisses = new IcmpMonitor(IcmpConfigs.icmp(Map.of("misses", 0)));
+        IcmpMonitor badMisses = new IcmpMonitor(IcmpConfigs.icmp(Map.of("misses", -1)));
         badMisses.bindProtectedService(() -> service("127.0.0.1"));
         badMisses.activate();
         try {
-            assertEquals("not probing: 'misses' must be at least 1 (is 0)", badMisses.currentVerdict().reason());
+            assertEquals("not probing: 'misses' must be at least 1 (is -1)", badMisses.currentVerdict().reason());
         } finally {
             badMisses.deactivate();
         }

@@ -27,12 +27,12 @@ class TcpMonitorTest {
     private static final Duration INTERVAL = Duration.ofMillis(500);
 
     @Test
-    void defaultsAreTheThesisAndComeFromTheServicePid() {
+    void defaultsAreTheSafeProfileAndComeFromTheServicePid() {
         TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"192.0.2.10", "192.0.2.11"}, new int[] {7000, 7001}),
                 TcpConfigs.tcp(Map.of()));
         assertEquals("192.0.2.10", target.host());
         assertEquals(7000, target.port());
-        assertEquals(ProbeSettings.THESIS, target.settings());
+        assertEquals(new ProbeSettings(100, 100, 8, 1), target.settings());
         assertEquals(0, target.send().length);
         assertEquals(0, target.expect().length);
     }
@@ -45,6 +45,8 @@ class TcpMonitorTest {
         assertEquals("192.0.2.99", target.host());
         assertEquals(22, target.port());
         assertEquals(new ProbeSettings(20, 20, 3, 2), target.settings());
+        assertEquals(ProbeSettings.THESIS, TcpMonitor.target(service(new String[] {"192.0.2.10"}, new int[] {7000}),
+                TcpConfigs.tcp(Map.of("profile", "thesis"))).settings());
     }
 
     @Test
@@ -58,9 +60,9 @@ class TcpMonitorTest {
         assertEquals("'port' 70000 is not a TCP port (1-65535)",
                 assertThrows(IllegalArgumentException.class,
                         () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 70000)))).getMessage());
-        assertEquals("'misses' must be at least 1 (is 0)",
+        assertEquals("'misses' must be at least 1 (is -1)",
                 assertThrows(IllegalArgumentException.class,
-                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", 0)))).getMessage());
+                        () -> TcpMonitor.target(none, TcpConfigs.tcp(Map.of("target", "127.0.0.1", "port", 1, "misses", -1)))).getMessage());
     }
 
     @Test
@@ -83,7 +85,8 @@ class TcpMonitorTest {
         FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
         LocalServer server = new LocalServer(request -> null);
         int port = server.port();
-        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"127.0.0.1"}, new int[] {port}), TcpConfigs.tcp(Map.of()));
+        TcpMonitor.Target target = TcpMonitor.target(service(new String[] {"127.0.0.1"}, new int[] {port}),
+                TcpConfigs.tcp(Map.of("profile", "thesis")));
         TcpProbe probe = new TcpProbe(target.host(), target.port(), target.send(), target.expect());
         VerdictStateMachine machine = new VerdictStateMachine("tcp:" + port, "127.0.0.1:" + port, target.settings(), clock, "starting");
         assertEquals(HealthStatus.UNKNOWN, machine.current().status());
@@ -156,7 +159,7 @@ class TcpMonitorTest {
     void componentPublishesUpThenDownToListeners() throws Exception {
         BlockingQueue<HealthVerdict> verdicts = new LinkedBlockingQueue<>();
         LocalServer server = new LocalServer(request -> null);
-        TcpMonitor monitor = new TcpMonitor(TcpConfigs.tcp(Map.of("intervalMillis", 20L, "timeoutMillis", 200L)));
+        TcpMonitor monitor = new TcpMonitor(TcpConfigs.tcp(Map.of("profile", "thesis", "intervalMillis", 20L, "timeoutMillis", 200L)));
         ServiceEndpoints local = service(new String[] {"127.0.0.1"}, new int[] {server.port()});
         monitor.bindProtectedService(() -> local);
         inject(monitor, List.of(verdicts::add));
