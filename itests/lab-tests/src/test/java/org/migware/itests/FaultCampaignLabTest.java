@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Timeout;
 import org.migware.lab.Await;
 import org.migware.lab.Commands;
 import org.migware.lab.ExecResult;
+import org.migware.lab.experiments.JvmMemoryProbe;
+import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.experiments.MigwareStatus;
 import org.migware.lab.experiments.ReplayExperiment;
 import org.migware.lab.network.LabNetwork;
@@ -186,6 +188,172 @@ class FaultCampaignLabTest {
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
+    /**
+     * Point 5: a spoofed SYN flood beside idle real connections. The tracker's table is configured
+     * small ({@code maxConnections} 2,000); 22,000 SYNs from distinct forged sources reach the
+     * primary and MigWare's capture over 10 s, while 200 real connections are established and
+     * send one record every 10 s. A table that let a SYN evict the least recently active entry
+     * would lose the real connections ("handshake missed": never recoverable). The oracles: the
+     * push clients' records at the replica after the pull (every connection carried), the JVM's
+     * own count of the tracker's entries ({@code jcmd GC.class_histogram}, live objects after a
+     * full collection) and its heap after a full collection, before and after the flood.
+     */
+    @Test
+    void aSpoofedSynFloodBesideIdleConnectionsCostsNoneOfThem() {
+        String prefix = "mwflood";
+        int connections = 200;
+        int maxConnections = 2000;
+        int synsPerSecond = 2200;
+        int floodSeconds = 10;
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, PORT)) {
+            LabNetwork net = lab.lab();
+            shortNeighbourTimers(net);
+            Path work = net.workDir();
+            startSink(net, Role.PRIMARY, "primary", lab.address(Role.PRIMARY), work.resolve("primary.tsv"));
+            startSink(net, Role.BACKUP, "replica", lab.address(Role.BACKUP), work.resolve("replica.tsv"));
+            MigwareInstance migware = lab.startMigware(BuiltDistribution.home(), "resume", Map.of("framing", "newline"),
+                    Map.of("org.migware.tracker", Map.of("maxConnections", Integer.toString(maxConnections))));
+            long runMillis = 36_000;
+            Path clientReport = work.resolve("client.tsv");
+            PushClient.Options options = new PushClient.Options().host(lab.address(Role.PRIMARY)).port(PORT)
+                    .connections(connections).intervalMillis(10_000).durationMillis(runMillis).connectRate(400)
+                    .reportIntervalMillis(500).report(clientReport);
+            LabProcess client = net.startJava(Role.CLIENT, "client", PushClient.class, options.toArgs());
+            client.awaitOutput(PushClient.STARTED, Duration.ofSeconds(30));
+            Await.until("every connection open", Duration.ofSeconds(60), () -> PushClientReport.readIfPresent(clientReport)
+                    .map(r -> r.connections().size() == connections && r.connections().stream().allMatch(c -> c.state().equals("OPEN")))
+                    .orElse(false));
+            long pid = migware.process().pid();
+            JvmMemoryProbe.Memory before = JvmMemoryProbe.measure(net, Role.BACKUP, pid);
+            String flood = synFlood(net, synsPerSecond, floodSeconds);
+            Histogram entries = Histogram.of(net, pid);
+            JvmMemoryProbe.Memory after = JvmMemoryProbe.measure(net, Role.BACKUP, pid);
+            String statusAfterFlood = lab.statusJson();
+            long sent = Long.parseLong(flood.replaceAll("(?s).*sent (\\d+) SYNs.*", "$1"));
+            long distinct = Long.parseLong(flood.replaceAll("(?s).*from (\\d+) distinct sources.*", "$1"));
+            System.out.println("[lab " + prefix + "] " + flood.strip());
+            System.out.println("[lab " + prefix + "] MigWare's JVM: heap after a full GC " + before.heapBytes() / 1024 + " KiB before the flood, "
+                    + after.heapBytes() / 1024 + " KiB after it; RSS " + before.rssBytes() / 1024 + " -> " + after.rssBytes() / 1024
+                    + " KiB; direct " + before.directBytes() / 1024 + " -> " + after.directBytes() / 1024 + " KiB; live tracker entries "
+                    + entries.instances() + " (" + entries.bytesPerEntry() + " bytes each with their two sides)");
+            System.out.println("[lab " + prefix + "] MigWare says: tracked " + ReplayExperiment.count(statusAfterFlood, "tracked")
+                    + ", evicted " + ReplayExperiment.count(statusAfterFlood, "evictedForCapacity") + ", SYNs refused "
+                    + ReplayExperiment.count(statusAfterFlood, "syn-refused-table-full-of-established") + ", capture dropped by the kernel "
+                    + ReplayExperiment.count(statusAfterFlood, "droppedByKernel"));
+            Instant pulled = lab.pull();
+            Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+            System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy);
+            awaitClients(client, null, runMillis);
+            awaitEnded(work.resolve("replica.tsv"), connections);
+            String status = lab.statusJson();
+            System.out.println("[lab " + prefix + "] capture dropped by the kernel over the run: " + ReplayExperiment.count(status, "droppedByKernel"));
+            long records = checkCarried(prefix, PushClientReport.read(clientReport), SinkReport.read(work.resolve("primary.tsv")),
+                    SinkReport.read(work.resolve("replica.tsv")), status);
+            assertTrue(sent >= 10L * maxConnections && distinct >= 10L * maxConnections,
+                    () -> "the flood: at least 10x maxConnections distinct sources: " + flood);
+            assertTrue(entries.instances() <= maxConnections, () -> "the tracker holds at most maxConnections entries: " + entries);
+            long unbounded = (distinct - maxConnections) * entries.bytesPerEntry();
+            assertTrue(after.heapBytes() - before.heapBytes() < unbounded, () -> "the heap grew by "
+                    + (after.heapBytes() - before.heapBytes()) + " bytes in the flood; keeping every spoofed SYN would cost at least "
+                    + unbounded);
+            System.out.println("[lab " + prefix + "] " + connections + " of " + connections + " connections carried, " + records
+                    + " records at the replica");
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /** The tracker's live entries by the JVM's own count: instances and shallow bytes of a connection and its two sides. */
+    private record Histogram(long instances, long bytesPerEntry, String lines) {
+
+        static Histogram of(LabNetwork net, long pid) {
+            ExecResult result = net.exec(Role.BACKUP, Duration.ofSeconds(60), Commands.tool("jcmd", "a JDK"), Long.toString(pid),
+                    "GC.class_histogram");
+            String out = result.requireSuccess().stdout();
+            long[] connection = row(out, "org.migware.tracker.internal.TrackedConnection");
+            long[] side = row(out, "org.migware.tracker.internal.SideState");
+            long perEntry = connection[0] == 0 ? 0 : (connection[1] + side[1]) / connection[0];
+            String lines = out.lines().filter(l -> l.contains("org.migware.tracker.internal.")).reduce("", (a, b) -> a + b + "\n");
+            return new Histogram(connection[0], perEntry, lines);
+        }
+
+        /** @return instances and bytes of the class, zeros when it has none */
+        private static long[] row(String histogram, String className) {
+            Matcher m = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+" + Pattern.quote(className) + "\\s", Pattern.MULTILINE)
+                    .matcher(histogram);
+            return m.find() ? new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))} : new long[] {0, 0};
+        }
+    }
+
+    /**
+     * Runs in the hub: SYNs to the service from distinct forged sources (random addresses in
+     * 198.18.0.0/15, random ports, each pair once), written on the hub's ports towards the primary
+     * and towards the backup, paced over the given seconds.
+     */
+    private static String synFlood(LabNetwork net, int perSecond, int seconds) {
+        Path script = net.workDir().resolve("syn-flood.py");
+        try {
+            Files.writeString(script, SYN_FLOOD, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + script, e);
+        }
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        ExecResult result = net.execIn(net.hubNamespace(), Duration.ofSeconds(seconds + 60), List.of(python, script.toString(),
+                net.address(Role.PRIMARY), Integer.toString(PORT), net.macAddress(Role.PRIMARY), net.hubInterface(Role.PRIMARY),
+                net.hubInterface(Role.BACKUP), Integer.toString(perSecond), Integer.toString(seconds)));
+        return result.requireSuccess().stdout() + result.stderr();
+    }
+
+    static final String SYN_FLOOD = """
+            import random, socket, struct, sys, time
+
+            dst, port = sys.argv[1], int(sys.argv[2])
+            mac_dst = bytes.fromhex(sys.argv[3].replace(":", ""))
+            if_p, if_b = sys.argv[4], sys.argv[5]
+            per_second, seconds = int(sys.argv[6]), int(sys.argv[7])
+
+            def csum(data):
+                if len(data) % 2:
+                    data += b"\\0"
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+                while total >> 16:
+                    total = (total & 0xFFFF) + (total >> 16)
+                return ~total & 0xFFFF
+
+            def syn(src, sport):
+                options = struct.pack("!BBH", 2, 4, 1460)
+                tcp = struct.pack("!HHIIBBHHH", sport, port, random.getrandbits(32), 0, 6 << 4, 0x02, 64240, 0, 0) + options
+                pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
+                tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+                ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), random.randint(1, 65535), 0x4000, 64, 6, 0,
+                                 socket.inet_aton(src), socket.inet_aton(dst))
+                ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+                mac_src = bytes([0x02]) + random.getrandbits(40).to_bytes(5, "big")
+                return mac_dst + mac_src + b"\\x08\\x00" + ip + tcp
+
+            tx_p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            tx_p.bind((if_p, 0))
+            tx_b = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            tx_b.bind((if_b, 0))
+            sources = set()
+            total = per_second * seconds
+            while len(sources) < total:
+                sources.add((socket.inet_ntoa(struct.pack("!I", (198 << 24 | 18 << 16) + random.getrandbits(17))),
+                             random.randint(1024, 65535)))
+            sources = list(sources)
+            start = time.monotonic()
+            sent = 0
+            for i, (src, sport) in enumerate(sources):
+                due = start + i / per_second
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                frame = syn(src, sport)
+                tx_b.send(frame)
+                tx_p.send(frame)
+                sent += 1
+            print("sent %d SYNs from %d distinct sources in %.1f s" % (sent, len(set(sources)), time.monotonic() - start))
+            """;
+
     // ------------------------------------------------------------------------------ shared
 
     /** A client forgets a silent neighbour within seconds: MigWare's ARP answers are exercised, not assumed. */
@@ -251,11 +419,13 @@ class FaultCampaignLabTest {
         List<String> broken = new ArrayList<>();
         for (PushClientReport.Connection c : sent.connections()) {
             SinkReport.Connection before = primary.byConnId(c.id()).orElse(null);
+            // no record at the primary: the connection sent its first after the pull
+            long primaryLast = before == null ? 0 : before.lastSeq();
             List<SinkReport.Connection> after = replica.connections().stream().filter(r -> r.connId() == c.id()).toList();
             String problem = null;
             if (!c.error().isEmpty() || c.failed()) {
                 problem = "client error " + c.state() + " " + c.error();
-            } else if (before == null || before.foreign() != 0 || before.torn() != 0) {
+            } else if (before != null && (before.foreign() != 0 || before.torn() != 0)) {
                 problem = "at the primary " + before;
             } else if (after.size() != 1) {
                 problem = after.size() + " replica sockets hold its records: " + after;
@@ -263,8 +433,8 @@ class FaultCampaignLabTest {
                 SinkReport.Connection r = after.get(0);
                 if (r.foreign() != 0 || r.torn() != 0 || r.corrupt() != 0 || r.duplicates() != 0 || r.gaps() != 0) {
                     problem = "at the replica " + r;
-                } else if (r.firstSeq() > before.lastSeq() + 1) {
-                    problem = "records lost after the primary's last (" + before.lastSeq() + "): " + r;
+                } else if (r.firstSeq() > primaryLast + 1) {
+                    problem = "records lost after the primary's last (" + primaryLast + "): " + r;
                 } else if (r.lastSeq() != c.recordsSent()) {
                     problem = "the client sent " + c.recordsSent() + " records, the replica's last is " + r.lastSeq() + ": " + r;
                 }
