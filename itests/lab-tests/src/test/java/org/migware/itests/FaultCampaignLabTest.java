@@ -52,6 +52,9 @@ import org.migware.lab.workloads.SinkServer;
 class FaultCampaignLabTest {
 
     private static final int PORT = 7000;
+    private static final String TRACKED = "org.migware.tracker.internal.TrackedConnection";
+    private static final String SIDE = "org.migware.tracker.internal.SideState";
+    private static final String KEPT = "org.migware.proxy.internal.keeper.KeptStream";
 
     /**
      * Point 6: the primary serves on two addresses; one client uses the same local port towards
@@ -211,7 +214,9 @@ class FaultCampaignLabTest {
             Path work = net.workDir();
             startSink(net, Role.PRIMARY, "primary", lab.address(Role.PRIMARY), work.resolve("primary.tsv"));
             startSink(net, Role.BACKUP, "replica", lab.address(Role.BACKUP), work.resolve("replica.tsv"));
-            MigwareInstance migware = lab.startMigware(BuiltDistribution.home(), "resume", Map.of("framing", "newline"),
+            // Both tables that a SYN adds to have the same small bound: the tracker's and the proxy's kept streams.
+            MigwareInstance migware = lab.startMigware(BuiltDistribution.home(), "resume",
+                    Map.of("framing", "newline", "keepConnections", Integer.toString(maxConnections)),
                     Map.of("org.migware.tracker", Map.of("maxConnections", Integer.toString(maxConnections))));
             long runMillis = 36_000;
             Path clientReport = work.resolve("client.tsv");
@@ -226,7 +231,10 @@ class FaultCampaignLabTest {
             long pid = migware.process().pid();
             JvmMemoryProbe.Memory before = JvmMemoryProbe.measure(net, Role.BACKUP, pid);
             String flood = synFlood(net, synsPerSecond, floodSeconds);
-            Histogram entries = Histogram.of(net, pid);
+            Histogram live = Histogram.of(net, pid);
+            long tracked = live.instances(TRACKED);
+            long kept = live.instances(KEPT);
+            long bytesPerEntry = tracked == 0 ? 0 : (live.bytes(TRACKED) + live.bytes(SIDE)) / tracked;
             JvmMemoryProbe.Memory after = JvmMemoryProbe.measure(net, Role.BACKUP, pid);
             String statusAfterFlood = lab.statusJson();
             long sent = Long.parseLong(flood.replaceAll("(?s).*sent (\\d+) SYNs.*", "$1"));
@@ -235,10 +243,9 @@ class FaultCampaignLabTest {
             System.out.println("[lab " + prefix + "] MigWare's JVM: heap after a full GC " + before.heapBytes() / 1024 + " KiB before the flood, "
                     + after.heapBytes() / 1024 + " KiB after it; RSS " + before.rssBytes() / 1024 + " -> " + after.rssBytes() / 1024
                     + " KiB; direct " + before.directBytes() / 1024 + " -> " + after.directBytes() / 1024 + " KiB; live tracker entries "
-                    + entries.instances() + " (" + entries.bytesPerEntry() + " bytes each with their two sides)");
+                    + tracked + " (" + bytesPerEntry + " bytes each with their two sides), kept streams " + kept);
             System.out.println("[lab " + prefix + "] MigWare says: tracked " + ReplayExperiment.count(statusAfterFlood, "tracked")
-                    + ", evicted " + ReplayExperiment.count(statusAfterFlood, "evictedForCapacity") + ", SYNs refused "
-                    + ReplayExperiment.count(statusAfterFlood, "syn-refused-table-full-of-established") + ", capture dropped by the kernel "
+                    + ", evicted " + ReplayExperiment.count(statusAfterFlood, "evictedForCapacity") + ", capture dropped by the kernel "
                     + ReplayExperiment.count(statusAfterFlood, "droppedByKernel"));
             Instant pulled = lab.pull();
             Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
@@ -251,8 +258,9 @@ class FaultCampaignLabTest {
                     SinkReport.read(work.resolve("replica.tsv")), status);
             assertTrue(sent >= 10L * maxConnections && distinct >= 10L * maxConnections,
                     () -> "the flood: at least 10x maxConnections distinct sources: " + flood);
-            assertTrue(entries.instances() <= maxConnections, () -> "the tracker holds at most maxConnections entries: " + entries);
-            long unbounded = (distinct - maxConnections) * entries.bytesPerEntry();
+            assertTrue(tracked <= maxConnections, () -> "the tracker holds at most maxConnections entries: " + tracked);
+            assertTrue(kept <= maxConnections, () -> "the proxy keeps at most keepConnections streams: " + kept);
+            long unbounded = (distinct - maxConnections) * bytesPerEntry;
             assertTrue(after.heapBytes() - before.heapBytes() < unbounded, () -> "the heap grew by "
                     + (after.heapBytes() - before.heapBytes()) + " bytes in the flood; keeping every spoofed SYN would cost at least "
                     + unbounded);
@@ -262,24 +270,28 @@ class FaultCampaignLabTest {
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
-    /** The tracker's live entries by the JVM's own count: instances and shallow bytes of a connection and its two sides. */
-    private record Histogram(long instances, long bytesPerEntry, String lines) {
+    /** Live objects by the JVM's own count ({@code jcmd GC.class_histogram}: after a full collection). */
+    private record Histogram(String text) {
 
         static Histogram of(LabNetwork net, long pid) {
             ExecResult result = net.exec(Role.BACKUP, Duration.ofSeconds(60), Commands.tool("jcmd", "a JDK"), Long.toString(pid),
                     "GC.class_histogram");
-            String out = result.requireSuccess().stdout();
-            long[] connection = row(out, "org.migware.tracker.internal.TrackedConnection");
-            long[] side = row(out, "org.migware.tracker.internal.SideState");
-            long perEntry = connection[0] == 0 ? 0 : (connection[1] + side[1]) / connection[0];
-            String lines = out.lines().filter(l -> l.contains("org.migware.tracker.internal.")).reduce("", (a, b) -> a + b + "\n");
-            return new Histogram(connection[0], perEntry, lines);
+            return new Histogram(result.requireSuccess().stdout());
         }
 
-        /** @return instances and bytes of the class, zeros when it has none */
-        private static long[] row(String histogram, String className) {
+        /** @return the instances of the class, 0 when it has none */
+        long instances(String className) {
+            return row(className)[0];
+        }
+
+        /** @return the shallow bytes of all its instances, 0 when it has none */
+        long bytes(String className) {
+            return row(className)[1];
+        }
+
+        private long[] row(String className) {
             Matcher m = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+" + Pattern.quote(className) + "\\s", Pattern.MULTILINE)
-                    .matcher(histogram);
+                    .matcher(text);
             return m.find() ? new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))} : new long[] {0, 0};
         }
     }
@@ -290,14 +302,8 @@ class FaultCampaignLabTest {
      * and towards the backup, paced over the given seconds.
      */
     private static String synFlood(LabNetwork net, int perSecond, int seconds) {
-        Path script = net.workDir().resolve("syn-flood.py");
-        try {
-            Files.writeString(script, SYN_FLOOD, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + script, e);
-        }
-        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-        ExecResult result = net.execIn(net.hubNamespace(), Duration.ofSeconds(seconds + 60), List.of(python, script.toString(),
+        Path script = writeScript(net, "syn-flood.py", SYN_FLOOD);
+        ExecResult result = net.execIn(net.hubNamespace(), Duration.ofSeconds(seconds + 60), List.of(PYTHON, script.toString(),
                 net.address(Role.PRIMARY), Integer.toString(PORT), net.macAddress(Role.PRIMARY), net.hubInterface(Role.PRIMARY),
                 net.hubInterface(Role.BACKUP), Integer.toString(perSecond), Integer.toString(seconds)));
         return result.requireSuccess().stdout() + result.stderr();
@@ -355,6 +361,19 @@ class FaultCampaignLabTest {
             """;
 
     // ------------------------------------------------------------------------------ shared
+
+    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+    /** @return the script, written to the lab's work folder */
+    private static Path writeScript(LabNetwork net, String name, String text) {
+        Path script = net.workDir().resolve(name);
+        try {
+            Files.writeString(script, text, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + script, e);
+        }
+        return script;
+    }
 
     /** A client forgets a silent neighbour within seconds: MigWare's ARP answers are exercised, not assumed. */
     private static void shortNeighbourTimers(LabNetwork net) {
@@ -458,19 +477,11 @@ class FaultCampaignLabTest {
      * Python delayer accepts 300 ms after it arrived.
      */
     private static LabProcess startSynAckDelayer(LabNetwork net, int delayMillis) {
-        Path script = net.workDir().resolve("synack-delayer.py");
-        try {
-            Files.writeString(script, NFQUEUE_DELAYER, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + script, e);
-        }
-        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-        LabProcess delayer = net.start(Role.BACKUP, "synack-delayer", python, "-u", script.toString(), "7",
+        Path script = writeScript(net, "synack-delayer.py", NFQUEUE_DELAYER);
+        LabProcess delayer = net.start(Role.BACKUP, "synack-delayer", PYTHON, "-u", script.toString(), "7",
                 Integer.toString(delayMillis));
         delayer.awaitOutput("delayer bound", Duration.ofSeconds(10));
-        Path rules = net.workDir().resolve("late-replica.nft");
-        try {
-            Files.writeString(rules, """
+        Path rules = writeScript(net, "late-replica.nft", """
                     table inet mwlate {
                         counter forged_syns { }
                         counter resets_out { }
@@ -485,10 +496,7 @@ class FaultCampaignLabTest {
                             tcp sport %1$d tcp flags & (syn | ack) == syn | ack counter name synacks_queued
                         }
                     }
-                    """.formatted(PORT), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + rules, e);
-        }
+                    """.formatted(PORT));
         net.exec(Role.BACKUP, "nft", "-f", rules.toString()).requireSuccess();
         // This kernel has no nft queue expression (CONFIG_NFT_QUEUE): iptables-nft's NFQUEUE target
         // goes through nft's xtables compatibility instead.
