@@ -86,6 +86,17 @@ public final class ReplayExperiment implements AutoCloseable {
      * @param proxy further keys of {@code org.migware.proxy} (e.g. the replay bounds)
      */
     public MigwareInstance startMigware(Path distribution, String delivery, Map<String, String> proxy) {
+        return startMigware(distribution, delivery, proxy, Map.of());
+    }
+
+    /**
+     * As {@link #startMigware(Path, String, Map)}, with more configurations.
+     *
+     * @param more whole configurations by PID that replace the lab's (e.g. {@code org.migware.service}
+     *        with two addresses) or come beside them (e.g. {@code org.migware.tracker})
+     */
+    public MigwareInstance startMigware(Path distribution, String delivery, Map<String, String> proxy,
+            Map<String, Map<String, String>> more) {
         Map<String, Map<String, String>> configs = new HashMap<>();
         configs.put("org.migware.service", Map.of("addresses", lab.address(Role.PRIMARY), "ports", Integer.toString(port)));
         // Replay needs every byte of every kept stream: a frame the capture drops is a gap that makes
@@ -99,6 +110,7 @@ public final class ReplayExperiment implements AutoCloseable {
         proxyConfig.put("delivery", delivery);
         configs.put("org.migware.proxy", proxyConfig);
         configs.put(DetectionExperiment.Monitor.ICMP.pid(), DetectionExperiment.Profile.FAST.of(DetectionExperiment.Monitor.ICMP));
+        configs.putAll(more);
         migware = MigwareInstance.start(lab, Role.BACKUP, distribution, configs, Duration.ofSeconds(60));
         Await.until("MigWare capturing with its ICMP monitor UP", Duration.ofSeconds(30), () -> {
             MigwareStatus s = migware.status();

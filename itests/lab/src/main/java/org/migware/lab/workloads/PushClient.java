@@ -83,6 +83,7 @@ public final class PushClient {
         private int responseBytes;
         private long lingerMillis = 2000;
         private String bind;
+        private int localPort;
         int firstId;
         private boolean noDelay;
         private Path rttLog;
@@ -228,6 +229,17 @@ public final class PushClient {
         }
 
         /**
+         * @param port the local port of the first connection, the next one port higher, and so on,
+         *        with SO_REUSEADDR: another client may use the same ports towards other
+         *        addresses; 0 lets the kernel choose (default)
+         * @return this
+         */
+        public Options localPort(int port) {
+            this.localPort = port;
+            return this;
+        }
+
+        /**
          * @param id the id of the first connection, so several clients can use distinct ids (default 0)
          * @return this
          */
@@ -342,6 +354,9 @@ public final class PushClient {
             if (bind != null) {
                 args.addAll(List.of("--bind", bind));
             }
+            if (localPort > 0) {
+                args.addAll(List.of("--local-port", Integer.toString(localPort)));
+            }
             if (readResponses) {
                 args.add("--read-responses");
             }
@@ -378,7 +393,7 @@ public final class PushClient {
             Args a = Args.parse(args, Set.of("read-responses", "nodelay", "reconnect"),
                     Set.of("host", "port", "connections", "count", "interval-ms", "duration-ms", "duration-s", "records",
                             "record-size", "connect-rate", "max-pending-connects", "report", "report-interval-ms",
-                            "linger-ms", "bind", "first-id", "rtt-log", "close-fin", "close-rst", "reconnect-delay-ms",
+                            "linger-ms", "bind", "local-port", "first-id", "rtt-log", "close-fin", "close-rst", "reconnect-delay-ms",
                             "max-backoff-ms", "response-bytes"));
             Options o = new Options();
             o.host = a.string("host", o.host);
@@ -396,6 +411,7 @@ public final class PushClient {
             o.responseBytes = (int) a.number("response-bytes", 0);
             o.lingerMillis = a.number("linger-ms", o.lingerMillis);
             o.bind = a.string("bind", null);
+            o.localPort = (int) a.number("local-port", 0);
             o.firstId = (int) a.number("first-id", o.firstId);
             o.noDelay = a.flag("nodelay");
             o.rttLog = a.path("rtt-log");
@@ -429,6 +445,9 @@ public final class PushClient {
             require(maxPendingConnects > 0, "--max-pending-connects must be positive");
             require(reportIntervalMillis > 0, "--report-interval-ms must be positive");
             require(firstId >= 0, "--first-id must not be negative");
+            require(localPort == 0 || (localPort > 0 && localPort + connections <= 65536),
+                    "--local-port must be 1..65535 for every connection, or 0");
+            require(localPort == 0 || !reconnect, "--local-port does not combine with --reconnect");
             for (ScheduledClose close : closes) {
                 require(close.id() >= firstId && close.id() < firstId + connections && close.atMillis() >= 0,
                         "--close-fin/--close-rst: no connection " + close.id() + " (ids " + firstId + ".."
@@ -447,7 +466,7 @@ public final class PushClient {
                     + "         [--duration-ms MS | --duration-s S] [--records N] [--record-size 64]\n"
                     + "         [--connect-rate 1000] [--max-pending-connects 512] [--report FILE]\n"
                     + "         [--report-interval-ms 1000] [--read-responses] [--linger-ms 2000]\n"
-                    + "         [--bind ADDR] [--first-id 0] [--nodelay] [--rtt-log FILE]\n"
+                    + "         [--bind ADDR] [--local-port P] [--first-id 0] [--nodelay] [--rtt-log FILE]\n"
                     + "         [--close-fin ID@MS[,ID@MS...]] [--close-rst ID@MS[,ID@MS...]]\n"
                     + "         [--reconnect [--reconnect-delay-ms 100] [--max-backoff-ms 2000]]";
         }
@@ -715,7 +734,13 @@ public final class PushClient {
             if (options.noDelay) {
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             }
-            if (options.bind != null) {
+            if (options.localPort > 0) {
+                // SO_REUSEADDR on every socket of the port: Linux then lets sockets of other
+                // clients bind it too, as long as none listens and their 4-tuples differ
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                channel.bind(new InetSocketAddress(options.bind == null ? "0.0.0.0" : options.bind,
+                        options.localPort + conn.index));
+            } else if (options.bind != null) {
                 channel.bind(new InetSocketAddress(options.bind, 0));
             }
             boolean connected = channel.connect(new InetSocketAddress(options.host, options.port));

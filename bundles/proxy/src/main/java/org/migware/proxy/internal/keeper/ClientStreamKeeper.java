@@ -1,5 +1,6 @@
 package org.migware.proxy.internal.keeper;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 import java.util.function.Supplier;
@@ -54,6 +55,13 @@ public final class ClientStreamKeeper {
     /** The whole streams of the connections whose delivery may replay them; {@code null} when every port resumes. */
     private final ReplayKeeper replay;
     private final PairKeyMap<KeptStream> streams = new PairKeyMap<>();
+    /**
+     * The keys of the streams opened by a SYN, oldest first, as {addresses, ports}: when the table
+     * is full, the oldest whose client never sent anything after its SYN makes room for a new
+     * SYN. Entries of streams that went on or ended stay until they are met or compacted away.
+     */
+    private final ArrayDeque<long[]> opened = new ArrayDeque<>();
+    private long halfOpenEvicted;
     /** The MAC each service address last sent from: as many entries as the service has addresses. */
     private int[] macAddresses = new int[4];
     private long[] macs = new long[4];
@@ -140,7 +148,9 @@ public final class ClientStreamKeeper {
             return;
         }
         if (p.hasFlags(ParsedPacket.SYN)) {
-            if (s == null && streams.size() >= maxConnections) {
+            // Full: a spoofed SYN flood must not keep every later connection out (issue 10, floods
+            // and bounds). The oldest stream still half-open makes room; an established one never does.
+            if (s == null && streams.size() >= maxConnections && !evictOldestHalfOpen()) {
                 connectionsNotKept++;
                 return;
             }
@@ -155,10 +165,15 @@ public final class ClientStreamKeeper {
             s.headBoundary = start;
             s.haveHead = true;
             streams.put(addresses, ports, s);
+            opened.addLast(new long[] {addresses, ports});
+            if (opened.size() > 2 * maxConnections + 1024) {
+                opened.removeIf(k -> !halfOpen(streams.get(k[0], k[1])));
+            }
             return;
         }
         int length = p.capturedPayloadLength();
         if (s != null) {
+            s.clientSpokeAfterSyn = true;
             noteClientWindow(s, p, length);
         }
         if (length <= 0) {
@@ -544,6 +559,28 @@ public final class ClientStreamKeeper {
     }
 
     /** @return connections not kept because the limit was reached */
+    /** @return streams of SYNs never followed up that were dropped to make room for a new SYN */
+    public synchronized long halfOpenEvicted() {
+        return halfOpenEvicted;
+    }
+
+    private static boolean halfOpen(KeptStream s) {
+        return s != null && s.synSeen && !s.clientSpokeAfterSyn;
+    }
+
+    /** @return whether the oldest stream still half-open was dropped */
+    private boolean evictOldestHalfOpen() {
+        while (!opened.isEmpty()) {
+            long[] key = opened.pollFirst();
+            if (halfOpen(streams.get(key[0], key[1]))) {
+                streams.remove(key[0], key[1]);
+                halfOpenEvicted++;
+                return true;
+            }
+        }
+        return false;
+    }
+
     public synchronized long connectionsNotKept() {
         return connectionsNotKept;
     }

@@ -43,6 +43,11 @@ public final class KeptStream {
 
     /** The client's SYN was seen (the stream was not picked up mid-connection). */
     public boolean synSeen;
+    /**
+     * The client sent a segment after its SYN: the handshake was completed by the client, so this
+     * is no spoofed SYN (which nobody ever follows up); not saved across a restart of the proxy.
+     */
+    public boolean clientSpokeAfterSyn;
     /** The client's window scale from its SYN, -1 without the option. */
     public int clientWindowScale = -1;
     /** Both SYNs carried a window scale (RFC 7323: otherwise neither side scales). */

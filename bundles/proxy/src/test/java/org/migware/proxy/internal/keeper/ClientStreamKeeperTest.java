@@ -112,6 +112,41 @@ public class ClientStreamKeeperTest {
         assertEquals(0, retained(keeper, 1000).bytes().length);
     }
 
+    /**
+     * A spoofed SYN flood on a full keeper (issue 10, floods and bounds): the SYNs nobody follows
+     * up make room for each other and for a real connection opened after the flood, and never
+     * for an established one. Before, the flood filled the table for good: every later
+     * connection's bytes went unkept ("connections not kept") until a restart.
+     */
+    @Test
+    void spoofedSynsNeverFollowedUpMakeRoomForLaterConnectionsButEstablishedOnesStay() {
+        int bound = 10;
+        ClientStreamKeeper keeper = new ClientStreamKeeper(RecordFraming.NEWLINE, 1 << 20, bound, () -> SERVICE,
+                new PacketParserComponent().newView());
+        for (int port = 40_000; port < 40_005; port++) {
+            see(keeper, TcpFrame.fromClient(port).seq(ISN).flags(TcpHeader.SYN));
+            see(keeper, TcpFrame.fromServer(port).seq(5000).ack(ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK));
+            see(keeper, TcpFrame.fromClient(port).seq(ISN + 1).ack(5001).payload(("established " + port + "\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+        }
+        for (int i = 0; i < 1000; i++) {
+            int spoofed = 0xc612_0000 + i; // 198.18.x.y
+            see(keeper, TcpFrame.fromClient(1024 + i).from(spoofed, 1024 + i).seq(i * 7919).flags(TcpHeader.SYN));
+        }
+        assertEquals(bound, keeper.connections(), "the bound holds");
+        see(keeper, TcpFrame.fromClient(50_000).seq(ISN).flags(TcpHeader.SYN));
+        see(keeper, TcpFrame.fromClient(50_000).seq(ISN + 1).ack(5001).payload("after the flood\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("after the flood\n", text(keeper.retained(TcpFrame.CLIENT_IP, 50_000, TcpFrame.SERVER_IP, TcpFrame.SERVICE_PORT,
+                ISN + 1).bytes()), "a connection opened after the flood is kept");
+        for (int port = 40_000; port < 40_005; port++) {
+            assertEquals("established " + port + "\n", text(keeper.retained(TcpFrame.CLIENT_IP, port, TcpFrame.SERVER_IP,
+                    TcpFrame.SERVICE_PORT, ISN + 1).bytes()), "an established connection is never evicted");
+        }
+        assertEquals(0, keeper.connectionsNotKept());
+        assertEquals(1000 + 1 - (bound - 5), keeper.halfOpenEvicted());
+        assertEquals(bound, keeper.connections());
+    }
+
     private static String text(byte[] bytes) {
         return new String(bytes, StandardCharsets.US_ASCII);
     }
