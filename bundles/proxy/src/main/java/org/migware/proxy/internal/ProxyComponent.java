@@ -639,10 +639,12 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindFlightRecorder(FlightRecorder newRecorder) {
+        newRecorder.mappingsFrom(this::mappingSnapshots);
         recorder = newRecorder;
     }
 
     void unbindFlightRecorder(FlightRecorder oldRecorder) {
+        oldRecorder.mappingsFrom(null);
         if (recorder == oldRecorder) {
             recorder = null;
         }

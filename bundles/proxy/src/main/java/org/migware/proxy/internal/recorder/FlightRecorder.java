@@ -8,17 +8,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.felix.service.command.Descriptor;
 import org.migware.api.config.ConfigurationPids;
-import org.migware.api.failover.MigrationStatus;
+import org.migware.api.failover.MappingSnapshot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -57,22 +54,19 @@ public final class FlightRecorder {
     /** Null while the recorder is off. */
     private final FrameRing ring;
     private final Clock clock = Clock.systemUTC();
-    private volatile MigrationStatus migration;
+    private volatile Supplier<List<MappingSnapshot>> mappings = List::of;
 
     @Activate
     public FlightRecorder(Config config) {
         this.ring = config.ringBytes() <= 0 ? null : new FrameRing(config.ringBytes(), config.snapLength());
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindMigrationStatus(MigrationStatus status) {
-        migration = status;
-    }
-
-    void unbindMigrationStatus(MigrationStatus status) {
-        if (migration == status) {
-            migration = null;
-        }
+    /**
+     * Where the shadow endpoints of the carried connections come from: the proxy tells it when it
+     * binds this recorder (a reference back to the proxy would be a cycle, which SCR warns about).
+     */
+    public void mappingsFrom(Supplier<List<MappingSnapshot>> source) {
+        mappings = source == null ? List::of : source;
     }
 
     /** Records one frame; {@code epochNanos} 0 takes the time now. */
@@ -100,8 +94,7 @@ public final class FlightRecorder {
             return "the recorder is off: set ringBytes (e.g. 67108864) in etc/" + ConfigurationPids.RECORDER + ".cfg, then the"
                     + " frames from then on are kept";
         }
-        MigrationStatus status = migration;
-        FrameFilter filter = new FrameFilter(client, status == null ? List.of() : status.mappingSnapshots());
+        FrameFilter filter = new FrameFilter(client, mappings.get());
         Path target = Path.of(file).toAbsolutePath();
         Files.deleteIfExists(target);
         Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
