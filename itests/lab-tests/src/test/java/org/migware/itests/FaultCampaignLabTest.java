@@ -270,6 +270,103 @@ class FaultCampaignLabTest {
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
 
+    /**
+     * Point 10: fragmented client segments in PROXY. The client's application moves behind a
+     * router: a namespace of its own ({@code <prefix>-app}, 10.78.0.1, DF cleared by
+     * {@code ip_no_pmtu_disc}) whose default route is the client's namespace, which forwards. Once
+     * MigWare is in PROXY, the router's link to the hub gets an MTU of 576, so from then on it
+     * fragments every full-sized segment of the client (a local stack sizes its own segments to
+     * its MTU and never fragments them; a router on a smaller link does). The oracles: the
+     * backup's netdev ingress counter of IPv4 fragments from the client, and the push clients'
+     * records at the replica: every one whole, none lost, torn or duplicated.
+     */
+    @Test
+    void fragmentedClientSegmentsInProxyReachTheReplicaWhole() {
+        String prefix = "mwfrag";
+        String app = prefix + "-app";
+        String ip = Commands.tool("ip", "iproute2");
+        int connections = 10;
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, PORT)) {
+            LabNetwork net = lab.lab();
+            try {
+                String appAddress = "10.78.0.1";
+                String router = lab.address(Role.CLIENT);
+                // From the root, as the lab makes its own (inside `ip netns exec`, whose mounts are private,
+                // the name would not be a namespace outside it).
+                Commands.run(Duration.ofSeconds(20), List.of(ip, "netns", "del", app)); // a crashed run's
+                Commands.run(Duration.ofSeconds(20), List.of(ip, "netns", "add", app)).requireSuccess();
+                Commands.run(Duration.ofSeconds(20), List.of(ip, "-n", net.namespace(Role.CLIENT), "link", "add",
+                        "app0", "type", "veth", "peer", "name", "eth0", "netns", app)).requireSuccess();
+                net.exec(Role.CLIENT, "ip", "address", "add", "10.78.0.254/24", "dev", "app0").requireSuccess();
+                net.exec(Role.CLIENT, "ip", "link", "set", "app0", "up").requireSuccess();
+                net.exec(Role.CLIENT, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1").requireSuccess();
+                inApp(net, app, "ip", "address", "add", appAddress + "/24", "dev", "eth0");
+                inApp(net, app, "ip", "link", "set", "eth0", "up");
+                inApp(net, app, "ip", "link", "set", "lo", "up");
+                inApp(net, app, "ip", "route", "add", "default", "via", "10.78.0.254");
+                inApp(net, app, "sysctl", "-q", "-w", "net.ipv4.ip_no_pmtu_disc=1");
+                for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
+                    net.exec(role, "ip", "route", "add", "10.78.0.0/24", "via", router).requireSuccess();
+                }
+                shortNeighbourTimers(net);
+                Path work = net.workDir();
+                startSink(net, Role.PRIMARY, "primary", lab.address(Role.PRIMARY), work.resolve("primary.tsv"));
+                startSink(net, Role.BACKUP, "replica", lab.address(Role.BACKUP), work.resolve("replica.tsv"));
+                lab.startMigware(BuiltDistribution.home(), "resume", Map.of("framing", "newline"));
+                Path rules = writeScript(net, "fragments.nft", """
+                        table netdev mwfrag {
+                            counter fragments { }
+                            chain in {
+                                type filter hook ingress device %s priority 0;
+                                ip saddr %s ip frag-off & 0x3fff != 0 counter name fragments
+                            }
+                        }
+                        """.formatted(LabNetwork.ROLE_INTERFACE, appAddress));
+                net.exec(Role.BACKUP, "nft", "-f", rules.toString()).requireSuccess();
+                long runMillis = 20_000;
+                Path clientReport = work.resolve("client.tsv");
+                PushClient.Options options = new PushClient.Options().host(lab.address(Role.PRIMARY)).port(PORT)
+                        .connections(connections).intervalMillis(100).recordSize(3000).durationMillis(runMillis).connectRate(100)
+                        .reportIntervalMillis(500).report(clientReport);
+                List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", app));
+                command.addAll(org.migware.lab.JavaCommand.of(PushClient.class, LabNetwork.DEFAULT_JVM_OPTIONS, options.toArgs()));
+                LabProcess client = net.start(Role.CLIENT, "client", command.toArray(String[]::new));
+                client.awaitOutput(PushClient.STARTED, Duration.ofSeconds(30));
+                awaitAllSending(clientReport, connections);
+                Await.sleep(2000);
+                long fragmentsBefore = counter(net.exec(Role.BACKUP, "nft", "list", "table", "netdev", "mwfrag").requireSuccess().stdout(),
+                        "fragments");
+                Instant pulled = lab.pull();
+                Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+                net.exec(Role.CLIENT, "ip", "link", "set", LabNetwork.ROLE_INTERFACE, "mtu", "576").requireSuccess();
+                System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy
+                        + "; the router's link to the hub has an MTU of 576 from " + Instant.now());
+                awaitClients(client, null, runMillis);
+                awaitEnded(work.resolve("replica.tsv"), connections);
+                String status = lab.statusJson();
+                long fragments = counter(net.exec(Role.BACKUP, "nft", "list", "table", "netdev", "mwfrag").requireSuccess().stdout(),
+                        "fragments");
+                System.out.println("[lab " + prefix + "] IPv4 fragments from the client seen by the backup: " + fragmentsBefore
+                        + " before the pull, " + fragments + " in all");
+                long records = checkCarried(prefix, PushClientReport.read(clientReport), SinkReport.read(work.resolve("primary.tsv")),
+                        SinkReport.read(work.resolve("replica.tsv")), status);
+                assertEquals(0, fragmentsBefore, "no fragment before PROXY");
+                assertTrue(fragments > 100, () -> "the client's segments were fragmented in PROXY: " + fragments);
+                System.out.println("[lab " + prefix + "] " + connections + " of " + connections + " connections carried, " + records
+                        + " records of 3,000 bytes at the replica, each whole");
+            } finally {
+                Commands.run(Duration.ofSeconds(20), List.of(ip, "netns", "del", app));
+            }
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    private static void inApp(LabNetwork net, String app, String... command) {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", app));
+        full.addAll(List.of(command));
+        net.exec(Role.CLIENT, full.toArray(String[]::new)).requireSuccess();
+    }
+
     /** Live objects by the JVM's own count ({@code jcmd GC.class_histogram}: after a full collection). */
     private record Histogram(String text) {
 

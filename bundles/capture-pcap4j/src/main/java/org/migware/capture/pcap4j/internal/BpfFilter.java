@@ -11,11 +11,14 @@ import org.migware.api.wire.IpAddressLiterals;
  * the kernel hands MigWare only what it tracks:
  *
  * <pre>
- * (tcp and (host A or host B) and (port P or port Q)) or (arp and (host A or host B)) [or (EXTRA)]
+ * (tcp and (host A or host B) and (port P or port Q)) or (arp and (host A or host B))
+ *     or (ip proto 6 and ip[6:2] &amp; 0x1fff != 0 and (dst host A or dst host B)) [or (EXTRA)]
  * </pre>
  *
  * <p>The ARP part is there because after a failover the proxy answers ARP for the service
- * addresses (IPv4 only; IPv6 neighbour discovery is not captured yet). The optional extra
+ * addresses (IPv4 only; IPv6 neighbour discovery is not captured yet). The third part takes the
+ * non-first fragments of TCP datagrams to a service address, which the proxy puts together in
+ * PROXY and which "port" never matches. The optional extra
  * expression widens the capture: frames that match it are captured too.
  *
  * <p>Plain-tagged frames only: a SPAN port that keeps 802.1Q tags needs {@code vlan and ...}, which
@@ -44,6 +47,12 @@ public final class BpfFilter {
                 .map(a -> "host " + a).collect(Collectors.joining(" or "));
         if (!ipv4Hosts.isEmpty()) {
             filter.append(" or (arp and (").append(ipv4Hosts).append("))");
+            // libpcap's "port" matches only a datagram's first fragment (the others hold no TCP
+            // header): without this, a fragmented client segment reached the proxy's reassembly
+            // only in part, never completed, and its connection stalled in PROXY (issue 10, point 10).
+            String dstHosts = addresses.stream().filter(a -> a.indexOf(':') < 0)
+                    .map(a -> "dst host " + a).collect(Collectors.joining(" or "));
+            filter.append(" or (ip proto 6 and ip[6:2] & 0x1fff != 0 and (").append(dstHosts).append("))");
         }
         if (extraFilter != null && !extraFilter.isBlank()) {
             filter.append(" or (").append(extraFilter.trim()).append(')');

@@ -51,7 +51,8 @@ class CaptureSettingsTest {
         assertEquals(65535, settings.snapshotLength());
         assertEquals(16 * 1024 * 1024, settings.bufferSize());
         assertEquals(CaptureSettings.Direction.IN, settings.direction());
-        assertEquals("(tcp and (host 10.77.0.2) and (port 7000)) or (arp and (host 10.77.0.2))", settings.filter());
+        assertEquals("(tcp and (host 10.77.0.2) and (port 7000)) or (arp and (host 10.77.0.2))"
+                + " or (ip proto 6 and ip[6:2] & 0x1fff != 0 and (dst host 10.77.0.2))", settings.filter());
         assertEquals(List.of("10.77.0.2"), settings.addresses());
         assertEquals(List.of(7000), settings.ports());
     }
