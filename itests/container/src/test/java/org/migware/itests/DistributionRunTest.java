@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -47,6 +49,8 @@ class DistributionRunTest {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(20);
     private static final String HOT_BUNDLE = "org.migware.itests.hotdeploy";
+    /** A line of the container's log: time [thread] LEVEL logger - message (etc/org.ops4j.pax.logging.cfg). */
+    private static final Pattern LOG_LINE = Pattern.compile("^\\S+ \\[[^\\]]*\\] ([A-Z]+) (\\S+) - (.*)$");
 
     @TempDir
     static Path folder;
@@ -132,18 +136,22 @@ class DistributionRunTest {
 
     /**
      * A jar dropped into deploy/ is installed and started, and uninstalled when deleted, without
-     * disturbing what runs: the test bundle exports a package that SCR imports optionally
-     * (org.osgi.service.log 1.4, which the container lacks), and FileInstall's default would
-     * refresh SCR to wire it, restarting every DS component (the tracker's table with them).
+     * disturbing what runs: the test bundle exports a package that SCR imports optionally, in a
+     * newer version than the container's (org.osgi.service.log 1.5; Pax Logging exports 1.4), and
+     * FileInstall's default would refresh SCR to rewire it, restarting every DS component (the
+     * tracker's table with them).
      */
     @Test
     @Order(3)
     void deployInstallsAndUninstallsABundleWithoutRestartingComponents() throws Exception {
+        // deploy/'s watcher starts after the bundles (start level 3) and scans after its first poll
+        waitUntil("the default monitor in deploy/ is Active", CHANGE_TIMEOUT,
+                () -> exec("lb -s org.migware.monitor.icmp").output.contains("|Active"));
         String componentsBefore = componentIds();
         assertTrue(componentsBefore.contains("TrackerComponent"), componentsBefore);
 
         Path jar = home.resolve("deploy/hotdeploy.jar");
-        writeBundle(jar, HOT_BUNDLE, "org.osgi.service.log;version=\"1.4.0\"");
+        writeBundle(jar, HOT_BUNDLE, "org.osgi.service.log;version=\"1.5.0\"");
         waitUntil(HOT_BUNDLE + " is Active", CHANGE_TIMEOUT,
                 () -> exec("lb -s " + HOT_BUNDLE).output.contains("|Active"));
         assertEquals(componentsBefore, componentIds(), "no component was restarted (their ids would have changed)");
@@ -155,22 +163,64 @@ class DistributionRunTest {
     }
 
     /**
-     * Declarative Services logs its errors and warnings (conf/config.properties: ds.loglevel=warn)
-     * on the console as {@code ERROR : bundle ...} and {@code WARN  : bundle ...}: a reference
-     * cycle, a component that fails to activate, a configuration it cannot use. A starting
-     * container, with its default monitor deployed and a bundle hot-deployed, has none.
+     * Every log of the container goes to one file, var/log/migware.log (Pax Logging, log4j2):
+     * MigWare's bundles, Declarative Services, FileInstall and Jetty, none of it to the console.
+     * A starting container, with its default monitor deployed and a bundle hot-deployed, logs no
+     * warning or error but the two it must give here (no fence, no capture interface): SCR would
+     * warn of a reference cycle, a component that fails to activate, a configuration it cannot use.
      */
     @Test
     @Order(4)
-    void theStartLogHasNoScrErrorOrWarning() throws Exception {
+    void everyLogGoesToTheOneFileAndTheStartWarnsOnlyOfWhatIsNotConfigured() throws Exception {
+        String log = Files.readString(log());
+        String both = "\n--- log ---\n" + log + output();
+        assertTrue(log.contains("bundle org.apache.felix.scr:"), "SCR's own lines are in the file" + both);
+        assertTrue(log.contains("fileinstall - ") && log.contains("configuration {org.migware.core}"),
+                "FileInstall's lines are in the file" + both);
+        assertTrue(log.contains("core: state NORMAL at"), "MigWare's lines are in the file" + both);
+        assertTrue(log.contains("Started Jetty"), "Jetty's lines are in the file" + both);
         String console = Files.readString(home.resolve("container.out"));
-        assertTrue(console.contains("migware"), "the console was captured:\n" + console);
-        for (String line : console.lines().toList()) {
-            boolean scrLine = (line.startsWith("ERROR") || line.startsWith("WARN")) && line.contains(" : bundle ");
-            assertFalse(scrLine || line.contains("Circular reference"), "SCR reported: " + line + output());
+        for (String line : List.of("Creating configuration", "core: state NORMAL", "Started Jetty", "org.apache.felix.scr")) {
+            assertFalse(console.contains(line), "'" + line + "' is not on the console" + output());
         }
+        List<String> warnings = log.lines().filter(line -> {
+            Matcher m = LOG_LINE.matcher(line);
+            return m.matches() && !m.group(1).equals("INFO") && !m.group(1).equals("DEBUG")
+                    && !(m.group(2).equals("UnfencedWarning") && m.group(3).startsWith("core: unfenced:"))
+                    // this home names no capture interface on purpose: it must not capture the test machine's traffic
+                    && !(m.group(2).equals("Pcap4jCaptureComponent") && m.group(3).contains("'interfaceName' is not set"));
+        }).toList();
+        assertEquals(List.of(), warnings, "no warning or error at start but 'unfenced' and the capture's missing interface");
+        assertTrue(log.lines().anyMatch(line -> line.contains("WARN UnfencedWarning - core: unfenced:")),
+                "the unfenced warning is there, at WARN (the filter above sees levels)");
+        assertFalse(log.contains("Circular reference"), log);
     }
 
+    /**
+     * Levels change at run time from the shell (log:set, as in Karaf), with no restart: the
+     * framework's bundle events are filtered out by default (the hot deploy above made some), and
+     * are written once the Events logger is at INFO. FileInstall writes the change back to etc/.
+     */
+    @Test
+    @Order(8)
+    void aLevelChangesAtRunTimeFromTheShell() throws Exception {
+        assertFalse(Files.readString(log()).contains("BundleEvent"),
+                "the hot deploy's bundle events were not written at the shipped level (Events = WARN)");
+        Result set = exec("log:set INFO Events");
+        assertEquals(0, set.exit, set.output);
+        assertTrue(exec("log:get").output.contains("Events = INFO"), "log:get shows the new level");
+        Result bad = exec("log:set LOUD Events");
+        assertTrue(bad.output.contains("unknown level 'LOUD'"), "a wrong level is refused, saying why: " + bad.output);
+
+        Path jar = home.resolve("deploy/levels.jar");
+        writeBundle(jar, HOT_BUNDLE + ".levels", "org.migware.itests.levels");
+        waitUntil("the hot deploy's BundleEvent INSTALLED is in the log", CHANGE_TIMEOUT,
+                () -> Files.readString(log()).contains("BundleEvent INSTALLED"));
+        Files.delete(jar);
+        waitUntil("the new level written back to etc/org.ops4j.pax.logging.cfg", CHANGE_TIMEOUT,
+                () -> Files.readString(home.resolve("etc/org.ops4j.pax.logging.cfg")).lines()
+                        .anyMatch(line -> line.replace(" ", "").equals("log4j2.logger.events.level=INFO")));
+    }
     /**
      * Issue 11, acceptance 7: a second start beside the running container is refused with a clear
      * message before it touches anything, and the running one carries on as it was: the same
@@ -214,6 +264,39 @@ class DistributionRunTest {
         assertEquals("MigWare " + System.getProperty("migware.version"), version.output.strip());
     }
 
+    /**
+     * A jar in deploy/ that its group or every user can write is not installed, so none of its
+     * code runs (sshd's StrictModes; the core claims it from FileInstall), and the log says why and
+     * what to do; the same jar, made writable by its owner only and copied again, starts.
+     */
+    @Test
+    @Order(9)
+    void aDeployedJarOthersCanWriteIsRefused() throws Exception {
+        String name = HOT_BUNDLE + ".unsafe";
+        Path jar = home.resolve("deploy/unsafe.jar");
+        Path staged = folder.resolve("unsafe-staged.jar");
+        writeBundle(staged, name, "org.migware.itests.unsafe");
+        Files.setAttribute(staged, "unix:mode", 0666);
+        Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
+        String real = jar.toRealPath().toString();
+        waitUntil("the refusal is in the log", CHANGE_TIMEOUT,
+                () -> Files.readString(log()).contains("core: refusing to load " + real));
+        String line = Files.readString(log()).lines().filter(l -> l.contains("core: refusing to load " + real))
+                .findFirst().orElseThrow();
+        assertTrue(line.contains(" ERROR ") && line.contains("is writable by its group and every user")
+                && line.contains("chmod go-w " + real), line);
+        assertFalse(exec("lb -s " + name).output.contains(name), "not installed");
+
+        Files.delete(jar);
+        waitUntil("the refused jar's removal is seen", CHANGE_TIMEOUT,
+                () -> Files.readString(log()).contains("core: " + jar + " left deploy/; it was refused and never loaded"));
+        writeBundle(jar, name, "org.migware.itests.unsafe"); // the umask's mode: only the owner writes
+        waitUntil(name + " is Active once only its owner can write it", CHANGE_TIMEOUT,
+                () -> exec("lb -s " + name).output.contains("|Active"));
+        Files.delete(jar);
+        waitUntil(name + " is uninstalled", CHANGE_TIMEOUT, () -> !exec("lb -s " + name).output.contains(name));
+    }
+
     @Test
     @Order(10)
     void sigtermStopsTheContainerCleanly() throws Exception {
@@ -242,6 +325,89 @@ class DistributionRunTest {
         Result again = launcher("stop");
         assertEquals(0, again.exit, again.output);
         assertEquals("migware: not running (" + home.resolve("var") + ")", again.output.strip());
+    }
+
+    /**
+     * The log is appended at every start, and rotated by size into a bounded number of
+     * generations: two starts so far left two start lines in migware.log; with the size cut to
+     * 4 KB and two generations kept, one more start rolls it over several times and keeps
+     * migware.log.1 and .2 only, each near the size.
+     */
+    @Test
+    @Order(12)
+    void theLogIsAppendedAtEveryStartAndRotatedBySize() throws Exception {
+        String before = Files.readString(log());
+        assertEquals(2, before.split("core: state NORMAL at", -1).length - 1,
+                "both starts of this home are in the one file" + output());
+
+        Path cfg = home.resolve("etc/org.ops4j.pax.logging.cfg");
+        String shipped = Files.readString(cfg);
+        String small = shipped.replace("policies.size.size = 16MB", "policies.size.size = 4KB").replace("strategy.max = 10", "strategy.max = 2");
+        assertFalse(small.equals(shipped), "the shipped file has the documented size and generations");
+        Files.writeString(cfg, small);
+        try {
+            container = start();
+            Result stop = launcher("stop");
+            assertEquals(0, stop.exit, stop.output);
+        } finally {
+            Files.writeString(cfg, shipped); // the next start logs as shipped again
+        }
+
+        Path dir = home.resolve("var/log");
+        assertTrue(Files.exists(dir.resolve("migware.log.1")) && Files.exists(dir.resolve("migware.log.2")),
+                "rotated generations: " + listing(dir));
+        assertFalse(Files.exists(dir.resolve("migware.log.3")), "no more than 2 generations kept: " + listing(dir));
+        for (String name : List.of("migware.log", "migware.log.1", "migware.log.2")) {
+            long size = Files.size(dir.resolve(name));
+            // the size is checked before each line: a file ends at most one line past it
+            assertTrue(size > 0 && size <= 4096 + 2048, name + " is " + size + " bytes: " + listing(dir));
+        }
+    }
+
+    /**
+     * The case that matters most: an unsafe jar already in deploy/ when the container starts is
+     * refused before anything could load it (the deploy watcher waits for start level 3, when the
+     * core's refusal is registered), and the safe jar beside it starts.
+     */
+    @Test
+    @Order(13)
+    void anUnsafeJarPresentAtStartIsNeverInstalled() throws Exception {
+        String name = HOT_BUNDLE + ".atstart";
+        Path jar = home.resolve("deploy/atstart.jar");
+        Path staged = folder.resolve("atstart-staged.jar");
+        writeBundle(staged, name, "org.migware.itests.atstart");
+        Files.setAttribute(staged, "unix:mode", 0666);
+        Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            container = start();
+            String real = jar.toRealPath().toString();
+            waitUntil("the refusal is in the log", START_TIMEOUT,
+                    () -> Files.readString(log()).contains("core: refusing to load " + real));
+            waitUntil("the default monitor beside it is Active", CHANGE_TIMEOUT,
+                    () -> exec("lb -s org.migware.monitor.icmp").output.contains("|Active"));
+            assertFalse(exec("lb -s " + name).output.contains(name), "never installed");
+            assertFalse(Files.readString(log()).contains("Installing bundle " + name), "FileInstall never installed it");
+        } finally {
+            Result stop = launcher("stop");
+            assertEquals(0, stop.exit, stop.output);
+            Files.deleteIfExists(jar);
+        }
+    }
+
+    private Path log() {
+        return home.resolve("var/log/migware.log");
+    }
+
+    private static String listing(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> {
+                try {
+                    return f.getFileName() + " " + Files.size(f);
+                } catch (IOException e) {
+                    return f.getFileName() + " ?";
+                }
+            }).sorted().toList().toString();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -282,9 +448,19 @@ class DistributionRunTest {
         return new Result(process.exitValue(), output);
     }
 
-    /** scr:list without the states (a delayed component may get activated meanwhile): names and ids. */
+    /**
+     * scr:list without the states (a delayed component may get activated meanwhile): each component's
+     * name with its id, sorted (scr:list's order within a bundle varies).
+     */
     private String componentIds() throws IOException, InterruptedException {
-        return exec("scr:list").output.replaceAll("State:[A-Z_]+", "State:*");
+        List<String> lines = exec("scr:list").output.replaceAll("State:[A-Z_]+", "State:*").lines().toList();
+        List<String> components = new ArrayList<>();
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            if (lines.get(i + 1).strip().startsWith("Id:")) {
+                components.add(lines.get(i).strip() + " " + lines.get(i + 1).strip());
+            }
+        }
+        return String.join("\n", components.stream().sorted().toList());
     }
 
     private String output() {

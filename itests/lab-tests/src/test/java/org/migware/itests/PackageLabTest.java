@@ -47,7 +47,7 @@ class PackageLabTest {
             int migwareUid = uid("migware");
             List<String> runAs = DebianPackage.runAsTheUnitSays();
             MigwareInstance.Installed service = new MigwareInstance.Installed(DebianPackage.HOME, DebianPackage.ETC,
-                    DebianPackage.VAR.resolve("deploy"), DebianPackage.VAR, runAs);
+                    DebianPackage.VAR.resolve("deploy"), DebianPackage.VAR, DebianPackage.LOG, runAs);
             AtomicReference<Map<String, String>> credentials = new AtomicReference<>();
             AtomicReference<String> tunOwner = new AtomicReference<>();
             AtomicReference<ExecResult> statusCommand = new AtomicReference<>();

@@ -43,6 +43,8 @@ public final class MigwareInstance implements AutoCloseable {
     private final Path etc;
     private final Path deploy;
     private final Path var;
+    /** Where the container's log is: migware.log, appended at every start, and its rotated generations. */
+    private final Path logDir;
     /** The container's process: a new one after {@link #crashAndRestart}. */
     private volatile LabProcess process;
     /** How the process was started, to start it again the same way. */
@@ -51,12 +53,13 @@ public final class MigwareInstance implements AutoCloseable {
     private final String processName;
     private final List<String> command;
 
-    private MigwareInstance(Path home, Path etc, Path deploy, Path var, LabNetwork lab, Role role, String processName,
-            List<String> command) {
+    private MigwareInstance(Path home, Path etc, Path deploy, Path var, Path logDir, LabNetwork lab, Role role,
+            String processName, List<String> command) {
         this.home = home;
         this.etc = etc;
         this.deploy = deploy;
         this.var = var;
+        this.logDir = logDir;
         this.lab = lab;
         this.role = role;
         this.processName = processName;
@@ -88,9 +91,10 @@ public final class MigwareInstance implements AutoCloseable {
      * @param etc e.g. {@code /etc/migware}
      * @param deploy e.g. {@code /var/lib/migware/deploy}
      * @param var e.g. {@code /var/lib/migware}: the control socket is {@code control.sock} there
+     * @param logDir e.g. {@code /var/log/migware}: where the container writes {@code migware.log}
      * @param runAs the command and arguments placed before {@code home/bin/migware server}
      */
-    public record Installed(Path home, Path etc, Path deploy, Path var, List<String> runAs) {
+    public record Installed(Path home, Path etc, Path deploy, Path var, Path logDir, List<String> runAs) {
 
         /** Copies the command: the record stays a value. */
         public Installed {
@@ -141,7 +145,8 @@ public final class MigwareInstance implements AutoCloseable {
             setDeployed(home, deployed);
         }
         configs.forEach((pid, properties) -> writeConfig(home.resolve("etc"), pid, properties));
-        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"), lab, role,
+        return awaitStarted(new MigwareInstance(home, home.resolve("etc"), home.resolve("deploy"), home.resolve("var"),
+                home.resolve("var/log"), lab, role,
                 name == null ? "migware" : "migware-" + name, List.of(home.resolve("bin/migware").toString(), "server")),
                 startTimeout);
     }
@@ -164,7 +169,8 @@ public final class MigwareInstance implements AutoCloseable {
         List<String> command = new ArrayList<>(installed.runAs());
         command.add(launcher.toString());
         command.add("server");
-        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(), lab, role,
+        return awaitStarted(new MigwareInstance(installed.home(), installed.etc(), installed.deploy(), installed.var(),
+                installed.logDir(), lab, role,
                 "migware", command), startTimeout);
     }
 
@@ -207,6 +213,11 @@ public final class MigwareInstance implements AutoCloseable {
             throw new LabException("MigWare's exit after SIGKILL was " + exit + ", not 137");
         }
         return down;
+    }
+
+    /** @return the folder of the container's state, control socket and recordings (var/, or the package's /var/lib/migware) */
+    public Path var() {
+        return var;
     }
 
     /** @return the copy's home folder */
@@ -283,9 +294,20 @@ public final class MigwareInstance implements AutoCloseable {
         return MigwareStatus.parse(query(MigwareStatus.COMMAND));
     }
 
-    /** @return the container's log so far (its standard error, where slf4j-simple writes) */
+    /**
+     * @return the container's log so far: its log file (every start of this home, appended; the
+     *         rotated generations are not read), then what the running process wrote to standard
+     *         error (a JVM that dies early says why there)
+     */
     public String log() {
-        return process.stderr();
+        Path file = logDir.resolve("migware.log");
+        String written;
+        try {
+            written = Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            written = "(cannot read " + file + ": " + e + ")\n";
+        }
+        return written + process.stderr();
     }
 
     /**

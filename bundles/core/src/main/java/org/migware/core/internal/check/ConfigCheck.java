@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.migware.api.config.ConfigurationPids;
+import org.migware.api.config.StrictModes;
 
 /**
  * {@code bin/migware check}, like {@code haproxy -c}: validates the configuration folder with
@@ -366,69 +367,8 @@ public final class ConfigCheck {
 
     /** The command's program: it exists, is executable, and only its owner can change it or its folder. */
     private void command(CfgFile cfg, String key) {
-        String command = single(cfg, key);
-        if (command.isEmpty()) {
-            return;
-        }
         String where = where(cfg.pid, key);
-        String program = command.split("\\s+", 2)[0];
-        Path path;
-        if (program.contains("/")) {
-            path = Path.of(program);
-        } else {
-            path = onPath(program);
-            if (path == null) {
-                problem(where, "'" + program + "' is not found on the PATH (" + System.getenv().getOrDefault("PATH", "") + ")");
-                return;
-            }
-        }
-        if (!Files.isRegularFile(path)) {
-            problem(where, path + " does not exist");
-            return;
-        }
-        if (!Files.isExecutable(path)) {
-            problem(where, path + " is not executable (chmod +x)");
-            return;
-        }
-        Path real;
-        try {
-            real = path.toRealPath();
-        } catch (IOException e) {
-            problem(where, "cannot resolve " + path + ": " + e.getMessage());
-            return;
-        }
-        writableByOthers(where, real, false);
-        writableByOthers(where, real.getParent(), true);
-    }
-
-    private void writableByOthers(String where, Path path, boolean folder) {
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(path, "unix:mode");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            problem(where, "cannot read the permissions of " + path + ": " + e.getMessage());
-            return;
-        }
-        boolean others = (mode & 0022) != 0;
-        boolean sticky = (mode & 01000) != 0;
-        if (others && !(folder && sticky)) {
-            problem(where, (folder ? "its folder " : "") + path + " is writable by " + ((mode & 0020) != 0 ? "its group" : "")
-                    + ((mode & 0022) == 0022 ? " and " : "") + ((mode & 0002) != 0 ? "every user" : "")
-                    + ", not only its owner: MigWare runs it (chmod go-w " + path + ")");
-        }
-    }
-
-    private static Path onPath(String program) {
-        for (String folder : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (folder.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(folder, program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
+        StrictModes.commandProblems(single(cfg, key)).forEach(problem -> problem(where, problem));
     }
 
     private void monitors(Map<String, CfgFile> configs) throws IOException {

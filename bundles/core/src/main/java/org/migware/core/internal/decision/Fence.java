@@ -3,8 +3,10 @@ package org.migware.core.internal.decision;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.migware.api.config.StrictModes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The command runs through {@code /bin/sh -c} with {@code MIGWARE_FAILOVER_REASON} in its
  * environment. It must exit 0 within the timeout; otherwise the fence failed and the failover is
- * not made — the primary may still be alive — and the caller tries again later.
+ * not made — the primary may still be alive — and the caller tries again later. A program that
+ * others than its owner can change is not run at all ({@link StrictModes}): that too is a failed fence.
  */
 public final class Fence {
 
@@ -66,6 +69,11 @@ public final class Fence {
      * @return the outcome
      */
     public Outcome run(String reason) {
+        // Checked at every run, not once: the file can change between the configuration and the failover.
+        List<String> refused = StrictModes.commandProblems(command);
+        if (!refused.isEmpty()) {
+            return new Outcome(false, "fence command refused: " + String.join("; ", refused));
+        }
         long started = System.nanoTime();
         Process process;
         try {

@@ -29,6 +29,24 @@ class FenceTest {
     }
 
     @Test
+    void aProgramOthersCanChangeIsRefusedAndNeverRun() throws Exception {
+        Path ran = dir.resolve("ran");
+        Path script = dir.resolve("fence.sh");
+        Files.writeString(script, "#!/bin/sh\ntouch " + ran + "\n");
+        Files.setAttribute(dir, "unix:mode", 0700);
+        Files.setAttribute(script, "unix:mode", 0775);
+        Fence.Outcome outcome = new Fence(script + " --off", 5000).run("test");
+        assertFalse(outcome.succeeded(), "a refused fence is a failed fence: no takeover");
+        assertTrue(outcome.description().startsWith("fence command refused: " + script.toRealPath() + " is writable by its group"),
+                outcome.description());
+        assertFalse(Files.exists(ran), "the program did not run");
+
+        Files.setAttribute(script, "unix:mode", 0755);
+        assertTrue(new Fence(script + " --off", 5000).run("test").succeeded(), "once only its owner can change it, it runs");
+        assertTrue(Files.exists(ran));
+    }
+
+    @Test
     void aNonZeroExitIsAFailedFenceWithTheCommandsLastWords() {
         Fence.Outcome outcome = new Fence("echo connecting to bmc; echo 'bmc: auth failed' >&2; exit 3", 5000).run("test");
         assertFalse(outcome.succeeded());

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.migware.api.config.StrictModes;
 import org.migware.monitor.support.Probe;
 import org.migware.monitor.support.ProbeResult;
 
@@ -31,6 +32,11 @@ final class CommandProbe implements Probe {
 
     @Override
     public ProbeResult probe(Duration timeout) throws InterruptedException, IOException {
+        // Checked at every probe: the program can change after the configuration was read.
+        List<String> refused = StrictModes.programProblems(command.get(0));
+        if (!refused.isEmpty()) {
+            return ProbeResult.unknown("cannot run " + command.get(0) + ": " + String.join("; ", refused));
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         Process process;
         try {

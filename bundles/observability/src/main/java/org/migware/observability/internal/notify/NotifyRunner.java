@@ -1,6 +1,7 @@
 package org.migware.observability.internal.notify;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -8,6 +9,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.migware.api.config.StrictModes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +87,13 @@ public final class NotifyRunner implements AutoCloseable {
     }
 
     private void run(Map<String, String> variables, String description) {
+        // Checked at every run: the file can change after the configuration was read.
+        List<String> refused = StrictModes.commandProblems(command);
+        if (!refused.isEmpty()) {
+            failed.incrementAndGet();
+            LOG.error("notify: command refused for {}: {}", description, String.join("; ", refused));
+            return;
+        }
         long started = System.nanoTime();
         Process process;
         try {
