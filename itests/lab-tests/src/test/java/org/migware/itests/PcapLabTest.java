@@ -29,18 +29,23 @@ import org.migware.lab.network.Role;
  */
 class PcapLabTest {
 
+    @org.junit.jupiter.api.io.TempDir
+    Path folder;
+
     @Test
     void theExportOfOneConnectionShowsItsWholeFailoverInTshark() {
         String prefix = "mwpcap";
         AtomicReference<Path> exported = new AtomicReference<>();
         AtomicReference<String> answer = new AtomicReference<>();
         AtomicReference<Instant> pulledAt = new AtomicReference<>();
+        AtomicReference<Path> recorded = new AtomicReference<>();
         MigrationExperiment.Options options = MigrationExperiment.Options.defaults(BuiltDistribution.home())
                 .withConnections(5).withPrefix(prefix).withBeforeFailureMillis(6_000).withAfterFailureMillis(6_000);
         MigrationExperiment.run(options, message -> System.out.println("[lab] " + message), new MigrationExperiment.Observer() {
             @Override
             public void ready(LabNetwork lab, MigwareInstance migware) {
-                migware.configure("org.migware.recorder", Map.of("ringBytes", Integer.toString(16 << 20)));
+                // and, on its own, every frame from 3 s before the failover to 3 s after it
+                migware.configure("org.migware.recorder", Map.of("ringBytes", Integer.toString(16 << 20), "failoverSeconds", "3"));
                 // FileInstall applies etc/ within a second; the command exists once the recorder runs.
                 Await.until("migware:pcap", Duration.ofSeconds(15),
                         () -> migware.tryQuery("help migware:pcap").map(text -> text.contains("pcap")).orElse(false));
@@ -59,6 +64,38 @@ class PcapLabTest {
                 Path file = lab.workDir().resolve("one-connection.pcapng");
                 answer.set(migware.exec("migware:pcap " + one.clientAddress() + ":" + one.clientPort() + " " + file));
                 exported.set(file);
+                // written once the 3 s after the failover have passed
+                Path recordings = migware.var().resolve("recordings");
+                Await.until("the failover's own recording in " + recordings, Duration.ofSeconds(20), () -> {
+                    try (var files = java.nio.file.Files.list(recordings)) {
+                        return files.filter(f -> f.getFileName().toString().startsWith("failover-")).findFirst()
+                                .map(f -> {
+                                    recorded.set(f);
+                                    return true;
+                                }).orElse(false);
+                    } catch (java.io.IOException notYet) {
+                        return false;
+                    }
+                });
+                Path copy = folder.resolve("failover.pcapng");
+                Await.until("the recording complete (its size steady)", Duration.ofSeconds(10), () -> {
+                    try {
+                        long size = java.nio.file.Files.size(recorded.get());
+                        Thread.sleep(300);
+                        return size > 0 && size == java.nio.file.Files.size(recorded.get());
+                    } catch (java.io.IOException e) {
+                        return false;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                });
+                try {
+                    java.nio.file.Files.copy(recorded.get(), copy);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                recorded.set(copy);
             }
         });
 
@@ -87,6 +124,20 @@ class PcapLabTest {
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
         System.out.println("[pcap] " + frames.size() + " frames: " + capturedBefore + " captured before the pull, "
                 + sent.size() + " sent to the client after it");
+
+        // The failover's own recording: every connection, the wire before the pull, the TUN and the wire after.
+        List<String> all = tshark(recorded.get(), "-T", "fields", "-E", "separator=|", "-e", "frame.time_epoch", "-e",
+                "frame.interface_id", "-e", "tcp.flags.str", "-e", "frame.comment");
+        long allBefore = all.stream().filter(f -> f.contains("wire: captured") && micros(f) < pulledMicros).count();
+        long allSyns = all.stream().filter(f -> f.contains("tun: MigWare to the replica") && f.split("\\|")[2].contains("S")
+                && !f.split("\\|")[2].contains("A")).count();
+        long allSent = all.stream().filter(f -> f.contains("wire: sent by MigWare") && micros(f) > pulledMicros).count();
+        String head = String.join("\n", all.subList(0, Math.min(all.size(), 40)));
+        assertTrue(allBefore > 0, () -> "the recording holds the wire before the pull\n" + head);
+        assertEquals(5, allSyns, () -> "the recording holds the forged SYN of each of the 5 connections\n" + head);
+        assertTrue(allSent > 0, () -> "the recording holds what MigWare sent to the clients after\n" + head);
+        System.out.println("[pcap] the failover's recording: " + all.size() + " frames, " + allBefore + " captured before the pull, "
+                + allSyns + " forged SYNs, " + allSent + " sent to the clients after");
     }
 
     private static long micros(String fields) {
