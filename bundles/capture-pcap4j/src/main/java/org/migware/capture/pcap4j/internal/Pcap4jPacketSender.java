@@ -1,5 +1,6 @@
 package org.migware.capture.pcap4j.internal;
 
+import org.migware.capture.shared.internal.CaptureException;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,5 +1,8 @@
 package org.migware.capture.pcap4j.internal;
 
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.FrameDispatcher;
 import java.sql.Timestamp;
 import java.util.concurrent.TimeUnit;
 

@@ -5,6 +5,7 @@ import static org.migware.capture.pcap4j.internal.TestFrames.PRIMARY_MAC;
 import static org.migware.capture.pcap4j.internal.TestFrames.srcPort;
 import static org.migware.capture.pcap4j.internal.TestFrames.tcp;
 
+import org.migware.capture.shared.internal.CaptureSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -58,8 +59,8 @@ public final class CaptureDropBench {
             System.exit(2);
         }
         try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
-            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), Pcap4jFilters.HOST);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
                  Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {
                 AtomicLong delivered = new AtomicLong();

@@ -15,6 +15,10 @@ import static org.migware.capture.pcap4j.internal.TestFrames.srcPort;
 import static org.migware.capture.pcap4j.internal.TestFrames.tcp;
 import static org.migware.capture.pcap4j.internal.TestFrames.udp;
 
+import org.migware.capture.shared.internal.BpfFilter;
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.DropReasons;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,8 +64,8 @@ class Pcap4jLiveCaptureTest {
     @Test
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
         try (TestNamespace lab = veth()) {
-            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), Pcap4jFilters.HOST);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
                 source.start();
