@@ -1,11 +1,11 @@
 package org.migware.capture.pcap4j.internal;
 
-import org.migware.capture.shared.internal.CaptureException;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.migware.api.packet.PacketSender;
+import org.migware.capture.shared.internal.CaptureException;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;

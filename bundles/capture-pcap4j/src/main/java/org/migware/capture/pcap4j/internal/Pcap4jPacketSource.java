@@ -1,20 +1,20 @@
 package org.migware.capture.pcap4j.internal;
 
-import org.migware.capture.shared.internal.CaptureException;
-import org.migware.capture.shared.internal.CaptureSettings;
-import org.migware.capture.shared.internal.FrameDispatcher;
 import java.sql.Timestamp;
-import java.util.concurrent.TimeUnit;
 
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.CaptureThreads;
+import org.migware.capture.shared.internal.FrameDispatcher;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.RawPacketListener;
 import org.pcap4j.packet.namednumber.DataLinkType;
@@ -177,7 +177,7 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
             } catch (NotOpenException e) {
                 // closed already: nothing to break
             }
-            boolean stopped = join(captureThread);
+            boolean stopped = CaptureThreads.join(captureThread, STOP_TIMEOUT_SECONDS);
             if (!stopped) {
                 // pcap4j's close() would wait for the loop forever; leave the handle to the process
                 LOG.error("{}: the capture thread did not stop within {} s; its pcap handle stays open",
@@ -241,29 +241,6 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
                 lastInterfaceDrops = iface;
             } catch (PcapNativeException | NotOpenException e) {
                 // closed or closing: keep the last numbers
-            }
-        }
-    }
-
-    private static boolean join(Thread thread) {
-        boolean interrupted = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
-        try {
-            while (thread.isAlive()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                } catch (InterruptedException e) {
-                    interrupted = true; // finish stopping first; the interrupt is restored below
-                }
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.migware.capture.shared.internal.BpfFilter;
-import org.migware.capture.shared.internal.Host;
 import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.migware.capture.shared.internal.BpfFilter;
+import org.migware.capture.shared.internal.Host;
 
 class BpfFilterTest {
 

@@ -5,7 +5,6 @@ import static org.migware.capture.pcap4j.internal.TestFrames.PRIMARY_MAC;
 import static org.migware.capture.pcap4j.internal.TestFrames.srcPort;
 import static org.migware.capture.pcap4j.internal.TestFrames.tcp;
 
-import org.migware.capture.shared.internal.CaptureSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.CaptureSettings;
 
 /**
  * How many frames the live capture loses at a paced rate: a benchmark, not a test (CONVENTIONS 14),

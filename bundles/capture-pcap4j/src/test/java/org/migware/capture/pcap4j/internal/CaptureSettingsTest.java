@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.migware.capture.shared.internal.CaptureSettings;
-import org.migware.capture.shared.internal.Host;
-import org.migware.capture.shared.internal.InvalidConfigurationException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +12,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.Host;
+import org.migware.capture.shared.internal.InvalidConfigurationException;
 
 class CaptureSettingsTest {
 

@@ -15,10 +15,6 @@ import static org.migware.capture.pcap4j.internal.TestFrames.srcPort;
 import static org.migware.capture.pcap4j.internal.TestFrames.tcp;
 import static org.migware.capture.pcap4j.internal.TestFrames.udp;
 
-import org.migware.capture.shared.internal.BpfFilter;
-import org.migware.capture.shared.internal.CaptureException;
-import org.migware.capture.shared.internal.CaptureSettings;
-import org.migware.capture.shared.internal.DropReasons;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +35,11 @@ import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.BpfFilter;
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.DropReasons;
+import org.migware.testing.FakeBundleContext;
 
 /**
  * Real capture and injection on a veth pair (see {@link #veth()}): needs root, as CI has. Frames are
@@ -167,7 +168,7 @@ class Pcap4jLiveCaptureTest {
     @Test
     void theComponentRegistersBothServicesAndDeactivationStopsEverything() throws Exception {
         try (TestNamespace lab = veth()) {
-            FakeContext context = new FakeContext();
+            FakeBundleContext context = new FakeBundleContext();
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),

@@ -6,7 +6,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.TimeUnit;
 
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
@@ -14,6 +13,7 @@ import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.capture.shared.internal.CaptureException;
 import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.CaptureThreads;
 import org.migware.capture.shared.internal.FrameDispatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,7 +155,7 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
             wasStarted = started;
         }
         stopping = true;
-        if (wasStarted && !join(captureThread)) {
+        if (wasStarted && !CaptureThreads.join(captureThread, STOP_TIMEOUT_SECONDS)) {
             LOG.error("{}: the capture thread did not stop within {} s; its socket stays open", name, STOP_TIMEOUT_SECONDS);
             dispatcher.closeAll();
             return;
@@ -251,29 +251,6 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
     private void refreshKernelDrops() {
         synchronized (statisticsLock) {
             kernelDrops += socket.takeStatistics()[1];
-        }
-    }
-
-    private static boolean join(Thread thread) {
-        boolean interrupted = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
-        try {
-            while (thread.isAlive()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.migware.testing.FakeBundleContext;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.packet.PacketListener;
@@ -250,7 +251,7 @@ class RingLiveCaptureTest {
     @Test
     void theComponentRegistersBothServicesAndDeactivationStopsEverything() throws Exception {
         try (TestNamespace lab = veth()) {
-            FakeContext context = new FakeContext();
+            FakeBundleContext context = new FakeBundleContext();
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd()));
             RingCaptureComponent component = new RingCaptureComponent(context.proxy(),
                     config(Map.of("interfaceName", lab.rootEnd(), "bufferSize", 2097152)), properties);
@@ -283,7 +284,7 @@ class RingLiveCaptureTest {
         assertTrue(e.getMessage().startsWith("cannot capture on 'mwcnope0': "), e.getMessage());
         assertTrue(e.getMessage().contains("No such device"), e.getMessage());
 
-        FakeContext context = new FakeContext();
+        FakeBundleContext context = new FakeBundleContext();
         RingCaptureComponent component = new RingCaptureComponent(context.proxy(),
                 config(Map.of("interfaceName", "lo", "blockSize", 3000)), Map.of());
         component.bindProtectedService(() -> ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}));
