@@ -248,6 +248,71 @@ class RingLiveCaptureTest {
         }
     }
 
+    /**
+     * The ring's promise of no allocation per frame, on the capture thread, checked by the JVM's
+     * own per-thread allocation counter (as the parser's allocation test does): bytes, not time.
+     * The frames are sent through the ring's own sender from the namespace, whose sending thread
+     * is checked the same way.
+     */
+    @Test
+    void theCaptureThreadAndTheSenderAllocateNothingPerFrame() throws Exception {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        int frames = 20_000;
+        try (TestNamespace lab = veth()) {
+            CaptureSettings quiet = new CaptureSettings(lab.namespaceEnd(), 256, 1 << 20, CaptureSettings.Direction.IN,
+                    "less 1", List.of(SERVICE), List.of(PORT));
+            try (RingPacketSource ring = RingPacketSource.open(settings(lab.rootEnd(), 65535), SMALL_RING);
+                 RingPacketSource wire = lab.inNamespace(() -> RingPacketSource.open(quiet, SMALL_RING))) {
+                java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+                java.util.concurrent.atomic.AtomicLong captureThread = new java.util.concurrent.atomic.AtomicLong(-1);
+                java.util.concurrent.Semaphore markers = new java.util.concurrent.Semaphore(0);
+                ring.subscribe((frame, offset, length, ts) -> {
+                    captureThread.setRelease(Thread.currentThread().getId());
+                    delivered.setRelease(delivered.getPlain() + 1);
+                    if (port(frame, offset + 34) == MARKER_PORT) {
+                        markers.release();
+                    }
+                });
+                ring.start();
+                byte[][] corpus = {tcp(CLIENT, SERVICE, 40000, PORT, 7), tcp(SERVICE, CLIENT, PORT, 40000, 1400),
+                        vlan(tcp(CLIENT, SERVICE, 40001, PORT, 100), 0x8100, 7)};
+                byte[] marker = marker();
+                long[] sendingAllocation = new long[1];
+                java.util.concurrent.Callable<Void> burst = () -> {
+                    long before = counter.getThreadAllocatedBytes(Thread.currentThread().getId());
+                    for (int i = 0; i < frames; i++) {
+                        byte[] frame = corpus[i % corpus.length];
+                        wire.sender().send(frame, 0, frame.length);
+                        if (i % 64 == 63) {
+                            Thread.sleep(0, 200_000); // paced a little: the ring must not fill, drops are not the point
+                        }
+                    }
+                    sendingAllocation[0] = counter.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+                    wire.sender().send(marker, 0, marker.length);
+                    return null;
+                };
+                lab.inNamespace(burst); // warm-up: JIT, the sender's native buffer, the capture thread's first frames
+                assertTrue(markers.tryAcquire(30, TimeUnit.SECONDS));
+                long thread = captureThread.get();
+                long before = counter.getThreadAllocatedBytes(thread);
+                long deliveredBefore = delivered.get();
+                lab.inNamespace(burst);
+                assertTrue(markers.tryAcquire(30, TimeUnit.SECONDS));
+                long allocated = counter.getThreadAllocatedBytes(thread) - before;
+                long handedOver = delivered.get() - deliveredBefore;
+
+                assertEquals(frames + 1, handedOver, "every frame reached the listener: " + ring.statistics());
+                // one allocation per frame would be at least 16 bytes each; allow the counter's own noise
+                assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated by the capture thread for " + handedOver + " frames");
+                assertTrue(sendingAllocation[0] < 16 * 1024,
+                        () -> sendingAllocation[0] + " bytes allocated by the sending thread for " + frames + " frames");
+            }
+        }
+    }
+
     @Test
     void theComponentRegistersBothServicesAndDeactivationStopsEverything() throws Exception {
         try (TestNamespace lab = veth()) {
