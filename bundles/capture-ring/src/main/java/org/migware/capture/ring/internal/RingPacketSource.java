@@ -7,14 +7,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import org.migware.api.packet.CaptureStatistics;
-import org.migware.api.packet.PacketListener;
-import org.migware.api.packet.PacketSource;
-import org.migware.api.packet.PacketSubscription;
 import org.migware.capture.shared.internal.CaptureException;
 import org.migware.capture.shared.internal.CaptureSettings;
-import org.migware.capture.shared.internal.CaptureThreads;
-import org.migware.capture.shared.internal.FrameDispatcher;
+import org.migware.capture.shared.internal.LiveCaptureSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,41 +38,29 @@ import org.slf4j.LoggerFactory;
  * <p>The source owns the socket: {@link #sender()} sends through the same one, and stops working
  * when the source is closed.
  */
-public final class RingPacketSource implements PacketSource, AutoCloseable {
+public final class RingPacketSource extends LiveCaptureSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(RingPacketSource.class);
     static final int POLL_MILLIS = 100;
-    private static final long STOP_TIMEOUT_SECONDS = 5;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
-    private final String name;
-    private final CaptureSettings settings;
     private final PacketRing socket;
     private final RingPacketSender sender;
-    private final FrameDispatcher dispatcher;
-    private final Thread captureThread;
     /** The frame as listeners get it: the snapshot length plus room for a VLAN tag put back. */
     private final byte[] frame;
+    private final int snapshotLength;
     private final long interfaceDropsAtOpen;
-    private volatile boolean running;
-    private volatile boolean stopping;
-    private boolean started; // guarded by this
-    private boolean closed; // guarded by this
     private final Object statisticsLock = new Object();
     private long kernelDrops; // guarded by statisticsLock
 
     private RingPacketSource(CaptureSettings settings, PacketRing socket) {
-        this.settings = settings;
+        super("ring:" + settings.interfaceName(), settings);
         this.socket = socket;
-        this.name = "ring:" + settings.interfaceName();
-        this.sender = new RingPacketSender(name, socket);
-        this.dispatcher = new FrameDispatcher(name);
-        this.frame = new byte[settings.snapshotLength() + 4];
+        this.sender = new RingPacketSender(name(), socket);
+        this.snapshotLength = settings.snapshotLength();
+        this.frame = new byte[snapshotLength + 4];
         this.interfaceDropsAtOpen = PacketRing.interfaceDrops(settings.interfaceName());
-        this.captureThread = new Thread(this::captureLoop, "migware-capture-" + settings.interfaceName());
-        this.captureThread.setDaemon(true);
-        this.dispatcher.captureThread(captureThread);
     }
 
     /**
@@ -93,27 +76,11 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
         return new RingPacketSource(settings, PacketRing.open(settings, geometry));
     }
 
-    /** Starts the capture thread; a second call does nothing. */
-    public synchronized void start() {
-        if (started || closed) {
-            return;
-        }
-        started = true;
-        running = true;
-        captureThread.start();
-        RingGeometry geometry = socket.geometry();
-        LOG.info("{}: capturing on a TPACKET_V3 ring of {} blocks of {} bytes (retired after {} ms), filter: {}",
-                name, geometry.blockCount(), geometry.blockSize(), geometry.blockTimeoutMillis(), settings.filter());
-    }
-
     @Override
-    public String name() {
-        return name;
-    }
-
-    /** @return the settings this source runs with */
-    public CaptureSettings settings() {
-        return settings;
+    protected String describe() {
+        RingGeometry geometry = socket.geometry();
+        return " on a TPACKET_V3 ring of " + geometry.blockCount() + " blocks of " + geometry.blockSize()
+                + " bytes (retired after " + geometry.blockTimeoutMillis() + " ms)";
     }
 
     /** @return the sender on this source's socket */
@@ -122,67 +89,47 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
     }
 
     @Override
-    public PacketSubscription subscribe(PacketListener listener) {
-        return dispatcher.subscribe(listener);
-    }
-
-    @Override
-    public CaptureStatistics statistics() {
-        refreshKernelDrops();
+    protected void refreshCounters() {
         synchronized (statisticsLock) {
-            long interfaceDrops = Math.max(0, PacketRing.interfaceDrops(settings.interfaceName()) - interfaceDropsAtOpen);
-            return new CaptureStatistics(dispatcher.received(), kernelDrops, interfaceDrops, dispatcher.drops(), running);
+            kernelDrops += socket.takeStatistics()[1];
         }
     }
 
-    /** @return how many subscriptions are open; for tests */
-    int subscriberCount() {
-        return dispatcher.subscriberCount();
-    }
-
-    /**
-     * Stops the capture thread, closes the socket (the sender then refuses frames) and ends every
-     * subscription. Closing twice is harmless.
-     */
     @Override
-    public void close() {
-        boolean wasStarted;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            wasStarted = started;
+    protected long kernelDrops() {
+        synchronized (statisticsLock) {
+            return kernelDrops;
         }
-        stopping = true;
-        if (wasStarted && !CaptureThreads.join(captureThread, STOP_TIMEOUT_SECONDS)) {
-            LOG.error("{}: the capture thread did not stop within {} s; its socket stays open", name, STOP_TIMEOUT_SECONDS);
-            dispatcher.closeAll();
-            return;
-        }
-        refreshKernelDrops(); // keep the final numbers readable after close
+    }
+
+    @Override
+    protected long interfaceDrops() {
+        return Math.max(0, PacketRing.interfaceDrops(settings().interfaceName()) - interfaceDropsAtOpen);
+    }
+
+    /** The sender refuses frames from now on; then the socket is closed. */
+    @Override
+    protected void releaseHandles() {
         sender.close();
         socket.close();
-        running = false;
-        dispatcher.closeAll();
-        LOG.info("{}: stopped; {}", name, statistics());
     }
 
-    private void captureLoop() {
+    @Override
+    protected void captureLoop() {
         ByteBuffer ring = socket.ring();
         RingGeometry geometry = socket.geometry();
         int blockSize = geometry.blockSize();
         int blockCount = geometry.blockCount();
         int block = 0;
         try {
-            while (!stopping) {
+            while (!stopping()) {
                 int base = block * blockSize;
                 int status = (int) INT.getAcquire(ring, base + BLOCK_STATUS);
                 if ((status & TP_STATUS_USER) == 0) {
                     if (!socket.await(POLL_MILLIS)) {
-                        if (!stopping) {
+                        if (!stopping()) {
                             LOG.error("{}: capture stopped: the socket reports an error (did '{}' go away?)",
-                                    name, settings.interfaceName());
+                                    name(), settings().interfaceName());
                         }
                         return;
                     }
@@ -193,13 +140,9 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
                 block = block + 1 == blockCount ? 0 : block + 1;
             }
         } catch (CaptureException e) {
-            if (!stopping) {
-                LOG.error("{}: capture stopped: {}", name, e.getMessage());
+            if (!stopping()) {
+                LOG.error("{}: capture stopped: {}", name(), e.getMessage());
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("{}: capture stopped by an unexpected failure", name, e);
-        } finally {
-            running = false;
         }
     }
 
@@ -241,16 +184,10 @@ public final class RingPacketSource implements PacketSource, AutoCloseable {
                 ring.get(mac, frame, 0, length);
             }
             // libpcap cuts a frame that the tag made longer than the snapshot length; so does this
-            length = Math.min(length, settings.snapshotLength());
+            length = Math.min(length, snapshotLength);
             dispatcher.dispatch(frame, 0, length, original, timestampNanos);
         } catch (Throwable t) {
-            LOG.error("{}: a frame could not be delivered", name, t); // a bug here; the loop goes on
-        }
-    }
-
-    private void refreshKernelDrops() {
-        synchronized (statisticsLock) {
-            kernelDrops += socket.takeStatistics()[1];
+            LOG.error("{}: a frame could not be delivered", name(), t); // a bug here; the loop goes on
         }
     }
 }
