@@ -74,16 +74,6 @@ public final class Pcap4jCaptureComponent extends LiveCaptureComponent {
     /** pcap4j's source and its separate sending handle. */
     private record Opened(Pcap4jPacketSource source, Pcap4jPacketSender sender) implements Backend {
         @Override
-        public CaptureSettings settings() {
-            return source.settings();
-        }
-
-        @Override
-        public void start() {
-            source.start();
-        }
-
-        @Override
         public void close() {
             source.close();
             sender.close();

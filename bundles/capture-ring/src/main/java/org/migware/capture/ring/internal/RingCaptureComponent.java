@@ -87,26 +87,11 @@ public final class RingCaptureComponent extends LiveCaptureComponent {
         int blockTimeoutMillis() default 1;
     }
 
-    /** The source and the sender on its socket. */
+    /** The source and the sender on its socket; closing the source closes the sender and the socket too. */
     private record Opened(RingPacketSource source) implements Backend {
         @Override
         public PacketSender sender() {
             return source.sender();
-        }
-
-        @Override
-        public CaptureSettings settings() {
-            return source.settings();
-        }
-
-        @Override
-        public void start() {
-            source.start();
-        }
-
-        @Override
-        public void close() {
-            source.close(); // closes the sender and the socket too
         }
     }
 

@@ -54,19 +54,25 @@ public abstract class LiveCaptureComponent {
     /** A backend's source and sender, opened together and not yet registered. */
     public interface Backend {
         /** @return the source, opened but not started */
-        PacketSource source();
+        LiveCaptureSource source();
 
         /** @return the sender */
         PacketSender sender();
 
         /** @return the settings the source runs with */
-        CaptureSettings settings();
+        default CaptureSettings settings() {
+            return source().settings();
+        }
 
         /** Starts delivering frames. */
-        void start();
+        default void start() {
+            source().start();
+        }
 
-        /** Stops the capture and closes both handles. */
-        void close();
+        /** Stops the capture and closes both handles (by default the source's, when it owns the sender's too). */
+        default void close() {
+            source().close();
+        }
     }
 
     /** An open backend and its registrations. */
