@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.migware.lab.experiments.CaptureBackend;
 import org.migware.lab.experiments.DetectionExperiment;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.experiments.MigrationExperiment;
@@ -20,16 +23,23 @@ import org.migware.lab.experiments.MigrationExperiment;
  * replica and proxies from then on, answering the clients' ARP (their neighbour timers are
  * shortened, so they ask again and again). The oracle is the applications: no client error, and
  * the replica's application receives every record after the last one the primary's got, in
- * order, without gap, duplicate or torn record (the proxy runs with framing=newline).
+ * order, without gap, duplicate or torn record (the proxy runs with framing=newline). With pcap4j
+ * at every size, and with the kernel's TPACKET_V3 ring (capture-ring) at the largest.
  */
 class MigrationLabTest {
 
-    @ParameterizedTest(name = "{0} connections")
-    @ValueSource(ints = {1, 10, 100, 200})
-    void everyConnectionSurvivesThePrimarysDeath(int connections) {
-        String prefix = "mwamig" + connections;
+    static Stream<Arguments> sizes() {
+        return Stream.of(Arguments.of(1, CaptureBackend.PCAP4J), Arguments.of(10, CaptureBackend.PCAP4J),
+                Arguments.of(100, CaptureBackend.PCAP4J), Arguments.of(200, CaptureBackend.PCAP4J),
+                Arguments.of(200, CaptureBackend.RING));
+    }
+
+    @ParameterizedTest(name = "{0} connections, capture {1}")
+    @MethodSource("sizes")
+    void everyConnectionSurvivesThePrimarysDeath(int connections, CaptureBackend capture) {
+        String prefix = "mwamig" + connections + (capture == CaptureBackend.RING ? "r" : "");
         MigrationExperiment.Options options = MigrationExperiment.Options.defaults(BuiltDistribution.home())
-                .withConnections(connections).withPrefix(prefix)
+                .withConnections(connections).withPrefix(prefix).withCapture(capture)
                 .withBeforeFailureMillis(22_000)
                 .withAfterFailureMillis(connections == 200 ? 60_000 : 20_000);
         MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("[lab] " + message));

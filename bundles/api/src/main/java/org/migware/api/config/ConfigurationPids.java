@@ -22,6 +22,8 @@ public final class ConfigurationPids {
     public static final String CORE_FAILOVER = "org.migware.core.failover";
     /** Live capture and injection (bundle {@code org.migware.capture.pcap4j}). */
     public static final String CAPTURE_PCAP4J = "org.migware.capture.pcap4j";
+    /** Live capture and injection on the kernel's packet ring, TPACKET_V3 (bundle {@code org.migware.capture.ring}). */
+    public static final String CAPTURE_RING = "org.migware.capture.ring";
     /** Replay of a capture file (bundle {@code org.migware.capture.file}). */
     public static final String CAPTURE_FILE = "org.migware.capture.file";
     /** The ICMP monitor (bundle {@code org.migware.monitor.icmp}). */

@@ -157,11 +157,12 @@ public final class MigrationExperiment {
      *        what a recovery benchmark measures; 0 for none
      * @param proxySettings more keys of {@code etc/org.migware.proxy.cfg} (e.g. {@code delivery})
      * @param responseBytes request/response: the body's bytes in each answer (0: the plain answer line)
+     * @param capture the live capture backend MigWare runs with
      */
     public record Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
             long afterFailureMillis, int port, String prefix, Scenario scenario, DetectionExperiment.Profile monitor,
             String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections,
-            Map<String, String> proxySettings, int responseBytes) {
+            Map<String, String> proxySettings, int responseBytes, CaptureBackend capture) {
 
         /** Copies the proxy's settings: the options stay a value. */
         public Options {
@@ -175,7 +176,7 @@ public final class MigrationExperiment {
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
             this(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0);
+                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0, CaptureBackend.PCAP4J);
         }
 
         /** @return the push scenario: 10 connections, a record every 500 ms, the thesis's monitor, framing newline */
@@ -210,69 +211,69 @@ public final class MigrationExperiment {
 
         public Options withConnections(int count) {
             return new Options(distribution, count, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         public Options withPrefix(String newPrefix) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, newPrefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         public Options withBeforeFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, millis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         public Options withAfterFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, millis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another record interval */
         public Options withIntervalMillis(long millis) {
             return new Options(distribution, connections, millis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another scenario (its other settings unchanged) */
         public Options withScenario(Scenario newScenario) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another ICMP monitor profile (null: the thesis's, written explicitly) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another proxy framing */
         public Options withFraming(String newFraming) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another replica listen backlog */
         public Options withReplicaBacklog(int backlog) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another client connect rate */
         public Options withConnectRate(long perSecond) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         /** @return these options with another record size */
         public Options withRecordSize(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings, responseBytes, capture);
         }
 
         public Options withWarmReplicaConnections(int count) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings, responseBytes, capture);
         }
 
         /**
@@ -282,7 +283,14 @@ public final class MigrationExperiment {
          */
         public Options withResponseBytes(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, bytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, bytes, capture);
+        }
+
+        /** @return these options with MigWare capturing through that backend (pcap4j unless told) */
+        public Options withCapture(CaptureBackend backend) {
+            return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings,
+                    responseBytes, backend);
         }
 
         /**
@@ -293,7 +301,7 @@ public final class MigrationExperiment {
             Map<String, String> settings = new HashMap<>(proxySettings);
             settings.put(key, value);
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings, responseBytes);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings, responseBytes, capture);
         }
     }
 
@@ -566,14 +574,15 @@ public final class MigrationExperiment {
             }
 
             try (MigwareInstance migware = starter.start(lab, Role.BACKUP, configs(lab, options), Duration.ofSeconds(60))) {
-                Await.until("MigWare capturing and tracking with its ICMP monitor UP", Duration.ofSeconds(30), () -> {
+                String source = options.capture().sourceName(LabNetwork.ROLE_INTERFACE);
+                Await.until("MigWare capturing with " + source + " and tracking with its ICMP monitor UP", Duration.ofSeconds(30), () -> {
                     MigwareStatus s = migware.status();
-                    return s.capturing() && s.tracking() && s.says("icmp", "UP");
+                    return s.capturesRunning().contains(source) && s.tracking() && s.says("icmp", "UP");
                 });
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP) + "; replica on " + lab.address(Role.BACKUP)
                         + "; scenario " + options.scenario().cliName() + ", ICMP monitor "
                         + monitorProfile(options).name() + " (" + monitorProfile(options).describe().replaceAll(";.*", "") + ")"
-                        + ", framing " + (options.framing() == null ? "as shipped" : options.framing())
+                        + ", framing " + (options.framing() == null ? "as shipped" : options.framing()) + ", capture " + source
                         + (options.proxySettings().isEmpty() ? "" : ", proxy " + new TreeMap<>(options.proxySettings())));
                 observer.ready(lab, migware);
                 Runs runs = new Runs(lab, migware, options, progress, observer, primaryServer, replicaServer);
@@ -590,7 +599,7 @@ public final class MigrationExperiment {
         // 2,000 a second, the capture thread falls behind (kernel drops of about 30 % over the run, with
         // today's code and the code before it) and some handshakes are lost, so their connections can
         // never be carried. The README's limits say so; a faster capture is issue #14's.
-        configs.put("org.migware.capture.pcap4j", Map.of("interfaceName", LabNetwork.ROLE_INTERFACE, "bufferSize", "268435456"));
+        options.capture().configure(configs, Map.of("interfaceName", LabNetwork.ROLE_INTERFACE, "bufferSize", "268435456"));
         configs.put("org.migware.capture.file", Map.of());
         Map<String, String> proxy = new HashMap<>(options.proxySettings());
         proxy.put("replicaAddress", lab.address(Role.BACKUP));

@@ -34,23 +34,29 @@ import org.migware.lab.workloads.SinkServer;
 public final class TrackingExperiment {
 
     /** What to run. */
-    public record Options(Path distribution, int connections, long intervalMillis, long durationMillis, int port, String prefix) {
+    public record Options(Path distribution, int connections, long intervalMillis, long durationMillis, int port, String prefix,
+            CaptureBackend capture) {
 
-        /** The thesis's workload: 200 connections, a record every 500 ms. */
+        /** The thesis's workload: 200 connections, a record every 500 ms, captured with pcap4j. */
         public static Options defaults(Path distribution) {
-            return new Options(distribution, 200, 500, 12_000, 7000, "mwt");
+            return new Options(distribution, 200, 500, 12_000, 7000, "mwt", CaptureBackend.PCAP4J);
         }
 
         public Options withConnections(int count) {
-            return new Options(distribution, count, intervalMillis, durationMillis, port, prefix);
+            return new Options(distribution, count, intervalMillis, durationMillis, port, prefix, capture);
         }
 
         public Options withDurationMillis(long millis) {
-            return new Options(distribution, connections, intervalMillis, millis, port, prefix);
+            return new Options(distribution, connections, intervalMillis, millis, port, prefix, capture);
         }
 
         public Options withPrefix(String newPrefix) {
-            return new Options(distribution, connections, intervalMillis, durationMillis, port, newPrefix);
+            return new Options(distribution, connections, intervalMillis, durationMillis, port, newPrefix, capture);
+        }
+
+        /** @return these options with MigWare capturing through that backend */
+        public Options withCapture(CaptureBackend backend) {
+            return new Options(distribution, connections, intervalMillis, durationMillis, port, prefix, backend);
         }
     }
 
@@ -87,12 +93,13 @@ public final class TrackingExperiment {
 
             Map<String, Map<String, String>> configs = new HashMap<>();
             configs.put("org.migware.service", Map.of("addresses", lab.address(Role.PRIMARY), "ports", Integer.toString(options.port())));
-            configs.put("org.migware.capture.pcap4j", Map.of("interfaceName", LabNetwork.ROLE_INTERFACE));
+            options.capture().configure(configs, Map.of("interfaceName", LabNetwork.ROLE_INTERFACE));
             configs.put("org.migware.capture.file", Map.of());
             try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, options.distribution(), configs, Duration.ofSeconds(60))) {
-                Await.until("MigWare capturing on " + LabNetwork.ROLE_INTERFACE + " and tracking", Duration.ofSeconds(30), () -> {
+                String source = options.capture().sourceName(LabNetwork.ROLE_INTERFACE);
+                Await.until("MigWare capturing with " + source + " and tracking", Duration.ofSeconds(30), () -> {
                     MigwareStatus s = MigwareStatus.parse(migware.exec(MigwareStatus.COMMAND));
-                    return s.capturingOn(LabNetwork.ROLE_INTERFACE) && s.tracking();
+                    return s.capturesRunning().contains(source) && s.tracking();
                 });
                 progress.accept("MigWare running in " + lab.namespace(Role.BACKUP));
 

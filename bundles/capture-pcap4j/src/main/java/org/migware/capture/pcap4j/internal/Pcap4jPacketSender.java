@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.migware.api.packet.PacketSender;
+import org.migware.capture.shared.internal.CaptureException;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;

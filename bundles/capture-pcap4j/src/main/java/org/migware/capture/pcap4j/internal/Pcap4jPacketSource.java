@@ -1,17 +1,15 @@
 package org.migware.capture.pcap4j.internal;
 
 import java.sql.Timestamp;
-import java.util.concurrent.TimeUnit;
 
-import org.migware.api.packet.CaptureStatistics;
-import org.migware.api.packet.PacketListener;
-import org.migware.api.packet.PacketSource;
-import org.migware.api.packet.PacketSubscription;
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.LiveCaptureSource;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
 import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.RawPacketListener;
 import org.pcap4j.packet.namednumber.DataLinkType;
@@ -33,21 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Plain Java: {@link Pcap4jCaptureComponent} creates it in OSGi; tests construct it directly.
  */
-public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
+public final class Pcap4jPacketSource extends LiveCaptureSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pcap4jPacketSource.class);
-    private static final long STOP_TIMEOUT_SECONDS = 5;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    private final String name;
-    private final CaptureSettings settings;
     private final PcapHandle handle;
-    private final FrameDispatcher dispatcher;
-    private final Thread captureThread;
-    private volatile boolean running;
-    private volatile boolean stopping;
-    private boolean started; // guarded by this
-    private boolean closed; // guarded by this
 
     // libpcap's counters are 32-bit and wrap; these are widened. Guarded by statisticsLock.
     private final Object statisticsLock = new Object();
@@ -57,14 +46,8 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
     private long interfaceDrops;
 
     private Pcap4jPacketSource(CaptureSettings settings, PcapHandle handle) {
-        this.settings = settings;
+        super("pcap4j:" + settings.interfaceName(), settings);
         this.handle = handle;
-        this.name = "pcap4j:" + settings.interfaceName();
-        this.dispatcher = new FrameDispatcher(name);
-        this.captureThread = new Thread(this::captureLoop, "migware-capture-" + settings.interfaceName());
-        // A stuck libpcap must not keep the JVM alive after the framework stopped.
-        this.captureThread.setDaemon(true);
-        this.dispatcher.captureThread(captureThread);
     }
 
     /**
@@ -113,100 +96,52 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
         return new Pcap4jPacketSource(settings, handle);
     }
 
-    /** Starts the capture thread; a second call does nothing. */
-    public synchronized void start() {
-        if (started || closed) {
-            return;
-        }
-        started = true;
-        running = true; // now, not when the thread gets going, so that statistics() agree with start()
-        captureThread.start();
-        LOG.info("{}: capturing, filter: {}", name, settings.filter());
-    }
-
     @Override
-    public String name() {
-        return name;
+    protected String describe() {
+        return "";
     }
 
-    /** @return the settings this source runs with */
-    public CaptureSettings settings() {
-        return settings;
-    }
-
+    /** Breaks the loop from the closing thread: it wakes a poll() that no read timeout would (libpcap on Linux). */
     @Override
-    public PacketSubscription subscribe(PacketListener listener) {
-        return dispatcher.subscribe(listener);
-    }
-
-    @Override
-    public CaptureStatistics statistics() {
-        refreshPcapCounters();
-        synchronized (statisticsLock) {
-            return new CaptureStatistics(dispatcher.received(), kernelDrops, interfaceDrops,
-                    dispatcher.drops(), running);
+    protected void wake() {
+        try {
+            handle.breakLoop();
+        } catch (NotOpenException e) {
+            // closed already: nothing to break
         }
     }
 
-    /** @return how many subscriptions are open; for tests */
-    int subscriberCount() {
-        return dispatcher.subscriberCount();
-    }
-
-    /**
-     * Stops the capture: breaks the loop from this thread, waits for the capture thread, closes the
-     * handle and ends every subscription. Closing twice is harmless.
-     */
     @Override
-    public void close() {
-        boolean wasStarted;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            wasStarted = started;
-        }
-        stopping = true;
-        if (wasStarted) {
-            try {
-                handle.breakLoop(); // wakes a poll() that no read timeout would (libpcap on Linux)
-            } catch (NotOpenException e) {
-                // closed already: nothing to break
-            }
-            boolean stopped = join(captureThread);
-            if (!stopped) {
-                // pcap4j's close() would wait for the loop forever; leave the handle to the process
-                LOG.error("{}: the capture thread did not stop within {} s; its pcap handle stays open",
-                        name, STOP_TIMEOUT_SECONDS);
-                dispatcher.closeAll();
-                return;
-            }
-        }
-        refreshPcapCounters(); // keep the final numbers readable after close
+    protected void releaseHandles() {
         handle.close();
-        running = false;
-        dispatcher.closeAll();
-        LOG.info("{}: stopped; {}", name, statistics());
     }
 
-    private void captureLoop() {
+    @Override
+    protected long kernelDrops() {
+        synchronized (statisticsLock) {
+            return kernelDrops;
+        }
+    }
+
+    @Override
+    protected long interfaceDrops() {
+        synchronized (statisticsLock) {
+            return interfaceDrops;
+        }
+    }
+
+    @Override
+    protected void captureLoop() {
         RawPacketListener onFrame = this::onFrame;
         try {
-            if (!stopping) {
-                handle.loop(-1, onFrame);
-            }
+            handle.loop(-1, onFrame);
         } catch (InterruptedException e) {
             // pcap4j's way of saying that breakLoop() ended the loop: the normal stop
         } catch (PcapNativeException | NotOpenException e) {
-            if (!stopping) {
+            if (!stopping()) {
                 // e.g. the interface went away; one line, the operator acts on the cause
-                LOG.error("{}: capture stopped: {}", name, e.getMessage());
+                LOG.error("{}: capture stopped: {}", name(), e.getMessage());
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("{}: capture stopped by an unexpected failure", name, e);
-        } finally {
-            running = false;
         }
     }
 
@@ -222,11 +157,12 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
             dispatcher.dispatch(frame, 0, frame.length, originalLength == null ? frame.length : originalLength,
                     timestampNanos);
         } catch (Throwable t) {
-            LOG.error("{}: a frame could not be delivered", name, t); // a bug here; the loop goes on
+            LOG.error("{}: a frame could not be delivered", name(), t); // a bug here; the loop goes on
         }
     }
 
-    private void refreshPcapCounters() {
+    @Override
+    protected void refreshCounters() {
         synchronized (statisticsLock) {
             try {
                 PcapStat stat = handle.getStats();
@@ -238,29 +174,6 @@ public final class Pcap4jPacketSource implements PacketSource, AutoCloseable {
                 lastInterfaceDrops = iface;
             } catch (PcapNativeException | NotOpenException e) {
                 // closed or closing: keep the last numbers
-            }
-        }
-    }
-
-    private static boolean join(Thread thread) {
-        boolean interrupted = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
-        try {
-            while (thread.isAlive()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                } catch (InterruptedException e) {
-                    interrupted = true; // finish stopping first; the interrupt is restored below
-                }
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.migware.capture.shared.internal.BpfFilter;
+import org.migware.capture.shared.internal.Host;
 
 class BpfFilterTest {
 
@@ -45,7 +47,7 @@ class BpfFilterTest {
 
     @Test
     void everyBuiltFilterCompilesInLibpcap() {
-        Host libpcap = LinuxHost.INSTANCE;
+        Host libpcap = Pcap4jFilters.HOST;
         assertEquals(Optional.empty(), libpcap.filterError(BpfFilter.build(List.of("10.77.0.2"), List.of(7000), ""), 65535));
         assertEquals(Optional.empty(), libpcap.filterError(BpfFilter.build(List.of("10.77.0.2", "10.77.0.3",
                 BpfFilter.normalise("2001:db8::7")), List.of(7000, 443, 65535), "icmp or vlan"), 262144));

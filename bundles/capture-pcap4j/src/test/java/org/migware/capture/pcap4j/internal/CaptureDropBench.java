@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.packet.CaptureStatistics;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.CaptureSettings;
 
 /**
  * How many frames the live capture loses at a paced rate: a benchmark, not a test (CONVENTIONS 14),
@@ -58,8 +59,8 @@ public final class CaptureDropBench {
             System.exit(2);
         }
         try (TestNamespace lab = Pcap4jLiveCaptureTest.veth()) {
-            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), Pcap4jFilters.HOST);
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings);
                  Pcap4jPacketSender wire = lab.inNamespace(() -> Pcap4jPacketSender.open(lab.namespaceEnd()))) {
                 AtomicLong delivered = new AtomicLong();

@@ -12,6 +12,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.Host;
+import org.migware.capture.shared.internal.InvalidConfigurationException;
 
 class CaptureSettingsTest {
 
@@ -99,8 +102,8 @@ class CaptureSettingsTest {
     @Test
     void aMissingInterfaceOnTheRealHostListsItsInterfaces() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CaptureSettings.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        CaptureConfigs.capture(Map.of("interfaceName", "mwcnope0")), LinuxHost.INSTANCE));
+                () -> Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        CaptureConfigs.capture(Map.of("interfaceName", "mwcnope0")), Pcap4jFilters.HOST));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'interfaceName' is 'mwcnope0', which does"
                 + " not exist on this host; the interfaces are ["), e.getMessage());
         assertTrue(e.getMessage().contains("lo"), e.getMessage());
@@ -117,8 +120,8 @@ class CaptureSettingsTest {
     @Test
     void aBadExtraFilterNamesTheKeyWithLibpcapsWords() {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
-                () -> CaptureSettings.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
-                        CaptureConfigs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), LinuxHost.INSTANCE));
+                () -> Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000}),
+                        CaptureConfigs.capture(Map.of("interfaceName", "lo", "extraFilter", "icmp and ((")), Pcap4jFilters.HOST));
         assertTrue(e.getMessage().startsWith("org.migware.capture.pcap4j: 'extraFilter' is not a valid BPF expression: "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("syntax error"), e.getMessage());
@@ -126,9 +129,9 @@ class CaptureSettingsTest {
 
     @Test
     void theRealHostAnswersWithoutRoot() {
-        assertTrue(LinuxHost.INSTANCE.interfaceNames().contains("lo"));
+        assertTrue(Pcap4jFilters.HOST.interfaceNames().contains("lo"));
         if (TestNamespace.isRoot()) {
-            assertTrue(LinuxHost.INSTANCE.mayCapture(), "root has CAP_NET_RAW");
+            assertTrue(Pcap4jFilters.HOST.mayCapture(), "root has CAP_NET_RAW");
         }
     }
 
@@ -140,7 +143,7 @@ class CaptureSettingsTest {
 
     private CaptureSettings validate(String[] addresses, int[] ports, Map<String, Object> capture) throws Exception {
         ServiceEndpoints service = addresses.length == 0 ? null : ServiceEndpoints.parse(addresses, ports);
-        return CaptureSettings.validate(service, CaptureConfigs.capture(capture), host);
+        return Pcap4jCaptureComponent.validate(service, CaptureConfigs.capture(capture), host);
     }
 
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

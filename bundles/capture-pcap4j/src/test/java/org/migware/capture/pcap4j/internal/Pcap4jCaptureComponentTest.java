@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.migware.api.connection.ServiceEndpoints;
+import org.migware.capture.shared.internal.Host;
+import org.migware.testing.FakeBundleContext;
 
 /** The refusals: no service, no exception out of the constructor (SCR would log a stack trace). */
 class Pcap4jCaptureComponentTest {
@@ -26,7 +28,7 @@ class Pcap4jCaptureComponentTest {
 
     @Test
     void aWrongSettingRegistersNothingAndThrowsNothing() {
-        FakeContext context = new FakeContext();
+        FakeBundleContext context = new FakeBundleContext();
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),
                 CaptureConfigs.capture(Map.of("interfaceName", "eth0")), Map.of(), new CaptureSettingsTest.FakeHost());
         component.activate(); // no ProtectedService
@@ -39,7 +41,7 @@ class Pcap4jCaptureComponentTest {
 
     @Test
     void withoutPrivilegeNothingIsOpenedOrRegistered() {
-        FakeContext context = new FakeContext();
+        FakeBundleContext context = new FakeBundleContext();
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.mayCapture = false;
         Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "eth0"), host);
@@ -51,7 +53,7 @@ class Pcap4jCaptureComponentTest {
     @Test
     void anInterfaceThatLibpcapRefusesRegistersNothing() {
         // validation passes (the fake host claims the interface exists); libpcap then refuses
-        FakeContext context = new FakeContext();
+        FakeBundleContext context = new FakeBundleContext();
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.interfaces = List.of("mwcnope0");
         Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "mwcnope0"), host);
@@ -64,7 +66,7 @@ class Pcap4jCaptureComponentTest {
     void aServiceThatChangesOrLeavesIsFollowedAndNothingOpensAfterDeactivation() {
         // libpcap refuses the interface, so every attempt is one log line and no registration;
         // what counts is that each change makes an attempt while active, and none after
-        FakeContext context = new FakeContext();
+        FakeBundleContext context = new FakeBundleContext();
         CaptureSettingsTest.FakeHost host = new CaptureSettingsTest.FakeHost();
         host.interfaces = List.of("mwcnope0");
         Pcap4jCaptureComponent component = start(context, Map.of("interfaceName", "mwcnope0"), host);
@@ -79,7 +81,7 @@ class Pcap4jCaptureComponentTest {
     private static final ServiceEndpoints SERVICE = ServiceEndpoints.parse(new String[] {"10.77.0.2"}, new int[] {7000});
 
     /** Activated as DS does it: constructed, the service bound, then activated. */
-    private static Pcap4jCaptureComponent start(FakeContext context, Map<String, Object> capture, Host host) {
+    private static Pcap4jCaptureComponent start(FakeBundleContext context, Map<String, Object> capture, Host host) {
         Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(), CaptureConfigs.capture(capture), Map.of(), host);
         component.bindProtectedService(() -> SERVICE);
         component.activate();

@@ -35,6 +35,11 @@ import org.migware.api.packet.PacketSender;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.api.testing.TestNamespace;
+import org.migware.capture.shared.internal.BpfFilter;
+import org.migware.capture.shared.internal.CaptureException;
+import org.migware.capture.shared.internal.CaptureSettings;
+import org.migware.capture.shared.internal.DropReasons;
+import org.migware.testing.FakeBundleContext;
 
 /**
  * Real capture and injection on a veth pair (see {@link #veth()}): needs root, as CI has. Frames are
@@ -60,8 +65,8 @@ class Pcap4jLiveCaptureTest {
     @Test
     void capturesTheServicesTcpAndArpPromiscuouslyAndNothingElse() throws Exception {
         try (TestNamespace lab = veth()) {
-            CaptureSettings settings = CaptureSettings.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
-                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), LinuxHost.INSTANCE);
+            CaptureSettings settings = Pcap4jCaptureComponent.validate(ServiceEndpoints.parse(new String[] {SERVICE}, new int[] {PORT}),
+                    CaptureConfigs.capture(Map.of("interfaceName", lab.rootEnd())), Pcap4jFilters.HOST);
             long before = System.currentTimeMillis() * 1_000_000L;
             try (Pcap4jPacketSource source = Pcap4jPacketSource.open(settings)) {
                 source.start();
@@ -163,7 +168,7 @@ class Pcap4jLiveCaptureTest {
     @Test
     void theComponentRegistersBothServicesAndDeactivationStopsEverything() throws Exception {
         try (TestNamespace lab = veth()) {
-            FakeContext context = new FakeContext();
+            FakeBundleContext context = new FakeBundleContext();
             Map<String, Object> properties = new HashMap<>(Map.of("interfaceName", lab.rootEnd(),
                     "addresses", new String[] {SERVICE}, "ports", new int[] {PORT}));
             Pcap4jCaptureComponent component = new Pcap4jCaptureComponent(context.proxy(),

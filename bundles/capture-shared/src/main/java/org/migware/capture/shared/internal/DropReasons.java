@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 /**
  * The reasons under which the live capture counts a frame in

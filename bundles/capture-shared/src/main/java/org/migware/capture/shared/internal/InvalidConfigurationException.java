@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 /**
  * A setting that is missing or wrong, or a host that cannot capture as configured. The message is

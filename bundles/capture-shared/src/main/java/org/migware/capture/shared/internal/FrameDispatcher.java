@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * <p>The subscribers are a copy-on-write array: the capture thread reads one volatile field per
  * frame and never locks; subscribing and closing copy the array under a lock. A listener that throws
  * is counted ({@link DropReasons#LISTENER_FAILED}) and the frame still goes to the others: nothing
- * may escape into libpcap's loop, which would end the capture.
+ * may escape into the backend's capture loop (libpcap's would end the capture).
  *
  * <p>{@link PacketSubscription#close()} promises to return only once its listener is no longer
  * being called. The capture thread makes {@code dispatchSequence} odd while it hands out a frame
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * the removal before it reads the array, or the closing thread sees the odd value and waits
  * (the store-then-load pattern of Dekker's algorithm, which volatile makes sequentially consistent).
  */
-final class FrameDispatcher {
+public final class FrameDispatcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(FrameDispatcher.class);
     private static final Subscription[] NONE = new Subscription[0];
@@ -43,16 +43,17 @@ final class FrameDispatcher {
     private volatile Thread captureThread;
     private boolean closed; // guarded by this
 
-    FrameDispatcher(String sourceName) {
+    /** @param sourceName the source's name, for log lines */
+    public FrameDispatcher(String sourceName) {
         this.sourceName = sourceName;
     }
 
     /** Tells which thread delivers, so that a listener closing its own subscription does not wait for itself. */
-    void captureThread(Thread thread) {
+    public void captureThread(Thread thread) {
         this.captureThread = thread;
     }
 
-    PacketSubscription subscribe(PacketListener listener) {
+    public PacketSubscription subscribe(PacketListener listener) {
         Subscription subscription = new Subscription(Objects.requireNonNull(listener, "listener"));
         synchronized (this) {
             if (closed) {
@@ -72,7 +73,7 @@ final class FrameDispatcher {
      *
      * @param originalLength the frame's length on the wire; longer than {@code length} means cut
      */
-    void dispatch(byte[] frame, int offset, int length, int originalLength, long timestampNanos) {
+    public void dispatch(byte[] frame, int offset, int length, int originalLength, long timestampNanos) {
         received.setRelease(received.getPlain() + 1);
         if (length < originalLength) {
             // The listeners' contract has no "this frame is incomplete": a cut frame would look like
@@ -94,20 +95,20 @@ final class FrameDispatcher {
         }
     }
 
-    long received() {
+    public long received() {
         return received.get();
     }
 
-    Map<String, Long> drops() {
+    public Map<String, Long> drops() {
         return drops.snapshot();
     }
 
-    int subscriberCount() {
+    public int subscriberCount() {
         return subscriptions.length;
     }
 
     /** Ends every subscription; later ones end at once. Called when the source closes. */
-    void closeAll() {
+    public void closeAll() {
         Subscription[] ended;
         synchronized (this) {
             closed = true;

@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.testing;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -10,16 +10,17 @@ import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
-/** Just enough of a BundleContext to see what a component registers and unregisters. */
-final class FakeContext {
+/** Just enough of a BundleContext to see what a component registers and unregisters by hand. */
+public final class FakeBundleContext {
 
     /** Service object by the interface name it was registered under. */
-    final Map<String, Object> registered = new LinkedHashMap<>();
-    final Map<String, Dictionary<String, ?>> properties = new LinkedHashMap<>();
-    final List<String> unregistered = new ArrayList<>();
+    public final Map<String, Object> registered = new LinkedHashMap<>();
+    public final Map<String, Dictionary<String, ?>> properties = new LinkedHashMap<>();
+    public final List<String> unregistered = new ArrayList<>();
 
+    /** @return the context to hand to the component */
     @SuppressWarnings("unchecked")
-    BundleContext proxy() {
+    public BundleContext proxy() {
         return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {BundleContext.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("registerService") && args[0] instanceof Class<?> type) {

@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 import java.io.IOException;
 import java.net.NetworkInterface;
@@ -10,22 +10,32 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import org.pcap4j.core.BpfProgram;
-import org.pcap4j.core.NotOpenException;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.Pcaps;
-import org.pcap4j.packet.namednumber.DataLinkType;
 
-/** The real Linux host: {@code /sys/class/net}, {@code /proc/self/status}, and libpcap for filters. */
-final class LinuxHost implements Host {
+/**
+ * The real Linux host: {@code /sys/class/net}, {@code /proc/self/status}, and the backend's own
+ * way of compiling a filter expression (both compile it with libpcap, each through its binding).
+ */
+public final class LinuxHost implements Host {
 
-    static final LinuxHost INSTANCE = new LinuxHost();
+    /** Compiles a BPF expression for an Ethernet capture, without opening an interface. */
+    @FunctionalInterface
+    public interface FilterCompiler {
+        /**
+         * @param expression the filter
+         * @param snapshotLength the snapshot length it will run with
+         * @return libpcap's complaint, or empty when it compiles
+         */
+        Optional<String> filterError(String expression, int snapshotLength);
+    }
+
+    private final FilterCompiler compiler;
 
     /** Bit of CAP_NET_RAW in the capability sets of /proc/self/status (linux/capability.h). */
     private static final int CAP_NET_RAW = 13;
 
-    private LinuxHost() {
+    /** @param compiler the backend's filter compiler */
+    public LinuxHost(FilterCompiler compiler) {
+        this.compiler = compiler;
     }
 
     @Override
@@ -55,7 +65,7 @@ final class LinuxHost implements Host {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux, or /proc is hidden: let libpcap say whether it may
+            // not Linux, or /proc is hidden: let the backend say whether it may
         }
         return true;
     }
@@ -67,25 +77,6 @@ final class LinuxHost implements Host {
 
     @Override
     public Optional<String> filterError(String expression, int snapshotLength) {
-        // A "dead" handle compiles without opening any interface, so it needs no privilege, and
-        // unlike pcap_compile_nopcap it keeps libpcap's error text ("syntax error" and where).
-        PcapHandle dead;
-        try {
-            dead = Pcaps.openDead(DataLinkType.EN10MB, snapshotLength);
-        } catch (PcapNativeException e) {
-            return Optional.of("libpcap cannot compile filters here: " + e.getMessage());
-        }
-        try {
-            BpfProgram program = dead.compileFilter(expression, BpfProgram.BpfCompileMode.OPTIMIZE,
-                    PcapHandle.PCAP_NETMASK_UNKNOWN);
-            program.free();
-            return Optional.empty();
-        } catch (PcapNativeException e) {
-            return Optional.of(e.getMessage());
-        } catch (NotOpenException e) {
-            throw new IllegalStateException("a dead handle closed itself", e);
-        } finally {
-            dead.close();
-        }
+        return compiler.filterError(expression, snapshotLength);
     }
 }

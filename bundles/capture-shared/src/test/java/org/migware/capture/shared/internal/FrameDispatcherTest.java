@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

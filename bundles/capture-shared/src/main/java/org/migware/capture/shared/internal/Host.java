@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 import java.util.List;
 import java.util.Optional;
@@ -7,7 +7,7 @@ import java.util.Optional;
  * What the validation needs to know about the machine, behind an interface so that tests can
  * pretend to be an unprivileged user or a host without the interface.
  */
-interface Host {
+public interface Host {
 
     /** @return the names of the network interfaces of this network namespace, sorted */
     List<String> interfaceNames();
@@ -23,7 +23,7 @@ interface Host {
      *
      * @param expression the filter
      * @param snapshotLength the snapshot length it will run with
-     * @return libpcap's complaint, or empty when it compiles
+     * @return the compiler's (libpcap's) complaint, or empty when it compiles
      */
     Optional<String> filterError(String expression, int snapshotLength);
 }

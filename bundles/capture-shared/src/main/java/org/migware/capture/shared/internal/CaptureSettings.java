@@ -1,4 +1,4 @@
-package org.migware.capture.pcap4j.internal;
+package org.migware.capture.shared.internal;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import org.migware.api.config.ConfigurationPids;
 import org.migware.api.connection.ServiceEndpoints;
 
 /**
@@ -15,7 +16,7 @@ import org.migware.api.connection.ServiceEndpoints;
  *
  * @param interfaceName the interface to capture on and send from
  * @param snapshotLength bytes kept of each frame
- * @param bufferSize bytes of libpcap's ring buffer in the kernel
+ * @param bufferSize bytes of the capture's ring buffer in the kernel
  * @param direction which frames of the interface to capture
  * @param filter the BPF expression
  * @param addresses the service addresses, normalised
@@ -43,6 +44,21 @@ public record CaptureSettings(String interfaceName, int snapshotLength, int buff
         INOUT
     }
 
+    /**
+     * The settings that every live backend reads from its own configuration, under the same keys
+     * and defaults, as accessors of the backend's DS property type (an annotation, which cannot
+     * extend an interface): {@code new Readings(config::interfaceName, config::snapshotLength, ...)}.
+     *
+     * @param interfaceName key interfaceName
+     * @param snapshotLength key snapshotLength
+     * @param bufferSize key bufferSize
+     * @param direction key direction
+     * @param extraFilter key extraFilter
+     */
+    public record Readings(Supplier<String> interfaceName, Supplier<Integer> snapshotLength,
+                           Supplier<Integer> bufferSize, Supplier<String> direction, Supplier<String> extraFilter) {
+    }
+
     /** Defensive copies. */
     public CaptureSettings {
         addresses = List.copyOf(addresses);
@@ -54,15 +70,15 @@ public record CaptureSettings(String interfaceName, int snapshotLength, int buff
      * may capture.
      *
      * @param service the service to watch, validated by its owner; null while there is none
-     * @param config the capture settings (PID {@value Pcap4jCaptureComponent#PID})
+     * @param pid the PID of the backend's configuration, named in every message
+     * @param config the capture settings every live backend has, read from that PID
      * @param host the machine
      * @return settings to open the capture with
      * @throws InvalidConfigurationException with the one line to log
      */
-    static CaptureSettings validate(ServiceEndpoints service, Pcap4jCaptureComponent.Config config, Host host)
+    public static CaptureSettings validate(ServiceEndpoints service, String pid, Readings config, Host host)
             throws InvalidConfigurationException {
-        String servicePid = Pcap4jCaptureComponent.SERVICE_PID;
-        String pid = Pcap4jCaptureComponent.PID;
+        String servicePid = ConfigurationPids.SERVICE;
 
         if (service == null) {
             // not configured, or refused by the service's owner, which has named the key
@@ -77,26 +93,26 @@ public record CaptureSettings(String interfaceName, int snapshotLength, int buff
             ports.add(port);
         }
 
-        String interfaceName = read(pid, "interfaceName", "a string", config::interfaceName);
+        String interfaceName = read(pid, "interfaceName", "a string", config.interfaceName());
         interfaceName = interfaceName == null ? "" : interfaceName.trim();
         if (interfaceName.isEmpty()) {
             throw invalid(pid, "'interfaceName' is not set; set it to the interface that sees the clients' traffic,"
                     + " one of " + host.interfaceNames() + ".");
         }
 
-        int snapshotLength = read(pid, "snapshotLength", "an integer", config::snapshotLength);
+        int snapshotLength = read(pid, "snapshotLength", "an integer", config.snapshotLength());
         if (snapshotLength < MIN_SNAPSHOT_LENGTH || snapshotLength > MAX_SNAPSHOT_LENGTH) {
             throw invalid(pid, "'snapshotLength' is " + snapshotLength + "; use " + MIN_SNAPSHOT_LENGTH + " to "
                     + MAX_SNAPSHOT_LENGTH + " (65535 by default; 262144 where GRO merges segments).");
         }
 
-        int bufferSize = read(pid, "bufferSize", "an integer", config::bufferSize);
+        int bufferSize = read(pid, "bufferSize", "an integer", config.bufferSize());
         if (bufferSize < MIN_BUFFER_SIZE) {
             throw invalid(pid, "'bufferSize' is " + bufferSize + " bytes; use at least " + MIN_BUFFER_SIZE
                     + " (16777216 by default).");
         }
 
-        String directionSetting = read(pid, "direction", "a string", config::direction);
+        String directionSetting = read(pid, "direction", "a string", config.direction());
         Direction direction;
         try {
             direction = Direction.valueOf(directionSetting == null ? "" : directionSetting.trim().toUpperCase(Locale.ROOT));
@@ -104,7 +120,7 @@ public record CaptureSettings(String interfaceName, int snapshotLength, int buff
             throw invalid(pid, "'direction' is '" + directionSetting + "'; use IN (default) or INOUT.");
         }
 
-        String extraFilter = read(pid, "extraFilter", "a string", config::extraFilter);
+        String extraFilter = read(pid, "extraFilter", "a string", config.extraFilter());
         String filter = BpfFilter.build(addresses, ports, extraFilter);
         Optional<String> filterError = host.filterError(filter, snapshotLength);
         if (filterError.isPresent()) {
