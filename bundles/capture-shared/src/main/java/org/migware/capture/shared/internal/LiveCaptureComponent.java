@@ -149,6 +149,12 @@ public abstract class LiveCaptureComponent {
         reopen();
     }
 
+    /** @return whether this backend's configuration names an interface */
+    private boolean interfaceNamed() {
+        Object name = properties == null ? null : properties.get("interfaceName");
+        return name != null && !name.toString().isBlank();
+    }
+
     /** @return the open backend, or null when the configuration was refused; for tests */
     protected synchronized Backend backend() {
         return opened == null ? null : opened.backend();
@@ -174,6 +180,10 @@ public abstract class LiveCaptureComponent {
                 // Not (yet) configured at all: normal while FileInstall has not delivered the
                 // configuration after a start, so not an error; DS activates again when it comes.
                 LOG.info("{}: waiting for configuration {} ({}).", pid, unconfigured, e.getMessage());
+            } else if (e instanceof InvalidConfigurationException && !interfaceNamed()) {
+                // No interface is how a site leaves a backend unused: two live backends ship, one captures.
+                // Capturing nothing at all is said where it matters: /health (503: the capture) and bin/migware check.
+                LOG.info("{}: idle: no 'interfaceName' (set it to capture with this backend; one live backend at a time).", pid);
             } else {
                 String what = e instanceof CaptureException ? pid + ": " + e.getMessage() + "." : e.getMessage();
                 LOG.error("{} No live PacketSource or PacketSender is registered.", what);

@@ -301,21 +301,31 @@ public final class ConfigCheck {
         }
     }
 
+    /** One live backend (pcap4j or the ring) names an existing interface, or a file is replayed; never two live ones. */
     private void capture(Map<String, CfgFile> configs) {
         String path = single(configs.get(ConfigurationPids.CAPTURE_FILE), "path");
-        String name = single(configs.get(ConfigurationPids.CAPTURE_PCAP4J), "interfaceName");
-        if (name.isEmpty()) {
-            if (path.isEmpty()) {
-                problem(where(ConfigurationPids.CAPTURE_PCAP4J, "interfaceName"), "not set: nothing is captured");
+        List<String> live = new ArrayList<>();
+        for (String pid : List.of(ConfigurationPids.CAPTURE_PCAP4J, ConfigurationPids.CAPTURE_RING)) {
+            String name = single(configs.get(pid), "interfaceName");
+            if (name.isEmpty()) {
+                continue;
             }
-            return;
+            live.add(pid);
+            try {
+                if (NetworkInterface.getByName(name) == null) {
+                    problem(where(pid, "interfaceName"), "no interface '" + name + "' on this host");
+                }
+            } catch (SocketException e) {
+                problem(where(pid, "interfaceName"), "cannot look up interface '" + name + "': " + e.getMessage());
+            }
         }
-        try {
-            if (NetworkInterface.getByName(name) == null) {
-                problem(where(ConfigurationPids.CAPTURE_PCAP4J, "interfaceName"), "no interface '" + name + "' on this host");
-            }
-        } catch (SocketException e) {
-            problem(where(ConfigurationPids.CAPTURE_PCAP4J, "interfaceName"), "cannot look up interface '" + name + "': " + e.getMessage());
+        if (live.isEmpty() && path.isEmpty()) {
+            problem(where(ConfigurationPids.CAPTURE_PCAP4J, "interfaceName"),
+                    "not set (nor in " + ConfigurationPids.CAPTURE_RING + ".cfg): nothing is captured");
+        }
+        if (live.size() > 1) {
+            problem(where(ConfigurationPids.CAPTURE_RING, "interfaceName"), "set as well as in " + ConfigurationPids.CAPTURE_PCAP4J
+                    + ".cfg: two live backends would capture the same frames; comment out the one not in use");
         }
     }
 
