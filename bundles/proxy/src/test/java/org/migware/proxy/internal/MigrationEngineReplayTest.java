@@ -652,6 +652,132 @@ class MigrationEngineReplayTest {
     }
 
     /**
+     * The replica's sending side, as Linux behaves: it knows its whole output, sends what is new in
+     * segments, takes an acknowledgement only up to what it has sent ({@code SND.NXT}; a later one
+     * is ignored), never sends again what was acknowledged, and on a timeout sends everything
+     * unacknowledged again (go-back-N from {@code SND.UNA}).
+     */
+    private final class ModelReplica {
+        final byte[] output;
+        int sndUna;
+        int sndNxt;
+        /** The highest acknowledgement that reached it, as a stream offset. */
+        int highestAck;
+
+        ModelReplica(byte[] output) {
+            this.output = output;
+        }
+
+        /** Reads what MigWare wrote into the TUN: the acknowledgements the replica's stack takes. */
+        void takeAcks() {
+            for (byte[] packet : toReplica) {
+                TcpSegment s = read(packet);
+                if (s.destination() == REPLICA && s.has(TcpHeader.ACK) && !s.has(TcpHeader.RST)) {
+                    int offset = s.ack() - (REPLICA_ISN + 1);
+                    if (offset > sndUna && offset <= sndNxt) {
+                        sndUna = offset;
+                    }
+                    highestAck = Math.max(highestAck, offset);
+                }
+            }
+            toReplica.clear();
+        }
+    }
+
+    /** The client's receiving side: holds the server's stream in order, from what the primary gave it on. */
+    private final class ModelClient {
+        int next = HELD;
+
+        /** Reads what MigWare sent on the wire: every data byte must be the primary's (or, beyond it, the replica's) at its offset. */
+        void takeData(byte[] expected) {
+            for (byte[] frame : toClient) {
+                TcpSegment s = readFrame(frame);
+                assertFalse(s.has(TcpHeader.RST), "no reset: the replica is the primary's twin here");
+                int at = s.seq() - (PRIMARY_ISN + 1);
+                int length = s.payload().length;
+                if (length == 0) {
+                    continue;
+                }
+                assertArrayEquals(Arrays.copyOfRange(expected, at, at + length), s.payload(), "the bytes at " + at);
+                if (at <= next && at + length > next) {
+                    next = at + length;
+                }
+            }
+            toClient.clear();
+        }
+
+        /** A segment of the client: its request again (its retransmission timer) or a pure ACK, acknowledging what it holds. */
+        void send(boolean request) {
+            TcpFrame f = request ? client(ISN + 1 + LOGIN.length(), PRIMARY_ISN + 1 + next).payload(REQUEST)
+                    : client(ISN + 1 + LOGIN.length() + REQUEST.length(), PRIMARY_ISN + 1 + next);
+            byte[] frame = f.build();
+            engine.fromClient(frame, 0, frame.length);
+        }
+    }
+
+    /**
+     * The redis-benchmark hang (issue 10): the replica answers in many small segments, some lost
+     * between its stack and MigWare (the TUN's queue), while the client — waiting for its answer —
+     * retransmits its request and acknowledges what it holds, in the primary's numbers. Translated
+     * to the replica, that acknowledgement must not cover replica bytes the check has not seen: the
+     * replica would never send them again, and the check would wait for them forever, dropping each
+     * later segment as a hole. With a replica that behaves as TCP does (go-back-N from what was
+     * acknowledged to it), every round ends with the client holding the whole answer, in order, the
+     * primary's bytes up to where the primary stopped.
+     */
+    @Test
+    void theClientsAcknowledgementsNeverMakeTheReplicaSkipBytesTheCheckHasNotSeen() throws Exception {
+        java.util.Random random = new java.util.Random(20261207);
+        int answer = 5; // "+OK\r\n": the request's answer the primary never sent
+        byte[] expected = serverBytes(0, SENT + answer);
+        int rounds = 60;
+        int lossy = 0;
+        for (int round = 0; round < rounds; round++) {
+            toReplica.clear();
+            toClient.clear();
+            newEngine("replay", 1 << 20);
+            passiveTraffic(true);
+            TcpSegment syn = recover();
+            toReplica.clear();
+            toClient.clear();
+            ModelReplica replica = new ModelReplica(expected);
+            ModelClient client = new ModelClient();
+            int maxSegment = 1 + random.nextInt(random.nextBoolean() ? 40 : 1400);
+            boolean lost = false;
+            for (int timeout = 0; timeout < 400 && client.next < expected.length; timeout++) {
+                // Go-back-N from SND.UNA after a timeout (from SND.NXT = 0 at first).
+                int at = replica.sndUna;
+                while (at < expected.length) {
+                    int length = Math.min(expected.length - at, 1 + random.nextInt(maxSegment));
+                    replica.sndNxt = Math.max(replica.sndNxt, at + length);
+                    if (random.nextInt(timeout == 0 ? 10 : 50) == 0) {
+                        lost = true; // the TUN's queue was full: the replica's stack believes it sent
+                    } else {
+                        replicaSends(syn, at, Arrays.copyOfRange(expected, at, at + length));
+                    }
+                    at += length;
+                    replica.takeAcks();
+                    client.takeData(expected);
+                    if (random.nextInt(4) == 0) {
+                        client.send(random.nextBoolean());
+                        replica.takeAcks();
+                        client.takeData(expected);
+                    }
+                }
+                client.send(true);
+                replica.takeAcks();
+                client.takeData(expected);
+            }
+            lossy += lost ? 1 : 0;
+            final int r = round;
+            assertEquals(expected.length, client.next, () -> "round " + r + ": the client holds the whole answer; the replica was"
+                    + " acknowledged up to " + replica.highestAck + " and is at " + replica.sndUna + " of " + expected.length
+                    + " (segments up to " + maxSegment + " bytes; MigWare: " + engine.mappingSnapshots() + ")");
+        }
+        assertTrue(lossy > rounds / 2, "most rounds lost a replica segment: " + lossy);
+    }
+
+    /**
      * Fuzz, replay mode: while the replica catches up, random and mutated segments from either side.
      * Nothing throws, everything written is a well-formed packet, and no byte reaches the client that
      * is not the primary's at its offset.
