@@ -651,6 +651,18 @@ class MigrationEngineReplayTest {
         assertEquals(PRIMARY_ISN + 1 + SENT + 1000, data.get(0).seq());
     }
 
+    /** A new engine with delivery replay, the connection recovered up to the replica's SYN-ACK; nothing written kept. */
+    private TcpSegment freshReplayRecovered() throws Exception {
+        toReplica.clear();
+        toClient.clear();
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        TcpSegment syn = recover();
+        toReplica.clear();
+        toClient.clear();
+        return syn;
+    }
+
     /**
      * The replica's sending side, as Linux behaves: it knows its whole output, sends what is new in
      * segments, takes an acknowledgement only up to what it has sent ({@code SND.NXT}; a later one
@@ -734,13 +746,7 @@ class MigrationEngineReplayTest {
         int rounds = 60;
         int lossy = 0;
         for (int round = 0; round < rounds; round++) {
-            toReplica.clear();
-            toClient.clear();
-            newEngine("replay", 1 << 20);
-            passiveTraffic(true);
-            TcpSegment syn = recover();
-            toReplica.clear();
-            toClient.clear();
+            TcpSegment syn = freshReplayRecovered();
             ModelReplica replica = new ModelReplica(expected);
             ModelClient client = new ModelClient();
             int maxSegment = 1 + random.nextInt(random.nextBoolean() ? 40 : 1400);
@@ -804,12 +810,7 @@ class MigrationEngineReplayTest {
         long forwarded = 0;
         int diverged = 0;
         for (int round = 0; round < 100; round++) {
-            toReplica.clear();
-            toClient.clear();
-            newEngine("replay", 1 << 20);
-            passiveTraffic(true);
-            TcpSegment syn = recover();
-            toReplica.clear();
+            TcpSegment syn = freshReplayRecovered();
             long fedEnd = 0; // replica bytes fed without a gap, from offset 0
             java.util.TreeMap<Long, Long> fed = new java.util.TreeMap<>();
             int reached = HELD; // the end of what reached the client, or what it held
