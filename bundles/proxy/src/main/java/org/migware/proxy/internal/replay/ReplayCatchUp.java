@@ -149,6 +149,30 @@ public final class ReplayCatchUp {
         }
     }
 
+    /**
+     * Where the client's acknowledgement, translated to the replica, may reach while the replica's
+     * output is still checked: no further than the replica bytes checked so far. The client
+     * acknowledges the primary's bytes, and those it held before the failover the replica has not
+     * regenerated yet, or has sent into a segment the check never saw (lost on the way out of the
+     * replica's stack, or dropped as a hole behind such a loss). Acknowledged, the replica would
+     * never send them again, and the check would wait for them forever (the redis-benchmark hang of
+     * issue 10). Held back here, the replica sends them again, the check sees them, and MigWare
+     * acknowledges the ones the client holds itself ({@code ReplayCheck}); the client acknowledges
+     * the others once they reach it. Nothing unchecked is acknowledged, and nothing is skipped.
+     * Once checking is over the client's acknowledgement passes as it is.
+     *
+     * @param ack an acknowledgement or SACK edge of the client, in the replica's numbers
+     * @param replicaIsn the replica's ISN
+     * @return {@code ack}, or the replica's sequence number of the first byte not checked, whichever comes first (mod 2^32)
+     */
+    public int replicaAckLimit(int ack, int replicaIsn) {
+        if (checkingOver()) {
+            return ack;
+        }
+        int limit = replicaIsn + 1 + (int) checked;
+        return ack - limit > 0 ? limit : ack;
+    }
+
     /** @return the stream offset of the replica's sequence number {@code seq}, near what was checked (mod 2^32) */
     public long replicaOffset(int seq, int replicaIsn) {
         return ReplayStream.offsetNear(seq, replicaIsn + 1, checked);

@@ -118,13 +118,25 @@ public final class ClientToReplica {
         p.setSequenceNumber(t.clientToReplicaSeq(p.sequenceNumber()));
         if (p.hasFlags(RewritablePacket.ACK)) {
             int ack = t.clientToReplicaAck(p.acknowledgementNumber());
+            if (mapping.replay != null) {
+                // Catching up: never acknowledge replica bytes the check has not seen (see ReplayCatchUp).
+                ack = mapping.replay.replicaAckLimit(ack, mapping.replicaIsn);
+            }
             p.setAcknowledgementNumber(ack);
             if (ack - mapping.lastAckToReplica > 0) {
                 mapping.lastAckToReplica = ack;
             }
         }
         for (int i = 0; i < p.sackBlockCount(); i++) {
-            p.setSackBlock(i, t.clientToReplicaSackEdge(p.sackBlockLeft(i)), t.clientToReplicaSackEdge(p.sackBlockRight(i)));
+            int left = t.clientToReplicaSackEdge(p.sackBlockLeft(i));
+            int right = t.clientToReplicaSackEdge(p.sackBlockRight(i));
+            if (mapping.replay != null) {
+                // A SACKed byte is not sent again either: a block beyond the check's position is cut
+                // there, and one wholly beyond it becomes empty, which the replica ignores.
+                left = mapping.replay.replicaAckLimit(left, mapping.replicaIsn);
+                right = mapping.replay.replicaAckLimit(right, mapping.replicaIsn);
+            }
+            p.setSackBlock(i, left, right);
         }
         if (p.hasTimestamps()) {
             if (p.timestampValue() - mapping.lastClientTsval > 0) {

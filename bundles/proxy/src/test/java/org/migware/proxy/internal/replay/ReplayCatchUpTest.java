@@ -88,6 +88,34 @@ class ReplayCatchUpTest {
         }
     }
 
+    /**
+     * The client's acknowledgement, translated to the replica, stops at the replica bytes checked so
+     * far while checking goes on — across the wrap of the replica's sequence space — and passes as it
+     * is once the client holds all the primary sent and the replica has regenerated it.
+     */
+    @Test
+    void theClientsAcknowledgementStopsAtTheCheckedBytesUntilCheckingIsOver() {
+        ChunkPool pool = new ChunkPool(4096, 64 << 20);
+        byte[] server = new byte[10_000];
+        new Random(11).nextBytes(server);
+        ReplayCatchUp catchUp = new ReplayCatchUp(stream(pool, server, 6_000), SERVER_ISN + 1 + 6_000, pool);
+        int replicaIsn = 0xffff_f000; // its byte 4,095 is the last before the wrap
+        int d2 = replicaIsn - SERVER_ISN;
+        int clientAck = SERVER_ISN + 1 + 6_000 + d2; // the client holds 6,000 bytes
+        assertEquals(replicaIsn + 1, catchUp.replicaAckLimit(clientAck, replicaIsn), "nothing checked: nothing acknowledged");
+        for (int at = 0; at < 5_000; at += 1_000) {
+            assertEquals(ReplayCatchUp.Verdict.DROP, catchUp.check(server, at, 1_000, at));
+            assertEquals(replicaIsn + 1 + at + 1_000, catchUp.replicaAckLimit(clientAck, replicaIsn), "after " + (at + 1_000));
+        }
+        assertEquals(replicaIsn + 1 + 3_000, catchUp.replicaAckLimit(replicaIsn + 1 + 3_000, replicaIsn), "an older one passes as it is");
+        assertEquals(ReplayCatchUp.Verdict.FORWARD, catchUp.check(server, 5_000, 5_000, 5_000));
+        assertEquals(clientAck, catchUp.replicaAckLimit(clientAck, replicaIsn), "checked beyond it: as it is");
+        assertEquals(replicaIsn + 1 + 10_000, catchUp.replicaAckLimit(replicaIsn + 1 + 12_000, replicaIsn), "still checking");
+        catchUp.clientAcknowledged(SERVER_ISN + 1 + 10_000);
+        assertTrue(catchUp.checkingOver());
+        assertEquals(replicaIsn + 1 + 12_000, catchUp.replicaAckLimit(replicaIsn + 1 + 12_000, replicaIsn), "checking over: as it is");
+    }
+
     @Test
     void aGapTlsAndSshMakeAStreamNotReplayable() {
         ChunkPool pool = new ChunkPool(4096, 1 << 20);
