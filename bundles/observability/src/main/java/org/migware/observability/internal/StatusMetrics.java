@@ -138,6 +138,11 @@ final class StatusMetrics {
         families.add(byReason(counter("migware_tracker_ignored_packets",
                 "Frames that were not TCP to or from a configured service, by reason"), table.packetsIgnored()));
         families.add(byReason(counter("migware_tracker_malformed_packets", "Frames the parser rejected, by reason"), table.malformed()));
+        families.add(gauge("migware_tracker_packet_sources", "Packet sources the table is fed from now").add(table.sources()));
+        families.add(counter("migware_tracker_capture_gaps", "Times the table had no packet source after it had had one")
+                .add(table.captureGaps()));
+        families.add(counter("migware_tracker_capture_gap_seconds", "How long the table had no packet source, in all")
+                .add(table.captureGapMillis() / 1000.0));
     }
 
     private static MetricFamily byReason(MetricFamily family, Map<String, Long> counts) {

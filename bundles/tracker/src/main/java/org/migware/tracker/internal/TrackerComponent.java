@@ -111,6 +111,7 @@ public final class TrackerComponent implements ConnectionTable {
     private final DurableState state;
     private final ScheduledExecutorService expiry;
     private final Map<PacketSource, PacketSubscription> subscriptions = new ConcurrentHashMap<>();
+    private final SourceCoverage coverage = new SourceCoverage(System::nanoTime);
     private final PacketListener listener = this::onPacket;
     private volatile Config config;
     private volatile TrackerLimits limits;
@@ -213,7 +214,13 @@ public final class TrackerComponent implements ConnectionTable {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindPacketSource(PacketSource source) {
         subscriptions.computeIfAbsent(source, s -> {
-            LOG.info("tracker: tracking {} from {}", store, s.name());
+            long gapMillis = coverage.subscribed();
+            if (gapMillis >= 0) {
+                LOG.warn("tracker: tracking {} from {} again after {} ms with no packet source ({} such gaps, {} ms in all):"
+                        + " frames of that time were not seen", store, s.name(), gapMillis, coverage.gaps(), coverage.gapMillis());
+            } else {
+                LOG.info("tracker: tracking {} from {}", store, s.name());
+            }
             return s.subscribe(listener);
         });
     }
@@ -222,6 +229,10 @@ public final class TrackerComponent implements ConnectionTable {
         PacketSubscription subscription = subscriptions.remove(source);
         if (subscription != null) {
             subscription.close();
+            coverage.unsubscribed();
+            if (coverage.sources() == 0) {
+                LOG.warn("tracker: no packet source ({} left): nothing is tracked until one comes", source.name());
+            }
         }
     }
 
@@ -361,6 +372,6 @@ public final class TrackerComponent implements ConnectionTable {
 
     @Override
     public TableStatistics statistics() {
-        return store.statistics();
+        return store.statistics().withCoverage(coverage.sources(), coverage.gaps(), coverage.gapMillis());
     }
 }

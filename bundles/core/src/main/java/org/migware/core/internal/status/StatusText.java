@@ -65,7 +65,10 @@ public final class StatusText {
                     .append(" created=").append(table.created())
                     .append(" evicted=").append(table.evictedForCapacity())
                     .append(" expired.idle=").append(table.expiredIdle())
-                    .append(" expired.closed=").append(table.expiredClosed()).append('\n');
+                    .append(" expired.closed=").append(table.expiredClosed())
+                    .append(" sources=").append(table.sources())
+                    .append(table.captureGaps() == 0 ? "" : " capture.gaps=" + table.captureGaps() + " (" + table.captureGapMillis()
+                            + " ms unseen)").append('\n');
             out.append("packets:     tracked=").append(table.packetsTracked())
                     .append(" ignored=").append(total(table.packetsIgnored())).append(reasons(table.packetsIgnored()))
                     .append(" malformed=").append(total(table.malformed())).append(reasons(table.malformed())).append('\n');

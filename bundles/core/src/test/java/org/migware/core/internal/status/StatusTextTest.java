@@ -59,7 +59,7 @@ class StatusTextTest {
                 policy:      quorum 2, hold-down 500 ms, dry run
                 fence:       ipmitool power off (last attempt failed: fence command exited 1: bmc unreachable)
                 capture:     pcap4j:eth0 running received=100 dropped.kernel=2 dropped.interface=1 dropped.migware=3 (listener-failed=3)
-                connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3
+                connections: 1 of 10 created=5 evicted=1 expired.idle=2 expired.closed=3 sources=0
                 packets:     tracked=7 ignored=4 (not-ip=4) malformed=0
                 migration:   1 recovered, 0 failed, 2 pending, 1 not recoverable, in 14 ms; 120 client bytes handed over;\
                  framing newline: 1 record heads prepended, 0 not kept; 4 resets for no connection; ECN refused by the replica for 1
