@@ -104,7 +104,8 @@ class RolesLabTest {
             Await.until("the primary's keepalived owns " + service, Duration.ofSeconds(20), () -> primaryVrrp.owns(service));
 
             Map<String, Map<String, String>> configs = new HashMap<>();
-            configs.put("org.migware.service", Map.of("addresses", service, "ports", PORT + "," + BULK_PORT));
+            // Two ports: FileInstall reads a typed list only when every value of the file is typed (Felix's typed properties).
+            configs.put("org.migware.service", Map.of("addresses", "[\"" + service + "\"]", "ports", "I[\"" + PORT + "\",\"" + BULK_PORT + "\"]"));
             configs.put("org.migware.capture.pcap4j", Map.of("interfaceName", LabNetwork.ROLE_INTERFACE, "bufferSize", "268435456"));
             configs.put("org.migware.capture.file", Map.of());
             configs.put("org.migware.proxy", Map.of("replicaAddress", lab.address(Role.BACKUP), "directPath", "true",
