@@ -513,26 +513,33 @@ public final class FailoverCoordinator implements FailoverStatus {
 
     /** @return whether a previous run of the core in this container had come back to NORMAL serving (the direct path) */
     private static boolean restoreServing(Path stateFile) {
-        if (stateFile == null || !Files.isRegularFile(stateFile)) {
-            return false;
-        }
-        java.util.Properties properties = new java.util.Properties();
-        try (java.io.Reader in = Files.newBufferedReader(stateFile)) {
-            properties.load(in);
-            return "serving".equals(properties.getProperty("role"));
+        try {
+            java.util.Properties properties = loadState(stateFile);
+            return properties != null && "serving".equals(properties.getProperty("role"));
         } catch (IOException | RuntimeException e) {
-            return false;
+            return false; // restore() says why the file is unreadable
         }
     }
 
-    /** @return the state kept by a previous run of the core in this container, if it had left NORMAL */
-    private static FailoverEvent restore(Path stateFile) {
+    /** @return the state file's properties, {@code null} when there is none */
+    private static java.util.Properties loadState(Path stateFile) throws IOException {
         if (stateFile == null || !Files.isRegularFile(stateFile)) {
             return null;
         }
         java.util.Properties properties = new java.util.Properties();
         try (java.io.Reader in = Files.newBufferedReader(stateFile)) {
             properties.load(in);
+        }
+        return properties;
+    }
+
+    /** @return the state kept by a previous run of the core in this container, if it had left NORMAL */
+    private static FailoverEvent restore(Path stateFile) {
+        try {
+            java.util.Properties properties = loadState(stateFile);
+            if (properties == null) {
+                return null;
+            }
             FailoverState to = FailoverState.valueOf(properties.getProperty("to", ""));
             if (to == FailoverState.NORMAL) {
                 return null;
