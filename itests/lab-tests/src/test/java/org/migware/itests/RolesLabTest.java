@@ -57,6 +57,8 @@ import com.google.gson.JsonParser;
  *   <li>The 200 carried connections go on: each client's kernel shows them established while
  *       the new ones run, its EstabResets counter does not move, and every record reaches the
  *       replica's application in order, none twice, none torn.</li>
+ *   <li>MigWare killed ({@code kill -9}) and restarted while it carries them: keepalived keeps the
+ *       address on the backup, the set holds every carried tuple again, no connection is lost.</li>
  *   <li>Drain: when the clients close them, the nftables set (as {@code nft list set} shows it)
  *       is empty, and MigWare's state is NORMAL, serving.</li>
  * </ul>
@@ -74,7 +76,7 @@ class RolesLabTest {
     private static final int NEW = 20;
     private static final int NEW_FIRST_ID = 1000;
     private static final long BEFORE_MILLIS = 6000;
-    private static final long AFTER_MILLIS = 16_000;
+    private static final long AFTER_MILLIS = 30_000;
     private static final long BULK_MILLIS = 3000;
     private static final Pattern TRANSITION = Pattern.compile("-> (RECOVERY|PROXY|NORMAL) at (\\S+) \\(");
 
@@ -167,6 +169,16 @@ class RolesLabTest {
                 JsonObject migration = JsonParser.parseString(migware.status().json()).getAsJsonObject().getAsJsonObject("migration");
                 long passedThrough = migration.get("passedThrough").getAsLong();
 
+                // Before the restart: its log is the first process's.
+                Timings timings = timings(migware.log(), work.resolve("client-arp.pcap"), service, lab.macAddress(Role.BACKUP), pulled);
+
+                // MigWare killed and restarted while it carries them: the set and keepalived's role must outlive it.
+                Duration down = migware.crashAndRestart(Duration.ofSeconds(60));
+                Await.until("MigWare back in PROXY with the carried connections", Duration.ofSeconds(20),
+                        () -> migware.status().proxy() && directPath(migware).get("carried").getAsInt() == CARRIED);
+                boolean ownedAfterRestart = backupVrrp.owns(service);
+                int setAfterRestart = nftElements(lab, service);
+
                 assertTrue(carriedClient.waitFor(Duration.ofMillis(AFTER_MILLIS + 30_000)), "the carried client ends");
                 Instant clientsEnded = Instant.now();
                 Await.until("MigWare NORMAL after the carried connections drained", Duration.ofSeconds(40),
@@ -187,7 +199,6 @@ class RolesLabTest {
                 List<ConnectionOutcome> outcomes = MigrationExperiment.outcomes(sent, SinkReport.read(work.resolve("primary.tsv")), replica);
                 PushClientReport fresh = PushClientReport.read(newReport);
                 BulkReceiverReport bulk = BulkReceiverReport.read(work.resolve("replica-bulk.tsv"));
-                Timings timings = timings(migware.log(), work.resolve("client-arp.pcap"), service, lab.macAddress(Role.BACKUP), pulled);
 
                 System.out.printf("[lab %s] pull -> decision %d ms, decision -> PROXY %d ms, decision -> the backup's first gratuitous ARP"
                         + " for %s on the client's wire %d ms (keepalived released by MigWare, VRRP v3, advert 0.1 s)%n", PREFIX,
@@ -199,6 +210,13 @@ class RolesLabTest {
                         + " carried established at the client: %d; client EstabResets %d -> %d; drained %d ms after the clients ended;"
                         + " nft set after: %d; MigWare: %s%n", PREFIX, tunPackets, tunSyns, passedThrough, carriedEstablished, resetsBefore,
                         resetsAfter, drainAfterEnd.toMillis(), setAfterDrain, finalReason);
+                System.out.printf("[lab %s] MigWare killed and restarted in PROXY: %d ms without it; the backup still owns the address: %s;"
+                        + " %d tuples in the set after%n", PREFIX, down.toMillis(), ownedAfterRestart, setAfterRestart);
+
+                // The join: keepalived moved the address (the backup's gratuitous ARP on the client's wire) only after MigWare decided.
+                assertTrue(timings.pullToDecision() >= 0 && timings.decisionToProxy() >= 0, "the decision and PROXY in MigWare's log");
+                assertTrue(timings.decisionToArp() > 0, "the backup announced the service address after MigWare's decision, not before: "
+                        + timings);
 
                 // Direct path: nothing of the new connections passed MigWare.
                 assertTrue(tunPackets > 0, "the TUN capture saw the carried connections' segments: it was capturing (" + tunStats + ")");
@@ -216,6 +234,10 @@ class RolesLabTest {
                 }
                 assertEquals(3, bulk.connections().stream().filter(c -> c.remote().startsWith(client + ":")).count(),
                         "each bulk stream, before and after the failover, reached the replica's kernel from the client: " + bulk.connections());
+
+                // A restart of MigWare in PROXY keeps the address and the set (and below, every connection).
+                assertTrue(ownedAfterRestart, "keepalived kept the address across MigWare's restart");
+                assertEquals(CARRIED, setAfterRestart, "the restarted MigWare wrote every carried tuple back");
 
                 // The carried connections went on, none reset.
                 assertEquals(CARRIED, carriedEstablished, "the client's kernel shows every carried connection established");

@@ -322,6 +322,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             restoreMappings();
             restoreStreams();
             tunReader.start();
+            if (directPath != null) {
+                directPath.start(); // after the restore: see DirectPathRunner.start
+            }
         }
     }
 

@@ -18,6 +18,7 @@ public final class DirectPathRunner implements AutoCloseable {
 
     private final DirectPath directPath;
     private final ScheduledExecutorService thread;
+    private final long intervalMillis;
 
     /**
      * @param engine the carried connections
@@ -38,9 +39,18 @@ public final class DirectPathRunner implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.intervalMillis = Math.max(10, intervalMillis);
         LOG.info("proxy: direct path on: nftables table ip {} ({}), keepalived {}", nftTable, nftBinary,
                 track == null ? "not joined (no track file)" : "joined through the track file " + track.file());
-        thread.scheduleWithFixedDelay(this::tickQuietly, 0, Math.max(10, intervalMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the rounds. Call it once the engine has restored the mappings a restart in PROXY
+     * kept: a round before that would see no carried connection, empty the set and hold
+     * keepalived back, which takes the address away from the host serving it.
+     */
+    public void start() {
+        thread.scheduleWithFixedDelay(this::tickQuietly, 0, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
     private void tickQuietly() {
