@@ -152,6 +152,21 @@ class ConfigCheckTest {
                 + " (Connection refused): the replica must run before a failover");
     }
 
+    /** The direct path: the nft program must be there, and the track file's folder. */
+    @Test
+    void aDirectPathWithoutNftOrTheTrackFilesFolder() throws Exception {
+        write("org.migware.proxy", "replicaAddress = 127.0.0.1", "directPath = true", "nftBinary = " + dir.resolve("no-nft"),
+                "keepalivedTrackFile = " + dir.resolve("absent/keepalived.track"));
+        Outcome outcome = check();
+        assertEquals(List.of("etc/org.migware.proxy.cfg: nftBinary: directPath is on but '" + dir.resolve("no-nft")
+                + "' is not an executable file: install nftables (Debian: nftables)",
+                "etc/org.migware.proxy.cfg: keepalivedTrackFile: its folder " + dir.resolve("absent") + " does not exist"),
+                outcome.lines(), () -> "stderr: " + outcome.stderr());
+        assertEquals(1, outcome.exit());
+        write("org.migware.proxy", "replicaAddress = 127.0.0.1", "directPath = true", "keepalivedTrackFile = " + dir.resolve("keepalived.track"));
+        assertEquals(0, check().exit(), "nft on the PATH and the folder there: valid");
+    }
+
     @Test
     void aFenceCommandThatIsNotExecutable() throws Exception {
         Files.setPosixFilePermissions(fence, PosixFilePermissions.fromString("rw-r--r--"));

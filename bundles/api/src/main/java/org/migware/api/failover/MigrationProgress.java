@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param delivery what the configured deliveries would do at a failover now, and what replay did
  *     since one (since 2.1; {@link DeliveryTotals#resumeOnly()} when not given)
  * @param traffic what went through MigWare in PROXY (since 2.3; {@link ProxyTraffic#none()} when not given)
+ * @param directPath the direct path after a failover: carried connections left, the nftables set, the hand-off
+ *     to keepalived (since 2.5; {@link DirectPathStatus#off()} when not given)
  * @since 1.2
  */
 public record MigrationProgress(
@@ -54,7 +56,8 @@ public record MigrationProgress(
         long resetsSent,
         int ecnRefusedByReplica,
         DeliveryTotals delivery,
-        ProxyTraffic traffic) {
+        ProxyTraffic traffic,
+        DirectPathStatus directPath) {
 
     /** The framing that keeps no record heads. */
     public static final String NO_FRAMING = "none";
@@ -66,6 +69,29 @@ public record MigrationProgress(
         notRecoverableConnections = List.copyOf(notRecoverableConnections);
         delivery = delivery == null ? DeliveryTotals.resumeOnly() : delivery;
         traffic = traffic == null ? ProxyTraffic.none() : traffic;
+        directPath = directPath == null ? DirectPathStatus.off() : directPath;
+    }
+
+    /** The progress without the direct path, as before 2.5. */
+    public MigrationProgress(MigrationPhase phase, String detail, Instant recoveryStarted, Instant recoveryFinished, long recoveryNanos,
+            int recovered, int failed, int queued, int handshaking, int notRecoverable,
+            List<NotRecoverableConnection> notRecoverableConnections, int passedThrough, long dropped, long bytesHandedOver,
+            String framing, int recordHeadsPrepended, int recordHeadsNotKept, long resetsSent, int ecnRefusedByReplica,
+            DeliveryTotals delivery, ProxyTraffic traffic) {
+        this(phase, detail, recoveryStarted, recoveryFinished, recoveryNanos, recovered, failed, queued, handshaking, notRecoverable,
+                notRecoverableConnections, passedThrough, dropped, bytesHandedOver, framing, recordHeadsPrepended, recordHeadsNotKept,
+                resetsSent, ecnRefusedByReplica, delivery, traffic, DirectPathStatus.off());
+    }
+
+    /**
+     * @param status the direct path's status
+     * @return the same progress with {@code status}
+     * @since 2.5
+     */
+    public MigrationProgress withDirectPath(DirectPathStatus status) {
+        return new MigrationProgress(phase, detail, recoveryStarted, recoveryFinished, recoveryNanos, recovered, failed, queued,
+                handshaking, notRecoverable, notRecoverableConnections, passedThrough, dropped, bytesHandedOver, framing,
+                recordHeadsPrepended, recordHeadsNotKept, resetsSent, ecnRefusedByReplica, delivery, traffic, status);
     }
 
     /** The progress without the traffic of PROXY, as before 2.3. */

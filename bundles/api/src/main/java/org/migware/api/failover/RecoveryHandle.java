@@ -21,4 +21,15 @@ public interface RecoveryHandle {
      * @param progress the migration's counters at the end of recovery
      */
     void finished(MigrationProgress progress);
+
+    /**
+     * Every connection MigWare carried has ended, and this host serves the service address itself
+     * (the direct path): PROXY moves on to NORMAL in the new role, where this host serves and does
+     * not fail over. Ignored in any other state than PROXY.
+     *
+     * @param progress the migration's counters when the last carried connection ended
+     * @since 2.5
+     */
+    default void drained(MigrationProgress progress) {
+    }
 }

@@ -19,6 +19,7 @@ import org.migware.api.failover.FailoverState;
 import org.migware.api.state.DurableState;
 import org.migware.api.failover.FailoverStatus;
 import org.migware.api.failover.FenceStatus;
+import org.migware.api.failover.MigrationProgress;
 import org.migware.api.failover.RecoveryHandle;
 import org.migware.api.health.HealthMonitor;
 import org.migware.api.health.HealthVerdict;
@@ -97,6 +98,10 @@ public final class FailoverCoordinator implements FailoverStatus {
         long fenceRetryMillis() default 1000;
     }
 
+    /** The reason of NORMAL after the carried connections drained, and of every failover refused then. */
+    static final String SERVING = "serving: this host owns the service address (the direct path), the connections it carried have"
+            + " drained; it does not fail over to itself";
+
     private final Clock clock;
     private final Surroundings surroundings;
     private final CopyOnWriteArrayList<FailoverListener> listeners = new CopyOnWriteArrayList<>();
@@ -106,7 +111,23 @@ public final class FailoverCoordinator implements FailoverStatus {
     private final VerdictRelay verdicts;
     private final Consumer<HealthVerdict> verdictReceiver = this::verdict;
     /** Handed to the listeners with each event in RECOVERY or PROXY; gives nothing else of the coordinator away. */
-    private final RecoveryHandle recoveryHandle = progress -> finishRecovery(StatusText.migration(progress));
+    private final RecoveryHandle recoveryHandle = new RecoveryHandle() {
+        @Override
+        public void finished(MigrationProgress progress) {
+            finishRecovery(StatusText.migration(progress));
+        }
+
+        @Override
+        public void drained(MigrationProgress progress) {
+            finishDraining(progress);
+        }
+    };
+    /**
+     * This host serves the service address itself since the connections it carried drained (the
+     * direct path): its monitors still watch the old primary, which stays down, and it must not
+     * decide a failover to itself. Kept in the state file; only a later session's rejoin changes it.
+     */
+    private volatile boolean serving;
     private volatile Config config;
     private volatile DecisionPolicy policy;
     private volatile IsolationGuard isolationGuard;
@@ -134,7 +155,10 @@ public final class FailoverCoordinator implements FailoverStatus {
         this.fence = fenceOf(config);
         this.verdicts = verdicts;
         FailoverEvent restored = restore(stateFile);
-        this.current = restored != null ? restored : new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
+        this.serving = restored == null && restoreServing(stateFile);
+        this.current = restored != null ? restored : serving
+                ? new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), SERVING + " (kept across a restart of the core)")
+                : new FailoverEvent(null, FailoverState.NORMAL, clock.instant(), "started: passive tracking");
         LOG.info("core: state {} at {} ({}); failover policy {}{}", current.to(), current.time(), current.reason(),
                 policy.describe(), config.dryRun() ? ", DRY RUN: decisions are only logged" : "");
         this.executor = surroundings.newDecisionThread();
@@ -313,7 +337,7 @@ public final class FailoverCoordinator implements FailoverStatus {
     private void evaluate() {
         long now = surroundings.monotonicNanos();
         isolationGuard.observe(surroundings.framesReceived(), surroundings.captureLinkUp(), now);
-        if (current.to() != FailoverState.NORMAL) {
+        if (current.to() != FailoverState.NORMAL || serving) {
             return;
         }
         List<HealthVerdict> verdicts = new ArrayList<>();
@@ -361,9 +385,28 @@ public final class FailoverCoordinator implements FailoverStatus {
         });
     }
 
+    /**
+     * PROXY moves on to NORMAL in the new role: the carried connections have ended and this host
+     * serves the service address itself. In any other state the report is old news.
+     */
+    private void finishDraining(MigrationProgress progress) {
+        evaluateSoon(() -> {
+            if (current.to() != FailoverState.PROXY) {
+                LOG.debug("core: carried connections reported drained in state {}: ignored", current.to());
+                return;
+            }
+            serving = true;
+            transition(FailoverState.NORMAL, SERVING + ": every carried connection has ended ("
+                    + progress.recovered() + " recovered, " + progress.passedThrough() + " passed through)");
+        });
+    }
+
     private String decide(String reason, boolean guard) {
         if (current.to() != FailoverState.NORMAL) {
             return "already " + current.to() + " since " + current.time() + " (" + current.reason() + ")";
+        }
+        if (serving) {
+            return "not failing over: " + SERVING;
         }
         if (guard) {
             String isolation = isolationGuard.isolation(surroundings.captureLinkUp(), surroundings.monotonicNanos());
@@ -455,6 +498,9 @@ public final class FailoverCoordinator implements FailoverStatus {
         properties.setProperty("to", event.to().name());
         properties.setProperty("time", event.time().toString());
         properties.setProperty("reason", event.reason());
+        if (serving) {
+            properties.setProperty("role", "serving");
+        }
         try {
             // fsync'd and renamed: a kill -9 or a power cut right after the transition finds it on disk.
             DurableState.in(null, stateFile.getParent()).write(stateFile.getFileName().toString(),
@@ -465,14 +511,35 @@ public final class FailoverCoordinator implements FailoverStatus {
         }
     }
 
-    /** @return the state kept by a previous run of the core in this container, if it had left NORMAL */
-    private static FailoverEvent restore(Path stateFile) {
+    /** @return whether a previous run of the core in this container had come back to NORMAL serving (the direct path) */
+    private static boolean restoreServing(Path stateFile) {
+        try {
+            java.util.Properties properties = loadState(stateFile);
+            return properties != null && "serving".equals(properties.getProperty("role"));
+        } catch (IOException | RuntimeException e) {
+            return false; // restore() says why the file is unreadable
+        }
+    }
+
+    /** @return the state file's properties, {@code null} when there is none */
+    private static java.util.Properties loadState(Path stateFile) throws IOException {
         if (stateFile == null || !Files.isRegularFile(stateFile)) {
             return null;
         }
         java.util.Properties properties = new java.util.Properties();
         try (java.io.Reader in = Files.newBufferedReader(stateFile)) {
             properties.load(in);
+        }
+        return properties;
+    }
+
+    /** @return the state kept by a previous run of the core in this container, if it had left NORMAL */
+    private static FailoverEvent restore(Path stateFile) {
+        try {
+            java.util.Properties properties = loadState(stateFile);
+            if (properties == null) {
+                return null;
+            }
             FailoverState to = FailoverState.valueOf(properties.getProperty("to", ""));
             if (to == FailoverState.NORMAL) {
                 return null;

@@ -355,4 +355,47 @@ class FailoverCoordinatorTest {
     private static String fenceText(FailoverCoordinator coordinator) {
         return StatusText.fence(coordinator.snapshot().fence());
     }
+
+    /**
+     * The direct path: when every carried connection has ended and this host serves the address,
+     * PROXY moves on to NORMAL, serving; a DOWN verdict of the old primary then decides nothing,
+     * also after a restart of the core. A drain reported in another state than PROXY is ignored.
+     */
+    @Test
+    void drainedMovesProxyToNormalServingAndNoFailoverFollows(@org.junit.jupiter.api.io.TempDir java.nio.file.Path data) {
+        java.nio.file.Path file = data.resolve("failover.state");
+        FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
+        FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(true, file), new VerdictRelay());
+        List<FailoverEvent> seen = new ArrayList<>();
+        first.addFailoverListener(seen::add);
+        org.migware.api.failover.MigrationProgress none = org.migware.api.failover.MigrationProgress.notConfigured();
+        assertNull(seen.get(0).recovery());
+        assertTrue(first.triggerManually("test", true).startsWith("failing over"));
+        org.migware.api.failover.RecoveryHandle handle = seen.get(seen.size() - 1).recovery();
+        handle.drained(none); // in RECOVERY: ignored
+        first.triggerManually("flush", true);
+        assertEquals(FailoverState.RECOVERY, first.current().to());
+        handle.finished(none);
+        first.triggerManually("flush", true);
+        assertEquals(FailoverState.PROXY, first.current().to());
+        handle.drained(none);
+        first.triggerManually("flush", true); // refused now: serving
+        assertEquals(FailoverState.NORMAL, first.current().to());
+        assertTrue(first.current().reason().startsWith("serving"), first.current().reason());
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.RECOVERY, FailoverState.PROXY, FailoverState.NORMAL),
+                seen.stream().map(FailoverEvent::to).toList());
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        first.addHealthMonitor(icmp);
+        icmp.status = HealthStatus.DOWN;
+        first.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, first.current().to(), "the old primary's DOWN decides nothing while serving");
+        assertTrue(first.triggerManually("again", true).startsWith("not failing over: serving"));
+        first.deactivate();
+
+        FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
+        assertEquals(FailoverState.NORMAL, second.current().to());
+        assertTrue(second.current().reason().startsWith("serving"), second.current().reason());
+        assertTrue(second.triggerManually("after restart", true).startsWith("not failing over: serving"));
+        second.deactivate();
+    }
 }

@@ -133,6 +133,11 @@ final class MigrationEngine {
     private final ReplayCheck replayCheck;
     /** Volatile: the capture thread asks, without the lock, whether frames still go to the keeper. */
     private volatile boolean active;
+    /**
+     * This host owns the service address (the direct path, {@code direct.DirectPath}): new
+     * connections, segments of no carried connection and the address's ARP are the kernel's.
+     */
+    private volatile boolean serviceAddressLocal;
 
     MigrationEngine(Settings settings, ShadowEndpoints shadows, ClientStreamKeeper keeper, PacketPort tun, WirePort wire,
             RewritablePacket clientView, RewritablePacket replicaView, LongSupplier nanos) {
@@ -269,7 +274,9 @@ final class MigrationEngine {
             return;
         }
         if (ServiceArp.isArp(frame, offset, length)) {
-            arp.answer(frame, offset, length);
+            if (!serviceAddressLocal) {
+                arp.answer(frame, offset, length);
+            }
             return;
         }
         // Our own copy: other listeners read the same capture buffer, and we rewrite in place.
@@ -301,6 +308,9 @@ final class MigrationEngine {
         if (mapping == null) {
             if (!keeper.service().isService(view.destinationAddressHigh(), view.destinationAddressLow(), view.destinationPort())) {
                 return; // not to the service: other traffic on the mirror, or what MigWare itself sent to a client
+            }
+            if (serviceAddressLocal) {
+                return; // the direct path: the kernel serves the service address now, and this is its connection
             }
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(view);
@@ -549,6 +559,22 @@ final class MigrationEngine {
     /** @return every connection kept for replay, and what a failover now would do with it */
     List<org.migware.api.failover.KeptConnection> keptConnections() {
         return StatusRecords.keptConnections(keeper.keptForReplay());
+    }
+
+    /** @param local whether this host owns the service address now (the direct path) */
+    void serviceAddressLocal(boolean local) {
+        serviceAddressLocal = local;
+    }
+
+    /** @return the client-to-service tuple of every connection still carried (not failed), copied under the lock */
+    synchronized List<org.migware.proxy.internal.direct.CarriedTuple> carriedTuples() {
+        List<org.migware.proxy.internal.direct.CarriedTuple> tuples = new ArrayList<>(table.size());
+        table.forEachByClient(m -> {
+            if (m.state != MappingState.FAILED && m.state != MappingState.CLOSED) {
+                tuples.add(new org.migware.proxy.internal.direct.CarriedTuple(m.clientAddress, m.clientPort, m.primaryAddress, m.primaryPort));
+            }
+        });
+        return tuples;
     }
 
     /** @return whether recovery has started: from then on captured frames are the engine's, not the keeper's */

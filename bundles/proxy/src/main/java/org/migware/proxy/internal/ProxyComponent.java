@@ -168,6 +168,29 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         @AttributeDefinition(name = "Replay chunk bytes", description = "The size of each off-heap chunk (a multiple of 4096):"
                 + " every replayable connection holds at least one for its client stream")
         int replayChunkBytes() default 16 << 10;
+
+        @AttributeDefinition(name = "Direct path", description = "After a failover, once this host owns the service address"
+                + " (keepalived made it the VRRP master): new connections go to the kernel directly, and the carried connections'"
+                + " segments are kept from the local stack by an nftables set (nftTable); when none remain, MigWare leaves PROXY"
+                + " for NORMAL, serving. Needs nftables and CAP_NET_ADMIN")
+        boolean directPath() default false;
+
+        @AttributeDefinition(name = "nftables table", description = "With the direct path: the table (family ip) MigWare owns"
+                + " for its set 'carried' and its chain 'carried'")
+        String nftTable() default "migware";
+
+        @AttributeDefinition(name = "nft binary", description = "With the direct path: the nft program")
+        String nftBinary() default "nft";
+
+        @AttributeDefinition(name = "keepalived track file", description = "With the direct path: the keepalived track_file"
+                + " (weight 0) MigWare writes: 1 holds this host's VRRP instance in FAULT until MigWare decides a failover, 0 lets"
+                + " keepalived take the service address once the carried connections are in the nftables set. Empty: keepalived"
+                + " is not joined")
+        String keepalivedTrackFile() default "";
+
+        @AttributeDefinition(name = "Direct path round (ms)", description = "With the direct path: how often the nftables set,"
+                + " the track file and the service address are looked at")
+        long directPathMillis() default 50;
     }
 
     private final PacketParser parser;
@@ -175,6 +198,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     private final MigrationEngine engine;
     private final ClientStreamKeeper keeper;
     private final Thread tunReader;
+    /** The direct path after a failover; null unless configured (and the engine is there). */
+    private final org.migware.proxy.internal.direct.DirectPathRunner directPath;
     private final Thread pacer;
     private volatile boolean running = true;
     private volatile ConnectionTable table;
@@ -277,6 +302,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         this.keeper = kept;
         this.unavailable = problem;
         this.withoutEngine = idle;
+        this.directPath = engine == null || !config.directPath() ? null
+                : new org.migware.proxy.internal.direct.DirectPathRunner(new EngineCarried(engine), config.nftBinary(), config.nftTable(),
+                        config.keepalivedTrackFile(), new org.migware.proxy.internal.direct.LocalAddresses(() -> service.endpoints().addresses()),
+                        this::reportDrained, config.directPathMillis());
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
         this.snapshots = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -293,6 +322,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             restoreMappings();
             restoreStreams();
             tunReader.start();
+            if (directPath != null) {
+                directPath.start(); // after the restore: see DirectPathRunner.start
+            }
         }
     }
 
@@ -453,6 +485,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
         pacer.interrupt();
         snapshots.shutdownNow();
+        if (directPath != null) {
+            directPath.close();
+        }
         try {
             pacer.join(1000);
             snapshots.awaitTermination(1, TimeUnit.SECONDS);
@@ -541,6 +576,9 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Override
     public void stateChanged(FailoverEvent event) {
+        if (directPath != null) {
+            directPath.coreState(event.to());
+        }
         if (event.to() != FailoverState.NORMAL && event.recovery() != null) {
             recoveryHandle = event.recovery();
         }
@@ -575,7 +613,54 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
 
     @Override
     public MigrationProgress progressSnapshot() {
-        return engine == null ? withoutEngine : engine.progress();
+        if (engine == null) {
+            return withoutEngine;
+        }
+        return directPath == null ? engine.progress() : engine.progress().withDirectPath(directPath.status());
+    }
+
+    /** @return whether a core was there to tell that the carried connections drained */
+    private boolean reportDrained(MigrationProgress progress) {
+        RecoveryHandle handle = recoveryHandle;
+        if (handle == null) {
+            return false;
+        }
+        handle.drained(progress);
+        return true;
+    }
+
+    /** What the direct path sees of the engine. */
+    private static final class EngineCarried implements org.migware.proxy.internal.direct.CarriedConnections {
+        private final MigrationEngine engine;
+
+        EngineCarried(MigrationEngine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public boolean active() {
+            return engine.active();
+        }
+
+        @Override
+        public boolean recoveryFinished() {
+            return engine.recoveryFinished();
+        }
+
+        @Override
+        public java.util.List<org.migware.proxy.internal.direct.CarriedTuple> carried() {
+            return engine.carriedTuples();
+        }
+
+        @Override
+        public void serviceAddressLocal(boolean local) {
+            engine.serviceAddressLocal(local);
+        }
+
+        @Override
+        public MigrationProgress progress() {
+            return engine.progress();
+        }
     }
 
     @Override

@@ -532,6 +532,35 @@ class MigrationEngineTest {
         assertEquals(REPLICA, forwarded.destination());
         assertEquals(1, engine.passedThrough());
     }
+
+    /**
+     * The direct path: once this host owns the service address, a new SYN, a segment of no carried
+     * connection and an ARP request for the address are the kernel's (nothing passed, reset or
+     * answered); the carried connection still passes, and is the one tuple the nftables set gets.
+     */
+    @Test
+    void withTheServiceAddressLocalNewConnectionsSegmentsOfNoConnectionAndArpAreTheKernels() throws Exception {
+        recover();
+        assertEquals(List.of(new org.migware.proxy.internal.direct.CarriedTuple(CLIENT, CLIENT_PORT, PRIMARY, SERVICE_PORT)),
+                engine.carriedTuples());
+        byte[] arpRequest = java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"
+                + "0000000000000a4d0002");
+        toClient.clear();
+        engine.fromClient(arpRequest, 0, arpRequest.length);
+        assertEquals(1, toClient.size(), "before: MigWare answers ARP for the service address");
+
+        engine.serviceAddressLocal(true);
+        toReplica.clear();
+        toClient.clear();
+        engine.fromClient(arpRequest, 0, arpRequest.length);
+        fromClient(TcpFrame.fromClient(41_000).seq(123_456).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        fromClient(TcpFrame.fromClient(41_001).seq(7).ack(9).flags(TcpHeader.ACK).payload("kernel's\n"));
+        assertTrue(toReplica.isEmpty(), "nothing of the kernel's connections goes to the TUN");
+        assertTrue(toClient.isEmpty(), "no ARP answer, no reset for the kernel's segments");
+        assertEquals(0, engine.passedThrough());
+        fromClient(client(1020, PRIMARY_ISN + 1).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL));
+        assertEquals(1, toReplica.size(), "the carried connection still passes MigWare");
+    }
     private MigrationEngine restartedFrom(MigrationEngine old) throws Exception {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {

@@ -940,7 +940,7 @@ public final class MigrationExperiment {
     }
 
     /** Per client connection: what its client sent and received, and what the primary and the replica received of it. */
-    static List<ConnectionOutcome> outcomes(PushClientReport sent, SinkReport primary, SinkReport replica) {
+    public static List<ConnectionOutcome> outcomes(PushClientReport sent, SinkReport primary, SinkReport replica) {
         List<ConnectionOutcome> outcomes = new ArrayList<>();
         for (PushClientReport.Connection c : sent.connections()) {
             Optional<SinkReport.Connection> before = primary.byConnId(c.id());

@@ -107,6 +107,7 @@ public final class ConfigCheck {
         service(configs);
         capture(configs);
         replica(configs);
+        directPath(configs);
         command(configs.get(ConfigurationPids.CORE_FAILOVER), "fenceCommand");
         command(configs.get(ConfigurationPids.NOTIFY), "notifyCommand");
         monitors(configs);
@@ -372,6 +373,38 @@ public final class ConfigCheck {
             } catch (IOException e) {
                 problem(where, "nothing listens on " + text + ":" + port + " (" + e.getMessage() + "): the replica must run before a failover");
             }
+        }
+    }
+
+    /**
+     * With the direct path: the nft program MigWare runs, and the folder of keepalived's track file,
+     * which MigWare replaces by a rename (checked for the user running the check).
+     */
+    private void directPath(Map<String, CfgFile> configs) {
+        CfgFile proxy = configs.get(ConfigurationPids.PROXY);
+        if (!"true".equalsIgnoreCase(single(proxy, "directPath"))) {
+            return;
+        }
+        String nft = single(proxy, "nftBinary");
+        nft = nft.isEmpty() ? "nft" : nft;
+        Path program = nft.contains("/") ? Path.of(nft) : onPath(nft);
+        if (program == null || !Files.isRegularFile(program) || !Files.isExecutable(program)) {
+            problem(where(ConfigurationPids.PROXY, "nftBinary"), "directPath is on but '" + nft + "' is not "
+                    + (nft.contains("/") ? "an executable file" : "found on the PATH") + ": install nftables (Debian: nftables)");
+        }
+        String track = single(proxy, "keepalivedTrackFile");
+        if (track.isEmpty()) {
+            return;
+        }
+        String where = where(ConfigurationPids.PROXY, "keepalivedTrackFile");
+        Path file = Path.of(track);
+        Path folder = file.getParent();
+        if (!file.isAbsolute() || folder == null) {
+            problem(where, "'" + track + "' is not an absolute path (keepalived's track_file names the same file)");
+        } else if (!Files.isDirectory(folder)) {
+            problem(where, "its folder " + folder + " does not exist");
+        } else if (!Files.isWritable(folder)) {
+            problem(where, "its folder " + folder + " is not writable: MigWare writes the file there (a new one, renamed over it)");
         }
     }
 

@@ -74,6 +74,9 @@ public final class StatusText {
                     .append(" malformed=").append(total(table.malformed())).append(reasons(table.malformed())).append('\n');
         }
         out.append("migration:   ").append(!migrationRunning ? MIGRATION_ABSENT : migration(report.migration())).append('\n');
+        if (migrationRunning && report.migration().directPath().enabled()) {
+            out.append("direct path: ").append(directPath(report.migration().directPath())).append('\n');
+        }
         if (report.monitors().isEmpty()) {
             out.append("monitors:    none installed: failure of the primary cannot be detected\n");
         }
@@ -119,6 +122,17 @@ public final class StatusText {
                     + (p.ecnRefusedByReplica() == 0 ? "" : "; ECN refused by the replica for " + p.ecnRefusedByReplica())
                     + replayed(p.delivery());
         };
+    }
+
+    /**
+     * @return the direct path in words, such as {@code 12 carried connections left (12 in the nftables set);
+     *     the service address is this host's; keepalived released}
+     */
+    public static String directPath(org.migware.api.failover.DirectPathStatus d) {
+        return d.carried() + " carried connections left (" + d.setElements() + " in the nftables set); the service address is "
+                + (d.addressLocal() ? "this host's: new connections go to the kernel directly" : "not this host's")
+                + "; keepalived " + d.roleHandOff() + (d.drained() ? "; drained" : "")
+                + (d.problem() == null ? "" : "; PROBLEM: " + d.problem());
     }
 
     /**
