@@ -158,8 +158,8 @@ class ConfigCheckTest {
         write("org.migware.proxy", "replicaAddress = 127.0.0.1", "directPath = true", "nftBinary = " + dir.resolve("no-nft"),
                 "keepalivedTrackFile = " + dir.resolve("absent/keepalived.track"));
         Outcome outcome = check();
-        assertEquals(List.of("etc/org.migware.proxy.cfg: nftBinary: directPath is on but '" + dir.resolve("no-nft")
-                + "' is not an executable file: install nftables (Debian: nftables)",
+        assertEquals(List.of("etc/org.migware.proxy.cfg: nftBinary: directPath is on but " + dir.resolve("no-nft")
+                + " does not exist: install nftables (Debian: nftables)",
                 "etc/org.migware.proxy.cfg: keepalivedTrackFile: its folder " + dir.resolve("absent") + " does not exist"),
                 outcome.lines(), () -> "stderr: " + outcome.stderr());
         assertEquals(1, outcome.exit());

@@ -387,10 +387,9 @@ public final class ConfigCheck {
         }
         String nft = single(proxy, "nftBinary");
         nft = nft.isEmpty() ? "nft" : nft;
-        Path program = nft.contains("/") ? Path.of(nft) : onPath(nft);
-        if (program == null || !Files.isRegularFile(program) || !Files.isExecutable(program)) {
-            problem(where(ConfigurationPids.PROXY, "nftBinary"), "directPath is on but '" + nft + "' is not "
-                    + (nft.contains("/") ? "an executable file" : "found on the PATH") + ": install nftables (Debian: nftables)");
+        for (String problem : StrictModes.programProblems(nft)) {
+            problem(where(ConfigurationPids.PROXY, "nftBinary"), "directPath is on but " + problem
+                    + (problem.contains("writable") ? "" : ": install nftables (Debian: nftables)"));
         }
         String track = single(proxy, "keepalivedTrackFile");
         if (track.isEmpty()) {

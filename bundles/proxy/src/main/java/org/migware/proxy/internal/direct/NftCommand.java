@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.migware.api.config.StrictModes;
+
 /**
  * The {@code nft} binary, fed a script on standard input ({@code nft -f -}): nft applies a whole
  * script as one transaction, so a set is never seen half rewritten. Needs CAP_NET_ADMIN, which the
@@ -25,6 +27,11 @@ public final class NftCommand implements NftRunner {
 
     @Override
     public void run(String script) throws NftException {
+        // a program others than its owner can change would run with CAP_NET_ADMIN (sshd's StrictModes)
+        List<String> refused = StrictModes.programProblems(binary);
+        if (!refused.isEmpty() && refused.stream().anyMatch(problem -> problem.contains("writable"))) {
+            throw new NftException("refusing to run '" + binary + "': " + String.join("; ", refused));
+        }
         Path stderr = null;
         try {
             stderr = Files.createTempFile("migware-nft", ".err");
