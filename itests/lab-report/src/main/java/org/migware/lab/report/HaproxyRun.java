@@ -18,6 +18,7 @@ import org.migware.lab.network.Role;
 import org.migware.lab.workloads.SinkReport;
 import org.migware.lab.workloads.SinkServer;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.WireAnalysis;
 import org.migware.lab.workloads.PushClient;
 import org.migware.lab.workloads.ReconnectingClientReport;
 

@@ -27,6 +27,7 @@ import org.migware.lab.workloads.PushClientReport;
 import org.migware.lab.network.Role;
 import org.migware.lab.workloads.SinkReport;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.WireAnalysis;
 
 /**
  * One MigWare run of the job for one N: the lab's {@link MigrationExperiment} (clients push to

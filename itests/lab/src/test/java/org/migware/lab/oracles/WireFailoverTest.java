@@ -1,0 +1,91 @@
+package org.migware.lab.oracles;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The per-connection failover figures computed from tshark's field lines of a synthetic capture. */
+class WireFailoverTest {
+
+    private static final String CLIENT = "10.77.0.1";
+    private static final String SERVER = "10.77.0.2";
+    private static final Instant PULL = Instant.ofEpochSecond(1_000, 0);
+
+    /** A frame the client sent, as tshark prints WireAnalysis.FIELDS (time relative to second 1,000). */
+    private static String toServer(double t, int port, int flags, long seq, long ack, String payload) {
+        String hex = HexFormat.of().formatHex(payload.getBytes(StandardCharsets.US_ASCII));
+        return String.join("\t", String.format(java.util.Locale.ROOT, "%.6f", 1000 + t), CLIENT, Integer.toString(port), SERVER,
+                "7000", String.format("0x%04x", flags), Long.toString(seq), Long.toString(ack), Integer.toString(payload.length()), hex);
+    }
+
+    /** A frame the server side sent, carrying {@code len} bytes. */
+    private static String toClient(double t, int port, int flags, long seq, long ack, int len) {
+        return String.join("\t", String.format(java.util.Locale.ROOT, "%.6f", 1000 + t), SERVER, "7000", CLIENT,
+                Integer.toString(port), String.format("0x%04x", flags), Long.toString(seq), Long.toString(ack),
+                Integer.toString(len), "");
+    }
+
+    @Test
+    void fromThePullToTheReplicasFirstAckAndFirstNewAnswerPerConnection() {
+        List<String> lines = new ArrayList<>();
+        // connection 40000: handshake, a request answered by the primary before the pull
+        lines.add(toServer(-2.0, 40000, 0x002, 1000, 0, ""));
+        lines.add(toClient(-1.9999, 40000, 0x012, 5000, 1001, 0));
+        lines.add(toServer(-1.9998, 40000, 0x010, 1001, 5001, ""));
+        lines.add(toServer(-1.0, 40000, 0x018, 1001, 5001, "c1 r1 aaa\n"));
+        lines.add(toClient(-0.9999, 40000, 0x018, 5001, 1011, 6)); // ACK and the answer: bytes 5001..5006
+        lines.add(toServer(-0.9998, 40000, 0x010, 1011, 5007, ""));
+        // a request just before the pull: the primary never acknowledges it
+        lines.add(toServer(-0.05, 40000, 0x018, 1011, 5007, "c1 r2 bbb\n"));
+        // after the pull: the same bytes again (not a new segment), an old answer byte again (not new)
+        lines.add(toServer(0.200, 40000, 0x018, 1011, 5007, "c1 r2 bbb\n"));
+        lines.add(toClient(0.220, 40000, 0x018, 5001, 1021, 6));
+        // the first segment first sent after the pull, its ACK, then the replica's new answer
+        lines.add(toServer(0.300, 40000, 0x018, 1021, 5007, "c1 r3 ccc\n"));
+        lines.add(toClient(0.310, 40000, 0x010, 5007, 1031, 0));
+        lines.add(toClient(0.320, 40000, 0x018, 5007, 1031, 6));
+        // connection 40001: sends after the pull, nothing comes back
+        lines.add(toServer(-2.0, 40001, 0x002, 3000, 0, ""));
+        lines.add(toClient(-1.9999, 40001, 0x012, 9000, 3001, 0));
+        lines.add(toServer(-1.9998, 40001, 0x010, 3001, 9001, ""));
+        lines.add(toServer(-1.0, 40001, 0x018, 3001, 9001, "c2 r1 aaa\n"));
+        lines.add(toClient(-0.9999, 40001, 0x010, 9001, 3011, 0));
+        lines.add(toServer(0.400, 40001, 0x018, 3011, 9001, "c2 r2 bbb\n"));
+
+        List<WireFailover.Connection> c = WireFailover.of(lines, 7000, PULL);
+
+        assertEquals(2, c.size(), c.toString());
+        WireFailover.Connection first = c.get(0);
+        assertEquals(40000, first.clientPort());
+        assertEquals(300.0, first.sentMillis(), 0.01, "the first segment first sent after the pull, not the retransmission");
+        assertEquals(310.0, first.ackedMillis(), 0.01, "its ACK's capture time");
+        assertEquals(320.0, first.answerMillis(), 0.01, "an answer byte the client already held does not count");
+        assertTrue(first.complete());
+        WireFailover.Connection second = c.get(1);
+        assertEquals(40001, second.clientPort());
+        assertTrue(Double.isNaN(second.ackedMillis()) && Double.isNaN(second.answerMillis()), second.toString());
+        assertFalse(second.complete());
+    }
+
+    @Test
+    void anAckBeforeThePullIsNotTheReplicas() {
+        List<String> lines = new ArrayList<>();
+        lines.add(toServer(-2.0, 40000, 0x002, 1000, 0, ""));
+        lines.add(toClient(-1.9999, 40000, 0x012, 5000, 1001, 0));
+        lines.add(toServer(-1.9998, 40000, 0x010, 1001, 5001, ""));
+        lines.add(toServer(-0.5, 40000, 0x018, 1001, 5001, "c1 r1 aaa\n"));
+        lines.add(toClient(-0.4, 40000, 0x018, 5001, 1011, 6));
+
+        WireFailover.Connection only = WireFailover.of(lines, 7000, PULL).get(0);
+
+        assertTrue(Double.isNaN(only.ackedMillis()), only.toString());
+        assertTrue(Double.isNaN(only.answerMillis()), only.toString());
+    }
+}
