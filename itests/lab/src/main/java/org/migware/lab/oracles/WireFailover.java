@@ -19,6 +19,12 @@ import java.util.TreeMap;
  * </ul>
  * Both are measured from the pull, so a figure includes the client's own wait before it next
  * sent; {@link Connection#sentMillis()} gives that wait.
+ *
+ * <p>The pull is not one instant: the lab starts it ({@code pull}) and {@code ip} returns a few
+ * milliseconds later ({@code linkDown}); until then the primary may still acknowledge. So a
+ * segment counts only when first sent at or after {@code linkDown}, and a byte is new only when
+ * the client did not hold it at {@code linkDown}, while the figures are
+ * measured from {@code pull} (the larger, conservative reading).
  */
 public final class WireFailover {
 
@@ -49,21 +55,26 @@ public final class WireFailover {
      * @param lines tshark's lines of {@link WireAnalysis#FIELDS} for a capture on the client's link
      *        (see {@link WireAnalysis#lines})
      * @param serverPort the service port
-     * @param pull when the primary's link was pulled
+     * @param pull when the lab started to pull the primary's link
+     * @param linkDown when the pull had returned: the primary's link is down
      * @return per client port seen sending data, in port order
      */
-    public static List<Connection> of(List<String> lines, int serverPort, Instant pull) {
-        double pullSeconds = pull.getEpochSecond() + pull.getNano() / 1e9;
+    public static List<Connection> of(List<String> lines, int serverPort, Instant pull, Instant linkDown) {
+        if (linkDown.isBefore(pull)) {
+            throw new IllegalArgumentException("the link was down (" + linkDown + ") before it was pulled (" + pull + ")");
+        }
+        double pullSeconds = seconds(pull);
+        double downSeconds = seconds(linkDown);
         Map<Integer, double[]> acked = new TreeMap<>();
         for (WireAnalysis.Segment s : WireAnalysis.fromLines(lines, serverPort).segments()) {
             double[] a = acked.computeIfAbsent(s.clientPort(), p -> new double[] {Double.NaN, Double.NaN});
             // segments are in sequence order per flow: the first one sent after the pull and acknowledged wins
-            if (Double.isNaN(a[1]) && s.sentEpochSeconds() >= pullSeconds && !Double.isNaN(s.ackEpochSeconds())) {
+            if (Double.isNaN(a[1]) && s.sentEpochSeconds() >= downSeconds && !Double.isNaN(s.ackEpochSeconds())) {
                 a[0] = (s.sentEpochSeconds() - pullSeconds) * 1000.0;
                 a[1] = (s.ackEpochSeconds() - pullSeconds) * 1000.0;
             }
         }
-        Map<Integer, FirstNewByte.Arrival> answers = FirstNewByte.of(firstNewByteLines(lines), serverPort, pull);
+        Map<Integer, FirstNewByte.Arrival> answers = FirstNewByte.of(firstNewByteLines(lines), serverPort, linkDown);
         List<Connection> out = new ArrayList<>(acked.size());
         acked.forEach((port, a) -> {
             FirstNewByte.Arrival arrival = answers.get(port);
@@ -72,6 +83,10 @@ public final class WireFailover {
             out.add(new Connection(port, a[0], a[1], answer));
         });
         return out;
+    }
+
+    private static double seconds(Instant t) {
+        return t.getEpochSecond() + t.getNano() / 1e9;
     }
 
     /**

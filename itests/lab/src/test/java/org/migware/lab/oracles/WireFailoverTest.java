@@ -17,6 +17,8 @@ class WireFailoverTest {
     private static final String CLIENT = "10.77.0.1";
     private static final String SERVER = "10.77.0.2";
     private static final Instant PULL = Instant.ofEpochSecond(1_000, 0);
+    /** {@code ip} returned 5 ms after the pull started. */
+    private static final Instant DOWN = PULL.plusMillis(5);
 
     /** A frame the client sent, as tshark prints WireAnalysis.FIELDS (time relative to second 1,000). */
     private static String toServer(double t, int port, int flags, long seq, long ack, String payload) {
@@ -44,13 +46,17 @@ class WireFailoverTest {
         lines.add(toServer(-0.9998, 40000, 0x010, 1011, 5007, ""));
         // a request just before the pull: the primary never acknowledges it
         lines.add(toServer(-0.05, 40000, 0x018, 1011, 5007, "c1 r2 bbb\n"));
-        // after the pull: the same bytes again (not a new segment), an old answer byte again (not new)
-        lines.add(toServer(0.200, 40000, 0x018, 1011, 5007, "c1 r2 bbb\n"));
-        lines.add(toClient(0.220, 40000, 0x018, 5001, 1021, 6));
-        // the first segment first sent after the pull, its ACK, then the replica's new answer
-        lines.add(toServer(0.300, 40000, 0x018, 1021, 5007, "c1 r3 ccc\n"));
-        lines.add(toClient(0.310, 40000, 0x010, 5007, 1031, 0));
-        lines.add(toClient(0.320, 40000, 0x018, 5007, 1031, 6));
+        // while the pull is under way (before ip returned) the primary can still acknowledge and
+        // answer: neither is the replica's
+        lines.add(toServer(0.002, 40000, 0x018, 1021, 5007, "c1 r3 ccc\n"));
+        lines.add(toClient(0.003, 40000, 0x010, 5007, 1031, 0));
+        lines.add(toClient(0.004, 40000, 0x018, 5007, 1031, 6));
+        // after the pull: an old answer byte again (not new)
+        lines.add(toClient(0.220, 40000, 0x018, 5001, 1031, 6));
+        // the first segment first sent after the link went down, its ACK, then the replica's new answer
+        lines.add(toServer(0.300, 40000, 0x018, 1031, 5013, "c1 r4 ddd\n"));
+        lines.add(toClient(0.310, 40000, 0x010, 5013, 1041, 0));
+        lines.add(toClient(0.320, 40000, 0x018, 5013, 1041, 6));
         // connection 40001: sends after the pull, nothing comes back
         lines.add(toServer(-2.0, 40001, 0x002, 3000, 0, ""));
         lines.add(toClient(-1.9999, 40001, 0x012, 9000, 3001, 0));
@@ -59,14 +65,14 @@ class WireFailoverTest {
         lines.add(toClient(-0.9999, 40001, 0x010, 9001, 3011, 0));
         lines.add(toServer(0.400, 40001, 0x018, 3011, 9001, "c2 r2 bbb\n"));
 
-        List<WireFailover.Connection> c = WireFailover.of(lines, 7000, PULL);
+        List<WireFailover.Connection> c = WireFailover.of(lines, 7000, PULL, DOWN);
 
         assertEquals(2, c.size(), c.toString());
         WireFailover.Connection first = c.get(0);
         assertEquals(40000, first.clientPort());
-        assertEquals(300.0, first.sentMillis(), 0.01, "the first segment first sent after the pull, not the retransmission");
+        assertEquals(300.0, first.sentMillis(), 0.01, "the first segment first sent after the link went down");
         assertEquals(310.0, first.ackedMillis(), 0.01, "its ACK's capture time");
-        assertEquals(320.0, first.answerMillis(), 0.01, "an answer byte the client already held does not count");
+        assertEquals(320.0, first.answerMillis(), 0.01, "neither the primary's answer during the pull nor a byte the client held counts");
         assertTrue(first.complete());
         WireFailover.Connection second = c.get(1);
         assertEquals(40001, second.clientPort());
@@ -83,7 +89,7 @@ class WireFailoverTest {
         lines.add(toServer(-0.5, 40000, 0x018, 1001, 5001, "c1 r1 aaa\n"));
         lines.add(toClient(-0.4, 40000, 0x018, 5001, 1011, 6));
 
-        WireFailover.Connection only = WireFailover.of(lines, 7000, PULL).get(0);
+        WireFailover.Connection only = WireFailover.of(lines, 7000, PULL, DOWN).get(0);
 
         assertTrue(Double.isNaN(only.ackedMillis()), only.toString());
         assertTrue(Double.isNaN(only.answerMillis()), only.toString());
