@@ -1,5 +1,6 @@
 package org.migware.lab.report;
 
+import org.migware.lab.oracles.LatencyStats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

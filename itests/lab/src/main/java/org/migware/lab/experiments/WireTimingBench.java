@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.Role;
-import org.migware.lab.oracles.RttLog;
+import org.migware.lab.oracles.LatencyStats;
 import org.migware.lab.oracles.Tcpdump;
 import org.migware.lab.oracles.WireAnalysis;
 import org.migware.lab.oracles.WireFailover;
@@ -126,25 +126,14 @@ public final class WireTimingBench {
         return r;
     }
 
-    /** Summary of one figure over every connection of every round of a size and profile, in ms. */
-    record Stats(long count, double median, double p90, double p99, double max) {
+    /** @return the figures that were measured (NaN: not), summarised in ms */
+    static LatencyStats stats(List<Double> millis) {
+        return LatencyStats.of(millis.stream().filter(d -> !Double.isNaN(d)).toList());
+    }
 
-        static Stats of(List<Double> millis) {
-            long[] micros = millis.stream().filter(d -> !Double.isNaN(d)).mapToLong(d -> Math.round(d * 1000)).toArray();
-            RttLog.Summary s = RttLog.Summary.of(micros);
-            return new Stats(s.count(), s.medianMicros() / 1000.0, s.p90Micros() / 1000.0, s.p99Micros() / 1000.0,
-                    s.maxMicros() / 1000.0);
-        }
-
-        Map<String, Object> json() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("count", count);
-            m.put("medianMs", median);
-            m.put("p90Ms", p90);
-            m.put("p99Ms", p99);
-            m.put("maxMs", max);
-            return m;
-        }
+    /** @return a summary as JSON, null when nothing was measured (JSON has no NaN) */
+    private static Object json(LatencyStats s) {
+        return s.count() == 0 ? null : s.toJson();
     }
 
     /** The rows of one size and profile. */
@@ -171,9 +160,9 @@ public final class WireTimingBench {
                 + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (List<Round> g : groups(rounds)) {
             Round first = g.get(0);
-            Stats a = Stats.of(all(g, WireFailover.Connection::ackedMillis));
-            Stats b = Stats.of(all(g, WireFailover.Connection::answerMillis));
-            Stats wait = Stats.of(all(g, WireFailover.Connection::sentMillis));
+            LatencyStats a = stats(all(g, WireFailover.Connection::ackedMillis));
+            LatencyStats b = stats(all(g, WireFailover.Connection::answerMillis));
+            LatencyStats wait = stats(all(g, WireFailover.Connection::sentMillis));
             long[] self = g.stream().mapToLong(Round::selfTimedRecoveryMillis).sorted().toArray();
             long expected = (long) first.connections() * g.size();
             r.append(String.format(Locale.ROOT, "| %d | %s | %d | %d ms | %d of %d | %s | %s | %s | %s | %d of %d | %s | %s | %s | %s | %s"
@@ -198,7 +187,7 @@ public final class WireTimingBench {
     }
 
     private static String ms(double millis) {
-        return millis < 0 ? "—" : String.format(Locale.ROOT, "%.1f ms", millis);
+        return Double.isNaN(millis) ? "—" : String.format(Locale.ROOT, "%.1f ms", millis);
     }
 
     /** @return the JSON tree: per size and profile the summaries, per round its figures */
@@ -211,9 +200,9 @@ public final class WireTimingBench {
             m.put("monitor", first.profile());
             m.put("rounds", g.size());
             m.put("intervalMs", first.intervalMillis());
-            m.put("pullToReplicaAck", Stats.of(all(g, WireFailover.Connection::ackedMillis)).json());
-            m.put("pullToFirstNewAnswerByte", Stats.of(all(g, WireFailover.Connection::answerMillis)).json());
-            m.put("clientWaitAfterPull", Stats.of(all(g, WireFailover.Connection::sentMillis)).json());
+            m.put("pullToReplicaAck", json(stats(all(g, WireFailover.Connection::ackedMillis))));
+            m.put("pullToFirstNewAnswerByte", json(stats(all(g, WireFailover.Connection::answerMillis))));
+            m.put("clientWaitAfterPull", json(stats(all(g, WireFailover.Connection::sentMillis))));
             List<Object> per = new ArrayList<>();
             for (Round r : g) {
                 Map<String, Object> pr = new LinkedHashMap<>();
@@ -226,9 +215,9 @@ public final class WireTimingBench {
                 pr.put("connectionsWithBothFigures", r.complete());
                 pr.put("framesCaptured", r.captured());
                 pr.put("framesDroppedByKernel", r.dropped());
-                pr.put("pullToReplicaAck", Stats.of(r.wire().stream().map(WireFailover.Connection::ackedMillis).toList()).json());
+                pr.put("pullToReplicaAck", json(stats(r.wire().stream().map(WireFailover.Connection::ackedMillis).toList())));
                 pr.put("pullToFirstNewAnswerByte",
-                        Stats.of(r.wire().stream().map(WireFailover.Connection::answerMillis).toList()).json());
+                        json(stats(r.wire().stream().map(WireFailover.Connection::answerMillis).toList())));
                 pr.put("workDir", r.workDir().toString());
                 per.add(pr);
             }
