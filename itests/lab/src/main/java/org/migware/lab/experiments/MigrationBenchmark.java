@@ -127,20 +127,10 @@ public final class MigrationBenchmark {
             }
         }
 
-        MigrationExperiment.Result rr = null;
-        if (parts.contains("rtt")) {
-            System.out.println("bench: added round trip, 200 request/response connections");
-            rr = MigrationExperiment.run(MigrationExperiment.Options
-                    .forScenario(MigrationExperiment.Scenario.REQUEST_RESPONSE, distribution).withPrefix("mwbenchrr"),
-                    message -> System.out.println("  lab: " + message));
-        }
-        MigrationExperiment.Result bulk = null;
-        if (parts.contains("bulk")) {
-            System.out.println("bench: bulk throughput");
-            bulk = MigrationExperiment.run(MigrationExperiment.Options
-                    .forScenario(MigrationExperiment.Scenario.BULK, distribution).withPrefix("mwbenchbulk"),
-                    message -> System.out.println("  lab: " + message));
-        }
+        MigrationExperiment.Result rr = parts.contains("rtt") ? runScenario("added round trip, 200 request/response connections",
+                MigrationExperiment.Scenario.REQUEST_RESPONSE, "mwbenchrr", distribution) : null;
+        MigrationExperiment.Result bulk = parts.contains("bulk")
+                ? runScenario("bulk throughput", MigrationExperiment.Scenario.BULK, "mwbenchbulk", distribution) : null;
 
         Machine end = Machine.now();
         String out = parsed.string("out", null);
@@ -148,6 +138,14 @@ public final class MigrationBenchmark {
         if (out != null) {
             writeJson(jsonPath(Path.of(out)), json(started, machine, end, wire, recoveries, rr, bulk));
         }
+    }
+
+    /** Runs a scenario with its defaults, telling the console. */
+    private static MigrationExperiment.Result runScenario(String title, MigrationExperiment.Scenario scenario, String prefix,
+            Path distribution) {
+        System.out.println("bench: " + title);
+        return MigrationExperiment.run(MigrationExperiment.Options.forScenario(scenario, distribution).withPrefix(prefix),
+                message -> System.out.println("  lab: " + message));
     }
 
     /**

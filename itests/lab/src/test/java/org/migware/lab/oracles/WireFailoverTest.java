@@ -34,13 +34,18 @@ class WireFailoverTest {
                 Integer.toString(len), "");
     }
 
+    /** SYN, SYN+ACK, ACK two seconds before the pull. */
+    private static void handshake(List<String> lines, int port, long clientIsn, long serverIsn) {
+        lines.add(toServer(-2.0, port, 0x002, clientIsn, 0, ""));
+        lines.add(toClient(-1.9999, port, 0x012, serverIsn, clientIsn + 1, 0));
+        lines.add(toServer(-1.9998, port, 0x010, clientIsn + 1, serverIsn + 1, ""));
+    }
+
     @Test
     void fromThePullToTheReplicasFirstAckAndFirstNewAnswerPerConnection() {
         List<String> lines = new ArrayList<>();
         // connection 40000: handshake, a request answered by the primary before the pull
-        lines.add(toServer(-2.0, 40000, 0x002, 1000, 0, ""));
-        lines.add(toClient(-1.9999, 40000, 0x012, 5000, 1001, 0));
-        lines.add(toServer(-1.9998, 40000, 0x010, 1001, 5001, ""));
+        handshake(lines, 40000, 1000, 5000);
         lines.add(toServer(-1.0, 40000, 0x018, 1001, 5001, "c1 r1 aaa\n"));
         lines.add(toClient(-0.9999, 40000, 0x018, 5001, 1011, 6)); // ACK and the answer: bytes 5001..5006
         lines.add(toServer(-0.9998, 40000, 0x010, 1011, 5007, ""));
@@ -58,9 +63,7 @@ class WireFailoverTest {
         lines.add(toClient(0.310, 40000, 0x010, 5013, 1041, 0));
         lines.add(toClient(0.320, 40000, 0x018, 5013, 1041, 6));
         // connection 40001: sends after the pull, nothing comes back
-        lines.add(toServer(-2.0, 40001, 0x002, 3000, 0, ""));
-        lines.add(toClient(-1.9999, 40001, 0x012, 9000, 3001, 0));
-        lines.add(toServer(-1.9998, 40001, 0x010, 3001, 9001, ""));
+        handshake(lines, 40001, 3000, 9000);
         lines.add(toServer(-1.0, 40001, 0x018, 3001, 9001, "c2 r1 aaa\n"));
         lines.add(toClient(-0.9999, 40001, 0x010, 9001, 3011, 0));
         lines.add(toServer(0.400, 40001, 0x018, 3011, 9001, "c2 r2 bbb\n"));
@@ -83,9 +86,7 @@ class WireFailoverTest {
     @Test
     void anAckBeforeThePullIsNotTheReplicas() {
         List<String> lines = new ArrayList<>();
-        lines.add(toServer(-2.0, 40000, 0x002, 1000, 0, ""));
-        lines.add(toClient(-1.9999, 40000, 0x012, 5000, 1001, 0));
-        lines.add(toServer(-1.9998, 40000, 0x010, 1001, 5001, ""));
+        handshake(lines, 40000, 1000, 5000);
         lines.add(toServer(-0.5, 40000, 0x018, 1001, 5001, "c1 r1 aaa\n"));
         lines.add(toClient(-0.4, 40000, 0x018, 5001, 1011, 6));
 
