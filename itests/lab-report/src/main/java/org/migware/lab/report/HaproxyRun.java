@@ -1,5 +1,6 @@
 package org.migware.lab.report;
 
+import org.migware.lab.oracles.LatencyStats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,7 @@ import org.migware.lab.network.Role;
 import org.migware.lab.workloads.SinkReport;
 import org.migware.lab.workloads.SinkServer;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.WireAnalysis;
 import org.migware.lab.workloads.PushClient;
 import org.migware.lab.workloads.ReconnectingClientReport;
 

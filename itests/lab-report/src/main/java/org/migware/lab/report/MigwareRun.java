@@ -1,5 +1,6 @@
 package org.migware.lab.report;
 
+import org.migware.lab.oracles.LatencyStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import org.migware.lab.workloads.PushClientReport;
 import org.migware.lab.network.Role;
 import org.migware.lab.workloads.SinkReport;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.WireAnalysis;
 
 /**
  * One MigWare run of the job for one N: the lab's {@link MigrationExperiment} (clients push to

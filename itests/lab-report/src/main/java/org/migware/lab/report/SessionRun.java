@@ -1,5 +1,6 @@
 package org.migware.lab.report;
 
+import org.migware.lab.oracles.LatencyStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

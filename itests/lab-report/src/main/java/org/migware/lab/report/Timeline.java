@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.migware.lab.oracles.WireAnalysis;
 
 /**
  * The per-connection record timeline across the failover, for the report's chart: every record's

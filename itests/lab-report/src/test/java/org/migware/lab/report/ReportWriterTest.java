@@ -1,5 +1,6 @@
 package org.migware.lab.report;
 
+import org.migware.lab.oracles.LatencyStats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.migware.lab.report;
+package org.migware.lab.oracles;
 
 import java.util.Arrays;
 import java.util.Collection;

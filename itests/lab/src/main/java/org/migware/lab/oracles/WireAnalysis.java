@@ -1,4 +1,4 @@
-package org.migware.lab.report;
+package org.migware.lab.oracles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -111,6 +111,20 @@ public final class WireAnalysis {
      * @throws LabException when tshark fails
      */
     public static WireAnalysis decode(Path pcap, int serverPort, java.time.Duration timeout) {
+        return fromLines(lines(pcap, serverPort, timeout), serverPort);
+    }
+
+    /**
+     * Decodes a capture with tshark into lines of {@link #FIELDS}, for callers that read the same
+     * frames more than one way (see {@link WireFailover}).
+     *
+     * @param pcap the capture
+     * @param serverPort the service port the clients connect to
+     * @param timeout how long tshark may take
+     * @return tshark's lines, tab-separated, in capture order
+     * @throws LabException when tshark fails
+     */
+    public static List<String> lines(Path pcap, int serverPort, java.time.Duration timeout) {
         List<String> cmd = new ArrayList<>(List.of("tshark", "-r", pcap.toString(), "-n",
                 "-o", "tcp.relative_sequence_numbers:FALSE",
                 "-o", "tcp.analyze_sequence_numbers:FALSE",
@@ -156,7 +170,7 @@ public final class WireAnalysis {
                 // a temporary file; nothing depends on it
             }
         }
-        return fromLines(lines, serverPort);
+        return lines;
     }
 
     /**
@@ -166,7 +180,7 @@ public final class WireAnalysis {
      * @param serverPort the service port
      * @return the analysis
      */
-    static WireAnalysis fromLines(Iterable<String> lines, int serverPort) {
+    public static WireAnalysis fromLines(Iterable<String> lines, int serverPort) {
         Map<Integer, Flow> flows = new LinkedHashMap<>();
         Map<Integer, Double> resets = new HashMap<>();
         for (String line : lines) {

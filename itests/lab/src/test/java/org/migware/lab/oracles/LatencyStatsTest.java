@@ -1,4 +1,4 @@
-package org.migware.lab.report;
+package org.migware.lab.oracles;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
