@@ -13,11 +13,11 @@ final class BundleUpdates {
     }
 
     /**
-     * {@code update <id>} of the bundle, found by symbolic name. The update runs in the command's
-     * thread, so what the bundles log meanwhile is the command's output, returned here; the core's
-     * update ends the control session that runs it.
+     * {@code update <id>} of the bundle, found by symbolic name. What the bundles log meanwhile goes
+     * to MigWare's log file ({@link MigwareInstance#log()}); the core's update ends the control
+     * session that runs it.
      *
-     * @return the symbolic name, the id and what the bundles said
+     * @return the symbolic name, the id and what the command answered
      */
     static String update(MigwareInstance migware, String symbolicName) {
         String id = migware.query("lb -s " + symbolicName).lines()
