@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.migware.lab.Await;
+import org.migware.lab.Commands;
+import org.migware.lab.ExecResult;
 import org.migware.lab.chromium.HeadlessChromium;
 import org.migware.lab.chromium.PageWatch;
 import org.migware.lab.experiments.DetectionExperiment;
@@ -30,6 +32,9 @@ import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.Role;
+import org.migware.lab.oracles.TcpFlow;
+import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.TsharkDecoder;
 import org.migware.lab.workloads.PushClientReport;
 import org.migware.lab.workloads.SinkReport;
 
@@ -40,7 +45,9 @@ import org.migware.lab.workloads.SinkReport;
  * connections tracked with the client's established sockets ({@code ss}), the connections
  * recovered with those the applications saw survive, PROXY's payload bytes each way with what the
  * replica's application received and the clients received (within one record per frame the
- * capture says it dropped) — and they move across the failover.
+ * capture says it dropped; exactly, against tcpdump on the backup's TUN: the payload written toward
+ * the replica is to_replica + handed_over, and its distinct bytes are the replica application's) —
+ * and they move across the failover.
  *
  * <p>The same run keeps the web page {@code /migware/} open in headless Chromium in the backup's
  * namespace, in real time ({@link PageWatch}, through the DevTools protocol): it shows NORMAL
@@ -57,6 +64,7 @@ class MetricsLabTest {
     private static final String SHOWN = "JSON.stringify({state: document.body.dataset.state, text: document.getElementById('state').textContent,"
             + " seen: document.body.dataset.statesSeen, jsErrors: document.body.dataset.jsErrors, notReloaded: " + PageWatch.STILL_MARKED + "})";
     private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(60);
+    private static final String TUN = "mig0";
 
     @Test
     void theMetricsAgreeWithTheApplicationsAndMoveAcrossTheFailover() throws Exception {
@@ -67,6 +75,8 @@ class MetricsLabTest {
         Map<String, String> page = new ConcurrentHashMap<>();
         Map<String, LabProcess> watcher = new ConcurrentHashMap<>();
         Map<String, Instant> pulledAt = new ConcurrentHashMap<>();
+        Map<String, Tcpdump> tun = new ConcurrentHashMap<>();
+        Map<String, Tcpdump.CaptureStats> tunStats = new ConcurrentHashMap<>();
         MigrationExperiment.Options options = MigrationExperiment.Options.defaults(BuiltDistribution.home())
                 .withConnections(CONNECTIONS).withPrefix(prefix).withMonitor(DetectionExperiment.Profile.FAST)
                 .withBeforeFailureMillis(8000).withAfterFailureMillis(10_000);
@@ -74,6 +84,10 @@ class MetricsLabTest {
                 new MigrationExperiment.Observer() {
                     @Override
                     public void ready(LabNetwork lab, MigwareInstance migware) {
+                        // what MigWare writes to the replica, as the backup's kernel sees it on the TUN
+                        Await.until("the TUN " + TUN, PAGE_TIMEOUT, () -> lab.exec(Role.BACKUP, "ip", "link", "show", TUN).exitCode() == 0);
+                        tun.put("tun", Tcpdump.on(lab, Role.BACKUP).interfaceName(TUN).snaplen(96).filter("tcp port " + options.port())
+                                .name("tcpdump-" + TUN).pcap(lab.workDir().resolve("tun.pcap")).start());
                         // the page, kept open in real time in the backup's namespace (it is served on its loopback)
                         Path dir = lab.workDir().resolve("page-watch");
                         LabProcess watch = lab.start(Role.BACKUP, "page-watch", PageWatch.command(List.of("--url", PAGE,
@@ -109,6 +123,12 @@ class MetricsLabTest {
                         }
                         watch.awaitOutput(PageWatch.DONE, PAGE_TIMEOUT);
                         page.put("watch", watch.stdout());
+                        tunStats.put("tun", tun.get("tun").stop());
+                        try {
+                            Files.copy(lab.workDir().resolve("tun.pcap"), Path.of("target", "metrics-lab-tun.pcap"), StandardCopyOption.REPLACE_EXISTING);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
                         try {
                             Files.copy(lab.workDir().resolve("page.png"), Path.of("target", "metrics-lab-page.png"), StandardCopyOption.REPLACE_EXISTING);
                         } catch (IOException e) {
@@ -197,6 +217,22 @@ class MetricsLabTest {
                 "client→replica: MigWare carried " + carried + " B (" + toReplica + " translated + " + handedOver
                         + " handed over), the replica's application received " + replicaReceived + " B; capture drops "
                         + captureDrops + ":\n" + after);
+        // Exactly, on the TUN: the payload MigWare wrote toward the replica is its two counters, retransmissions
+        // included; the distinct bytes of those connections' sequence space are what the replica's application got.
+        Path tunPcap = Path.of("target", "metrics-lab-tun.pcap");
+        assertEquals(0, tunStats.get("tun").droppedByKernel(), "tcpdump on the TUN dropped frames: " + tunStats.get("tun"));
+        ExecResult written = Commands.run(Duration.ofSeconds(60), "tshark", "-r", tunPcap.toString(), "-Y",
+                "tcp.dstport == " + options.port() + " && tcp.len > 0", "-T", "fields", "-e", "tcp.len");
+        assertTrue(written.ok(), () -> "tshark: " + written.stderr());
+        long wroteOnTun = written.stdout().lines().filter(line -> !line.isBlank()).mapToLong(Long::parseLong).sum();
+        List<TcpFlow> flows = new TsharkDecoder().decode(tunPcap);
+        long distinctOnTun = flows.stream().mapToLong(flow -> flow.client().payloadBytes()).sum();
+        System.out.printf("[lab %s] on the TUN: %d connections, %d payload bytes written toward the replica, %d distinct%n",
+                prefix, flows.size(), wroteOnTun, distinctOnTun);
+        assertEquals(CONNECTIONS, flows.stream().filter(TcpFlow::handshakeSeen).count(), "forged handshakes on the TUN: " + flows);
+        assertEquals((double) wroteOnTun, carried, "MigWare's to_replica + handed_over against the payload on the TUN:\n" + after);
+        assertEquals(replicaReceived, distinctOnTun, "the replica's application against the distinct bytes on the TUN");
+
         // The push servers only acknowledge: the clients received nothing, and MigWare carried no payload to them.
         assertEquals(clientReceived, toClient, slack, "replica→client: MigWare's payload against the clients' received bytes:\n" + after);
         System.out.printf("[lab %s] scraped at %s and after the run; recovered %d of %d%n", prefix, Instant.now(),
