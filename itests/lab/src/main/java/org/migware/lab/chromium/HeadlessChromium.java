@@ -63,10 +63,7 @@ public final class HeadlessChromium {
      */
     public static Run run(List<String> args, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + dir.resolve("profile")));
-        cmd.addAll(args);
+        List<String> cmd = command(args, dir);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -76,6 +73,20 @@ public final class HeadlessChromium {
             throw new IllegalStateException("chromium did not finish within " + TIMEOUT_SECONDS + " s: " + tail(read(err)));
         }
         return new Run(p.exitValue(), read(out), read(err));
+    }
+
+    /**
+     * @param args what to do
+     * @param dir the folder of its profile
+     * @return the command line that runs Chromium headless with a fresh profile in {@code dir}, nothing
+     *     reaching out on its own, and {@code args}
+     */
+    public static List<String> command(List<String> args, Path dir) {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + dir.resolve("profile")));
+        cmd.addAll(args);
+        return cmd;
     }
 
     /**
