@@ -274,11 +274,7 @@ class DistributionRunTest {
     @Order(9)
     void aDeployedJarOthersCanWriteIsRefused() throws Exception {
         String name = HOT_BUNDLE + ".unsafe";
-        Path jar = home.resolve("deploy/unsafe.jar");
-        Path staged = folder.resolve("unsafe-staged.jar");
-        writeBundle(staged, name, "org.migware.itests.unsafe");
-        Files.setAttribute(staged, "unix:mode", 0666);
-        Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
+        Path jar = deployWritableByEveryone("unsafe", name);
         String real = jar.toRealPath().toString();
         waitUntil("the refusal is in the log", CHANGE_TIMEOUT,
                 () -> Files.readString(log()).contains("core: refusing to load " + real));
@@ -374,11 +370,7 @@ class DistributionRunTest {
     @Order(13)
     void anUnsafeJarPresentAtStartIsNeverInstalled() throws Exception {
         String name = HOT_BUNDLE + ".atstart";
-        Path jar = home.resolve("deploy/atstart.jar");
-        Path staged = folder.resolve("atstart-staged.jar");
-        writeBundle(staged, name, "org.migware.itests.atstart");
-        Files.setAttribute(staged, "unix:mode", 0666);
-        Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
+        Path jar = deployWritableByEveryone("atstart", name);
         try {
             container = start();
             String real = jar.toRealPath().toString();
@@ -393,6 +385,16 @@ class DistributionRunTest {
             assertEquals(0, stop.exit, stop.output);
             Files.deleteIfExists(jar);
         }
+    }
+
+    /** @return deploy/{@code file}.jar, a bundle {@code symbolicName} of mode 0666, moved in whole */
+    private Path deployWritableByEveryone(String file, String symbolicName) throws IOException {
+        Path jar = home.resolve("deploy/" + file + ".jar");
+        Path staged = folder.resolve(file + "-staged.jar");
+        writeBundle(staged, symbolicName, "org.migware.itests." + file);
+        Files.setAttribute(staged, "unix:mode", 0666);
+        Files.move(staged, jar, StandardCopyOption.ATOMIC_MOVE);
+        return jar;
     }
 
     private Path log() {

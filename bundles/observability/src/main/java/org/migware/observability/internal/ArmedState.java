@@ -35,4 +35,19 @@ public final class ArmedState {
     public List<String> reasons() {
         return HealthReasons.of(status.observe(), config.fenceAbsenceAccepted());
     }
+
+    /**
+     * @param reasons what {@link #reasons()} said
+     * @return the failover state a reason says the failover is already in, or null when none does
+     */
+    public static String failoverStateIn(List<String> reasons) {
+        for (String reason : reasons) {
+            if (reason.startsWith(HealthReasons.FAILOVER_ALREADY_IN)) {
+                String rest = reason.substring(HealthReasons.FAILOVER_ALREADY_IN.length());
+                int space = rest.indexOf(' ');
+                return space < 0 ? rest : rest.substring(0, space);
+            }
+        }
+        return null;
+    }
 }

@@ -20,6 +20,9 @@ import org.migware.api.health.HealthVerdict;
  */
 final class HealthReasons {
 
+    /** How the reason that the failover has already begun starts; the state's name follows, then a space. */
+    static final String FAILOVER_ALREADY_IN = "failover: already in ";
+
     private HealthReasons() {
     }
 
@@ -34,7 +37,7 @@ final class HealthReasons {
         if (failover == null) {
             reasons.add("failover: the core's failover coordinator is not running");
         } else if (failover.state() != FailoverState.NORMAL) {
-            reasons.add("failover: already in " + failover.state() + " since " + failover.since() + " (" + failover.reason() + ")");
+            reasons.add(FAILOVER_ALREADY_IN + failover.state() + " since " + failover.since() + " (" + failover.reason() + ")");
         }
         capture(observation.report().captures(), reasons);
         if (observation.report().connections() == null) {

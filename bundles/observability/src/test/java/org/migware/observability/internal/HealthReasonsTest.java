@@ -20,6 +20,16 @@ class HealthReasonsTest {
     @Test
     void armedHasNoReason() {
         assertEquals(List.of(), HealthReasons.of(armed, false));
+        assertEquals(null, ArmedState.failoverStateIn(HealthReasons.of(armed, false)));
+    }
+
+    /** The notify command tells a disarm the failover causes only after that failover's state change: it reads the state here. */
+    @Test
+    void theFailoverStateADisarmNamesIsRead() {
+        List<String> reasons = List.of("capture pcap4j:eth0: not capturing",
+                HealthReasons.FAILOVER_ALREADY_IN + "RECOVERY since 2026-12-07T01:55:15Z (primary DOWN)");
+        assertEquals("RECOVERY", ArmedState.failoverStateIn(reasons));
+        assertEquals(null, ArmedState.failoverStateIn(List.of("capture pcap4j:eth0: not capturing")));
     }
 
     @Test

@@ -201,6 +201,12 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** The direct path after a failover; null unless configured (and the engine is there). */
     private final org.migware.proxy.internal.direct.DirectPathRunner directPath;
     private final Thread pacer;
+    /** Guards writing the mappings' file; taken after the engine's lock, never before it. */
+    private final Object mappingsWrite = new Object();
+    /** Snapshots of the mappings serialised so far; guarded by the engine's lock. */
+    private long mappingsSerialized;
+    /** The newest snapshot written to the file; guarded by {@link #mappingsWrite}. */
+    private long mappingsWritten;
     private volatile boolean running = true;
     private volatile ConnectionTable table;
     private volatile PacketSender sender;
@@ -427,17 +433,33 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /**
      * Serialises the mappings under the engine's lock, in memory, and writes them outside it.
      *
+     * <p>One lock order, the engine's first: recovery's checkpoint ({@link #checkpointBeforeRecovery})
+     * runs under the engine's lock and then writes, so a writer that held a lock of its own while it
+     * waited for the engine's would deadlock with it (it did: the periodic snapshot, between
+     * recovery setting the engine active and its checkpoint, froze a failover of 10,000 connections
+     * with delivery auto). Each snapshot is numbered under the engine's lock, and an older one never
+     * replaces a newer one on disk.
+     *
      * @return the replayed connections still catching up, which are not written
      */
-    private synchronized int writeMappings() throws IOException {
+    private int writeMappings() throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 * 1024);
         MigrationEngine.Saved saved;
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            saved = engine.save(out);
+        long number;
+        synchronized (engine) {
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                saved = engine.save(out);
+            }
+            number = ++mappingsSerialized;
         }
-        state.writeBytes(STATE_FILE, bytes);
-        if (journal != null) {
-            journal.retire(saved.journalCovered());
+        synchronized (mappingsWrite) {
+            if (number > mappingsWritten) {
+                state.writeBytes(STATE_FILE, bytes);
+                mappingsWritten = number;
+                if (journal != null) {
+                    journal.retire(saved.journalCovered());
+                }
+            }
         }
         return saved.unfinished();
     }

@@ -64,6 +64,8 @@ public final class NotifyCommand implements FailoverListener, HealthVerdictListe
     private final NotifyEvents events = new NotifyEvents();
     private final NotifyRunner runner;
     private final ScheduledExecutorService armCheck;
+    /** The last failover state told to the command; guarded by this. */
+    private String toldState;
     private final ArmedState armed;
     private final Clock clock = Clock.systemUTC();
 
@@ -104,7 +106,10 @@ public final class NotifyCommand implements FailoverListener, HealthVerdictListe
     @Override
     public void stateChanged(FailoverEvent event) {
         if (runner != null) {
-            offer(() -> events.state(event));
+            offer(() -> {
+                toldState = event.to().name();
+                return events.state(event);
+            });
         }
     }
 
@@ -118,7 +123,12 @@ public final class NotifyCommand implements FailoverListener, HealthVerdictListe
     private void checkArmed() {
         try {
             List<String> reasons = armed.reasons();
-            offer(() -> events.armed(reasons, clock.instant()));
+            // A disarm that the failover causes is told after the failover's own state change: the whiteboard may
+            // deliver that change later than this check reads the status, and the command must see cause before effect.
+            offer(() -> {
+                String failoverIn = ArmedState.failoverStateIn(reasons);
+                return failoverIn != null && !failoverIn.equals(toldState) ? null : events.armed(reasons, clock.instant());
+            });
         } catch (RuntimeException e) {
             LOG.warn("notify: could not tell whether the backup is armed: {}", e.toString());
         }
