@@ -175,8 +175,8 @@ class DistributionRunTest {
         String log = Files.readString(log());
         String both = "\n--- log ---\n" + log + output();
         assertTrue(log.contains("bundle org.apache.felix.scr:"), "SCR's own lines are in the file" + both);
-        assertTrue(log.contains("fileinstall - ") && log.contains("configuration {org.migware.core}"),
-                "FileInstall's lines are in the file" + both);
+        // FileInstall's own lines: the deploy watcher's (the etc/ watcher's first lines of a start can be lost: see README "The log")
+        assertTrue(log.contains("fileinstall - Installing bundle org.migware.monitor.icmp"), "FileInstall's lines are in the file" + both);
         assertTrue(log.contains("core: state NORMAL at"), "MigWare's lines are in the file" + both);
         assertTrue(log.contains("Started Jetty"), "Jetty's lines are in the file" + both);
         String console = Files.readString(home.resolve("container.out"));
