@@ -106,12 +106,12 @@ public abstract class MigwareTestSupport {
         // but on a port the kernel picks: containers of other builds may run on this machine too.
         distributionHttpProperties().forEach((key, value) -> options.add(frameworkProperty(key).value(value)));
         options.add(frameworkProperty(HTTP_PORT_PROPERTY).value("0"));
-        // The container logs as the distribution's does (Pax Logging, etc/org.ops4j.pax.logging.cfg), to a file of
+        // The container logs as the distribution's does (Pax Logging, etc/log4j2.properties), to a file of
         // this test class: a log line must never land in the output of a shell command a test reads.
         Path logDir = Path.of("target", "paxexam", getClass().getSimpleName(), "log").toAbsolutePath();
         options.add(systemProperty("migware.log.dir").value(logDir.toString()));
         options.add(systemProperty("org.ops4j.pax.logging.property.file")
-                .value(distributionHome().resolve("etc/org.ops4j.pax.logging.cfg").toString()));
+                .value(distributionHome().resolve("etc/log4j2.properties").toString()));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
         for (Path jar : distributionBundles()) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * it handles a new or changed file. This one claims exactly the unsafe jars of the deploy folder
  * and, for each, installs nothing and logs why, with what to do. Once the jar is made safe and
  * copied again (a changed file), it no longer claims it, and FileInstall installs it as a bundle.
- * The deploy watcher becomes active only at start level 3, after this component is registered
+ * The deploy watcher becomes active only at start level 4, after this component is registered
  * (etc/org.apache.felix.fileinstall-deploy.cfg), so no jar gets past it at start.
  *
  * <p>The folder is the framework property {@code migware.deploy} (set by bin/migware); without it
