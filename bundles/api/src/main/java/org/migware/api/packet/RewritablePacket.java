@@ -8,7 +8,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * was last parsed over and returns {@code false}, writing nothing, when that field is not there
  * (the last parse was not {@link ParseResult#TCP}, the option is absent, or the packet is IPv6
  * where an IPv4 field is asked for). Checksums are not touched by the setters: call
- * {@link #updateIpv4HeaderChecksum()} and {@link #updateTcpChecksum()} once, after the last one.
+ * {@link #adjustIpv4HeaderChecksum()} and {@link #adjustTcpChecksum()} once, after the last one,
+ * to carry what the setters changed into the checksums, or {@link #updateIpv4HeaderChecksum()}
+ * and {@link #updateTcpChecksum()} to recompute them.
  *
  * @since 1.1
  */
@@ -55,4 +57,22 @@ public interface RewritablePacket extends ParsedPacket {
 
     /** Recomputes the TCP checksum over the pseudo-header and the segment. */
     boolean updateTcpChecksum();
+
+    /**
+     * Updates the IPv4 header checksum by what the setters changed since the parse (RFC 1624),
+     * reading nothing else; {@code false} for IPv6, which has none.
+     *
+     * @since 1.2
+     */
+    boolean adjustIpv4HeaderChecksum();
+
+    /**
+     * Updates the TCP checksum by what the setters changed since the parse (RFC 1624), without
+     * reading the payload. Unlike {@link #updateTcpChecksum()}, a checksum that was wrong stays
+     * exactly as wrong: a segment damaged before it was captured, which its receiver would have
+     * dropped, is dropped by the next receiver too, as Linux's NAT does it.
+     *
+     * @since 1.2
+     */
+    boolean adjustTcpChecksum();
 }

@@ -4,6 +4,9 @@ import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.api.packet.RewritablePacket;
 import org.migware.api.wire.EthernetHeader;
+import org.migware.api.wire.InternetChecksum;
+import org.migware.api.wire.Ipv4Header;
+import org.migware.api.wire.TcpHeader;
 import org.migware.api.wire.TcpOption;
 
 /**
@@ -25,8 +28,10 @@ import org.migware.api.wire.TcpOption;
  *
  * <p>The setters and checksum methods are for the proxy, which owns the frame it rewrites. They
  * write only into the parsed frame's bytes, so they too allocate nothing. A setter does not
- * touch the checksums: call {@link #updateIpv4HeaderChecksum()} and {@link #updateTcpChecksum()}
- * after the last change.
+ * touch the checksums, but it remembers what it changed: after the last change, call
+ * {@link #adjustIpv4HeaderChecksum()} and {@link #adjustTcpChecksum()} to carry the change into
+ * the checksums (RFC 1624), which keeps a checksum that was wrong exactly as wrong, or
+ * {@link #updateIpv4HeaderChecksum()} and {@link #updateTcpChecksum()} to recompute them.
  *
  * <p>Not thread-safe: keep one view per thread.
  */
@@ -80,6 +85,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
     /** The TCP header's offset once {@code tcpValid}: the hot field reads go straight to the bytes. */
     private int tcpOffset;
 
+    // ---- what the setters changed since the parse, in one's-complement sums of (new - old) ----
+
+    /** Over the IPv4 header: its addresses. */
+    private int ipv4HeaderChange;
+    /** Over what the TCP checksum covers: the pseudo-header's addresses, the TCP header and its options. */
+    private int tcpChange;
+
     /** Makes an unbound view: its result is {@link ParseResult#TRUNCATED_ETHERNET} over no bytes. */
     public FlyweightParsedPacket() {
         reset(NO_BYTES, 0, 0);
@@ -120,6 +132,8 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         ipEnd = -1;
         tcpValid = false;
         tcpOffset = -1;
+        ipv4HeaderChange = 0;
+        tcpChange = 0;
         ethernet.reset(start, length);
         options.reset();
     }
@@ -452,7 +466,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid) {
             return false;
         }
+        int before = tcpSum(TcpHeader.SEQUENCE_OFFSET, Integer.BYTES);
         TcpView.setSequenceNumber(buffer, tcpOffset, sequenceNumber);
+        tcpChanged(before, TcpHeader.SEQUENCE_OFFSET, Integer.BYTES);
         return true;
     }
 
@@ -461,7 +477,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid) {
             return false;
         }
+        int before = tcpSum(TcpHeader.ACKNOWLEDGEMENT_OFFSET, Integer.BYTES);
         TcpView.setAcknowledgementNumber(buffer, tcpOffset, acknowledgementNumber);
+        tcpChanged(before, TcpHeader.ACKNOWLEDGEMENT_OFFSET, Integer.BYTES);
         return true;
     }
 
@@ -471,7 +489,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || window < 0 || window > 0xffff) {
             return false;
         }
+        int before = tcpSum(TcpHeader.WINDOW_OFFSET, Short.BYTES);
         TcpView.setWindow(buffer, tcpOffset, window);
+        tcpChanged(before, TcpHeader.WINDOW_OFFSET, Short.BYTES);
         return true;
     }
 
@@ -480,7 +500,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!hasTimestamps()) {
             return false;
         }
+        int before = optionsSum();
         options.setTimestamps(buffer, timestampValue, timestampEchoReply);
+        optionsChanged(before);
         return true;
     }
 
@@ -489,7 +511,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!hasSackBlock(index)) {
             return false;
         }
+        int before = optionsSum();
         options.setSackBlock(buffer, index, leftEdge, rightEdge);
+        optionsChanged(before);
         return true;
     }
 
@@ -499,7 +523,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || port < 0 || port > 0xffff) {
             return false;
         }
+        int before = tcpSum(TcpHeader.SOURCE_PORT_OFFSET, Short.BYTES);
         TcpView.setSourcePort(buffer, tcpOffset, port);
+        tcpChanged(before, TcpHeader.SOURCE_PORT_OFFSET, Short.BYTES);
         return true;
     }
 
@@ -509,7 +535,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (!tcpValid || port < 0 || port > 0xffff) {
             return false;
         }
+        int before = tcpSum(TcpHeader.DESTINATION_PORT_OFFSET, Short.BYTES);
         TcpView.setDestinationPort(buffer, tcpOffset, port);
+        tcpChanged(before, TcpHeader.DESTINATION_PORT_OFFSET, Short.BYTES);
         return true;
     }
 
@@ -518,7 +546,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (ipVersion != 4) {
             return false;
         }
+        int before = ipv4Sum(Ipv4Header.SOURCE_OFFSET, Ipv4Header.ADDRESS_LENGTH);
         Ipv4View.setSource(buffer, ipOffset, address);
+        ipv4AddressChanged(before, Ipv4Header.SOURCE_OFFSET);
         return true;
     }
 
@@ -527,7 +557,9 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         if (ipVersion != 4) {
             return false;
         }
+        int before = ipv4Sum(Ipv4Header.DESTINATION_OFFSET, Ipv4Header.ADDRESS_LENGTH);
         Ipv4View.setDestination(buffer, ipOffset, address);
+        ipv4AddressChanged(before, Ipv4Header.DESTINATION_OFFSET);
         return true;
     }
 
@@ -551,7 +583,13 @@ public final class FlyweightParsedPacket implements RewritablePacket {
      */
     @Override
     public int replaceUnknownOptionsWithNops() {
-        return tcpValid ? options.replaceUnknownOptionsWithNops(buffer) : 0;
+        if (!tcpValid) {
+            return 0;
+        }
+        int before = optionsSum();
+        int replaced = options.replaceUnknownOptionsWithNops(buffer);
+        optionsChanged(before);
+        return replaced;
     }
 
     // ---- checksums (RFC 1071 one's-complement sums, from the wire package) ----
@@ -567,6 +605,23 @@ public final class FlyweightParsedPacket implements RewritablePacket {
             return false;
         }
         ipv4.updateHeaderChecksum(buffer);
+        return true;
+    }
+
+    /**
+     * Carries what the setters changed in the IPv4 header since the parse into its checksum (RFC
+     * 1624 eqn. 3), reading nothing else: a checksum that was right stays right, one that was
+     * wrong stays exactly as wrong.
+     *
+     * @return false, writing nothing, unless an IPv4 header was read
+     */
+    @Override
+    public boolean adjustIpv4HeaderChecksum() {
+        if (ipVersion != 4) {
+            return false;
+        }
+        adjust(ipOffset + Ipv4Header.CHECKSUM_OFFSET, ipv4HeaderChange);
+        ipv4HeaderChange = 0;
         return true;
     }
 
@@ -592,6 +647,26 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         return true;
     }
 
+    /**
+     * Carries what the setters changed since the parse (addresses, ports, sequence numbers,
+     * window, options) into the TCP checksum (RFC 1624 eqn. 3), without reading the payload. A
+     * segment damaged before it was captured, which its receiver would have dropped, keeps a
+     * checksum exactly as wrong, so the replica drops it too and the client sends it again; a
+     * recomputed checksum would have made the damage valid. Works on a segment the capture cut
+     * short as well.
+     *
+     * @return false, writing nothing, unless the result is TCP
+     */
+    @Override
+    public boolean adjustTcpChecksum() {
+        if (!tcpValid) {
+            return false;
+        }
+        adjust(tcpOffset + TcpHeader.CHECKSUM_OFFSET, tcpChange);
+        tcpChange = 0;
+        return true;
+    }
+
     /** @return whether the whole segment was captured and its TCP checksum is right */
     public boolean isTcpChecksumValid() {
         return canChecksumTcp() && tcp.isChecksumValid(buffer, pseudoHeaderSum());
@@ -599,6 +674,68 @@ public final class FlyweightParsedPacket implements RewritablePacket {
 
     private boolean canChecksumTcp() {
         return tcpValid && ipEnd <= frameEnd && !(ipVersion == 6 && ipv6.isRoutedOnward());
+    }
+
+    // ---- remembering changes for the adjust methods: sums of bytes placed as a checksum reads them ----
+
+    /**
+     * The one's-complement sum of {@code length} bytes at {@code at}, each placed as it falls in a
+     * checksum whose 16-bit words start at {@code base}: the high byte of a word at an even distance,
+     * the low byte at an odd one (an option may start at any byte). Not folded.
+     */
+    private int placedSum(int at, int length, int base) {
+        int sum = 0;
+        for (int k = at; k < at + length; k++) {
+            int value = buffer[k] & 0xff;
+            sum += ((k - base) & 1) == 0 ? value << 8 : value;
+        }
+        return sum;
+    }
+
+    /** The TCP header's words start at its first byte; the pseudo-header before it is 12 or 40 bytes, even. */
+    private int tcpSum(int offsetInHeader, int length) {
+        return placedSum(tcpOffset + offsetInHeader, length, tcpOffset);
+    }
+
+    private void tcpChanged(int before, int offsetInHeader, int length) {
+        tcpChange += difference(before, tcpSum(offsetInHeader, length));
+    }
+
+    private int optionsSum() {
+        return tcpSum(TcpHeader.MIN_HEADER_LENGTH, tcp.headerLength() - TcpHeader.MIN_HEADER_LENGTH);
+    }
+
+    private void optionsChanged(int before) {
+        tcpChanged(before, TcpHeader.MIN_HEADER_LENGTH, tcp.headerLength() - TcpHeader.MIN_HEADER_LENGTH);
+    }
+
+    private int ipv4Sum(int offsetInHeader, int length) {
+        return placedSum(ipOffset + offsetInHeader, length, ipOffset);
+    }
+
+    /**
+     * An address is in the IPv4 header and in the TCP pseudo-header, where it lies at the same
+     * parity (the pseudo-header starts with the source address, 12 bytes into the IP header).
+     */
+    private void ipv4AddressChanged(int before, int offsetInHeader) {
+        int change = difference(before, ipv4Sum(offsetInHeader, Ipv4Header.ADDRESS_LENGTH));
+        ipv4HeaderChange += change;
+        if (tcpValid) {
+            tcpChange += change;
+        }
+    }
+
+    /** ~m + m' of RFC 1624, folded: at most 0x1fffe, so some thousands of them fit an int. */
+    private static int difference(int before, int after) {
+        return (~InternetChecksum.fold(before) & 0xffff) + InternetChecksum.fold(after);
+    }
+
+    /** RFC 1624 eqn. 3: HC' = ~(~HC + (~m + m')). */
+    private void adjust(int checksumAt, int change) {
+        int old = (buffer[checksumAt] & 0xff) << 8 | buffer[checksumAt + 1] & 0xff;
+        int adjusted = ~InternetChecksum.fold((~old & 0xffff) + (long) change) & 0xffff;
+        buffer[checksumAt] = (byte) (adjusted >>> 8);
+        buffer[checksumAt + 1] = (byte) adjusted;
     }
 
     private int pseudoHeaderSum() {

@@ -135,6 +135,83 @@ class FlyweightParsedPacketPropertiesTest {
         }
     }
 
+    /** Every setter the proxy uses, with the given values; the same steps on any view give the same bytes. */
+    private static void rewrite(FlyweightParsedPacket p, int sequence, int acknowledgement, int window, int timestampValue,
+            int timestampEchoReply, int left, int right, int port, int address) {
+        p.setSequenceNumber(sequence);
+        p.setAcknowledgementNumber(acknowledgement);
+        p.setWindow(window);
+        p.setTimestamps(timestampValue, timestampEchoReply);
+        if (p.sackBlockCount() > 0) {
+            p.setSackBlock(p.sackBlockCount() - 1, left, right);
+        }
+        p.setSourcePort(port);
+        p.setDestinationPort(port ^ 0x5555);
+        p.setSourceIpv4(~address);
+        p.setDestinationIpv4(address);
+        p.replaceUnknownOptionsWithNops();
+    }
+
+    /** RFC 1624: the checksums carried through the rewrite equal the recomputed ones, byte for byte. */
+    @Property(tries = 1000)
+    void adjustedChecksumsEqualRecomputedOnes(@ForAll("frames") FrameBuilder builder,
+            @ForAll int sequence, @ForAll int acknowledgement, @ForAll @IntRange(max = 0xffff) int window,
+            @ForAll int timestampValue, @ForAll int timestampEchoReply, @ForAll int left, @ForAll int right,
+            @ForAll @IntRange(max = 0xffff) int port, @ForAll int address) {
+        byte[] adjusted = builder.build();
+        byte[] recomputed = adjusted.clone();
+        FlyweightParsedPacket other = new FlyweightParsedPacket();
+        assertEquals(ParseResult.TCP, view.parse(adjusted, 0, adjusted.length));
+        assertEquals(ParseResult.TCP, other.parse(recomputed, 0, recomputed.length));
+        rewrite(view, sequence, acknowledgement, window, timestampValue, timestampEchoReply, left, right, port, address);
+        rewrite(other, sequence, acknowledgement, window, timestampValue, timestampEchoReply, left, right, port, address);
+        assertEquals(builder.ipVersion == 4, view.adjustIpv4HeaderChecksum());
+        assertTrue(view.adjustTcpChecksum());
+        other.updateIpv4HeaderChecksum();
+        other.updateTcpChecksum();
+        assertArrayEquals(recomputed, adjusted, builder::toString);
+    }
+
+    /**
+     * A segment damaged before the capture keeps a checksum exactly as wrong through the rewrite:
+     * it is still refused, and putting the damaged byte back makes it valid again.
+     */
+    @Property(tries = 1000)
+    void aWrongChecksumStaysExactlyAsWrong(@ForAll("frames") FrameBuilder builder, @ForAll int sequence,
+            @ForAll int acknowledgement, @ForAll @IntRange(max = 0xffff) int window, @ForAll int timestampValue,
+            @ForAll int left, @ForAll @IntRange(max = 0xffff) int port, @ForAll int address,
+            @ForAll @IntRange(min = 1, max = 255) int damage) {
+        byte[] frame = builder.build();
+        assertEquals(ParseResult.TCP, view.parse(frame, 0, frame.length));
+        // a payload byte, or the urgent pointer's when there is no payload: bytes the rewrite never writes
+        int at = view.payloadLength() > 0 ? view.payloadOffset() + view.payloadLength() / 2 : view.tcpOffset() + 19;
+        byte original = frame[at];
+        frame[at] = (byte) (original ^ damage);
+        int ttlAt = builder.ipVersion == 4 ? view.ipOffset() + 8 : -1;
+        if (ttlAt >= 0) {
+            frame[ttlAt] ^= (byte) damage; // and the IPv4 header's TTL
+        }
+        assertEquals(ParseResult.TCP, view.parse(frame, 0, frame.length));
+        assertFalse(view.isTcpChecksumValid());
+
+        rewrite(view, sequence, acknowledgement, window, timestampValue, ~timestampValue, left, ~left, port, address);
+        view.adjustIpv4HeaderChecksum();
+        view.adjustTcpChecksum();
+        FlyweightParsedPacket after = new FlyweightParsedPacket();
+        after.parse(frame, 0, frame.length);
+        assertFalse(after.isTcpChecksumValid(), "the damage is not made valid");
+        if (ttlAt >= 0) {
+            assertFalse(after.isIpv4HeaderChecksumValid(), "nor the IPv4 header's");
+            frame[ttlAt] ^= (byte) damage;
+        }
+        frame[at] = original;
+        after.parse(frame, 0, frame.length);
+        assertTrue(after.isTcpChecksumValid(), "wrong by exactly the damage: undoing it makes it right");
+        if (ttlAt >= 0) {
+            assertTrue(after.isIpv4HeaderChecksumValid());
+        }
+    }
+
     @Property(tries = 500)
     void rewritesReadBackAndKeepChecksumsValid(@ForAll("frames") FrameBuilder builder,
             @ForAll int sequence, @ForAll int acknowledgement, @ForAll @IntRange(max = 0xffff) int window,

@@ -145,8 +145,11 @@ public final class ClientToReplica {
             p.setTimestamps(p.timestampValue(), t.clientToReplicaTsecr(p.timestampEchoReply()));
         }
         p.replaceUnknownOptionsWithNops();
-        p.updateIpv4HeaderChecksum();
-        p.updateTcpChecksum();
+        // Carried, not recomputed (RFC 1624): a segment damaged before the capture saw it, which the
+        // primary would have dropped, keeps its wrong checksum and is dropped by the replica too; the
+        // client sends it again. A recomputed checksum would hand the damage over as valid.
+        p.adjustIpv4HeaderChecksum();
+        p.adjustTcpChecksum();
         int ipLength = p.tcpOffset() - p.ipOffset() + p.tcpHeaderLength() + p.payloadLength();
         toReplica.write(frame, p.ipOffset(), ipLength);
         mapping.toReplica++;
