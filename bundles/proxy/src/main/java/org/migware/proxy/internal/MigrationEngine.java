@@ -460,7 +460,7 @@ final class MigrationEngine {
         if (p.hasFlags(RewritablePacket.ACK)) {
             mapping.lastReplicaAck = p.acknowledgementNumber();
         }
-        if (mapping.handOverLength() > 0 && p.hasFlags(RewritablePacket.ACK)) {
+        if ((mapping.handOverLength() > 0 || mapping.finToHandOver) && p.hasFlags(RewritablePacket.ACK)) {
             recovery.continueHandOver(mapping, p.acknowledgementNumber(), (long) p.window() << mapping.replicaWindowShift);
         }
         if (mapping.replay != null && !replayCheck.letThrough(mapping, p)) {

@@ -58,6 +58,8 @@ public final class Recovery {
      * so only a mirror that drops its answers, one after another, leaves the wait without one.
      */
     static final int CLIENT_ACK_PROBES = 4;
+    /** How long the client's FIN, written by MigWare, waits for the replica's acknowledgement before it is written again. */
+    static final long FIN_REPEAT_NANOS = 200_000_000L;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -101,6 +103,8 @@ public final class Recovery {
     private final List<Mapping> midResponse = new ArrayList<>();
     /** Resumed connections whose replica data waits for the client's own acknowledgement. */
     private final List<Mapping> awaitingClientAck = new ArrayList<>();
+    /** Re-created connections of half-closed clients whose FIN the replica has yet to acknowledge. */
+    private final List<Mapping> finsToHandOver = new ArrayList<>();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -181,6 +185,7 @@ public final class Recovery {
                     watchForCutResponse(mapping, c);
                     awaitClientAck(mapping, c);
                 }
+                handOverClientFin(mapping, c);
                 table.register(mapping);
                 queued.add(mapping);
             } else {
@@ -194,6 +199,39 @@ public final class Recovery {
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * The client had half-closed: after the bytes handed over, the replica gets the client's FIN
+     * from MigWare, when they end where it lies. Otherwise bytes before the FIN are missing, which
+     * the primary never acknowledged: the client sends them again, and its FIN with them.
+     */
+    private void handOverClientFin(Mapping mapping, RecoveryCandidate c) {
+        long fin = c.clientFinSequence();
+        if (fin == org.migware.api.connection.DirectionState.UNKNOWN) {
+            return;
+        }
+        counters.halfClosedRecovered++;
+        mapping.clientFin = true;
+        mapping.finSequence = (int) fin;
+        mapping.finToHandOver = mapping.streamStart + (int) mapping.handOverLength() == (int) fin;
+        if (mapping.finToHandOver) {
+            finsToHandOver.add(mapping);
+        }
+        log.info("proxy: {}: its client had half-closed; its FIN {}", mapping,
+                mapping.finToHandOver ? "follows the hand-over" : "is to come from the client again");
+    }
+
+    /** Writes the FINs of half-closed clients again that the replica has not acknowledged after a while. */
+    private void repeatFins(long now) {
+        for (int i = finsToHandOver.size() - 1; i >= 0; i--) {
+            Mapping m = finsToHandOver.get(i);
+            if (!m.finToHandOver || m.state == MappingState.CLOSED || m.state == MappingState.FAILED) {
+                finsToHandOver.remove(i);
+            } else if (m.state == MappingState.ESTABLISHED) {
+                handOver.finAgain(m, now, FIN_REPEAT_NANOS);
+            }
+        }
     }
 
     /**
@@ -344,6 +382,9 @@ public final class Recovery {
         if (!awaitingClientAck.isEmpty()) {
             endClientAckWaits(now);
         }
+        if (!finsToHandOver.isEmpty()) {
+            repeatFins(now);
+        }
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -427,7 +468,7 @@ public final class Recovery {
             acceptWaiting++; // it waits for the application's accept() now, until the pacer reads the queue again
         }
         // A SYN-ACK's window is never scaled.
-        handOver.continueHandOver(mapping, mapping.streamStart, synAck.window());
+        handOver.continueHandOver(mapping, mapping.streamStart, synAck.window(), nanos.getAsLong());
         ArrayDeque<byte[]> pending = mapping.pending;
         mapping.pending = null;
         if (pending != null) {
@@ -446,7 +487,7 @@ public final class Recovery {
 
     /** The replica acknowledged client bytes: more of the hand-over may go. */
     public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
-        handOver.continueHandOver(mapping, replicaAck, windowBytes);
+        handOver.continueHandOver(mapping, replicaAck, windowBytes, nanos.getAsLong());
     }
 
     // ---- kept across a restart of the proxy bundle ----
