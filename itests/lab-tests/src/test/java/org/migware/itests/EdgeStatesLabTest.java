@@ -22,6 +22,7 @@ import org.migware.lab.experiments.MigrationExperiment.Scenario;
 import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.experiments.ReplayExperiment;
 import org.migware.lab.network.LabNetwork;
+import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.Role;
 import org.migware.lab.workloads.CurlDownload;
 import org.migware.lab.workloads.NginxServer;
@@ -109,4 +110,116 @@ class EdgeStatesLabTest {
         }
         assertEquals(10, result.survived(), result::statusAfter);
     }
+    /**
+     * Issue 10, point 7: a client that half-closed (shutdown(SHUT_WR) after its request; FIN-WAIT-2
+     * in its own kernel) while the primary's answer was under way, delivery replay. The server, the
+     * same on primary and replica, reads the request to EOF and only then answers (3 MiB that
+     * depend on the request): the replica answers only if it gets the request and then the
+     * client's FIN. The oracles: the client's own bytes (the whole answer, byte-exact, then EOF, no
+     * reset) and the client's kernel ({@code ss}: FIN-WAIT-2 at the pull, TIME-WAIT at the end).
+     */
+    @Test
+    void aClientThatHalfClosedGetsItsWholeAnswerAcrossTheFailover() {
+        String prefix = "mwhcl";
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
+            LabNetwork net = lab.lab();
+            Path server = FaultCampaignLabTest.writeScript(net, "answer-at-eof-server.py", ANSWER_AT_EOF_SERVER);
+            Path clientScript = FaultCampaignLabTest.writeScript(net, "half-closed-client.py", HALF_CLOSED_CLIENT);
+            for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
+                net.start(role, "answer-at-eof-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
+                        server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
+            }
+            lab.startMigware(BuiltDistribution.home(), "replay", Map.of());
+            String primary = lab.address(Role.PRIMARY);
+            try (LabProcess client = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON, "-u",
+                    clientScript.toString(), primary, Integer.toString(HTTP_PORT), "300000")) {
+                client.awaitOutput("HALF-CLOSED", Duration.ofSeconds(30));
+                String[] ss = {"ss", "-tanH", "src", ":" + client.stdout().trim().split("\\s+")[3], "dst", primary + ":" + HTTP_PORT};
+                client.awaitOutput("FIRST-BYTES", Duration.ofSeconds(30));
+                Await.sleep(1500); // part of the answer arrives; the rest is under way
+                String atPull = net.exec(Role.CLIENT, ss).requireSuccess().stdout();
+                Instant pulled = lab.pull();
+                Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+                System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy
+                        + "; the client's socket at the pull: " + atPull.trim());
+                assertTrue(client.waitFor(Duration.ofSeconds(60)), () -> "the client still reads 60 s after the pull\n" + client.stdout()
+                        + client.stderr() + "\n" + lab.statusJson());
+                String end = net.exec(Role.CLIENT, ss).requireSuccess().stdout();
+                System.out.println("[lab " + prefix + "] the client: " + client.stdout().replace('\n', ' ') + "; its socket now: "
+                        + end.trim());
+                assertTrue(atPull.startsWith("FIN-WAIT-2"), () -> "the client had half-closed, the primary had acknowledged it, and the"
+                        + " answer was not complete at the pull: " + atPull + "\n" + client.stdout());
+                assertEquals(0, client.exitCode().orElseThrow(), () -> "the client read its whole answer, byte-exact, to EOF, without"
+                        + " a reset: " + client.stdout() + client.stderr() + "\n" + lab.statusJson());
+                assertTrue(client.stdout().contains("ANSWER-WHOLE " + (3 << 20)), client::stdout);
+                assertTrue(end.startsWith("TIME-WAIT"), () -> "the client's kernel ended the connection cleanly: " + end);
+            }
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /** The answer both servers give to a request: 3 MiB of SHA-256 blocks of the request and a counter. */
+    private static final String ANSWER = """
+            import hashlib
+            def answer(request):
+                return b"".join(hashlib.sha256(request + i.to_bytes(4, "big")).digest() for i in range((3 << 20) // 32))
+            """;
+
+    /** Reads each connection's request to EOF, then answers it and closes. */
+    static final String ANSWER_AT_EOF_SERVER = ANSWER + """
+            import socket, sys, threading
+            def serve(c):
+                with c:
+                    request = b""
+                    while True:
+                        chunk = c.recv(65536)
+                        if not chunk:
+                            break
+                        request += chunk
+                    c.sendall(answer(request))
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            s.listen(64)
+            print("LISTENING", flush=True)
+            while True:
+                threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+            """;
+
+    /**
+     * Sends a request, half-closes, and reads the answer at a limited rate (bytes per second) to
+     * EOF; exits 0 only when the answer is the one expected, whole and byte-exact. A reset fails it.
+     */
+    static final String HALF_CLOSED_CLIENT = ANSWER + """
+            import socket, sys, time
+            host, port, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+            request = b"REQUEST half-closed %f\\n" % time.time()
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+            s.connect((host, port))
+            s.sendall(request)
+            s.shutdown(socket.SHUT_WR)
+            print("HALF-CLOSED from port", s.getsockname()[1], flush=True)
+            data = bytearray()
+            started = time.monotonic()
+            while True:
+                chunk = s.recv(8192)
+                if not chunk:
+                    break
+                if not data:
+                    print("FIRST-BYTES", flush=True)
+                data += chunk
+                ahead = len(data) / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            s.close()
+            expected = answer(request)
+            same = 0
+            while same < min(len(data), len(expected)) and data[same] == expected[same]:
+                same += 1
+            print("EOF after", len(data), "bytes;", same, "bytes as expected", flush=True)
+            if bytes(data) != expected:
+                sys.exit(3)
+            print("ANSWER-WHOLE", len(data), flush=True)
+            """;
 }

@@ -459,10 +459,10 @@ class FaultCampaignLabTest {
 
     // ------------------------------------------------------------------------------ shared
 
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
 
     /** @return the script, written to the lab's work folder */
-    private static Path writeScript(LabNetwork net, String name, String text) {
+    static Path writeScript(LabNetwork net, String name, String text) {
         Path script = net.workDir().resolve(name);
         try {
             Files.writeString(script, text, StandardCharsets.US_ASCII);
