@@ -793,6 +793,84 @@ class MigrationEngineTest {
     }
 
     /**
+     * Issue 10, point 7 (RFC 6191): the client reuses its port for a new connection after both
+     * sides closed the carried one, while its mapping lingers. The SYN, beyond the old stream, is a
+     * new connection passed through on a new shadow endpoint (the replica's TIME_WAIT holds the old
+     * one); it never lands in the old connection.
+     */
+    @Test
+    void aPortReusedAfterBothSidesClosedStartsANewConnection() throws Exception {
+        TcpSegment syn = recover();
+        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
+                (int) CLIENT_TSVAL, 500));
+        fromClient(client(1021, PRIMARY_ISN + 2));
+        toReplica.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(90_000).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        assertEquals(1, toReplica.size());
+        TcpSegment forwarded = read(toReplica.get(0));
+        assertTrue(forwarded.has(TcpHeader.SYN) && !forwarded.has(TcpHeader.ACK));
+        assertEquals(90_000, forwarded.seq(), "a new connection keeps its own numbers");
+        assertTrue(forwarded.source() != syn.source() || forwarded.sourcePort() != syn.sourcePort(), "a new shadow endpoint");
+        assertEquals(1, engine.passedThrough());
+        assertEquals(1, engine.describeMappings().size(), "the old mapping is gone, the new one is there");
+    }
+
+    /** A connection that had closed both ways (the primary in TIME_WAIT, the client in LAST_ACK) when the primary failed. */
+    private static ConnectionSnapshot closedBothWays(int clientPort) throws Exception {
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), clientPort, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 32, 1021, CLIENT_TSVAL, 502, 20, 6, 0, 0, 0, 1020),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1020, PRIMARY_ISN + 32, PRIMARY_TSVAL, 509, 30, 5, 0, 0,
+                        0, PRIMARY_ISN + 31),
+                TcpState.CLOSING, true, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    /**
+     * Issue 10, point 7: a client whose connection had closed both ways at the failover sends its
+     * FIN again (the primary's ACK of it never came). It gets the ACK the primary's TIME_WAIT would
+     * send, never a reset; a bare ACK gets nothing; after 60 s (TIME_WAIT) the tuple is forgotten.
+     * A SYN on such a tuple is a new connection.
+     */
+    @Test
+    void aConnectionClosedBothWaysAtTheFailoverIsAnsweredAsTimeWaitWouldThenForgotten() throws Exception {
+        passiveTraffic();
+        engine.startRecovery(List.of(snapshot(), closedBothWays(CLIENT_PORT + 7), closedBothWays(CLIENT_PORT + 8)), finished::set);
+        toReplica.clear();
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1020).ack(PRIMARY_ISN + 32).flags(TcpHeader.FIN));
+        assertEquals(1, toClient.size(), "one answer");
+        byte[] frame = toClient.get(0);
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "to the client, from the primary's MAC");
+        TcpSegment ack = read(Arrays.copyOfRange(frame, 14, frame.length));
+        assertEquals(TcpHeader.ACK, ack.flags(), "an ACK, not a reset");
+        assertEquals(PRIMARY_ISN + 32, ack.seq(), "after the primary's FIN");
+        assertEquals(1021, ack.ack(), "acknowledging the client's FIN");
+        assertEquals(PRIMARY, ack.source());
+        assertEquals(CLIENT_PORT + 7, ack.destinationPort());
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1021).ack(PRIMARY_ISN + 32));
+        assertEquals(0, toClient.size(), "a last ACK needs no answer");
+        assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
+
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 8).seq(70_000).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        assertEquals(1, toReplica.size(), "a SYN on a closed tuple is a new connection");
+        assertEquals(70_000, read(toReplica.get(0)).seq());
+        assertEquals(1, engine.passedThrough());
+
+        now += TimeUnit.SECONDS.toNanos(60);
+        engine.pace();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1020).ack(PRIMARY_ISN + 32).flags(TcpHeader.FIN));
+        assertEquals(1, toClient.size());
+        assertTrue(readFrame(toClient.get(0)).has(TcpHeader.RST), "forgotten after TIME_WAIT: a segment of no connection");
+    }
+
+    private static TcpSegment readFrame(byte[] frame) {
+        return read(Arrays.copyOfRange(frame, 14, frame.length));
+    }
+
+    /**
      * In PROXY, translating a segment either way allocates nothing (the JVM's per-thread
      * allocation counter says so): log lines wait in the deferred log only when there is
      * something to say, and an empty one costs nothing to flush.

@@ -15,6 +15,7 @@ import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.ClosedTuples;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MappingTable;
@@ -105,6 +106,8 @@ public final class Recovery {
     private final List<Mapping> awaitingClientAck = new ArrayList<>();
     /** Re-created connections of half-closed clients whose FIN the replica has yet to acknowledge. */
     private final List<Mapping> finsToHandOver = new ArrayList<>();
+    /** Connections that had closed both ways at the failover, answered as the primary's TIME_WAIT would. */
+    private final ClosedTuples closed = new ClosedTuples();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -188,6 +191,11 @@ public final class Recovery {
                 handOverClientFin(mapping, c);
                 table.register(mapping);
                 queued.add(mapping);
+            } else if (closed.remember(snapshot, startedNanos)) {
+                // Closed both ways: nothing to re-create; its client's last segments are answered (see ClosedTuples).
+                RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
+                notRecoverable.add(not);
+                counters.notRecoverable++;
             } else {
                 RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
                 notRecoverable.add(not);
@@ -195,6 +203,10 @@ public final class Recovery {
                 log.warn("proxy: {} -> {} not recoverable: {}", not.snapshot().client().hostAndPort(),
                         not.snapshot().server().hostAndPort(), not.words());
             }
+        }
+        if (closed.remembered() + closed.notKept() > 0) {
+            log.info("proxy: {} connections had closed both ways: their clients' last segments are answered as TIME_WAIT would for {} s"
+                    + " ({} not kept: the table is full)", closed.remembered(), ClosedTuples.LINGER_NANOS / 1_000_000_000L, closed.notKept());
         }
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
@@ -220,6 +232,39 @@ public final class Recovery {
         }
         log.info("proxy: {}: its client had half-closed; its FIN {}", mapping,
                 mapping.finToHandOver ? "follows the hand-over" : "is to come from the client again");
+    }
+
+    /**
+     * A client segment of no mapping, on a tuple that had closed both ways at the failover: a FIN
+     * or data is answered with the exact ACK, as the primary's TIME_WAIT would (a reset would tell a
+     * client in LAST_ACK that its connection failed); a bare ACK and a reset need no answer. A SYN
+     * starts a new connection (RFC 6191): the tuple is forgotten, and the SYN is not taken here.
+     *
+     * @return whether the segment was taken
+     */
+    public boolean answerClosed(RewritablePacket segment) {
+        if (closed.size() == 0) {
+            return false;
+        }
+        ClosedTuples.Closed c = closed.find(segment.sourceIpv4(), segment.sourcePort(), segment.destinationIpv4(),
+                segment.destinationPort(), nanos.getAsLong());
+        if (c == null) {
+            return false;
+        }
+        if (segment.hasFlags(RewritablePacket.SYN) || segment.hasFlags(RewritablePacket.RST)) {
+            closed.forget(segment.sourceIpv4(), segment.sourcePort(), segment.destinationIpv4(), segment.destinationPort());
+            return segment.hasFlags(RewritablePacket.RST);
+        }
+        if (segment.hasFlags(RewritablePacket.FIN) || segment.payloadLength() > 0) {
+            resets.acknowledgeClosed(segment, c.serverNext(), c.clientNext(), c.clientMac(), c.primaryMac());
+        }
+        closed.answered();
+        return true;
+    }
+
+    /** @return the tuples that had closed both ways at the failover, still answered */
+    public ClosedTuples closedTuples() {
+        return closed;
     }
 
     /** Writes the FINs of half-closed clients again that the replica has not acknowledged after a while. */
@@ -385,6 +430,7 @@ public final class Recovery {
         if (!finsToHandOver.isEmpty()) {
             repeatFins(now);
         }
+        closed.expire(now);
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
