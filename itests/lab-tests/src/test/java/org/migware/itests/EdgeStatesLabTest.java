@@ -111,48 +111,103 @@ class EdgeStatesLabTest {
         assertEquals(10, result.survived(), result::statusAfter);
     }
     /**
-     * Issue 10, point 7: a client that half-closed (shutdown(SHUT_WR) after its request; FIN-WAIT-2
-     * in its own kernel) while the primary's answer was under way, delivery replay. The server, the
-     * same on primary and replica, reads the request to EOF and only then answers (3 MiB that
-     * depend on the request): the replica answers only if it gets the request and then the
-     * client's FIN. The oracles: the client's own bytes (the whole answer, byte-exact, then EOF, no
-     * reset) and the client's kernel ({@code ss}: FIN-WAIT-2 at the pull, TIME-WAIT at the end).
+     * Issue 10, point 7, delivery replay, one network, three clients of a server (the same on
+     * primary and replica) that answers 3 MiB depending on the request:
+     * <ul>
+     * <li>a client that half-closed (shutdown(SHUT_WR) after its request; FIN-WAIT-2 in its own
+     * kernel) while the answer was under way. The server answers only after reading EOF: the
+     * replica answers only if it gets the request and then the client's FIN. The client reads the
+     * whole answer, byte-exact, and EOF; its socket ends in TIME-WAIT.</li>
+     * <li>a client whose connection had closed both ways (the server closed first; the client's
+     * FIN never reached the primary, an nftables drop there): LAST-ACK at the pull, retransmitting
+     * its FIN. After the pull the socket is gone, and the client's kernel received no reset (an
+     * nftables counter in its namespace).</li>
+     * <li>the first client's port, used again after its connection ended (RFC 6191; the client's
+     * kernel reuses its TIME-WAIT tuple): the new connection gets its whole answer.</li>
+     * </ul>
      */
     @Test
-    void aClientThatHalfClosedGetsItsWholeAnswerAcrossTheFailover() {
+    void halfClosedClosedAndReusedConnectionsAtTheFailover() {
         String prefix = "mwhcl";
+        int closingPort = 61_234; // outside the ephemeral range: nothing else uses it
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             LabNetwork net = lab.lab();
-            Path server = FaultCampaignLabTest.writeScript(net, "answer-at-eof-server.py", ANSWER_AT_EOF_SERVER);
-            Path clientScript = FaultCampaignLabTest.writeScript(net, "half-closed-client.py", HALF_CLOSED_CLIENT);
+            Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
+            Path clientScript = FaultCampaignLabTest.writeScript(net, "answer-client.py", ANSWER_CLIENT);
             for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
-                net.start(role, "answer-at-eof-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
+                net.start(role, "answer-server-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
                         server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
             }
-            lab.startMigware(BuiltDistribution.home(), "replay", Map.of());
             String primary = lab.address(Role.PRIMARY);
-            try (LabProcess client = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON, "-u",
-                    clientScript.toString(), primary, Integer.toString(HTTP_PORT), "300000")) {
-                client.awaitOutput("HALF-CLOSED", Duration.ofSeconds(30));
-                String[] ss = {"ss", "-tanH", "src", ":" + client.stdout().trim().split("\\s+")[3], "dst", primary + ":" + HTTP_PORT};
-                client.awaitOutput("FIRST-BYTES", Duration.ofSeconds(30));
+            // The closing client's FIN never reaches the primary's TCP (the mirror still shows it);
+            // the client counts the resets it receives.
+            net.exec(Role.PRIMARY, "nft", "-f", FaultCampaignLabTest.writeScript(net, "drop-fin.nft", """
+                    table inet mwhcl {
+                        chain in {
+                            type filter hook input priority 0;
+                            tcp sport %d tcp flags & fin == fin drop
+                        }
+                    }
+                    """.formatted(closingPort)).toString()).requireSuccess();
+            net.exec(Role.CLIENT, "nft", "-f", FaultCampaignLabTest.writeScript(net, "count-resets.nft", """
+                    table inet mwhcl {
+                        counter resets { }
+                        chain in {
+                            type filter hook input priority 0;
+                            tcp sport %d tcp flags & rst == rst counter name resets
+                        }
+                    }
+                    """.formatted(HTTP_PORT)).toString()).requireSuccess();
+            lab.startMigware(BuiltDistribution.home(), "replay", Map.of());
+            try (LabProcess halfClosed = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON, "-u",
+                    clientScript.toString(), primary, Integer.toString(HTTP_PORT), "300000", "0", "half-close");
+                    LabProcess closing = net.start(Role.CLIENT, "closing-client", FaultCampaignLabTest.PYTHON, "-u",
+                            clientScript.toString(), primary, Integer.toString(HTTP_PORT), "100000000", Integer.toString(closingPort),
+                            "server-closes-first")) {
+                halfClosed.awaitOutput("HALF-CLOSED", Duration.ofSeconds(30));
+                String port = halfClosed.stdout().trim().split("\\s+")[3];
+                String[] halfClosedSocket = {"ss", "-tanH", "src", ":" + port, "dst", primary + ":" + HTTP_PORT};
+                String[] closingSocket = {"ss", "-tanH", "src", ":" + closingPort, "dst", primary + ":" + HTTP_PORT};
+                halfClosed.awaitOutput("FIRST-BYTES", Duration.ofSeconds(30));
+                closing.awaitOutput("CLOSED", Duration.ofSeconds(30));
                 Await.sleep(1500); // part of the answer arrives; the rest is under way
-                String atPull = net.exec(Role.CLIENT, ss).requireSuccess().stdout();
+                String atPull = net.exec(Role.CLIENT, halfClosedSocket).requireSuccess().stdout();
+                String closingAtPull = net.exec(Role.CLIENT, closingSocket).requireSuccess().stdout();
                 Instant pulled = lab.pull();
                 Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
-                System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy
-                        + "; the client's socket at the pull: " + atPull.trim());
-                assertTrue(client.waitFor(Duration.ofSeconds(60)), () -> "the client still reads 60 s after the pull\n" + client.stdout()
-                        + client.stderr() + "\n" + lab.statusJson());
-                String end = net.exec(Role.CLIENT, ss).requireSuccess().stdout();
-                System.out.println("[lab " + prefix + "] the client: " + client.stdout().replace('\n', ' ') + "; its socket now: "
-                        + end.trim());
+                System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy + "; the half-closed client's"
+                        + " socket at the pull: " + atPull.trim() + "; the closing client's: " + closingAtPull.trim());
+                assertTrue(halfClosed.waitFor(Duration.ofSeconds(60)), () -> "the client still reads 60 s after the pull\n"
+                        + halfClosed.stdout() + halfClosed.stderr() + "\n" + lab.statusJson());
+                String end = net.exec(Role.CLIENT, halfClosedSocket).requireSuccess().stdout();
+                String closingEnd = net.exec(Role.CLIENT, closingSocket).requireSuccess().stdout();
+                long resets = FaultCampaignLabTest.counter(net.exec(Role.CLIENT, "nft", "list", "table", "inet", "mwhcl")
+                        .requireSuccess().stdout(), "resets");
+                System.out.println("[lab " + prefix + "] the half-closed client: " + halfClosed.stdout().replace('\n', ' ')
+                        + "; its socket now: " + end.trim() + "; the closing client's socket now: '" + closingEnd.trim() + "'; resets"
+                        + " the client's kernel received: " + resets);
                 assertTrue(atPull.startsWith("FIN-WAIT-2"), () -> "the client had half-closed, the primary had acknowledged it, and the"
-                        + " answer was not complete at the pull: " + atPull + "\n" + client.stdout());
-                assertEquals(0, client.exitCode().orElseThrow(), () -> "the client read its whole answer, byte-exact, to EOF, without"
-                        + " a reset: " + client.stdout() + client.stderr() + "\n" + lab.statusJson());
-                assertTrue(client.stdout().contains("ANSWER-WHOLE " + (3 << 20)), client::stdout);
+                        + " answer was not complete at the pull: " + atPull + "\n" + halfClosed.stdout());
+                assertEquals(0, halfClosed.exitCode().orElseThrow(), () -> "the client read its whole answer, byte-exact, to EOF,"
+                        + " without a reset: " + halfClosed.stdout() + halfClosed.stderr() + "\n" + lab.statusJson());
+                assertTrue(halfClosed.stdout().contains("ANSWER-WHOLE " + (3 << 20)), halfClosed::stdout);
                 assertTrue(end.startsWith("TIME-WAIT"), () -> "the client's kernel ended the connection cleanly: " + end);
+                assertTrue(closingAtPull.startsWith("LAST-ACK"), () -> "the closing client waited for the ACK of its FIN: " + closingAtPull);
+                assertEquals("", closingEnd.trim(), "the closing client's socket ended");
+                assertEquals(0, resets, "no reset reached the client");
+
+                // The half-closed client's port again, for a new connection (its kernel reuses the TIME-WAIT tuple).
+                net.exec(Role.CLIENT, "sysctl", "-qw", "net.ipv4.tcp_tw_reuse=1").requireSuccess();
+                Await.sleep(2100); // tw_reuse takes a TIME-WAIT tuple only when its last timestamp is more than a second old
+                try (LabProcess reused = net.start(Role.CLIENT, "reused-port-client", FaultCampaignLabTest.PYTHON, "-u",
+                        clientScript.toString(), primary, Integer.toString(HTTP_PORT), "100000000", port, "half-close")) {
+                    assertTrue(reused.waitFor(Duration.ofSeconds(30)), () -> "the new connection on the reused port still runs\n"
+                            + reused.stdout() + reused.stderr() + "\n" + lab.statusJson());
+                    System.out.println("[lab " + prefix + "] the client on the reused port " + port + ": " + reused.stdout().replace('\n', ' '));
+                    assertEquals(0, reused.exitCode().orElseThrow(), () -> reused.stdout() + reused.stderr() + "\n" + lab.statusJson());
+                    assertTrue(reused.stdout().contains("HALF-CLOSED from port " + port + "\n"), reused::stdout);
+                    assertTrue(reused.stdout().contains("ANSWER-WHOLE " + (3 << 20)), reused::stdout);
+                }
             }
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
@@ -165,13 +220,16 @@ class EdgeStatesLabTest {
                 return b"".join(hashlib.sha256(request + i.to_bytes(4, "big")).digest() for i in range((3 << 20) // 32))
             """;
 
-    /** Reads each connection's request to EOF, then answers it and closes. */
-    static final String ANSWER_AT_EOF_SERVER = ANSWER + """
+    /**
+     * Answers each connection's request and closes: after reading it to EOF, or, for a request
+     * that starts with {@code CLOSE-FIRST}, as soon as its line is read (the server closes first).
+     */
+    static final String ANSWER_SERVER = ANSWER + """
             import socket, sys, threading
             def serve(c):
                 with c:
                     request = b""
-                    while True:
+                    while not (request.startswith(b"CLOSE-FIRST") and request.endswith(b"\\n")):
                         chunk = c.recv(65536)
                         if not chunk:
                             break
@@ -187,23 +245,30 @@ class EdgeStatesLabTest {
             """;
 
     /**
-     * Sends a request, half-closes, and reads the answer at a limited rate (bytes per second) to
-     * EOF; exits 0 only when the answer is the one expected, whole and byte-exact. A reset fails it.
+     * Arguments: host, port, rate (bytes per second), local port (0: any), mode. {@code half-close}
+     * sends a request, half-closes, and reads the answer at the rate to EOF; {@code
+     * server-closes-first} sends a CLOSE-FIRST request, reads the answer to EOF, and closes. Exits 0
+     * only when the answer is the one expected, whole and byte-exact; a reset fails it.
      */
-    static final String HALF_CLOSED_CLIENT = ANSWER + """
+    static final String ANSWER_CLIENT = ANSWER + """
             import socket, sys, time
-            host, port, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-            request = b"REQUEST half-closed %f\\n" % time.time()
+            host, port, rate, local, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+            first = b"CLOSE-FIRST" if mode == "server-closes-first" else b"REQUEST"
+            request = first + b" %f\\n" % time.time()
             s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+            if local:
+                s.bind(("", local))
             s.connect((host, port))
             s.sendall(request)
-            s.shutdown(socket.SHUT_WR)
-            print("HALF-CLOSED from port", s.getsockname()[1], flush=True)
+            if mode == "half-close":
+                s.shutdown(socket.SHUT_WR)
+                print("HALF-CLOSED from port", s.getsockname()[1], flush=True)
             data = bytearray()
             started = time.monotonic()
             while True:
-                chunk = s.recv(8192)
+                chunk = s.recv(65536)
                 if not chunk:
                     break
                 if not data:
@@ -213,10 +278,10 @@ class EdgeStatesLabTest {
                 if ahead > 0:
                     time.sleep(ahead)
             s.close()
+            print("CLOSED", flush=True)
             expected = answer(request)
-            same = 0
-            while same < min(len(data), len(expected)) and data[same] == expected[same]:
-                same += 1
+            common = min(len(data), len(expected))
+            same = common if data[:common] == expected[:common] else next(i for i in range(common) if data[i] != expected[i])
             print("EOF after", len(data), "bytes;", same, "bytes as expected", flush=True)
             if bytes(data) != expected:
                 sys.exit(3)

@@ -602,7 +602,7 @@ class FaultCampaignLabTest {
         return delayer;
     }
 
-    private static long counter(String nft, String name) {
+    static long counter(String nft, String name) {
         Matcher m = Pattern.compile("counter " + name + " \\{\\s*packets (\\d+)").matcher(nft);
         if (!m.find()) {
             throw new AssertionError("no counter " + name + " in:\n" + nft);
