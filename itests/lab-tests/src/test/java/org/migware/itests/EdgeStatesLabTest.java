@@ -122,14 +122,19 @@ class EdgeStatesLabTest {
      * FIN never reached the primary, an nftables drop there): LAST-ACK at the pull, retransmitting
      * its FIN. After the pull the socket is gone, and the client's kernel received no reset (an
      * nftables counter in its namespace).</li>
+     * <li>a client whose handshake the failover cut (the primary's SYN-ACK dropped at the client:
+     * SYN-SENT at the pull): its SYN, sent again, makes a new connection, which gets its whole
+     * answer.</li>
      * <li>the first client's port, used again after its connection ended (RFC 6191; the client's
      * kernel reuses its TIME-WAIT tuple): the new connection gets its whole answer.</li>
      * </ul>
      */
     @Test
-    void halfClosedClosedAndReusedConnectionsAtTheFailover() {
+    void halfClosedClosedHandshakingAndReusedConnectionsAtTheFailover() {
         String prefix = "mwhcl";
-        int closingPort = 61_234; // outside the ephemeral range: nothing else uses it
+        int closingPort = 61_234; // outside the ephemeral range: nothing else uses them
+        int synAgainPort = 61_235;
+        LabProcess synAgain = null;
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             LabNetwork net = lab.lab();
             Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
@@ -170,11 +175,28 @@ class EdgeStatesLabTest {
                 String[] closingSocket = {"ss", "-tanH", "src", ":" + closingPort, "dst", primary + ":" + HTTP_PORT};
                 halfClosed.awaitOutput("FIRST-BYTES", Duration.ofSeconds(30));
                 closing.awaitOutput("CLOSED", Duration.ofSeconds(30));
-                Await.sleep(1500); // part of the answer arrives; the rest is under way
+                Await.sleep(1000); // part of the answer arrives; the rest is under way
+                // A handshake the failover cuts: the primary's SYN-ACK never reaches the client (the mirror shows it).
+                net.exec(Role.CLIENT, "nft", "-f", FaultCampaignLabTest.writeScript(net, "drop-syn-ack.nft", """
+                        table inet mwsyn {
+                            counter synacks { }
+                            chain in {
+                                type filter hook input priority 0;
+                                tcp sport %d tcp dport %d tcp flags & (syn | ack) == syn | ack counter name synacks drop
+                            }
+                        }
+                        """.formatted(HTTP_PORT, synAgainPort)).toString()).requireSuccess();
+                synAgain = net.start(Role.CLIENT, "syn-again-client", FaultCampaignLabTest.PYTHON, "-u", clientScript.toString(), primary,
+                        Integer.toString(HTTP_PORT), "100000000", Integer.toString(synAgainPort), "half-close");
+                Await.until("the primary's SYN-ACK dropped at the client", Duration.ofSeconds(5), () -> FaultCampaignLabTest.counter(
+                        net.exec(Role.CLIENT, "nft", "list", "table", "inet", "mwsyn").requireSuccess().stdout(), "synacks") > 0);
+                String[] synAgainSocket = {"ss", "-tanH", "src", ":" + synAgainPort, "dst", primary + ":" + HTTP_PORT};
+                String synAgainAtPull = net.exec(Role.CLIENT, synAgainSocket).requireSuccess().stdout();
                 String atPull = net.exec(Role.CLIENT, halfClosedSocket).requireSuccess().stdout();
                 String closingAtPull = net.exec(Role.CLIENT, closingSocket).requireSuccess().stdout();
                 Instant pulled = lab.pull();
                 Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+                net.exec(Role.CLIENT, "nft", "delete", "table", "inet", "mwsyn").requireSuccess();
                 System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy + "; the half-closed client's"
                         + " socket at the pull: " + atPull.trim() + "; the closing client's: " + closingAtPull.trim());
                 assertTrue(halfClosed.waitFor(Duration.ofSeconds(60)), () -> "the client still reads 60 s after the pull\n"
@@ -195,6 +217,14 @@ class EdgeStatesLabTest {
                 assertTrue(closingAtPull.startsWith("LAST-ACK"), () -> "the closing client waited for the ACK of its FIN: " + closingAtPull);
                 assertEquals("", closingEnd.trim(), "the closing client's socket ended");
                 assertEquals(0, resets, "no reset reached the client");
+                LabProcess synClient = synAgain;
+                assertTrue(synClient.waitFor(Duration.ofSeconds(30)), () -> "the client whose handshake the failover cut still runs\n"
+                        + synClient.stdout() + synClient.stderr() + "\n" + lab.statusJson());
+                System.out.println("[lab " + prefix + "] the client whose SYN-ACK was dropped (" + synAgainAtPull.trim() + " at the pull): "
+                        + synClient.stdout().replace('\n', ' '));
+                assertTrue(synAgainAtPull.startsWith("SYN-SENT"), () -> "the handshake was under way at the pull: " + synAgainAtPull);
+                assertEquals(0, synClient.exitCode().orElseThrow(), () -> synClient.stdout() + synClient.stderr() + "\n" + lab.statusJson());
+                assertTrue(synClient.stdout().contains("ANSWER-WHOLE " + (3 << 20)), synClient::stdout);
 
                 // The half-closed client's port again, for a new connection (its kernel reuses the TIME-WAIT tuple).
                 net.exec(Role.CLIENT, "sysctl", "-qw", "net.ipv4.tcp_tw_reuse=1").requireSuccess();

@@ -866,6 +866,42 @@ class MigrationEngineTest {
         assertTrue(readFrame(toClient.get(0)).has(TcpHeader.RST), "forgotten after TIME_WAIT: a segment of no connection");
     }
 
+    /**
+     * Issue 10, point 7: a handshake under way at the failover (the primary's SYN-ACK seen, never
+     * the client's ACK: the client did not get the SYN-ACK). The connection is not re-created; the
+     * client's SYN, sent again after the failover, is a new connection passed to the replica, whose
+     * SYN-ACK reaches the client. No reset.
+     */
+    @Test
+    void aSynSentAgainForAHandshakeTheFailoverCutIsANewConnection() throws Exception {
+        passiveTraffic();
+        ConnectionSnapshot handshake = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT + 9, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(30_000, 1460, CLIENT_SHIFT, true, true, DirectionState.UNKNOWN, 30_001, CLIENT_TSVAL, 502, 0, 1, 0, 0, 0,
+                        DirectionState.UNKNOWN),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 30_001, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 1, 0, 0,
+                        0, DirectionState.UNKNOWN),
+                TcpState.HANDSHAKE, true, Instant.EPOCH, Instant.EPOCH);
+        engine.startRecovery(List.of(snapshot(), handshake), finished::set);
+        toReplica.clear();
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 9).seq(30_000).flags(TcpHeader.SYN).synOptions(1460, CLIENT_SHIFT, true)
+                .timestamps(CLIENT_TSVAL + 1000, 0));
+        assertEquals(1, toReplica.size(), "the SYN sent again reaches the replica");
+        TcpSegment forwarded = read(toReplica.get(0));
+        assertTrue(forwarded.has(TcpHeader.SYN) && !forwarded.has(TcpHeader.ACK));
+        assertEquals(30_000, forwarded.seq());
+        assertEquals(1, engine.passedThrough());
+        fromReplica(replicaPacket(forwarded, REPLICA_ISN, 30_001, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL,
+                (int) (CLIENT_TSVAL + 1000), 64_240));
+        List<TcpSegment> toTheClient = toClient.stream().map(MigrationEngineTest::readFrame).toList();
+        assertEquals(1, toTheClient.size(), toTheClient::toString);
+        assertTrue(toTheClient.get(0).has(TcpHeader.SYN) && toTheClient.get(0).has(TcpHeader.ACK), "the replica's SYN-ACK, no reset");
+        assertEquals(30_001, toTheClient.get(0).ack());
+        assertEquals(CLIENT_PORT + 9, toTheClient.get(0).destinationPort());
+    }
+
     private static TcpSegment readFrame(byte[] frame) {
         return read(Arrays.copyOfRange(frame, 14, frame.length));
     }
