@@ -775,13 +775,18 @@ class MigrationEngineTest {
                     (int) syn.tsval(), 64_240));
         }
     }
+    /** The client's FIN, then the replica's, of the connection recovered by {@link #recover()}. */
+    private void bothSidesClose(TcpSegment syn) {
+        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
+                (int) CLIENT_TSVAL, 500));
+    }
+
     /** A connection closed by both sides keeps its mapping a while (the last ACK), then loses it. */
     @Test
     void bothFinsEndTheMappingAfterALinger() throws Exception {
         TcpSegment syn = recover();
-        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
-                (int) CLIENT_TSVAL, 500));
+        bothSidesClose(syn);
         engine.pace();
         assertEquals(1, engine.describeMappings().size(), "the last ACK must still be translated");
         toReplica.clear();
@@ -801,9 +806,7 @@ class MigrationEngineTest {
     @Test
     void aPortReusedAfterBothSidesClosedStartsANewConnection() throws Exception {
         TcpSegment syn = recover();
-        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
-                (int) CLIENT_TSVAL, 500));
+        bothSidesClose(syn);
         fromClient(client(1021, PRIMARY_ISN + 2));
         toReplica.clear();
         fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(90_000).flags(TcpHeader.SYN).synOptions(1460, 7, true));

@@ -43,15 +43,9 @@ public final class NoConnectionResets {
 
     /** Answers {@code segment} (a client's, to the service) with a reset, unless the rate is used up. */
     public void reset(RewritablePacket segment) {
-        long now = nanos.getAsLong();
-        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
-            resetWindowStartNanos = now;
-            resetsInWindow = 0;
-        }
-        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+        if (!withinRate()) {
             return;
         }
-        resetsInWindow++;
         writer.begin(resetFrame, ETHERNET_HEADER)
                 .source(segment.destinationIpv4(), segment.destinationPort())
                 .destination(segment.sourceIpv4(), segment.sourcePort());
@@ -87,15 +81,9 @@ public final class NoConnectionResets {
      * acknowledging the client's FIN. Within the same rate as the resets.
      */
     public void acknowledgeClosed(RewritablePacket segment, int serverNext, int clientNext, long clientMac, long primaryMac) {
-        long now = nanos.getAsLong();
-        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
-            resetWindowStartNanos = now;
-            resetsInWindow = 0;
-        }
-        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+        if (!withinRate()) {
             return;
         }
-        resetsInWindow++;
         int length = writer.begin(resetFrame, ETHERNET_HEADER)
                 .source(segment.destinationIpv4(), segment.destinationPort())
                 .destination(segment.sourceIpv4(), segment.sourcePort())
@@ -106,6 +94,20 @@ public final class NoConnectionResets {
         } catch (IOException e) {
             log.warn("proxy: cannot acknowledge {}:{}: {}", Ipv4Address.text(segment.sourceIpv4()), segment.sourcePort(), e.toString());
         }
+    }
+
+    /** @return whether one more answer fits this second's budget (counted when it does) */
+    private boolean withinRate() {
+        long now = nanos.getAsLong();
+        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
+            resetWindowStartNanos = now;
+            resetsInWindow = 0;
+        }
+        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+            return false;
+        }
+        resetsInWindow++;
+        return true;
     }
 
     private void send(long toMac, long fromMac, int clientAddress, int clientPort) {
