@@ -819,6 +819,45 @@ class MigrationEngineTest {
         assertEquals(1, engine.describeMappings().size(), "the old mapping is gone, the new one is there");
     }
 
+    /**
+     * Issue 10, point 7, delivery resume: the client sent its last record and half-closed; the
+     * primary acknowledged both (its ACK is one beyond the FIN). The forged SYN still ends at the
+     * FIN (the replica's stream starts there), and once the replica's handshake completes MigWare
+     * writes the client's FIN at its own sequence number, so that the replica's application reads
+     * EOF. Nothing else is handed over: the primary had acknowledged every byte.
+     */
+    @Test
+    void aResumedClientThatHalfClosedHasItsFinHandedToTheReplica() throws Exception {
+        passiveTraffic();
+        capture(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN).timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
+        capture(primary(PRIMARY_ISN + 1, 1021).timestamps(PRIMARY_TSVAL, (int) CLIENT_TSVAL));
+        ConnectionSnapshot halfClosed = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1021, CLIENT_TSVAL, 502, 20, 5, 0, 0, 0, 1020),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1021, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 4, 0, 0, 0,
+                        DirectionState.UNKNOWN),
+                TcpState.CLOSING, true, Instant.EPOCH, Instant.EPOCH);
+        engine.startRecovery(List.of(halfClosed), finished::set);
+        assertEquals(1, toReplica.size(), "one forged SYN");
+        TcpSegment syn = read(toReplica.get(0));
+        assertEquals(1019, syn.seq(), "the replica's stream starts at the client's FIN");
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN, 1020, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
+        List<TcpSegment> written = toReplica.stream().map(MigrationEngineTest::read).toList();
+        List<TcpSegment> fins = written.stream().filter(x -> x.has(TcpHeader.FIN)).toList();
+        assertEquals(1, fins.size(), written::toString);
+        assertEquals(1020, fins.get(0).seq());
+        assertEquals(0, fins.get(0).payload().length);
+        assertEquals(0, written.stream().mapToInt(x -> x.payload().length).sum(), "no byte handed over");
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 64_240));
+        now += TimeUnit.SECONDS.toNanos(1);
+        engine.pace();
+        assertEquals(0, toReplica.stream().map(MigrationEngineTest::read).filter(x -> x.has(TcpHeader.FIN)).count(),
+                "acknowledged: not written again");
+    }
+
     /** A connection that had closed both ways (the primary in TIME_WAIT, the client in LAST_ACK) when the primary failed. */
     private static ConnectionSnapshot closedBothWays(int clientPort) throws Exception {
         return new ConnectionSnapshot(
