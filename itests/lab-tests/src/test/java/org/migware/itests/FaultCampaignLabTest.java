@@ -459,10 +459,10 @@ class FaultCampaignLabTest {
 
     // ------------------------------------------------------------------------------ shared
 
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
 
     /** @return the script, written to the lab's work folder */
-    private static Path writeScript(LabNetwork net, String name, String text) {
+    static Path writeScript(LabNetwork net, String name, String text) {
         Path script = net.workDir().resolve(name);
         try {
             Files.writeString(script, text, StandardCharsets.US_ASCII);
@@ -602,7 +602,7 @@ class FaultCampaignLabTest {
         return delayer;
     }
 
-    private static long counter(String nft, String name) {
+    static long counter(String nft, String name) {
         Matcher m = Pattern.compile("counter " + name + " \\{\\s*packets (\\d+)").matcher(nft);
         if (!m.find()) {
             throw new AssertionError("no counter " + name + " in:\n" + nft);

@@ -21,6 +21,9 @@ package org.migware.api.connection;
  *     {@link #CWR}, {@link #ECE}; 0 for none), or -1 when it was not seen. RFC 3168 ECN was
  *     negotiated when the client's SYN carried {@code ECE|CWR} and the server's SYN-ACK {@code ECE}
  *     alone; other combinations are Accurate ECN (RFC 9768) or no ECN.
+ * @param finSequence the sequence number of this side's FIN, or {@link #UNKNOWN} when no FIN of
+ *     this side was seen (or proven by the other side's acknowledgement). A side whose FIN is known
+ *     has half-closed: it sends no more bytes, and it still reads (since 1.7)
  * @since 1.2
  */
 public record DirectionState(
@@ -37,7 +40,8 @@ public record DirectionState(
         long packets,
         long retransmissions,
         long outOfOrder,
-        int synEcnFlags) {
+        int synEcnFlags,
+        long finSequence) {
 
     /** Marks a sequence, acknowledgement or timestamp value that was never seen. */
     public static final long UNKNOWN = -1L;
@@ -50,6 +54,19 @@ public record DirectionState(
     public static final int ECE = 0x40;
 
     /**
+     * The state without this side's FIN, as before version 1.7.
+     *
+     * @deprecated since 1.7; use the canonical constructor
+     */
+    @Deprecated
+    public DirectionState(long initialSequence, int mss, int windowScale, boolean sackPermitted, boolean timestamps,
+            long highestAck, long highestSequenceEnd, long lastTimestampValue, int lastWindow, long bytes, long packets,
+            long retransmissions, long outOfOrder, int synEcnFlags) {
+        this(initialSequence, mss, windowScale, sackPermitted, timestamps, highestAck, highestSequenceEnd,
+                lastTimestampValue, lastWindow, bytes, packets, retransmissions, outOfOrder, synEcnFlags, UNKNOWN);
+    }
+
+    /**
      * The state without what the SYN said about ECN, as before version 1.2.
      *
      * @deprecated since 1.2; use the canonical constructor
@@ -59,7 +76,15 @@ public record DirectionState(
             long highestAck, long highestSequenceEnd, long lastTimestampValue, int lastWindow, long bytes, long packets,
             long retransmissions, long outOfOrder) {
         this(initialSequence, mss, windowScale, sackPermitted, timestamps, highestAck, highestSequenceEnd,
-                lastTimestampValue, lastWindow, bytes, packets, retransmissions, outOfOrder, -1);
+                lastTimestampValue, lastWindow, bytes, packets, retransmissions, outOfOrder, -1, UNKNOWN);
+    }
+
+    /**
+     * @return whether this side's FIN was seen: it has half-closed
+     * @since 1.7
+     */
+    public boolean finSeen() {
+        return finSequence != UNKNOWN;
     }
 
     /**

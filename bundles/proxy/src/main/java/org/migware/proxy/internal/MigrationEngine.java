@@ -312,6 +312,9 @@ final class MigrationEngine {
             if (serviceAddressLocal) {
                 return; // the direct path: the kernel serves the service address now, and this is its connection
             }
+            if (recovery.answerClosed(view)) {
+                return; // a connection closed both ways at the failover: answered as the primary's TIME_WAIT would
+            }
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
                 mapping = passThrough(view);
                 if (mapping == null) {
@@ -326,6 +329,10 @@ final class MigrationEngine {
                 refuse(view);
                 return;
             }
+        }
+        mapping = newIncarnation(mapping, view);
+        if (mapping == null) {
+            return;
         }
         mapping.lastSeenNanos = nanos.getAsLong();
         switch (mapping.state) {
@@ -348,6 +355,26 @@ final class MigrationEngine {
             case FAILED -> refuse(view);
             default -> counters.drop(DropReason.NOT_ESTABLISHED);
         }
+    }
+
+    /**
+     * A SYN on the tuple of a mapping both sides have closed (it lingers), beyond the old stream's
+     * end: a new connection on a reused port (RFC 6191). The old mapping ends, and the new one is
+     * passed through on a new shadow endpoint, clear of the replica's TIME_WAIT on the old one.
+     *
+     * @return the mapping the segment belongs to, {@code null} when it was dropped
+     */
+    private Mapping newIncarnation(Mapping mapping, RewritablePacket segment) {
+        if (!segment.hasFlags(RewritablePacket.SYN) || segment.hasFlags(RewritablePacket.ACK) || !mapping.clientFin || !mapping.replicaFin
+                || segment.sequenceNumber() - mapping.clientNext <= 0) {
+            return mapping;
+        }
+        table.close(mapping, "closed by both sides; its client port starts a new connection");
+        Mapping next = passThrough(segment);
+        if (next == null) {
+            counters.drop(DropReason.TABLE_FULL);
+        }
+        return next;
     }
 
     private void refuse(RewritablePacket segment) {
@@ -460,7 +487,7 @@ final class MigrationEngine {
         if (p.hasFlags(RewritablePacket.ACK)) {
             mapping.lastReplicaAck = p.acknowledgementNumber();
         }
-        if (mapping.handOverLength() > 0 && p.hasFlags(RewritablePacket.ACK)) {
+        if ((mapping.handOverLength() > 0 || mapping.finToHandOver) && p.hasFlags(RewritablePacket.ACK)) {
             recovery.continueHandOver(mapping, p.acknowledgementNumber(), (long) p.window() << mapping.replicaWindowShift);
         }
         if (mapping.replay != null && !replayCheck.letThrough(mapping, p)) {

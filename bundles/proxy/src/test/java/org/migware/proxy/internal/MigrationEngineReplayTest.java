@@ -993,4 +993,72 @@ class MigrationEngineReplayTest {
         assertEquals(ReplayReadiness.REPLAYABLE, keeper.keptForReplay().get(0).readiness());
         assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for " + 2 * (rounds - 100) + " frames");
     }
+    /**
+     * Issue 10, point 7: the client had sent its request and half-closed (shutdown(SHUT_WR)); the
+     * primary acknowledged both, and had sent part of its answer when it died. The replica gets the
+     * whole client stream and then the client's FIN at its own sequence number (written again while
+     * unacknowledged), so its application reads EOF after the request; the client gets the rest of
+     * the answer in the primary's numbers, then the replica's FIN.
+     */
+    @Test
+    void aHalfClosedClientsFinFollowsItsStreamAndTheClientGetsTheRestOfItsAnswer() throws Exception {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        int fin = ISN + 1 + LOGIN.length() + REQUEST.length();
+        capture(client(fin, PRIMARY_ISN + 1 + HELD).flags(TcpHeader.FIN));
+        capture(primary(PRIMARY_ISN + 1 + SENT, fin + 1));
+        ConnectionSnapshot snapshot = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, -1, false, false, PRIMARY_ISN + 1 + HELD, fin + 1,
+                        DirectionState.UNKNOWN, 502, 18, 4, 0, 0, 0, fin),
+                new DirectionState(PRIMARY_ISN, 1460, -1, false, false, fin + 1, PRIMARY_ISN + 1 + SENT,
+                        DirectionState.UNKNOWN, 509, SENT, 12, 0, 0, 0, DirectionState.UNKNOWN),
+                TcpState.CLOSING, true, Instant.EPOCH, Instant.EPOCH);
+
+        TcpSegment syn = recover(snapshot);
+        assertEquals(ISN, syn.seq(), "re-created from the client's first byte, although the client has half-closed");
+        TcpSegment handOver = read(toReplica.get(2));
+        assertEquals(LOGIN + REQUEST, new String(handOver.payload(), StandardCharsets.US_ASCII));
+        assertFalse(handOver.has(TcpHeader.FIN), "the FIN only once the bytes before it are held");
+        toReplica.clear();
+
+        fromReplica(syn, REPLICA_ISN + 1, fin, TcpHeader.ACK, new byte[0]); // the replica holds the stream
+        List<TcpSegment> fins = toReplica.stream().map(MigrationEngineReplayTest::read).filter(x -> x.has(TcpHeader.FIN)).toList();
+        assertEquals(1, fins.size(), "the client's FIN, handed to the replica");
+        assertEquals(fin, fins.get(0).seq(), "at the client's own FIN sequence number");
+        assertEquals(0, fins.get(0).payload().length);
+        toReplica.clear();
+        now += TimeUnit.MILLISECONDS.toNanos(300);
+        engine.pace();
+        assertEquals(1, toReplica.stream().map(MigrationEngineReplayTest::read).filter(x -> x.has(TcpHeader.FIN) && x.seq() == fin).count(),
+                "written again while the replica does not acknowledge it");
+        toReplica.clear();
+
+        // The replica's application read EOF after the request: its whole answer, then its FIN.
+        int answer = SENT + 500;
+        for (int at = 0; at < answer; at += SEGMENT) {
+            int length = Math.min(SEGMENT, answer - at);
+            fromReplica(syn, REPLICA_ISN + 1 + at, fin + 1, TcpHeader.ACK, serverBytes(at, length));
+        }
+        fromReplica(syn, REPLICA_ISN + 1 + answer, fin + 1, TcpHeader.ACK | TcpHeader.FIN, new byte[0]);
+        now += TimeUnit.MILLISECONDS.toNanos(300);
+        engine.pace();
+        assertEquals(0, toReplica.stream().map(MigrationEngineReplayTest::read).filter(x -> x.has(TcpHeader.FIN)).count(),
+                "acknowledged: never written again");
+
+        List<TcpSegment> data = dataToClient();
+        int expected = HELD;
+        for (TcpSegment d : data) {
+            assertEquals(PRIMARY_ISN + 1 + expected, d.seq(), "in order, in the primary's numbers");
+            assertArrayEquals(serverBytes(expected, d.payload().length), d.payload());
+            assertEquals(fin + 1, d.ack(), "acknowledging the client's FIN, as the primary did");
+            expected += d.payload().length;
+        }
+        assertEquals(answer, expected, "the rest of the answer, from what the client held on");
+        List<TcpSegment> closing = toClient.stream().map(MigrationEngineReplayTest::readFrame).filter(x -> x.has(TcpHeader.FIN)).toList();
+        assertEquals(1, closing.size(), "the replica's FIN reaches the client");
+        assertEquals(PRIMARY_ISN + 1 + answer, closing.get(0).seq());
+        assertEquals(List.of(), resetsToClient());
+    }
 }

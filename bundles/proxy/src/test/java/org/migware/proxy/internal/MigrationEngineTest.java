@@ -826,13 +826,18 @@ class MigrationEngineTest {
                     (int) syn.tsval(), 64_240));
         }
     }
+    /** The client's FIN, then the replica's, of the connection recovered by {@link #recover()}. */
+    private void bothSidesClose(TcpSegment syn) {
+        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
+                (int) CLIENT_TSVAL, 500));
+    }
+
     /** A connection closed by both sides keeps its mapping a while (the last ACK), then loses it. */
     @Test
     void bothFinsEndTheMappingAfterALinger() throws Exception {
         TcpSegment syn = recover();
-        fromClient(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN | TcpHeader.ACK));
-        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.FIN | TcpHeader.ACK, "", REPLICA_TSVAL + 3,
-                (int) CLIENT_TSVAL, 500));
+        bothSidesClose(syn);
         engine.pace();
         assertEquals(1, engine.describeMappings().size(), "the last ACK must still be translated");
         toReplica.clear();
@@ -841,6 +846,157 @@ class MigrationEngineTest {
         now += MigrationEngine.CLOSED_LINGER_NANOS;
         engine.pace();
         assertEquals(0, engine.describeMappings().size(), "gone after the linger");
+    }
+
+    /**
+     * Issue 10, point 7 (RFC 6191): the client reuses its port for a new connection after both
+     * sides closed the carried one, while its mapping lingers. The SYN, beyond the old stream, is a
+     * new connection passed through on a new shadow endpoint (the replica's TIME_WAIT holds the old
+     * one); it never lands in the old connection.
+     */
+    @Test
+    void aPortReusedAfterBothSidesClosedStartsANewConnection() throws Exception {
+        TcpSegment syn = recover();
+        bothSidesClose(syn);
+        fromClient(client(1021, PRIMARY_ISN + 2));
+        toReplica.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT).seq(90_000).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        assertEquals(1, toReplica.size());
+        TcpSegment forwarded = read(toReplica.get(0));
+        assertTrue(forwarded.has(TcpHeader.SYN) && !forwarded.has(TcpHeader.ACK));
+        assertEquals(90_000, forwarded.seq(), "a new connection keeps its own numbers");
+        assertTrue(forwarded.source() != syn.source() || forwarded.sourcePort() != syn.sourcePort(), "a new shadow endpoint");
+        assertEquals(1, engine.passedThrough());
+        assertEquals(1, engine.describeMappings().size(), "the old mapping is gone, the new one is there");
+    }
+
+    /**
+     * Issue 10, point 7, delivery resume: the client sent its last record and half-closed; the
+     * primary acknowledged both (its ACK is one beyond the FIN). The forged SYN still ends at the
+     * FIN (the replica's stream starts there), and once the replica's handshake completes MigWare
+     * writes the client's FIN at its own sequence number, so that the replica's application reads
+     * EOF. Nothing else is handed over: the primary had acknowledged every byte.
+     */
+    @Test
+    void aResumedClientThatHalfClosedHasItsFinHandedToTheReplica() throws Exception {
+        passiveTraffic();
+        capture(client(1020, PRIMARY_ISN + 1).flags(TcpHeader.FIN).timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
+        capture(primary(PRIMARY_ISN + 1, 1021).timestamps(PRIMARY_TSVAL, (int) CLIENT_TSVAL));
+        ConnectionSnapshot halfClosed = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 1, 1021, CLIENT_TSVAL, 502, 20, 5, 0, 0, 0, 1020),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1021, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 4, 0, 0, 0,
+                        DirectionState.UNKNOWN),
+                TcpState.CLOSING, true, Instant.EPOCH, Instant.EPOCH);
+        engine.startRecovery(List.of(halfClosed), finished::set);
+        assertEquals(1, toReplica.size(), "one forged SYN");
+        TcpSegment syn = read(toReplica.get(0));
+        assertEquals(1019, syn.seq(), "the replica's stream starts at the client's FIN");
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN, 1020, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
+        List<TcpSegment> written = toReplica.stream().map(MigrationEngineTest::read).toList();
+        List<TcpSegment> fins = written.stream().filter(x -> x.has(TcpHeader.FIN)).toList();
+        assertEquals(1, fins.size(), written::toString);
+        assertEquals(1020, fins.get(0).seq());
+        assertEquals(0, fins.get(0).payload().length);
+        assertEquals(0, written.stream().mapToInt(x -> x.payload().length).sum(), "no byte handed over");
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1021, TcpHeader.ACK, "", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL, 64_240));
+        now += TimeUnit.SECONDS.toNanos(1);
+        engine.pace();
+        assertEquals(0, toReplica.stream().map(MigrationEngineTest::read).filter(x -> x.has(TcpHeader.FIN)).count(),
+                "acknowledged: not written again");
+    }
+
+    /** A connection that had closed both ways (the primary in TIME_WAIT, the client in LAST_ACK) when the primary failed. */
+    private static ConnectionSnapshot closedBothWays(int clientPort) throws Exception {
+        return new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), clientPort, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, PRIMARY_ISN + 32, 1021, CLIENT_TSVAL, 502, 20, 6, 0, 0, 0, 1020),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 1020, PRIMARY_ISN + 32, PRIMARY_TSVAL, 509, 30, 5, 0, 0,
+                        0, PRIMARY_ISN + 31),
+                TcpState.CLOSING, true, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    /**
+     * Issue 10, point 7: a client whose connection had closed both ways at the failover sends its
+     * FIN again (the primary's ACK of it never came). It gets the ACK the primary's TIME_WAIT would
+     * send, never a reset; a bare ACK gets nothing; after 60 s (TIME_WAIT) the tuple is forgotten.
+     * A SYN on such a tuple is a new connection.
+     */
+    @Test
+    void aConnectionClosedBothWaysAtTheFailoverIsAnsweredAsTimeWaitWouldThenForgotten() throws Exception {
+        passiveTraffic();
+        engine.startRecovery(List.of(snapshot(), closedBothWays(CLIENT_PORT + 7), closedBothWays(CLIENT_PORT + 8)), finished::set);
+        toReplica.clear();
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1020).ack(PRIMARY_ISN + 32).flags(TcpHeader.FIN));
+        assertEquals(1, toClient.size(), "one answer");
+        byte[] frame = toClient.get(0);
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "to the client, from the primary's MAC");
+        TcpSegment ack = read(Arrays.copyOfRange(frame, 14, frame.length));
+        assertEquals(TcpHeader.ACK, ack.flags(), "an ACK, not a reset");
+        assertEquals(PRIMARY_ISN + 32, ack.seq(), "after the primary's FIN");
+        assertEquals(1021, ack.ack(), "acknowledging the client's FIN");
+        assertEquals(PRIMARY, ack.source());
+        assertEquals(CLIENT_PORT + 7, ack.destinationPort());
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1021).ack(PRIMARY_ISN + 32));
+        assertEquals(0, toClient.size(), "a last ACK needs no answer");
+        assertEquals(0, toReplica.size(), "nothing of it reaches the replica");
+
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 8).seq(70_000).flags(TcpHeader.SYN).synOptions(1460, 7, true));
+        assertEquals(1, toReplica.size(), "a SYN on a closed tuple is a new connection");
+        assertEquals(70_000, read(toReplica.get(0)).seq());
+        assertEquals(1, engine.passedThrough());
+
+        now += TimeUnit.SECONDS.toNanos(60);
+        engine.pace();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 7).seq(1020).ack(PRIMARY_ISN + 32).flags(TcpHeader.FIN));
+        assertEquals(1, toClient.size());
+        assertTrue(readFrame(toClient.get(0)).has(TcpHeader.RST), "forgotten after TIME_WAIT: a segment of no connection");
+    }
+
+    /**
+     * Issue 10, point 7: a handshake under way at the failover (the primary's SYN-ACK seen, never
+     * the client's ACK: the client did not get the SYN-ACK). The connection is not re-created; the
+     * client's SYN, sent again after the failover, is a new connection passed to the replica, whose
+     * SYN-ACK reaches the client. No reset.
+     */
+    @Test
+    void aSynSentAgainForAHandshakeTheFailoverCutIsANewConnection() throws Exception {
+        passiveTraffic();
+        ConnectionSnapshot handshake = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT + 9, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(30_000, 1460, CLIENT_SHIFT, true, true, DirectionState.UNKNOWN, 30_001, CLIENT_TSVAL, 502, 0, 1, 0, 0, 0,
+                        DirectionState.UNKNOWN),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, 30_001, PRIMARY_ISN + 1, PRIMARY_TSVAL, 509, 0, 1, 0, 0,
+                        0, DirectionState.UNKNOWN),
+                TcpState.HANDSHAKE, true, Instant.EPOCH, Instant.EPOCH);
+        engine.startRecovery(List.of(snapshot(), handshake), finished::set);
+        toReplica.clear();
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 9).seq(30_000).flags(TcpHeader.SYN).synOptions(1460, CLIENT_SHIFT, true)
+                .timestamps(CLIENT_TSVAL + 1000, 0));
+        assertEquals(1, toReplica.size(), "the SYN sent again reaches the replica");
+        TcpSegment forwarded = read(toReplica.get(0));
+        assertTrue(forwarded.has(TcpHeader.SYN) && !forwarded.has(TcpHeader.ACK));
+        assertEquals(30_000, forwarded.seq());
+        assertEquals(1, engine.passedThrough());
+        fromReplica(replicaPacket(forwarded, REPLICA_ISN, 30_001, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL,
+                (int) (CLIENT_TSVAL + 1000), 64_240));
+        List<TcpSegment> toTheClient = toClient.stream().map(MigrationEngineTest::readFrame).toList();
+        assertEquals(1, toTheClient.size(), toTheClient::toString);
+        assertTrue(toTheClient.get(0).has(TcpHeader.SYN) && toTheClient.get(0).has(TcpHeader.ACK), "the replica's SYN-ACK, no reset");
+        assertEquals(30_001, toTheClient.get(0).ack());
+        assertEquals(CLIENT_PORT + 9, toTheClient.get(0).destinationPort());
+    }
+
+    private static TcpSegment readFrame(byte[] frame) {
+        return read(Arrays.copyOfRange(frame, 14, frame.length));
     }
 
     /**

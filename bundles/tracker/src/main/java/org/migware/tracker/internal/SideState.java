@@ -235,7 +235,8 @@ final class SideState {
                 packets,
                 retransmissions,
                 outOfOrder,
-                has(ISN_KNOWN) ? synEcnFlags() : -1);
+                has(ISN_KNOWN) ? synEcnFlags() : -1,
+                has(FIN_SEEN) ? SequenceNumbers.unsigned(finSequence) : DirectionState.UNKNOWN);
     }
 
     private int synEcnFlags() {

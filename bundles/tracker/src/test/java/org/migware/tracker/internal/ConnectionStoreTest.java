@@ -117,6 +117,25 @@ class ConnectionStoreTest {
         assertEquals(106, c.clientToServer().highestSequenceEnd());
     }
 
+    /**
+     * A client that half-closed (issue 10, point 7): the snapshot says whose FIN was seen and where,
+     * so that recovery can re-create the connection and hand the FIN to the replica after the bytes.
+     */
+    @Test
+    void theSnapshotSaysWhichSideHalfClosedAndWhereItsFinLies() {
+        h.handshake(40000, 100, 900);
+        h.feed(TcpFrame.fromClient(40000).seq(101).ack(901).flags(FIN).payload(4));
+        h.feed(TcpFrame.fromServer(40000).seq(901).ack(106).payload(30)); // the answer goes on
+        ConnectionSnapshot c = h.connection(40000);
+        assertEquals(TcpState.CLOSING, c.state());
+        assertTrue(c.clientToServer().finSeen());
+        assertEquals(105, c.clientToServer().finSequence(), "after its 4 bytes");
+        assertFalse(c.serverToClient().finSeen(), "the server still sends");
+        assertEquals(DirectionState.UNKNOWN, c.serverToClient().finSequence());
+        h.feed(TcpFrame.fromServer(40000).seq(931).ack(106).flags(FIN));
+        assertEquals(931, h.connection(40000).serverToClient().finSequence());
+    }
+
     @Test
     void inWindowRstResetsButSpoofedRstDoesNot() {
         h.handshake(40000, 100, 900);

@@ -58,10 +58,22 @@ public final class ReplayKeeper {
         }
         ReplayStream s = streams.get(addresses, ports);
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
-            // A closing connection is not re-created (the tracker's state is no longer ESTABLISHED);
-            // a forged or out-of-order close changes nothing, or a spoofed RST would make it not replayable
+            // A reset connection is not re-created; a forged or out-of-order close changes nothing,
+            // or a spoofed RST would make it not replayable. A client's FIN half-closes: the client
+            // still waits for its answer, and its connection is re-created with its whole stream
+            // (its FIN's own bytes included), until the server closes too.
             if (s != null && s.clientCloses(p.hasFlags(ParsedPacket.RST), p.sequenceNumber(), p.payloadLength())) {
-                remove(addresses, ports, s);
+                if (p.hasFlags(ParsedPacket.RST) || s.reason() != null || s.serverFinSeen()) {
+                    remove(addresses, ports, s);
+                } else {
+                    int length = p.capturedPayloadLength();
+                    if (length != p.payloadLength()) {
+                        count(s.notReplayable(pool, NotReplayableReason.CAPTURE_GAP));
+                    } else if (length > 0) {
+                        count(s.clientBytes(pool, chunksPerConnection, p.sequenceNumber(), p.buffer(), p.payloadOffset(), length));
+                    }
+                    s.clientFinished();
+                }
             }
             return;
         }
@@ -124,6 +136,13 @@ public final class ReplayKeeper {
                 return;
             }
             count(s.serverBytes(pool, chunksPerConnection, p.sequenceNumber(), p.buffer(), p.payloadOffset(), length));
+        }
+        if (p.hasFlags(ParsedPacket.FIN) && s.serverCloses(p.sequenceNumber(), p.payloadLength())) {
+            if (s.clientFinSeen() || s.reason() != null) {
+                remove(addresses, ports, s); // closed both ways: nothing of it is re-created
+            } else {
+                s.serverFinished();
+            }
         }
     }
 

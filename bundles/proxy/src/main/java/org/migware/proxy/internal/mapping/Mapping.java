@@ -102,6 +102,15 @@ public final class Mapping {
     /** Each side's FIN has passed; once both have, the mapping lingers and is then removed. */
     public boolean clientFin;
     public boolean replicaFin;
+    /**
+     * The client had half-closed before the failover (its FIN, at {@link #finSequence}, was seen):
+     * MigWare hands that FIN to the replica itself, right after the hand-over's bytes, until the
+     * replica acknowledges it. Not kept across a restart of the proxy bundle.
+     */
+    public boolean finToHandOver;
+    public int finSequence;
+    /** When MigWare last wrote the client's FIN to the replica; 0 before the first. */
+    public long finSentNanos;
     /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
     public boolean ecnRefused;
     public long closingSinceNanos;

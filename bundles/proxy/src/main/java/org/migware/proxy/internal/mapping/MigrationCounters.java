@@ -42,6 +42,9 @@ public final class MigrationCounters {
     public long resetsNotAtNextByte;
     /** Client IP fragments seen in PROXY: put together before they are passed on, never passed on in part. */
     public long fragmentsSeen;
+    /** Connections re-created whose client had half-closed before the failover, and the FINs MigWare wrote to the replica for them (repeats included). */
+    public int halfClosedRecovered;
+    public long finsHandedOver;
 
     /** Counts one packet not carried. */
     public void drop(DropReason reason) {

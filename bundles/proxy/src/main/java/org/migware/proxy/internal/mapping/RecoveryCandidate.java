@@ -75,7 +75,7 @@ public record RecoveryCandidate(
 
     /** Decides from the tracker's snapshot whether and how the connection can be re-created. */
     public static Assessment assess(ConnectionSnapshot c) {
-        if (c.state() != TcpState.ESTABLISHED) {
+        if (c.state() != TcpState.ESTABLISHED && !clientHalfClosed(c)) {
             return new NotRecoverable(c, NotRecoverableReason.NOT_ESTABLISHED, "state " + c.state());
         }
         if (!c.handshakeSeen()) {
@@ -101,13 +101,39 @@ public record RecoveryCandidate(
         return new Recoverable(new RecoveryCandidate(c,
                 ipv4(c.client().address()), c.client().port(), mac(c.client().mac()),
                 ipv4(c.server().address()), c.server().port(), mac(c.server().mac()),
-                (int) server.highestAck(), (int) client.highestAck(),
+                resumePoint(server.highestAck(), client.finSequence()), (int) client.highestAck(),
                 client.mss() > 0 ? client.mss() : 536,
                 scaling ? client.windowScale() : -1,
                 scaling ? server.windowScale() : 0,
                 c.sackNegotiated(), timestamps, client.classicEcnWith(server),
                 (int) client.lastTimestampValue(), (int) server.lastTimestampValue(),
                 Math.max(client.lastWindow(), 0)));
+    }
+
+    /**
+     * Whether only the client has closed: its FIN was seen and the primary's was not. The client
+     * (in FIN_WAIT) still reads, and waits for its answer: the connection is re-created, and its
+     * FIN handed to the replica after its bytes. A connection the primary closed is not: the
+     * replica's application cannot be made to close at the same point.
+     */
+    static boolean clientHalfClosed(ConnectionSnapshot c) {
+        return c.state() == TcpState.CLOSING && c.clientToServer().finSeen() && !c.serverToClient().finSeen();
+    }
+
+    /**
+     * The first client byte the primary did not acknowledge, never beyond the client's FIN: a FIN
+     * the primary acknowledged still has to reach the replica, at its own sequence number.
+     */
+    static int resumePoint(long primaryAck, long clientFin) {
+        if (clientFin != DirectionState.UNKNOWN && org.migware.api.wire.SequenceNumbers.after((int) primaryAck, (int) clientFin)) {
+            return (int) clientFin;
+        }
+        return (int) primaryAck;
+    }
+
+    /** @return the sequence number of the client's FIN, seen before the failover, or {@link DirectionState#UNKNOWN} */
+    public long clientFinSequence() {
+        return snapshot == null ? DirectionState.UNKNOWN : snapshot.clientToServer().finSequence();
     }
 
     static int ipv4(java.net.InetAddress address) {

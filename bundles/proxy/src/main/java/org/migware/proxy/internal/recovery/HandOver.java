@@ -86,9 +86,10 @@ public final class HandOver {
      * @param replicaAck the replica's acknowledgement (client space; d1 is 0)
      * @param windowBytes the replica's window in bytes
      */
-    public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
+    public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes, long now) {
         int total = (int) mapping.handOverLength();
         if (total == 0) {
+            handOverFin(mapping, replicaAck, now);
             return;
         }
         int acked = replicaAck - mapping.streamStart;
@@ -99,6 +100,7 @@ public final class HandOver {
             } else {
                 mapping.handOver = Mapping.NOTHING;
             }
+            handOverFin(mapping, replicaAck, now);
             return;
         }
         if (acked < 0) {
@@ -119,6 +121,51 @@ public final class HandOver {
             from += length;
         }
         mapping.handOverSent = Math.max(mapping.handOverSent, from);
+    }
+
+    /**
+     * The client had half-closed: once the replica holds every byte before the client's FIN, the
+     * FIN follows, so that the replica's application reads EOF after the request and answers.
+     * Written once here; {@link #finAgain} repeats it until the replica acknowledges it.
+     *
+     * @param replicaAck the replica's acknowledgement (client space)
+     */
+    void handOverFin(Mapping mapping, int replicaAck, long now) {
+        if (!mapping.finToHandOver) {
+            return;
+        }
+        if (replicaAck - mapping.finSequence > 0) {
+            mapping.finToHandOver = false; // the replica has it
+        } else if (replicaAck == mapping.finSequence && mapping.finSentNanos == 0) {
+            writeFin(mapping, now);
+        }
+    }
+
+    /** Writes the client's FIN again when the replica has not acknowledged it since {@code since}. */
+    void finAgain(Mapping mapping, long now, long since) {
+        if (mapping.finToHandOver && mapping.finSentNanos != 0 && now - mapping.finSentNanos >= since) {
+            if (mapping.lastReplicaAck - mapping.finSequence > 0) {
+                mapping.finToHandOver = false;
+            } else {
+                writeFin(mapping, now);
+            }
+        }
+    }
+
+    private void writeFin(Mapping mapping, long now) {
+        writer.begin(packet, 0)
+                .source(mapping.shadowAddress, mapping.shadowPort)
+                .destination(replica.address(), replica.portFor(mapping))
+                .sequence(mapping.finSequence)
+                .acknowledgement(mapping.lastAckToReplica)
+                .flags(TcpHeader.ACK | TcpHeader.FIN)
+                .window(mapping.windowToReplica());
+        if (mapping.candidate.timestamps()) {
+            writer.nop().nop().timestamps(mapping.lastClientTsval, mapping.lastReplicaTsval);
+        }
+        toReplica.write(packet, 0, writer.finish());
+        mapping.finSentNanos = now == 0 ? 1 : now;
+        counters.finsHandedOver++;
     }
 
     private void write(Mapping mapping, int from, int length) {

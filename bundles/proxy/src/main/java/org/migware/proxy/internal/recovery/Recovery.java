@@ -15,6 +15,7 @@ import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.ClosedTuples;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MappingTable;
@@ -58,6 +59,8 @@ public final class Recovery {
      * so only a mirror that drops its answers, one after another, leaves the wait without one.
      */
     static final int CLIENT_ACK_PROBES = 4;
+    /** How long the client's FIN, written by MigWare, waits for the replica's acknowledgement before it is written again. */
+    static final long FIN_REPEAT_NANOS = 200_000_000L;
 
     /**
      * @param handshakesInFlight forged handshakes outstanding at once, so the replica's listen
@@ -101,6 +104,10 @@ public final class Recovery {
     private final List<Mapping> midResponse = new ArrayList<>();
     /** Resumed connections whose replica data waits for the client's own acknowledgement. */
     private final List<Mapping> awaitingClientAck = new ArrayList<>();
+    /** Re-created connections of half-closed clients whose FIN the replica has yet to acknowledge. */
+    private final List<Mapping> finsToHandOver = new ArrayList<>();
+    /** Connections that had closed both ways at the failover, answered as the primary's TIME_WAIT would. */
+    private final ClosedTuples closed = new ClosedTuples();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -181,8 +188,14 @@ public final class Recovery {
                     watchForCutResponse(mapping, c);
                     awaitClientAck(mapping, c);
                 }
+                handOverClientFin(mapping, c);
                 table.register(mapping);
                 queued.add(mapping);
+            } else if (closed.remember(snapshot, startedNanos)) {
+                // Closed both ways: nothing to re-create; its client's last segments are answered (see ClosedTuples).
+                RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
+                notRecoverable.add(not);
+                counters.notRecoverable++;
             } else {
                 RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
                 notRecoverable.add(not);
@@ -191,9 +204,79 @@ public final class Recovery {
                         not.snapshot().server().hostAndPort(), not.words());
             }
         }
+        if (closed.remembered() + closed.notKept() > 0) {
+            log.info("proxy: {} connections had closed both ways: their clients' last segments are answered as TIME_WAIT would for {} s"
+                    + " ({} not kept: the table is full)", closed.remembered(), ClosedTuples.LINGER_NANOS / 1_000_000_000L, closed.notKept());
+        }
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * The client had half-closed: after the bytes handed over, the replica gets the client's FIN
+     * from MigWare, when they end where it lies. Otherwise bytes before the FIN are missing, which
+     * the primary never acknowledged: the client sends them again, and its FIN with them.
+     */
+    private void handOverClientFin(Mapping mapping, RecoveryCandidate c) {
+        long fin = c.clientFinSequence();
+        if (fin == org.migware.api.connection.DirectionState.UNKNOWN) {
+            return;
+        }
+        counters.halfClosedRecovered++;
+        mapping.clientFin = true;
+        mapping.finSequence = (int) fin;
+        mapping.finToHandOver = mapping.streamStart + (int) mapping.handOverLength() == (int) fin;
+        if (mapping.finToHandOver) {
+            finsToHandOver.add(mapping);
+        }
+        log.info("proxy: {}: its client had half-closed; its FIN {}", mapping,
+                mapping.finToHandOver ? "follows the hand-over" : "is to come from the client again");
+    }
+
+    /**
+     * A client segment of no mapping, on a tuple that had closed both ways at the failover: a FIN
+     * or data is answered with the exact ACK, as the primary's TIME_WAIT would (a reset would tell a
+     * client in LAST_ACK that its connection failed); a bare ACK and a reset need no answer. A SYN
+     * starts a new connection (RFC 6191): the tuple is forgotten, and the SYN is not taken here.
+     *
+     * @return whether the segment was taken
+     */
+    public boolean answerClosed(RewritablePacket segment) {
+        if (closed.size() == 0) {
+            return false;
+        }
+        ClosedTuples.Closed c = closed.find(segment.sourceIpv4(), segment.sourcePort(), segment.destinationIpv4(),
+                segment.destinationPort(), nanos.getAsLong());
+        if (c == null) {
+            return false;
+        }
+        if (segment.hasFlags(RewritablePacket.SYN) || segment.hasFlags(RewritablePacket.RST)) {
+            closed.forget(segment.sourceIpv4(), segment.sourcePort(), segment.destinationIpv4(), segment.destinationPort());
+            return segment.hasFlags(RewritablePacket.RST);
+        }
+        if (segment.hasFlags(RewritablePacket.FIN) || segment.payloadLength() > 0) {
+            resets.acknowledgeClosed(segment, c.serverNext(), c.clientNext(), c.clientMac(), c.primaryMac());
+        }
+        closed.answered();
+        return true;
+    }
+
+    /** @return the tuples that had closed both ways at the failover, still answered */
+    public ClosedTuples closedTuples() {
+        return closed;
+    }
+
+    /** Writes the FINs of half-closed clients again that the replica has not acknowledged after a while. */
+    private void repeatFins(long now) {
+        for (int i = finsToHandOver.size() - 1; i >= 0; i--) {
+            Mapping m = finsToHandOver.get(i);
+            if (!m.finToHandOver || m.state == MappingState.CLOSED || m.state == MappingState.FAILED) {
+                finsToHandOver.remove(i);
+            } else if (m.state == MappingState.ESTABLISHED) {
+                handOver.finAgain(m, now, FIN_REPEAT_NANOS);
+            }
+        }
     }
 
     /**
@@ -344,6 +427,10 @@ public final class Recovery {
         if (!awaitingClientAck.isEmpty()) {
             endClientAckWaits(now);
         }
+        if (!finsToHandOver.isEmpty()) {
+            repeatFins(now);
+        }
+        closed.expire(now);
         if (finishedNanos < 0 && now - lastProgressLogNanos >= PROGRESS_LOG_NANOS) {
             lastProgressLogNanos = now;
             log.info("proxy: recovering: {} recovered, {} handshaking, {} queued, {} waiting in the replica's accept queue ({} paces)",
@@ -427,7 +514,7 @@ public final class Recovery {
             acceptWaiting++; // it waits for the application's accept() now, until the pacer reads the queue again
         }
         // A SYN-ACK's window is never scaled.
-        handOver.continueHandOver(mapping, mapping.streamStart, synAck.window());
+        handOver.continueHandOver(mapping, mapping.streamStart, synAck.window(), nanos.getAsLong());
         ArrayDeque<byte[]> pending = mapping.pending;
         mapping.pending = null;
         if (pending != null) {
@@ -446,7 +533,7 @@ public final class Recovery {
 
     /** The replica acknowledged client bytes: more of the hand-over may go. */
     public void continueHandOver(Mapping mapping, int replicaAck, long windowBytes) {
-        handOver.continueHandOver(mapping, replicaAck, windowBytes);
+        handOver.continueHandOver(mapping, replicaAck, windowBytes, nanos.getAsLong());
     }
 
     // ---- kept across a restart of the proxy bundle ----

@@ -25,6 +25,10 @@ public final class ReplayStream {
     /** Server bytes the client acknowledged (stream offset). */
     private long acked;
     private NotReplayableReason reason;
+    /** The client's FIN, where it met its bytes: the client has half-closed, and its stream is whole. */
+    private boolean clientFinSeen;
+    /** The server's FIN, where it met its bytes: a client's FIN then ends the connection. */
+    private boolean serverFinSeen;
 
     /** @return a stream of the connection, not started yet */
     public static ReplayStream of(int clientAddress, int clientPort, int serviceAddress, int servicePort) {
@@ -125,6 +129,37 @@ public final class ReplayStream {
             return true;
         }
         return org.migware.proxy.internal.wire.ClosingSegments.closes(reset, seq, length, clientIsn + 1 + (int) client.end());
+    }
+
+    /** The client's FIN met its bytes: it has half-closed, and waits for its answer. */
+    public void clientFinished() {
+        clientFinSeen = true;
+    }
+
+    /** The server's FIN met its bytes: the server has closed its side. */
+    public void serverFinished() {
+        serverFinSeen = true;
+    }
+
+    /** @return whether the server has closed its side (its FIN met its bytes) */
+    public boolean serverFinSeen() {
+        return serverFinSeen;
+    }
+
+    /** @return whether the client has half-closed (its FIN met its bytes) */
+    public boolean clientFinSeen() {
+        return clientFinSeen;
+    }
+
+    /**
+     * Whether a server FIN at {@code seq} with {@code length} bytes (already taken) ends the
+     * server's stream where the client's stack would take it: where it meets what came before.
+     */
+    public boolean serverCloses(int seq, int length) {
+        if (reason != null || !serverIsnKnown) {
+            return true;
+        }
+        return org.migware.proxy.internal.wire.ClosingSegments.closes(false, seq, length, serverIsn + 1 + (int) digest.seen());
     }
 
     /** Whether a server RST at {@code seq} ends the connection as the client's stack would see it (RFC 5961). */

@@ -43,15 +43,9 @@ public final class NoConnectionResets {
 
     /** Answers {@code segment} (a client's, to the service) with a reset, unless the rate is used up. */
     public void reset(RewritablePacket segment) {
-        long now = nanos.getAsLong();
-        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
-            resetWindowStartNanos = now;
-            resetsInWindow = 0;
-        }
-        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+        if (!withinRate()) {
             return;
         }
-        resetsInWindow++;
         writer.begin(resetFrame, ETHERNET_HEADER)
                 .source(segment.destinationIpv4(), segment.destinationPort())
                 .destination(segment.sourceIpv4(), segment.sourcePort());
@@ -79,6 +73,41 @@ public final class NoConnectionResets {
                 .destination(clientAddress, clientPort)
                 .sequence(clientExpects).acknowledgement(0).flags(TcpHeader.RST);
         send(clientMac, serviceMac, clientAddress, clientPort);
+    }
+
+    /**
+     * Answers a client segment of a connection that had closed both ways at the failover as the
+     * primary's TIME_WAIT would: an ACK at the primary's sequence number after its FIN,
+     * acknowledging the client's FIN. Within the same rate as the resets.
+     */
+    public void acknowledgeClosed(RewritablePacket segment, int serverNext, int clientNext, long clientMac, long primaryMac) {
+        if (!withinRate()) {
+            return;
+        }
+        int length = writer.begin(resetFrame, ETHERNET_HEADER)
+                .source(segment.destinationIpv4(), segment.destinationPort())
+                .destination(segment.sourceIpv4(), segment.sourcePort())
+                .sequence(serverNext).acknowledgement(clientNext).flags(TcpHeader.ACK).window(0).finish();
+        Ipv4TcpWriter.ethernetHeader(resetFrame, clientMac, primaryMac);
+        try {
+            wire.send(resetFrame, 0, ETHERNET_HEADER + length);
+        } catch (IOException e) {
+            log.warn("proxy: cannot acknowledge {}:{}: {}", Ipv4Address.text(segment.sourceIpv4()), segment.sourcePort(), e.toString());
+        }
+    }
+
+    /** @return whether one more answer fits this second's budget (counted when it does) */
+    private boolean withinRate() {
+        long now = nanos.getAsLong();
+        if (now - resetWindowStartNanos >= RESET_WINDOW_NANOS) {
+            resetWindowStartNanos = now;
+            resetsInWindow = 0;
+        }
+        if (resetsInWindow >= MAX_RESETS_PER_WINDOW) {
+            return false;
+        }
+        resetsInWindow++;
+        return true;
     }
 
     private void send(long toMac, long fromMac, int clientAddress, int clientPort) {

@@ -79,4 +79,30 @@ class RecoveryCandidateTest {
         assertTrue(closing.detail().contains("CLOSING"), closing.detail());
         assertTrue(closing.words().contains("CLOSING"), closing.words());
     }
+    /** Issue 10, point 7: only a client that half-closed (its FIN seen, the primary's not) is re-created. */
+    @Test
+    void aClientThatHalfClosedIsRecreatedUpToItsFinAndOneThePrimaryClosedIsNot() throws Exception {
+        RecoveryCandidate c = assertInstanceOf(RecoveryCandidate.Recoverable.class,
+                RecoveryCandidate.assess(closing(150, DirectionState.UNKNOWN))).candidate();
+        assertEquals(150, c.clientResume(), "the primary acknowledged the FIN (151): the replica's stream still ends at it");
+        assertEquals(150, c.clientFinSequence());
+        for (long[] fins : new long[][] {{DirectionState.UNKNOWN, 0xffff_ffe0L}, {150, 0xffff_ffe0L}}) {
+            RecoveryCandidate.NotRecoverable not = assertInstanceOf(RecoveryCandidate.NotRecoverable.class,
+                    RecoveryCandidate.assess(closing(fins[0], fins[1])));
+            assertEquals(org.migware.api.failover.NotRecoverableReason.NOT_ESTABLISHED, not.reason());
+        }
+    }
+    private static ConnectionSnapshot closing(long clientFin, long serverFin) throws Exception {
+        ConnectionSnapshot s = snapshot(TcpState.CLOSING, true, 7, 7);
+        DirectionState a = s.clientToServer();
+        DirectionState b = s.serverToClient();
+        return new ConnectionSnapshot(s.client(), s.server(),
+                new DirectionState(a.initialSequence(), a.mss(), a.windowScale(), a.sackPermitted(), a.timestamps(), a.highestAck(),
+                        a.highestSequenceEnd(), a.lastTimestampValue(), a.lastWindow(), a.bytes(), a.packets(), a.retransmissions(),
+                        a.outOfOrder(), a.synEcnFlags(), clientFin),
+                new DirectionState(b.initialSequence(), b.mss(), b.windowScale(), b.sackPermitted(), b.timestamps(), b.highestAck(),
+                        b.highestSequenceEnd(), b.lastTimestampValue(), b.lastWindow(), b.bytes(), b.packets(), b.retransmissions(),
+                        b.outOfOrder(), b.synEcnFlags(), serverFin),
+                s.state(), true, Instant.EPOCH, Instant.EPOCH);
+    }
 }
