@@ -637,6 +637,7 @@ class MigrationEngineReplayTest {
         int request = ISN + 1 + LOGIN.length() + REQUEST.length();
         fromReplica(syn, REPLICA_ISN + 1, request, TcpHeader.ACK, "early\n".getBytes(StandardCharsets.US_ASCII));
         assertEquals(List.of(), dataToClient(), "held: the client has not said what it holds");
+        assertEquals(Map.of("awaiting_client_ack", 1L), engine.progress().traffic().droppedByReason(), "counted by its reason");
         for (int wait = 1; wait < 4; wait++) {
             toClient.clear();
             now += TimeUnit.MILLISECONDS.toNanos(301);

@@ -62,6 +62,7 @@ public final class ReplicaToClient {
         if (mapping.clientAckPending && (p.payloadLength() > 0 || p.hasFlags(RewritablePacket.FIN))) {
             // Where its bytes land in the client's stream waits for the client's own acknowledgement:
             // dropped unacknowledged, the segment comes again (the replica's retransmission).
+            counters.drop(DropReason.AWAITING_CLIENT_ACK);
             return;
         }
         if (p.hasTimestamps() && p.timestampValue() - mapping.lastReplicaTsval > 0) {
