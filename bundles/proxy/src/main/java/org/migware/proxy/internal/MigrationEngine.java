@@ -81,7 +81,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The per-packet path allocates nothing: buffers and views are the parts' own and reused
  * (only frames that arrive during a connection's handshake are copied, to be flushed in order
- * once it completes).
+ * once it completes, and the replica's data that arrives while a resumed connection waits for its
+ * client's own acknowledgement, sent once it has come).
  */
 final class MigrationEngine {
 
@@ -217,6 +218,7 @@ final class MigrationEngine {
     private void paceLocked(int replicaAcceptWaiting) {
         if (active) {
             recovery.pace(replicaAcceptWaiting);
+            replicaToClient.releaseSettled();
         }
         expiry.sweep(nanos.getAsLong(), table);
     }
@@ -343,6 +345,9 @@ final class MigrationEngine {
                     }
                 }
                 clientToReplica.forward(mapping);
+                if (mapping.heldForClientAck != null) {
+                    replicaToClient.releaseHeld(mapping); // its acknowledgement has said where they land
+                }
             }
             // The replica never took it: the client is told, as for a connection never recovered.
             case FAILED -> refuse(view);

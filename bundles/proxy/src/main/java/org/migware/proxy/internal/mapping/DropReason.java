@@ -20,7 +20,7 @@ public enum DropReason {
     REPLAY_CHECK,
     /**
      * Resumed: the replica's data while the client's own acknowledgement is awaited (where it lands
-     * in the client's stream is not known yet); the replica sends it again.
+     * in the client's stream is not known yet), beyond what is held for it; the replica sends it again.
      */
     AWAITING_CLIENT_ACK,
     /** Sending to the client on the wire failed. */
