@@ -220,7 +220,7 @@ public final class WireTimingBench {
                     g.stream().mapToLong(Round::survived).sum(), expected, g.stream().mapToLong(Round::dropped).sum()));
         }
         r.append("\nThe replica's first answers (tcpdump on the backup's TUN, tshark): re-created connections whose first data segment"
-                + " the replica had to send again (it reached the client, if at all, only by that retransmission); the TUN's TX drops"
+                + " the replica had to send again (not acknowledged within its retransmission timeout: lost on the way or held up); the TUN's TX drops"
                 + " (`ip -s link`, at the end) and MigWare's drops by reason (`migware:status --json`), per round:\n\n");
         for (List<Round> g : groups(rounds)) {
             Round first = g.get(0);

@@ -16,8 +16,9 @@ import org.migware.lab.LabException;
  * read by tshark from a capture on the backup's TUN, where the replica's segments appear before
  * MigWare takes them (never from MigWare's report). Per replica-to-shadow flow, the first data
  * segment the replica sent is <i>retransmitted</i> when a later data segment of the flow covers its
- * first byte again. The replica sends again only what was not acknowledged in time: the answer
- * then reached the client, if at all, by that retransmission.
+ * first byte again. The replica sends again only what the client had not acknowledged within its
+ * retransmission timeout (200 ms or more): the answer was lost on its way to the client (dropped by
+ * MigWare, or by the TUN's full queue: {@code ip -s link}, TX dropped) or held up that long.
  */
 public final class FirstAnswerRetransmissions {
 

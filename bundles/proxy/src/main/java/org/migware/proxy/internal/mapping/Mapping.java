@@ -79,6 +79,16 @@ public final class Mapping {
     public boolean clientAckPending;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
+
+    /**
+     * @return whether the client's own acknowledgement can move where the replica's bytes land:
+     *     only when the capture saw the primary send more than the client acknowledge. When the
+     *     client had acknowledged all the primary sent, no acknowledgement of its can correct the
+     *     offset (a correction never goes beyond what the primary sent).
+     */
+    public boolean clientAckMayCorrect() {
+        return primarySentEnd - translation.replicaToClientSeq(replicaIsn + 1) > 0;
+    }
     /** Probes sent for the client's own acknowledgement beyond the first. */
     public int clientAckProbes;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */

@@ -128,12 +128,18 @@ public final class ReplicaToClient {
     public void translate(Mapping mapping, int frameLength) {
         RewritablePacket p = view;
         if (mapping.clientAckPending && (p.payloadLength() > 0 || p.hasFlags(RewritablePacket.FIN))) {
-            // Where its bytes land in the client's stream waits for the client's own acknowledgement,
-            // and so does the segment: held, not dropped. Dropped, the replica's first answer after
-            // the hand-over (written as soon as the handed-over request reached it, often before the
-            // client's answer to the probe) came only with its retransmission, 200 ms or more later.
-            hold(mapping, frameLength);
-            return;
+            if (mapping.clientAckMayCorrect()) {
+                // Where its bytes land in the client's stream waits for the client's own acknowledgement,
+                // and so does the segment: held, not dropped. Dropped, the replica's first answer after
+                // the hand-over (written as soon as the handed-over request reached it, often before the
+                // client's answer to the probe) came only with its retransmission, 200 ms or more later.
+                hold(mapping, frameLength);
+                return;
+            }
+            // The client had acknowledged all the primary sent: its acknowledgement cannot move the
+            // offset, which stands as seen, and the replica's answer need not wait for it (that wait
+            // is a round trip through the capture, tens of milliseconds under load).
+            mapping.clientAckPending = false;
         }
         if (p.hasTimestamps() && p.timestampValue() - mapping.lastReplicaTsval > 0) {
             mapping.lastReplicaTsval = p.timestampValue();
