@@ -498,6 +498,7 @@ final class MigrationEngine {
                 + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
                 + (c.fragmentsSeen == 0 ? "" : "; IP fragments from clients: " + c.fragmentsSeen + " seen, " + reassembly.reassembled
                         + " segments put together, " + reassembly.givenUp + " given up")
+                + (c.heldForClientAck == 0 ? "" : "; " + c.heldForClientAck + " replica segments held for their client's acknowledgement")
                 + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
                 + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
                         : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "

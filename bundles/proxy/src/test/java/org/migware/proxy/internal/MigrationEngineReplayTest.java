@@ -689,6 +689,7 @@ class MigrationEngineReplayTest {
         assertArrayEquals(answer, sent.get(0).payload());
         assertTrue(sent.get(1).has(TcpHeader.FIN));
         assertEquals(PRIMARY_ISN + 1 + SENT + answer.length, sent.get(1).seq());
+        assertTrue(engine.summary().contains("2 replica segments held for their client's acknowledgement"), engine.summary());
     }
 
     /** What is held for one connection is bounded; beyond it the replica's segments are dropped, counted, and come again. */
