@@ -21,7 +21,10 @@ import org.migware.lab.oracles.WireFailover;
  * (fast monitor). The oracle is the capture on the client's link (tshark) and the client's own
  * report of its connections: every connection the client opened appears on the wire, and each gets
  * both figures — the replica's first ACK of a segment sent after the pull, and the first new
- * answer byte — each after the pull. No timing is asserted.
+ * answer byte — each after the pull. No timing is asserted. And the replica's first answer of
+ * each connection reaches the client as the replica first sent it: tcpdump on the backup's TUN
+ * shows no first answer the replica had to send again (issue 14: MigWare dropped it while it
+ * waited for the client's acknowledgement, and the client got it 200 ms or more later).
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class WireTimingLabTest {
@@ -50,6 +53,14 @@ class WireTimingLabTest {
                 assertTrue(c.ackedMillis() > 0 && c.ackedMillis() >= c.sentMillis(), "acknowledged after the pull and its send: " + c);
                 assertTrue(c.answerMillis() > 0, "the first new answer byte came after the pull: " + c);
             }
+            // issue 14: the replica's first answer after the hand-over must reach the client as sent, not by
+            // the replica's retransmission (tcpdump on the backup's TUN shows whether it had to send it again)
+            WireTimingBench.ReplicaSide replica = r.replicaSide();
+            System.out.printf("[lab mwwire] round %d, the replica's side: %s%n", r.round(), replica);
+            assertEquals(20, replica.firstAnswers(), "the TUN shows every connection's replica answering, round " + r.round());
+            assertEquals(0, replica.tunCaptureDropped(), "tcpdump on the TUN lost no frame, round " + r.round());
+            assertEquals(0, replica.firstAnswersRetransmitted(), "first answers the replica had to send again, round " + r.round()
+                    + " (TUN TX dropped " + replica.tunTxDropped() + ", MigWare's drops " + replica.proxyDrops() + "): " + replica.examples());
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param bytesToClient their payload bytes
  * @param droppedByReason packets not carried, by reason (lower-case names: {@code truncated},
  *     {@code no_mapping}, {@code not_established}, {@code no_connection}, {@code table_full},
- *     {@code handshake_queue_full}, {@code replay_check}, {@code send_failed}, {@code tun_write_failed})
+ *     {@code handshake_queue_full}, {@code replay_check}, {@code awaiting_client_ack}, {@code send_failed}, {@code tun_write_failed})
  * @param arpAnswers ARP replies sent for the service's addresses
  * @since 2.3
  */

@@ -81,7 +81,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The per-packet path allocates nothing: buffers and views are the parts' own and reused
  * (only frames that arrive during a connection's handshake are copied, to be flushed in order
- * once it completes).
+ * once it completes, and the replica's data that arrives while a resumed connection waits for its
+ * client's own acknowledgement, sent once it has come).
  */
 final class MigrationEngine {
 
@@ -217,6 +218,7 @@ final class MigrationEngine {
     private void paceLocked(int replicaAcceptWaiting) {
         if (active) {
             recovery.pace(replicaAcceptWaiting);
+            replicaToClient.releaseSettled();
         }
         expiry.sweep(nanos.getAsLong(), table);
     }
@@ -350,6 +352,9 @@ final class MigrationEngine {
                     }
                 }
                 clientToReplica.forward(mapping);
+                if (mapping.heldForClientAck != null) {
+                    replicaToClient.releaseHeld(mapping); // its acknowledgement has said where they land
+                }
             }
             // The replica never took it: the client is told, as for a connection never recovered.
             case FAILED -> refuse(view);
@@ -520,6 +525,7 @@ final class MigrationEngine {
                 + (c.midResponseResets == 0 ? "" : "; " + c.midResponseResets + " resumed in the middle of a response (reset)")
                 + (c.fragmentsSeen == 0 ? "" : "; IP fragments from clients: " + c.fragmentsSeen + " seen, " + reassembly.reassembled
                         + " segments put together, " + reassembly.givenUp + " given up")
+                + (c.heldForClientAck == 0 ? "" : "; " + c.heldForClientAck + " replica segments held for their client's acknowledgement")
                 + (c.resetsNotAtNextByte == 0 ? "" : "; " + c.resetsNotAtNextByte + " client resets not at the next byte (passed on, mapping kept)")
                 + (expiry.expiredHalfOpen + expiry.expiredIdle + expiry.refusedFull == 0 ? ""
                         : "; mappings: " + expiry.expiredHalfOpen + " half-open and " + expiry.expiredIdle + " idle ended, "

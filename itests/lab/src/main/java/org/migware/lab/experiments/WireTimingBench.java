@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.Role;
+import org.migware.lab.Await;
+import org.migware.lab.oracles.FirstAnswerRetransmissions;
 import org.migware.lab.oracles.LatencyStats;
 import org.migware.lab.oracles.Tcpdump;
 import org.migware.lab.oracles.WireAnalysis;
@@ -30,6 +32,10 @@ public final class WireTimingBench {
 
     /** Connects per second for sizes above 200 (the scale scenario's rate). */
     private static final long CONNECT_RATE = 2000;
+    private static final String TUN = "mig0";
+    /** {@code ip -s link}: the line after "TX:  bytes packets errors dropped ..." holds the counts. */
+    private static final java.util.regex.Pattern TX_DROPPED = java.util.regex.Pattern.compile("TX:[^\\n]*\\n\\s*\\d+\\s+\\d+\\s+\\d+\\s+(\\d+)");
+    private static final java.util.regex.Pattern DROPPED_BY_REASON = java.util.regex.Pattern.compile("\"droppedByReason\"\\s*:\\s*(\\{[^}]*\\})");
 
     private WireTimingBench() {
     }
@@ -50,15 +56,34 @@ public final class WireTimingBench {
      * @param dropped frames the kernel dropped from tcpdump's buffer (figures may miss connections when not 0)
      * @param workDir the round's reports and capture
      * @param clientPorts the ports of the connections the client's own report lists
+     * @param replicaSide the replica's first answers as the backup's TUN shows them, and the drops on the way
      */
     public record Round(int connections, String profile, int round, long intervalMillis, Instant pulled, double pullMillis,
             long selfTimedRecoveryMillis, long survived, List<WireFailover.Connection> wire, long captured, long dropped,
-            Path workDir, java.util.Set<Integer> clientPorts) {
+            Path workDir, java.util.Set<Integer> clientPorts, ReplicaSide replicaSide) {
 
         /** @return connections with both figures */
         public long complete() {
             return wire.stream().filter(WireFailover.Connection::complete).count();
         }
+    }
+
+    /**
+     * The replica's side of a round (issue 14: its first answer after the hand-over lost on the way).
+     *
+     * @param firstAnswers re-created connections whose replica sent data (tcpdump on the backup's TUN)
+     * @param firstAnswersRetransmitted those whose first answer the replica had to send again
+     *     ({@link FirstAnswerRetransmissions}); -1 when not measured
+     * @param examples some of them
+     * @param tunTxDropped the TUN's TX dropped count at the end ({@code ip -s link}): the replica's
+     *     packets the kernel could not queue for MigWare; -1 when not read
+     * @param tunCaptureDropped frames tcpdump on the TUN lost
+     * @param proxyDrops MigWare's own drops by reason ({@code migware:status --json}), as its text
+     */
+    public record ReplicaSide(int firstAnswers, int firstAnswersRetransmitted, List<String> examples, long tunTxDropped,
+            long tunCaptureDropped, String proxyDrops) {
+
+        static final ReplicaSide NONE = new ReplicaSide(0, -1, List.of(), -1, -1, "");
     }
 
     /**
@@ -85,8 +110,10 @@ public final class WireTimingBench {
         if (connections > 200) {
             options = options.withConnectRate(CONNECT_RATE).withReplicaBacklog(128);
         }
-        Tcpdump[] capture = new Tcpdump[1];
-        Tcpdump.CaptureStats[] stats = new Tcpdump.CaptureStats[1];
+        Tcpdump[] capture = new Tcpdump[2];
+        Tcpdump.CaptureStats[] stats = new Tcpdump.CaptureStats[2];
+        long[] tunTxDropped = {-1};
+        String[] proxyDrops = {""};
         Instant[] linkDown = new Instant[1];
         int port = options.port();
         MigrationExperiment.Result result = MigrationExperiment.run(options, progress, new MigrationExperiment.Observer() {
@@ -95,6 +122,10 @@ public final class WireTimingBench {
                 // headers are enough; the client's own link sees what the client sees
                 capture[0] = Tcpdump.on(lab, Role.CLIENT).snaplen(96).pcap(lab.workDir().resolve("client-wire.pcap"))
                         .filter("tcp port " + port).name("wire").start();
+                // the replica's side, before MigWare takes its packets: its first answers and their retransmissions
+                Await.until("the TUN " + TUN, Duration.ofSeconds(30), () -> lab.exec(Role.BACKUP, "ip", "link", "show", TUN).exitCode() == 0);
+                capture[1] = Tcpdump.on(lab, Role.BACKUP).interfaceName(TUN).snaplen(96).pcap(lab.workDir().resolve("tun.pcap"))
+                        .filter("tcp port " + port).name("tun").start();
             }
 
             @Override
@@ -105,6 +136,10 @@ public final class WireTimingBench {
             @Override
             public void finished(LabNetwork lab, MigwareInstance migware) {
                 stats[0] = capture[0].stop();
+                stats[1] = capture[1].stop();
+                tunTxDropped[0] = txDropped(lab.exec(Role.BACKUP, "ip", "-s", "link", "show", TUN).stdout());
+                java.util.regex.Matcher m = DROPPED_BY_REASON.matcher(migware.query(MigwareStatus.COMMAND));
+                proxyDrops[0] = m.find() ? m.group(1).replaceAll("\\s+", "") : "";
             }
         });
         Path pcap = result.workDir().resolve("client-wire.pcap");
@@ -114,16 +149,29 @@ public final class WireTimingBench {
                 Duration.between(result.linkPulled(), linkDown[0]).toNanos() / 1e6, result.recoveryMillis(),
                 result.survived(), wire, stats[0] == null ? -1 : stats[0].captured(), stats[0] == null ? -1 : stats[0].droppedByKernel(),
                 result.workDir(), result.connections().stream().map(MigrationExperiment.ConnectionOutcome::clientPort)
-                        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+                        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)), ReplicaSide.NONE);
+        Path tunPcap = result.workDir().resolve("tun.pcap");
+        FirstAnswerRetransmissions.Count first = FirstAnswerRetransmissions.of(tunPcap, port, Duration.ofMinutes(5));
+        r = new Round(r.connections(), r.profile(), r.round(), r.intervalMillis(), r.pulled(), r.pullMillis(), r.selfTimedRecoveryMillis(),
+                r.survived(), r.wire(), r.captured(), r.dropped(), r.workDir(), r.clientPorts(), new ReplicaSide(first.flows(),
+                        first.retransmitted(), first.examples(), tunTxDropped[0], stats[1] == null ? -1 : stats[1].droppedByKernel(),
+                        proxyDrops[0]));
         try {
             // the decoded figures are kept; the capture of a large round is hundreds of MB
             if (connections > 1000) {
                 Files.deleteIfExists(pcap);
+                Files.deleteIfExists(tunPcap);
             }
         } catch (IOException e) {
             progress.accept("cannot delete " + pcap + ": " + e.getMessage());
         }
         return r;
+    }
+
+    /** @return the TX dropped count of {@code ip -s link show}'s output, -1 when it has none */
+    static long txDropped(String ipLink) {
+        java.util.regex.Matcher m = TX_DROPPED.matcher(ipLink);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** @return the figures that were measured (NaN: not), summarised in ms */
@@ -170,6 +218,18 @@ public final class WireTimingBench {
                     a.count(), expected, ms(a.median()), ms(a.p90()), ms(a.p99()), ms(a.max()), b.count(), expected, ms(b.median()),
                     ms(b.p90()), ms(b.p99()), ms(b.max()), ms(wait.median()), self[(self.length - 1) / 2], self[self.length - 1],
                     g.stream().mapToLong(Round::survived).sum(), expected, g.stream().mapToLong(Round::dropped).sum()));
+        }
+        r.append("\nThe replica's first answers (tcpdump on the backup's TUN, tshark): re-created connections whose first data segment"
+                + " the replica had to send again (not acknowledged within its retransmission timeout: lost on the way or held up); the TUN's TX drops"
+                + " (`ip -s link`, at the end) and MigWare's drops by reason (`migware:status --json`), per round:\n\n");
+        for (List<Round> g : groups(rounds)) {
+            Round first = g.get(0);
+            r.append(String.format(Locale.ROOT, "- %d / %s: first answers sent again %s of %d; TUN TX dropped %s; MigWare's drops %s%n",
+                    first.connections(), first.profile(),
+                    g.stream().map(x -> String.valueOf(x.replicaSide().firstAnswersRetransmitted())).toList(),
+                    g.stream().mapToInt(x -> x.replicaSide().firstAnswers()).sum(),
+                    g.stream().map(x -> String.valueOf(x.replicaSide().tunTxDropped())).toList(),
+                    g.stream().map(x -> x.replicaSide().proxyDrops().isEmpty() ? "{}" : x.replicaSide().proxyDrops()).toList()));
         }
         r.append(String.format(Locale.ROOT, "%nThe pull (the lab's start of it until `ip` returned) took at most %.1f ms in any round;"
                 + " the figures count from its start.%n", rounds.stream().mapToDouble(Round::pullMillis).max().orElse(0)));
@@ -218,6 +278,12 @@ public final class WireTimingBench {
                 pr.put("pullToReplicaAck", json(stats(r.wire().stream().map(WireFailover.Connection::ackedMillis).toList())));
                 pr.put("pullToFirstNewAnswerByte",
                         json(stats(r.wire().stream().map(WireFailover.Connection::answerMillis).toList())));
+                pr.put("firstAnswers", r.replicaSide().firstAnswers());
+                pr.put("firstAnswersRetransmitted", r.replicaSide().firstAnswersRetransmitted());
+                pr.put("firstAnswersRetransmittedExamples", r.replicaSide().examples());
+                pr.put("tunTxDropped", r.replicaSide().tunTxDropped());
+                pr.put("tunCaptureDropped", r.replicaSide().tunCaptureDropped());
+                pr.put("proxyDropsByReason", r.replicaSide().proxyDrops());
                 pr.put("workDir", r.workDir().toString());
                 per.add(pr);
             }

@@ -19,7 +19,7 @@ class WireTimingBenchTest {
 
     private static WireTimingBench.Round round(int n, List<WireFailover.Connection> wire, long selfTimed) {
         return new WireTimingBench.Round(2, "fast", n, 200, Instant.EPOCH, 5.0, selfTimed, 2, wire, 100, 0, Path.of("/tmp"),
-                Set.of(1, 2));
+                Set.of(1, 2), WireTimingBench.ReplicaSide.NONE);
     }
 
     @Test

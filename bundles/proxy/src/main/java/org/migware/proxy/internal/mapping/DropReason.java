@@ -18,6 +18,11 @@ public enum DropReason {
     HANDSHAKE_QUEUE_FULL,
     /** Replayed: held by the client already, or not the primary's bytes. */
     REPLAY_CHECK,
+    /**
+     * Resumed: the replica's data while the client's own acknowledgement is awaited (where it lands
+     * in the client's stream is not known yet), beyond what is held for it; the replica sends it again.
+     */
+    AWAITING_CLIENT_ACK,
     /** Sending to the client on the wire failed. */
     SEND_FAILED,
     /** Writing to the replica through the TUN failed. */

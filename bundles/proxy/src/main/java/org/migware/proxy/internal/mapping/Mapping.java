@@ -73,16 +73,32 @@ public final class Mapping {
      * Resumed: the client's acknowledgement the translation assumes is what the capture saw last,
      * until the client's own first acknowledgement in PROXY confirms or corrects it (the capture
      * may have missed the client's last ACKs: the replica's first bytes would then land on bytes
-     * the client already holds, and be lost). Until then the replica's data waits (it is dropped
-     * unacknowledged, and the replica sends it again). Not kept across a restart of the proxy bundle.
+     * the client already holds, and be lost). Until then the replica's data waits
+     * ({@link #heldForClientAck}). Not kept across a restart of the proxy bundle.
      */
     public boolean clientAckPending;
     /** The end of what the primary sent: a corrected acknowledgement can be no later. */
     public int primarySentEnd;
+
+    /**
+     * @return whether the client's own acknowledgement can move where the replica's bytes land:
+     *     only when the capture saw the primary send more than the client acknowledge. When the
+     *     client had acknowledged all the primary sent, no acknowledgement of its can correct the
+     *     offset (a correction never goes beyond what the primary sent).
+     */
+    public boolean clientAckMayCorrect() {
+        return primarySentEnd - translation.replicaToClientSeq(replicaIsn + 1) > 0;
+    }
     /** Probes sent for the client's own acknowledgement beyond the first. */
     public int clientAckProbes;
     /** When the wait for the client's own acknowledgement ends, and the one seen stands. */
     public long clientAckDeadlineNanos;
+    /**
+     * The replica's data and FIN segments (whole frames) that came while {@link #clientAckPending}:
+     * translated and sent, in order, once the client's acknowledgement has settled where they land.
+     * {@code null} when none waits. Not kept across a restart of the proxy bundle.
+     */
+    public ArrayDeque<byte[]> heldForClientAck;
     /** The replica's newest acknowledgement (client space): where a reset to it must land. */
     public int lastReplicaAck;
     /** With a framing, why the record head could not be kept; {@code null} when it was. */

@@ -38,6 +38,8 @@ public final class MigrationCounters {
     /** Resumed connections whose client, in PROXY, acknowledged more than the capture had seen: their offset was corrected. */
     public int clientAckCorrections;
     public long replayBytesDropped;
+    /** Not kept across a restart: the replica's segments held while their client's own acknowledgement was awaited. */
+    public long heldForClientAck;
     /** Client resets that were not at the replica's next expected byte: passed on, the mapping kept (RFC 5961). */
     public long resetsNotAtNextByte;
     /** Client IP fragments seen in PROXY: put together before they are passed on, never passed on in part. */

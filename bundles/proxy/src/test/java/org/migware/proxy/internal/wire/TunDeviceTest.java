@@ -73,6 +73,8 @@ class TunDeviceTest {
                 assertTrue(lab.ip("link", "show", "dev", "mig0").contains("UP"), "the device is up");
                 // TUNSETOWNER: the device belongs to the user that created it (root here; -1 would mean no owner)
                 assertEquals("0", lab.exec("cat", "/sys/class/net/mig0/owner").trim(), "the device's owner");
+                assertEquals(Integer.toString(TunDevice.TX_QUEUE_PACKETS), lab.exec("cat", "/sys/class/net/mig0/tx_queue_len").trim(),
+                        "the replica's packets queued for the reader (the kernel's default 500 overflowed at failovers)");
                 int port = listener.getLocalPort();
                 Ipv4TcpWriter writer = new Ipv4TcpWriter();
                 byte[] packet = new byte[TunDevice.MAX_PACKET_LENGTH];
