@@ -42,6 +42,8 @@ final class SyncClient implements Closeable {
     private volatile boolean connected;
     private volatile Instant lastTransfer;
     private volatile String lastProblem;
+    /** Failed attempts since the last session that was authenticated: only the first is a warning. */
+    private int failedAttempts;
 
     SyncClient(InetSocketAddress peer, byte[] key, ConnectionImport table, Settings settings, SyncCounters counters) {
         this.peer = peer;
@@ -110,7 +112,9 @@ final class SyncClient implements Closeable {
             sender.send(MessageType.RESYNC_REQUEST);
             connected = true;
             counters.sessions.incrementAndGet();
-            LOG.info("sync: connected to the serving host {}; asked for its table", peer);
+            LOG.info("sync: connected to the serving host {}{}; asked for its table", peer,
+                    failedAttempts > 1 ? " after " + failedAttempts + " failed attempts" : "");
+            failedAttempts = 0;
             Thread alive = SyncServer.daemon(() -> aliveLoop(sender), "migware-sync-alive");
             alive.start();
             try {
@@ -143,7 +147,12 @@ final class SyncClient implements Closeable {
         } catch (IOException e) {
             if (!closed) {
                 lastProblem = e.toString();
-                LOG.warn("sync: the channel to the serving host {} failed: {}; reconnecting", peer, e.toString());
+                if (failedAttempts++ == 0) {
+                    LOG.warn("sync: the channel to the serving host {} failed: {}; reconnecting (further failures at debug"
+                            + " level until it is back)", peer, e.toString());
+                } else {
+                    LOG.debug("sync: attempt {} to reach the serving host {} failed: {}", failedAttempts, peer, e.toString());
+                }
             }
         } finally {
             connected = false;
