@@ -2,6 +2,7 @@ package org.migware.sync.internal;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.migware.api.connection.ConnectionKey;
+import org.migware.api.connection.ConnectionTable;
+import org.migware.api.connection.TcpState;
 import org.migware.api.sync.ConnectionImport;
 import org.migware.api.sync.HandshakeOrigin;
 import org.osgi.service.component.annotations.Component;
@@ -33,6 +36,7 @@ public final class SyncCommands {
 
     private final List<SyncEndpoint> endpoints = new CopyOnWriteArrayList<>();
     private volatile ConnectionImport table;
+    private volatile ConnectionTable connections;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addEndpoint(SyncEndpoint endpoint) {
@@ -55,16 +59,34 @@ public final class SyncCommands {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindConnections(ConnectionTable newTable) {
+        connections = newTable;
+    }
+
+    void unbindConnections(ConnectionTable oldTable) {
+        if (connections == oldTable) {
+            connections = null;
+        }
+    }
+
     @Descriptor("state sync: the serving and backup sides, their counters, and per connection where its handshake came from")
     public String sync(@Descriptor("print it as JSON")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         List<SyncEndpoint> sides = List.copyOf(endpoints);
         ConnectionImport current = table;
         Map<ConnectionKey, HandshakeOrigin> origins = current == null ? Map.of() : current.handshakeOrigins();
-        return json ? json(sides, current != null, origins) : text(sides, current != null, origins);
+        ConnectionTable table = connections;
+        Map<ConnectionKey, TcpState> states = new HashMap<>();
+        if (table != null) {
+            table.connections().forEach(c -> states.put(c.key(), c.state()));
+        }
+        return json ? json(sides, current != null, origins, states) : text(sides, current != null, origins, states);
     }
 
-    static String text(List<SyncEndpoint> sides, boolean tableThere, Map<ConnectionKey, HandshakeOrigin> origins) {
+    static String text(List<SyncEndpoint> sides, boolean tableThere, Map<ConnectionKey, HandshakeOrigin> origins,
+            Map<ConnectionKey, TcpState> states) {
         StringBuilder out = new StringBuilder();
         if (sides.isEmpty()) {
             out.append("sync: off (neither org.migware.sync.server nor org.migware.sync.client is configured)\n");
@@ -91,11 +113,12 @@ public final class SyncCommands {
                 .append(totals.getOrDefault(HandshakeOrigin.SYNC, 0)).append(" sync, ")
                 .append(totals.getOrDefault(HandshakeOrigin.MISSED, 0)).append(" missed\n");
         origins.forEach((key, origin) -> out.append("  ").append(key).append(" handshake=")
-                .append(origin.name().toLowerCase()).append('\n'));
+                .append(origin.name().toLowerCase()).append(" state=").append(states.getOrDefault(key, null)).append('\n'));
         return out.toString();
     }
 
-    static String json(List<SyncEndpoint> sides, boolean tableThere, Map<ConnectionKey, HandshakeOrigin> origins) {
+    static String json(List<SyncEndpoint> sides, boolean tableThere, Map<ConnectionKey, HandshakeOrigin> origins,
+            Map<ConnectionKey, TcpState> states) {
         Map<String, Object> root = new LinkedHashMap<>();
         List<Map<String, Object>> sideMaps = new ArrayList<>();
         sides.forEach(side -> sideMaps.add(side.toMap()));
@@ -109,6 +132,8 @@ public final class SyncCommands {
             c.put("server", key.serverAddress().getHostAddress());
             c.put("serverPort", key.serverPort());
             c.put("handshake", origin.name().toLowerCase());
+            TcpState state = states.get(key);
+            c.put("state", state == null ? null : state.name());
             connections.add(c);
         });
         root.put("connections", connections);

@@ -57,7 +57,7 @@ class SyncCommandsTest {
                 return new java.util.LinkedHashMap<>(counters.asMap());
             }
         };
-        String text = SyncCommands.text(List.of(side), false, Map.of());
+        String text = SyncCommands.text(List.of(side), false, Map.of(), Map.of());
         assertTrue(text.contains("sync: backup side of 10.0.0.2:7079: connected"), text);
         assertTrue(text.contains("counters: rejectedForged=1\n"), text);
         assertTrue(text.contains("the tracker is not running"), text);
