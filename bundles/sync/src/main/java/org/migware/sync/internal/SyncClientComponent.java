@@ -62,6 +62,8 @@ public final class SyncClientComponent implements SyncEndpoint {
     private final SyncCounters counters = new SyncCounters();
     private final SyncClient client;
     private final String problem;
+    /** Whether the configuration leaves this side off on purpose (no address): not a problem. */
+    private final boolean off;
     private final String peer;
 
     @Activate
@@ -69,7 +71,8 @@ public final class SyncClientComponent implements SyncEndpoint {
         this.peer = config.peerAddress().strip() + ":" + config.peerPort();
         String why = null;
         SyncClient started = null;
-        if (config.peerAddress().isBlank()) {
+        this.off = config.peerAddress().isBlank();
+        if (off) {
             why = "no peerAddress: the backup side is off";
             LOG.info("sync: {}", why);
         } else {
@@ -103,6 +106,9 @@ public final class SyncClientComponent implements SyncEndpoint {
 
     @Override
     public String describe() {
+        if (off) {
+            return "backup side: off (no peerAddress)";
+        }
         if (client == null) {
             return "backup side of " + peer + ": PROBLEM: " + problem;
         }
@@ -116,6 +122,7 @@ public final class SyncClientComponent implements SyncEndpoint {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("role", role());
         map.put("peer", peer);
+        map.put("off", off);
         map.put("running", client != null);
         map.put("problem", problem);
         map.put("connected", client != null && client.connected());

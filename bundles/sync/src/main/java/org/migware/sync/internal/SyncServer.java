@@ -42,6 +42,8 @@ final class SyncServer implements Closeable {
     /** The table lock: polls and full transfers take it, then a session's monitor. */
     private final Object tableLock = new Object();
     private final List<BackupSession> sessions = new CopyOnWriteArrayList<>();
+    /** Connections not yet authenticated: bounded, so that a flood of connections cannot take a thread each. */
+    private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
     private final ScheduledExecutorService poller;
     private ServerSocket server;
     private Thread acceptor;
@@ -117,11 +119,13 @@ final class SyncServer implements Closeable {
                 }
                 continue;
             }
-            if (sessions.size() >= settings.maxBackups()) {
-                LOG.warn("sync: refused {}: already {} backups (maxBackups)", socket.getRemoteSocketAddress(), sessions.size());
+            if (sessions.size() >= settings.maxBackups() || handshaking.get() >= settings.maxBackups()) {
+                LOG.warn("sync: refused {}: already {} backups and {} connections proving the key (maxBackups {})",
+                        socket.getRemoteSocketAddress(), sessions.size(), handshaking.get(), settings.maxBackups());
                 closeQuietly(socket);
                 continue;
             }
+            handshaking.incrementAndGet();
             daemon(() -> serve(socket), "migware-sync-backup-" + socket.getRemoteSocketAddress()).start();
         }
     }
@@ -130,6 +134,7 @@ final class SyncServer implements Closeable {
     private void serve(Socket socket) {
         String peer = String.valueOf(socket.getRemoteSocketAddress());
         BackupSession session = null;
+        boolean proving = true;
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) settings.deadAfterMillis());
@@ -157,6 +162,8 @@ final class SyncServer implements Closeable {
                         + ", not its request for the table");
             }
             sequence.accept(first.sequence());
+            handshaking.decrementAndGet();
+            proving = false;
             counters.sessions.incrementAndGet();
             counters.resyncRequests.incrementAndGet();
             session.requestTransfer();
@@ -178,6 +185,9 @@ final class SyncServer implements Closeable {
                 LOG.warn("sync: the channel to backup {} failed: {}", peer, e.toString());
             }
         } finally {
+            if (proving) {
+                handshaking.decrementAndGet();
+            }
             if (session != null) {
                 sessions.remove(session);
                 session.close();

@@ -69,6 +69,8 @@ public final class SyncServerComponent implements SyncEndpoint {
     private final SyncCounters counters = new SyncCounters();
     private final SyncServer server;
     private final String problem;
+    /** Whether the configuration leaves this side off on purpose (no address): not a problem. */
+    private final boolean off;
     private final String listen;
 
     @Activate
@@ -76,7 +78,8 @@ public final class SyncServerComponent implements SyncEndpoint {
         this.listen = config.listenAddress().strip() + ":" + config.listenPort();
         String why = null;
         SyncServer started = null;
-        if (config.listenAddress().isBlank()) {
+        this.off = config.listenAddress().isBlank();
+        if (off) {
             why = "no listenAddress: the serving side is off";
             LOG.info("sync: {}", why);
         } else {
@@ -117,6 +120,9 @@ public final class SyncServerComponent implements SyncEndpoint {
 
     @Override
     public String describe() {
+        if (off) {
+            return "serving side: off (no listenAddress)";
+        }
         if (server == null) {
             return "serving side on " + listen + ": PROBLEM: " + problem;
         }
@@ -129,6 +135,7 @@ public final class SyncServerComponent implements SyncEndpoint {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("role", role());
         map.put("listen", listen);
+        map.put("off", off);
         map.put("running", server != null);
         map.put("problem", problem);
         map.put("backups", server == null ? List.of() : server.backups());
