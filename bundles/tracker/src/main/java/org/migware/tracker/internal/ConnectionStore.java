@@ -589,6 +589,12 @@ final class ConnectionStore {
     }
 
     synchronized Optional<ConnectionSnapshot> find(ConnectionKey key) {
+        int slot = slotOf(key);
+        return slot < 0 ? Optional.empty() : Optional.of(snapshot(slots[slot]));
+    }
+
+    /** @return the slot of the connection with this key, or -1 */
+    private int slotOf(ConnectionKey key) {
         byte[] client = key.clientAddress().getAddress();
         byte[] server = key.serverAddress().getAddress();
         long cHigh = AddressWords.high(client);
@@ -596,8 +602,7 @@ final class ConnectionStore {
         long sHigh = AddressWords.high(server);
         long sLow = AddressWords.low(server);
         int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
-        int slot = find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
-        return slot < 0 ? Optional.empty() : Optional.of(snapshot(slots[slot]));
+        return find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
     }
 
     synchronized TableStatistics statistics() {
@@ -741,14 +746,7 @@ final class ConnectionStore {
 
     /** See {@link org.migware.api.sync.ConnectionImport#importClosed}. */
     synchronized boolean importClosed(ConnectionKey key, long clientInitialSequence) {
-        byte[] client = key.clientAddress().getAddress();
-        byte[] server = key.serverAddress().getAddress();
-        long cHigh = AddressWords.high(client);
-        long cLow = AddressWords.low(client);
-        long sHigh = AddressWords.high(server);
-        long sLow = AddressWords.low(server);
-        int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
-        int slot = find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
+        int slot = slotOf(key);
         if (slot < 0) {
             return false;
         }
