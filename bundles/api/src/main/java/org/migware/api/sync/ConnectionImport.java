@@ -46,4 +46,11 @@ public interface ConnectionImport {
 
     /** @return for every connection in the table, where its handshake came from */
     Map<ConnectionKey, HandshakeOrigin> handshakeOrigins();
+
+    /**
+     * @return a count that moves whenever a connection is added or removed, changes its TCP state
+     *     or gets its handshake; equal counts mean the same connections in the same states, so a
+     *     reader that compares tables (the serving side of sync) can skip an unchanged one
+     */
+    long changeCount();
 }

@@ -29,6 +29,8 @@ final class BackupSession {
     private final Socket socket;
     private final OutputStream out;
     private final SessionMac sendMac;
+    /** The writer thread's own HMAC for full transfers, encoded outside the monitor while changes are queued. */
+    private final SessionMac transferMac;
     private final int capacity;
     private final long aliveMillis;
     private final SyncCounters counters;
@@ -38,12 +40,13 @@ final class BackupSession {
     private volatile boolean transferOwed;
     private volatile boolean closed;
 
-    BackupSession(String peer, Socket socket, SessionMac sendMac, int capacity, long aliveMillis, SyncCounters counters)
-            throws IOException {
+    BackupSession(String peer, Socket socket, SessionMac sendMac, SessionMac transferMac, int capacity, long aliveMillis,
+            SyncCounters counters) throws IOException {
         this.peer = peer;
         this.socket = socket;
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
         this.sendMac = sendMac;
+        this.transferMac = transferMac;
         this.capacity = capacity;
         this.aliveMillis = aliveMillis;
         this.counters = counters;
@@ -85,23 +88,37 @@ final class BackupSession {
         notifyAll();
     }
 
+    /** A full transfer: its first sequence number and the connections, numbered from it after a begin message. */
+    record Transfer(long firstSequence, List<ConnectionSnapshot> connections) {
+    }
+
     /**
-     * Makes the full transfer's frames, replacing the queue. Called under the server's table lock,
-     * so that no change is queued between the table read and the numbering.
+     * Reserves the numbers of a full transfer and empties the queue (the transfer is made from the
+     * same table, later). Called under the server's table lock, so that no change is queued between
+     * the table read and the numbering; the frames are made and written by {@link #write(Transfer)},
+     * one at a time, so a big table costs no more memory than its snapshot.
      */
-    synchronized List<byte[]> takeTransfer(List<ConnectionSnapshot> table) {
+    synchronized Transfer reserveTransfer(List<ConnectionSnapshot> table) {
         transferOwed = false;
         overflowing = false;
         queue.clear();
-        List<byte[]> frames = new ArrayList<>(table.size() + 2);
+        long first = nextSequence;
+        nextSequence += table.size() + 2L;
+        return new Transfer(first, table);
+    }
+
+    /** Writes a reserved transfer: begin, one entry per connection, end. Only the writer thread calls it. */
+    void write(Transfer transfer) throws IOException {
         byte[] count = new byte[4];
-        Frames.putInt(count, 0, table.size());
-        frames.add(Frames.encode(MessageType.TRANSFER_BEGIN, nextSequence++, count, sendMac));
-        for (ConnectionSnapshot c : table) {
-            frames.add(Frames.encode(MessageType.TRANSFER_ENTRY, nextSequence++, ConnectionCodec.encodeEntry(c), sendMac));
+        Frames.putInt(count, 0, transfer.connections().size());
+        long sequence = transfer.firstSequence();
+        out.write(Frames.encode(MessageType.TRANSFER_BEGIN, sequence++, count, transferMac));
+        for (ConnectionSnapshot c : transfer.connections()) {
+            out.write(Frames.encode(MessageType.TRANSFER_ENTRY, sequence++, ConnectionCodec.encodeEntry(c), transferMac));
         }
-        frames.add(Frames.encode(MessageType.TRANSFER_END, nextSequence++, count, sendMac));
-        return frames;
+        out.write(Frames.encode(MessageType.TRANSFER_END, sequence, count, transferMac));
+        out.flush();
+        counters.messagesSent.addAndGet(transfer.connections().size() + 2L);
     }
 
     boolean transferOwed() {

@@ -44,6 +44,7 @@ final class ConnectionCodec {
     }
 
     private static final TcpState[] STATES = TcpState.values();
+    private static final java.util.regex.Pattern MAC = java.util.regex.Pattern.compile("\\p{XDigit}{2}(:\\p{XDigit}{2}){5}");
     private static final long MAX_U32 = 0xffffffffL;
 
     private ConnectionCodec() {
@@ -159,7 +160,7 @@ final class ConnectionCodec {
     }
 
     private static void putMac(ByteBuffer b, String mac) {
-        if (mac == null || !mac.matches("\\p{XDigit}{2}(:\\p{XDigit}{2}){5}")) {
+        if (mac == null || !MAC.matcher(mac).matches()) {
             b.put((byte) 0).put(new byte[6]);
             return;
         }

@@ -99,7 +99,7 @@ final class SyncClient implements Closeable {
             s.setTcpNoDelay(true);
             s.setSoTimeout((int) settings.deadAfterMillis());
             OutputStream out = new BufferedOutputStream(s.getOutputStream());
-            FrameReader reader = new FrameReader(s.getInputStream());
+            FrameReader reader = new FrameReader(new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024));
             byte[] sessionId = new byte[SessionMac.SESSION_LENGTH];
             byte[] clientNonce = new byte[SessionMac.NONCE_LENGTH];
             random.nextBytes(clientNonce);

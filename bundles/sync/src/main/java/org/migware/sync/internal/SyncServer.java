@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.migware.api.connection.ConnectionSnapshot;
@@ -35,6 +36,9 @@ final class SyncServer implements Closeable {
     private final InetSocketAddress listen;
     private final byte[] key;
     private final Supplier<List<ConnectionSnapshot>> table;
+    private final LongSupplier changeCount;
+    /** The table's change count at the last poll: an unchanged table is not read again. The poll's own. */
+    private long polledChanges = Long.MIN_VALUE;
     private final Settings settings;
     private final SyncCounters counters;
     private final SecureRandom random = new SecureRandom();
@@ -44,16 +48,23 @@ final class SyncServer implements Closeable {
     private final List<BackupSession> sessions = new CopyOnWriteArrayList<>();
     /** Connections not yet authenticated: bounded, so that a flood of connections cannot take a thread each. */
     private final java.util.concurrent.atomic.AtomicInteger handshaking = new java.util.concurrent.atomic.AtomicInteger();
+    /** Every accepted socket until its thread ends: closed by {@link #close()}, authenticated or not. */
+    private final java.util.Set<Socket> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService poller;
     private ServerSocket server;
     private Thread acceptor;
     private volatile boolean closed;
 
-    SyncServer(InetSocketAddress listen, byte[] key, Supplier<List<ConnectionSnapshot>> table, Settings settings,
-            SyncCounters counters) {
+    /**
+     * @param table the table's connections
+     * @param changeCount the table's change count ({@link org.migware.api.sync.ConnectionImport#changeCount()})
+     */
+    SyncServer(InetSocketAddress listen, byte[] key, Supplier<List<ConnectionSnapshot>> table, LongSupplier changeCount,
+            Settings settings, SyncCounters counters) {
         this.listen = listen;
         this.key = key.clone();
         this.table = table;
+        this.changeCount = changeCount;
         this.settings = settings;
         this.counters = counters;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "migware-sync-poll"));
@@ -82,6 +93,11 @@ final class SyncServer implements Closeable {
 
     /** Reads the table now and queues its changes (the poll thread does it every pollMillis). */
     void poll() {
+        long count = changeCount.getAsLong(); // before the read: a change during it is read next time
+        if (count == polledChanges) {
+            return;
+        }
+        polledChanges = count;
         List<ConnectionSnapshot> snapshot = table.get();
         synchronized (tableLock) {
             TableWatcher.Changes changes = watcher.poll(snapshot);
@@ -126,6 +142,7 @@ final class SyncServer implements Closeable {
                 continue;
             }
             handshaking.incrementAndGet();
+            accepted.add(socket);
             daemon(() -> serve(socket), "migware-sync-backup-" + socket.getRemoteSocketAddress()).start();
         }
     }
@@ -138,7 +155,7 @@ final class SyncServer implements Closeable {
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout((int) settings.deadAfterMillis());
-            FrameReader reader = new FrameReader(socket.getInputStream());
+            FrameReader reader = new FrameReader(new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024));
             byte[] sessionId = new byte[SessionMac.SESSION_LENGTH];
             FrameReader.Received hello = reader.read(new SessionMac(key, sessionId));
             if (hello.type() != MessageType.CLIENT_HELLO || hello.sequence() != 0
@@ -151,8 +168,8 @@ final class SyncServer implements Closeable {
             System.arraycopy(hello.payload(), 0, sessionId, 0, SessionMac.NONCE_LENGTH);
             System.arraycopy(serverNonce, 0, sessionId, SessionMac.NONCE_LENGTH, SessionMac.NONCE_LENGTH);
             SessionMac receiveMac = new SessionMac(key, sessionId);
-            session = new BackupSession(peer, socket, new SessionMac(key, sessionId), settings.queueCapacity(),
-                    settings.aliveMillis(), counters);
+            session = new BackupSession(peer, socket, new SessionMac(key, sessionId), new SessionMac(key, sessionId),
+                    settings.queueCapacity(), settings.aliveMillis(), counters);
             session.write(List.of(Frames.encode(MessageType.SERVER_HELLO, 0, serverNonce, new SessionMac(key, sessionId))));
             // Until the backup proves the key over this session's nonces, nothing of the table leaves.
             SequenceCheck sequence = new SequenceCheck(1);
@@ -188,6 +205,7 @@ final class SyncServer implements Closeable {
             if (proving) {
                 handshaking.decrementAndGet();
             }
+            accepted.remove(socket);
             if (session != null) {
                 sessions.remove(session);
                 session.close();
@@ -234,13 +252,13 @@ final class SyncServer implements Closeable {
         try {
             while (!closed && !session.isClosed()) {
                 if (session.transferOwed()) {
-                    List<byte[]> transfer;
+                    BackupSession.Transfer transfer;
                     synchronized (tableLock) {
-                        transfer = session.takeTransfer(watcher.current());
+                        transfer = session.reserveTransfer(watcher.current());
                     }
                     session.write(transfer);
                     counters.transfers.incrementAndGet();
-                    LOG.info("sync: sent backup {} the table: {} connections", session.peer(), transfer.size() - 2);
+                    LOG.info("sync: sent backup {} the table: {} connections", session.peer(), transfer.connections().size());
                 } else {
                     session.write(session.takeQueued());
                 }
@@ -271,6 +289,9 @@ final class SyncServer implements Closeable {
             session.close();
         }
         sessions.clear();
+        for (Socket socket : accepted) {
+            closeQuietly(socket);
+        }
     }
 
     static Thread daemon(Runnable runnable, String name) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.migware.api.connection.ConnectionTable;
+import org.migware.api.sync.ConnectionImport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -74,7 +75,7 @@ public final class SyncServerComponent implements SyncEndpoint {
     private final String listen;
 
     @Activate
-    public SyncServerComponent(Config config, @Reference ConnectionTable table) {
+    public SyncServerComponent(Config config, @Reference ConnectionTable table, @Reference ConnectionImport changes) {
         this.listen = config.listenAddress().strip() + ":" + config.listenPort();
         String why = null;
         SyncServer started = null;
@@ -89,7 +90,7 @@ public final class SyncServerComponent implements SyncEndpoint {
                 LOG.error("sync: the serving side does not start: {}", why);
             } else {
                 SyncServer candidate = new SyncServer(new InetSocketAddress(config.listenAddress().strip(), config.listenPort()),
-                        key.key(), table::connections, new SyncServer.Settings(Math.max(1, config.queueCapacity()),
+                        key.key(), table::connections, changes::changeCount, new SyncServer.Settings(Math.max(1, config.queueCapacity()),
                                 Math.max(10, config.aliveMillis()), Math.max(100, config.deadAfterMillis()),
                                 Math.max(10, config.pollMillis()), Math.max(1, config.maxBackups())), counters);
                 try {

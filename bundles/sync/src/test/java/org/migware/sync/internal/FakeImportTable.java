@@ -53,6 +53,11 @@ final class FakeImportTable implements ConnectionImport {
     }
 
     @Override
+    public long changeCount() {
+        throw new UnsupportedOperationException("a backup's table: the serving side's count is ServingTable's");
+    }
+
+    @Override
     public synchronized Map<ConnectionKey, HandshakeOrigin> handshakeOrigins() {
         Map<ConnectionKey, HandshakeOrigin> origins = new LinkedHashMap<>();
         held.forEach((key, h) -> origins.put(key, h.origin()));

@@ -24,7 +24,8 @@ class OverflowTest {
         try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket backupEnd = new Socket(InetAddress.getLoopbackAddress(), listening.getLocalPort());
                 Socket servingEnd = listening.accept()) {
-            BackupSession queue = new BackupSession("test", servingEnd, new SessionMac(KEY, session), 2, 100, counters);
+            BackupSession queue = new BackupSession("test", servingEnd, new SessionMac(KEY, session), new SessionMac(KEY, session),
+                    2, 100, counters);
             for (int port = 1; port <= 5; port++) {
                 queue.offer(MessageType.CONNECTION_NEW, ConnectionCodec.encodeEntry(Connections.established(port, port, port)));
             }
@@ -44,9 +45,21 @@ class OverflowTest {
             assertEquals(3, backup.lastGap());
             assertEquals(3, table.held.size());
 
-            List<byte[]> transfer = queue.takeTransfer(List.of(Connections.established(9, 9, 9)));
-            assertEquals(3, transfer.size(), "begin, one entry, end");
-            assertEquals(0, queue.queued());
+            // The backup asks for the table; a change queued meanwhile comes after the transfer's numbers.
+            queue.offer(MessageType.CONNECTION_NEW, ConnectionCodec.encodeEntry(Connections.established(7, 7, 7)));
+            BackupSession.Transfer transfer = queue.reserveTransfer(List.of(Connections.established(9, 9, 9)));
+            assertEquals(0, queue.queued(), "the transfer replaces what was queued");
+            queue.offer(MessageType.CONNECTION_NEW, ConnectionCodec.encodeEntry(Connections.established(10, 10, 10)));
+            queue.write(transfer);
+            queue.write(queue.takeQueued());
+            assertTrue(backup.accept(reader.read(mac)), "the dropped change 7 is a gap too");
+            assertFalse(backup.accept(reader.read(mac)));
+            assertFalse(backup.accept(reader.read(mac)));
+            assertTrue(backup.transferEnded());
+            assertFalse(backup.accept(reader.read(mac)), "the change queued during the transfer follows it in order");
+            assertEquals(java.util.Set.of(9, 10), table.held.keySet().stream().map(k -> k.clientPort())
+                    .collect(java.util.stream.Collectors.toSet()),
+                    "1, 2 and 6, known only through sync and not in the table sent, went; 9 came with it, 10 after it");
         }
     }
 }

@@ -33,7 +33,7 @@ class SyncLoopbackTest {
     private static final byte[] KEY = "the site's sync key, 32 bytes...".getBytes(StandardCharsets.US_ASCII);
     private static final long WAIT_MILLIS = 20_000;
 
-    private final List<ConnectionSnapshot> servingTable = new CopyOnWriteArrayList<>();
+    private final ServingTable servingTable = new ServingTable();
     private final FakeImportTable backupTable = new FakeImportTable();
     private final SyncCounters serverCounters = new SyncCounters();
     private final SyncCounters clientCounters = new SyncCounters();
@@ -48,7 +48,7 @@ class SyncLoopbackTest {
 
     private SyncServer server(byte[] key, SyncCounters counters) throws IOException {
         SyncServer server = new SyncServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), key,
-                () -> List.copyOf(servingTable), new SyncServer.Settings(10_000, 100, 2_000, 20, 4), counters);
+                servingTable::snapshot, servingTable::changeCount, new SyncServer.Settings(10_000, 100, 2_000, 20, 4), counters);
         closing.add(server);
         server.start();
         return server;
@@ -118,6 +118,18 @@ class SyncLoopbackTest {
     }
 
     @Test
+    void aTableOf20000ConnectionsGoesAcrossWhole() throws Exception {
+        for (int port = 1; port <= 20_000; port++) {
+            servingTable.add(Connections.established(port, port * 3L, port * 5L));
+        }
+        SyncServer server = server(KEY, serverCounters);
+        client(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), KEY, backupTable, clientCounters);
+        awaitTablesMatch("a big initial transfer");
+        assertEquals(20_000, clientCounters.added.get());
+        assertEquals(1, clientCounters.transfers.get());
+    }
+
+    @Test
     void aBackupWithAnotherKeyGetsNothingAndIsCounted() throws Exception {
         servingTable.add(Connections.established(1000, 1, 2));
         SyncServer server = server(KEY, serverCounters);
@@ -162,7 +174,7 @@ class SyncLoopbackTest {
     private void awaitTablesMatch(String when) throws InterruptedException {
         await(when + ": the backup's table matches the serving host's", () -> backupKeys().equals(servingSyncedKeys()));
         assertEquals(servingSyncedKeys(), backupKeys(), when);
-        for (ConnectionSnapshot c : servingTable) {
+        for (ConnectionSnapshot c : servingTable.snapshot()) {
             if (TableWatcher.synced(c) && backupTable.held.get(c.key()).origin() == HandshakeOrigin.SYNC) {
                 assertEquals(c.clientToServer().initialSequence(),
                         backupTable.held.get(c.key()).connection().clientToServer().initialSequence(), when);
@@ -171,7 +183,7 @@ class SyncLoopbackTest {
     }
 
     private Set<ConnectionKey> servingSyncedKeys() {
-        return servingTable.stream().filter(TableWatcher::synced).map(ConnectionSnapshot::key).collect(Collectors.toSet());
+        return servingTable.snapshot().stream().filter(TableWatcher::synced).map(ConnectionSnapshot::key).collect(Collectors.toSet());
     }
 
     private Set<ConnectionKey> backupKeys() {
@@ -189,7 +201,7 @@ class SyncLoopbackTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within " + WAIT_MILLIS + " ms: " + what);
             }
-            Thread.sleep(10);
+            Thread.sleep(50);
         }
     }
 }

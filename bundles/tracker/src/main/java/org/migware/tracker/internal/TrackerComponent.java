@@ -394,4 +394,9 @@ public final class TrackerComponent implements ConnectionTable, ConnectionImport
     public Map<ConnectionKey, HandshakeOrigin> handshakeOrigins() {
         return store.handshakeOrigins();
     }
+
+    @Override
+    public long changeCount() {
+        return store.membershipChanges();
+    }
 }

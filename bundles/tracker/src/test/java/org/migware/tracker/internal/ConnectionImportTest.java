@@ -31,7 +31,9 @@ class ConnectionImportTest {
         serving.feed(TcpFrame.fromClient(40000).seq(1_000_001).ack(7_000_001).flags(PSH).payload(100));
         ConnectionSnapshot sent = serving.connection(40000);
 
+        long changesBefore = backup.store.membershipChanges();
         assertEquals(ImportOutcome.ADDED, backup.store.importHandshake(sent));
+        assertTrue(backup.store.membershipChanges() > changesBefore, "the change count (ConnectionImport.changeCount) moves");
 
         ConnectionSnapshot held = backup.connection(40000);
         assertTrue(held.handshakeSeen());
@@ -56,7 +58,9 @@ class ConnectionImportTest {
         assertFalse(backup.connection(40001).handshakeSeen());
         assertEquals(HandshakeOrigin.MISSED, backup.store.handshakeOrigins().get(StoreHarness.key(40001)));
 
+        long changesBefore = backup.store.membershipChanges();
         assertEquals(ImportOutcome.HANDSHAKE_FILLED, backup.store.importHandshake(serving.connection(40001)));
+        assertTrue(backup.store.membershipChanges() > changesBefore, "a filled handshake is a change too");
 
         ConnectionSnapshot held = backup.connection(40001);
         assertTrue(held.handshakeSeen());
