@@ -22,6 +22,9 @@ import org.migware.api.connection.TcpState;
 import org.migware.api.packet.ParseResult;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.api.wire.SequenceNumbers;
+import org.migware.api.connection.DirectionState;
+import org.migware.api.sync.HandshakeOrigin;
+import org.migware.api.sync.ImportOutcome;
 
 /**
  * The connection table of the NORMAL state and the per-connection state machine that feeds it.
@@ -586,6 +589,12 @@ final class ConnectionStore {
     }
 
     synchronized Optional<ConnectionSnapshot> find(ConnectionKey key) {
+        int slot = slotOf(key);
+        return slot < 0 ? Optional.empty() : Optional.of(snapshot(slots[slot]));
+    }
+
+    /** @return the slot of the connection with this key, or -1 */
+    private int slotOf(ConnectionKey key) {
         byte[] client = key.clientAddress().getAddress();
         byte[] server = key.serverAddress().getAddress();
         long cHigh = AddressWords.high(client);
@@ -593,8 +602,7 @@ final class ConnectionStore {
         long sHigh = AddressWords.high(server);
         long sLow = AddressWords.low(server);
         int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
-        int slot = find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
-        return slot < 0 ? Optional.empty() : Optional.of(snapshot(slots[slot]));
+        return find(hash, cHigh, cLow, key.clientPort(), sHigh, sLow, key.serverPort());
     }
 
     synchronized TableStatistics statistics() {
@@ -654,6 +662,114 @@ final class ConnectionStore {
         latestCaptureNanos = Math.max(latestCaptureNanos, latestCapture);
         monotonicAtLatestCapture = monotonicNanos.getAsLong();
         created += createdSoFar;
+    }
+
+    // ---- connections learnt through state sync (ConnectionImport) ----
+
+    /** See {@link org.migware.api.sync.ConnectionImport#importHandshake}. */
+    synchronized ImportOutcome importHandshake(ConnectionSnapshot sent) {
+        ServiceEndpoints endpoints = service;
+        byte[] clientBytes = sent.client().address().getAddress();
+        byte[] serverBytes = sent.server().address().getAddress();
+        long cHigh = AddressWords.high(clientBytes);
+        long cLow = AddressWords.low(clientBytes);
+        long sHigh = AddressWords.high(serverBytes);
+        long sLow = AddressWords.low(serverBytes);
+        int cPort = sent.client().port();
+        int sPort = sent.server().port();
+        if (endpoints == null || !endpoints.isService(sHigh, sLow, sPort)) {
+            return ImportOutcome.REFUSED_NOT_SERVICE;
+        }
+        if (sent.clientToServer().initialSequence() == DirectionState.UNKNOWN
+                || sent.serverToClient().initialSequence() == DirectionState.UNKNOWN) {
+            return ImportOutcome.REFUSED_NO_HANDSHAKE;
+        }
+        int hash = TrackedConnection.hash(hashSeed, cHigh, cLow, cPort, sHigh, sLow, sPort);
+        int slot = find(hash, cHigh, cLow, cPort, sHigh, sLow, sPort);
+        if (slot >= 0) {
+            TrackedConnection held = slots[slot];
+            if (held.handshakeSeen) {
+                return ImportOutcome.ALREADY_KNOWN;
+            }
+            importHandshakeOf(held.client, sent.clientToServer());
+            importHandshakeOf(held.server, sent.serverToClient());
+            held.handshakeSeen = true;
+            held.handshakeFromSync = true;
+            membershipChanges++; // what a restart needs (the handshake) changed
+            return ImportOutcome.HANDSHAKE_FILLED;
+        }
+        TrackedConnection added = new TrackedConnection(cHigh, cLow, cPort, sHigh, sLow, sPort, hash);
+        importHandshakeOf(added.client, sent.clientToServer());
+        importHandshakeOf(added.server, sent.serverToClient());
+        importPositionsOf(added.client, sent.clientToServer(), sent.client().mac());
+        importPositionsOf(added.server, sent.serverToClient(), sent.server().mac());
+        added.state = sent.state().isLive() && sent.state() != TcpState.HANDSHAKE ? sent.state() : TcpState.ESTABLISHED;
+        added.handshakeSeen = true;
+        added.handshakeFromSync = true;
+        // The positions are as old as the message: each side's next segment is believed as it comes.
+        added.pickup = TrackedConnection.PICKUP_CLIENT | TrackedConnection.PICKUP_SERVER;
+        long now = nowNanos();
+        added.firstSeenNanos = Math.min(now, sent.firstSeen().getEpochSecond() * 1_000_000_000L + sent.firstSeen().getNano());
+        added.lastActivityNanos = now; // idle from the import on, not from the serving host's last frame
+        if (insert(added, false) == null) {
+            return ImportOutcome.REFUSED_TABLE_FULL;
+        }
+        return ImportOutcome.ADDED;
+    }
+
+    private static void importHandshakeOf(SideState side, DirectionState sent) {
+        side.initialSequence = (int) sent.initialSequence();
+        side.set(SideState.ISN_KNOWN);
+        side.recordSynOptions(sent.mss(), sent.windowScale(), sent.sackPermitted(), sent.timestamps(),
+                Math.max(0, sent.synEcnFlags()));
+    }
+
+    private static void importPositionsOf(SideState side, DirectionState sent, String mac) {
+        if (sent.highestSequenceEnd() != DirectionState.UNKNOWN) {
+            side.highestSequenceEnd = (int) sent.highestSequenceEnd();
+            side.set(SideState.SEQ_KNOWN);
+        }
+        if (sent.highestAck() != DirectionState.UNKNOWN) {
+            side.highestAck = (int) sent.highestAck();
+            side.set(SideState.ACK_KNOWN);
+        }
+        if (sent.lastTimestampValue() != DirectionState.UNKNOWN) {
+            side.lastTimestampValue = (int) sent.lastTimestampValue();
+            side.set(SideState.TS_KNOWN);
+        }
+        side.lastWindow = sent.lastWindow();
+        if (mac != null && mac.matches("\\p{XDigit}{2}(:\\p{XDigit}{2}){5}")) {
+            side.mac = Long.parseLong(mac.replace(":", ""), 16);
+            side.set(SideState.MAC_KNOWN);
+        }
+    }
+
+    /** See {@link org.migware.api.sync.ConnectionImport#importClosed}. */
+    synchronized boolean importClosed(ConnectionKey key, long clientInitialSequence) {
+        int slot = slotOf(key);
+        if (slot < 0) {
+            return false;
+        }
+        SideState held = slots[slot].client;
+        if (clientInitialSequence != DirectionState.UNKNOWN && held.has(SideState.ISN_KNOWN)
+                && held.initialSequence != (int) clientInitialSequence) {
+            return false; // a later incarnation of the 4-tuple
+        }
+        removeAt(slot);
+        return true;
+    }
+
+    /** @return where each held connection's handshake came from */
+    synchronized Map<ConnectionKey, HandshakeOrigin> handshakeOrigins() {
+        Map<ConnectionKey, HandshakeOrigin> origins = new LinkedHashMap<>();
+        for (TrackedConnection c : slots) {
+            if (c != null) {
+                origins.put(new ConnectionKey(AddressWords.toInetAddress(c.clientAddressHigh, c.clientAddressLow), c.clientPort,
+                        AddressWords.toInetAddress(c.serverAddressHigh, c.serverAddressLow), c.serverPort),
+                        c.handshakeFromSync ? HandshakeOrigin.SYNC : c.handshakeSeen ? HandshakeOrigin.CAPTURE : HandshakeOrigin.MISSED);
+            }
+        }
+        return origins;
     }
 
     /** @return segments taken with a partial (offloaded) checksum, which could not be verified */

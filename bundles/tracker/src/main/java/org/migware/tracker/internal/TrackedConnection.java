@@ -29,6 +29,8 @@ final class TrackedConnection {
      * set on a connection restored from a state file, whose sequence numbers are as old as the file.
      */
     int pickup;
+    /** Whether the handshake came from the serving host's table through state sync, not from this host's capture. */
+    boolean handshakeFromSync;
 
     static final int PICKUP_CLIENT = 1;
     static final int PICKUP_SERVER = 2;

@@ -23,6 +23,9 @@ import org.migware.api.packet.PacketSource;
 import org.migware.api.packet.PacketSubscription;
 import org.migware.api.packet.ParsedPacket;
 import org.migware.api.state.DurableState;
+import org.migware.api.sync.ConnectionImport;
+import org.migware.api.sync.HandshakeOrigin;
+import org.migware.api.sync.ImportOutcome;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,9 +54,9 @@ import org.slf4j.LoggerFactory;
  * optional reference too: a changed service reaches the table through {@code updated} and an
  * absent one only stops tracking, so the table is never dropped for either.
  */
-@Component(service = ConnectionTable.class, configurationPid = ConfigurationPids.TRACKER, immediate = true)
+@Component(service = {ConnectionTable.class, ConnectionImport.class}, configurationPid = ConfigurationPids.TRACKER, immediate = true)
 @Designate(ocd = TrackerComponent.Config.class)
-public final class TrackerComponent implements ConnectionTable {
+public final class TrackerComponent implements ConnectionTable, ConnectionImport {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrackerComponent.class);
     static final String STATE_FILE = "connections.state";
@@ -373,5 +376,27 @@ public final class TrackerComponent implements ConnectionTable {
     @Override
     public TableStatistics statistics() {
         return store.statistics().withCoverage(coverage.sources(), coverage.gaps(), coverage.gapMillis());
+    }
+
+    // ---- ConnectionImport: connections learnt through state sync ----
+
+    @Override
+    public ImportOutcome importHandshake(ConnectionSnapshot connection) {
+        return store.importHandshake(connection);
+    }
+
+    @Override
+    public boolean importClosed(ConnectionKey key, long clientInitialSequence) {
+        return store.importClosed(key, clientInitialSequence);
+    }
+
+    @Override
+    public Map<ConnectionKey, HandshakeOrigin> handshakeOrigins() {
+        return store.handshakeOrigins();
+    }
+
+    @Override
+    public long changeCount() {
+        return store.membershipChanges();
     }
 }
