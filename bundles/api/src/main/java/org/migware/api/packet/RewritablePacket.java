@@ -75,4 +75,15 @@ public interface RewritablePacket extends ParsedPacket {
      * @since 1.2
      */
     boolean adjustTcpChecksum();
+
+    /**
+     * Whether the TCP checksum field holds exactly the pseudo-header's sum: the partial checksum
+     * of a sender with checksum offload (seen on a veth or a bridge) or of a segment that GRO
+     * merged on the capturing interface, which a NIC or the receiving stack completes. Such a
+     * checksum is to be completed ({@link #updateTcpChecksum()}), not carried. Ask before an
+     * address is changed: the pseudo-header holds them.
+     *
+     * @since 1.2
+     */
+    boolean isTcpChecksumPartial();
 }

@@ -667,6 +667,20 @@ public final class FlyweightParsedPacket implements RewritablePacket {
         return true;
     }
 
+    /**
+     * @return whether the TCP checksum field holds exactly the pseudo-header's sum (Linux writes
+     *     the folded sum itself for an offloading device: tcp_v4_send_check, tcp_gro_complete)
+     */
+    @Override
+    public boolean isTcpChecksumPartial() {
+        if (!tcpValid || ipVersion == 6 && ipv6.isRoutedOnward()) {
+            return false;
+        }
+        int at = tcpOffset + TcpHeader.CHECKSUM_OFFSET;
+        int field = (buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff;
+        return field == pseudoHeaderSum();
+    }
+
     /** @return whether the whole segment was captured and its TCP checksum is right */
     public boolean isTcpChecksumValid() {
         return canChecksumTcp() && tcp.isChecksumValid(buffer, pseudoHeaderSum());

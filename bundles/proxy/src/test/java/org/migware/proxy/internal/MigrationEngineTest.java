@@ -147,6 +147,26 @@ class MigrationEngineTest {
     }
 
     /**
+     * A client segment sent with checksum offload (a veth or bridge, as in the lab) or merged by GRO on
+     * the capturing interface carries a partial checksum, the pseudo-header's sum alone: MigWare
+     * completes it, as the NIC or the receiving stack would have, instead of carrying it.
+     */
+    @Test
+    void aPartialChecksumIsCompletedNotCarried() throws Exception {
+        recover();
+        toReplica.clear();
+        byte[] frame = client(1020, PRIMARY_ISN + 1).payload("c1 r3 offloaded\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
+        int tcpOffset = 14 + 20;
+        int partial = org.migware.api.wire.InternetChecksum.tcpIpv4PseudoHeaderSum(frame, 14, frame.length - tcpOffset);
+        frame[tcpOffset + 16] = (byte) (partial >>> 8);
+        frame[tcpOffset + 17] = (byte) partial;
+        assertFalse(checksumsRight(frame, frame.length), "as captured: partial");
+        engine.fromClient(frame, 0, frame.length);
+        assertEquals("c1 r3 offloaded\n", new String(read(toReplica.get(0)).payload(), StandardCharsets.US_ASCII),
+                "completed: both checksums right at the replica");
+    }
+
+    /**
      * A client segment damaged before the capture saw it (issue 10): the primary's stack would have
      * dropped it, and the replica's must too. Its checksum is carried through the translation, not
      * recomputed (RFC 1624), so it stays wrong by exactly the damage: undoing the damaged byte in

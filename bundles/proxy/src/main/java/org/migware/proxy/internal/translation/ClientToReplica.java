@@ -103,6 +103,7 @@ public final class ClientToReplica {
     public void forward(Mapping mapping) {
         RewritablePacket p = view;
         ConnectionTranslation t = mapping.translation;
+        boolean partialChecksum = p.isTcpChecksumPartial(); // asked before the addresses change
         int clientSeq = p.sequenceNumber();
         int clientEnd = clientSeq + p.payloadLength() + (p.hasFlags(RewritablePacket.FIN) ? 1 : 0);
         if (!p.hasFlags(RewritablePacket.RST) && clientEnd - mapping.clientNext > 0) {
@@ -147,9 +148,15 @@ public final class ClientToReplica {
         p.replaceUnknownOptionsWithNops();
         // Carried, not recomputed (RFC 1624): a segment damaged before the capture saw it, which the
         // primary would have dropped, keeps its wrong checksum and is dropped by the replica too; the
-        // client sends it again. A recomputed checksum would hand the damage over as valid.
+        // client sends it again. A recomputed checksum would hand the damage over as valid. A partial
+        // checksum (an offloading sender on a veth or bridge, GRO on the capturing interface) is
+        // completed instead, as the NIC or the receiving stack would have.
         p.adjustIpv4HeaderChecksum();
-        p.adjustTcpChecksum();
+        if (partialChecksum) {
+            p.updateTcpChecksum();
+        } else {
+            p.adjustTcpChecksum();
+        }
         int ipLength = p.tcpOffset() - p.ipOffset() + p.tcpHeaderLength() + p.payloadLength();
         toReplica.write(frame, p.ipOffset(), ipLength);
         mapping.toReplica++;
