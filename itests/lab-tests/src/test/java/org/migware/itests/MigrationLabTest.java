@@ -24,13 +24,14 @@ import org.migware.lab.experiments.MigrationExperiment;
  * shortened, so they ask again and again). The oracle is the applications: no client error, and
  * the replica's application receives every record after the last one the primary's got, in
  * order, without gap, duplicate or torn record (the proxy runs with framing=newline). With pcap4j
- * at every size, and with the kernel's TPACKET_V3 ring (capture-ring) at the largest.
+ * at both sizes, and with the kernel's TPACKET_V3 ring (capture-ring) at the larger.
  */
 class MigrationLabTest {
 
     static Stream<Arguments> sizes() {
-        return Stream.of(Arguments.of(1, CaptureBackend.PCAP4J), Arguments.of(10, CaptureBackend.PCAP4J),
-                Arguments.of(100, CaptureBackend.PCAP4J), Arguments.of(200, CaptureBackend.PCAP4J),
+        // 1 and 200 here; the main job (bin/migware lab) runs 1, 10, 100, 1,000 and 10,000 (README): 10 and 100 were
+        // taken out of the test run to keep it under 45 minutes, as the sizes between add no case of their own.
+        return Stream.of(Arguments.of(1, CaptureBackend.PCAP4J), Arguments.of(200, CaptureBackend.PCAP4J),
                 Arguments.of(200, CaptureBackend.RING));
     }
 
