@@ -182,6 +182,19 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aSyncKeyOthersCanRead() throws Exception {
+        Path key = dir.resolve("sync.key");
+        Files.write(key, new byte[32]);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        write("org.migware.sync.client", "peerAddress = 127.0.0.2", "keyFile = " + key);
+        assertProblem("etc/org.migware.sync.client.cfg: keyFile: the sync key file " + key + " has mode 0644: its group or every"
+                + " user may use it, not only its owner; refused (chmod 600 " + key + ")");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Outcome taken = check();
+        assertEquals(0, taken.exit(), () -> "a key only its owner reads is taken: " + taken.lines());
+    }
+
+    @Test
     void noMonitor() throws Exception {
         try (Stream<Path> jars = Files.list(deploy)) {
             for (Path jar : jars.toList()) {

@@ -54,6 +54,12 @@ public final class ConfigurationPids {
      */
     public static final String NOTIFY = "org.migware.notify";
 
+    /** State sync's serving side (bundle sync): streams this host's table to the backups. @since 1.4 */
+    public static final String SYNC_SERVER = "org.migware.sync.server";
+
+    /** State sync's backup side (bundle sync): imports the serving host's table. @since 1.4 */
+    public static final String SYNC_CLIENT = "org.migware.sync.client";
+
     private ConfigurationPids() {
     }
 }

@@ -5,7 +5,7 @@
  * service's, are on {@link org.migware.api.connection.ProtectedService}; every other
  * configuration belongs to one component, which documents its keys in its metatype.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package org.migware.api.config;
 

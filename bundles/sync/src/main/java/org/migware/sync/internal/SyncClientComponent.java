@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.config.SharedKeys;
 import org.migware.api.sync.ConnectionImport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = SyncClientComponent.Config.class)
 public final class SyncClientComponent implements SyncEndpoint {
 
-    static final String PID = "org.migware.sync.client";
+    static final String PID = ConfigurationPids.SYNC_CLIENT;
     private static final Logger LOG = LoggerFactory.getLogger(SyncClientComponent.class);
 
     /** The serving host to follow, and the reconnection's pace. */
@@ -76,7 +78,7 @@ public final class SyncClientComponent implements SyncEndpoint {
             why = "no peerAddress: the backup side is off";
             LOG.info("sync: {}", why);
         } else {
-            SyncKey.Loaded key = SyncKey.load(config.keyFile());
+            SharedKeys.Loaded key = SharedKeys.load(config.keyFile());
             if (key.key() == null) {
                 why = String.join("; ", key.problems());
                 LOG.error("sync: the backup side does not start: {}", why);

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.migware.api.connection.ConnectionTable;
+import org.migware.api.config.ConfigurationPids;
+import org.migware.api.config.SharedKeys;
 import org.migware.api.sync.ConnectionImport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = SyncServerComponent.Config.class)
 public final class SyncServerComponent implements SyncEndpoint {
 
-    static final String PID = "org.migware.sync.server";
+    static final String PID = ConfigurationPids.SYNC_SERVER;
     private static final Logger LOG = LoggerFactory.getLogger(SyncServerComponent.class);
 
     /** Where backups connect, and the channel's bounds. */
@@ -84,7 +86,7 @@ public final class SyncServerComponent implements SyncEndpoint {
             why = "no listenAddress: the serving side is off";
             LOG.info("sync: {}", why);
         } else {
-            SyncKey.Loaded key = SyncKey.load(config.keyFile());
+            SharedKeys.Loaded key = SharedKeys.load(config.keyFile());
             if (key.key() == null) {
                 why = String.join("; ", key.problems());
                 LOG.error("sync: the serving side does not start: {}", why);

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.migware.api.config.ConfigurationPids;
+import org.migware.api.config.SharedKeys;
 import org.migware.api.config.StrictModes;
 
 /**
@@ -110,6 +111,8 @@ public final class ConfigCheck {
         directPath(configs);
         command(configs.get(ConfigurationPids.CORE_FAILOVER), "fenceCommand");
         command(configs.get(ConfigurationPids.NOTIFY), "notifyCommand");
+        syncKey(configs.get(ConfigurationPids.SYNC_SERVER), "listenAddress");
+        syncKey(configs.get(ConfigurationPids.SYNC_CLIENT), "peerAddress");
         monitors(configs);
         return List.copyOf(problems);
     }
@@ -411,6 +414,15 @@ public final class ConfigCheck {
     private void command(CfgFile cfg, String key) {
         String where = where(cfg.pid, key);
         StrictModes.commandProblems(single(cfg, key)).forEach(problem -> problem(where, problem));
+    }
+
+    /** A side of state sync that is on ({@code switchKey} set) needs a key file the sync bundle would take. */
+    private void syncKey(CfgFile cfg, String switchKey) {
+        if (cfg == null || single(cfg, switchKey).isEmpty()) {
+            return; // that side is off
+        }
+        String where = where(cfg.pid, "keyFile");
+        SharedKeys.load(single(cfg, "keyFile")).problems().forEach(problem -> problem(where, problem));
     }
 
     private void monitors(Map<String, CfgFile> configs) throws IOException {

@@ -1,4 +1,4 @@
-package org.migware.sync.internal;
+package org.migware.api.config;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SyncKeyTest {
+class SharedKeysTest {
 
     @TempDir
     Path folder;
@@ -26,7 +26,7 @@ class SyncKeyTest {
 
     @Test
     void anOwnersOnlyKeyIsRead() throws Exception {
-        SyncKey.Loaded loaded = SyncKey.load(key("rw-------", 32).toString());
+        SharedKeys.Loaded loaded = SharedKeys.load(key("rw-------", 32).toString());
         assertArrayEquals(new byte[32], loaded.key());
         assertTrue(loaded.problems().isEmpty());
     }
@@ -34,7 +34,7 @@ class SyncKeyTest {
     @Test
     void aKeyItsGroupOrEveryUserMayReadIsRefused() throws Exception {
         for (String permissions : new String[] {"rw-r-----", "rw----r--", "rw-r--r--", "r-----r--"}) {
-            SyncKey.Loaded loaded = SyncKey.load(key(permissions, 32).toString());
+            SharedKeys.Loaded loaded = SharedKeys.load(key(permissions, 32).toString());
             assertNull(loaded.key(), permissions);
             assertTrue(loaded.problems().get(0).contains("chmod 600"), loaded.problems().toString());
         }
@@ -42,8 +42,8 @@ class SyncKeyTest {
 
     @Test
     void aShortMissingOrUnconfiguredKeyIsRefused() throws Exception {
-        assertTrue(SyncKey.load(key("rw-------", 8).toString()).problems().get(0).contains("fewer than 16"));
-        assertTrue(SyncKey.load(folder.resolve("absent").toString()).problems().get(0).contains("does not exist"));
-        assertTrue(SyncKey.load("").problems().get(0).contains("no keyFile"));
+        assertTrue(SharedKeys.load(key("rw-------", 8).toString()).problems().get(0).contains("fewer than 16"));
+        assertTrue(SharedKeys.load(folder.resolve("absent").toString()).problems().get(0).contains("does not exist"));
+        assertTrue(SharedKeys.load("").problems().get(0).contains("no keyFile"));
     }
 }

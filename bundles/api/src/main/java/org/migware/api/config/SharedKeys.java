@@ -1,4 +1,4 @@
-package org.migware.sync.internal;
+package org.migware.api.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,30 +6,32 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.migware.api.config.StrictModes;
 
 /**
- * The shared key of the sync channel, read from a file that only its owner may read, as sshd
- * demands of a private key: whoever holds the key can feed a backup's table, and read a serving
- * host's. Every host of a site has the same file, for example made with
- * {@code head -c 32 /dev/urandom > /etc/migware/sync.key; chmod 600 /etc/migware/sync.key}.
+ * A site's shared key (the state sync channel's), read from a file that only its owner may read,
+ * as sshd demands of a private key: whoever holds the key can feed a backup's table, and read a
+ * serving host's. Every host of a site has the same file, for example made with
+ * {@code head -c 32 /dev/urandom > /etc/migware/sync.key; chmod 600 /etc/migware/sync.key}. The
+ * bundle that uses the key and {@code bin/migware check} judge the file by the same rules.
+ *
+ * @since 1.4
  */
-final class SyncKey {
+public final class SharedKeys {
 
     /** Below this, an HMAC-SHA256 key is guessable (RFC 2104 asks for at least the output length, 32). */
-    static final int MIN_LENGTH = 16;
+    public static final int MIN_LENGTH = 16;
     /** A key file is small; a bigger one is a wrong path, not a key. */
-    static final int MAX_LENGTH = 4096;
+    public static final int MAX_LENGTH = 4096;
 
-    private SyncKey() {
+    private SharedKeys() {
     }
 
     /** The key's bytes, or why there are none. */
-    record Loaded(byte[] key, List<String> problems) {
+    public record Loaded(byte[] key, List<String> problems) {
     }
 
     /** @return the file's bytes as the key, or the problems, each a sentence that says what to do */
-    static Loaded load(String keyFile) {
+    public static Loaded load(String keyFile) {
         if (keyFile == null || keyFile.isBlank()) {
             return new Loaded(null, List.of("no keyFile is configured: the sync channel needs a shared key"
                     + " (head -c 32 /dev/urandom > FILE; chmod 600 FILE, the same file on every host)"));
