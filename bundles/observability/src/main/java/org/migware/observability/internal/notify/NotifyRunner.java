@@ -1,7 +1,5 @@
 package org.migware.observability.internal.notify;
 
-import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -9,7 +7,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.migware.api.config.StrictModes;
+import org.migware.api.config.ShellCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,62 +85,31 @@ public final class NotifyRunner implements AutoCloseable {
     }
 
     private void run(Map<String, String> variables, String description) {
-        // Checked at every run: the file can change after the configuration was read.
-        List<String> refused = StrictModes.commandProblems(command);
-        if (!refused.isEmpty()) {
-            failed.incrementAndGet();
-            LOG.error("notify: command refused for {}: {}", description, String.join("; ", refused));
-            return;
-        }
-        long started = System.nanoTime();
-        Process process;
+        Map<String, String> environment = new java.util.HashMap<>(variables);
+        environment.put(DROPPED_VARIABLE, Long.toString(dropped.get()));
+        ShellCommand.Result run;
         try {
-            ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            builder.environment().putAll(variables);
-            builder.environment().put(DROPPED_VARIABLE, Long.toString(dropped.get()));
-            process = builder.start();
-        } catch (IOException e) {
-            failed.incrementAndGet();
-            LOG.error("notify: the command could not start for {}: {}", description, e.getMessage());
-            return;
-        }
-        running = process;
-        try {
-            process.getOutputStream().close(); // a command that reads its input sees its end
-        } catch (IOException ignored) {
-            // nothing was written
-        }
-        try {
-            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                kill(process);
-                killed.incrementAndGet();
-                LOG.warn("notify: the command for {} was still running after {} ms: killed", description, timeoutMillis);
-                return;
-            }
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            if (process.exitValue() != 0) {
-                failed.incrementAndGet();
-                LOG.warn("notify: the command for {} exited {} after {} ms", description, process.exitValue(), millis);
-            } else {
-                LOG.debug("notify: the command for {} ran in {} ms", description, millis);
-            }
-            finished.incrementAndGet();
-        } catch (InterruptedException e) {
-            kill(process);
-            Thread.currentThread().interrupt();
+            run = ShellCommand.run(command, environment, timeoutMillis, process -> running = process);
         } finally {
             running = null;
         }
-    }
-
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(1, TimeUnit.SECONDS); // reaped, so that it is gone when the next one starts
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!run.refused().isEmpty()) {
+            failed.incrementAndGet();
+            LOG.error("notify: command refused for {}: {}", description, String.join("; ", run.refused()));
+        } else if (run.startError() != null) {
+            failed.incrementAndGet();
+            LOG.error("notify: the command could not start for {}: {}", description, run.startError());
+        } else if (run.timedOut()) {
+            killed.incrementAndGet();
+            LOG.warn("notify: the command for {} was still running after {} ms: killed", description, timeoutMillis);
+        } else if (run.ended()) {
+            if (run.exit() != 0) {
+                failed.incrementAndGet();
+                LOG.warn("notify: the command for {} exited {} after {} ms{}", description, run.exit(), run.millis(), run.lastLine());
+            } else {
+                LOG.debug("notify: the command for {} ran in {} ms", description, run.millis());
+            }
+            finished.incrementAndGet();
         }
     }
 
@@ -173,7 +140,7 @@ public final class NotifyRunner implements AutoCloseable {
         Process process = running;
         if (process != null) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            process.destroyForcibly(); // not reaped here: close() returns at once
         }
     }
 }
