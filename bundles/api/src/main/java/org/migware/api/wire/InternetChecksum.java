@@ -1,5 +1,9 @@
 package org.migware.api.wire;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * The Internet checksum (RFC 1071): the one's-complement of the one's-complement sum of 16-bit
  * big-endian words, an odd last byte padded with zero; the TCP pseudo-headers of IPv4 (RFC 9293
@@ -15,14 +19,19 @@ public final class InternetChecksum {
     public static final int VALID_SUM = 0xffff;
 
     private static final long UNSIGNED_INT = 0xffff_ffffL;
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BIG_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private InternetChecksum() {
     }
 
     /**
-     * Adds the 16-bit words of {@code length} bytes from {@code offset} to {@code initial}.
-     * Summing 32-bit words and folding at the end gives the same one's-complement sum
-     * (2^16 is 1 modulo 2^16 - 1) with half the loop.
+     * Adds the 16-bit words of {@code length} bytes from {@code offset} to {@code initial}, eight
+     * bytes a read: the two 32-bit halves of a big-endian long add up to the same one's-complement
+     * sum as its four 16-bit words (2^16 is 1 modulo 2^16 - 1), and 2^16 reads of at most 2^33 each
+     * cannot overflow the long. Every captured segment of the service is summed on the capture
+     * thread, and its headers on every rewrite: a loop of 16-bit words took a quarter of the
+     * parser + tracker's time (JFR, README).
      *
      * @param initial a sum to continue, such as a pseudo-header's, or 0
      * @return the one's-complement sum folded to 16 bits, not complemented
@@ -31,9 +40,13 @@ public final class InternetChecksum {
         long sum = initial & UNSIGNED_INT;
         int i = offset;
         int end = offset + length;
-        for (; end - i >= 4; i += 4) {
-            sum += ((bytes[i] & 0xff) << 24 | (bytes[i + 1] & 0xff) << 16 | (bytes[i + 2] & 0xff) << 8
-                    | bytes[i + 3] & 0xff) & UNSIGNED_INT;
+        for (; end - i >= 8; i += 8) {
+            long word = (long) BIG_ENDIAN_LONG.get(bytes, i);
+            sum += (word >>> 32) + (word & UNSIGNED_INT);
+        }
+        if (end - i >= 4) {
+            sum += (int) BIG_ENDIAN_INT.get(bytes, i) & UNSIGNED_INT;
+            i += 4;
         }
         if (end - i >= 2) {
             sum += (bytes[i] & 0xff) << 8 | bytes[i + 1] & 0xff;
@@ -89,12 +102,15 @@ public final class InternetChecksum {
         return ~fold(sum) & 0xffff;
     }
 
-    /** @return a one's-complement sum carried around into 16 bits */
+    /**
+     * @return a one's-complement sum carried around into 16 bits, without a loop: 64 bits fold
+     *     into 33, then 17, then 16 with a carry of at most 1 each time
+     */
     public static int fold(long sum) {
-        long folded = sum;
-        while (folded >>> 16 != 0) {
-            folded = (folded & 0xffff) + (folded >>> 16);
-        }
-        return (int) folded;
+        long folded = (sum & UNSIGNED_INT) + (sum >>> 32);
+        folded = (folded & UNSIGNED_INT) + (folded >>> 32);
+        folded = (folded & 0xffff) + (folded >>> 16);
+        folded = (folded & 0xffff) + (folded >>> 16);
+        return (int) ((folded & 0xffff) + (folded >>> 16));
     }
 }

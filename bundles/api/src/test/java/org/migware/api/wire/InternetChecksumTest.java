@@ -1,6 +1,7 @@
 package org.migware.api.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -94,5 +95,43 @@ class InternetChecksumTest {
         bytes[0] = (byte) (checksum >>> 8);
         bytes[1] = (byte) checksum;
         assertEquals(InternetChecksum.VALID_SUM, InternetChecksum.sum(bytes, 0, bytes.length, IpProtocol.TCP));
+    }
+
+    /** The eight-bytes-a-read sum against RFC 1071 long-hand: 16-bit words, end-around carry at every add. */
+    @Property(tries = 2000)
+    void theSumEqualsTheLongHandSumAtAnyOffsetAndLength(@ForAll @Size(max = 300) byte[] bytes, @ForAll int initialSeed,
+            @ForAll @IntRange(max = 299) int from, @ForAll @IntRange(max = 299) int to) {
+        int offset = Math.min(from, to) % (bytes.length + 1);
+        int length = Math.min(Math.abs(to - from), bytes.length - offset);
+        int initial = initialSeed & 0xffff;
+        int sum = initial;
+        for (int i = offset; i < offset + length; i += 2) {
+            int word = (bytes[i] & 0xff) << 8 | (i + 1 < offset + length ? bytes[i + 1] & 0xff : 0);
+            sum += word;
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        assertEquals(sum, InternetChecksum.sum(bytes, offset, length, initial));
+    }
+
+    @Property(tries = 2000)
+    void foldCarriesAroundAnyUnsignedLong(@ForAll long value) {
+        java.math.BigInteger modulus = java.math.BigInteger.valueOf(0xffff);
+        int folded = InternetChecksum.fold(value);
+        assertTrue(folded >= 0 && folded <= 0xffff);
+        // one's-complement: the value modulo 2^16 - 1, with 0xffff standing for a non-zero multiple
+        java.math.BigInteger unsigned = new java.math.BigInteger(Long.toUnsignedString(value));
+        int expected = unsigned.mod(modulus).intValue();
+        assertEquals(expected, folded % 0xffff, () -> Long.toUnsignedString(value) + " folded to " + folded);
+        assertEquals(value == 0, folded == 0);
+    }
+
+    /** The largest segment, every byte 0xff (carries everywhere), continued from the largest initial sum: no overflow. */
+    @Test
+    void theLargestSegmentOfAllOnesSumsWithoutOverflow() {
+        byte[] bytes = new byte[65_535];
+        java.util.Arrays.fill(bytes, (byte) 0xff);
+        // 32,767 words 0xffff (each 0 modulo 2^16 - 1) and the odd last byte padded: 0xff00; the initial 2^32 - 1 is 0 too
+        assertEquals(0xff00, InternetChecksum.sum(bytes, 0, bytes.length, -1));
+        assertEquals(0xffff, InternetChecksum.sum(bytes, 1, bytes.length - 1, 0), "an even count of 0xff bytes: all ones");
     }
 }

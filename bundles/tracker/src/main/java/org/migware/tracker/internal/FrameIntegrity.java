@@ -1,9 +1,5 @@
 package org.migware.tracker.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-
 import org.migware.api.packet.ParsedPacket;
 import org.migware.api.wire.InternetChecksum;
 import org.migware.api.wire.TcpHeader;
@@ -41,8 +37,6 @@ record FrameIntegrity(boolean verify, boolean acceptOffloaded) {
     static final int BAD_TCP_CHECKSUM = 4;
 
     private static final int IPV4_HEADER_CHECKSUM_SPAN_MASK = 0x0f;
-    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private static final long UNSIGNED_INT = 0xffff_ffffL;
 
     /** @return one of {@link #INTACT}, {@link #OFFLOADED}, {@link #BEYOND_FRAME}, {@link #BAD_IP_CHECKSUM}, {@link #BAD_TCP_CHECKSUM} */
     int check(ParsedPacket p) {
@@ -67,28 +61,11 @@ record FrameIntegrity(boolean verify, boolean acceptOffloaded) {
         } else {
             pseudoHeaderSum = InternetChecksum.tcpIpv6PseudoHeaderSum(bytes, ipOffset, tcpLength);
         }
-        if (sum(bytes, tcpOffset, tcpLength, pseudoHeaderSum) == InternetChecksum.VALID_SUM) {
+        if (InternetChecksum.sum(bytes, tcpOffset, tcpLength, pseudoHeaderSum) == InternetChecksum.VALID_SUM) {
             return INTACT;
         }
         int field = (bytes[tcpOffset + TcpHeader.CHECKSUM_OFFSET] & 0xff) << 8 | bytes[tcpOffset + TcpHeader.CHECKSUM_OFFSET + 1] & 0xff;
         // Linux writes ~csum_fold(pseudo-header sum), i.e. the folded sum itself (tcp_v4_send_check, tcp_v6_send_check).
         return acceptOffloaded && field == pseudoHeaderSum ? OFFLOADED : BAD_TCP_CHECKSUM;
-    }
-
-    /**
-     * {@link InternetChecksum#sum}, eight bytes a read: every segment of the service is summed on
-     * the capture thread, and this halves the loop. The two 32-bit halves of a big-endian long
-     * add up to the same one's-complement sum as its four 16-bit words (2^16 is 1 modulo
-     * 2^16 - 1); 2^16 reads of at most 2^33 each cannot overflow the long.
-     */
-    static int sum(byte[] bytes, int offset, int length, int initial) {
-        long sum = initial & UNSIGNED_INT;
-        int i = offset;
-        int end = offset + length;
-        for (; end - i >= 8; i += 8) {
-            long word = (long) BIG_ENDIAN_LONG.get(bytes, i);
-            sum += (word >>> 32) + (word & UNSIGNED_INT);
-        }
-        return InternetChecksum.sum(bytes, i, end - i, InternetChecksum.fold(sum));
     }
 }
