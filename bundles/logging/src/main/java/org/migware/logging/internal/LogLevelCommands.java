@@ -58,8 +58,8 @@ public final class LogLevelCommands {
     }
 
     @Descriptor("the log levels in force: the root's and each named logger's")
-    public String get() throws IOException {
-        return LogLevelsFile.of(read()).levels().entrySet().stream()
+    public String get() {
+        return RunningLog4j2.of(logging, bundle).levels().entrySet().stream()
                 .map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining("\n"));
     }
 

@@ -1,7 +1,8 @@
 package org.migware.logging.internal;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.logging.log4j.Level;
 import org.ops4j.pax.logging.PaxLogger;
@@ -69,6 +70,29 @@ final class RunningLog4j2 {
             call(context, "updateLoggers");
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot set the level in the running log4j2 (" + e + ")", e);
+        }
+    }
+
+    /**
+     * @return the levels in force: the root's (under {@link LogLevelsFile#ROOT}) and each configured logger's own, sorted by
+     *     name; "(inherited)" for a logger configured without one
+     */
+    Map<String, String> levels() {
+        try {
+            Object configuration = call(context, "getConfiguration");
+            Map<String, String> levels = new TreeMap<>();
+            levels.put(LogLevelsFile.ROOT, String.valueOf(call(call(configuration, "getRootLogger"), "getLevel")));
+            Map<?, ?> loggers = (Map<?, ?>) call(configuration, "getLoggers");
+            for (Map.Entry<?, ?> logger : loggers.entrySet()) {
+                String name = String.valueOf(logger.getKey());
+                if (!name.isEmpty()) {
+                    Object level = call(logger.getValue(), "getExplicitLevel");
+                    levels.put(name, level == null ? "(inherited)" : level.toString());
+                }
+            }
+            return levels;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the levels of the running log4j2 (" + e + ")", e);
         }
     }
 
