@@ -43,7 +43,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 /**
- * Issue 13, points 1 and 2, with keepalived in the loop: the service address is a VRRP address
+ * Issue 13, points 1, 2 and 6, with keepalived in the loop: the service address is a VRRP address
  * that keepalived moves; MigWare on the backup holds its keepalived in FAULT (the track file) until
  * its own detection decides, and releases it once the carried tuples are in its nftables set.
  *
@@ -57,6 +57,9 @@ import com.google.gson.JsonParser;
  *   <li>The 200 carried connections go on: each client's kernel shows them established while
  *       the new ones run, its EstabResets counter does not move, and every record reaches the
  *       replica's application in order, none twice, none torn.</li>
+ *   <li>keepalived killed on the master ({@code SIGKILL}, no clean-up) before the failover: the
+ *       backup's keepalived, held in FAULT by MigWare, does not take the address too (point 6); the
+ *       connections stay established.</li>
  *   <li>MigWare killed ({@code kill -9}) and restarted while it carries them: keepalived keeps the
  *       address on the backup, the set holds every carried tuple again, no connection is lost.</li>
  *   <li>Drain: when the clients close them, the nftables set (as {@code nft list set} shows it)
@@ -138,7 +141,21 @@ class RolesLabTest {
                                 && r.connections().stream().allMatch(c -> c.state().equals("OPEN") && c.recordsSent() > 0)).orElse(false));
                 long resetsBefore = estabResets(lab);
                 Tcpdump arp = Tcpdump.on(lab, Role.CLIENT).name("client-arp").filter("arp").pcap(work.resolve("client-arp.pcap")).start();
-                Thread.sleep(Math.max(0, BEFORE_MILLIS - 3000));
+                // Point 6: keepalived itself dies on the master (SIGKILL, no clean-up). The backup's keepalived hears no
+                // more adverts and would take the address after VRRP's master-down interval (~0.4 s at an advert of
+                // 0.1 s), but MigWare holds it in FAULT while the primary is alive: the address stays on one host.
+                primaryVrrp.kill();
+                assertTrue(primaryVrrp.process().waitFor(Duration.ofSeconds(5)), "the primary's keepalived is dead");
+                Thread.sleep(2000);
+                // keepalived 2.2 logs "(migware) entering FAULT state" and "(migware) Entering MASTER STATE"
+                String backupLog = backupVrrp.log().toLowerCase(java.util.Locale.ROOT);
+                assertTrue(backupLog.contains("entering fault state"), "the backup's keepalived is held in FAULT:\n" + backupVrrp.log());
+                assertFalse(backupLog.contains("entering master state"), "and never became master:\n" + backupVrrp.log());
+                assertTrue(primaryVrrp.owns(service), "the killed keepalived left the address on the primary");
+                assertFalse(backupVrrp.owns(service), "the backup's keepalived, held in FAULT by MigWare, did not take the address "
+                        + "when the master's keepalived died: two hosts would have answered for " + service);
+                assertEquals(CARRIED, established(lab, service), "every carried connection still established (ss on the client)");
+                Thread.sleep(Math.max(0, BEFORE_MILLIS - 5000));
 
                 Instant pulled = Instant.now();
                 lab.pullPrimaryLink();

@@ -25,12 +25,15 @@ public final class Keepalived {
     private final Role role;
     private final LabProcess process;
     private final Path config;
+    /** Its pid files. */
+    private final Path run;
 
-    private Keepalived(LabNetwork lab, Role role, LabProcess process, Path config) {
+    private Keepalived(LabNetwork lab, Role role, LabProcess process, Path config, Path run) {
         this.lab = lab;
         this.role = role;
         this.process = process;
         this.config = config;
+        this.run = run;
     }
 
     /**
@@ -72,7 +75,7 @@ public final class Keepalived {
         // Pid files of its own: another keepalived on the machine (or in another namespace) is not this one.
         LabProcess process = lab.start(role, "keepalived-" + name, keepalived, "-n", "-l", "-D", "--vrrp", "-f", config.toString(),
                 "-p", run.resolve("keepalived.pid").toString(), "-r", run.resolve("vrrp.pid").toString());
-        return new Keepalived(lab, role, process, config);
+        return new Keepalived(lab, role, process, config, run);
     }
 
     /** @return whether this host has {@code address} on its interface (keepalived made it the master) */
@@ -96,7 +99,21 @@ public final class Keepalived {
         return config;
     }
 
-    /** Ends keepalived (the lab ends it too). */
+    /**
+     * Kills keepalived as a crash would (SIGKILL, its VRRP process first, then its parent, both by the pids it
+     * wrote): nothing is cleaned up, so the host keeps the address if it held it and sends no more adverts.
+     */
+    public void kill() {
+        try {
+            long vrrp = Long.parseLong(Files.readString(run.resolve("vrrp.pid")).trim());
+            ProcessHandle.of(vrrp).ifPresent(ProcessHandle::destroyForcibly);
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new LabException("keepalived-" + role + ": cannot read its VRRP process's pid in " + run + ": " + e.getMessage(), e);
+        }
+        ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+        /** Ends keepalived (the lab ends it too). */
     public void stop() {
         process.destroy();
     }
