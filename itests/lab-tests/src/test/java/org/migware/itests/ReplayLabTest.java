@@ -211,9 +211,16 @@ class ReplayLabTest {
                     "divergence seen +" + Duration.between(proxy, Instant.parse(l.substring(0, l.indexOf(' ')))).toMillis()
                             + " ms after PROXY: " + l.substring(l.indexOf("proxy:"), Math.min(l.length(), l.indexOf("proxy:") + 120))));
             String after = lab.statusJson();
-            log(prefix, "diverged " + ReplayExperiment.count(after, "diverged") + ", resets for no connection "
-                    + ReplayExperiment.count(after, "resetsSent"));
-            assertEquals(CLIENTS, ReplayExperiment.count(after, "diverged"), () -> "every divergence counted:\n" + after);
+            String delivery = after.substring(Math.max(0, after.indexOf("\"delivery\":{\"delivery\"")));
+            long diverged = ReplayExperiment.count(delivery, "diverged");
+            long gaps = ReplayExperiment.count(delivery, "captureGaps");
+            long kernelDrops = ReplayExperiment.count(after, "droppedByKernel");
+            log(prefix, "diverged " + diverged + ", not replayable for a capture gap " + gaps + " (capture: " + kernelDrops
+                    + " frames dropped by the kernel), resets for no connection " + ReplayExperiment.count(after, "resetsSent"));
+            // A connection whose capture lost frames is not replayable and is reset at the failover instead of replayed: no
+            // foreign byte either way (checked above). pcap4j dropped frames on a loaded machine once (520, all 4 gapped).
+            assertEquals(CLIENTS, diverged + gaps, () -> "every connection diverged, or had a capture gap, and was reset:\n" + after);
+            assertTrue(gaps == 0 || kernelDrops > 0, () -> "a capture gap only where the capture dropped frames:\n" + after);
         }
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
