@@ -18,15 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.migware.lab.Await;
 import org.migware.lab.experiments.MigwareInstance;
+import org.migware.lab.experiments.MigwareSyncView;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.Role;
 import org.migware.lab.workloads.PushClient;
 import org.migware.lab.workloads.SinkServer;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * Issue 13, point 5, state sync under faults. MigWare on the primary tracks its own connections
@@ -173,44 +172,18 @@ class SyncLabTest {
         return peers;
     }
 
-    /** @return {@code migware:sync --json}; empty while the sync bundle is still starting (the container answers before it) */
-    private static JsonObject sync(MigwareInstance migware) {
-        return migware.tryQuery("migware:sync --json").map(json -> JsonParser.parseString(json).getAsJsonObject())
-                .orElseGet(() -> {
-                    JsonObject starting = new JsonObject();
-                    starting.add("sides", new com.google.gson.JsonArray());
-                    starting.add("connections", new com.google.gson.JsonArray());
-                    return starting;
-                });
-    }
-
     /** @return the side of {@code role} ("serving" or "backup") that {@code migware:sync} shows */
     private static JsonObject side(MigwareInstance migware, String role) {
-        for (JsonElement side : sync(migware).getAsJsonArray("sides")) {
-            if (side.getAsJsonObject().get("role").getAsString().equals(role)) {
-                return side.getAsJsonObject();
-            }
-        }
-        throw new AssertionError("migware:sync shows no " + role + " side");
+        return MigwareSyncView.of(migware).side(role);
     }
 
     /** @return the clients of the table's ESTABLISHED connections whose handshake came from {@code origin} */
     private static Set<String> live(MigwareInstance migware, String origin) {
-        Set<String> clients = new TreeSet<>();
-        for (JsonElement e : sync(migware).getAsJsonArray("connections")) {
-            JsonObject c = e.getAsJsonObject();
-            if (c.get("handshake").getAsString().equals(origin) && !c.get("state").isJsonNull()
-                    && c.get("state").getAsString().equals("ESTABLISHED")) {
-                clients.add(c.get("client").getAsString() + ":" + c.get("clientPort").getAsInt());
-            }
-        }
-        return clients;
+        return MigwareSyncView.of(migware).established(origin);
     }
 
     /** @return the clients of the table's ESTABLISHED connections with a known handshake (from the capture or through sync) */
     private static Set<String> liveKnown(MigwareInstance migware) {
-        Set<String> clients = new TreeSet<>(live(migware, "capture"));
-        clients.addAll(live(migware, "sync"));
-        return clients;
+        return MigwareSyncView.of(migware).establishedKnown();
     }
 }

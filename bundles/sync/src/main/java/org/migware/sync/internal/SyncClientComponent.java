@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
  * The backup side of state sync: follows the serving host's table into this host's tracker,
  * which keeps tracking from its own capture too. Off unless its configuration names the serving
  * host and a key file.
+ *
+ * <p>Immediate: the backup side must connect and learn the table as soon as it is configured, not when someone first asks for its status (a delayed component
+ * providing a service is only activated then; found by RejoinLabTest).
  */
-@Component(service = SyncEndpoint.class, configurationPid = SyncClientComponent.PID,
+@Component(service = SyncEndpoint.class, immediate = true, configurationPid = SyncClientComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = SyncClientComponent.Config.class)
 public final class SyncClientComponent implements SyncEndpoint {

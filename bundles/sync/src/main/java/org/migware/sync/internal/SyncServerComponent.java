@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * The serving side of state sync: streams this host's table to every backup. Off unless its
  * configuration names a listen address and a key file; a changed configuration restarts it (the
  * backups reconnect and get the whole table again).
+ *
+ * <p>Immediate: the serving side must listen as soon as it is configured, not when someone first asks for its status (a delayed component
+ * providing a service is only activated then; found by RejoinLabTest).
  */
-@Component(service = SyncEndpoint.class, configurationPid = SyncServerComponent.PID,
+@Component(service = SyncEndpoint.class, immediate = true, configurationPid = SyncServerComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = SyncServerComponent.Config.class)
 public final class SyncServerComponent implements SyncEndpoint {

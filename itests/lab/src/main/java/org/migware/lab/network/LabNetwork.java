@@ -90,6 +90,8 @@ public final class LabNetwork implements AutoCloseable {
     private final Thread shutdownHook;
     private final Object lifecycle = new Object();
     private boolean closed;
+    /** Whether the namespaces keep IPv6 (off: no DAD/MLD chatter in a capture). */
+    private final boolean ipv6;
     private Boolean netemAvailable;
     private final Map<Role, ImpairedLink> impairments = new EnumMap<>(Role.class);
     /** What the impaired links see of this lab. */
@@ -100,6 +102,7 @@ public final class LabNetwork implements AutoCloseable {
         this.prefix = builder.prefix;
         this.addresses = Collections.unmodifiableMap(new EnumMap<>(builder.addresses));
         this.prefixLength = builder.prefixLength;
+        this.ipv6 = builder.ipv6;
         this.commandTimeout = builder.commandTimeout;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.ip = Commands.tool("ip", "iproute2");
@@ -118,7 +121,7 @@ public final class LabNetwork implements AutoCloseable {
         this.shutdownHook = new Thread(this::closeFromHook, "migware-lab-cleanup-" + prefix);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
-            build(builder.ipv6);
+            build();
         } catch (RuntimeException e) {
             try {
                 close();
@@ -174,13 +177,13 @@ public final class LabNetwork implements AutoCloseable {
 
     // ------------------------------------------------------------------ topology
 
-    private void build(boolean ipv6) {
+    private void build() {
         String hub = hubNamespace();
         List<String> all = namespaces();
         for (String ns : all) {
             ip("netns", "add", ns);
         }
-        if (!ipv6) {
+        if (!this.ipv6) {
             // Before any interface exists, so no IPv6 DAD/MLD chatter ever reaches a capture.
             for (String ns : all) {
                 disableIpv6(ns);
@@ -189,17 +192,65 @@ public final class LabNetwork implements AutoCloseable {
         // STP off so ports forward at once; multicast snooping off so multicast floods like unicast.
         ip("-n", hub, "link", "add", BRIDGE, "type", "bridge", "ageing_time", "0", "stp_state", "0", "mcast_snooping", "0");
         for (Role role : Role.values()) {
-            String ns = namespace(role);
-            ip("-n", hub, "link", "add", hubInterface(role), "type", "veth", "peer", "name", ROLE_INTERFACE, "netns", ns);
-            ip("-n", hub, "link", "set", hubInterface(role), "master", BRIDGE, "up");
-            ip("-n", ns, "addr", "add", address(role) + "/" + prefixLength, "dev", ROLE_INTERFACE);
-            ip("-n", ns, "link", "set", "lo", "up");
-            ip("-n", ns, "link", "set", ROLE_INTERFACE, "up");
+            plugIn(role, null);
         }
         ip("-n", hub, "link", "set", "lo", "up");
         ip("-n", hub, "link", "set", BRIDGE, "up");
-        // The backup captures the client<->primary conversation, which is addressed to neither of its MACs.
-        ip("-n", namespace(Role.BACKUP), "link", "set", ROLE_INTERFACE, "promisc", "on");
+    }
+
+    /** Gives a role's (new) namespace its link to the hub, its address and, when not null, the MAC it had. */
+    private void plugIn(Role role, String mac) {
+        String hub = hubNamespace();
+        String ns = namespace(role);
+        ip("-n", hub, "link", "add", hubInterface(role), "type", "veth", "peer", "name", ROLE_INTERFACE, "netns", ns);
+        ip("-n", hub, "link", "set", hubInterface(role), "master", BRIDGE, "up");
+        if (mac != null) {
+            ip("-n", ns, "link", "set", ROLE_INTERFACE, "address", mac);
+        }
+        ip("-n", ns, "addr", "add", address(role) + "/" + prefixLength, "dev", ROLE_INTERFACE);
+        ip("-n", ns, "link", "set", "lo", "up");
+        ip("-n", ns, "link", "set", ROLE_INTERFACE, "up");
+        if (role == Role.BACKUP) {
+            // The backup captures the client<->primary conversation, which is addressed to neither of its MACs.
+            ip("-n", ns, "link", "set", ROLE_INTERFACE, "promisc", "on");
+        }
+    }
+
+    /**
+     * Reboots a host, as a repaired server comes back: every process inside its namespace is killed
+     * (SIGKILL: nothing cleans up), and the namespace is deleted and created again, so its kernel
+     * keeps no socket, address or neighbour entry of before. It comes back with the same address
+     * and MAC, its cable plugged into the hub. Not for an impaired link (the wire box sits where
+     * the cable goes).
+     *
+     * @param role the host
+     */
+    public synchronized void rebootHost(Role role) {
+        requireOpen();
+        if (impairments.containsKey(role)) {
+            throw new IllegalStateException("rebootHost: " + role + "'s link is impaired; clear it first");
+        }
+        String mac = macAddress(role);
+        String ns = namespace(role);
+        List<ProcessHandle> inside = new ArrayList<>();
+        for (String line : Commands.run(commandTimeout, ip, "netns", "pids", ns).requireSuccess().stdout().split("\\s+")) {
+            if (line.matches("\\d+")) {
+                ProcessHandle.of(Long.parseLong(line)).ifPresent(inside::add);
+            }
+        }
+        Commands.destroyTrees(inside, Duration.ZERO);
+        ip("netns", "del", ns);
+        // The old namespace lives on, nameless, until its last socket is gone: the connections its
+        // processes left (FIN_WAIT_1 with the cable out) keep it until their timers give up. Its
+        // veth is taken out of the hub now (deleting one end deletes both), so nothing of the old
+        // kernel can reach the wire again, and the name is free for the new cable.
+        ip("-n", hubNamespace(), "link", "del", hubInterface(role));
+        ip("netns", "add", ns);
+        if (!ipv6) {
+            disableIpv6(ns);
+        }
+        plugIn(role, mac);
+        LOG.log(System.Logger.Level.INFO, "lab {0}: {1} rebooted ({2} processes killed)", prefix, role, inside.size());
     }
 
     private void disableIpv6(String ns) {

@@ -51,6 +51,12 @@ public final class Keepalived {
     public static Keepalived start(LabNetwork lab, Role role, Path distribution, String serviceAddress, int priority, List<Role> peers,
             Path trackFile) {
         String name = role.name().toLowerCase(java.util.Locale.ROOT);
+        // A second keepalived on a host (after a reboot) gets files of its own: keepalived refuses
+        // to start over a pid file whose pid is alive, and the old pid may have been reused.
+        String base = name;
+        for (int i = 2; Files.exists(lab.workDir().resolve("keepalived-" + name)); i++) {
+            name = base + "-" + i;
+        }
         Path config = lab.workDir().resolve("keepalived-" + name + ".conf");
         List<String> command = new ArrayList<>(List.of(distribution.resolve("bin/migware").toString(), "keepalived-config",
                 "--interface", LabNetwork.ROLE_INTERFACE, "--address", lab.address(role), "--service-address", serviceAddress,
