@@ -14,4 +14,16 @@ public interface FailoverStatus {
      * @since 1.2
      */
     FailoverSnapshot snapshot();
+
+    /**
+     * Whether this host serves the service address or is taking it over: RECOVERY, PROXY, or
+     * NORMAL once the connections it carried have drained (the direct path). A backup that
+     * watches is not serving. State sync follows it: a serving host imports no table.
+     *
+     * @return whether this host serves
+     * @since 2.6
+     */
+    default boolean serving() {
+        return current().to() != FailoverState.NORMAL;
+    }
 }

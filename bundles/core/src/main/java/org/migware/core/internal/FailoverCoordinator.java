@@ -241,6 +241,11 @@ public final class FailoverCoordinator implements FailoverStatus {
     }
 
     @Override
+    public boolean serving() {
+        return serving || current.to() != FailoverState.NORMAL;
+    }
+
+    @Override
     public FailoverSnapshot snapshot() {
         FailoverEvent event = current;
         Fence currentFence = fence;

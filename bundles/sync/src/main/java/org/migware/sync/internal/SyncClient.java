@@ -25,6 +25,7 @@ import org.migware.api.sync.ConnectionImport;
 final class SyncClient implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncClient.class);
+    static final String PAUSED = "paused: this host serves the service address";
 
     /** The settings of the backup side. */
     record Settings(long reconnectMinMillis, long reconnectMaxMillis, long aliveMillis, long deadAfterMillis) {
@@ -42,6 +43,8 @@ final class SyncClient implements Closeable {
     private volatile boolean connected;
     private volatile Instant lastTransfer;
     private volatile String lastProblem;
+    /** This host serves the service address: it is the source of the table now, and imports nothing. */
+    private volatile boolean paused;
     /** Failed attempts since the last session that was authenticated: only the first is a warning. */
     private int failedAttempts;
 
@@ -72,9 +75,51 @@ final class SyncClient implements Closeable {
         return lastProblem;
     }
 
+    /**
+     * Stops (or resumes) following the serving host. While this host serves the service address
+     * (it took over, or its carried connections drained on the direct path), a table from elsewhere
+     * would only bring back connections this host has seen close: the channel is cut at once and
+     * not opened again until it watches once more. Returns at once (called from a failover listener).
+     */
+    void paused(boolean serving) {
+        if (paused == serving) {
+            return;
+        }
+        paused = serving;
+        LOG.info("sync: {}", serving ? "this host serves the service address: the backup side stops following " + peer
+                : "this host watches again: the backup side follows " + peer);
+        Socket s = socket;
+        if (serving && s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        if (!serving) {
+            thread.interrupt(); // out of the paused wait, so the table comes at once
+        }
+    }
+
+    /** @return whether this side is paused because this host serves */
+    boolean paused() {
+        return paused;
+    }
+
     private void run() {
         long delay = settings.reconnectMinMillis();
         while (!closed) {
+            if (paused) {
+                lastProblem = PAUSED;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    if (closed) {
+                        return;
+                    }
+                }
+                continue;
+            }
             boolean transferred = session();
             if (closed) {
                 return;
@@ -84,8 +129,10 @@ final class SyncClient implements Closeable {
             try {
                 Thread.sleep(jittered);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                if (closed) {
+                    return;
+                }
+                // woken by paused(false): go on at once
             }
         }
     }
@@ -120,6 +167,9 @@ final class SyncClient implements Closeable {
             try {
                 while (!closed) {
                     FrameReader.Received message = reader.read(receiveMac);
+                    if (paused) {
+                        break; // not one message more into the table once this host serves
+                    }
                     if (state.accept(message)) {
                         LOG.warn("sync: {} message(s) from {} were lost (the serving host's queue overflowed); asking for"
                                 + " the whole table", state.lastGap(), peer);
@@ -145,7 +195,9 @@ final class SyncClient implements Closeable {
             lastProblem = "the serving host said nothing for " + settings.deadAfterMillis() + " ms";
             LOG.warn("sync: the serving host {} said nothing for {} ms; reconnecting", peer, settings.deadAfterMillis());
         } catch (IOException e) {
-            if (!closed) {
+            if (paused) {
+                lastProblem = PAUSED;
+            } else if (!closed) {
                 lastProblem = e.toString();
                 if (failedAttempts++ == 0) {
                     LOG.warn("sync: the channel to the serving host {} failed: {}; reconnecting (further failures at debug"

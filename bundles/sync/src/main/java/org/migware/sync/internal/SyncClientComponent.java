@@ -6,12 +6,18 @@ import java.util.Map;
 
 import org.migware.api.config.ConfigurationPids;
 import org.migware.api.config.SharedKeys;
+import org.migware.api.failover.FailoverEvent;
+import org.migware.api.failover.FailoverListener;
+import org.migware.api.failover.FailoverState;
+import org.migware.api.failover.FailoverStatus;
 import org.migware.api.sync.ConnectionImport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -26,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>Immediate: the backup side must connect and learn the table as soon as it is configured, not when someone first asks for its status (a delayed component
  * providing a service is only activated then; found by RejoinLabTest).
  */
-@Component(service = SyncEndpoint.class, immediate = true, configurationPid = SyncClientComponent.PID,
+@Component(service = {SyncEndpoint.class, FailoverListener.class}, immediate = true, configurationPid = SyncClientComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = SyncClientComponent.Config.class)
-public final class SyncClientComponent implements SyncEndpoint {
+public final class SyncClientComponent implements SyncEndpoint, FailoverListener {
 
     static final String PID = ConfigurationPids.SYNC_CLIENT;
     private static final Logger LOG = LoggerFactory.getLogger(SyncClientComponent.class);
@@ -97,6 +103,24 @@ public final class SyncClientComponent implements SyncEndpoint {
         this.problem = why;
     }
 
+    /** The core, which says whether this host serves; absent in a container without it (then: from the events alone). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile FailoverStatus failover;
+
+    /**
+     * Follows the roles: while this host serves the service address the backup side is paused
+     * (see {@link SyncClient#paused(boolean)}), and it follows the serving host again once this
+     * host watches. The core tells the current state at registration, so a restart in PROXY
+     * starts paused.
+     */
+    @Override
+    public void stateChanged(FailoverEvent event) {
+        if (client != null) {
+            FailoverStatus core = failover;
+            client.paused(core != null ? core.serving() : event.to() != FailoverState.NORMAL);
+        }
+    }
+
     @Deactivate
     void deactivate() {
         if (client != null) {
@@ -117,6 +141,9 @@ public final class SyncClientComponent implements SyncEndpoint {
         if (client == null) {
             return "backup side of " + peer + ": PROBLEM: " + problem;
         }
+        if (client.paused()) {
+            return "backup side of " + peer + ": " + SyncClient.PAUSED + " (it imports no table while it serves)";
+        }
         return "backup side of " + peer + ": " + (client.connected() ? "connected" : "not connected")
                 + (client.lastTransfer() == null ? ", no full transfer yet" : ", last full transfer " + client.lastTransfer())
                 + (client.connected() || client.lastProblem() == null ? "" : " (" + client.lastProblem() + ")");
@@ -131,6 +158,7 @@ public final class SyncClientComponent implements SyncEndpoint {
         map.put("running", client != null);
         map.put("problem", problem);
         map.put("connected", client != null && client.connected());
+        map.put("paused", client != null && client.paused());
         map.put("lastTransfer", client == null || client.lastTransfer() == null ? null : client.lastTransfer().toString());
         map.put("lastProblem", client == null ? null : client.lastProblem());
         map.putAll(counters.asMap());

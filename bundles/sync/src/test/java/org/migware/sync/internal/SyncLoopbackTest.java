@@ -171,6 +171,38 @@ class SyncLoopbackTest {
         assertEquals(0, clientCounters.sessions.get());
     }
 
+    /**
+     * The roles: a backup whose host starts serving (it took the connections over) stops
+     * following at once and imports nothing more, however the other table changes; once it
+     * watches again it follows, from a full transfer.
+     */
+    @Test
+    void aHostThatServesImportsNothingAndFollowsAgainOnceItWatches() throws Exception {
+        for (int port = 1000; port < 1010; port++) {
+            servingTable.add(Connections.established(port, port * 1000L, port * 7000L));
+        }
+        SyncServer server = server(KEY, serverCounters);
+        SyncClient client = client(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), KEY, backupTable,
+                clientCounters);
+        awaitTablesMatch("before");
+        long transfers = clientCounters.transfers.get();
+
+        client.paused(true);
+        await("the channel cut once this host serves", () -> !client.connected());
+        Set<ConnectionKey> whileServing = backupKeys();
+        for (int port = 1100; port < 1110; port++) {
+            servingTable.add(Connections.established(port, port, port));
+        }
+        servingTable.removeIf(c -> c.client().port() < 1005);
+        Thread.sleep(600); // several of the serving side's polls and of the client's reconnect intervals
+        assertEquals(whileServing, backupKeys(), "nothing imported while this host serves");
+        assertTrue(!client.connected(), "and no new channel opened");
+
+        client.paused(false);
+        awaitTablesMatch("once it watches again");
+        assertTrue(clientCounters.transfers.get() > transfers, "a full transfer after the pause");
+    }
+
     private void awaitTablesMatch(String when) throws InterruptedException {
         await(when + ": the backup's table matches the serving host's", () -> backupKeys().equals(servingSyncedKeys()));
         assertEquals(servingSyncedKeys(), backupKeys(), when);
