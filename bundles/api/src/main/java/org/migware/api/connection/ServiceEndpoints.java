@@ -111,6 +111,33 @@ public final class ServiceEndpoints {
     }
 
     /**
+     * Whether one of the service's IPv4 addresses is configured on this host (in its network
+     * namespace) now: keepalived adds it when this host becomes the VRRP master and removes it when
+     * it stops being one. Walks the host's interfaces: for a periodic check, not the packet path.
+     *
+     * @return whether this host owns a service address
+     * @since 1.8
+     */
+    public boolean anyAddressLocal() {
+        List<InetAddress> service = addresses();
+        try {
+            java.util.Enumeration<java.net.NetworkInterface> interfaces = java.net.NetworkInterface.getNetworkInterfaces();
+            while (interfaces != null && interfaces.hasMoreElements()) {
+                java.util.Enumeration<InetAddress> local = interfaces.nextElement().getInetAddresses();
+                while (local.hasMoreElements()) {
+                    InetAddress address = local.nextElement();
+                    if (address instanceof java.net.Inet4Address && service.contains(address)) {
+                        return true;
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            return false; // the caller asks again at its next round
+        }
+        return false;
+    }
+
+    /**
      * @return a copy of the ports in their configured order
      * @since 1.3
      */

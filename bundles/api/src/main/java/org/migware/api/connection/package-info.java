@@ -2,7 +2,7 @@
  * The connection table: what MigWare knows about every tracked client connection to the
  * service, as immutable snapshots.
  */
-@Version("1.7.0")
+@Version("1.8.0")
 @Export
 package org.migware.api.connection;
 

@@ -24,6 +24,7 @@ public interface FailoverStatus {
      * @since 2.6
      */
     default boolean serving() {
-        return current().to() != FailoverState.NORMAL;
+        FailoverState state = current().to();
+        return state == FailoverState.RECOVERY || state == FailoverState.PROXY;
     }
 }

@@ -37,6 +37,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.migware.core.internal.roles.KeepalivedClaim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,19 @@ public final class FailoverCoordinator implements FailoverStatus {
 
         @AttributeDefinition(name = "Fence retry (ms)", description = "After a failed fence, how long before the next attempt")
         long fenceRetryMillis() default 1000;
+
+        @AttributeDefinition(name = "Claim through keepalived", description = "For a site with more than one backup: after the"
+                + " decision (and the fence), this host releases keepalived (the proxy's keepalivedTrackFile) and takes the"
+                + " connections over only once keepalived has made it the VRRP master, i.e. the service address is on this host"
+                + " (state CLAIMING, then RECOVERY). It stands down to NORMAL when its monitors see the service answer again"
+                + " (another backup became the master; point the monitors at the service address, not at the primary host), or"
+                + " after claimTimeoutMillis. Adds keepalived's master-down time (3 adverts and the skew) to the failover. Off:"
+                + " the decision starts RECOVERY at once and keepalived follows (two hosts)")
+        boolean claimThroughKeepalived() default false;
+
+        @AttributeDefinition(name = "Claim timeout (ms)", description = "How long keepalived may take to make this host the"
+                + " master before the claim stands down; the next claim waits as long")
+        long claimTimeoutMillis() default 3000;
     }
 
     /** The reason of NORMAL after the carried connections drained, and of every failover refused then. */
@@ -139,6 +153,8 @@ public final class FailoverCoordinator implements FailoverStatus {
     private long nextFenceNanos = Long.MIN_VALUE;
     private boolean fenceRetryPending;
     private volatile String lastFenceFailure;
+    /** The claim in CLAIMING; touched on the coordinator's thread only. */
+    private final KeepalivedClaim claim = new KeepalivedClaim();
 
     /**
      * @param surroundings clocks, the decision thread, the capture's view and the state file
@@ -242,7 +258,8 @@ public final class FailoverCoordinator implements FailoverStatus {
 
     @Override
     public boolean serving() {
-        return serving || current.to() != FailoverState.NORMAL;
+        FailoverState state = current.to();
+        return serving || state == FailoverState.RECOVERY || state == FailoverState.PROXY;
     }
 
     @Override
@@ -342,17 +359,14 @@ public final class FailoverCoordinator implements FailoverStatus {
     private void evaluate() {
         long now = surroundings.monotonicNanos();
         isolationGuard.observe(surroundings.framesReceived(), surroundings.captureLinkUp(), now);
+        if (current.to() == FailoverState.CLAIMING) {
+            evaluateClaim(now);
+            return;
+        }
         if (current.to() != FailoverState.NORMAL || serving) {
             return;
         }
-        List<HealthVerdict> verdicts = new ArrayList<>();
-        for (HealthMonitor monitor : monitors) {
-            HealthVerdict verdict = monitor.currentVerdict();
-            if (verdict != null) {
-                verdicts.add(verdict);
-            }
-        }
-        DecisionPolicy.Evaluation evaluation = policy.evaluate(verdicts, now);
+        DecisionPolicy.Evaluation evaluation = policy.evaluate(currentVerdicts(), now);
         switch (evaluation.outcome()) {
             case ALIVE -> lastLoggedSuspicion = null;
             case SUSPECT -> {
@@ -363,6 +377,35 @@ public final class FailoverCoordinator implements FailoverStatus {
                 }
             }
             case DOWN -> decide("primary DOWN: " + evaluation.reason(), true);
+        }
+    }
+
+    private List<HealthVerdict> currentVerdicts() {
+        List<HealthVerdict> verdicts = new ArrayList<>();
+        for (HealthMonitor monitor : monitors) {
+            HealthVerdict verdict = monitor.currentVerdict();
+            if (verdict != null) {
+                verdicts.add(verdict);
+            }
+        }
+        return verdicts;
+    }
+
+    /** CLAIMING: RECOVERY once keepalived made this host the master, NORMAL once another host is (see {@link KeepalivedClaim}). */
+    private void evaluateClaim(long now) {
+        DecisionPolicy.Evaluation evaluation = policy.evaluate(currentVerdicts(), now);
+        switch (claim.evaluate(surroundings.serviceAddressLocal(), evaluation.outcome() == DecisionPolicy.Outcome.ALIVE,
+                config.claimTimeoutMillis(), now)) {
+            case MASTER -> transition(FailoverState.RECOVERY, "keepalived made this host the VRRP master (the service address is"
+                    + " its own " + claim.elapsedMillis(now) + " ms after the claim): " + claim.reason());
+            case SERVICE_ANSWERS -> transition(FailoverState.NORMAL, "stood down " + claim.elapsedMillis(now) + " ms after the claim:"
+                    + " the service answers again (" + evaluation.reason() + "): another backup became the VRRP master, or the"
+                    + " primary is back; this host watches");
+            case TIMED_OUT -> transition(FailoverState.NORMAL, "stood down: keepalived did not make this host the VRRP master within "
+                    + config.claimTimeoutMillis() + " ms of the claim; claiming again after as long if the primary is still down");
+            case WAITING -> {
+                // keepalived's master-down timer runs
+            }
         }
     }
 
@@ -436,6 +479,16 @@ public final class FailoverCoordinator implements FailoverStatus {
             if (refused != null) {
                 return refused;
             }
+        }
+        if (config.claimThroughKeepalived()) {
+            String refused = claim.refusal(surroundings.monotonicNanos());
+            if (refused != null) {
+                return refused;
+            }
+            claim.start(reason, surroundings.monotonicNanos());
+            transition(FailoverState.CLAIMING, reason + "; keepalived released: the connections are taken over once it makes"
+                    + " this host the VRRP master");
+            return "claiming: " + reason;
         }
         transition(FailoverState.RECOVERY, reason);
         return "failing over: " + reason;
@@ -546,7 +599,9 @@ public final class FailoverCoordinator implements FailoverStatus {
                 return null;
             }
             FailoverState to = FailoverState.valueOf(properties.getProperty("to", ""));
-            if (to == FailoverState.NORMAL) {
+            if (to == FailoverState.NORMAL || to == FailoverState.CLAIMING) {
+                // A claim does not outlive a restart: nothing was taken over yet, and keepalived is
+                // held again at start; if the primary is still down the next decision claims again.
                 return null;
             }
             String from = properties.getProperty("from");

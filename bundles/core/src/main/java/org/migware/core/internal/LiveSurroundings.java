@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import org.migware.api.connection.ProtectedService;
 import org.migware.api.packet.PacketSource;
 import org.migware.api.state.DurableState;
 import org.osgi.framework.BundleContext;
@@ -106,5 +107,15 @@ public final class LiveSurroundings implements Surroundings {
     @Override
     public Path stateFile() {
         return stateFile;
+    }
+
+    /** The service's addresses; absent while the service bundle is not configured. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ProtectedService service;
+
+    @Override
+    public boolean serviceAddressLocal() {
+        ProtectedService current = service;
+        return current != null && current.endpoints().anyAddressLocal();
     }
 }

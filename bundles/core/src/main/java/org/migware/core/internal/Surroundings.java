@@ -32,4 +32,7 @@ public interface Surroundings {
 
     /** @return where the state is kept across a restart of the core, or null to keep it nowhere */
     Path stateFile();
+
+    /** @return whether a service address is on this host now (keepalived made it the VRRP master); false when unknown */
+    boolean serviceAddressLocal();
 }

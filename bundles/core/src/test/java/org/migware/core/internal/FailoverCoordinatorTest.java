@@ -73,6 +73,67 @@ class FailoverCoordinatorTest {
         coordinator.deactivate();
     }
 
+    /**
+     * Several backups: the decision claims (keepalived released); the host keepalived makes the
+     * master (the address comes) takes over; one that sees the service answer again instead stands
+     * down and decides again at the next death; a claim keepalived never grants times out and holds
+     * the next one off as long.
+     */
+    @Test
+    void aClaimTakesOverOnlyOnceTheAddressIsLocalAndStandsDownWhenTheServiceAnswers() {
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, "", 10_000, 1000, true, 2000));
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "the decision claims; nothing is taken over yet");
+        assertFalse(coordinator.serving(), "a claiming host does not serve yet");
+        monotonic.addAndGet(500_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "keepalived's timer runs");
+
+        // Another backup became the master: the service answers again, from it.
+        icmp.status = HealthStatus.UP;
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertTrue(coordinator.current().reason().startsWith("stood down"), coordinator.current().reason());
+
+        // The new master dies: this host claims again, and keepalived makes it the master.
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to());
+        surroundings.addressLocal = true;
+        icmp.status = HealthStatus.UP; // its own monitor sees the address answer from itself: the address wins
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.RECOVERY, coordinator.current().to());
+        assertTrue(coordinator.current().reason().contains("VRRP master"), coordinator.current().reason());
+        assertTrue(coordinator.serving());
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.CLAIMING, FailoverState.NORMAL, FailoverState.CLAIMING,
+                FailoverState.RECOVERY), events.stream().map(FailoverEvent::to).toList());
+        coordinator.deactivate();
+    }
+
+    @Test
+    void aClaimKeepalivedNeverGrantsTimesOutAndHoldsTheNextOneOff() {
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, "", 10_000, 1000, true, 2000));
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        coordinator.addHealthMonitor(icmp);
+        icmp.status = HealthStatus.DOWN;
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to());
+        monotonic.addAndGet(2_100_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertTrue(coordinator.current().reason().contains("did not make this host the VRRP master"), coordinator.current().reason());
+        monotonic.addAndGet(1_000_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to(), "held off after a timed-out claim");
+        monotonic.addAndGet(1_200_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "claims again once the hold-off is over");
+        coordinator.deactivate();
+    }
+
     @Test
     void withNoMonitorTheCoreNeverFailsOver() {
         FailoverCoordinator coordinator = coordinator("any", 0, false);

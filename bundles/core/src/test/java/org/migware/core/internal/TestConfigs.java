@@ -16,6 +16,14 @@ public final class TestConfigs {
     /** The same with a fence command. */
     public static FailoverCoordinator.Config failover(String policy, int quorum, long holdDownMillis,
             long isolationSilenceMillis, boolean dryRun, String fenceCommand, long fenceTimeoutMillis, long fenceRetryMillis) {
+        return failover(policy, quorum, holdDownMillis, isolationSilenceMillis, dryRun, fenceCommand, fenceTimeoutMillis,
+                fenceRetryMillis, false, 3000);
+    }
+
+    /** The same, claiming through keepalived (several backups) or not. */
+    public static FailoverCoordinator.Config failover(String policy, int quorum, long holdDownMillis,
+            long isolationSilenceMillis, boolean dryRun, String fenceCommand, long fenceTimeoutMillis, long fenceRetryMillis,
+            boolean claimThroughKeepalived, long claimTimeoutMillis) {
         return new FailoverCoordinator.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -65,6 +73,16 @@ public final class TestConfigs {
             @Override
             public long fenceRetryMillis() {
                 return fenceRetryMillis;
+            }
+
+            @Override
+            public boolean claimThroughKeepalived() {
+                return claimThroughKeepalived;
+            }
+
+            @Override
+            public long claimTimeoutMillis() {
+                return claimTimeoutMillis;
             }
         };
     }

@@ -22,6 +22,8 @@ public final class TestSurroundings implements Surroundings {
     public final AtomicLong frames = new AtomicLong();
     public volatile boolean trafficFlows = true;
     public volatile Boolean linkUp = true;
+    /** Whether keepalived has put the service address on this host. */
+    public volatile boolean addressLocal;
     private final boolean ticking;
     private final Path stateFile;
 
@@ -79,5 +81,10 @@ public final class TestSurroundings implements Surroundings {
     @Override
     public Path stateFile() {
         return stateFile;
+    }
+
+    @Override
+    public boolean serviceAddressLocal() {
+        return addressLocal;
     }
 }

@@ -309,8 +309,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         this.unavailable = problem;
         this.withoutEngine = idle;
         this.directPath = engine == null || !config.directPath() ? null
-                : new org.migware.proxy.internal.direct.DirectPathRunner(new EngineCarried(engine), config.nftBinary(), config.nftTable(),
-                        config.keepalivedTrackFile(), new org.migware.proxy.internal.direct.LocalAddresses(() -> service.endpoints().addresses()),
+                : new org.migware.proxy.internal.direct.DirectPathRunner(new EngineCarried(engine, () -> table), config.nftBinary(), config.nftTable(),
+                        config.keepalivedTrackFile(), () -> service.endpoints().anyAddressLocal(),
                         this::reportDrained, config.directPathMillis());
         this.tunReader = new Thread(this::readTun, "migware-proxy-tun");
         this.pacer = new Thread(this::paceRecovery, "migware-proxy-recovery");
@@ -654,9 +654,11 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** What the direct path sees of the engine. */
     private static final class EngineCarried implements org.migware.proxy.internal.direct.CarriedConnections {
         private final MigrationEngine engine;
+        private final java.util.function.Supplier<ConnectionTable> table;
 
-        EngineCarried(MigrationEngine engine) {
+        EngineCarried(MigrationEngine engine, java.util.function.Supplier<ConnectionTable> table) {
             this.engine = engine;
+            this.table = table;
         }
 
         @Override
@@ -672,6 +674,22 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         @Override
         public java.util.List<org.migware.proxy.internal.direct.CarriedTuple> carried() {
             return engine.carriedTuples();
+        }
+
+        @Override
+        public java.util.List<org.migware.proxy.internal.direct.CarriedTuple> toTakeOver() {
+            ConnectionTable current = table.get();
+            java.util.List<org.migware.proxy.internal.direct.CarriedTuple> tuples = new java.util.ArrayList<>();
+            if (current != null) {
+                for (org.migware.api.connection.ConnectionSnapshot c : current.connections()) {
+                    org.migware.proxy.internal.direct.CarriedTuple tuple = org.migware.proxy.internal.direct.CarriedTuple.of(c);
+                    if (tuple != null && (c.state() == org.migware.api.connection.TcpState.ESTABLISHED
+                            || c.state() == org.migware.api.connection.TcpState.CLOSING)) {
+                        tuples.add(tuple);
+                    }
+                }
+            }
+            return tuples;
         }
 
         @Override

@@ -117,7 +117,7 @@ public final class SyncClientComponent implements SyncEndpoint, FailoverListener
     public void stateChanged(FailoverEvent event) {
         if (client != null) {
             FailoverStatus core = failover;
-            client.paused(core != null ? core.serving() : event.to() != FailoverState.NORMAL);
+            client.paused(core != null ? core.serving() : event.to() == FailoverState.RECOVERY || event.to() == FailoverState.PROXY);
         }
     }
 

@@ -17,6 +17,13 @@ public interface CarriedConnections {
     List<CarriedTuple> carried();
 
     /**
+     * @return the tuples of every connection a failover would take over now (the tracker's live
+     *     ones): while the core claims (CLAIMING), the set holds them before keepalived is released,
+     *     so that the kernel, once the address is its own, never answers their segments with a reset
+     */
+    List<CarriedTuple> toTakeOver();
+
+    /**
      * @param local true once this host owns the service address: new connections and segments of
      *     no carried connection are the kernel's, and the address's ARP is the kernel's too
      */

@@ -84,7 +84,10 @@ public final class DirectPath {
     /** One round; call it often (every 50–100 ms) from one thread. */
     public synchronized void tick() {
         boolean active = engine.active();
-        List<CarriedTuple> carried = active ? engine.carried() : List.of();
+        // Claiming (several backups): the connections a takeover would carry are in the set before
+        // keepalived is released; RECOVERY begins only once the address is this host's.
+        boolean claiming = !active && coreState == FailoverState.CLAIMING;
+        List<CarriedTuple> carried = active ? engine.carried() : claiming ? engine.toTakeOver() : List.of();
         String problem = null;
         boolean synced;
         try {
@@ -97,7 +100,7 @@ public final class DirectPath {
         if (trackFile != null) {
             // Released only once the set protects every carried connection: from the moment the
             // address is this host's, a segment of one the set misses would reach the kernel.
-            KeepalivedTrackFile.HandOff wanted = !active ? KeepalivedTrackFile.HandOff.HELD
+            KeepalivedTrackFile.HandOff wanted = !active && !claiming ? KeepalivedTrackFile.HandOff.HELD
                     : synced ? KeepalivedTrackFile.HandOff.RELEASED : trackFile.written();
             if (wanted != null) {
                 try {
@@ -106,7 +109,8 @@ public final class DirectPath {
                     if (before != wanted) {
                         LOG.info("proxy: keepalived {} (track file {}){}", wanted == KeepalivedTrackFile.HandOff.HELD ? "held back" : "released",
                                 trackFile.file(), wanted == KeepalivedTrackFile.HandOff.RELEASED
-                                        ? ": " + carried.size() + " carried connections in the nftables set" : "");
+                                        ? ": " + carried.size() + (claiming ? " connections to take over" : " carried connections")
+                                                + " in the nftables set" : "");
                     }
                 } catch (IOException e) {
                     problem = (problem == null ? "" : problem + "; ") + "keepalived track file: " + e.getMessage();

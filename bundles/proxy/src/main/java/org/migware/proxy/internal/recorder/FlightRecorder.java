@@ -132,7 +132,8 @@ public final class FlightRecorder implements FailoverListener {
     /** At a failover, schedules the recording of the frames around it, once the time after it has passed. */
     @Override
     public void stateChanged(FailoverEvent event) {
-        if (writer == null || event.from() != FailoverState.NORMAL || event.to() != FailoverState.RECOVERY) {
+        if (writer == null || event.to() != FailoverState.RECOVERY
+                || event.from() != FailoverState.NORMAL && event.from() != FailoverState.CLAIMING) {
             return;
         }
         long at = event.time().getEpochSecond() * 1_000_000_000L + event.time().getNano();

@@ -29,6 +29,7 @@ class DirectPathTest {
         boolean finished;
         Boolean toldLocal;
         final List<CarriedTuple> carried = new ArrayList<>();
+        final List<CarriedTuple> tracked = new ArrayList<>();
 
         @Override
         public boolean active() {
@@ -43,6 +44,11 @@ class DirectPathTest {
         @Override
         public List<CarriedTuple> carried() {
             return List.copyOf(carried);
+        }
+
+        @Override
+        public List<CarriedTuple> toTakeOver() {
+            return List.copyOf(tracked);
         }
 
         @Override
@@ -101,6 +107,35 @@ class DirectPathTest {
         assertEquals(2, path.status().carried());
         assertEquals(2, path.status().setElements());
         assertFalse(engine.toldLocal, "the address is not this host's yet");
+    }
+
+    /**
+     * Claiming (several backups): the tracked connections go into the set before keepalived is
+     * released, since the address may come before recovery starts; a claim that stands down
+     * empties the set and holds keepalived again.
+     */
+    @Test
+    void aClaimFillsTheSetBeforeReleasingKeepalivedAndAStandDownUndoesBoth(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("migware.track");
+        DirectPath path = directPath(file);
+        engine.tracked.add(tuple(1));
+        engine.tracked.add(tuple(2));
+        engine.tracked.add(tuple(3));
+        path.tick();
+        assertEquals("1\n", Files.readString(file), "held while watching");
+        assertEquals(0, path.status().setElements(), "nothing in the set while watching");
+
+        path.coreState(FailoverState.CLAIMING);
+        events.clear();
+        path.tick();
+        assertEquals(List.of("nft, track file 1"), events, "the set is written while keepalived is still held");
+        assertEquals("0\n", Files.readString(file), "released once the set holds them");
+        assertEquals(3, path.status().setElements());
+
+        path.coreState(FailoverState.NORMAL); // stood down: another backup became the master
+        path.tick();
+        assertEquals("1\n", Files.readString(file), "held again");
+        assertEquals(0, path.status().setElements(), "the set emptied");
     }
 
     /** A set nft refuses keeps keepalived held: the address must not come while a carried connection is unprotected. */
