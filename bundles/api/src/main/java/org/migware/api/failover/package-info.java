@@ -3,7 +3,7 @@
  * migration's progress, each carried connection's mapping, the monitors' verdicts and the
  * capture's counters ({@link org.migware.api.failover.StatusReport}).
  */
-@Version("2.5.0")
+@Version("2.6.0")
 @Export
 package org.migware.api.failover;
 
