@@ -27,20 +27,34 @@ import java.util.Objects;
  * @param bytesDropped replica bytes dropped because the client already held them
  * @param midResponseResets resumed connections whose client was reset because the failover cut
  *     their response short (the replica, which never got the request, would never send the rest)
+ * @param keptExpired connections whose kept streams (for resume and for replay) were freed before a
+ *     failover because they went silent without a FIN or RST: the tracker no longer held them, or
+ *     (held as closed, or no tracker running) they saw no frame for the proxy's {@code keepIdleSeconds}
+ *     ({@code keepHalfOpenSeconds} for a client that sent nothing after its SYN); since 2.6
  * @since 2.1
  */
 public record DeliveryTotals(String delivery, long keptBytes, long keptBytesLimit, int replayable, int resumableOnly,
         int notMigratable, int handshakeMissed, int streamTooLong, int memoryFull, int captureGaps, int tlsSeen, int sshSeen,
-        int replayed, int caughtUp, int diverged, int resetAtFailover, long bytesVerified, long bytesDropped, int midResponseResets) {
+        int replayed, int caughtUp, int diverged, int resetAtFailover, long bytesVerified, long bytesDropped, int midResponseResets,
+        long keptExpired) {
 
     /** Validates the fields. */
     public DeliveryTotals {
         Objects.requireNonNull(delivery, "delivery");
     }
 
+    /** The totals without {@code keptExpired}, as before 2.6. */
+    public DeliveryTotals(String delivery, long keptBytes, long keptBytesLimit, int replayable, int resumableOnly, int notMigratable,
+            int handshakeMissed, int streamTooLong, int memoryFull, int captureGaps, int tlsSeen, int sshSeen, int replayed, int caughtUp,
+            int diverged, int resetAtFailover, long bytesVerified, long bytesDropped, int midResponseResets) {
+        this(delivery, keptBytes, keptBytesLimit, replayable, resumableOnly, notMigratable, handshakeMissed, streamTooLong, memoryFull,
+                captureGaps, tlsSeen, sshSeen, replayed, caughtUp, diverged, resetAtFailover, bytesVerified, bytesDropped, midResponseResets,
+                0);
+    }
+
     /** @return the totals of a migration bundle that keeps nothing for replay (delivery {@code resume}) */
     public static DeliveryTotals resumeOnly() {
-        return new DeliveryTotals(Delivery.RESUME.configName(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new DeliveryTotals(Delivery.RESUME.configName(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** @return whether anything is kept or was replayed: otherwise the status does not mention replay */

@@ -217,6 +217,9 @@ final class StatusMetrics {
                 .add(delivery.tlsSeen(), "reason", "tls_seen")
                 .add(delivery.sshSeen(), "reason", "ssh_seen"));
         families.add(gauge("migware_connections_kept", "Connections kept for a failover").add(kept.size()));
+        families.add(counter("migware_kept_connections_expired", "Connections whose kept streams were freed before a failover"
+                + " because they went silent without a FIN or RST (the tracker forgot them, or keepIdleSeconds passed)")
+                .add(delivery.keptExpired()));
         families.add(counter("migware_replay_connections", "Connections with delivery replay since the failover, by outcome")
                 .add(delivery.replayed(), "outcome", "replayed")
                 .add(delivery.caughtUp(), "outcome", "caught_up")

@@ -63,10 +63,10 @@ final class Observations {
         return new TableStatistics(3, 10_000, 5, 1, 2, 3, 700, Map.of("not-ip", 4L), Map.of("truncated", 6L));
     }
 
-    /** Ready, replay configured: 2 replayable, 1 resumable, 1 not migratable (TLS seen). */
+    /** Ready, replay configured: 2 replayable, 1 resumable, 1 not migratable (TLS seen); 7 kept streams freed after going silent. */
     static MigrationProgress ready() {
         return new MigrationProgress(MigrationPhase.READY, null, null, null, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, "none", 0, 0, 0, 0,
-                new DeliveryTotals("replay", 4096, 1 << 20, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+                new DeliveryTotals("replay", 4096, 1 << 20, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 7));
     }
 
     /** Recovered: 2 recovered, 1 failed, 1 not recoverable (handshake not seen) in 14.3 ms. */

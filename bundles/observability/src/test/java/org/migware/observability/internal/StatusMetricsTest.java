@@ -44,6 +44,7 @@ class StatusMetricsTest {
         assertLine(text, "migware_connections_readiness{readiness=\"replayable\"} 2.0");
         assertLine(text, "migware_connections_not_replayable{reason=\"tls_seen\"} 1.0");
         assertLine(text, "migware_replay_kept_bytes 4096.0");
+        assertLine(text, "migware_kept_connections_expired_total 7.0");
         assertLine(text, "migware_replica_listening{replica_port=\"7000\",service_port=\"7000\"} 1.0");
         assertLine(text, "migware_tun_up{tun=\"migware0\"} 1.0");
         assertLine(text, "migware_part_running{part=\"migration\"} 1.0");

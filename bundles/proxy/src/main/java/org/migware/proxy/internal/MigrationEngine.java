@@ -186,6 +186,7 @@ final class MigrationEngine {
                     return;
                 }
                 active = true;
+                keeper.freeze(); // recovery reads the kept streams from here on: none may expire under it
                 recovery.start(connections, done);
                 // The streams recovery did not take are of no use any more.
                 keeper.releaseReplay();
@@ -583,10 +584,10 @@ final class MigrationEngine {
         org.migware.proxy.internal.keeper.ReplayKeeper replay = keeper.replay();
         if (replay == null) {
             return StatusRecords.deliveryTotals(org.migware.api.failover.Delivery.RESUME.configName(), List.of(),
-                    keeper.notReplayableCounts(), 0, 0, counters);
+                    keeper.notReplayableCounts(), 0, 0, keeper.expiredIdle(), counters);
         }
         return StatusRecords.deliveryTotals(replay.policy().describe(), keeper.keptForReplay(), keeper.notReplayableCounts(),
-                replay.pool().bytesInUse(), replay.pool().bytesLimit(), counters);
+                replay.pool().bytesInUse(), replay.pool().bytesLimit(), keeper.expiredIdle(), counters);
     }
 
     /** @return every connection kept for replay, and what a failover now would do with it */
@@ -711,6 +712,7 @@ final class MigrationEngine {
                 });
                 recovery.whenFinished(done);
                 active = true;
+                keeper.freeze();
                 log.info("proxy: restored {} mappings after a restart of the proxy bundle: {}", count, summaryLocked());
                 return count;
             }

@@ -33,6 +33,8 @@ import org.migware.api.packet.PacketSubscription;
 import org.migware.api.state.DurableState;
 import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.IdleExpiry;
+import org.migware.proxy.internal.keeper.TableTracker;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.keeper.ReplayKeeper;
 import org.migware.proxy.internal.replay.ChunkPool;
@@ -128,6 +130,19 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         @AttributeDefinition(name = "Connections kept", description = "The most connections whose client bytes are kept")
         int keepConnections() default 200_000;
 
+        @AttributeDefinition(name = "Kept idle (s)", description = "Before failover: how long a connection's kept stream (its"
+                + " client bytes, and with replay or auto its whole stream) may see no frame either way before it is freed and"
+                + " counted (keptExpired in migware:status --json, migware_kept_connections_expired_total), when the tracker does"
+                + " not hold the connection as live: it holds it closed, or no tracker runs. A stream whose connection the tracker"
+                + " holds as live is never freed; one the tracker no longer holds is freed after 5 s of silence, since it can"
+                + " never be re-created at a failover. 7200 s: the tracker's own idle timeout")
+        long keepIdleSeconds() default 7200;
+
+        @AttributeDefinition(name = "Kept half-open (s)", description = "The same for a connection whose client sent nothing"
+                + " after its SYN (a spoofed SYN, a client gone in its handshake). 63 s: the tracker's own half-open timeout,"
+                + " when Linux's SYN-RECV gives up")
+        long keepHalfOpenSeconds() default 63;
+
         @AttributeDefinition(name = "Mappings", description = "The most connections carried or passed through in PROXY; a new"
                 + " connection beyond it is refused (its SYN dropped and counted; the client retries). No carried connection is"
                 + " ever ended to make room")
@@ -215,6 +230,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** The recorder behind migware:pcap, when configured. */
     private volatile FlightRecorder recorder;
     private final PacketListener listener = this::onCapturedFrame;
+    /** The tracker's table as the keeper's idle sweep asks it. */
+    private final IdleExpiry.Tracker tracker = new TableTracker(() -> table);
     /** Why there is no engine, as the log says it. */
     private final String unavailable;
     /** Why there is no engine, as {@code migware:status} shows it. */
@@ -227,7 +244,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             + " connections will not be migrated at failover";
     /** Where the mappings outlive this activation and the container; null when there is no usable folder. */
     private final DurableState state;
-    /** Writes the mappings every {@code stateSnapshotMillis} while the engine is active. */
+    /**
+     * Writes the mappings every {@code stateSnapshotMillis} while the engine is active, and frees
+     * the keeper's silent streams every second before it is.
+     */
     private final java.util.concurrent.ScheduledExecutorService snapshots;
     private final long snapshotMillis;
     /** The replica's SYN-ACKs since the last snapshot; null without a state folder or an engine. */
@@ -239,6 +259,8 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** The clients' kept streams: written when the bundle stops in NORMAL, read by the next activation only. */
     private static final String KEEPER_FILE = "streams.state";
     private static final long QUEUED_PACE_NANOS = 200_000;
+    /** How often the keeper's silent streams are looked for; a stream's silence is known to within it. */
+    private static final long KEEPER_SWEEP_SECONDS = 1;
 
     @Activate
     public ProxyComponent(Config config, Map<String, Object> properties, @Reference PacketParser parser,
@@ -267,7 +289,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                         : new ReplayKeeper(delivery, new ChunkPool(config.replayChunkBytes(), config.replayBytesTotal()),
                                 config.replayBytesPerConnection(), Math.max(0, config.keepConnections()));
                 kept = new ClientStreamKeeper(framing, Math.max(0, config.keepBytesPerConnection()), Math.max(0, config.keepConnections()),
-                        service::endpoints, parser.newView(), replay);
+                        service::endpoints, parser.newView(), replay,
+                        new IdleExpiry.Bounds(TimeUnit.SECONDS.toNanos(Math.max(1, config.keepIdleSeconds())),
+                                TimeUnit.SECONDS.toNanos(Math.max(1, config.keepHalfOpenSeconds()))),
+                        System::nanoTime);
                 LOG.info("proxy: delivery {}{}", delivery.describe(), replay == null ? ""
                         : " (kept for replay: at most " + config.replayBytesPerConnection() + " bytes per connection, "
                                 + replay.pool().bytesLimit() + " in total)");
@@ -321,6 +346,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         });
         if (engine != null && state != null && snapshotMillis > 0) {
             snapshots.scheduleWithFixedDelay(this::snapshotMappings, snapshotMillis, snapshotMillis, TimeUnit.MILLISECONDS);
+        }
+        if (keeper != null) {
+            // The keeper's idle sweep runs before the failover on the proxy's one periodic thread, the mappings' snapshots after it.
+            snapshots.scheduleWithFixedDelay(this::expireKeptStreams, KEEPER_SWEEP_SECONDS, KEEPER_SWEEP_SECONDS, TimeUnit.SECONDS);
         }
         if (engine != null) {
             tunReader.setDaemon(true);
@@ -721,6 +750,21 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         // A queue of its own: the pacer's remembers where its port's listeners are and is not shared.
         return Optional.of(new ReplicaReadinessProbe().probe(tun.name(), service.endpoints().ports(),
                 servicePort -> replicaPort == 0 ? servicePort : replicaPort, new ReplicaAcceptQueue()));
+    }
+
+    /** The keeper's idle sweep; its failures are logged, never thrown at the executor (which would stop the sweep). */
+    private void expireKeptStreams() {
+        try {
+            if (engine.active()) {
+                return; // recovery owns the streams (the keeper checks again under its lock)
+            }
+            int freed = keeper.expireIdle(tracker);
+            if (freed > 0) {
+                LOG.debug("proxy: {} kept streams of silent or untracked connections freed ({} since start)", freed, keeper.expiredIdle());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("proxy: the kept streams' idle sweep failed", e);
+        }
     }
 
     private void onCapturedFrame(byte[] frame, int offset, int length, long timestampNanos) {

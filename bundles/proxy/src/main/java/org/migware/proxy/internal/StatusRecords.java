@@ -76,7 +76,7 @@ final class StatusRecords {
      * of numbers per connection).
      */
     static DeliveryTotals deliveryTotals(String delivery, List<ReplayKeeper.Kept> kept, int[] notReplayable, long keptBytes,
-            long keptBytesLimit, MigrationCounters c) {
+            long keptBytesLimit, long keptExpired, MigrationCounters c) {
         int replayable = 0;
         int resumable = 0;
         int notMigratable = 0;
@@ -92,7 +92,7 @@ final class StatusRecords {
                 notReplayable[NotReplayableReason.KEEPING_MEMORY_FULL.ordinal()], notReplayable[NotReplayableReason.CAPTURE_GAP.ordinal()],
                 notReplayable[NotReplayableReason.TLS_SEEN.ordinal()], notReplayable[NotReplayableReason.SSH_SEEN.ordinal()],
                 c.replayed, c.replayCaughtUp, c.replayDiverged, c.resetAtFailover, c.replayBytesVerified, c.replayBytesDropped,
-                c.midResponseResets);
+                c.midResponseResets, keptExpired);
     }
 
     /** @return the kept connections as the API's records */

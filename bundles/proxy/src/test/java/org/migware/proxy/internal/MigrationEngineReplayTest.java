@@ -30,6 +30,7 @@ import org.migware.api.failover.ReplayReadiness;
 import org.migware.api.wire.TcpHeader;
 import org.migware.parser.internal.PacketParserComponent;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
+import org.migware.proxy.internal.keeper.IdleExpiry;
 import org.migware.proxy.internal.keeper.RecordFraming;
 import org.migware.proxy.internal.keeper.ReplayKeeper;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
@@ -80,7 +81,8 @@ class MigrationEngineReplayTest {
         ReplayKeeper replay = new ReplayKeeper(DeliveryPolicy.parse(delivery, Map.of()), new ChunkPool(4096, 64 << 20),
                 bytesPerConnection, 1000);
         PacketParserComponent parser = new PacketParserComponent();
-        keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay);
+        keeper = new ClientStreamKeeper(RecordFraming.NONE, 1 << 20, 1000, () -> SERVICE, parser.newView(), replay,
+                IdleExpiry.Bounds.DEFAULTS, () -> now);
         engine = new MigrationEngine(new MigrationEngine.Settings(REPLICA, 0, 64, TimeUnit.MILLISECONDS.toNanos(200), synAttempts),
                 new ShadowEndpoints(0xc612_0000, 15), keeper,
                 (packet, offset, length) -> {
@@ -98,6 +100,28 @@ class MigrationEngineReplayTest {
                     }
                 },
                 parser.newRewritableView(), parser.newRewritableView(), () -> now);
+    }
+
+    /**
+     * Issue 10: a kept stream freed by the idle sweep (here: no tracker, silent past the idle time)
+     * is counted where the keeper's other counters are shown, and its bytes no longer are.
+     */
+    @Test
+    void aStreamFreedByTheIdleSweepIsCountedInTheDeliveryTotals() {
+        newEngine("replay", 1 << 20);
+        passiveTraffic(true);
+        DeliveryTotals before = engine.progress().delivery();
+        assertEquals(1, before.replayable());
+        assertTrue(before.keptBytes() > 0);
+        assertEquals(0, before.keptExpired());
+
+        now += IdleExpiry.Bounds.DEFAULTS.idleNanos() + TimeUnit.SECONDS.toNanos(1);
+        assertEquals(1, keeper.expireIdle((clientAddress, clientPort, serviceAddress, servicePort) -> IdleExpiry.Tracked.UNKNOWN));
+
+        DeliveryTotals after = engine.progress().delivery();
+        assertEquals(1, after.keptExpired());
+        assertEquals(0, after.replayable());
+        assertEquals(0, after.keptBytes());
     }
 
     /** The primary's output: a byte per offset that no shift of it repeats. */

@@ -3,6 +3,7 @@ package org.migware.proxy.internal.keeper;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.migware.api.connection.ServiceEndpoints;
@@ -69,6 +70,18 @@ public final class ClientStreamKeeper {
     private long gaps;
     private long overflows;
     private long connectionsNotKept;
+    /** When a silent stream is freed, and the idle sweep's working set. */
+    private final IdleExpiry idle;
+    /** Read by the idle sweep only, never per frame. */
+    private final LongSupplier nanos;
+    /**
+     * The time of the latest idle sweep: every frame stamps its stream with it, so that the
+     * capture thread reads no clock. A stream's silence is thereby known to within one sweep.
+     */
+    private long clockNanos;
+    /** Set when recovery starts: it reads the streams from then on, and none may expire under it. */
+    private boolean frozen;
+    private long expiredIdle;
 
     /**
      * @param framing the service's record framing
@@ -89,6 +102,21 @@ public final class ClientStreamKeeper {
      */
     public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, Supplier<ServiceEndpoints> service,
             ParsedPacket view, ReplayKeeper replay) {
+        this(framing, maxBytesPerConnection, maxConnections, service, view, replay, IdleExpiry.Bounds.DEFAULTS, System::nanoTime);
+    }
+
+    /**
+     * @param idle how long a stream the tracker does not hold as live may stay silent (see {@link IdleExpiry})
+     * @param nanos the clock of the idle sweep
+     */
+    public ClientStreamKeeper(RecordFraming framing, int maxBytesPerConnection, int maxConnections, Supplier<ServiceEndpoints> service,
+            ParsedPacket view, ReplayKeeper replay, IdleExpiry.Bounds idle, LongSupplier nanos) {
+        this.idle = new IdleExpiry(idle);
+        this.nanos = nanos;
+        this.clockNanos = nanos.getAsLong();
+        if (replay != null) {
+            replay.clock(clockNanos);
+        }
         this.replay = replay;
         this.framing = framing;
         this.maxBytesPerConnection = maxBytesPerConnection;
@@ -138,6 +166,9 @@ public final class ClientStreamKeeper {
 
     private void fromClient(ParsedPacket p, long addresses, long ports) {
         KeptStream s = streams.get(addresses, ports);
+        if (s != null) {
+            s.lastSeenNanos = clockNanos;
+        }
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
             // A closing connection is not re-created; nothing of it is needed. Only a close the
             // server's stack would take (RFC 5961: an RST at the next byte, a FIN where it meets what
@@ -155,6 +186,7 @@ public final class ClientStreamKeeper {
                 return;
             }
             s = new KeptStream();
+            s.lastSeenNanos = clockNanos;
             s.synSeen = true;
             s.clientWindowScale = p.windowScale();
             s.clientMss = p.mss() > 0 ? p.mss() : KeptStream.DEFAULT_MSS;
@@ -186,6 +218,7 @@ public final class ClientStreamKeeper {
                 return;
             }
             s = new KeptStream();
+            s.lastSeenNanos = clockNanos;
             restartAt(s, p.sequenceNumber());
             streams.put(addresses, ports, s);
         }
@@ -212,6 +245,9 @@ public final class ClientStreamKeeper {
 
     private void fromService(ParsedPacket p, long addresses, long ports) {
         KeptStream s = streams.get(addresses, ports);
+        if (s != null) {
+            s.lastSeenNanos = clockNanos;
+        }
         if (p.hasFlags(ParsedPacket.RST)) {
             if (s != null && s.serverResets(p.sequenceNumber())) {
                 streams.remove(addresses, ports);
@@ -481,6 +517,121 @@ public final class ClientStreamKeeper {
         return replay == null ? new int[org.migware.api.failover.NotReplayableReason.values().length] : replay.notReplayableCounts();
     }
 
+    // ---- the idle sweep (issue 10: every table has a bound in time too) ----
+
+    /**
+     * Frees, and counts, the streams of connections gone silent without a FIN or RST: one the
+     * tracker no longer holds after {@link IdleExpiry#UNTRACKED_GRACE_NANOS} of silence, one it holds
+     * as closed (or with no tracker running) after the idle or half-open time; never one the
+     * tracker holds as live. Looks at a bounded piece of the table per call, and asks the tracker
+     * outside the keeper's lock, so that the capture thread waits only for two short passes.
+     *
+     * <p>Called by one periodic thread only (the proxy's), never the capture thread; does nothing
+     * once recovery has started.
+     *
+     * @return the connections whose streams were freed by this call
+     */
+    public int expireIdle(IdleExpiry.Tracker tracker) {
+        long now = nanos.getAsLong();
+        synchronized (this) {
+            if (frozen) {
+                return 0;
+            }
+            clockNanos = now;
+            if (replay != null) {
+                replay.clock(now);
+            }
+            collectIdle(now);
+        }
+        if (idle.count == 0) {
+            return 0;
+        }
+        idle.decide(tracker);
+        synchronized (this) {
+            return frozen ? 0 : expireDecided(now);
+        }
+    }
+
+    /** Notes the streams silent long enough to be asked about, from where the last sweep stopped. */
+    private void collectIdle(long now) {
+        IdleExpiry c = idle;
+        c.clear();
+        long shortest = c.shortestQuiet();
+        c.streamsCursor = streams.forEachFrom(c.streamsCursor, IdleExpiry.SLOTS_PER_SWEEP, (addresses, ports, s) -> {
+            if (c.full()) {
+                return false;
+            }
+            long quiet = now - s.lastSeenNanos;
+            if (quiet >= shortest) {
+                c.add(addresses, ports, quiet, halfOpen(s));
+            }
+            return true;
+        });
+        if (replay == null) {
+            return;
+        }
+        // Streams kept for replay alone: the resume keeper let them go at the client's FIN (a
+        // half-closed client waits for its answer), or had no room for them.
+        c.replayCursor = replay.forEachFrom(c.replayCursor, IdleExpiry.SLOTS_PER_SWEEP, (addresses, ports, s) -> {
+            if (c.full()) {
+                return false;
+            }
+            long quiet = now - s.lastSeenNanos();
+            if (quiet >= shortest && streams.get(addresses, ports) == null) {
+                c.add(addresses, ports, quiet, s.halfOpen());
+            }
+            return true;
+        });
+    }
+
+    /** Frees the decided streams that saw no frame since they were noted; @return the connections freed */
+    private int expireDecided(long now) {
+        IdleExpiry c = idle;
+        int freed = 0;
+        for (int i = 0; i < c.count; i++) {
+            long need = c.needQuiet[i];
+            if (need < 0) {
+                continue;
+            }
+            long addresses = c.addresses[i];
+            long ports = c.ports[i];
+            boolean removed = false;
+            // A frame since the notes stamped its stream with the sweep's own time: it stays.
+            KeptStream s = streams.get(addresses, ports);
+            if (s != null && now - s.lastSeenNanos >= need) {
+                streams.remove(addresses, ports);
+                removed = true;
+            }
+            if (replay != null) {
+                org.migware.proxy.internal.replay.ReplayStream r = replay.get(addresses, ports);
+                if (r != null && now - r.lastSeenNanos() >= need) {
+                    replay.expire(addresses, ports);
+                    removed = true;
+                }
+            }
+            if (removed) {
+                freed++;
+            }
+        }
+        expiredIdle += freed;
+        return freed;
+    }
+
+    /** Recovery starts: from now on it reads the streams, and the idle sweep frees none. */
+    public synchronized void freeze() {
+        frozen = true;
+    }
+
+    /** @return connections whose streams were freed because they went silent, or the tracker forgot them */
+    public synchronized long expiredIdle() {
+        return expiredIdle;
+    }
+
+    /** @return how long a silent stream is kept */
+    public IdleExpiry.Bounds idleBounds() {
+        return idle.bounds();
+    }
+
     /** At failover: gives back the chunks of every stream recovery did not take. */
     public synchronized void releaseReplay() {
         if (replay != null) {
@@ -530,6 +681,7 @@ public final class ClientStreamKeeper {
 
     /** Takes over one stream of the previous activation. */
     public synchronized void restoreStream(long addresses, long ports, KeptStream stream) {
+        stream.lastSeenNanos = clockNanos; // silent from the restore on, as the tracker counts an imported connection
         streams.put(addresses, ports, stream);
     }
 
@@ -558,7 +710,6 @@ public final class ClientStreamKeeper {
         return overflows;
     }
 
-    /** @return connections not kept because the limit was reached */
     /** @return streams of SYNs never followed up that were dropped to make room for a new SYN */
     public synchronized long halfOpenEvicted() {
         return halfOpenEvicted;
@@ -581,6 +732,7 @@ public final class ClientStreamKeeper {
         return false;
     }
 
+    /** @return connections not kept because the limit was reached */
     public synchronized long connectionsNotKept() {
         return connectionsNotKept;
     }

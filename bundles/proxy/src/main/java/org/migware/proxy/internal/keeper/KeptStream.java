@@ -66,6 +66,12 @@ public final class KeptStream {
      */
     public boolean serverHeldByWindow;
 
+    /**
+     * The keeper's clock at the connection's last frame either way (its latest idle sweep's time:
+     * no clock is read per frame); not saved across a restart of the proxy (the restore stamps it).
+     */
+    public long lastSeenNanos;
+
     /** The server's next sequence number as the capture saw it: where its RST must lie. */
     public int serverNext;
     public boolean serverNextKnown;

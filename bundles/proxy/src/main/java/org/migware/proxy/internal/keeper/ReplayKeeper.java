@@ -37,6 +37,8 @@ public final class ReplayKeeper {
     private final int maxConnections;
     private final PairKeyMap<ReplayStream> streams = new PairKeyMap<>();
     private final int[] notReplayable = new int[NotReplayableReason.values().length];
+    /** The owning keeper's clock, set by its idle sweep and stamped on every frame's stream (no clock read per frame). */
+    private long clockNanos;
 
     /**
      * @param bytesPerConnection the most bytes one connection may hold (its client stream, its
@@ -57,6 +59,9 @@ public final class ReplayKeeper {
             return;
         }
         ReplayStream s = streams.get(addresses, ports);
+        if (s != null) {
+            s.seen(clockNanos);
+        }
         if (p.hasFlags(ParsedPacket.RST) || p.hasFlags(ParsedPacket.FIN)) {
             // A reset connection is not re-created; a forged or out-of-order close changes nothing,
             // or a spoofed RST would make it not replayable. A client's FIN half-closes: the client
@@ -87,6 +92,7 @@ public final class ReplayKeeper {
             }
             s = ReplayStream.of(p.sourceIpv4(), p.sourcePort(), p.destinationIpv4(), port);
             s.startAt(p.sequenceNumber());
+            s.seen(clockNanos);
             streams.put(addresses, ports, s);
             return;
         }
@@ -96,10 +102,13 @@ public final class ReplayKeeper {
                 return;
             }
             s = ReplayStream.of(p.sourceIpv4(), p.sourcePort(), p.destinationIpv4(), port);
+            s.seen(clockNanos);
+            s.clientSpoke();
             streams.put(addresses, ports, s);
             count(s.notReplayable(pool, NotReplayableReason.HANDSHAKE_MISSED));
             return;
         }
+        s.clientSpoke();
         if (p.hasFlags(ParsedPacket.ACK)) {
             s.clientAcknowledged(pool, p.acknowledgementNumber());
         }
@@ -119,6 +128,7 @@ public final class ReplayKeeper {
         if (s == null) {
             return;
         }
+        s.seen(clockNanos);
         if (p.hasFlags(ParsedPacket.RST)) {
             if (s.serverResets(p.sequenceNumber())) {
                 remove(addresses, ports, s);
@@ -157,6 +167,28 @@ public final class ReplayKeeper {
         if (reason != null) {
             notReplayable[reason.ordinal()]++;
         }
+    }
+
+    // ---- the owning keeper's idle sweep (IdleExpiry), under the keeper's lock ----
+
+    /** Sets the clock stamped on the streams of the frames from now on. */
+    void clock(long nanos) {
+        clockNanos = nanos;
+    }
+
+    /** Walks a bounded piece of the table from {@code start}; see {@link PairKeyMap#forEachFrom}. */
+    int forEachFrom(int start, int slots, PairKeyMap.SlotVisitor<ReplayStream> visitor) {
+        return streams.forEachFrom(start, slots, visitor);
+    }
+
+    /** @return the stream of one connection, or {@code null} */
+    ReplayStream get(long addresses, long ports) {
+        return streams.get(addresses, ports);
+    }
+
+    /** Frees one connection's stream, its chunks given back to the pool. */
+    void expire(long addresses, long ports) {
+        remove(addresses, ports, streams.get(addresses, ports));
     }
 
     /**

@@ -30,4 +30,14 @@ public final class ConnectionKey {
     public static int serviceAddress(long addresses) {
         return (int) addresses;
     }
+
+    /** @return the client port of a key's ports half */
+    public static int clientPort(long ports) {
+        return (int) (ports >>> 16) & 0xffff;
+    }
+
+    /** @return the service port of a key's ports half */
+    public static int servicePort(long ports) {
+        return (int) ports & 0xffff;
+    }
 }

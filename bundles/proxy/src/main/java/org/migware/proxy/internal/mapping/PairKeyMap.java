@@ -115,6 +115,32 @@ public final class PairKeyMap<V> {
         }
     }
 
+    /** What {@link #forEachFrom} hands each entry to; false stops the walk at that entry. */
+    public interface SlotVisitor<V> {
+        boolean visit(long high, long low, V value);
+    }
+
+    /**
+     * Walks at most {@code slots} slots from {@code start} on (wrapping), handing each entry to
+     * {@code visitor} until it says stop, so that a periodic sweep can go through a large map a
+     * bounded piece at a time. The visitor must not change the map. The position is a hint: after
+     * the map grew, or lost entries, an entry may be visited twice or skipped until the next round.
+     *
+     * @return the slot to start the next walk at: the one the visitor stopped at, else the one after the last visited
+     */
+    @SuppressWarnings("unchecked")
+    public int forEachFrom(int start, int slots, SlotVisitor<V> visitor) {
+        int mask = used.length - 1;
+        int i = start & mask;
+        for (int visited = Math.min(slots, used.length); visited > 0; visited--) {
+            if (used[i] && !visitor.visit(highs[i], lows[i], (V) values[i])) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
     private void allocate(int capacity) {
         highs = new long[capacity];
         lows = new long[capacity];

@@ -29,6 +29,10 @@ public final class ReplayStream {
     private boolean clientFinSeen;
     /** The server's FIN, where it met its bytes: a client's FIN then ends the connection. */
     private boolean serverFinSeen;
+    /** The keeper's clock at the connection's last frame either way (its latest sweep's time: no clock is read per frame). */
+    private long lastSeenNanos;
+    /** The client sent a segment after its SYN: not a spoofed SYN nobody follows up (nor a half-open connection). */
+    private boolean clientSpokeAfterSyn;
 
     /** @return a stream of the connection, not started yet */
     public static ReplayStream of(int clientAddress, int clientPort, int serviceAddress, int servicePort) {
@@ -40,6 +44,26 @@ public final class ReplayStream {
         this.clientPort = clientPort;
         this.serviceAddress = serviceAddress;
         this.servicePort = servicePort;
+    }
+
+    /** A frame of the connection, either way, seen when the keeper's clock read {@code clockNanos}. */
+    public void seen(long clockNanos) {
+        lastSeenNanos = clockNanos;
+    }
+
+    /** @return the keeper's clock at the connection's last frame */
+    public long lastSeenNanos() {
+        return lastSeenNanos;
+    }
+
+    /** The client sent a segment after its SYN. */
+    public void clientSpoke() {
+        clientSpokeAfterSyn = true;
+    }
+
+    /** @return whether the client never sent anything after its SYN (a spoofed SYN, a client gone in its handshake) */
+    public boolean halfOpen() {
+        return !clientSpokeAfterSyn;
     }
 
     /** Keeping starts at the client's SYN. */
