@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +93,8 @@ public final class LabNetwork implements AutoCloseable {
     private boolean closed;
     /** Whether the namespaces keep IPv6 (off: no DAD/MLD chatter in a capture). */
     private final boolean ipv6;
+    /** The hosts of this lab: client, primary and backup, and the second backup when asked for. */
+    private final Set<Role> roles;
     private Boolean netemAvailable;
     private final Map<Role, ImpairedLink> impairments = new EnumMap<>(Role.class);
     /** What the impaired links see of this lab. */
@@ -103,6 +106,11 @@ public final class LabNetwork implements AutoCloseable {
         this.addresses = Collections.unmodifiableMap(new EnumMap<>(builder.addresses));
         this.prefixLength = builder.prefixLength;
         this.ipv6 = builder.ipv6;
+        EnumSet<Role> hosts = EnumSet.of(Role.CLIENT, Role.PRIMARY, Role.BACKUP);
+        if (builder.secondBackup) {
+            hosts.add(Role.SECOND_BACKUP);
+        }
+        this.roles = Collections.unmodifiableSet(hosts);
         this.commandTimeout = builder.commandTimeout;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.ip = Commands.tool("ip", "iproute2");
@@ -191,7 +199,7 @@ public final class LabNetwork implements AutoCloseable {
         }
         // STP off so ports forward at once; multicast snooping off so multicast floods like unicast.
         ip("-n", hub, "link", "add", BRIDGE, "type", "bridge", "ageing_time", "0", "stp_state", "0", "mcast_snooping", "0");
-        for (Role role : Role.values()) {
+        for (Role role : roles) {
             plugIn(role, null);
         }
         ip("-n", hub, "link", "set", "lo", "up");
@@ -210,8 +218,8 @@ public final class LabNetwork implements AutoCloseable {
         ip("-n", ns, "addr", "add", address(role) + "/" + prefixLength, "dev", ROLE_INTERFACE);
         ip("-n", ns, "link", "set", "lo", "up");
         ip("-n", ns, "link", "set", ROLE_INTERFACE, "up");
-        if (role == Role.BACKUP) {
-            // The backup captures the client<->primary conversation, which is addressed to neither of its MACs.
+        if (role == Role.BACKUP || role == Role.SECOND_BACKUP) {
+            // A backup captures the client<->primary conversation, which is addressed to neither of its MACs.
             ip("-n", ns, "link", "set", ROLE_INTERFACE, "promisc", "on");
         }
     }
@@ -280,7 +288,17 @@ public final class LabNetwork implements AutoCloseable {
 
     /** @return all four namespace names: the hub's, then the roles' */
     public List<String> namespaces() {
-        return namespaceNames(prefix);
+        List<String> names = new ArrayList<>();
+        names.add(hubNamespace());
+        for (Role role : roles) {
+            names.add(namespace(role));
+        }
+        return names;
+    }
+
+    /** @return the hosts of this lab */
+    public Set<Role> roles() {
+        return roles;
     }
 
     /**
@@ -929,6 +947,7 @@ public final class LabNetwork implements AutoCloseable {
         private Path workDir;
         private boolean ipv6;
         private boolean replaceLeftovers;
+        private boolean secondBackup;
         private Duration commandTimeout = Duration.ofSeconds(10);
         private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
 
@@ -986,6 +1005,15 @@ public final class LabNetwork implements AutoCloseable {
          */
         public Builder ipv6(boolean enabled) {
             this.ipv6 = enabled;
+            return this;
+        }
+
+        /**
+         * @param with whether the lab has a second backup host ({@link Role#SECOND_BACKUP}; default false)
+         * @return this builder
+         */
+        public Builder secondBackup(boolean with) {
+            this.secondBackup = with;
             return this;
         }
 

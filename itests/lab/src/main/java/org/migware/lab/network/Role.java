@@ -10,7 +10,12 @@ public enum Role {
     /** Serves the service address until its cable is pulled (Machine B). */
     PRIMARY("primary", 2),
     /** Runs the replica and MigWare; its interface is promiscuous (Machine C). */
-    BACKUP("backup", 3);
+    BACKUP("backup", 3),
+    /**
+     * A second backup, as BACKUP (promiscuous, runs a replica and MigWare); only in a lab built
+     * with {@link LabNetwork.Builder#secondBackup(boolean)}: a site of three hosts.
+     */
+    SECOND_BACKUP("backup2", 4);
 
     private final String suffix;
     private final int defaultHost;
