@@ -146,7 +146,7 @@ public final class StatusText {
         }
         return "; delivery " + d.delivery() + ": " + d.replayable() + " replayable, " + d.resumableOnly() + " resumable only, "
                 + d.notMigratable() + " not migratable" + notReplayable(d) + ", kept " + d.keptBytes() + " of " + d.keptBytesLimit()
-                + " bytes";
+                + " bytes" + (d.keptExpired() == 0 ? "" : ", " + d.keptExpired() + " kept streams freed idle");
     }
 
     /** @return after failover, what replay did: {@code ; replay: 12 replayed, 11 caught up, 1 diverged (reset), ...} */

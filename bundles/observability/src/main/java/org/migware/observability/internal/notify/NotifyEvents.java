@@ -20,7 +20,7 @@ import org.migware.api.health.HealthVerdict;
  * <li>{@code MIGWARE_EVENT}: {@value #STATE}, {@value #VERDICT}, {@value #ARMED} or {@value #DISARMED}</li>
  * <li>{@code MIGWARE_SEQUENCE}: the event's number since start, 1, 2, ...</li>
  * <li>{@code MIGWARE_TIME}: when it happened, ISO-8601 ({@code 2026-12-06T21:00:00.123Z})</li>
- * <li>{@code MIGWARE_FROM}, {@code MIGWARE_TO}: the failover states ({@code NORMAL}, {@code RECOVERY},
+ * <li>{@code MIGWARE_FROM}, {@code MIGWARE_TO}: the failover states ({@code NORMAL}, {@code CLAIMING}, {@code RECOVERY},
  * {@code PROXY}; {@code FROM} empty for the first state after start), the monitor's verdicts
  * ({@code UP}, {@code DOWN}, {@code UNKNOWN}; {@code FROM} empty for its first), or
  * {@code armed} and {@code disarmed}</li>
