@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,7 +23,9 @@ import org.migware.lab.roles.RoundTrip;
  * <p>Oracles: the clients' reports and their kernel ({@code ss}, the EstabResets counter); the
  * records the three applications received, which must join up for every connection (none lost
  * after a resume point, none torn, none twice in one application); both hosts' tables against
- * {@code ss} on the client; {@code ip addr} for who owns the service address.
+ * {@code ss} on the client; {@code ip addr} for who owns the service address; a capture on the
+ * client's link (tshark), where every connection carried at a pull has a segment first sent after
+ * it and acknowledged, which only the host taking over can do.
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class RejoinLabTest {
@@ -46,6 +50,20 @@ class RejoinLabTest {
                 + " applications%n", PREFIX, r.secondFailover().pullToDecisionMillis(), r.secondFailover().decisionToProxyMillis(),
                 r.secondFailover().establishedAfter(), options.connections(), r.resetsBefore(), r.resetsAfter(), r.checked(), r.records());
 
+        for (RoundTrip.Failover f : List.of(r.firstFailover(), r.secondFailover())) {
+            System.out.printf("[lab %s] the client's wire: pull -> first segment acknowledged by the new serving host, median %.1f ms,"
+                    + " p99 %.1f ms, max %.1f ms over %d of %d carried connections (their first send after the pull: median %.1f ms);"
+                    + " tcpdump dropped %d%n", PREFIX, f.firstAckMillis().median(), f.firstAckMillis().p99(), f.firstAckMillis().max(),
+                    f.wire().size(), f.carried().size(), f.clientSentMillis().median(), r.capture().droppedByKernel());
+        }
+
+        // the client's capture: at each pull the serving host's cable is out, so only the host taking over can acknowledge
+        assertEquals(options.first(), r.firstFailover().carried().size(), "ss on the client before the first pull");
+        assertEquals(options.connections(), r.secondFailover().carried().size(), "ss on the client before the second pull");
+        assertEquals(Set.of(), r.firstFailover().unacknowledged(),
+                "carried connections without a client segment acknowledged after the first pull (client capture)");
+        assertEquals(Set.of(), r.secondFailover().unacknowledged(),
+                "carried connections without a client segment acknowledged after the second pull (client capture)");
         assertTrue(r.firstFailover().addressTaken(), "the backup's keepalived took the service address at the first failover");
         assertEquals(options.first(), r.firstFailover().establishedAfter(), "ss on the client after the first failover");
         assertEquals(options.first() + options.between(), r.learntThroughSync(),

@@ -27,6 +27,10 @@ import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.LinkEnd;
 import org.migware.lab.network.Role;
+import org.migware.lab.oracles.LatencyStats;
+import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.WireAnalysis;
+import org.migware.lab.oracles.WireFailover;
 import org.migware.lab.workloads.PushClient;
 import org.migware.lab.workloads.PushClientReport;
 import org.migware.lab.workloads.SinkReport;
@@ -50,7 +54,10 @@ import org.migware.lab.workloads.SinkServer;
  * What it measures comes from the applications and the kernels: the clients' reports and {@code
  * ss}, the client's EstabResets counter, the records the three applications received (the old
  * primary's, the first replica's, the restarted primary's), {@code ip addr} for who owns the
- * address. MigWare's own log gives the decision and PROXY times, labelled as its own.
+ * address. MigWare's own log gives the decision and PROXY times, labelled as its own; what the
+ * client saw of each failover comes from a capture on its link ({@link WireFailover}, decoded by
+ * tshark): for every connection carried at the pull, when its first segment sent after the pull
+ * was acknowledged, which only the host taking over can do once the serving host's cable is out.
  */
 public final class RoundTrip {
 
@@ -58,6 +65,21 @@ public final class RoundTrip {
     private static final int SYNC_PORT = 7079;
     private static final int BETWEEN_FIRST_ID = 1000;
     private static final int AFTER_REJOIN_FIRST_ID = 2000;
+    /** The client link's capture in the work folder. */
+    public static final String CAPTURE = "client.pcap";
+    /** The first primary's application's report. */
+    public static final String FIRST_PRIMARY_REPORT = "primary.tsv";
+    /** The backup's application's (the first replica's) report. */
+    public static final String REPLICA_REPORT = "replica.tsv";
+    /** The rejoined primary's restarted application's report. */
+    public static final String REJOINED_PRIMARY_REPORT = "primary-after.tsv";
+    /** The backup's MigWare's log (it takes over at the first failover). */
+    public static final String BACKUP_LOG = "migware-backup.log";
+    /** The rejoined host's MigWare's log (it takes over at the second failover). */
+    public static final String REJOINED_LOG = "migware-rejoined.log";
+    /** The service port. */
+    public static final int SERVICE_PORT = PORT;
+
     private static final Pattern TRANSITION = Pattern.compile("-> (RECOVERY|PROXY) at (\\S+) \\(");
 
     /**
@@ -80,16 +102,40 @@ public final class RoundTrip {
     }
 
     /**
-     * One failover, timed by MigWare's own log (its decision and PROXY) from when the lab pulled the link.
+     * One failover: timed by MigWare's own log (its decision and PROXY) and by the client's wire, both
+     * from when the lab pulled the link.
      *
-     * @param pulled when the lab pulled the serving host's link
+     * @param pulled when the lab started to pull the serving host's link
+     * @param linkDown when the pull had returned (see {@link WireFailover}: only segments first sent
+     *        after it count, as the old host may acknowledge until then)
      * @param pullToDecisionMillis pull to MigWare's decision, -1 when its log shows none
      * @param decisionToProxyMillis decision to PROXY, -1 when its log shows none
      * @param establishedAfter connections {@code ss} on the client shows established a few seconds after it
      * @param addressTaken whether the host that took over owns the service address (ip addr)
+     * @param carried the client ports {@code ss} on the client showed established just before the pull
+     * @param wire per carried connection, the client capture's figures: the first segment first sent
+     *        after the pull and acknowledged before the next pull (or the capture's end); a carried
+     *        connection without one is missing here
      */
-    public record Failover(Instant pulled, long pullToDecisionMillis, long decisionToProxyMillis, int establishedAfter,
-            boolean addressTaken) {
+    public record Failover(Instant pulled, Instant linkDown, long pullToDecisionMillis, long decisionToProxyMillis,
+            int establishedAfter, boolean addressTaken, Set<Integer> carried, List<WireFailover.Connection> wire) {
+
+        /** @return the carried connections whose capture shows no segment acknowledged by the new serving host */
+        public Set<Integer> unacknowledged() {
+            Set<Integer> missing = new TreeSet<>(carried);
+            wire.forEach(c -> missing.remove(c.clientPort()));
+            return missing;
+        }
+
+        /** @return pull to the first client segment acknowledged by the new serving host, over the carried connections */
+        public LatencyStats firstAckMillis() {
+            return LatencyStats.of(wire.stream().map(WireFailover.Connection::ackedMillis).toList());
+        }
+
+        /** @return pull to that segment's first send: the client's own wait, part of {@link #firstAckMillis()} */
+        public LatencyStats clientSentMillis() {
+            return LatencyStats.of(wire.stream().map(WireFailover.Connection::sentMillis).toList());
+        }
     }
 
     /**
@@ -104,10 +150,14 @@ public final class RoundTrip {
      * @param checked connections whose records were checked
      * @param records records the clients sent
      * @param broken why each broken connection is broken (empty: none)
-     * @param workDir where the reports, captures and logs are
+     * @param capture what tcpdump on the client's link counted (a frame its kernel dropped is missing from the wire figures)
+     * @param workDir where the reports, captures and logs are: the client's capture, the three
+     *        applications' reports, the clients' ({@code first.tsv}, {@code between.tsv},
+     *        {@code after-rejoin.tsv}), both MigWares' logs (see the file name constants)
      */
     public record Result(Options options, Failover firstFailover, long rejoinMillis, int learntThroughSync, boolean rejoinedHeldBack,
-            Failover secondFailover, long resetsBefore, long resetsAfter, int checked, long records, List<String> broken, Path workDir) {
+            Failover secondFailover, long resetsBefore, long resetsAfter, int checked, long records, List<String> broken,
+            Tcpdump.CaptureStats capture, Path workDir) {
 
         /** @return whether every connection survived both failovers with every record, none reset */
         public boolean survived() {
@@ -136,8 +186,8 @@ public final class RoundTrip {
         Path key = writeKey(work.resolve("sync.key"));
 
         // Each application listens on every address: the service address too, once it is its host's.
-        LabProcess firstPrimary = sink(lab, Role.PRIMARY, "primary-sink", work.resolve("primary.tsv"));
-        LabProcess replica = sink(lab, Role.BACKUP, "replica-sink", work.resolve("replica.tsv"));
+        LabProcess firstPrimary = sink(lab, Role.PRIMARY, "primary-sink", work.resolve(FIRST_PRIMARY_REPORT));
+        LabProcess replica = sink(lab, Role.BACKUP, "replica-sink", work.resolve(REPLICA_REPORT));
         Path backupTrack = work.resolve("keepalived-backup.track");
         Keepalived primaryVrrp = Keepalived.start(lab, Role.PRIMARY, distribution, serviceWithLength, 200, List.of(Role.BACKUP), null);
         Keepalived backupVrrp = Keepalived.start(lab, Role.BACKUP, distribution, serviceWithLength, 100, List.of(Role.PRIMARY), backupTrack);
@@ -147,7 +197,11 @@ public final class RoundTrip {
         Map<String, Map<String, String>> backupConfig = watching(lab, service, Role.BACKUP, Role.PRIMARY, backupTrack);
         backupConfig.put("org.migware.sync.server", Map.of("listenAddress", lab.address(Role.BACKUP), "listenPort",
                 Integer.toString(SYNC_PORT), "keyFile", key.toString(), "aliveMillis", "500", "deadAfterMillis", "2000"));
-        try (MigwareInstance backup = MigwareInstance.start(lab, Role.BACKUP, distribution, backupConfig, Duration.ofSeconds(60))) {
+        // The client's own link, both directions, whole records (the report's timeline reads them):
+        // what the client saw of both failovers.
+        try (Tcpdump capture = Tcpdump.on(lab, Role.CLIENT).filter("tcp port " + PORT).snaplen(2048).pcap(work.resolve(CAPTURE))
+                .name("tcpdump-client").start();
+                MigwareInstance backup = MigwareInstance.start(lab, Role.BACKUP, distribution, backupConfig, Duration.ofSeconds(60))) {
             awaitWatching(backup, backupTrack);
             long resetsBefore = estabResets(lab);
 
@@ -157,13 +211,16 @@ public final class RoundTrip {
             progress.accept(options.first() + " connections to " + service + " on the primary");
             Thread.sleep(2000);
 
+            Set<String> firstCarried = established(lab, service);
             Instant firstPull = Instant.now();
             lab.pullPrimaryLink();
+            Instant firstDown = Instant.now();
             Await.until("the backup's MigWare in PROXY", Duration.ofSeconds(20), () -> backup.status().proxy());
             Await.until("the backup's keepalived owns " + service, Duration.ofSeconds(10), () -> backupVrrp.owns(service));
             progress.accept("first failover: the backup serves " + service);
             Thread.sleep(1000);
-            Failover firstFailover = timed(backup.log(), firstPull, established(lab, service).size(), backupVrrp.owns(service));
+            int firstEstablishedAfter = established(lab, service).size();
+            boolean firstAddressTaken = backupVrrp.owns(service);
 
             // Opened between the failovers, before the old primary is back: served by the backup's kernel.
             LabProcess between = client(lab, "between", service, options.between(), BETWEEN_FIRST_ID, options.intervalMillis(),
@@ -176,7 +233,7 @@ public final class RoundTrip {
             firstPrimary.destroy();
             Instant rebootAt = Instant.now();
             lab.rebootHost(Role.PRIMARY);
-            LabProcess secondPrimary = sink(lab, Role.PRIMARY, "primary-sink-after", work.resolve("primary-after.tsv"));
+            LabProcess secondPrimary = sink(lab, Role.PRIMARY, "primary-sink-after", work.resolve(REJOINED_PRIMARY_REPORT));
             Path primaryTrack = work.resolve("keepalived-primary.track");
             Keepalived rejoinedVrrp = Keepalived.start(lab, Role.PRIMARY, distribution, serviceWithLength, 200, List.of(Role.BACKUP),
                     primaryTrack);
@@ -199,13 +256,16 @@ public final class RoundTrip {
                 Thread.sleep(2000);
 
                 // The second failover: the new master's cable is pulled.
+                Set<String> secondCarried = established(lab, service);
                 Instant secondPull = Instant.now();
                 lab.pullLink(Role.BACKUP, LinkEnd.HUB);
+                Instant secondDown = Instant.now();
                 Await.until("the rejoined MigWare in PROXY", Duration.ofSeconds(20), () -> rejoined.status().proxy());
                 Await.until("the rejoined host's keepalived owns " + service, Duration.ofSeconds(10), () -> rejoinedVrrp.owns(service));
                 progress.accept("second failover: the rejoined host serves " + service);
                 Thread.sleep(4000); // records flow to the restarted primary's application
-                Failover secondFailover = timed(rejoined.log(), secondPull, established(lab, service).size(), rejoinedVrrp.owns(service));
+                int secondEstablishedAfter = established(lab, service).size();
+                boolean secondAddressTaken = rejoinedVrrp.owns(service);
 
                 for (LabProcess c : List.of(first, between, afterRejoin)) {
                     c.destroy(); // SIGTERM: each client closes its connections and writes its final report
@@ -217,9 +277,23 @@ public final class RoundTrip {
                 secondPrimary.destroy();
                 replica.destroy();
                 long resetsAfter = estabResets(lab);
+                Tcpdump.CaptureStats captured = capture.stop();
+                String backupLog = backup.log();
+                String rejoinedLog = rejoined.log();
+                writeLog(work.resolve(BACKUP_LOG), backupLog);
+                writeLog(work.resolve(REJOINED_LOG), rejoinedLog);
 
-                List<SinkReport> applications = List.of(SinkReport.read(work.resolve("primary.tsv")),
-                        SinkReport.read(work.resolve("replica.tsv")), SinkReport.read(work.resolve("primary-after.tsv")));
+                // The wire, decoded once: each failover's connections from their first segment after the pull
+                // (the first failover's only up to the second pull: after it, another host acknowledges).
+                List<String> wire = WireAnalysis.lines(work.resolve(CAPTURE), PORT, Duration.ofMinutes(3));
+                double betweenPulls = Duration.between(firstPull, secondPull).toNanos() / 1e6;
+                Failover firstFailover = timed(backupLog, firstPull, firstDown, firstEstablishedAfter, firstAddressTaken,
+                        ports(firstCarried), WireFailover.of(wire, PORT, firstPull, firstDown), betweenPulls);
+                Failover secondFailover = timed(rejoinedLog, secondPull, secondDown, secondEstablishedAfter, secondAddressTaken,
+                        ports(secondCarried), WireFailover.of(wire, PORT, secondPull, secondDown), Double.POSITIVE_INFINITY);
+
+                List<SinkReport> applications = List.of(SinkReport.read(work.resolve(FIRST_PRIMARY_REPORT)),
+                        SinkReport.read(work.resolve(REPLICA_REPORT)), SinkReport.read(work.resolve(REJOINED_PRIMARY_REPORT)));
                 List<String> broken = new ArrayList<>();
                 int checked = 0;
                 long records = 0;
@@ -231,7 +305,7 @@ public final class RoundTrip {
                     }
                 }
                 return new Result(options, firstFailover, rejoinMillis, learnt, heldBack, secondFailover, resetsBefore, resetsAfter,
-                        checked, records, List.copyOf(broken), work);
+                        checked, records, List.copyOf(broken), captured, work);
             }
         }
     }
@@ -374,8 +448,16 @@ public final class RoundTrip {
         return Long.parseLong(lines.get(1).split("\\s+")[names.indexOf("EstabResets")]);
     }
 
-    /** @return the failover's times from MigWare's log (the decision and PROXY after {@code pulled}) */
-    private static Failover timed(String log, Instant pulled, int establishedAfter, boolean addressTaken) {
+    /**
+     * @return the failover's times from MigWare's log (the decision and PROXY after {@code pulled}) and
+     *         from the wire: the carried connections' first acknowledged segment, acknowledged before
+     *         {@code untilMillis} after the pull
+     */
+    private static Failover timed(String log, Instant pulled, Instant linkDown, int establishedAfter, boolean addressTaken,
+            Set<Integer> carried, List<WireFailover.Connection> wire, double untilMillis) {
+        List<WireFailover.Connection> acknowledged = wire.stream()
+                .filter(c -> carried.contains(c.clientPort()) && !Double.isNaN(c.ackedMillis()) && c.ackedMillis() < untilMillis)
+                .toList();
         Map<String, Instant> at = new HashMap<>();
         Matcher m = TRANSITION.matcher(log);
         while (m.find()) {
@@ -386,7 +468,25 @@ public final class RoundTrip {
         }
         Instant decision = at.get("RECOVERY");
         Instant proxy = at.get("PROXY");
-        return new Failover(pulled, decision == null ? -1 : Duration.between(pulled, decision).toMillis(),
-                decision == null || proxy == null ? -1 : Duration.between(decision, proxy).toMillis(), establishedAfter, addressTaken);
+        return new Failover(pulled, linkDown, decision == null ? -1 : Duration.between(pulled, decision).toMillis(),
+                decision == null || proxy == null ? -1 : Duration.between(decision, proxy).toMillis(), establishedAfter, addressTaken,
+                Set.copyOf(carried), acknowledged);
+    }
+
+    /** @return the client ports of {@code ss}'s local addresses (address:port) */
+    private static Set<Integer> ports(Set<String> localAddresses) {
+        Set<Integer> ports = new TreeSet<>();
+        for (String a : localAddresses) {
+            ports.add(Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
+        }
+        return ports;
+    }
+
+    private static void writeLog(Path file, String log) {
+        try {
+            Files.writeString(file, log);
+        } catch (IOException e) {
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 }
