@@ -52,9 +52,10 @@ class RejoinLabTest {
 
         for (RoundTrip.Failover f : List.of(r.firstFailover(), r.secondFailover())) {
             System.out.printf("[lab %s] the client's wire: pull -> first segment acknowledged by the new serving host, median %.1f ms,"
-                    + " p99 %.1f ms, max %.1f ms over %d of %d carried connections (their first send after the pull: median %.1f ms);"
-                    + " tcpdump dropped %d%n", PREFIX, f.firstAckMillis().median(), f.firstAckMillis().p99(), f.firstAckMillis().max(),
-                    f.wire().size(), f.carried().size(), f.clientSentMillis().median(), r.capture().droppedByKernel());
+                    + " p99 %.1f ms, max %.1f ms over %d of %d carried connections (their first send after the pull: median %.1f ms;"
+                    + " that send to its ACK: median %.1f ms, max %.1f ms); tcpdump dropped %d%n", PREFIX, f.firstAckMillis().median(),
+                    f.firstAckMillis().p99(), f.firstAckMillis().max(), f.wire().size(), f.carried().size(), f.clientSentMillis().median(),
+                    f.sentToAckMillis().median(), f.sentToAckMillis().max(), r.capture().droppedByKernel());
         }
 
         // the client's capture: at each pull the serving host's cable is out, so only the host taking over can acknowledge

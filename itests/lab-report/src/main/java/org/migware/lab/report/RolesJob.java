@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.oracles.WireAnalysis;
@@ -71,6 +73,7 @@ final class RolesJob {
                     current.set(null);
                 }
                 r = analyse(result, "raw/roles");
+                pruneMigwareHomes(raw);
                 survived = result.survived();
                 progress.step(RolesReport.oneLine(r));
             } catch (RuntimeException | InterruptedException e) {
@@ -156,6 +159,7 @@ final class RolesJob {
         m.put("unacknowledged", List.copyOf(f.unacknowledged()));
         m.put("firstAckAfterPullMillis", f.firstAckMillis().toJson());
         m.put("clientSentAfterPullMillis", f.clientSentMillis().toJson());
+        m.put("sentToAckMillis", f.sentToAckMillis().toJson());
         Map<String, Object> timeline = Timeline.build(wire, MigwareRun.epochSeconds(f.pulled()), -TIMELINE_BEFORE_MILLIS,
                 TIMELINE_AFTER_MILLIS, (conn, seq) -> {
                     boolean inBefore = holds(before, conn, seq);
@@ -171,6 +175,27 @@ final class RolesJob {
         timeline.put("fates", List.of(beforeName, afterName));
         m.put("timeline", timeline);
         return m;
+    }
+
+    /**
+     * Removes from each MigWare home the lab made in the work folder what is a copy of the
+     * distribution or Felix's bundle cache (some 30 MB each); its etc/, var/log/ and var/state/ stay.
+     */
+    static void pruneMigwareHomes(Path work) throws IOException {
+        try (Stream<Path> homes = Files.list(work)) {
+            for (Path home : homes.filter(d -> Files.isRegularFile(d.resolve("bin/felix.jar"))).toList()) {
+                for (String copy : List.of("bin", "bundle", "lib", "examples", "monitors", "var/felix-cache")) {
+                    Path dir = home.resolve(copy);
+                    if (Files.isDirectory(dir)) {
+                        try (Stream<Path> files = Files.walk(dir)) {
+                            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                                Files.delete(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** @return whether the application's report holds record {@code seq} of connection {@code conn} */

@@ -59,7 +59,9 @@ final class RolesReport {
                 new Row("… connections with such a segment (client's wire)",
                         f -> whole(f.get("acknowledged")) + " of " + whole(f.get("carried"))),
                 new Row("… of which the client's own wait: pull → that segment's first send, median / p99 / max",
-                        f -> stats(f, "clientSentAfterPullMillis")));
+                        f -> stats(f, "clientSentAfterPullMillis")),
+                new Row("… and its wait on the wire: that segment's first send → its ACK, median / p99 / max",
+                        f -> stats(f, "sentToAckMillis")));
     }
 
     private static String stats(Map<String, Object> f, String key) {
@@ -111,8 +113,8 @@ final class RolesReport {
         md.append(String.format(Locale.ROOT, "- **The client's wire**: tcpdump on the client's link, decoded by tshark (kernel drops: %d)."
                 + " For every connection carried at the pull, the first client segment first sent after the pull had returned and"
                 + " its first covering ACK: with the serving host's cable out, only the host taking over can send it. Measured from"
-                + " the start of the pull, so it includes the client's own wait until its next record (the row below it) and any"
-                + " retransmission timeout of the segments it sent while no host answered.%n", whole(r.get("captureDroppedByKernel"))));
+                + " the start of the pull, so it includes the client's own wait until its next record (the rows below it split the"
+                + " two), and any retransmission timeout of a segment sent while no host answered.%n", whole(r.get("captureDroppedByKernel"))));
         md.append("\nFiles: `results.json` (everything), `report.html` (the timelines), `").append(r.get("raw"))
                 .append("/` (the client's capture, the applications' and clients' reports, both MigWares' logs).\n");
         return md.toString();

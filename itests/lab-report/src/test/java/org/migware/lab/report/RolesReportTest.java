@@ -55,6 +55,7 @@ class RolesReportTest {
         f.put("acknowledged", acks.length);
         f.put("firstAckAfterPullMillis", LatencyStats.of(acks).toJson());
         f.put("clientSentAfterPullMillis", LatencyStats.of(new double[] {100, 200}).toJson());
+        f.put("sentToAckMillis", LatencyStats.of(new double[] {0.2, 210}).toJson());
         f.put("timeline", Map.of("conns", List.of(0, 1), "points", List.of(new double[] {0, -500, 0}, new double[] {1, 900, 1}),
                 "fates", List.of("old", "new"), "marks", Map.of("pull", 0.0, "decision", decision)));
         return f;
@@ -67,6 +68,7 @@ class RolesReportTest {
         assertTrue(t.contains("| decision → PROXY (MigWare's own log) | 9.00 ms | 12.0 ms |"), t);
         assertTrue(t.contains("(client's wire) | 420 ms / 530 ms / 530 ms | 300 ms / 640 ms / 640 ms |"), t);
         assertTrue(t.contains("| … connections with such a segment (client's wire) | 3 of 40 | 2 of 48 |"), t);
+        assertTrue(t.contains("that segment's first send → its ACK, median / p99 / max | 0.200 ms / 210 ms / 210 ms |"), t);
     }
 
     @Test

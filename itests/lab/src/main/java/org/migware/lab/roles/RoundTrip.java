@@ -136,6 +136,11 @@ public final class RoundTrip {
         public LatencyStats clientSentMillis() {
             return LatencyStats.of(wire.stream().map(WireFailover.Connection::sentMillis).toList());
         }
+
+        /** @return that segment's first send to its first covering ACK: what the client waited on the wire */
+        public LatencyStats sentToAckMillis() {
+            return LatencyStats.of(wire.stream().map(c -> c.ackedMillis() - c.sentMillis()).toList());
+        }
     }
 
     /**
