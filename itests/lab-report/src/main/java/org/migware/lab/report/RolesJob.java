@@ -25,7 +25,7 @@ import org.migware.lab.workloads.SinkReport;
  * {@code results.json}, {@code summary.md} ({@link RolesReport}) and {@code report.html}, whose
  * record timeline draws both failovers.
  */
-final class RolesJob {
+public final class RolesJob {
 
     /** A run's time besides its clients' phases: the lab, keepalived, two MigWares, the reboot, tshark. */
     private static final long OVERHEAD_MILLIS = 35_000;
@@ -46,13 +46,7 @@ final class RolesJob {
     /** @return the exit status: 0 when every connection survived both failovers with every record, 1 otherwise */
     static int run(JobOptions o, Path dir, AtomicReference<LabNetwork> current, PrintStream out, boolean terminal) throws IOException {
         Instant started = Instant.now();
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("tool", "migware lab");
-        root.put("formatVersion", 1);
-        root.put("run", "roles");
-        root.put("startedAt", started.toString());
-        root.put("options", o.toJson());
-        root.put("machine", LabJob.machine(o));
+        Map<String, Object> root = root(o, started);
         int later = o.rolesLaterConnections();
         RoundTrip.Options sizes = new RoundTrip.Options(o.connections().get(0), later, later, o.intervalMillis());
         long plan = estimateMillis(o);
@@ -89,14 +83,49 @@ final class RolesJob {
             progress.endRun();
         }
         LabJob.stampFinished(root, started);
-        Files.writeString(dir.resolve("results.json"), Json.write(root) + "\n");
-        Files.writeString(dir.resolve("summary.md"), RolesReport.markdown(root));
-        Files.writeString(dir.resolve("report.html"), ReportWriter.html(root));
+        write(dir, root);
         out.println();
         out.print(RolesReport.table(root));
         out.println();
         out.println("Report: " + dir.resolve("report.html") + " (summary.md, results.json, raw/roles/)");
         return survived ? 0 : 1;
+    }
+
+    /**
+     * Writes the report of a round trip run by someone else ({@code RejoinLabTest}), as the job writes its own.
+     *
+     * @param dir where the report goes
+     * @param result the round trip's result; its work folder must still hold its files
+     * @param started when it started
+     * @return the results written
+     * @throws IOException when a file cannot be written
+     */
+    public static Map<String, Object> report(Path dir, RoundTrip.Result result, Instant started) throws IOException {
+        JobOptions o = new JobOptions().roles(true).connections(List.of(result.options().first()))
+                .intervalMillis(result.options().intervalMillis());
+        Map<String, Object> root = root(o, started);
+        root.put("roles", analyse(result, result.workDir().toString()));
+        LabJob.stampFinished(root, started);
+        Files.createDirectories(dir);
+        write(dir, root);
+        return root;
+    }
+
+    private static Map<String, Object> root(JobOptions o, Instant started) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("tool", "migware lab");
+        root.put("formatVersion", 1);
+        root.put("run", "roles");
+        root.put("startedAt", started.toString());
+        root.put("options", o.toJson());
+        root.put("machine", LabJob.machine(o));
+        return root;
+    }
+
+    private static void write(Path dir, Map<String, Object> root) throws IOException {
+        Files.writeString(dir.resolve("results.json"), Json.write(root) + "\n");
+        Files.writeString(dir.resolve("summary.md"), RolesReport.markdown(root));
+        Files.writeString(dir.resolve("report.html"), ReportWriter.html(root));
     }
 
     /**
