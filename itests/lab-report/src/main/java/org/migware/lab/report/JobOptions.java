@@ -23,6 +23,8 @@ public final class JobOptions {
 
     /** The default connection counts: the thesis's chapter 6. */
     public static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 10, 20, 50, 100, 150, 200);
+    /** The connections open before the first failover of a --roles run when no --connections is given: the thesis's largest N. */
+    public static final int DEFAULT_ROLES_CONNECTIONS = 200;
     /** The delay behind --reorder when no --delay is given: reordering needs one (as in netem). */
     public static final long REORDER_DELAY_MILLIS = 10;
 
@@ -69,6 +71,7 @@ public final class JobOptions {
     private int clients;
     private long fileMib = 200;
     private long rateKib = 4096;
+    private boolean roles;
 
     /**
      * @param dir the MigWare distribution the lab runs (bin/migware passes its own home)
@@ -207,6 +210,28 @@ public final class JobOptions {
         return this;
     }
 
+    /**
+     * @param on run issue 13's round trip (failover, rejoin, failover back) instead of the push experiment
+     * @return this
+     */
+    public JobOptions roles(boolean on) {
+        this.roles = on;
+        return this;
+    }
+
+    /** @return whether the job runs the round trip of {@code --roles} */
+    public boolean roles() {
+        return roles;
+    }
+
+    /**
+     * @return a --roles run's connections opened between the failovers (before the rejoin) and again
+     *         after the rejoin: 10 % of those open before the first failover each, at least one
+     */
+    public int rolesLaterConnections() {
+        return Math.max(1, connections.get(0) / 10);
+    }
+
     public Path distribution() {
         return distribution;
     }
@@ -316,6 +341,18 @@ public final class JobOptions {
         if (distribution != null) {
             args.addAll(List.of("--distribution", distribution.toString()));
         }
+        if (roles) {
+            // the push experiment's other options have no meaning for the round trip: parse refuses them
+            args.addAll(List.of("--roles", "--connections", Integer.toString(connections.get(0)), "--interval-ms",
+                    Long.toString(intervalMillis), "--prefix", prefix));
+            if (out != null) {
+                args.addAll(List.of("--out", out.toString()));
+            }
+            if (removeLeftovers) {
+                args.add("--remove-leftovers");
+            }
+            return args;
+        }
         StringBuilder counts = new StringBuilder();
         for (int n : connections) {
             counts.append(counts.length() == 0 ? "" : ",").append(n);
@@ -359,6 +396,11 @@ public final class JobOptions {
         m.put("faultLink", faultLink.name().toLowerCase(Locale.ROOT));
         m.put("prefix", prefix);
         m.put("scenario", scenario.option());
+        m.put("roles", roles);
+        if (roles) {
+            m.put("betweenConnections", rolesLaterConnections());
+            m.put("afterRejoinConnections", rolesLaterConnections());
+        }
         if (scenario != Scenario.PUSH) {
             m.put("clients", clients());
             m.put("fileMib", fileMib);
@@ -373,11 +415,24 @@ public final class JobOptions {
      * @throws IllegalArgumentException on unknown options or bad values, with the reason
      */
     public static JobOptions parse(String... args) {
-        Args a = Args.parse(args, Set.of("remove-leftovers", "help"),
+        Args a = Args.parse(args, Set.of("remove-leftovers", "help", "roles"),
                 Set.of("distribution", "connections", "interval-ms", "duration-s", "before-s", "after-s", "before-ms", "after-ms",
                         "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link", "out", "prefix",
                         "scenario", "clients", "file-mib", "rate-kib"));
         JobOptions o = new JobOptions();
+        o.roles = a.flag("roles");
+        if (o.roles) {
+            for (String option : List.of("scenario", "clients", "file-mib", "rate-kib", "duration-s", "before-s", "after-s", "before-ms",
+                    "after-ms", "monitor-profile", "framing", "baseline", "loss", "delay", "reorder", "fault-link")) {
+                if (a.has(option)) {
+                    throw new IllegalArgumentException("--" + option + " is not for --roles: the round trip runs MigWare with"
+                            + " keepalived and the fast ICMP monitor, without faults or a baseline, and pulls each link when"
+                            + " the run before it is done (it takes --connections N, --interval-ms, --out, --prefix)");
+                }
+            }
+            o.connections = List.of(DEFAULT_ROLES_CONNECTIONS);
+            o.baseline = false;
+        }
         String scenario = a.string("scenario", "push").toUpperCase(Locale.ROOT);
         try {
             o.scenario = Scenario.valueOf(scenario);
@@ -427,7 +482,7 @@ public final class JobOptions {
         }
         o.monitorProfile = a.string("monitor-profile", o.monitorProfile).toLowerCase(Locale.ROOT);
         o.framing = a.string("framing", o.framing).toLowerCase(Locale.ROOT);
-        String baseline = a.string("baseline", "on").toLowerCase(Locale.ROOT);
+        String baseline = a.string("baseline", o.roles ? "off" : "on").toLowerCase(Locale.ROOT);
         if (!baseline.equals("on") && !baseline.equals("off")) {
             throw new IllegalArgumentException("--baseline takes on or off: " + baseline);
         }
@@ -466,6 +521,11 @@ public final class JobOptions {
 
     void validate() {
         require(!connections.isEmpty(), "--connections needs at least one count");
+        if (roles) {
+            require(connections.size() == 1, "--roles takes one count: --connections N, the connections open before the first"
+                    + " failover (10 % more open between the failovers and again after the rejoin)");
+            require(connections.get(0) <= 1000, "--roles: --connections must be 1..1000, not " + connections.get(0));
+        }
         for (int n : connections) {
             require(n > 0 && n <= 10_000, "--connections: each count must be 1..10000, not " + n);
         }
@@ -530,6 +590,19 @@ public final class JobOptions {
                 "  --prefix P              namespace name prefix (default mwrlab; the baseline uses Ph)",
                 "  --remove-leftovers      first remove namespaces a crashed run of this prefix left behind",
                 "",
+                "The round trip (issue 13), keepalived on primary and backup owning the service address:",
+                "  --roles                 instead of the experiment above: N push clients (--connections N, one",
+                "                          count, default 200; records every --interval-ms) on the primary; its",
+                "                          link pulled, the backup takes over (failover); 10 % more connections",
+                "                          opened, on the backup's kernel; the old primary rebooted, its",
+                "                          application restarted, rejoins as the backup and learns the table",
+                "                          through state sync (rejoin); 10 % more opened; the new master's link",
+                "                          pulled, the rejoined host takes every connection over (failover back).",
+                "                          Writes results.json, summary.md and report.html (both failovers drawn)",
+                "                          and raw/ (the client's capture, the applications' and clients' reports,",
+                "                          both MigWares' logs). Needs keepalived. No baseline, no faults; the",
+                "                          ICMP monitor's fast profile (10 ms x 5)",
+                "",
                 "Scenarios (issue 9): real servers on primary and backup, each run three ways side by side:",
                 "MigWare with delivery=resume, MigWare with delivery=replay, and the HAProxy baseline. The",
                 "report counts what the clients themselves saw (curl's exit and the SHA-256 of its file;",
@@ -544,8 +617,8 @@ public final class JobOptions {
                 "  --file-mib M            the download's size (default 200)",
                 "  --rate-kib K            each download's rate limit (default 4096: 4 MiB/s)",
                 "",
-                "The default run takes about 3 minutes on 2 cores. Exit status: 0 every MigWare connection",
-                "survived (a scenario: every replayed client carried on), 1 some did not, 2 bad usage or the",
-                "machine cannot run the lab, 130 interrupted.");
+                "The default run takes about 3 minutes on 2 cores, --roles about 1 minute. Exit status: 0 every",
+                "MigWare connection survived (a scenario: every replayed client carried on; --roles: both",
+                "failovers), 1 some did not, 2 bad usage or the machine cannot run the lab, 130 interrupted.");
     }
 }

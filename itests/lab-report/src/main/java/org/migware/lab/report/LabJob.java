@@ -22,7 +22,8 @@ import org.migware.lab.network.LabNetwork;
  * experiment with MigWare ({@link MigwareRun}) and the same workload through HAProxy
  * ({@link HaproxyRun}), shows progress while it runs, prints a result table and writes the report
  * ({@link ReportWriter}) to {@code lab-results/<timestamp>/}. With {@code --scenario download} or
- * {@code session} it runs issue 9's real-server scenarios instead ({@link ScenarioJob}).
+ * {@code session} it runs issue 9's real-server scenarios instead ({@link ScenarioJob}), with
+ * {@code --roles} issue 13's round trip ({@link RolesJob}).
  *
  * <p>Before anything is built it checks the machine ({@link Preflight}) and stops with what to
  * do when it cannot run. The labs remove their namespaces and processes when a run ends, fails,
@@ -87,9 +88,9 @@ public final class LabJob {
             }
         }, "migware-lab-interrupted");
         Runtime.getRuntime().addShutdownHook(cleanup);
-        if (o.scenario() != JobOptions.Scenario.PUSH) {
+        if (o.roles() || o.scenario() != JobOptions.Scenario.PUSH) {
             try {
-                return ScenarioJob.run(o, dir, current, out, terminal);
+                return o.roles() ? RolesJob.run(o, dir, current, out, terminal) : ScenarioJob.run(o, dir, current, out, terminal);
             } finally {
                 removeHook(cleanup);
             }
@@ -221,7 +222,7 @@ public final class LabJob {
         return t;
     }
 
-    private static Map<String, Object> machine(JobOptions o) {
+    static Map<String, Object> machine(JobOptions o) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("kernel", read(Path.of("/proc/sys/kernel/osrelease")));

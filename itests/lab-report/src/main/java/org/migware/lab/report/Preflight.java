@@ -55,6 +55,9 @@ public final class Preflight {
             tools.put("mosquitto_pub", "mosquitto-clients");
             tools.put("mosquitto_sub", "mosquitto-clients");
         }
+        if (options.roles()) {
+            tools.put("keepalived", "keepalived");
+        }
         if (options.lossPercent() > 0) {
             tools.put("nft", "nftables");
         }
@@ -108,6 +111,7 @@ public final class Preflight {
             case "tshark" -> " (it decodes the captures: the latencies come from its reading of the wire)";
             case "haproxy" -> " (the baseline; or run with --baseline off)";
             case "nft" -> " (it drops packets for --loss)";
+            case "keepalived" -> " (with --roles it owns the service address on primary and backup, as at a site)";
             default -> "";
         };
     }

@@ -44,10 +44,29 @@ final class Timeline {
      * @return {conns: [ids], points: [[row, ms, fate], ...], counts: {...}}
      */
     static Map<String, Object> build(WireAnalysis wire, double pullEpochSeconds, Fate fate) {
-        Map<String, WireAnalysis.RecordSend> records = wire.records();
+        return build(wire, pullEpochSeconds, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, fate);
+    }
+
+    /**
+     * The timeline of the records first sent from {@code fromMillis} to {@code toMillis} around the
+     * pull: one failover of a run that has more than one ({@code --roles}).
+     *
+     * @param wire the client capture's analysis
+     * @param pullEpochSeconds time zero
+     * @param fromMillis the first record's earliest time from the pull
+     * @param toMillis the last record's latest time from the pull
+     * @param fate where each record ended up
+     * @return as {@link #build(WireAnalysis, double, Fate)}, the connections with a record in the window
+     */
+    static Map<String, Object> build(WireAnalysis wire, double pullEpochSeconds, double fromMillis, double toMillis, Fate fate) {
+        List<WireAnalysis.RecordSend> records = new ArrayList<>();
         TreeSet<Long> ids = new TreeSet<>();
-        for (WireAnalysis.RecordSend r : records.values()) {
-            ids.add(r.connId());
+        for (WireAnalysis.RecordSend r : wire.records().values()) {
+            double ms = (r.sentEpochSeconds() - pullEpochSeconds) * 1000.0;
+            if (ms >= fromMillis && ms <= toMillis) {
+                records.add(r);
+                ids.add(r.connId());
+            }
         }
         List<Long> conns = new ArrayList<>(ids);
         Map<Long, Integer> row = new LinkedHashMap<>();
@@ -56,7 +75,7 @@ final class Timeline {
         }
         List<Object> points = new ArrayList<>(records.size());
         int[] counts = new int[4];
-        for (WireAnalysis.RecordSend r : records.values()) {
+        for (WireAnalysis.RecordSend r : records) {
             int f = fate.of(r.connId(), r.seq());
             counts[f]++;
             double ms = Math.round((r.sentEpochSeconds() - pullEpochSeconds) * 10_000.0) / 10.0;
