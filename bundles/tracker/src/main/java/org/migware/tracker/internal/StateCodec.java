@@ -40,7 +40,9 @@ final class StateCodec {
             out.writeLong(c.serverAddressLow);
             out.writeShort(c.serverPort);
             out.writeByte(c.state.ordinal());
-            out.writeBoolean(c.handshakeSeen);
+            // Bit 0: the handshake is known; bit 1: it came through state sync. A file of before holds
+            // 0 or 1, read the same; an older reader takes any non-zero byte as "known".
+            out.writeByte((c.handshakeSeen ? 1 : 0) | (c.handshakeFromSync ? 2 : 0));
             out.writeLong(c.firstSeenNanos);
             out.writeLong(c.lastActivityNanos);
             writeSide(out, c.client);
@@ -76,7 +78,12 @@ final class StateCodec {
                 throw new IOException("unknown TCP state " + state);
             }
             c.state = states[state];
-            c.handshakeSeen = in.readBoolean();
+            int handshake = in.readUnsignedByte();
+            if (handshake > 3) {
+                throw new IOException("unknown handshake flags " + handshake);
+            }
+            c.handshakeSeen = (handshake & 1) != 0;
+            c.handshakeFromSync = (handshake & 2) != 0;
             c.firstSeenNanos = in.readLong();
             c.lastActivityNanos = in.readLong();
             readSide(in, c.client);

@@ -70,6 +70,25 @@ class ConnectionImportTest {
         assertEquals(HandshakeOrigin.SYNC, backup.store.handshakeOrigins().get(StoreHarness.key(40001)));
     }
 
+    /** A restart keeps where each handshake came from: the state file carries the mark with the handshake. */
+    @Test
+    void theOriginOfEveryHandshakeOutlivesARestart() throws java.io.IOException {
+        serving.handshake(40010, 1_000, 2_000);
+        assertEquals(ImportOutcome.ADDED, backup.store.importHandshake(serving.connection(40010)));
+        backup.handshake(40011, 3_000, 4_000);
+        backup.feed(TcpFrame.fromClient(40012).seq(5_001).ack(6_001).flags(PSH).payload(10)); // mid-stream: missed
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        StateCodec.write(new java.io.DataOutputStream(bytes), backup.store.connectionsForPersistence(), backup.store.latestCaptureNanos(),
+                backup.store.created());
+        StateCodec.Restored restored = StateCodec.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+
+        StoreHarness after = new StoreHarness();
+        after.store.restore(restored.connections(), restored.latestCaptureNanos(), restored.created());
+        assertEquals(HandshakeOrigin.SYNC, after.store.handshakeOrigins().get(StoreHarness.key(40010)));
+        assertEquals(HandshakeOrigin.CAPTURE, after.store.handshakeOrigins().get(StoreHarness.key(40011)));
+        assertEquals(HandshakeOrigin.MISSED, after.store.handshakeOrigins().get(StoreHarness.key(40012)));
+    }
+
     @Test
     void theBackupsOwnHandshakeWins() {
         serving.handshake(40002, 100, 900);
