@@ -105,7 +105,8 @@ class ConfigCheckTest {
     void anUnknownKey() throws Exception {
         write("org.migware.core.failover", "policy = quorum", "holdDownMilis = 1500", "fenceCommand = " + fence);
         assertProblem("etc/org.migware.core.failover.cfg: holdDownMilis: unknown key (MigWare failover decision has: policy, quorum,"
-                + " holdDownMillis, isolationSilenceMillis, isolationSettleMillis, dryRun, fenceCommand, fenceTimeoutMillis, fenceRetryMillis)");
+                + " holdDownMillis, isolationSilenceMillis, isolationSettleMillis, dryRun, fenceCommand, fenceTimeoutMillis, fenceRetryMillis,"
+                + " claimThroughKeepalived, claimTimeoutMillis)");
     }
 
     @Test
