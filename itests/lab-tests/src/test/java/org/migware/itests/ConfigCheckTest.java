@@ -110,6 +110,14 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aClaimThroughKeepalivedWithoutTheTrackFile() throws Exception {
+        write("org.migware.core.failover", "claimThroughKeepalived = true", "fenceCommand = " + fence);
+        assertProblem("etc/org.migware.core.failover.cfg: claimThroughKeepalived: claiming through keepalived needs the proxy's"
+                + " directPath = true and its keepalivedTrackFile (etc/org.migware.proxy.cfg): MigWare releases keepalived through"
+                + " that file; without it every claim would time out and no failover would happen");
+    }
+
+    @Test
     void aValueOfTheWrongType() throws Exception {
         write("org.migware.core.failover", "holdDownMillis = 1.5s", "fenceCommand = " + fence);
         assertProblem("etc/org.migware.core.failover.cfg: holdDownMillis: '1.5s' is not a Long (a whole number)");

@@ -109,6 +109,7 @@ public final class ConfigCheck {
         capture(configs);
         replica(configs);
         directPath(configs);
+        claim(configs);
         command(configs.get(ConfigurationPids.CORE_FAILOVER), "fenceCommand");
         command(configs.get(ConfigurationPids.NOTIFY), "notifyCommand");
         syncKey(configs.get(ConfigurationPids.SYNC_SERVER), "listenAddress");
@@ -407,6 +408,22 @@ public final class ConfigCheck {
             problem(where, "its folder " + folder + " does not exist");
         } else if (!Files.isWritable(folder)) {
             problem(where, "its folder " + folder + " is not writable: MigWare writes the file there (a new one, renamed over it)");
+        }
+    }
+
+    /**
+     * A claim through keepalived needs the proxy to release keepalived: without the direct path and
+     * its track file nothing ever does, every claim times out, and MigWare never takes over.
+     */
+    private void claim(Map<String, CfgFile> configs) {
+        if (!"true".equalsIgnoreCase(single(configs.get(ConfigurationPids.CORE_FAILOVER), "claimThroughKeepalived"))) {
+            return;
+        }
+        CfgFile proxy = configs.get(ConfigurationPids.PROXY);
+        if (!"true".equalsIgnoreCase(single(proxy, "directPath")) || single(proxy, "keepalivedTrackFile").isEmpty()) {
+            problem(where(ConfigurationPids.CORE_FAILOVER, "claimThroughKeepalived"), "claiming through keepalived needs the proxy's"
+                    + " directPath = true and its keepalivedTrackFile (etc/" + ConfigurationPids.PROXY + ".cfg): MigWare releases"
+                    + " keepalived through that file; without it every claim would time out and no failover would happen");
         }
     }
 
