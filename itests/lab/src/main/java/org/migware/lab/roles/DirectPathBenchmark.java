@@ -15,6 +15,7 @@ import java.util.Set;
 import org.migware.lab.Args;
 import org.migware.lab.Await;
 import org.migware.lab.LabException;
+import org.migware.lab.experiments.CaptureBackend;
 import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.LabProcess;
@@ -35,7 +36,7 @@ import com.google.gson.GsonBuilder;
  * (slow start).
  *
  * <pre>
- * bin/migware bench --direct [--rounds 5] [--seconds 4] [--connections 200] [--out FILE]
+ * bin/migware bench --direct [--rounds 5] [--seconds 4] [--connections 200] [--capture pcap4j|ring] [--out FILE]
  * </pre>
  */
 public final class DirectPathBenchmark {
@@ -51,14 +52,15 @@ public final class DirectPathBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Args parsed = Args.parse(args, Set.of("direct"), Set.of("distribution", "rounds", "seconds", "connections", "out"));
+        Args parsed = Args.parse(args, Set.of("direct"), Set.of("distribution", "rounds", "seconds", "connections", "capture", "out"));
         Path distribution = Path.of(parsed.string("distribution", System.getProperty("migware.home", ".")));
         int rounds = (int) parsed.number("rounds", 5);
         long seconds = parsed.number("seconds", 4);
         int connections = (int) parsed.number("connections", 200);
+        CaptureBackend capture = CaptureBackend.valueOf(parsed.string("capture", "pcap4j").toUpperCase(Locale.ROOT));
         Result result;
         try (LabNetwork lab = LabNetwork.builder().prefix("mwbenchdirect").replaceLeftovers(true).create()) {
-            result = run(lab, distribution, connections, rounds, seconds);
+            result = run(lab, distribution, connections, rounds, seconds, capture);
         }
         String json = new GsonBuilder().setPrettyPrinting().create().toJson(result);
         System.out.println(json);
@@ -77,7 +79,8 @@ public final class DirectPathBenchmark {
      *
      * @return the rounds and their medians
      */
-    public static Result run(LabNetwork lab, Path distribution, int connections, int rounds, long seconds) throws InterruptedException {
+    public static Result run(LabNetwork lab, Path distribution, int connections, int rounds, long seconds, CaptureBackend capture)
+            throws InterruptedException {
         Path work = lab.workDir();
         String service = Site.serviceAddress(lab);
         String serviceWithLength = service + "/" + lab.prefixLength();
@@ -94,6 +97,7 @@ public final class DirectPathBenchmark {
         // The bulk port is a service port too: MigWare must leave the new connection to the kernel by itself.
         config.put("org.migware.service", Map.of("addresses", "[\"" + service + "\"]", "ports", "I[\"" + Site.PORT + "\",\"" + BULK_PORT
                 + "\"]"));
+        capture.configure(config, config.get(CaptureBackend.PCAP4J.pid()));
         try (MigwareInstance migware = MigwareInstance.start(lab, Role.BACKUP, distribution, config, Duration.ofSeconds(60))) {
             Site.awaitWatching(migware, track);
             Site.client(lab, "clients", service, connections, 1, 500, work.resolve("clients.tsv"));
