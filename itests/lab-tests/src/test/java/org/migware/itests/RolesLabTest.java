@@ -30,10 +30,9 @@ import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.Role;
 import org.migware.lab.oracles.Tcpdump;
 import org.migware.lab.roles.Keepalived;
+import org.migware.lab.roles.Site;
 import org.migware.lab.workloads.BulkReceiver;
 import org.migware.lab.workloads.BulkReceiverReport;
-import org.migware.lab.workloads.BulkSender;
-import org.migware.lab.workloads.BulkSenderReport;
 import org.migware.lab.workloads.PushClient;
 import org.migware.lab.workloads.PushClientReport;
 import org.migware.lab.workloads.SinkReport;
@@ -277,17 +276,7 @@ class RolesLabTest {
 
     /** @return bytes a second of one bulk connection from the client to {@code host} (the first second left out: slow start) */
     private static double bulkBytesPerSecond(LabNetwork lab, String host, Path report) {
-        LabProcess sender = lab.startJava(Role.CLIENT, "bulk-sender", BulkSender.class, new BulkSender.Options().host(host).port(BULK_PORT)
-                .durationMillis(BULK_MILLIS).report(report).toArgs());
-        if (!sender.waitFor(Duration.ofMillis(BULK_MILLIS + 30_000))) {
-            throw new AssertionError("the bulk sender did not end: " + sender.stderr());
-        }
-        List<BulkSenderReport.Sample> samples = BulkSenderReport.read(report).timeline();
-        BulkSenderReport.Sample from = samples.stream().filter(s -> s.atMillis() >= 1000).findFirst()
-                .orElseThrow(() -> new AssertionError("no sample after 1 s: " + samples));
-        BulkSenderReport.Sample to = samples.get(samples.size() - 1);
-        assertTrue(to.atMillis() > from.atMillis(), () -> "samples: " + samples);
-        return (to.bytesWritten() - from.bytesWritten()) * 1000.0 / (to.atMillis() - from.atMillis());
+        return Site.bulkBytesPerSecond(lab, host, BULK_PORT, BULK_MILLIS, report);
     }
 
     /** @return the file's content without surrounding white space, empty when it does not exist */

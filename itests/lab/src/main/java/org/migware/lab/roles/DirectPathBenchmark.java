@@ -14,15 +14,12 @@ import java.util.Set;
 
 import org.migware.lab.Args;
 import org.migware.lab.Await;
-import org.migware.lab.LabException;
 import org.migware.lab.experiments.CaptureBackend;
 import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.LabProcess;
 import org.migware.lab.network.Role;
 import org.migware.lab.workloads.BulkReceiver;
-import org.migware.lab.workloads.BulkSender;
-import org.migware.lab.workloads.BulkSenderReport;
 
 import com.google.gson.GsonBuilder;
 
@@ -125,21 +122,8 @@ public final class DirectPathBenchmark {
         }
     }
 
-    /** @return bytes a second of one bulk connection from the client to {@code host}, the first second left out */
     private static double bulk(LabNetwork lab, String host, long seconds, Path report) {
-        LabProcess sender = lab.startJava(Role.CLIENT, "bulk-sender", BulkSender.class, new BulkSender.Options().host(host).port(BULK_PORT)
-                .durationMillis(seconds * 1000).report(report).toArgs());
-        if (!sender.waitFor(Duration.ofMillis(seconds * 1000 + 30_000))) {
-            throw new LabException("the bulk sender did not end: " + sender.stderr());
-        }
-        List<BulkSenderReport.Sample> samples = BulkSenderReport.read(report).timeline();
-        BulkSenderReport.Sample from = samples.stream().filter(s -> s.atMillis() >= 1000).findFirst()
-                .orElseThrow(() -> new LabException("no sample after 1 s: " + samples));
-        BulkSenderReport.Sample to = samples.get(samples.size() - 1);
-        if (to.atMillis() <= from.atMillis()) {
-            throw new LabException("too few samples: " + samples);
-        }
-        return (to.bytesWritten() - from.bytesWritten()) * 1000.0 / (to.atMillis() - from.atMillis());
+        return Site.bulkBytesPerSecond(lab, host, BULK_PORT, seconds * 1000, report);
     }
 
     private static double median(List<Double> values) {

@@ -172,4 +172,25 @@ public final class Site {
     public static long millis(Instant from, Instant to) {
         return from == null || to == null ? -1 : Duration.between(from, to).toMillis();
     }
+
+    /**
+     * One bulk connection from the client for {@code millis}.
+     *
+     * @return bytes a second of it, from the client's own count of bytes written, the first second left out (slow start)
+     */
+    public static double bulkBytesPerSecond(LabNetwork lab, String host, int port, long millis, Path report) {
+        LabProcess sender = lab.startJava(Role.CLIENT, "bulk-sender", org.migware.lab.workloads.BulkSender.class,
+                new org.migware.lab.workloads.BulkSender.Options().host(host).port(port).durationMillis(millis).report(report).toArgs());
+        if (!sender.waitFor(Duration.ofMillis(millis + 30_000))) {
+            throw new org.migware.lab.LabException("the bulk sender did not end: " + sender.stderr());
+        }
+        List<org.migware.lab.workloads.BulkSenderReport.Sample> samples = org.migware.lab.workloads.BulkSenderReport.read(report).timeline();
+        org.migware.lab.workloads.BulkSenderReport.Sample from = samples.stream().filter(x -> x.atMillis() >= 1000).findFirst()
+                .orElseThrow(() -> new org.migware.lab.LabException("no sample after 1 s: " + samples));
+        org.migware.lab.workloads.BulkSenderReport.Sample to = samples.get(samples.size() - 1);
+        if (to.atMillis() <= from.atMillis()) {
+            throw new org.migware.lab.LabException("too few samples: " + samples);
+        }
+        return (to.bytesWritten() - from.bytesWritten()) * 1000.0 / (to.atMillis() - from.atMillis());
+    }
 }
