@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -163,6 +164,10 @@ class RolesLabTest {
                 Await.until("MigWare seeing the service address as its own", Duration.ofSeconds(5),
                         () -> directPath(migware).get("addressLocal").getAsBoolean());
                 assertEquals(CARRIED, nftElements(lab, service), "every carried tuple in the set (nft list set)");
+                // The note: the direct path must not need the hub. From here on the bridge learns and
+                // forwards each frame only to the port of its destination, as a switch without a mirror port
+                // does: the new connections, the carried ones and the drain all run on a switched network.
+                lab.switchHub();
 
                 // New connections while the carried ones go on: nothing of them may pass MigWare's TUN.
                 Tcpdump tun = Tcpdump.on(lab, Role.BACKUP).name("tun").interfaceName("mig0").filter("tcp").pcap(work.resolve("tun.pcap"))
@@ -178,6 +183,10 @@ class RolesLabTest {
                 Thread.sleep(500);
                 int carriedEstablished = established(lab, service);
                 Tcpdump.CaptureStats tunStats = tun.stop();
+                assertEquals(Optional.of(lab.bridgePort(Role.BACKUP)), lab.learnedPort(lab.macAddress(Role.BACKUP)),
+                        "the switch learned the backup behind its port (bridge fdb): frames to it go nowhere else");
+                assertEquals(Optional.of(lab.bridgePort(Role.CLIENT)), lab.learnedPort(lab.macAddress(Role.CLIENT)),
+                        "the switch learned the client behind its port (bridge fdb)");
                 arp.stop();
 
                 long tunSyns = tshark(work.resolve("tun.pcap"), "tcp.flags.syn == 1").size();

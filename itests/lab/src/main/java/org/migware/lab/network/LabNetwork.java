@@ -351,6 +351,32 @@ public final class LabNetwork implements AutoCloseable {
         return m.group(1);
     }
 
+    /**
+     * Turns the hub into a switch: the bridge learns which port each MAC is behind (for 300 s) and
+     * sends a frame only there, as a switched network without a mirror port does. What a host
+     * receives from then on is what is addressed to it (and broadcasts).
+     */
+    public void switchHub() {
+        ip("-n", hubNamespace(), "link", "set", BRIDGE, "type", "bridge", "ageing_time", "30000");
+    }
+
+    /**
+     * @param mac a MAC address
+     * @return the bridge port the switch learned it behind, if it did (not the bridge's own,
+     *         permanent entries)
+     */
+    public Optional<String> learnedPort(String mac) {
+        String out = Commands.run(commandTimeout, List.of("bridge", "-n", hubNamespace(), "fdb", "show", "br", BRIDGE)).requireSuccess()
+                .stdout();
+        for (String line : out.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 3 && fields[0].equalsIgnoreCase(mac) && fields[1].equals("dev") && !line.contains("permanent")) {
+                return Optional.of(fields[2]);
+            }
+        }
+        return Optional.empty();
+    }
+
     // ------------------------------------------------------------------ failures
 
     /**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,13 +23,24 @@ import org.migware.lab.workloads.BulkReceiver;
 import com.google.gson.GsonBuilder;
 
 /**
- * Issue 13, point 1's throughput figure: one new bulk connection to the replica's kernel before the
- * failover (the backup's own address) against one to the service address after it (the direct path,
- * keepalived having moved the address), while MigWare carries the push connections it took over.
- * Both are the kernel's path; what may differ is the machine's load, MigWare's translation of the
- * carried connections among it. Several rounds on each side, each a connection of its own; the
- * ratio is of the medians. The client's own count of bytes written, the first second left out
- * (slow start).
+ * Issue 13, point 1's throughput figure: new bulk connections before the failover against new ones
+ * after it, on the direct path (keepalived having moved the service address to the backup), while
+ * MigWare carries the push connections it took over. Four series, each round a connection of its
+ * own, the two of a phase interleaved (their order alternating) so that the machine's drift falls
+ * on both alike:
+ * <ul>
+ * <li>before, to the service address: the primary's kernel, the client's path before the failover;
+ *     MigWare's capture takes and tracks its frames as it watches the primary;</li>
+ * <li>before, to the backup's own address: the replica's kernel; MigWare's filter drops its frames
+ *     in the kernel;</li>
+ * <li>after, to the service address: the direct path, the replica's kernel; MigWare's capture takes
+ *     and tracks its frames (to carry it at the next failover);</li>
+ * <li>after, to the backup's own address: the same kernel, not captured: what carrying the taken
+ *     connections costs the machine.</li>
+ * </ul>
+ * The issue's ratio is after ÷ before to the service address (what the client of the service gets
+ * before and after); the others tell where a difference comes from. Ratios are of the medians. The
+ * client's own count of bytes written, the first second left out (slow start).
  *
  * <pre>
  * bin/migware bench --direct [--rounds 5] [--seconds 4] [--connections 200] [--capture pcap4j|ring] [--out FILE]
@@ -40,9 +50,24 @@ public final class DirectPathBenchmark {
 
     private static final int BULK_PORT = 7001;
 
-    /** What one run measured. */
-    public record Result(int connections, int rounds, long seconds, List<Double> beforeBytesPerSecond, List<Double> afterBytesPerSecond,
-            double beforeMedian, double afterMedian, double ratio, String loadBefore, String loadAfter, int carriedAfter) {
+    /** One series of rounds: each round's bytes a second and their median. */
+    public record Series(List<Double> bytesPerSecond, double median) {
+        static Series of(List<Double> values) {
+            return new Series(values, DirectPathBenchmark.median(values));
+        }
+    }
+
+    /**
+     * What one run measured.
+     *
+     * @param ratio the issue's: after ÷ before, both to the service address
+     * @param ratioAgainstReplicaBefore after to the service address ÷ before to the backup's own address
+     * @param carryingCost after ÷ before, both to the backup's own address (never captured)
+     * @param trackingCost after: the service address ÷ the backup's own address
+     */
+    public record Result(int connections, int rounds, long seconds, Series beforeService, Series beforeReplica, Series afterService,
+            Series afterReplica, double ratio, double ratioAgainstReplicaBefore, double carryingCost, double trackingCost, String loadBefore,
+            String loadAfter, int carriedAfter) {
     }
 
     private DirectPathBenchmark() {
@@ -61,10 +86,14 @@ public final class DirectPathBenchmark {
         }
         String json = new GsonBuilder().setPrettyPrinting().create().toJson(result);
         System.out.println(json);
-        System.out.printf(Locale.ROOT, "direct path, one new bulk connection: before the failover (the backup's address) median %.1f MB/s"
-                + " (%s), after it (the service address, %d connections carried) median %.1f MB/s (%s); ratio of the medians %.3f;"
-                + " load %s -> %s%n", result.beforeMedian() / 1e6, mb(result.beforeBytesPerSecond()), result.carriedAfter(),
-                result.afterMedian() / 1e6, mb(result.afterBytesPerSecond()), result.ratio(), result.loadBefore(), result.loadAfter());
+        System.out.printf(Locale.ROOT, "direct path, new bulk connections, %d rounds each, %d connections carried after the failover;"
+                + " medians (MB/s): before: service address (the primary) %s, backup's own address %s; after: service address"
+                + " (the direct path) %s, backup's own address %s%n", result.rounds(), result.carriedAfter(), line(result.beforeService()),
+                line(result.beforeReplica()), line(result.afterService()), line(result.afterReplica()));
+        System.out.printf(Locale.ROOT, "ratio (after / before, the service address): %.3f; after the service address / before the backup's"
+                + " address: %.3f; carrying (the backup's address after / before): %.3f; tracking (after: service / backup's address):"
+                + " %.3f; load %s -> %s%n", result.ratio(), result.ratioAgainstReplicaBefore(), result.carryingCost(), result.trackingCost(),
+                result.loadBefore(), result.loadAfter());
         String out = parsed.string("out", null);
         if (out != null) {
             Files.writeString(Path.of(out), json);
@@ -81,11 +110,14 @@ public final class DirectPathBenchmark {
         Path work = lab.workDir();
         String service = Site.serviceAddress(lab);
         String serviceWithLength = service + "/" + lab.prefixLength();
+        String backup = lab.address(Role.BACKUP);
         Site.sink(lab, Role.PRIMARY, "primary-sink", work.resolve("primary.tsv"));
         Site.sink(lab, Role.BACKUP, "replica-sink", work.resolve("replica.tsv"));
-        LabProcess bulkReceiver = lab.startJava(Role.BACKUP, "replica-bulk", BulkReceiver.class,
-                new BulkReceiver.Options().bind("0.0.0.0").port(BULK_PORT).report(work.resolve("replica-bulk.tsv")).toArgs());
-        bulkReceiver.awaitOutput(BulkReceiver.LISTENING, Duration.ofSeconds(20));
+        for (Role role : List.of(Role.PRIMARY, Role.BACKUP)) {
+            LabProcess receiver = lab.startJava(role, role.name().toLowerCase(Locale.ROOT) + "-bulk", BulkReceiver.class,
+                    new BulkReceiver.Options().bind("0.0.0.0").port(BULK_PORT).report(work.resolve(role + "-bulk.tsv")).toArgs());
+            receiver.awaitOutput(BulkReceiver.LISTENING, Duration.ofSeconds(20));
+        }
         Path track = work.resolve("keepalived-backup.track");
         Keepalived primaryVrrp = Keepalived.start(lab, Role.PRIMARY, distribution, serviceWithLength, 200, List.of(Role.BACKUP), null);
         Keepalived backupVrrp = Keepalived.start(lab, Role.BACKUP, distribution, serviceWithLength, 100, List.of(Role.PRIMARY), track);
@@ -101,25 +133,39 @@ public final class DirectPathBenchmark {
             Await.until("every push connection established", Duration.ofSeconds(60),
                     () -> Site.established(lab, service).size() == connections);
             String loadBefore = load();
-            List<Double> before = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                before.add(bulk(lab, lab.address(Role.BACKUP), seconds, work.resolve("bulk-before-" + round + ".tsv")));
-            }
+            List<List<Double>> before = interleaved(lab, service, backup, rounds, seconds, work.resolve("bulk-before"));
             lab.pullPrimaryLink();
             Await.until("MigWare in PROXY", Duration.ofSeconds(30), () -> migware.status().proxy());
             Await.until("the backup's keepalived owns " + service, Duration.ofSeconds(10), () -> backupVrrp.owns(service));
             Thread.sleep(1000);
-            List<Double> after = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                after.add(bulk(lab, service, seconds, work.resolve("bulk-after-" + round + ".tsv")));
-            }
+            List<List<Double>> after = interleaved(lab, service, backup, rounds, seconds, work.resolve("bulk-after"));
             String loadAfter = load();
             int carried = Site.established(lab, service).size();
-            double beforeMedian = median(before);
-            double afterMedian = median(after);
-            return new Result(connections, rounds, seconds, before, after, beforeMedian, afterMedian, afterMedian / beforeMedian, loadBefore,
-                    loadAfter, carried);
+            Series beforeService = Series.of(before.get(0));
+            Series beforeReplica = Series.of(before.get(1));
+            Series afterService = Series.of(after.get(0));
+            Series afterReplica = Series.of(after.get(1));
+            return new Result(connections, rounds, seconds, beforeService, beforeReplica, afterService, afterReplica,
+                    afterService.median() / beforeService.median(), afterService.median() / beforeReplica.median(),
+                    afterReplica.median() / beforeReplica.median(), afterService.median() / afterReplica.median(), loadBefore, loadAfter,
+                    carried);
         }
+    }
+
+    /** @return the rounds to {@code first}, then those to {@code second}, taken in turns, which one first alternating */
+    private static List<List<Double>> interleaved(LabNetwork lab, String first, String second, int rounds, long seconds, Path reportStem) {
+        List<Double> toFirst = new ArrayList<>();
+        List<Double> toSecond = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            boolean firstFirst = round % 2 == 1;
+            for (int turn = 0; turn < 2; turn++) {
+                boolean isFirst = firstFirst == (turn == 0);
+                String host = isFirst ? first : second;
+                Path report = Path.of(reportStem + "-" + round + "-" + host + ".tsv");
+                (isFirst ? toFirst : toSecond).add(bulk(lab, host, seconds, report));
+            }
+        }
+        return List.of(toFirst, toSecond);
     }
 
     private static double bulk(LabNetwork lab, String host, long seconds, Path report) {
@@ -133,8 +179,9 @@ public final class DirectPathBenchmark {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    private static String mb(List<Double> values) {
-        return values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v / 1e6)).reduce((a, b) -> a + ", " + b).orElse("");
+    private static String line(Series series) {
+        return String.format(Locale.ROOT, "%.1f (%s)", series.median() / 1e6, series.bytesPerSecond().stream()
+                .map(v -> String.format(Locale.ROOT, "%.1f", v / 1e6)).reduce((a, b) -> a + ", " + b).orElse(""));
     }
 
     private static String load() {
