@@ -166,6 +166,21 @@ public final class TunDevice implements Tun {
      * @throws IOException if the kernel reports an error on the device
      */
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, true);
+    }
+
+    /**
+     * As {@link #read}, but never waits: the reader drains what the kernel has queued before it
+     * hands the batch on ({@link TunBatch}).
+     *
+     * @return the packet's length, 0 when none is queued, or -1 once the device is closed
+     */
+    @Override
+    public int readIfQueued(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, false);
+    }
+
+    private int read(byte[] buffer, int offset, int length, boolean wait) throws IOException {
         Objects.checkFromIndexSize(offset, length, buffer.length);
         synchronized (readLock) {
             if (!enter()) {
@@ -188,6 +203,9 @@ public final class TunDevice implements Tun {
                     }
                     int errno = Native.getLastError();
                     if (errno == Errno.EAGAIN) {
+                        if (!wait) {
+                            return 0;
+                        }
                         if (!awaitReadable()) {
                             return -1;
                         }

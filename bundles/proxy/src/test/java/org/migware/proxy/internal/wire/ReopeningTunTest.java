@@ -40,6 +40,11 @@ class ReopeningTunTest {
         }
 
         @Override
+        public int readIfQueued(byte[] buffer, int offset, int length) throws IOException {
+            return closed || !packets.isEmpty() || failWhenEmpty ? read(buffer, offset, length) : 0;
+        }
+
+        @Override
         public void write(byte[] packet, int offset, int length) throws IOException {
             if (closed) {
                 throw new IOException("TUN device mig0 is closed");
@@ -90,6 +95,31 @@ class ReopeningTunTest {
         tun.close();
         assertTrue(second.closed);
         assertEquals(-1, tun.read(buffer, 0, buffer.length));
+    }
+
+    /**
+     * The batch's look for more never waits for a reopening: a failure reads as "nothing queued",
+     * and the reader's next waiting read finds it and opens the TUN again.
+     */
+    @Test
+    void aFailureSeenWithoutWaitingIsLeftToTheWaitingRead() throws Exception {
+        FakeTun first = new FakeTun();
+        first.packets.add(new byte[] {1});
+        FakeTun second = new FakeTun();
+        second.packets.add(new byte[] {2});
+        second.failWhenEmpty = false;
+        AtomicInteger opens = new AtomicInteger();
+        ReopeningTun tun = new ReopeningTun(() -> opens.getAndIncrement() == 0 ? first : second);
+        byte[] buffer = new byte[16];
+        assertEquals(1, tun.readIfQueued(buffer, 0, buffer.length));
+        assertEquals(1, buffer[0]);
+        assertEquals(0, tun.readIfQueued(buffer, 0, buffer.length), "the failure, as nothing queued");
+        assertEquals(1, opens.get(), "not opened again without waiting");
+        assertEquals(1, tun.read(buffer, 0, buffer.length));
+        assertEquals(2, buffer[0], "the waiting read opened it again");
+        assertEquals(1, tun.reopened());
+        tun.close();
+        assertEquals(-1, tun.readIfQueued(buffer, 0, buffer.length), "closed for good");
     }
 
     @Test
