@@ -40,8 +40,6 @@ public final class WireTimingBench {
     private static final long FAILOVER_TAIL_MILLIS = 5000;
     /** Set (to anything) to keep the TUN's capture of rounds above 1,000 connections, for analysis. */
     static final String KEEP_TUN_CAPTURE = "MIGWARE_BENCH_KEEP_TUN";
-    /** {@code ip -s link}: the line after "TX:  bytes packets errors dropped ..." holds the counts. */
-    private static final java.util.regex.Pattern TX_DROPPED = java.util.regex.Pattern.compile("TX:[^\\n]*\\n\\s*\\d+\\s+\\d+\\s+\\d+\\s+(\\d+)");
     private static final java.util.regex.Pattern DROPPED_BY_REASON = java.util.regex.Pattern.compile("\"droppedByReason\"\\s*:\\s*(\\{[^}]*\\})");
 
     private WireTimingBench() {
@@ -192,8 +190,8 @@ public final class WireTimingBench {
 
     /** @return the TX dropped count of {@code ip -s link show}'s output, -1 when it has none */
     static long txDropped(String ipLink) {
-        java.util.regex.Matcher m = TX_DROPPED.matcher(ipLink);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        TunQueueSampler.Sample counts = TunQueueSampler.parse(0, ipLink);
+        return counts == null ? -1 : counts.txDropped();
     }
 
     /** @return the figures that were measured (NaN: not), summarised in ms */

@@ -74,7 +74,7 @@ public final class TunQueueSampler implements AutoCloseable {
     }
 
     /** @return the counts of {@code ip -s link show}'s output, null when it has none */
-    static Sample parse(long epochMillis, String ipLink) {
+    public static Sample parse(long epochMillis, String ipLink) {
         Matcher m = TX.matcher(ipLink);
         return m.find() ? new Sample(epochMillis, Long.parseLong(m.group(2)), Long.parseLong(m.group(3))) : null;
     }
