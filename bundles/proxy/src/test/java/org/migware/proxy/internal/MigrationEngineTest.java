@@ -1028,20 +1028,10 @@ class MigrationEngineTest {
      */
     @Test
     void translatingInProxyAllocatesNothing() throws Exception {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
-        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
-        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        com.sun.management.ThreadMXBean counter = allocationCounter();
         long[] written = new long[2];
         TcpSegment syn = recover();
-        MigrationEngine recovered = engine;
-        // the same connection, now with ports that keep nothing
-        engine = newEngine((packet, offset, length) -> written[0] += length, (frame, offset, length) -> written[1] += length);
-        java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(state)) {
-            recovered.save(out);
-        }
-        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.toByteArray())), summary -> { });
+        engine = restoredWithPorts(engine, (packet, offset, length) -> written[0] += length, (frame, offset, length) -> written[1] += length);
         byte[] request = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
         byte[] answer = replicaPacket(syn, REPLICA_ISN + 1, 1029, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL + 1, 500);
 
@@ -1062,19 +1052,10 @@ class MigrationEngineTest {
      */
     @Test
     void translatingABatchFromTheTunAllocatesNothing() throws Exception {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
-        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
-        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        com.sun.management.ThreadMXBean counter = allocationCounter();
         long[] toClientBytes = new long[1];
         TcpSegment syn = recover();
-        MigrationEngine recovered = engine;
-        engine = newEngine((packet, offset, length) -> { }, (frame, offset, length) -> toClientBytes[0] += length);
-        java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(state)) {
-            recovered.save(out);
-        }
-        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.toByteArray())), summary -> { });
+        engine = restoredWithPorts(engine, (packet, offset, length) -> { }, (frame, offset, length) -> toClientBytes[0] += length);
         byte[] request = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
         engine.fromClient(request, 0, request.length); // the client's acknowledgement: the replica's data goes straight on
         byte[] answer = replicaPacket(syn, REPLICA_ISN + 1, 1029, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL + 1, 500);
@@ -1124,7 +1105,7 @@ class MigrationEngineTest {
     }
 
     /** A TUN whose queue holds the given packets over and over, {@code perFill} at a time; copies only into the reader's buffer. */
-    private static final class RepeatingTun implements org.migware.proxy.internal.wire.Tun {
+    private static final class RepeatingTun implements org.migware.proxy.internal.wire.ReadOnlyTun {
         private final byte[][] packets;
         private final int perFill;
         private int next;
@@ -1157,19 +1138,22 @@ class MigrationEngineTest {
             System.arraycopy(p, 0, buffer, offset, p.length);
             return p.length;
         }
+    }
 
-        @Override
-        public void write(byte[] packet, int offset, int length) {
-        }
+    /** @return the current thread's allocation counter; the test is skipped on a JVM without one */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        return counter;
+    }
 
-        @Override
-        public String name() {
-            return "mig0";
-        }
-
-        @Override
-        public void close() {
-        }
+    /** @return the same connections as {@code recovered}'s, in a new engine with other ports (ones that keep nothing) */
+    private MigrationEngine restoredWithPorts(MigrationEngine recovered, PacketPort tun, WirePort wire) throws Exception {
+        MigrationEngine restored = newEngine(tun, wire);
+        restored.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved(recovered))), summary -> { });
+        return restored;
     }
 
     private void translateBothWays(byte[] request, byte[] answer, int rounds) {

@@ -23,6 +23,14 @@ class ReopeningTunTest {
         boolean failWhenEmpty = true;
         volatile boolean closed;
 
+        /** @return a TUN with one packet of one byte, {@code id}, that fails (its interface deleted) or closes once empty */
+        static FakeTun holding(int id, boolean failWhenEmpty) {
+            FakeTun tun = new FakeTun();
+            tun.packets.add(new byte[] {(byte) id});
+            tun.failWhenEmpty = failWhenEmpty;
+            return tun;
+        }
+
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             if (closed) {
@@ -65,11 +73,8 @@ class ReopeningTunTest {
 
     @Test
     void aFailedTunIsOpenedAgainAndReadingAndWritingGoOn() throws Exception {
-        FakeTun first = new FakeTun();
-        first.packets.add(new byte[] {1});
-        FakeTun second = new FakeTun();
-        second.packets.add(new byte[] {2});
-        second.failWhenEmpty = false;
+        FakeTun first = FakeTun.holding(1, true);
+        FakeTun second = FakeTun.holding(2, false);
         AtomicInteger opens = new AtomicInteger();
         AtomicInteger refusals = new AtomicInteger(2);
         ReopeningTun tun = new ReopeningTun(() -> {
@@ -103,11 +108,8 @@ class ReopeningTunTest {
      */
     @Test
     void aFailureSeenWithoutWaitingIsLeftToTheWaitingRead() throws Exception {
-        FakeTun first = new FakeTun();
-        first.packets.add(new byte[] {1});
-        FakeTun second = new FakeTun();
-        second.packets.add(new byte[] {2});
-        second.failWhenEmpty = false;
+        FakeTun first = FakeTun.holding(1, true);
+        FakeTun second = FakeTun.holding(2, false);
         AtomicInteger opens = new AtomicInteger();
         ReopeningTun tun = new ReopeningTun(() -> opens.getAndIncrement() == 0 ? first : second);
         byte[] buffer = new byte[16];

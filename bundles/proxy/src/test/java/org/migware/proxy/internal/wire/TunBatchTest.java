@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class TunBatchTest {
 
     /** A TUN with a queue: {@link #read} is the reader's only wait, {@link #readIfQueued} never waits. */
-    private static final class QueuedTun implements Tun {
+    private static final class QueuedTun implements ReadOnlyTun {
         final ArrayDeque<byte[]> queued = new ArrayDeque<>();
         int waitingReads;
         int readsIfQueued;
@@ -49,15 +49,6 @@ class TunBatchTest {
             assertTrue(p.length <= length, "a packet longer than the room given would be skipped");
             System.arraycopy(p, 0, buffer, offset, p.length);
             return p.length;
-        }
-
-        @Override
-        public void write(byte[] packet, int offset, int length) {
-        }
-
-        @Override
-        public String name() {
-            return "mig0";
         }
 
         @Override
