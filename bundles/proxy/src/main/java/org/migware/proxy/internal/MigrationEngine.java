@@ -42,6 +42,7 @@ import org.migware.proxy.internal.translation.ReplicaToClient;
 import org.migware.proxy.internal.translation.ServiceArp;
 import org.migware.proxy.internal.translation.ToReplica;
 import org.migware.proxy.internal.wire.PacketPort;
+import org.migware.proxy.internal.wire.TunBatch;
 import org.migware.proxy.internal.wire.WirePort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * answered with a reset when they belong to no connection ({@link NoConnectionResets}); ARP
  * requests for the service address answered with the primary's MAC ({@link ServiceArp}); new
  * connections (SYNs after failover) passed through with zero offsets;</li>
- * <li>the TUN reader: {@link #fromReplica} — the replica's answers to the forged handshakes
+ * <li>the TUN reader: {@link #fromReplica(TunBatch)} — in batches of what the kernel has queued, the replica's answers to the forged handshakes
  * ({@link Recovery}) and its segments, translated for the client ({@link ReplicaToClient});</li>
  * <li>the recovery pacer: {@link #pace} — forged SYNs sent, retried and failed at the replica's
  * pace, closed mappings removed.</li>
@@ -438,6 +439,36 @@ final class MigrationEngine {
             }
         } finally {
             log.flush();
+        }
+    }
+
+    /**
+     * The packets the TUN reader took in one go ({@link TunBatch}), in their order, under one
+     * acquisition of the lock instead of one per packet: when the reader is behind, every
+     * acquisition it spares is time the capture thread and the pacer do not spend handing the lock
+     * back and forth on a busy machine. A packet that throws does not keep the others from the
+     * replica; the first such exception is thrown once the batch is through and the lock released.
+     */
+    void fromReplica(TunBatch batch) {
+        RuntimeException failed = null;
+        try {
+            synchronized (this) {
+                byte[] buffer = batch.buffer();
+                for (int i = 0; i < batch.count(); i++) {
+                    try {
+                        fromReplicaLocked(buffer, batch.offset(i), batch.length(i));
+                    } catch (RuntimeException e) {
+                        if (failed == null) {
+                            failed = e;
+                        }
+                    }
+                }
+            }
+        } finally {
+            log.flush();
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 

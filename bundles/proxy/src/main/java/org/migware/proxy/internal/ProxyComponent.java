@@ -50,6 +50,7 @@ import org.migware.proxy.internal.wire.Ipv4Address;
 import org.migware.proxy.internal.wire.PacketPort;
 import org.migware.proxy.internal.wire.ShadowNetwork;
 import org.migware.proxy.internal.wire.ReopeningTun;
+import org.migware.proxy.internal.wire.TunBatch;
 import org.migware.proxy.internal.wire.TunDevice;
 import org.migware.proxy.internal.wire.TunUnavailableException;
 import org.osgi.framework.BundleContext;
@@ -820,21 +821,23 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     }
 
     private void readTun() {
-        byte[] buffer = new byte[TunDevice.MAX_PACKET_LENGTH];
+        // Every packet the kernel has queued, up to a batch, then the engine's lock once for all of them.
+        TunBatch batch = new TunBatch();
         while (running) {
             try {
                 // a failed TUN is opened again inside read: -1 only once it is closed for good
-                int length = tun.read(buffer, 0, buffer.length);
-                if (length > 0) {
-                    FlightRecorder frames = recorder;
-                    if (frames != null) {
-                        frames.record(FrameRing.Side.TUN_FROM_REPLICA, buffer, 0, length, 0);
-                    }
-                    engine.fromReplica(buffer, 0, length);
-                } else if (length < 0) {
+                int count = batch.fill(tun);
+                if (count < 0) {
                     return;
                 }
-            } catch (RuntimeException e) {
+                FlightRecorder frames = recorder;
+                if (frames != null) {
+                    for (int i = 0; i < count; i++) {
+                        frames.record(FrameRing.Side.TUN_FROM_REPLICA, batch.buffer(), batch.offset(i), batch.length(i), 0);
+                    }
+                }
+                engine.fromReplica(batch);
+            } catch (IOException | RuntimeException e) {
                 LOG.error("proxy: a packet from the replica could not be handled", e);
             }
         }

@@ -33,6 +33,8 @@ import org.migware.proxy.internal.mapping.MappingExpiry;
 import org.migware.proxy.internal.recovery.ShadowEndpoints;
 import org.migware.proxy.internal.wire.Ipv4TcpWriter;
 import org.migware.proxy.internal.wire.PacketPort;
+import org.migware.proxy.internal.wire.TunBatch;
+import org.migware.proxy.internal.translation.ReplicaToClient;
 import org.migware.proxy.internal.wire.TcpSegment;
 import org.migware.proxy.internal.wire.WirePort;
 import org.migware.api.wire.TcpHeader;
@@ -1026,20 +1028,10 @@ class MigrationEngineTest {
      */
     @Test
     void translatingInProxyAllocatesNothing() throws Exception {
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
-        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
-        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        com.sun.management.ThreadMXBean counter = allocationCounter();
         long[] written = new long[2];
         TcpSegment syn = recover();
-        MigrationEngine recovered = engine;
-        // the same connection, now with ports that keep nothing
-        engine = newEngine((packet, offset, length) -> written[0] += length, (frame, offset, length) -> written[1] += length);
-        java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(state)) {
-            recovered.save(out);
-        }
-        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state.toByteArray())), summary -> { });
+        engine = restoredWithPorts(engine, (packet, offset, length) -> written[0] += length, (frame, offset, length) -> written[1] += length);
         byte[] request = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
         byte[] answer = replicaPacket(syn, REPLICA_ISN + 1, 1029, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL + 1, 500);
 
@@ -1052,6 +1044,116 @@ class MigrationEngineTest {
         assertTrue(written[0] > 0 && written[1] > 0, "both directions were written");
         // one allocation per packet would be at least 16 bytes each; allow the counter's own noise
         assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for 200,000 packets");
+    }
+
+    /**
+     * The TUN reader's path (issue 14: it fell behind the replica): a batch of what the kernel had
+     * queued, taken under one acquisition of the lock, allocates nothing either.
+     */
+    @Test
+    void translatingABatchFromTheTunAllocatesNothing() throws Exception {
+        com.sun.management.ThreadMXBean counter = allocationCounter();
+        long[] toClientBytes = new long[1];
+        TcpSegment syn = recover();
+        engine = restoredWithPorts(engine, (packet, offset, length) -> { }, (frame, offset, length) -> toClientBytes[0] += length);
+        byte[] request = client(1020, PRIMARY_ISN + 1).payload("c1 r3 cc\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL).build();
+        engine.fromClient(request, 0, request.length); // the client's acknowledgement: the replica's data goes straight on
+        byte[] answer = replicaPacket(syn, REPLICA_ISN + 1, 1029, 0, "answer\n", REPLICA_TSVAL + 1, (int) CLIENT_TSVAL + 1, 500);
+        RepeatingTun tun = new RepeatingTun(answer, 5);
+        TunBatch batch = new TunBatch();
+
+        for (int i = 0; i < 4_000; i++) {
+            batch.fill(tun);
+            engine.fromReplica(batch);
+        }
+        long threadId = Thread.currentThread().getId();
+        long before = counter.getThreadAllocatedBytes(threadId);
+        long sentBefore = toClientBytes[0];
+        for (int i = 0; i < 20_000; i++) {
+            assertEquals(5, batch.fill(tun));
+            engine.fromReplica(batch);
+        }
+        long allocated = counter.getThreadAllocatedBytes(threadId) - before;
+
+        assertEquals(100_000L * (ReplicaToClient.ETHERNET_HEADER + answer.length), toClientBytes[0] - sentBefore,
+                "every packet of every batch reached the client");
+        assertTrue(allocated < 16 * 1024, () -> allocated + " bytes allocated for 100,000 packets in 20,000 batches");
+    }
+
+    /** The replica's segments in one batch reach the client in the order the kernel queued them. */
+    @Test
+    void aBatchFromTheTunIsTranslatedInItsOrder() throws Exception {
+        TcpSegment syn = recover();
+        fromClient(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
+        RepeatingTun tun = new RepeatingTun(3,
+                replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK, "one\n", REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100),
+                replicaPacket(syn, REPLICA_ISN + 5, 1020, TcpHeader.ACK, "two\n", REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100),
+                replicaPacket(syn, REPLICA_ISN + 9, 1020, TcpHeader.ACK | TcpHeader.PSH, "three\n", REPLICA_TSVAL + 6,
+                        (int) CLIENT_TSVAL + 5, 100));
+        TunBatch batch = new TunBatch();
+        assertEquals(3, batch.fill(tun));
+        engine.fromReplica(batch);
+        List<String> payloads = new ArrayList<>();
+        List<Integer> seqs = new ArrayList<>();
+        for (byte[] frame : toClient) {
+            TcpSegment down = read(Arrays.copyOfRange(frame, ReplicaToClient.ETHERNET_HEADER, frame.length));
+            payloads.add(new String(down.payload(), StandardCharsets.US_ASCII));
+            seqs.add(down.seq());
+        }
+        assertEquals(List.of("one\n", "two\n", "three\n"), payloads);
+        assertEquals(List.of(PRIMARY_ISN + 1, PRIMARY_ISN + 5, PRIMARY_ISN + 9), seqs, "the primary's numbers, in the replica's order");
+    }
+
+    /** A TUN whose queue holds the given packets over and over, {@code perFill} at a time; copies only into the reader's buffer. */
+    private static final class RepeatingTun implements org.migware.proxy.internal.wire.ReadOnlyTun {
+        private final byte[][] packets;
+        private final int perFill;
+        private int next;
+        private int taken;
+
+        RepeatingTun(byte[] packet, int perFill) {
+            this(perFill, packet);
+        }
+
+        RepeatingTun(int perFill, byte[]... packets) {
+            this.packets = packets;
+            this.perFill = perFill;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) {
+            taken = 0;
+            return take(buffer, offset);
+        }
+
+        @Override
+        public int readIfQueued(byte[] buffer, int offset, int length) {
+            return taken < perFill ? take(buffer, offset) : 0;
+        }
+
+        private int take(byte[] buffer, int offset) {
+            byte[] p = packets[next];
+            next = (next + 1) % packets.length;
+            taken++;
+            System.arraycopy(p, 0, buffer, offset, p.length);
+            return p.length;
+        }
+    }
+
+    /** @return the current thread's allocation counter; the test is skipped on a JVM without one */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        org.junit.jupiter.api.Assumptions.assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        return counter;
+    }
+
+    /** @return the same connections as {@code recovered}'s, in a new engine with other ports (ones that keep nothing) */
+    private MigrationEngine restoredWithPorts(MigrationEngine recovered, PacketPort tun, WirePort wire) throws Exception {
+        MigrationEngine restored = newEngine(tun, wire);
+        restored.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved(recovered))), summary -> { });
+        return restored;
     }
 
     private void translateBothWays(byte[] request, byte[] answer, int rounds) {

@@ -17,6 +17,7 @@ import org.migware.lab.Await;
 import org.migware.lab.oracles.FirstAnswerRetransmissions;
 import org.migware.lab.oracles.LatencyStats;
 import org.migware.lab.oracles.Tcpdump;
+import org.migware.lab.oracles.TunQueueSampler;
 import org.migware.lab.oracles.WireAnalysis;
 import org.migware.lab.oracles.WireFailover;
 
@@ -33,8 +34,12 @@ public final class WireTimingBench {
     /** Connects per second for sizes above 200 (the scale scenario's rate). */
     private static final long CONNECT_RATE = 2000;
     private static final String TUN = "mig0";
-    /** {@code ip -s link}: the line after "TX:  bytes packets errors dropped ..." holds the counts. */
-    private static final java.util.regex.Pattern TX_DROPPED = java.util.regex.Pattern.compile("TX:[^\\n]*\\n\\s*\\d+\\s+\\d+\\s+\\d+\\s+(\\d+)");
+    /** How often the TUN's counts are read ({@link TunQueueSampler}). */
+    private static final long SAMPLE_MILLIS = 50;
+    /** How long after PROXY the failover's own packets (answers to the resumed requests) still come. */
+    private static final long FAILOVER_TAIL_MILLIS = 5000;
+    /** Set (to anything) to keep the TUN's capture of rounds above 1,000 connections, for analysis. */
+    static final String KEEP_TUN_CAPTURE = "MIGWARE_BENCH_KEEP_TUN";
     private static final java.util.regex.Pattern DROPPED_BY_REASON = java.util.regex.Pattern.compile("\"droppedByReason\"\\s*:\\s*(\\{[^}]*\\})");
 
     private WireTimingBench() {
@@ -77,13 +82,15 @@ public final class WireTimingBench {
      * @param examples some of them
      * @param tunTxDropped the TUN's TX dropped count at the end ({@code ip -s link}): the replica's
      *     packets the kernel could not queue for MigWare; -1 when not read
+     * @param tunTxDroppedInFailover of those, the ones dropped from the pull to 5 s after PROXY (the rest came
+     *     with the workload or the clients' closes; {@code tun-queue.tsv} in the round's folder has the timeline); -1 when not read
      * @param tunCaptureDropped frames tcpdump on the TUN lost
      * @param proxyDrops MigWare's own drops by reason ({@code migware:status --json}), as its text
      */
     public record ReplicaSide(int firstAnswers, int firstAnswersRetransmitted, List<String> examples, long tunTxDropped,
-            long tunCaptureDropped, String proxyDrops) {
+            long tunTxDroppedInFailover, long tunCaptureDropped, String proxyDrops) {
 
-        static final ReplicaSide NONE = new ReplicaSide(0, -1, List.of(), -1, -1, "");
+        static final ReplicaSide NONE = new ReplicaSide(0, -1, List.of(), -1, -1, -1, "");
     }
 
     /**
@@ -113,6 +120,7 @@ public final class WireTimingBench {
         Tcpdump[] capture = new Tcpdump[2];
         Tcpdump.CaptureStats[] stats = new Tcpdump.CaptureStats[2];
         long[] tunTxDropped = {-1};
+        TunQueueSampler[] sampler = new TunQueueSampler[1];
         String[] proxyDrops = {""};
         Instant[] linkDown = new Instant[1];
         int port = options.port();
@@ -126,6 +134,7 @@ public final class WireTimingBench {
                 Await.until("the TUN " + TUN, Duration.ofSeconds(30), () -> lab.exec(Role.BACKUP, "ip", "link", "show", TUN).exitCode() == 0);
                 capture[1] = Tcpdump.on(lab, Role.BACKUP).interfaceName(TUN).snaplen(96).pcap(lab.workDir().resolve("tun.pcap"))
                         .filter("tcp port " + port).name("tun").start();
+                sampler[0] = TunQueueSampler.start(lab, Role.BACKUP, TUN, Duration.ofMillis(SAMPLE_MILLIS));
             }
 
             @Override
@@ -137,6 +146,7 @@ public final class WireTimingBench {
             public void finished(LabNetwork lab, MigwareInstance migware) {
                 stats[0] = capture[0].stop();
                 stats[1] = capture[1].stop();
+                sampler[0].close();
                 tunTxDropped[0] = txDropped(lab.exec(Role.BACKUP, "ip", "-s", "link", "show", TUN).stdout());
                 java.util.regex.Matcher m = DROPPED_BY_REASON.matcher(migware.query(MigwareStatus.COMMAND));
                 proxyDrops[0] = m.find() ? m.group(1).replaceAll("\\s+", "") : "";
@@ -151,16 +161,26 @@ public final class WireTimingBench {
                 result.workDir(), result.connections().stream().map(MigrationExperiment.ConnectionOutcome::clientPort)
                         .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)), ReplicaSide.NONE);
         Path tunPcap = result.workDir().resolve("tun.pcap");
+        long inFailover = -1;
+        if (sampler[0] != null) {
+            sampler[0].write(result.workDir().resolve("tun-queue.tsv"));
+            // the failover: from the pull until the answers to the resumed requests are in (PROXY + 5 s); after it, the
+            // workload and the clients' closes
+            long until = (result.proxySince() == null ? result.linkPulled() : result.proxySince()).toEpochMilli() + FAILOVER_TAIL_MILLIS;
+            inFailover = sampler[0].droppedAt(until) - sampler[0].droppedAt(result.linkPulled().toEpochMilli());
+        }
         FirstAnswerRetransmissions.Count first = FirstAnswerRetransmissions.of(tunPcap, port, Duration.ofMinutes(5));
         r = new Round(r.connections(), r.profile(), r.round(), r.intervalMillis(), r.pulled(), r.pullMillis(), r.selfTimedRecoveryMillis(),
                 r.survived(), r.wire(), r.captured(), r.dropped(), r.workDir(), r.clientPorts(), new ReplicaSide(first.flows(),
-                        first.retransmitted(), first.examples(), tunTxDropped[0], stats[1] == null ? -1 : stats[1].droppedByKernel(),
-                        proxyDrops[0]));
+                        first.retransmitted(), first.examples(), tunTxDropped[0], inFailover,
+                        stats[1] == null ? -1 : stats[1].droppedByKernel(), proxyDrops[0]));
         try {
             // the decoded figures are kept; the capture of a large round is hundreds of MB
             if (connections > 1000) {
                 Files.deleteIfExists(pcap);
-                Files.deleteIfExists(tunPcap);
+                if (System.getenv(KEEP_TUN_CAPTURE) == null) {
+                    Files.deleteIfExists(tunPcap);
+                }
             }
         } catch (IOException e) {
             progress.accept("cannot delete " + pcap + ": " + e.getMessage());
@@ -170,8 +190,8 @@ public final class WireTimingBench {
 
     /** @return the TX dropped count of {@code ip -s link show}'s output, -1 when it has none */
     static long txDropped(String ipLink) {
-        java.util.regex.Matcher m = TX_DROPPED.matcher(ipLink);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        TunQueueSampler.Sample counts = TunQueueSampler.parse(0, ipLink);
+        return counts == null ? -1 : counts.txDropped();
     }
 
     /** @return the figures that were measured (NaN: not), summarised in ms */
@@ -224,11 +244,12 @@ public final class WireTimingBench {
                 + " (`ip -s link`, at the end) and MigWare's drops by reason (`migware:status --json`), per round:\n\n");
         for (List<Round> g : groups(rounds)) {
             Round first = g.get(0);
-            r.append(String.format(Locale.ROOT, "- %d / %s: first answers sent again %s of %d; TUN TX dropped %s; MigWare's drops %s%n",
+            r.append(String.format(Locale.ROOT, "- %d / %s: first answers sent again %s of %d; TUN TX dropped %s (of which from the pull to PROXY + 5 s: %s); MigWare's drops %s%n",
                     first.connections(), first.profile(),
                     g.stream().map(x -> String.valueOf(x.replicaSide().firstAnswersRetransmitted())).toList(),
                     g.stream().mapToInt(x -> x.replicaSide().firstAnswers()).sum(),
                     g.stream().map(x -> String.valueOf(x.replicaSide().tunTxDropped())).toList(),
+                    g.stream().map(x -> String.valueOf(x.replicaSide().tunTxDroppedInFailover())).toList(),
                     g.stream().map(x -> x.replicaSide().proxyDrops().isEmpty() ? "{}" : x.replicaSide().proxyDrops()).toList()));
         }
         r.append(String.format(Locale.ROOT, "%nThe pull (the lab's start of it until `ip` returned) took at most %.1f ms in any round;"
@@ -282,6 +303,7 @@ public final class WireTimingBench {
                 pr.put("firstAnswersRetransmitted", r.replicaSide().firstAnswersRetransmitted());
                 pr.put("firstAnswersRetransmittedExamples", r.replicaSide().examples());
                 pr.put("tunTxDropped", r.replicaSide().tunTxDropped());
+                pr.put("tunTxDroppedPullToProxyPlus5s", r.replicaSide().tunTxDroppedInFailover());
                 pr.put("tunCaptureDropped", r.replicaSide().tunCaptureDropped());
                 pr.put("proxyDropsByReason", r.replicaSide().proxyDrops());
                 pr.put("workDir", r.workDir().toString());

@@ -60,6 +60,23 @@ public final class ReopeningTun implements Tun {
         return -1;
     }
 
+    /**
+     * Never waits and never opens the TUN again: a failure shows as "nothing queued", and the
+     * reader's next {@link #read}, which waits, finds it and opens the TUN again.
+     */
+    @Override
+    public int readIfQueued(byte[] buffer, int offset, int length) {
+        if (closed) {
+            return -1;
+        }
+        try {
+            int read = current.readIfQueued(buffer, offset, length);
+            return read < 0 && !closed ? 0 : read;
+        } catch (IOException e) {
+            return closed ? -1 : 0;
+        }
+    }
+
     @Override
     public void write(byte[] packet, int offset, int length) throws IOException {
         current.write(packet, offset, length);

@@ -11,6 +11,14 @@ public interface Tun extends PacketPort, AutoCloseable {
      */
     int read(byte[] buffer, int offset, int length) throws IOException;
 
+    /**
+     * Reads the next packet only if the kernel has one queued: never waits.
+     *
+     * @return the packet's length, 0 when none is queued, or -1 once the TUN is closed
+     * @throws IOException when the kernel reports an error on it
+     */
+    int readIfQueued(byte[] buffer, int offset, int length) throws IOException;
+
     /** @return the interface's name */
     String name();
 

@@ -51,6 +51,9 @@ public final class TunDevice implements Tun {
      * connections on the lab the default queue dropped 300-800 of them per failover ({@code ip -s
      * link}, TX dropped), and each dropped one came again only with the replica's retransmission,
      * 200 ms or more later. A slot is a pointer: the bound costs memory only while packets wait.
+     * Not longer: at 10,000 connections it overflowed only when every client closed at once, with
+     * FINs the replica sent again because they had waited here beyond its 200 ms timer; a longer
+     * queue would hold them longer and bring more repeats (issue 14; {@link TunBatch}).
      */
     static final int TX_QUEUE_PACKETS = 10_000;
 
@@ -166,6 +169,21 @@ public final class TunDevice implements Tun {
      * @throws IOException if the kernel reports an error on the device
      */
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, true);
+    }
+
+    /**
+     * As {@link #read}, but never waits: the reader drains what the kernel has queued before it
+     * hands the batch on ({@link TunBatch}).
+     *
+     * @return the packet's length, 0 when none is queued, or -1 once the device is closed
+     */
+    @Override
+    public int readIfQueued(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, false);
+    }
+
+    private int read(byte[] buffer, int offset, int length, boolean wait) throws IOException {
         Objects.checkFromIndexSize(offset, length, buffer.length);
         synchronized (readLock) {
             if (!enter()) {
@@ -188,6 +206,9 @@ public final class TunDevice implements Tun {
                     }
                     int errno = Native.getLastError();
                     if (errno == Errno.EAGAIN) {
+                        if (!wait) {
+                            return 0;
+                        }
                         if (!awaitReadable()) {
                             return -1;
                         }

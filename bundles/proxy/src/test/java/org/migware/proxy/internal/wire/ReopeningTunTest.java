@@ -23,6 +23,14 @@ class ReopeningTunTest {
         boolean failWhenEmpty = true;
         volatile boolean closed;
 
+        /** @return a TUN with one packet of one byte, {@code id}, that fails (its interface deleted) or closes once empty */
+        static FakeTun holding(int id, boolean failWhenEmpty) {
+            FakeTun tun = new FakeTun();
+            tun.packets.add(new byte[] {(byte) id});
+            tun.failWhenEmpty = failWhenEmpty;
+            return tun;
+        }
+
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             if (closed) {
@@ -37,6 +45,11 @@ class ReopeningTunTest {
             byte[] p = packets.remove(0);
             System.arraycopy(p, 0, buffer, offset, p.length);
             return p.length;
+        }
+
+        @Override
+        public int readIfQueued(byte[] buffer, int offset, int length) throws IOException {
+            return closed || !packets.isEmpty() || failWhenEmpty ? read(buffer, offset, length) : 0;
         }
 
         @Override
@@ -60,11 +73,8 @@ class ReopeningTunTest {
 
     @Test
     void aFailedTunIsOpenedAgainAndReadingAndWritingGoOn() throws Exception {
-        FakeTun first = new FakeTun();
-        first.packets.add(new byte[] {1});
-        FakeTun second = new FakeTun();
-        second.packets.add(new byte[] {2});
-        second.failWhenEmpty = false;
+        FakeTun first = FakeTun.holding(1, true);
+        FakeTun second = FakeTun.holding(2, false);
         AtomicInteger opens = new AtomicInteger();
         AtomicInteger refusals = new AtomicInteger(2);
         ReopeningTun tun = new ReopeningTun(() -> {
@@ -90,6 +100,28 @@ class ReopeningTunTest {
         tun.close();
         assertTrue(second.closed);
         assertEquals(-1, tun.read(buffer, 0, buffer.length));
+    }
+
+    /**
+     * The batch's look for more never waits for a reopening: a failure reads as "nothing queued",
+     * and the reader's next waiting read finds it and opens the TUN again.
+     */
+    @Test
+    void aFailureSeenWithoutWaitingIsLeftToTheWaitingRead() throws Exception {
+        FakeTun first = FakeTun.holding(1, true);
+        FakeTun second = FakeTun.holding(2, false);
+        AtomicInteger opens = new AtomicInteger();
+        ReopeningTun tun = new ReopeningTun(() -> opens.getAndIncrement() == 0 ? first : second);
+        byte[] buffer = new byte[16];
+        assertEquals(1, tun.readIfQueued(buffer, 0, buffer.length));
+        assertEquals(1, buffer[0]);
+        assertEquals(0, tun.readIfQueued(buffer, 0, buffer.length), "the failure, as nothing queued");
+        assertEquals(1, opens.get(), "not opened again without waiting");
+        assertEquals(1, tun.read(buffer, 0, buffer.length));
+        assertEquals(2, buffer[0], "the waiting read opened it again");
+        assertEquals(1, tun.reopened());
+        tun.close();
+        assertEquals(-1, tun.readIfQueued(buffer, 0, buffer.length), "closed for good");
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -60,11 +61,7 @@ class TunDeviceTest {
             int replica = Ipv4Address.parse(REPLICA_ADDRESS);
             ShadowNetwork network = ShadowNetwork.parse(ShadowNetwork.DEFAULT);
             int shadow = network.firstEndpointAddress();
-            ServerSocket listener = lab.inNamespace(() -> {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress(REPLICA_ADDRESS, 0));
-                return socket;
-            });
+            ServerSocket listener = listen(lab);
             TunDevice tun = lab.inNamespace(() -> TunDevice.open("mig0", network));
             TunReader reader = new TunReader(tun);
             try (listener; tun) {
@@ -150,6 +147,52 @@ class TunDeviceTest {
         }
     }
 
+    /**
+     * The kernel is the oracle: SYNs to a listener from shadow endpoints queue its SYN-ACKs in the
+     * device's transmit queue (the stack answers within the write); the reader's look for more
+     * finds nothing on an empty device without waiting, and a batch takes the queued answers in
+     * far fewer waiting reads than packets, each whole.
+     */
+    @Test
+    void queuedAnswersAreTakenInBatchesWithoutWaiting() throws Exception {
+        assumeTrue(TestNamespace.available(), "needs root and iproute2");
+        try (TestNamespace lab = namespace(); ServerSocket listener = listen(lab);
+                TunDevice tun = lab.inNamespace(() -> TunDevice.open("mig0", ShadowNetwork.parse(ShadowNetwork.DEFAULT)))) {
+            int replica = Ipv4Address.parse(REPLICA_ADDRESS);
+            int shadow = tun.network().firstEndpointAddress();
+            byte[] packet = new byte[TunDevice.MAX_PACKET_LENGTH];
+            long started = System.nanoTime();
+            assertEquals(0, tun.readIfQueued(packet, 0, packet.length), "nothing queued yet");
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(1), "and no wait for it");
+
+            int answers = 2 * TunBatch.MAX_PACKETS;
+            Ipv4TcpWriter writer = new Ipv4TcpWriter();
+            for (int i = 0; i < answers; i++) {
+                int length = writer.begin(packet, 0).source(shadow, SHADOW_PORT + i).destination(replica, listener.getLocalPort())
+                        .sequence(CLIENT_ISN).flags(SYN).window(64240).mss(CLIENT_MSS).finish();
+                tun.write(packet, 0, length);
+            }
+            TunBatch batch = new TunBatch();
+            java.util.Set<Integer> answered = new java.util.TreeSet<>();
+            int fills = 0;
+            while (answered.size() < answers && fills < answers) {
+                int count = batch.fill(tun);
+                fills++;
+                for (int i = 0; i < count; i++) {
+                    byte[] one = Arrays.copyOfRange(batch.buffer(), batch.offset(i), batch.offset(i) + batch.length(i));
+                    TcpSegment segment = TcpSegment.parse(one, one.length);
+                    if (segment != null && segment.has(SYN) && segment.has(ACK) && segment.destination() == shadow) {
+                        assertTrue(segment.ipChecksumValid() && segment.tcpChecksumValid(), "whole, as the kernel wrote it");
+                        answered.add(segment.destinationPort());
+                    }
+                }
+            }
+            assertEquals(answers, answered.size(), "every SYN answered once");
+            int waitingReads = fills;
+            assertTrue(waitingReads < answers, () -> "waiting reads: " + waitingReads + " for " + answers + " queued answers");
+        }
+    }
+
     @Test
     void aSecondDeviceWithTheSameNameIsRefused() throws Exception {
         assumeTrue(TestNamespace.available(), "needs root and iproute2");
@@ -206,6 +249,15 @@ class TunDeviceTest {
      * A namespace of the test's own, so the TUN device, its route and the test's listener never
      * touch the host's networking; its loopback is up and carries {@link #REPLICA_ADDRESS}.
      */
+    /** @return the replica's application: a listener on the replica's address in the namespace */
+    private static ServerSocket listen(TestNamespace lab) throws Exception {
+        return lab.inNamespace(() -> {
+            ServerSocket socket = new ServerSocket();
+            socket.bind(new InetSocketAddress(REPLICA_ADDRESS, 0), 2 * TunBatch.MAX_PACKETS);
+            return socket;
+        });
+    }
+
     private static TestNamespace namespace() throws Exception {
         return TestNamespace.builder("mwproxy").loopback(REPLICA_ADDRESS).create();
     }
