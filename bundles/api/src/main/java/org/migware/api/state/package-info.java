@@ -4,7 +4,7 @@
  * emptied at every container start). {@link DurableState} finds the folder and writes each file
  * whole or not at all.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.migware.api.state;
 

@@ -13,6 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** State files hold the clients' bytes: their owner's only, whatever the umask, and whole or absent. */
 class DurableStateTest {
@@ -20,15 +22,16 @@ class DurableStateTest {
     @TempDir
     Path folder;
 
-    @Test
-    void aStateFileIsWrittenOwnerOnlyAndWhole() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DurableState.Survives.class)
+    void aStateFileIsWrittenOwnerOnlyAndWhole(DurableState.Survives survives) throws Exception {
         DurableState state = DurableState.in(null, folder);
         // a leftover temporary file of a crash, world-readable: it must not lend its mode
         Path leftover = folder.resolve("proxy.state.tmp");
         Files.write(leftover, new byte[] {9});
         Files.setPosixFilePermissions(leftover, PosixFilePermissions.fromString("rw-r--r--"));
 
-        state.write("proxy.state", out -> out.write(new byte[] {1, 2, 3}));
+        state.write("proxy.state", out -> out.write(new byte[] {1, 2, 3}), survives);
 
         Path file = folder.resolve("proxy.state");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -37,15 +40,19 @@ class DurableStateTest {
         assertArrayEquals(new byte[] {1, 2, 3}, state.read("proxy.state", in -> in.readAllBytes()));
     }
 
-    @Test
-    void aWriterThatFailsLeavesThePreviousVersion() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DurableState.Survives.class)
+    void aWriterThatFailsLeavesThePreviousVersion(DurableState.Survives survives) throws Exception {
         DurableState state = DurableState.in(null, folder);
-        state.write("table.state", out -> out.writeInt(42));
+        state.write("table.state", out -> out.writeInt(42), survives);
         assertThrows(IOException.class, () -> state.write("table.state", out -> {
             out.writeInt(7);
             throw new IOException("disk full");
-        }));
+        }, survives));
         assertEquals(Integer.valueOf(42), state.<Integer>read("table.state", in -> in.readInt()));
+        state.write("table.state", out -> out.writeInt(43), survives);
+        assertEquals(Integer.valueOf(43), state.<Integer>read("table.state", in -> in.readInt()), "a later version replaces it whole");
+        assertFalse(Files.exists(folder.resolve("table.state.tmp")), "no temporary file is left");
     }
 
     @Test

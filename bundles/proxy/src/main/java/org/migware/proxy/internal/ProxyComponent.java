@@ -473,6 +473,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
      * @return the replayed connections still catching up, which are not written
      */
     private int writeMappings() throws IOException {
+        return writeMappings(DurableState.Survives.HOST_CRASH);
+    }
+
+    private int writeMappings(DurableState.Survives survives) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 * 1024);
         MigrationEngine.Saved saved;
         long number;
@@ -484,7 +488,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
         synchronized (mappingsWrite) {
             if (number > mappingsWritten) {
-                state.writeBytes(STATE_FILE, bytes);
+                state.writeBytes(STATE_FILE, bytes, survives);
                 mappingsWritten = number;
                 if (journal != null) {
                     journal.retire(saved.journalCovered());
@@ -503,7 +507,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
             return;
         }
         try {
-            writeMappings();
+            // Not synced: it is written under the engine's lock before the first forged SYN, and it must survive
+            // MigWare's crash, which the page cache does; a crash of the host ends the replica's connections
+            // anyway (as for the handshake journal). The periodic snapshots after it are synced.
+            writeMappings(DurableState.Survives.PROCESS_CRASH);
         } catch (IOException | RuntimeException e) {
             LOG.error("proxy: cannot write the mappings before recovery ({}): a crash during recovery would lose them", e.toString());
         }
