@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class FailoverCoordinatorTest {
 
     private FailoverCoordinator coordinator(FailoverCoordinator.Config config) {
         FailoverCoordinator coordinator = new FailoverCoordinator(config, surroundings, new VerdictRelay());
-        coordinator.addFailoverListener(events::add);
+        coordinator.addFailoverListener(events::add, Map.of());
         return coordinator;
     }
 
@@ -273,8 +274,24 @@ class FailoverCoordinatorTest {
         FailoverCoordinator coordinator = coordinator("any", 0, false);
         coordinator.triggerManually("test", true);
         List<FailoverEvent> late = new ArrayList<>();
-        coordinator.addFailoverListener(late::add);
+        coordinator.addFailoverListener(late::add, Map.of());
         assertEquals(FailoverState.RECOVERY, late.get(0).to());
+        coordinator.deactivate();
+    }
+
+    /** The migration ranks itself first: at a failover it must not wait for the other listeners' work. */
+    @Test
+    void listenersAreToldHighestRankingFirst() {
+        FailoverCoordinator coordinator = coordinator("any", 0, false);
+        List<String> told = new ArrayList<>();
+        coordinator.addFailoverListener(e -> told.add("unranked " + e.to()), Map.of());
+        coordinator.addFailoverListener(e -> told.add("first " + e.to()), Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 1000));
+        coordinator.addFailoverListener(e -> told.add("negative " + e.to()), Map.of(org.osgi.framework.Constants.SERVICE_RANKING, -5));
+        coordinator.addFailoverListener(e -> told.add("second " + e.to()), Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 10));
+        told.clear(); // each was told NORMAL as it came
+        coordinator.triggerManually("test", true);
+        assertEquals(List.of("first RECOVERY", "second RECOVERY", "unranked RECOVERY", "negative RECOVERY"),
+                told.stream().filter(t -> t.endsWith("RECOVERY")).toList());
         coordinator.deactivate();
     }
 
@@ -303,7 +320,7 @@ class FailoverCoordinatorTest {
         coordinator.triggerManually("test", true);
         assertNotNull(events.get(1).recovery(), "the change to RECOVERY carries the handle");
         List<FailoverEvent> late = new ArrayList<>();
-        coordinator.addFailoverListener(late::add);
+        coordinator.addFailoverListener(late::add, Map.of());
         FailoverEvent told = late.get(0);
         assertEquals(FailoverState.RECOVERY, told.to());
         assertNotNull(told.recovery());
@@ -317,7 +334,7 @@ class FailoverCoordinatorTest {
         assertNull(coordinator.current().recovery(), "the state as kept and shown carries no handle");
 
         List<FailoverEvent> inProxy = new ArrayList<>();
-        coordinator.addFailoverListener(inProxy::add);
+        coordinator.addFailoverListener(inProxy::add, Map.of());
         assertEquals(FailoverState.PROXY, inProxy.get(0).to());
         inProxy.get(0).recovery().finished(StatusRecords.recovering());
         coordinator.triggerManually("flush", true);
@@ -344,14 +361,14 @@ class FailoverCoordinatorTest {
         FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
         FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
         List<FailoverEvent> told = new ArrayList<>();
-        first.addFailoverListener(told::add);
+        first.addFailoverListener(told::add, Map.of());
         first.triggerManually("test", true);
         first.deactivate();
         told.get(1).recovery().finished(StatusRecords.recovering());
 
         FailoverCoordinator second = new FailoverCoordinator(config, new TestSurroundings(false, file), new VerdictRelay());
         assertEquals(FailoverState.RECOVERY, second.current().to());
-        second.addFailoverListener(told::add);
+        second.addFailoverListener(told::add, Map.of());
         FailoverEvent again = told.get(2);
         assertEquals(FailoverState.RECOVERY, again.to());
         again.recovery().finished(StatusRecords.recovering());
@@ -428,7 +445,7 @@ class FailoverCoordinatorTest {
         FailoverCoordinator.Config config = TestConfigs.failover("any", 1, 0, 3000, false);
         FailoverCoordinator first = new FailoverCoordinator(config, new TestSurroundings(true, file), new VerdictRelay());
         List<FailoverEvent> seen = new ArrayList<>();
-        first.addFailoverListener(seen::add);
+        first.addFailoverListener(seen::add, Map.of());
         org.migware.api.failover.MigrationProgress none = org.migware.api.failover.MigrationProgress.notConfigured();
         assertNull(seen.get(0).recovery());
         assertTrue(first.triggerManually("test", true).startsWith("failing over"));

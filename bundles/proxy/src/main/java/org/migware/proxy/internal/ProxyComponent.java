@@ -80,10 +80,16 @@ import org.slf4j.LoggerFactory;
  * <p>It needs a configuration (the replica's address) and does nothing without one: a
  * container that only watches never opens a TUN.
  */
+// Ranked first among the failover's listeners: the core tells them one after the other, and the
+// recovery must not wait for the history's or the notify command's work.
 @Component(service = {FailoverListener.class, MigrationStatus.class}, configurationPid = ConfigurationPids.PROXY,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        property = org.osgi.framework.Constants.SERVICE_RANKING + ":Integer=" + ProxyComponent.FAILOVER_LISTENER_RANKING)
 @Designate(ocd = ProxyComponent.Config.class)
 public final class ProxyComponent implements FailoverListener, MigrationStatus {
+
+    /** The proxy's service.ranking: told of a failover before any other listener. */
+    static final int FAILOVER_LISTENER_RANKING = 1000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyComponent.class);
 
