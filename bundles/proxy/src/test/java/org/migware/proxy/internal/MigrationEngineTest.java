@@ -637,16 +637,7 @@ class MigrationEngineTest {
         assertEquals(1, toReplica.size(), "the carried connection still passes MigWare");
     }
     private MigrationEngine restartedFrom(MigrationEngine old) throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            old.save(out);
-        }
-        MigrationEngine fresh = newEngine();
-        finished.set(null);
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-            assertEquals(1, fresh.restore(in, finished::set));
-        }
-        return fresh;
+        return restoredFrom(saved(old));
     }
 
     /** An update of the proxy bundle in PROXY: the new engine translates exactly as the old one did. */
@@ -703,6 +694,20 @@ class MigrationEngineTest {
         TcpSegment handOver = read(toReplica.get(toReplica.size() - 1));
         assertEquals("c1 r2 bbb\n", new String(handOver.payload(), StandardCharsets.US_ASCII), "the hand-over survived too");
     }
+    /** Starts recovering one connection; returns the state the component's checkpoint writes before the first forged SYN. */
+    private byte[] startRecoverySavingBeforeTheFirstSyn(ConnectionSnapshot connection) {
+        java.io.ByteArrayOutputStream beforeFirstSyn = new java.io.ByteArrayOutputStream();
+        MigrationEngine crashing = engine;
+        engine.startRecovery(List.of(connection), finished::set, () -> {
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(beforeFirstSyn)) {
+                crashing.save(out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return beforeFirstSyn.toByteArray();
+    }
+
     /**
      * A crash of the whole process in RECOVERY, after the replica answered a forged SYN and got our
      * ACK and the hand-over, but before the next snapshot: the snapshot taken before the first SYN
@@ -715,15 +720,7 @@ class MigrationEngineTest {
             throws Exception {
         passiveTraffic();
         engine.journal(new org.migware.proxy.internal.state.HandshakeJournal(folder));
-        java.io.ByteArrayOutputStream beforeFirstSyn = new java.io.ByteArrayOutputStream();
-        MigrationEngine crashing = engine;
-        engine.startRecovery(List.of(snapshot()), finished::set, () -> {
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(beforeFirstSyn)) {
-                crashing.save(out);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        byte[] beforeFirstSyn = startRecoverySavingBeforeTheFirstSyn(snapshot());
         TcpSegment syn = read(toReplica.get(0));
         toReplica.clear();
         fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(), 64_240));
@@ -732,7 +729,7 @@ class MigrationEngineTest {
 
         // kill -9: nothing more is saved. The control: the snapshot alone forges the connection again.
         MigrationEngine withoutJournal = newEngine();
-        withoutJournal.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn.toByteArray())), summary -> { });
+        withoutJournal.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn)), summary -> { });
         toReplica.clear();
         withoutJournal.pace();
         assertTrue(read(toReplica.get(0)).has(TcpHeader.SYN), "without the journal a second SYN would go");
@@ -740,7 +737,7 @@ class MigrationEngineTest {
         engine = newEngine();
         engine.journal(new org.migware.proxy.internal.state.HandshakeJournal(folder));
         finished.set(null);
-        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn.toByteArray())), finished::set);
+        engine.restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(beforeFirstSyn)), finished::set);
         toReplica.clear();
         assertEquals(1, engine.replayJournal());
         assertEquals(answeredBefore.size(), toReplica.size(), "the same answers again");
@@ -1008,17 +1005,9 @@ class MigrationEngineTest {
      */
     @Test
     void aHalfClosedClientRestoredBeforeItsHandshakeHasItsFinHandedOver() throws Exception {
-        java.io.ByteArrayOutputStream beforeFirstSyn = new java.io.ByteArrayOutputStream();
-        MigrationEngine crashing = engine;
-        engine.startRecovery(List.of(halfClosedTraffic()), finished::set, () -> {
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(beforeFirstSyn)) {
-                crashing.save(out);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        byte[] beforeFirstSyn = startRecoverySavingBeforeTheFirstSyn(halfClosedTraffic());
         processRestarts(1_500);
-        engine = restoredFrom(beforeFirstSyn.toByteArray());
+        engine = restoredFrom(beforeFirstSyn);
         toReplica.clear();
         engine.pace();
         TcpSegment syn = read(toReplica.get(0));
@@ -1369,6 +1358,7 @@ class MigrationEngineTest {
 
     private MigrationEngine restoredFrom(byte[] state) throws Exception {
         MigrationEngine fresh = newEngine();
+        finished.set(null);
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
             assertEquals(1, fresh.restore(in, finished::set));
         }
