@@ -249,15 +249,7 @@ class RestartLabTest {
                     Integer.toString(port), "30").awaitOutput("LISTENING", Duration.ofSeconds(30));
             net.start(Role.BACKUP, "eof-server-backup", FaultCampaignLabTest.PYTHON, "-u", server.toString(), lab.address(Role.BACKUP),
                     Integer.toString(port), "0.5").awaitOutput("LISTENING", Duration.ofSeconds(30));
-            net.exec(Role.CLIENT, "nft", "-f", FaultCampaignLabTest.writeScript(net, "count-resets.nft", """
-                    table inet mwrsh {
-                        counter resets { }
-                        chain in {
-                            type filter hook input priority 0;
-                            tcp sport %d tcp flags & rst == rst counter name resets
-                        }
-                    }
-                    """.formatted(port)).toString()).requireSuccess();
+            FaultCampaignLabTest.countResetsAtTheClient(net, "mwrsh", port);
             MigwareInstance migware = lab.startMigware(BuiltDistribution.home(), "resume", Map.of());
             String primary = lab.address(Role.PRIMARY);
             try (org.migware.lab.network.LabProcess halfClosed = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON,
@@ -305,8 +297,7 @@ class RestartLabTest {
                 net.exec(Role.BACKUP, "nft", "delete", "table", "inet", "mwrshfin").requireSuccess();
                 assertTrue(halfClosed.waitFor(Duration.ofSeconds(20)), () -> "the client still waits 20 s after the drop ended\n"
                         + halfClosed.stdout() + halfClosed.stderr() + "\nsteps " + steps + "\n" + lab.statusJson());
-                long resets = FaultCampaignLabTest.counter(net.exec(Role.CLIENT, "nft", "list", "table", "inet", "mwrsh")
-                        .requireSuccess().stdout(), "resets");
+                long resets = FaultCampaignLabTest.resetsAtTheClient(net, "mwrsh");
                 System.out.println("[restart] half-closed: " + steps + "; the client: " + halfClosed.stdout().replace('\n', ' ')
                         + "; resets it received: " + resets);
                 assertTrue(atPull.startsWith("FIN-WAIT-2"), () -> "half-closed and acknowledged at the pull: " + atPull);
