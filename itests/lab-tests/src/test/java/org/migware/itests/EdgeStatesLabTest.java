@@ -154,15 +154,7 @@ class EdgeStatesLabTest {
                         }
                     }
                     """.formatted(closingPort)).toString()).requireSuccess();
-            net.exec(Role.CLIENT, "nft", "-f", FaultCampaignLabTest.writeScript(net, "count-resets.nft", """
-                    table inet mwhcl {
-                        counter resets { }
-                        chain in {
-                            type filter hook input priority 0;
-                            tcp sport %d tcp flags & rst == rst counter name resets
-                        }
-                    }
-                    """.formatted(HTTP_PORT)).toString()).requireSuccess();
+            FaultCampaignLabTest.countResetsAtTheClient(net, "mwhcl", HTTP_PORT);
             lab.startMigware(BuiltDistribution.home(), "replay", Map.of());
             try (LabProcess halfClosed = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON, "-u",
                     clientScript.toString(), primary, Integer.toString(HTTP_PORT), "300000", "0", "half-close");
@@ -203,8 +195,7 @@ class EdgeStatesLabTest {
                         + halfClosed.stdout() + halfClosed.stderr() + "\n" + lab.statusJson());
                 String end = net.exec(Role.CLIENT, halfClosedSocket).requireSuccess().stdout();
                 String closingEnd = net.exec(Role.CLIENT, closingSocket).requireSuccess().stdout();
-                long resets = FaultCampaignLabTest.counter(net.exec(Role.CLIENT, "nft", "list", "table", "inet", "mwhcl")
-                        .requireSuccess().stdout(), "resets");
+                long resets = FaultCampaignLabTest.resetsAtTheClient(net, "mwhcl");
                 System.out.println("[lab " + prefix + "] the half-closed client: " + halfClosed.stdout().replace('\n', ' ')
                         + "; its socket now: " + end.trim() + "; the closing client's socket now: '" + closingEnd.trim() + "'; resets"
                         + " the client's kernel received: " + resets);

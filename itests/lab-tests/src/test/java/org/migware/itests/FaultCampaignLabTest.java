@@ -602,6 +602,27 @@ class FaultCampaignLabTest {
         return delayer;
     }
 
+    /**
+     * Counts, in an nftables table of the client's namespace, the resets its kernel receives from
+     * the service port: MigWare must send none where the primary would not have.
+     */
+    static void countResetsAtTheClient(LabNetwork net, String table, int servicePort) {
+        net.exec(Role.CLIENT, "nft", "-f", writeScript(net, "count-resets.nft", """
+                table inet %s {
+                    counter resets { }
+                    chain in {
+                        type filter hook input priority 0;
+                        tcp sport %d tcp flags & rst == rst counter name resets
+                    }
+                }
+                """.formatted(table, servicePort)).toString()).requireSuccess();
+    }
+
+    /** @return the resets counted by {@link #countResetsAtTheClient} so far */
+    static long resetsAtTheClient(LabNetwork net, String table) {
+        return counter(net.exec(Role.CLIENT, "nft", "list", "table", "inet", table).requireSuccess().stdout(), "resets");
+    }
+
     static long counter(String nft, String name) {
         Matcher m = Pattern.compile("counter " + name + " \\{\\s*packets (\\d+)").matcher(nft);
         if (!m.find()) {

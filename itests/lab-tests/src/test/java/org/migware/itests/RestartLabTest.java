@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -22,6 +23,7 @@ import org.migware.lab.experiments.MigrationExperiment;
 import org.migware.lab.experiments.MigwareInstance;
 import org.migware.lab.experiments.MigwareStatus;
 import org.migware.lab.network.LabNetwork;
+import org.migware.lab.network.Role;
 import org.migware.lab.oracles.RttLog;
 
 /**
@@ -221,6 +223,143 @@ class RestartLabTest {
         System.out.println("[restart] RECOVERY: " + steps);
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
     }
+
+    /**
+     * A client that half-closed before the failover, across a kill -9 in PROXY (issue 10, point 7,
+     * delivery resume). The server, the same on primary and replica, reads to EOF and answers
+     * {@code DONE <bytes read>} a while later, then closes; the client half-closed after its request
+     * (FIN-WAIT-2 at the pull: the primary had acknowledged its FIN) and waits for that answer. The
+     * client's FIN, which MigWare writes to the replica, is dropped at the replica's input by
+     * nftables until MigWare has been killed and started again: only the restarted process can
+     * hand it over, from its state file. The oracle is the application: the client reads the
+     * replica's {@code DONE} and EOF, and its kernel received no reset. Before state version 4 the
+     * restarted MigWare had forgotten the FIN, and the client waited forever.
+     */
+    @Test
+    void aHalfClosedClientGetsItsAnswerAcrossACrashInProxy() {
+        String prefix = "mwrsh";
+        int port = 8080;
+        List<String> steps = new CopyOnWriteArrayList<>();
+        try (org.migware.lab.experiments.ReplayExperiment lab = org.migware.lab.experiments.ReplayExperiment.create(prefix, port)) {
+            LabNetwork net = lab.lab();
+            Path server = FaultCampaignLabTest.writeScript(net, "eof-server.py", EOF_SERVER);
+            Path client = FaultCampaignLabTest.writeScript(net, "eof-client.py", EOF_CLIENT);
+            // The primary answers long after the pull; the replica soon after it reads EOF.
+            net.start(Role.PRIMARY, "eof-server-primary", FaultCampaignLabTest.PYTHON, "-u", server.toString(), lab.address(Role.PRIMARY),
+                    Integer.toString(port), "30").awaitOutput("LISTENING", Duration.ofSeconds(30));
+            net.start(Role.BACKUP, "eof-server-backup", FaultCampaignLabTest.PYTHON, "-u", server.toString(), lab.address(Role.BACKUP),
+                    Integer.toString(port), "0.5").awaitOutput("LISTENING", Duration.ofSeconds(30));
+            FaultCampaignLabTest.countResetsAtTheClient(net, "mwrsh", port);
+            MigwareInstance migware = lab.startMigware(BuiltDistribution.home(), "resume", Map.of());
+            String primary = lab.address(Role.PRIMARY);
+            try (org.migware.lab.network.LabProcess halfClosed = net.start(Role.CLIENT, "half-closed-client", FaultCampaignLabTest.PYTHON,
+                    "-u", client.toString(), primary, Integer.toString(port))) {
+                halfClosed.awaitOutput("HALF-CLOSED", Duration.ofSeconds(30));
+                String localPort = halfClosed.stdout().trim().split("\\s+")[3];
+                String[] socket = {"ss", "-tanH", "src", ":" + localPort, "dst", primary + ":" + port};
+                Await.until("the primary acknowledged the client's FIN", Duration.ofSeconds(10),
+                        () -> net.exec(Role.CLIENT, socket).requireSuccess().stdout().startsWith("FIN-WAIT-2"));
+                Await.sleep(1000); // the capture has seen the FIN and its ACK
+                // The FIN MigWare writes for the client, dropped where it enters the replica's stack (from the shadow network).
+                net.exec(Role.BACKUP, "nft", "-f", FaultCampaignLabTest.writeScript(net, "drop-fin.nft", """
+                        table inet mwrshfin {
+                            counter fins { }
+                            chain in {
+                                type filter hook input priority 0;
+                                ip saddr 198.18.0.0/15 tcp dport %d tcp flags & fin == fin counter name fins drop
+                            }
+                        }
+                        """.formatted(port)).toString()).requireSuccess();
+                String atPull = net.exec(Role.CLIENT, socket).requireSuccess().stdout().trim();
+                lab.pull();
+                lab.awaitProxy(Duration.ofSeconds(30));
+                Await.until("MigWare writing the client's FIN (dropped)", Duration.ofSeconds(10), () -> finsDropped(net) > 0);
+                // The mappings' snapshot is written every second: wait for one after recovery.
+                Await.sleep(2_500);
+                long beforeCrash = finsDropped(net);
+                Duration down = migware.crashAndRestart(START_TIMEOUT);
+                Await.until("PROXY again with the mapping", Duration.ofSeconds(30), () -> {
+                    try {
+                        MigwareStatus status = migware.status();
+                        return status.proxy() && status.migration().recovered() == 1;
+                    } catch (LabException notYet) {
+                        return false;
+                    }
+                });
+                long atRestart = finsDropped(net);
+                try {
+                    Await.until("the restarted MigWare writing the client's FIN", Duration.ofSeconds(5), () -> finsDropped(net) > atRestart);
+                } catch (LabException notWritten) {
+                    steps.add("the restarted MigWare did not write the client's FIN in 5 s");
+                }
+                steps.add("at the pull: " + atPull + "; " + beforeCrash + " FINs dropped before the crash, back in " + down.toMillis()
+                        + " ms, " + (finsDropped(net) - atRestart) + " written by the restarted MigWare so far");
+                net.exec(Role.BACKUP, "nft", "delete", "table", "inet", "mwrshfin").requireSuccess();
+                assertTrue(halfClosed.waitFor(Duration.ofSeconds(20)), () -> "the client still waits 20 s after the drop ended\n"
+                        + halfClosed.stdout() + halfClosed.stderr() + "\nsteps " + steps + "\n" + lab.statusJson());
+                long resets = FaultCampaignLabTest.resetsAtTheClient(net, "mwrsh");
+                System.out.println("[restart] half-closed: " + steps + "; the client: " + halfClosed.stdout().replace('\n', ' ')
+                        + "; resets it received: " + resets);
+                assertTrue(atPull.startsWith("FIN-WAIT-2"), () -> "half-closed and acknowledged at the pull: " + atPull);
+                assertEquals(0, halfClosed.exitCode().orElseThrow(), () -> halfClosed.stdout() + halfClosed.stderr());
+                assertTrue(halfClosed.stdout().contains("ANSWER DONE 0"), () -> "the replica's answer: it read EOF (resume: the"
+                        + " request was the primary's) " + halfClosed.stdout());
+                assertEquals(0, resets, "no reset reached the client");
+                assertTrue(beforeCrash > 0, "the FIN was owed when MigWare was killed: " + steps);
+            }
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /** The FINs from the shadow network dropped at the replica's input so far. */
+    private static long finsDropped(LabNetwork net) {
+        return FaultCampaignLabTest.counter(net.exec(Role.BACKUP, "nft", "list", "table", "inet", "mwrshfin").requireSuccess().stdout(),
+                "fins");
+    }
+
+    /** Arguments: address, port, delay (s). Reads each connection to EOF, waits the delay, answers {@code DONE <bytes read>}, closes. */
+    private static final String EOF_SERVER = """
+            import socket, sys, threading, time
+            def serve(c, delay):
+                with c:
+                    read = 0
+                    while True:
+                        chunk = c.recv(65536)
+                        if not chunk:
+                            break
+                        read += len(chunk)
+                    time.sleep(delay)
+                    c.sendall(b"DONE %d\\n" % read)
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            s.listen(16)
+            print("LISTENING", flush=True)
+            while True:
+                threading.Thread(target=serve, args=(s.accept()[0], float(sys.argv[3])), daemon=True).start()
+            """;
+
+    /** Arguments: host, port. Sends a request, half-closes, reads to EOF; exits 0 with one DONE line read, 2 on a reset. */
+    private static final String EOF_CLIENT = """
+            import socket, sys
+            s = socket.socket()
+            s.connect((sys.argv[1], int(sys.argv[2])))
+            s.sendall(b"REQUEST\\n")
+            s.shutdown(socket.SHUT_WR)
+            print("HALF-CLOSED from port", s.getsockname()[1], flush=True)
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except ConnectionResetError:
+                print("RESET", flush=True)
+                sys.exit(2)
+            print("ANSWER", data.decode().strip(), flush=True)
+            sys.exit(0 if data.startswith(b"DONE") and data.endswith(b"\\n") and data.count(b"\\n") == 1 else 3)
+            """;
 
     private static void nft(LabNetwork lab, String command) {
         List<String> words = new ArrayList<>(List.of("nft"));

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
@@ -19,6 +20,7 @@ import org.migware.api.packet.RewritablePacket;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.keeper.ClientStreamKeeper;
 import org.migware.proxy.internal.keeper.RecordFraming;
+import org.migware.proxy.internal.mapping.ClosedTuples;
 import org.migware.proxy.internal.mapping.DropReason;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
@@ -89,7 +91,6 @@ final class MigrationEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
     private static final int ETHERNET_HEADER = ReplicaToClient.ETHERNET_HEADER;
-    private static final int MAX_PENDING_PER_CONNECTION = 256;
     private static final java.util.Comparator<StatusRecords.MappingCopy> MAPPINGS_BY_CLIENT = java.util.Comparator
             .<StatusRecords.MappingCopy>comparingLong(c -> c.mapping().clientAddress & 0xffff_ffffL)
             .thenComparingInt(c -> c.mapping().clientPort)
@@ -118,6 +119,11 @@ final class MigrationEngine {
     private final ShadowEndpoints shadows;
     private final ClientStreamKeeper keeper;
     private final LongSupplier nanos;
+    /**
+     * Milliseconds since the epoch: only for what must outlive the process (a closed tuple's
+     * linger), since {@code nanos} starts anywhere in the next one.
+     */
+    private final LongSupplier wallMillis;
     private final DeferredLog log = new DeferredLog(LOG);
     /** Guarded by the lock. */
     private HandshakeJournal journal;
@@ -142,11 +148,12 @@ final class MigrationEngine {
     private volatile boolean serviceAddressLocal;
 
     MigrationEngine(Settings settings, ShadowEndpoints shadows, ClientStreamKeeper keeper, PacketPort tun, WirePort wire,
-            RewritablePacket clientView, RewritablePacket replicaView, LongSupplier nanos) {
+            RewritablePacket clientView, RewritablePacket replicaView, LongSupplier nanos, LongSupplier wallMillis) {
         this.replica = new Replica(settings.replicaAddress(), settings.replicaPort());
         this.shadows = shadows;
         this.keeper = keeper;
         this.nanos = nanos;
+        this.wallMillis = wallMillis;
         this.table = new MappingTable(nanos, log);
         this.expiry = new MappingExpiry(settings.mappingBounds());
         ToReplica toReplica = new ToReplica(tun, counters, log);
@@ -395,7 +402,7 @@ final class MigrationEngine {
         if (mapping.pending == null) {
             mapping.pending = new ArrayDeque<>();
         }
-        if (mapping.pending.size() < MAX_PENDING_PER_CONNECTION) {
+        if (mapping.pending.size() < Mapping.MAX_PENDING_FRAMES) {
             mapping.pending.add(java.util.Arrays.copyOf(frame, length));
         } else {
             counters.drop(DropReason.HANDSHAKE_QUEUE_FULL);
@@ -704,8 +711,39 @@ final class MigrationEngine {
         int unfinished = all.size();
         all.removeIf(m -> m.replay != null && (!m.replay.checkingOver() || m.replay.handOverLength() > 0));
         unfinished -= all.size();
-        MappingsCodec.write(out, header, counters, all);
+        MappingsCodec.write(out, header, counters, all, closedTuplesToSave(now));
         return new Saved(unfinished, journal == null ? -1 : journal.rotate());
+    }
+
+    /** The closed tuples still answered, each with the wall-clock time its linger ends. */
+    private List<MappingsCodec.ClosedTuple> closedTuplesToSave(long now) {
+        ClosedTuples closed = recovery.closedTuples();
+        if (closed.size() == 0) {
+            return List.of();
+        }
+        long wallNow = wallMillis.getAsLong();
+        List<MappingsCodec.ClosedTuple> tuples = new ArrayList<>(closed.size());
+        closed.forEach(now, (clientAddress, clientPort, serviceAddress, servicePort, c) -> tuples.add(new MappingsCodec.ClosedTuple(
+                clientAddress, clientPort, serviceAddress, servicePort, c.serverNext(), c.clientNext(), c.clientMac(), c.primaryMac(),
+                wallNow + TimeUnit.NANOSECONDS.toMillis(Math.max(0, c.expiresNanos() - now)))));
+        return tuples;
+    }
+
+    /**
+     * Takes back a closed tuple a previous process saved, lingering for what is left of its 60 s
+     * by the wall clock: the time MigWare was down counts. One whose linger ended meanwhile is not
+     * taken; one whose end lies more than a linger ahead (the clock was set back, or the file was
+     * forged) lingers one linger, never longer.
+     *
+     * @return whether it was taken
+     */
+    private boolean restoreClosedTuple(MappingsCodec.ClosedTuple t, long now, long wallNow) {
+        if (t.lingerEndsAtMillis() <= wallNow) {
+            return false;
+        }
+        long left = Math.min(TimeUnit.MILLISECONDS.toNanos(t.lingerEndsAtMillis() - wallNow), ClosedTuples.LINGER_NANOS);
+        return recovery.closedTuples().restore(t.clientAddress(), t.clientPort(), t.serviceAddress(), t.servicePort(),
+                new ClosedTuples.Closed(t.serverNext(), t.clientNext(), t.clientMac(), t.primaryMac(), now + left));
     }
 
     /**
@@ -723,6 +761,8 @@ final class MigrationEngine {
                     throw new IllegalStateException("the engine is already active");
                 }
                 long now = nanos.getAsLong();
+                long wallNow = wallMillis.getAsLong();
+                int[] closedTuples = new int[2]; // taken, not taken (their linger over, or the table full)
                 int count = MappingsCodec.read(in, replica, new MappingsCodec.Restorer() {
                     @Override
                     public void header(MappingsCodec.Header header, MigrationCounters saved) {
@@ -740,11 +780,21 @@ final class MigrationEngine {
                         table.lingerIfClosed(m);
                         recovery.restored(m);
                     }
+
+                    @Override
+                    public void closedTuple(MappingsCodec.ClosedTuple closed) {
+                        closedTuples[restoreClosedTuple(closed, now, wallNow) ? 0 : 1]++;
+                    }
                 });
                 recovery.whenFinished(done);
                 active = true;
                 keeper.freeze();
                 log.info("proxy: restored {} mappings after a restart of the proxy bundle: {}", count, summaryLocked());
+                if (closedTuples[0] + closedTuples[1] > 0) {
+                    log.info("proxy: restored {} tuples closed both ways at the failover, answered as TIME_WAIT would for the rest of"
+                            + " their {} s; {} not taken (their linger ended while MigWare was down, or the table is full)",
+                            closedTuples[0], ClosedTuples.LINGER_NANOS / 1_000_000_000L, closedTuples[1]);
+                }
                 return count;
             }
         } finally {

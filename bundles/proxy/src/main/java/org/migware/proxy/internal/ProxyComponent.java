@@ -312,7 +312,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                                         TimeUnit.SECONDS.toNanos(Math.max(1, config.mappingIdleSeconds())))),
                         new ShadowEndpoints(network.network(), network.prefixLength()), kept,
                         recordedTun(opened), this::sendToWire,
-                        parser.newRewritableView(), parser.newRewritableView(), System::nanoTime);
+                        parser.newRewritableView(), parser.newRewritableView(), System::nanoTime, System::currentTimeMillis);
             } catch (TunUnavailableException | IllegalArgumentException e) {
                 problem = "unavailable: " + e.getMessage();
                 idle = MigrationProgress.unavailable(e.getMessage());

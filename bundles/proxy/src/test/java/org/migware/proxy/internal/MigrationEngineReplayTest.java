@@ -99,7 +99,7 @@ class MigrationEngineReplayTest {
                         toClient.add(Arrays.copyOfRange(frame, offset, offset + length));
                     }
                 },
-                parser.newRewritableView(), parser.newRewritableView(), () -> now);
+                parser.newRewritableView(), parser.newRewritableView(), () -> now, () -> now / 1_000_000);
     }
 
     /**

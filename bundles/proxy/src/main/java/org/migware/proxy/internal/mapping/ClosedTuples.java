@@ -16,6 +16,10 @@ import org.migware.api.connection.TcpState;
  * (RFC 6191), and the tuple is forgotten. Bounded: at most {@link #MAX_ENTRIES}; more are not kept
  * (counted), and their clients get the reset a host sends for no connection, as before.
  *
+ * <p>They outlive a restart of MigWare in PROXY: the state file holds each tuple with the wall-clock
+ * time its linger ends ({@link #forEach}, {@link #restore}), since a {@code nanoTime} does not
+ * survive the process.
+ *
  * <p>Not thread-safe: used under the engine's lock.
  */
 public final class ClosedTuples {
@@ -35,6 +39,12 @@ public final class ClosedTuples {
      * @param expiresNanos when it is forgotten
      */
     public record Closed(int serverNext, int clientNext, long clientMac, long primaryMac, long expiresNanos) {
+    }
+
+    /** One remembered tuple, handed out by {@link #forEach}: what the state file keeps. */
+    @FunctionalInterface
+    public interface Visitor {
+        void tuple(int clientAddress, int clientPort, int serviceAddress, int servicePort, Closed closed);
     }
 
     private final PairKeyMap<Closed> byClient = new PairKeyMap<>();
@@ -70,10 +80,49 @@ public final class ClosedTuples {
         return true;
     }
 
+    /**
+     * Takes back a tuple a previous process remembered (the state file), lingering until
+     * {@code closed.expiresNanos()} on this process's clock. Restored oldest first, as
+     * {@link #forEach} handed them out, the expiry order holds; should a file not keep it, a tuple
+     * is still never answered past its own end ({@link #find}), only held in memory until the ones
+     * before it end (at most one linger). A tuple already known, or one beyond
+     * {@link #MAX_ENTRIES}, is not taken (the latter counted as not kept).
+     *
+     * @return whether it was taken
+     */
+    public boolean restore(int clientAddress, int clientPort, int serviceAddress, int servicePort, Closed closed) {
+        long addresses = ConnectionKey.addresses(clientAddress, serviceAddress);
+        long ports = ConnectionKey.ports(clientPort, servicePort);
+        if (byClient.get(addresses, ports) != null) {
+            return false;
+        }
+        if (byClient.size() >= MAX_ENTRIES) {
+            notKept++;
+            return false;
+        }
+        byClient.put(addresses, ports, closed);
+        order.add(new long[] {addresses, ports});
+        return true;
+    }
+
+    /** Hands out every tuple still answered at {@code now}, oldest first. */
+    public void forEach(long now, Visitor visitor) {
+        expire(now);
+        for (long[] key : order) {
+            Closed closed = byClient.get(key[0], key[1]);
+            if (closed != null && now - closed.expiresNanos() < 0) {
+                visitor.tuple(ConnectionKey.clientAddress(key[0]), ConnectionKey.clientPort(key[1]),
+                        ConnectionKey.serviceAddress(key[0]), ConnectionKey.servicePort(key[1]), closed);
+            }
+        }
+    }
+
     /** @return the closed connection of the tuple, {@code null} when none (or it expired) */
     public Closed find(int clientAddress, int clientPort, int serviceAddress, int servicePort, long now) {
         expire(now);
-        return byClient.get(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
+        Closed closed = byClient.get(ConnectionKey.addresses(clientAddress, serviceAddress), ConnectionKey.ports(clientPort, servicePort));
+        // its own end too: restored tuples of a damaged or forged file need not come in the order they end
+        return closed != null && now - closed.expiresNanos() < 0 ? closed : null;
     }
 
     /** Forgets the tuple: a new connection uses it. */

@@ -20,6 +20,8 @@ public final class Mapping {
 
     /** What {@link #handOver} holds when nothing is left to hand over. */
     public static final byte[] NOTHING = new byte[0];
+    /** The most client frames {@link #pending} holds; more are dropped (the client sends them again). */
+    public static final int MAX_PENDING_FRAMES = 256;
 
     /** What the tracker knew of the connection at failover; {@code null} for a connection passed through. */
     public final RecoveryCandidate candidate;
@@ -121,11 +123,11 @@ public final class Mapping {
     /**
      * The client had half-closed before the failover (its FIN, at {@link #finSequence}, was seen):
      * MigWare hands that FIN to the replica itself, right after the hand-over's bytes, until the
-     * replica acknowledges it. Not kept across a restart of the proxy bundle.
+     * replica acknowledges it. Kept across a restart (state version 4), with whether it was written.
      */
     public boolean finToHandOver;
     public int finSequence;
-    /** When MigWare last wrote the client's FIN to the replica; 0 before the first. */
+    /** When MigWare last wrote the client's FIN to the replica; 0 before the first (any other value after a restore). */
     public long finSentNanos;
     /** Client and primary negotiated ECN; the replica's SYN-ACK did not agree. */
     public boolean ecnRefused;

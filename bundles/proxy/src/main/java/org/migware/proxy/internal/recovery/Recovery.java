@@ -550,13 +550,26 @@ public final class Recovery {
         }
     }
 
-    /** Takes a restored mapping back into the queue or the handshakes in flight. */
+    /**
+     * Takes a restored mapping back into the queue or the handshakes in flight, and a half-closed
+     * client's FIN the replica had not acknowledged back among those written until it does: one
+     * written before the restart is written again at the next pace (it, or the replica's
+     * acknowledgement, may have been lost with the old process), one not yet written goes after
+     * the hand-over as before.
+     */
     public void restored(Mapping mapping) {
         if (mapping.state == MappingState.QUEUED) {
             queued.add(mapping);
         } else if (mapping.state == MappingState.HANDSHAKING) {
             handshaking++;
             mapping.synSentNanos = Long.MIN_VALUE / 2; // its SYN-ACK may have been lost with the old TUN: send again now
+        }
+        if (mapping.finToHandOver) {
+            finsToHandOver.add(mapping);
+            if (mapping.finSentNanos != 0) {
+                long due = nanos.getAsLong() - FIN_REPEAT_NANOS;
+                mapping.finSentNanos = due == 0 ? -1 : due;
+            }
         }
     }
 

@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
 
+import org.migware.proxy.internal.mapping.ClosedTuples;
 import org.migware.proxy.internal.mapping.ConnectionTranslation;
 import org.migware.proxy.internal.mapping.Mapping;
 import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
 import org.migware.proxy.internal.mapping.Replica;
+import org.migware.proxy.internal.translation.ClientToReplica;
 
 
 
@@ -23,15 +25,25 @@ import org.migware.proxy.internal.mapping.Replica;
  * the same connections. The replica's side of each connection lives on in its kernel, the
  * clients' on theirs; only these numbers would be lost.
  *
- * <p>Format ("MGPR", version 3; big-endian, as {@link DataOutputStream} writes): magic, version,
+ * <p>Format ("MGPR", version 4; big-endian, as {@link DataOutputStream} writes): magic, version,
  * shadow endpoints allocated, nanoseconds since recovery started and from its start to its end
  * (-1: not yet), the counters, the mapping count, then each mapping as {@link #writeMapping}
- * lays it out. Changing it means a new version.
+ * lays it out, then the closed tuples ({@link ClosedTuple}). Changing it means a new version.
+ * Version 3 (the same without each mapping's half-close fields and without the closed tuples)
+ * is still read: a file left by the code before comes back as it did then.
+ *
+ * <p>The file is untrusted input (a crash may leave it damaged; anyone who can write the state
+ * folder can forge it): every length and count is checked against a named bound before anything
+ * is allocated for it, and what breaks a bound is an {@link IOException} that says which.
  */
 public final class MappingsCodec {
 
     private static final int MAGIC = 0x4d475052; // "MGPR"
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
+    /** The oldest version still read: before it the codec lived in the engine, and no such file is left. */
+    private static final int OLDEST_READ = 3;
+    /** The most closed tuples a file holds: as many as the engine keeps ({@code ClosedTuples.MAX_ENTRIES}). */
+    public static final int MAX_CLOSED_TUPLES = ClosedTuples.MAX_ENTRIES;
 
     /**
      * The migration as a whole, apart from its mappings.
@@ -43,20 +55,44 @@ public final class MappingsCodec {
     public record Header(long shadowsAllocated, long sinceStartNanos, long finishedAfterNanos) {
     }
 
+    /**
+     * A connection that had closed both ways at the failover, still answered as the primary's
+     * TIME_WAIT would ({@link ClosedTuples}).
+     *
+     * @param serverNext the primary's sequence number after its FIN
+     * @param clientNext the client's after its FIN
+     * @param lingerEndsAtMillis when it is forgotten, in milliseconds since the epoch: a wall clock,
+     *     as the next process's {@code nanoTime} starts anywhere
+     */
+    public record ClosedTuple(int clientAddress, int clientPort, int serviceAddress, int servicePort, int serverNext,
+            int clientNext, long clientMac, long primaryMac, long lingerEndsAtMillis) {
+    }
+
     /** Where {@link #read} puts what it reads, as it reads it. */
     public interface Restorer {
         /** The header and counters, before any mapping. */
         void header(Header header, MigrationCounters counters);
 
         void mapping(Mapping mapping);
+
+        /** One closed tuple, after every mapping; none from a file of version 3. */
+        void closedTuple(ClosedTuple closed);
     }
+
+    private static final MappingState[] STATES = MappingState.values();
 
     private MappingsCodec() {
     }
 
-    /** @param mappings in the order the next activation is to take them (queued ones last, longest waiting first) */
-    public static void write(DataOutputStream out, Header header, MigrationCounters counters, List<Mapping> mappings)
-            throws IOException {
+    /**
+     * @param mappings in the order the next activation is to take them (queued ones last, longest waiting first)
+     * @param closed the closed tuples, oldest first; at most {@link #MAX_CLOSED_TUPLES}
+     */
+    public static void write(DataOutputStream out, Header header, MigrationCounters counters, List<Mapping> mappings,
+            List<ClosedTuple> closed) throws IOException {
+        if (closed.size() > MAX_CLOSED_TUPLES) {
+            throw new IllegalArgumentException(closed.size() + " closed tuples, more than the " + MAX_CLOSED_TUPLES + " a file may hold");
+        }
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
         out.writeLong(header.shadowsAllocated());
@@ -75,6 +111,18 @@ public final class MappingsCodec {
         for (Mapping m : mappings) {
             writeMapping(out, m);
         }
+        out.writeInt(closed.size());
+        for (ClosedTuple c : closed) {
+            out.writeInt(c.clientAddress());
+            out.writeShort(c.clientPort());
+            out.writeInt(c.serviceAddress());
+            out.writeShort(c.servicePort());
+            out.writeInt(c.serverNext());
+            out.writeInt(c.clientNext());
+            out.writeLong(c.clientMac());
+            out.writeLong(c.primaryMac());
+            out.writeLong(c.lingerEndsAtMillis());
+        }
     }
 
     /**
@@ -82,11 +130,15 @@ public final class MappingsCodec {
      *
      * @param replica where the restored connections go (their translations are rebuilt for it)
      * @return the number of mappings read
-     * @throws IOException when the state is unreadable or of another version
+     * @throws IOException when the state is unreadable, of another version, or breaks a bound
      */
     public static int read(DataInputStream in, Replica replica, Restorer into) throws IOException {
-        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-            throw new IOException("not a proxy state of version " + VERSION);
+        if (in.readInt() != MAGIC) {
+            throw new IOException("not a proxy state file");
+        }
+        int version = in.readInt();
+        if (version < OLDEST_READ || version > VERSION) {
+            throw new IOException("a proxy state of version " + version + ", not " + OLDEST_READ + " to " + VERSION);
         }
         Header header = new Header(in.readLong(), in.readLong(), in.readLong());
         MigrationCounters counters = new MigrationCounters();
@@ -101,8 +153,21 @@ public final class MappingsCodec {
         counters.ecnRefused = in.readInt();
         into.header(header, counters);
         int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("a negative mapping count " + count);
+        }
         for (int i = 0; i < count; i++) {
-            into.mapping(readMapping(in, replica));
+            into.mapping(readMapping(in, replica, version));
+        }
+        if (version >= 4) {
+            int closed = in.readInt();
+            if (closed < 0 || closed > MAX_CLOSED_TUPLES) {
+                throw new IOException("a closed tuple count " + closed + " outside 0.." + MAX_CLOSED_TUPLES);
+            }
+            for (int i = 0; i < closed; i++) {
+                into.closedTuple(new ClosedTuple(in.readInt(), in.readUnsignedShort(), in.readInt(), in.readUnsignedShort(),
+                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong()));
+            }
         }
         return count;
     }
@@ -186,10 +251,24 @@ public final class MappingsCodec {
             out.writeInt(frame.length);
             out.write(frame);
         }
+        // version 4: the half-closed client's FIN still to be handed to the replica, and where each side's reset lies
+        out.writeBoolean(m.finToHandOver);
+        out.writeInt(m.finSequence);
+        out.writeBoolean(m.finSentNanos != 0);
+        out.writeInt(m.lastReplicaAck);
+        out.writeInt(m.clientNext);
     }
 
-    private static Mapping readMapping(DataInputStream in, Replica replica) throws IOException {
-        MappingState state = MappingState.values()[in.readByte()];
+    /**
+     * @return the mapping; a version 4 mapping whose FIN was written at least once has
+     *     {@link Mapping#finSentNanos} -1, to be set on this process's clock by whoever restores it
+     */
+    private static Mapping readMapping(DataInputStream in, Replica replica, int version) throws IOException {
+        int ordinal = in.readUnsignedByte();
+        if (ordinal >= STATES.length) {
+            throw new IOException("an unknown mapping state " + ordinal);
+        }
+        MappingState state = STATES[ordinal];
         RecoveryCandidate candidate = null;
         if (in.readBoolean()) {
             candidate = new RecoveryCandidate(null, in.readInt(), in.readUnsignedShort(), in.readLong(), in.readInt(),
@@ -241,13 +320,26 @@ public final class MappingsCodec {
         m.replicaFin = in.readBoolean();
         m.ecnRefused = in.readBoolean();
         int pending = in.readInt();
+        if (pending < 0 || pending > Mapping.MAX_PENDING_FRAMES) {
+            throw new IOException("a pending frame count " + pending + " outside 0.." + Mapping.MAX_PENDING_FRAMES);
+        }
         for (int i = 0; i < pending; i++) {
-            byte[] frame = new byte[in.readInt()];
-            in.readFully(frame);
+            int length = in.readInt();
+            if (length > ClientToReplica.MAX_FRAME) {
+                throw new IOException("a pending frame of " + length + " bytes, more than " + ClientToReplica.MAX_FRAME);
+            }
+            byte[] frame = readExactly(in, length);
             if (m.pending == null) {
                 m.pending = new ArrayDeque<>();
             }
             m.pending.add(frame);
+        }
+        if (version >= 4) {
+            m.finToHandOver = in.readBoolean();
+            m.finSequence = in.readInt();
+            m.finSentNanos = in.readBoolean() ? -1 : 0;
+            m.lastReplicaAck = in.readInt();
+            m.clientNext = in.readInt();
         }
         return m;
     }
