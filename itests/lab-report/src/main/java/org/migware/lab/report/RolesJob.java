@@ -50,7 +50,9 @@ public final class RolesJob {
         int later = o.rolesLaterConnections();
         RoundTrip.Options sizes = new RoundTrip.Options(o.connections().get(0), later, later, o.intervalMillis());
         long plan = estimateMillis(o);
-        Path raw = dir.resolve("raw").resolve("roles");
+        // Absolute: the round trip hands paths under it to processes that do not share this one's folder
+        // (keepalived changes to /, MigWare runs from its own home: the track file and the sync key).
+        Path raw = dir.resolve("raw").resolve("roles").toAbsolutePath();
         boolean survived = false;
         try (Progress progress = new Progress(out, terminal, plan)) {
             progress.line(String.format(Locale.ROOT, "migware lab --roles: %d connections, %d more after the first failover and %d"

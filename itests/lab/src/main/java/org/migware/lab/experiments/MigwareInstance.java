@@ -457,20 +457,24 @@ public final class MigwareInstance implements AutoCloseable {
         }
     }
 
-    private static void copyTree(Path from, Path to) {
+    static void copyTree(Path from, Path to) {
+        Path target = to.toAbsolutePath().normalize();
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path source : (Iterable<Path>) paths::iterator) {
                 Path relative = from.relativize(source);
-                if (relative.getNameCount() > 0 && relative.getName(0).toString().equals("var")) {
+                String top = relative.getNameCount() > 0 ? relative.getName(0).toString() : "";
+                if (top.equals("var") || top.equals("lab-results") || source.toAbsolutePath().normalize().startsWith(target)) {
                     // What a container run leaves (its cache, socket, log and the state it restores
-                    // at start) is not part of the product: a lab instance starts with none of it.
+                    // at start) is not part of the product: a lab instance starts with none of it. Nor
+                    // are the lab's results, when the lab runs from the distribution's own folder, and
+                    // least of all the copy being made there.
                     continue;
                 }
-                Path target = to.resolve(relative.toString());
+                Path copy = to.resolve(relative.toString());
                 if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
+                    Files.createDirectories(copy);
                 } else if (!source.getFileName().toString().endsWith(".sock")) {
-                    Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+                    Files.copy(source, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
                             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
             }

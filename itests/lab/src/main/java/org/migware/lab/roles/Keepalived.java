@@ -54,10 +54,13 @@ public final class Keepalived {
         // A second keepalived on a host (after a reboot) gets files of its own: keepalived refuses
         // to start over a pid file whose pid is alive, and the old pid may have been reused.
         String base = name;
-        for (int i = 2; Files.exists(lab.workDir().resolve("keepalived-" + name)); i++) {
+        // Absolute: keepalived changes to / when it starts, and a lab run from a relative folder (the
+        // main job's lab-results/...) would name files it then cannot find ("Config files missing").
+        Path work = lab.workDir().toAbsolutePath();
+        for (int i = 2; Files.exists(work.resolve("keepalived-" + name)); i++) {
             name = base + "-" + i;
         }
-        Path config = lab.workDir().resolve("keepalived-" + name + ".conf");
+        Path config = work.resolve("keepalived-" + name + ".conf");
         List<String> command = new ArrayList<>(List.of(distribution.resolve("bin/migware").toString(), "keepalived-config",
                 "--interface", LabNetwork.ROLE_INTERFACE, "--address", lab.address(role), "--service-address", serviceAddress,
                 "--priority", Integer.toString(priority), "--out", config.toString()));
@@ -71,7 +74,7 @@ public final class Keepalived {
         }
         Commands.run(Duration.ofSeconds(30), command).requireSuccess();
         String keepalived = Commands.tool("keepalived", "keepalived");
-        Path run = lab.workDir().resolve("keepalived-" + name);
+        Path run = work.resolve("keepalived-" + name);
         try {
             Files.createDirectories(run);
         } catch (java.io.IOException e) {
