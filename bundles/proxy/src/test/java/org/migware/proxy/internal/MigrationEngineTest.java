@@ -103,8 +103,39 @@ class MigrationEngineTest {
         capture(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL, PRIMARY_TSVAL));
     }
 
+    /** The VLAN the mirror's frames carry in a test ({@link #onMirror}), -1 untagged. */
+    private int mirrorVlan = -1;
+
+    /** @return {@code frame} as a tagged mirror port delivers it: with an 802.1Q tag of {@link #mirrorVlan} after the MACs */
+    private byte[] onMirror(byte[] frame) {
+        if (mirrorVlan < 0) {
+            return frame;
+        }
+        byte[] tagged = new byte[frame.length + 4];
+        System.arraycopy(frame, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81;
+        tagged[13] = 0x00;
+        tagged[14] = (byte) (0x20 | mirrorVlan >>> 8); // PCP 1: the priority is not MigWare's to keep
+        tagged[15] = (byte) mirrorVlan;
+        System.arraycopy(frame, 12, tagged, 16, frame.length - 12);
+        return tagged;
+    }
+
+    /** @return the VLAN id of {@code frame}'s 802.1Q tag, -1 when it has none */
+    private static int vlanOf(byte[] frame) {
+        return (frame[12] & 0xff) == 0x81 && frame[13] == 0 ? ((frame[14] & 0x0f) << 8 | frame[15] & 0xff) : -1;
+    }
+
+    /** @return {@code frame} without its 802.1Q tag */
+    private static byte[] untagged(byte[] frame) {
+        byte[] plain = new byte[frame.length - 4];
+        System.arraycopy(frame, 0, plain, 0, 12);
+        System.arraycopy(frame, 16, plain, 12, plain.length - 12);
+        return plain;
+    }
+
     private void capture(TcpFrame segment) {
-        byte[] frame = segment.build();
+        byte[] frame = onMirror(segment.build());
         assertTrue(!engine.active());
         keeper.observe(frame, 0, frame.length);
     }
@@ -216,7 +247,7 @@ class MigrationEngineTest {
     }
 
     private void fromClient(TcpFrame segment) {
-        byte[] frame = segment.build();
+        byte[] frame = onMirror(segment.build());
         engine.fromClient(frame, 0, frame.length);
     }
 
@@ -461,6 +492,77 @@ class MigrationEngineTest {
         assertEquals(CLIENT_TSVAL + 5, down.tsecr());
         assertEquals((100 << REPLICA_SHIFT) >> PRIMARY_SHIFT, down.window(), "rescaled, rounded down");
         assertEquals("ok c1 r2\n", new String(down.payload(), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Issue 10, a VLAN-tagged mirror or trunk: the tagged frames are taken as the untagged ones, and
+     * everything MigWare sends to the client (the acknowledgement probe, the replica's translated
+     * answer, an ARP reply, a reset) carries the tag its service address was seen with (a switch
+     * drops an untagged frame on a trunk port), and is otherwise the same frame.
+     */
+    @Test
+    void onATaggedMirrorEverythingSentToTheClientCarriesTheServicesVlan() throws Exception {
+        mirrorVlan = 100;
+        TcpSegment syn = recover();
+        assertEquals(100, vlanOf(probe), "the probe tagged");
+        assertEquals(PRIMARY_ISN, read(Arrays.copyOfRange(probe, 18, probe.length)).seq());
+        toReplica.clear();
+        fromClient(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
+        TcpSegment up = read(toReplica.get(0));
+        assertEquals(REPLICA, up.destination(), "the tagged client segment reached the replica, untagged (an IP packet)");
+        assertEquals(REPLICA_ISN + 1, up.ack());
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK | TcpHeader.PSH, "ok c1 r2\n",
+                REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100));
+        assertEquals(1, toClient.size());
+        byte[] frame = toClient.get(0);
+        assertEquals(100, vlanOf(frame), "the answer tagged");
+        assertEquals(0, frame[14] >>> 5, "priority 0: MigWare's own frames");
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, Arrays.copyOf(frame, 12), "client MAC <- primary MAC");
+        TcpSegment down = read(Arrays.copyOfRange(frame, 18, frame.length));
+        assertEquals(PRIMARY, down.source());
+        assertEquals(PRIMARY_ISN + 1, down.seq());
+        assertEquals("ok c1 r2\n", new String(down.payload(), StandardCharsets.US_ASCII));
+
+        toClient.clear();
+        byte[] arpRequest = onMirror(java.util.HexFormat.of().parseHex("ffffffffffff020000000001080600010800060400010200000000010a4d0001"
+                + "0000000000000a4d0002"));
+        engine.fromClient(arpRequest, 0, arpRequest.length);
+        assertEquals(1, toClient.size(), "the tagged ARP request answered");
+        byte[] reply = toClient.get(0);
+        assertEquals(100, vlanOf(reply), "the ARP reply tagged");
+        byte[] plainReply = untagged(reply);
+        assertEquals(0x0806, (plainReply[12] & 0xff) << 8 | plainReply[13] & 0xff);
+        assertEquals(2, plainReply[21], "a reply");
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 2, 0x0a, 0x4d, 0, 2}, Arrays.copyOfRange(plainReply, 22, 32),
+                "the service address at the primary's MAC");
+
+        toClient.clear();
+        fromClient(TcpFrame.fromClient(CLIENT_PORT + 1).seq(5).ack(6).flags(TcpHeader.ACK));
+        assertEquals(1, toClient.size(), "a segment of no connection is answered with a reset");
+        assertEquals(100, vlanOf(toClient.get(0)), "the reset tagged");
+        assertEquals(TcpHeader.RST, read(Arrays.copyOfRange(toClient.get(0), 18, toClient.get(0).length)).flags() & TcpHeader.RST);
+    }
+
+    /**
+     * The VLAN is learned from the clients' frames in PROXY too: a restarted MigWare (the primary
+     * sends nothing any more) or a mirror moved to a trunk learns it from the next client frame.
+     */
+    @Test
+    void theVlanIsLearnedFromTheClientsFramesInProxy() throws Exception {
+        TcpSegment syn = recover(); // untagged before the failover
+        mirrorVlan = 200;
+        fromClient(client(1018, PRIMARY_ISN + 1).payload("b\n").timestamps(CLIENT_TSVAL + 5, PRIMARY_TSVAL));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 1, 1020, TcpHeader.ACK | TcpHeader.PSH, "ok c1 r2\n",
+                REPLICA_TSVAL + 6, (int) CLIENT_TSVAL + 5, 100));
+        assertEquals(1, toClient.size());
+        assertEquals(200, vlanOf(toClient.get(0)), "the client's VLAN, learned in PROXY");
+        mirrorVlan = -1;
+        toClient.clear();
+        fromClient(client(1020, PRIMARY_ISN + 10).payload("c1 r3\n").timestamps(CLIENT_TSVAL + 6, PRIMARY_TSVAL + 6));
+        fromReplica(replicaPacket(syn, REPLICA_ISN + 10, 1026, TcpHeader.ACK | TcpHeader.PSH, "ok c1 r3\n",
+                REPLICA_TSVAL + 7, (int) CLIENT_TSVAL + 6, 100));
+        assertEquals(1, toClient.size());
+        assertEquals(-1, vlanOf(toClient.get(0)), "untagged again once the client's frames are");
     }
 
     @Test

@@ -1,9 +1,14 @@
 package org.migware.proxy.internal.translation;
 
+import org.migware.api.wire.EthernetHeader;
+
 /**
  * Answers ARP requests for the service address with the primary's MAC. After failover nobody
  * else does, and a Linux client forgets a neighbour that stops answering within seconds: its
  * connection would stall although MigWare keeps it.
+ *
+ * <p>A frame may carry up to {@value #MAX_TAGS} 802.1Q / 802.1ad tags (a trunk or a tagged mirror
+ * port): they are stepped over. The reply is written untagged; {@code VlanTaggingWire} tags it.
  *
  * <pre>
  * Ethernet: dst(6) src(6) type 0x0806 (2)
@@ -22,7 +27,29 @@ public final class ArpResponder {
     private static final int THA_OFFSET = ARP_OFFSET + 18;
     private static final int TPA_OFFSET = ARP_OFFSET + 24;
 
+    /** Tags stepped over before the EtherType, as on a QinQ trunk. */
+    static final int MAX_TAGS = 2;
+
     private ArpResponder() {
+    }
+
+    /**
+     * @return the bytes of VLAN tags after the MACs (0 when untagged): the frame, read {@code
+     *     shift} bytes further on, looks untagged from its EtherType on
+     */
+    static int tagBytes(byte[] frame, int offset, int length) {
+        int shift = 0;
+        while (shift < MAX_TAGS * EthernetHeader.VLAN_TAG_LENGTH && length - shift >= ETHER_TYPE_OFFSET + 2
+                && EthernetHeader.isVlanTag(u16(frame, offset + shift + ETHER_TYPE_OFFSET))) {
+            shift += EthernetHeader.VLAN_TAG_LENGTH;
+        }
+        return shift;
+    }
+
+    /** @return whether {@code frame}, after its tags, says it is ARP and is long enough for an ARP packet */
+    public static boolean isArp(byte[] frame, int offset, int length) {
+        int shift = tagBytes(frame, offset, length);
+        return length - shift >= FRAME_LENGTH && u16(frame, offset + shift + ETHER_TYPE_OFFSET) == EthernetHeader.TYPE_ARP;
     }
 
     /**
@@ -30,6 +57,9 @@ public final class ArpResponder {
      *     when {@code frame} is no such packet; its MAC is {@link #senderMac}
      */
     public static int senderAddress(byte[] frame, int offset, int length) {
+        int shift = tagBytes(frame, offset, length);
+        offset += shift;
+        length -= shift;
         if (length < FRAME_LENGTH || u16(frame, offset + ETHER_TYPE_OFFSET) != 0x0806
                 || u16(frame, offset + ARP_OFFSET) != 1 || u16(frame, offset + ARP_OFFSET + 2) != 0x0800
                 || (frame[offset + ARP_OFFSET + 4] & 0xff) != 6 || (frame[offset + ARP_OFFSET + 5] & 0xff) != 4) {
@@ -39,7 +69,8 @@ public final class ArpResponder {
     }
 
     /** @return the sender's MAC of an ARP packet {@link #senderAddress} accepted */
-    public static long senderMac(byte[] frame, int offset) {
+    public static long senderMac(byte[] frame, int offset, int length) {
+        offset += tagBytes(frame, offset, length);
         long mac = 0;
         for (int i = 0; i < 6; i++) {
             mac = mac << 8 | (frame[offset + SHA_OFFSET + i] & 0xff);
@@ -49,6 +80,9 @@ public final class ArpResponder {
 
     /** @return the address an ARP request for IPv4 over Ethernet asks for, or 0 when {@code frame} is no such request */
     public static int requestedAddress(byte[] frame, int offset, int length) {
+        int shift = tagBytes(frame, offset, length);
+        offset += shift;
+        length -= shift;
         if (length < FRAME_LENGTH || u16(frame, offset + ETHER_TYPE_OFFSET) != 0x0806
                 || u16(frame, offset + ARP_OFFSET) != 1 || u16(frame, offset + ARP_OFFSET + 2) != 0x0800
                 || (frame[offset + ARP_OFFSET + 4] & 0xff) != 6 || (frame[offset + ARP_OFFSET + 5] & 0xff) != 4
@@ -63,6 +97,9 @@ public final class ArpResponder {
      *     {@code frame} is not an ARP request for {@code serviceAddress}
      */
     public static int reply(byte[] frame, int offset, int length, int serviceAddress, long serviceMac, byte[] reply) {
+        int shift = tagBytes(frame, offset, length);
+        offset += shift;
+        length -= shift;
         if (length < FRAME_LENGTH || reply.length < FRAME_LENGTH) {
             return -1;
         }

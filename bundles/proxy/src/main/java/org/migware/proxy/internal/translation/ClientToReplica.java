@@ -21,8 +21,8 @@ import org.migware.proxy.internal.mapping.Replica;
 public final class ClientToReplica {
 
     private static final int ETHERNET_HEADER = 14;
-    /** The longest frame taken: an IPv4 packet of the largest size, with its link header. */
-    public static final int MAX_FRAME = 65_535 + ETHERNET_HEADER;
+    /** The longest frame taken: an IPv4 packet of the largest size, with its link header and two VLAN tags. */
+    public static final int MAX_FRAME = 65_535 + ETHERNET_HEADER + 2 * 4;
 
     private final byte[] frame = new byte[MAX_FRAME];
     private final RewritablePacket view;

@@ -6,10 +6,8 @@ import java.util.function.IntToLongFunction;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
+import org.migware.proxy.internal.wire.ServiceVlans;
 import org.migware.proxy.internal.wire.WirePort;
-
-
-
 
 
 /**
@@ -24,13 +22,17 @@ public final class ServiceArp {
     private final MappingTable table;
     /** The MAC a service address was last seen sending from in NORMAL, -1 when never. */
     private final IntToLongFunction learnedMac;
+    /** Learns from the request the VLAN its asker expects the answer in (after a restart in PROXY, nothing else teaches it). */
+    private final ServiceVlans vlans;
     private final WirePort wire;
     private final DeferredLog log;
 
     private final MigrationCounters counters;
 
-    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, WirePort wire, MigrationCounters counters, DeferredLog log) {
+    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, ServiceVlans vlans, WirePort wire, MigrationCounters counters,
+            DeferredLog log) {
         this.table = table;
+        this.vlans = vlans;
         this.counters = counters;
         this.learnedMac = learnedMac;
         this.wire = wire;
@@ -39,7 +41,7 @@ public final class ServiceArp {
 
     /** @return whether {@code frame} is long enough for an ARP packet and says it is one */
     public static boolean isArp(byte[] frame, int offset, int length) {
-        return length >= ArpResponder.FRAME_LENGTH && frame[offset + 12] == 0x08 && frame[offset + 13] == 0x06;
+        return ArpResponder.isArp(frame, offset, length);
     }
 
     public void answer(byte[] frame, int offset, int length) {
@@ -54,6 +56,7 @@ public final class ServiceArp {
         if (mac < 0) {
             return; // not the service's: somebody else answers
         }
+        vlans.note(asked, ServiceVlans.outerVlanId(frame, offset, length));
         int replyLength = ArpResponder.reply(frame, offset, length, asked, mac, reply);
         if (replyLength > 0) {
             try {

@@ -212,7 +212,7 @@ class MappingsCodecTest {
         assertEquals("a closed tuple count 65537 outside 0..65536", refused(valid, closedCount, 65_537));
         assertEquals("a closed tuple count -1 outside 0..65536", refused(valid, closedCount, -1));
         assertEquals("a pending frame count 257 outside 0..256", refused(valid, pendingCount, 257));
-        assertEquals("a pending frame of 2147483647 bytes, more than 65549", refused(valid, frameLength, Integer.MAX_VALUE));
+        assertEquals("a pending frame of 2147483647 bytes, more than " + org.migware.proxy.internal.translation.ClientToReplica.MAX_FRAME, refused(valid, frameLength, Integer.MAX_VALUE));
         assertEquals("a negative length -5", refused(valid, frameLength, -5));
         assertEquals("a negative mapping count -1", refused(valid, mappingCount, -1));
         byte[] unknownState = valid.clone();
