@@ -1,0 +1,63 @@
+package org.migware.lab.network;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * What the 802.1Q trunk of a {@link WireBox} ({@link LabNetwork#trunk}) did with the frames it read.
+ *
+ * @param vlanId the trunk's VLAN
+ * @param tagged frames from the hub given the tag on their way to the role
+ * @param untagged tagged frames from the role with the trunk's VLAN, sent on to the hub without the tag
+ * @param droppedUntagged frames from the role without a tag (its own kernel's, as a trunk without a native VLAN drops them)
+ * @param droppedOtherVlan frames from the role tagged with another VLAN, or with an 802.1ad (QinQ) outer tag
+ * @param malformed frames shorter than an Ethernet header, dropped
+ */
+public record TrunkCounters(long vlanId, long tagged, long untagged, long droppedUntagged, long droppedOtherVlan,
+        long malformed) {
+
+    /** The stats file's prefix of these counters. */
+    static final String PREFIX = "trunk";
+
+    private static final String[] KEYS = {"vlanId", "tagged", "untagged", "droppedUntagged", "droppedOtherVlan", "malformed"};
+
+    /** @return the counters by name, for a JSON report */
+    public Map<String, Object> toMap() {
+        long[] values = values();
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < KEYS.length; i++) {
+            m.put(KEYS[i], values[i]);
+        }
+        return m;
+    }
+
+    /** @param out receives one {@code trunk.name=value} line per counter */
+    void appendTo(StringBuilder out) {
+        long[] values = values();
+        for (int i = 0; i < KEYS.length; i++) {
+            out.append(PREFIX).append('.').append(KEYS[i]).append('=').append(values[i]).append('\n');
+        }
+    }
+
+    /**
+     * @param p a stats file, loaded
+     * @return its trunk counters; empty when the box had no trunk; a missing counter reads as -1
+     */
+    static Optional<TrunkCounters> from(Properties p) {
+        if (p.getProperty(PREFIX + "." + KEYS[0]) == null) {
+            return Optional.empty();
+        }
+        long[] v = new long[KEYS.length];
+        for (int i = 0; i < KEYS.length; i++) {
+            String value = p.getProperty(PREFIX + "." + KEYS[i]);
+            v[i] = value == null ? -1 : Long.parseLong(value.trim());
+        }
+        return Optional.of(new TrunkCounters(v[0], v[1], v[2], v[3], v[4], v[5]));
+    }
+
+    private long[] values() {
+        return new long[] {vlanId, tagged, untagged, droppedUntagged, droppedOtherVlan, malformed};
+    }
+}
