@@ -1,6 +1,5 @@
 package org.migware.lab.network;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -25,20 +24,12 @@ public record TrunkCounters(long vlanId, long tagged, long untagged, long droppe
 
     /** @return the counters by name, for a JSON report */
     public Map<String, Object> toMap() {
-        long[] values = values();
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < KEYS.length; i++) {
-            m.put(KEYS[i], values[i]);
-        }
-        return m;
+        return CounterLines.toMap(KEYS, values());
     }
 
     /** @param out receives one {@code trunk.name=value} line per counter */
     void appendTo(StringBuilder out) {
-        long[] values = values();
-        for (int i = 0; i < KEYS.length; i++) {
-            out.append(PREFIX).append('.').append(KEYS[i]).append('=').append(values[i]).append('\n');
-        }
+        CounterLines.append(PREFIX, KEYS, values(), out);
     }
 
     /**
@@ -49,11 +40,7 @@ public record TrunkCounters(long vlanId, long tagged, long untagged, long droppe
         if (p.getProperty(PREFIX + "." + KEYS[0]) == null) {
             return Optional.empty();
         }
-        long[] v = new long[KEYS.length];
-        for (int i = 0; i < KEYS.length; i++) {
-            String value = p.getProperty(PREFIX + "." + KEYS[i]);
-            v[i] = value == null ? -1 : Long.parseLong(value.trim());
-        }
+        long[] v = CounterLines.read(PREFIX, KEYS, p);
         return Optional.of(new TrunkCounters(v[0], v[1], v[2], v[3], v[4], v[5]));
     }
 
