@@ -9,14 +9,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import org.migware.lab.Commands;
 import org.migware.lab.JavaCommand;
 import org.migware.lab.LabException;
 
 /**
- * A role's link with a {@link WireBox} in it: delay, reordering and duplication without netem. Made by
- * {@link LabNetwork#impair}, removed by {@link LabNetwork#clearImpairment} or with the lab.
+ * A role's link with a {@link WireBox} in it: delay, reordering and duplication without netem, or
+ * an 802.1Q trunk ({@link VlanTrunk}) without the 8021q module, or both. Made by
+ * {@link LabNetwork#impair} or {@link LabNetwork#trunk}, removed by {@link LabNetwork#clearImpairment}
+ * or with the lab.
  *
  * <pre>
  *   role's eth0 ── &lt;role&gt; ══ WireBox ══ &lt;role&gt;-box ── &lt;role&gt;-port ── br0
@@ -52,22 +55,27 @@ public final class ImpairedLink {
      * @param writtenAtMillis when the box wrote them (epoch ms)
      * @param towardsRole the direction from the hub to the role
      * @param fromRole the direction from the role to the hub
+     * @param trunk the trunk's tagging and dropping, when the link is one ({@link LabNetwork#trunk})
      */
-    public record Counters(long writtenAtMillis, WireCounters towardsRole, WireCounters fromRole) {
+    public record Counters(long writtenAtMillis, WireCounters towardsRole, WireCounters fromRole,
+            Optional<TrunkCounters> trunk) {
     }
 
     private final Hub hub;
     private final Role role;
     private final Impairment towardsRole;
     private final Impairment fromRole;
+    private final int trunkVlan;
     private final LabProcess box;
     private final Path stats;
 
-    private ImpairedLink(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, LabProcess box, Path stats) {
+    private ImpairedLink(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan, LabProcess box,
+            Path stats) {
         this.hub = hub;
         this.role = role;
         this.towardsRole = towardsRole;
         this.fromRole = fromRole;
+        this.trunkVlan = trunkVlan;
         this.box = box;
         this.stats = stats;
     }
@@ -75,10 +83,14 @@ public final class ImpairedLink {
     /**
      * Puts a box into the role's link; see the class comment.
      *
+     * @param trunkVlan the VLAN of the role side's trunk, 0 for none
      * @throws LabException when JNA is missing or the box cannot start (its error says why: no
      *         AF_PACKET, ...); the link is then as it was
      */
-    static ImpairedLink install(Hub hub, Role role, Impairment towardsRole, Impairment fromRole) {
+    static ImpairedLink install(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan) {
+        if (trunkVlan < 0 || trunkVlan > VlanTag.MAX_ID) {
+            throw new IllegalArgumentException("a trunk's VLAN id is 1.." + VlanTag.MAX_ID + ": " + trunkVlan);
+        }
         String jna = jnaClasspath();
         String roleSide = hub.roleInterface(role);
         String port = portName(role);
@@ -93,13 +105,16 @@ public final class ImpairedLink {
             hub.ip("link", "set", port, "up").requireSuccess();
             Path stats = hub.workDir().resolve("wirebox-" + role.suffix() + ".properties");
             Files.deleteIfExists(stats);
-            List<String> args = List.of("--role-side", roleSide, "--hub-side", boxSide,
+            List<String> args = new ArrayList<>(List.of("--role-side", roleSide, "--hub-side", boxSide,
                     "--towards-role-delay-us", Long.toString(towardsRole.delay().toNanos() / 1000),
                     "--towards-role-reorder", Double.toString(towardsRole.reorderPercent()),
                     "--towards-role-duplicate", Double.toString(towardsRole.duplicatePercent()),
                     "--from-role-delay-us", Long.toString(fromRole.delay().toNanos() / 1000),
                     "--from-role-reorder", Double.toString(fromRole.reorderPercent()),
-                    "--from-role-duplicate", Double.toString(fromRole.duplicatePercent()), "--stats", stats.toString());
+                    "--from-role-duplicate", Double.toString(fromRole.duplicatePercent()), "--stats", stats.toString()));
+            if (trunkVlan != 0) {
+                args.addAll(List.of("--trunk-vlan", Integer.toString(trunkVlan)));
+            }
             // Ahead of the lab's other processes (we are root): a wire does not wait for the CPU the endpoints use.
             List<String> command = new ArrayList<>(List.of(Commands.tool("nice", "coreutils"), "-n", "-10"));
             command.addAll(JavaCommand.of(WireBox.class, JVM_OPTIONS, List.of(jna), args));
@@ -112,7 +127,7 @@ public final class ImpairedLink {
             }
             hub.ipBatch("wirebox-" + role.suffix() + "-in.ip", List.of("link set dev " + roleSide + " nomaster",
                     "link set dev " + port + " master " + Hub.BRIDGE));
-            return new ImpairedLink(hub, role, towardsRole, fromRole, box, stats);
+            return new ImpairedLink(hub, role, towardsRole, fromRole, trunkVlan, box, stats);
         } catch (IOException e) {
             undo(hub, box, roleSide, port);
             throw new LabException("cannot prepare the wire-impairment box: " + e.getMessage(), e);
@@ -156,6 +171,25 @@ public final class ImpairedLink {
     /** @return what it does to the frames from the role */
     public Impairment fromRole() {
         return fromRole;
+    }
+
+    /** @return the VLAN of the role side's 802.1Q trunk, when the link is one ({@link LabNetwork#trunk}) */
+    public OptionalInt trunkVlan() {
+        return trunkVlan == 0 ? OptionalInt.empty() : OptionalInt.of(trunkVlan);
+    }
+
+    /**
+     * The trunk's counters now (see {@link #counters()}).
+     *
+     * @return what the trunk tagged, untagged and dropped
+     * @throws IllegalStateException when the link is not a trunk
+     */
+    public TrunkCounters trunkCounters() {
+        if (trunkVlan == 0) {
+            throw new IllegalStateException("the " + role.suffix() + " link is not a trunk: " + this);
+        }
+        return counters().trunk().orElseThrow(() -> new LabException("the wire box of the " + role.suffix()
+                + " link wrote no trunk counters to " + stats));
     }
 
     /** @return the role's port on the bridge while the box is in: {@code <role>-port} */
@@ -205,7 +239,7 @@ public final class ImpairedLink {
             return Optional.empty();
         }
         return Optional.of(new Counters(Long.parseLong(at.trim()), WireCounters.from(WireBox.TOWARDS_ROLE, p),
-                WireCounters.from(WireBox.FROM_ROLE, p)));
+                WireCounters.from(WireBox.FROM_ROLE, p), TrunkCounters.from(p)));
     }
 
     static String portName(Role role) {
@@ -257,6 +291,7 @@ public final class ImpairedLink {
 
     @Override
     public String toString() {
-        return "ImpairedLink[" + role.suffix() + ", towards it: " + towardsRole + ", from it: " + fromRole + "]";
+        return "ImpairedLink[" + role.suffix() + ", towards it: " + towardsRole + ", from it: " + fromRole
+                + (trunkVlan == 0 ? "" : ", a trunk of VLAN " + trunkVlan) + "]";
     }
 }

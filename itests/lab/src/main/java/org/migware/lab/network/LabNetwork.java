@@ -542,17 +542,61 @@ public final class LabNetwork implements AutoCloseable {
      * @param fromRole what happens to the role's frames
      * @return the impaired link
      */
-    public synchronized ImpairedLink impair(Role role, Impairment towardsRole, Impairment fromRole) {
+    public ImpairedLink impair(Role role, Impairment towardsRole, Impairment fromRole) {
+        return installBox(role, towardsRole, fromRole, 0);
+    }
+
+    /**
+     * Makes a role's link an 802.1Q trunk of one VLAN, without the 8021q module: the
+     * {@link WireBox} in the link ({@link ImpairedLink}) tags every frame towards the role with
+     * {@code vlanId} (priority 0), and of the role's frames passes only those tagged with it, untagged,
+     * to the hub; untagged ones (everything the role's own kernel sends: it has no VLAN interface) and
+     * other VLANs' are dropped and counted (no native VLAN). The role's kernel drops the tagged frames
+     * it receives (a VLAN id without a VLAN interface), but its packet sockets see them: libpcap and
+     * tshark show the tag ({@code vlan 100}), an {@code AF_PACKET} reader finds it in
+     * {@code PACKET_AUXDATA}. A program on the role talks on the VLAN by writing tagged frames.
+     * Replaces an impairment or trunk already in the link; {@link #clearImpairment} takes it out.
+     *
+     * @param role whose link
+     * @param vlanId the VLAN, 1..4094
+     * @return the link, with {@link ImpairedLink#trunkCounters()}
+     * @throws IllegalArgumentException on a VLAN id outside 1..4094
+     * @throws LabException when the box cannot start (no JNA, no AF_PACKET); the link is then as it was
+     */
+    public ImpairedLink trunk(Role role, int vlanId) {
+        return trunk(role, vlanId, Impairment.NONE, Impairment.NONE);
+    }
+
+    /**
+     * As {@link #trunk(Role, int)}, with delay, reordering or duplication as well
+     * ({@link #impair(Role, Impairment, Impairment)}): applied to the frames as the wire carries
+     * them, tagged towards the role.
+     *
+     * @param role whose link
+     * @param vlanId the VLAN, 1..4094
+     * @param towardsRole what happens to the frames from the hub to the role
+     * @param fromRole what happens to the role's frames that pass the trunk
+     * @return the link
+     */
+    public ImpairedLink trunk(Role role, int vlanId, Impairment towardsRole, Impairment fromRole) {
+        if (vlanId < 1 || vlanId > VlanTag.MAX_ID) {
+            throw new IllegalArgumentException("a trunk's VLAN id is 1.." + VlanTag.MAX_ID + ": " + vlanId);
+        }
+        return installBox(role, towardsRole, fromRole, vlanId);
+    }
+
+    private synchronized ImpairedLink installBox(Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan) {
         requireOpen();
         clearImpairment(role);
         ImpairedLink link = ImpairedLink.install(hub, Objects.requireNonNull(role), Objects.requireNonNull(towardsRole),
-                Objects.requireNonNull(fromRole));
+                Objects.requireNonNull(fromRole), trunkVlan);
         impairments.put(role, link);
         return link;
     }
 
     /**
-     * Takes the wire-impairment box out of a role's link: the role's end back in the bridge.
+     * Takes the wire-impairment box out of a role's link, and with it the trunk, if the link was one: the
+     * role's end back in the bridge.
      * Does nothing when there is none.
      *
      * @param role whose link

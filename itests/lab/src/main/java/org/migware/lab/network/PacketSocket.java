@@ -18,6 +18,10 @@ import com.sun.jna.Pointer;
  * reads what it sent itself. The interface is promiscuous while the socket is open
  * ({@code PACKET_MR_PROMISC}, dropped by the kernel when the socket closes).
  *
+ * <p>Opened {@linkplain #open(String, int, boolean) with the VLAN tags}, the socket also reads
+ * each frame's {@code PACKET_AUXDATA}: the 802.1Q tag the receiving kernel took out of the frame's
+ * bytes ({@code skb_vlan_untag}) before any packet socket sees it, for a {@link VlanTrunk}.
+ *
  * <p>libc is bound with JNA's direct mapping, with pointers passed as {@code long} addresses
  * (the same register on the 64-bit Linux the lab runs on), so a call on the packet path
  * allocates nothing. A failing call returns -1 and leaves errno for {@link Native#getLastError()}.
@@ -46,6 +50,9 @@ final class PacketSocket implements AutoCloseable {
     private static final int PACKET_MR_PROMISC = 1;
     private static final int PACKET_VNET_HDR = 15;
     private static final int PACKET_IGNORE_OUTGOING = 23;
+    private static final int PACKET_AUXDATA = 8;
+    private static final int TP_STATUS_VLAN_VALID = 0x10;
+    private static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
     private static final int PACKET_OUTGOING = 4;
     private static final int MSG_TRUNC = 0x20;
     private static final int MSG_DONTWAIT = 0x40;
@@ -55,19 +62,50 @@ final class PacketSocket implements AutoCloseable {
     private static final int SOCKADDR_LL_SIZE = 20;
     private static final int SLL_PKTTYPE_OFFSET = 10;
     private static final int PACKET_MREQ_SIZE = 16;
+    // struct msghdr and struct iovec of 64-bit Linux, one after the other, then the control buffer
+    private static final int MSG_NAME_OFFSET = 0;
+    private static final int MSG_NAMELEN_OFFSET = 8;
+    private static final int MSG_IOV_OFFSET = 16;
+    private static final int MSG_IOVLEN_OFFSET = 24;
+    private static final int MSG_CONTROL_OFFSET = 32;
+    private static final int MSG_CONTROLLEN_OFFSET = 40;
+    private static final int MSGHDR_SIZE = 56;
+    private static final int IOV_BASE_OFFSET = MSGHDR_SIZE;
+    private static final int IOV_LEN_OFFSET = MSGHDR_SIZE + 8;
+    private static final int CONTROL_OFFSET = MSGHDR_SIZE + 16;
+    /** CMSG_SPACE(sizeof(struct tpacket_auxdata)) is 40; room for one more message the kernel may add. */
+    private static final int CONTROL_SIZE = 128;
+    // struct cmsghdr: cmsg_len (size_t), cmsg_level, cmsg_type, then the data, 8-byte aligned
+    private static final int CMSG_LEVEL_OFFSET = 8;
+    private static final int CMSG_TYPE_OFFSET = 12;
+    private static final int CMSG_HEADER = 16;
+    // struct tpacket_auxdata: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net, tp_vlan_tci, tp_vlan_tpid (u16)
+    private static final int AUXDATA_SIZE = 20;
+    private static final int AUX_VLAN_TCI_OFFSET = 16;
+    private static final int AUX_VLAN_TPID_OFFSET = 18;
 
     private final String interfaceName;
     private final int fd;
     /** The sender's address of the last frame read: only its packet type is looked at. */
     private final Memory from = new Memory(SOCKADDR_LL_SIZE);
-    private final Memory fromLength = new Memory(4);
     private final long fromAddress = Pointer.nativeValue(from);
-    private final long fromLengthAddress = Pointer.nativeValue(fromLength);
+    /** The msghdr of every read, its iovec and its control buffer: only the iovec and two lengths change per frame. */
+    private final Memory message = new Memory(CONTROL_OFFSET + CONTROL_SIZE);
+    private final long messageAddress = Pointer.nativeValue(message);
+    private final boolean vlanTags;
+    private int vlanTci = -1;
+    private int vlanTpid;
     private long errors;
 
-    private PacketSocket(String interfaceName, int fd) {
+    private PacketSocket(String interfaceName, int fd, boolean vlanTags) {
         this.interfaceName = interfaceName;
         this.fd = fd;
+        this.vlanTags = vlanTags;
+        message.clear();
+        message.setLong(MSG_NAME_OFFSET, fromAddress);
+        message.setLong(MSG_IOV_OFFSET, messageAddress + IOV_BASE_OFFSET);
+        message.setLong(MSG_IOVLEN_OFFSET, 1);
+        message.setLong(MSG_CONTROL_OFFSET, vlanTags ? messageAddress + CONTROL_OFFSET : 0);
     }
 
     /**
@@ -80,6 +118,19 @@ final class PacketSocket implements AutoCloseable {
      *         AF_PACKET in the kernel, no privilege
      */
     static PacketSocket open(String interfaceName, int bufferBytes) {
+        return open(interfaceName, bufferBytes, false);
+    }
+
+    /**
+     * As {@link #open(String, int)}, and with {@code vlanTags}, each read also gets the VLAN tag the kernel took
+     * out of the frame ({@link #vlanTci()}).
+     *
+     * @param interfaceName the interface
+     * @param bufferBytes the socket's receive and send buffer
+     * @param vlanTags whether to read the frames' {@code PACKET_AUXDATA}
+     * @return the socket
+     */
+    static PacketSocket open(String interfaceName, int bufferBytes, boolean vlanTags) {
         int ifindex = Libc.if_nametoindex(interfaceName);
         if (ifindex == 0) {
             throw new IllegalStateException("no interface '" + interfaceName + "' in this network namespace");
@@ -97,11 +148,14 @@ final class PacketSocket implements AutoCloseable {
             }
             throw new IllegalStateException("socket(AF_PACKET): " + Libc.strerror(errno));
         }
-        PacketSocket socket = new PacketSocket(interfaceName, fd);
+        PacketSocket socket = new PacketSocket(interfaceName, fd, vlanTags);
         try (Memory option = new Memory(PACKET_MREQ_SIZE)) {
             option.clear();
             option.setInt(0, 1);
             socket.setOption(SOL_PACKET, PACKET_VNET_HDR, option, 4, "PACKET_VNET_HDR");
+            if (vlanTags) {
+                socket.setOption(SOL_PACKET, PACKET_AUXDATA, option, 4, "PACKET_AUXDATA");
+            }
             // Older kernels (before 4.20) lack it; read() checks the packet type anyway.
             Libc.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, Pointer.nativeValue(option), 4);
             option.setInt(0, bufferBytes);
@@ -152,8 +206,12 @@ final class PacketSocket implements AutoCloseable {
      *         down); {@link WireDirection#SKIP} for a frame the interface sent
      */
     int read(long address, int capacity) {
-        fromLength.setInt(0, SOCKADDR_LL_SIZE);
-        long n = Libc.recvfrom(fd, address, capacity, MSG_DONTWAIT | MSG_TRUNC, fromAddress, fromLengthAddress);
+        message.setInt(MSG_NAMELEN_OFFSET, SOCKADDR_LL_SIZE);
+        message.setLong(IOV_BASE_OFFSET, address);
+        message.setLong(IOV_LEN_OFFSET, capacity);
+        message.setLong(MSG_CONTROLLEN_OFFSET, vlanTags ? CONTROL_SIZE : 0);
+        vlanTci = -1;
+        long n = Libc.recvmsg(fd, messageAddress, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
             int errno = Native.getLastError();
             if (errno != EAGAIN && errno != EINTR && errno != ENETDOWN) {
@@ -164,7 +222,48 @@ final class PacketSocket implements AutoCloseable {
         if (n == 0 || from.getByte(SLL_PKTTYPE_OFFSET) == PACKET_OUTGOING) {
             return WireDirection.SKIP;
         }
+        if (vlanTags) {
+            readVlanTag();
+        }
         return (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    /** Finds the tpacket_auxdata among the control messages of the last read and keeps its tag, if it has one. */
+    private void readVlanTag() {
+        long controlLength = Math.min(message.getLong(MSG_CONTROLLEN_OFFSET), CONTROL_SIZE);
+        long offset = 0;
+        while (offset + CMSG_HEADER <= controlLength) {
+            long cmsg = CONTROL_OFFSET + offset;
+            long length = message.getLong(cmsg);
+            if (length < CMSG_HEADER || offset + length > controlLength) {
+                return;
+            }
+            if (message.getInt(cmsg + CMSG_LEVEL_OFFSET) == SOL_PACKET && message.getInt(cmsg + CMSG_TYPE_OFFSET) == PACKET_AUXDATA
+                    && length >= CMSG_HEADER + AUXDATA_SIZE) {
+                long data = cmsg + CMSG_HEADER;
+                int status = message.getInt(data);
+                if ((status & TP_STATUS_VLAN_VALID) != 0) {
+                    vlanTci = message.getShort(data + AUX_VLAN_TCI_OFFSET) & 0xffff;
+                    vlanTpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0
+                            ? message.getShort(data + AUX_VLAN_TPID_OFFSET) & 0xffff : VlanTag.TPID;
+                }
+                return;
+            }
+            offset += (length + 7) & ~7L;
+        }
+    }
+
+    /**
+     * @return the tag control information (priority, DEI, VLAN id) the kernel took out of the last frame
+     *         {@link #read}, -1 when it had no tag or the socket was opened without VLAN tags
+     */
+    int vlanTci() {
+        return vlanTci;
+    }
+
+    /** @return the protocol identifier of that tag (0x8100, 0x88a8); only when {@link #vlanTci()} is not -1 */
+    int vlanTpid() {
+        return vlanTpid;
     }
 
     /** @return reads that failed other than for an empty queue, a signal or a downed interface */
@@ -236,7 +335,7 @@ final class PacketSocket implements AutoCloseable {
 
         static native int bind(int fd, long address, int length);
 
-        static native long recvfrom(int fd, long buffer, long length, int flags, long from, long fromLength);
+        static native long recvmsg(int fd, long message, int flags);
 
         static native long send(int fd, long buffer, long length, int flags);
 

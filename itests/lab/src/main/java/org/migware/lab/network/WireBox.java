@@ -3,6 +3,7 @@ package org.migware.lab.network;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,11 @@ import org.migware.lab.Args;
  * preallocated native arena per direction; nothing on the per-frame path allocates. The counters
  * are written every {@value #STATS_INTERVAL_MS} ms and at exit (SIGTERM) to the stats file, as
  * {@code key=value} lines ({@link ImpairedLink#counters()} reads them).
+ *
+ * <p>With {@code --trunk-vlan N} the role's side is an 802.1Q trunk of VLAN N ({@link VlanTrunk}):
+ * frames towards the role are tagged as they are read, frames from it are untagged or dropped as
+ * they are read, so delay, reordering and duplication work on the frames as the wire carries them.
+ * Its counters are {@code trunk.*} lines of the stats file.
  *
  * <p>Prints {@value #READY} once both sockets are open. Exit code 2 on bad arguments, 3 when the
  * sockets cannot be opened (no AF_PACKET, no such interface, not root).
@@ -76,7 +82,7 @@ public final class WireBox {
         PacketSocket roleSide;
         PacketSocket hubSide;
         try {
-            roleSide = PacketSocket.open(options.roleSide, SOCKET_BUFFER);
+            roleSide = PacketSocket.open(options.roleSide, SOCKET_BUFFER, options.trunkVlan != 0);
             try {
                 hubSide = PacketSocket.open(options.hubSide, SOCKET_BUFFER);
             } catch (RuntimeException e) {
@@ -96,7 +102,7 @@ public final class WireBox {
         return "usage: WireBox --role-side IF --hub-side IF [--towards-role-delay-us N] [--towards-role-reorder PCT]\n"
                 + "               [--towards-role-duplicate PCT] [--from-role-delay-us N] [--from-role-reorder PCT]\n"
                 + "               [--from-role-duplicate PCT] [--queue-bytes N] [--queue-frames N]\n"
-                + "               [--seed N] [--stats FILE]";
+                + "               [--trunk-vlan ID] [--seed N] [--stats FILE]";
     }
 
     /** The box's settings. */
@@ -107,13 +113,15 @@ public final class WireBox {
         Impairment fromRole = Impairment.NONE;
         int queueBytes = 16 << 20;
         int queueFrames = 1000;
+        /** The role side's trunk VLAN, 0 for none. */
+        int trunkVlan;
         long seed = System.nanoTime();
         Path stats;
 
         static Options parse(String... args) {
             Args a = Args.parse(args, Set.of(), Set.of("role-side", "hub-side", "towards-role-delay-us", "towards-role-reorder",
                     "towards-role-duplicate", "from-role-delay-us", "from-role-reorder", "from-role-duplicate", "queue-bytes",
-                    "queue-frames", "seed", "stats"));
+                    "queue-frames", "trunk-vlan", "seed", "stats"));
             Options o = new Options();
             o.roleSide = a.string("role-side", null);
             o.hubSide = a.string("hub-side", null);
@@ -134,6 +142,11 @@ public final class WireBox {
                 throw new IllegalArgumentException("--queue-frames must be 1..1000000");
             }
             o.queueFrames = (int) frames;
+            long vlan = a.number("trunk-vlan", 0);
+            if (vlan < 0 || vlan > VlanTag.MAX_ID) {
+                throw new IllegalArgumentException("--trunk-vlan must be 1.." + VlanTag.MAX_ID + " (0 for no trunk): " + vlan);
+            }
+            o.trunkVlan = (int) vlan;
             o.seed = a.number("seed", o.seed);
             String stats = a.string("stats", null);
             o.stats = stats == null ? null : Path.of(stats);
@@ -141,9 +154,20 @@ public final class WireBox {
         }
     }
 
+    /** What a direction does to the frames of a trunk as it reads them. */
+    private enum Trunking {
+        /** No trunk: frames pass as read. */
+        NONE,
+        /** Towards a trunk's role: tagged. */
+        TAG,
+        /** From a trunk's role: untagged, or dropped. */
+        UNTAG
+    }
+
     /**
      * One direction's native memory: its arena (the {@link WireQueue}'s bytes) and a scratch buffer,
-     * read into from one socket and sent from to the other.
+     * read into from one socket and sent from to the other. On a trunk, frames are tagged or
+     * untagged in there as they are read ({@link VlanTrunk}), through a buffer view of each made once.
      */
     private static final class Frames implements WireDirection.Input, WireDirection.Output {
         private final PacketSocket in;
@@ -152,12 +176,20 @@ public final class WireBox {
         private final Memory scratch = new Memory(MAX_FRAME);
         private final long arenaAddress;
         private final long scratchAddress = Pointer.nativeValue(scratch);
+        private final Trunking trunking;
+        private final VlanTrunk trunk;
+        private final ByteBuffer arenaBuffer;
+        private final ByteBuffer scratchBuffer;
 
-        Frames(PacketSocket in, PacketSocket out, int arenaBytes) {
+        Frames(PacketSocket in, PacketSocket out, int arenaBytes, Trunking trunking, VlanTrunk trunk) {
             this.in = in;
             this.out = out;
             this.arena = new Memory(arenaBytes);
             this.arenaAddress = Pointer.nativeValue(arena);
+            this.trunking = trunking;
+            this.trunk = trunk;
+            this.arenaBuffer = trunking == Trunking.NONE ? null : arena.getByteBuffer(0, arenaBytes);
+            this.scratchBuffer = trunking == Trunking.NONE ? null : scratch.getByteBuffer(0, MAX_FRAME);
         }
 
         private long address(int slot) {
@@ -166,7 +198,28 @@ public final class WireBox {
 
         @Override
         public int read(int slot) {
-            return in.read(address(slot), MAX_FRAME);
+            switch (trunking) {
+                case TAG: {
+                    // read four bytes in, so that the tag goes in by moving the 22 bytes before the EtherType back
+                    int capacity = MAX_FRAME - VlanTag.LENGTH;
+                    int n = in.read(address(slot) + VlanTag.LENGTH, capacity);
+                    return n <= 0 ? n : trunk.towardsRole(buffer(slot), start(slot), n, capacity);
+                }
+                case UNTAG: {
+                    int n = in.read(address(slot), MAX_FRAME);
+                    return n <= 0 ? n : trunk.fromRole(buffer(slot), start(slot), n, MAX_FRAME, in.vlanTci(), in.vlanTpid());
+                }
+                default:
+                    return in.read(address(slot), MAX_FRAME);
+            }
+        }
+
+        private ByteBuffer buffer(int slot) {
+            return slot == WireDirection.SCRATCH ? scratchBuffer : arenaBuffer;
+        }
+
+        private static int start(int slot) {
+            return slot == WireDirection.SCRATCH ? 0 : slot;
         }
 
         @Override
@@ -187,6 +240,7 @@ public final class WireBox {
         private final PacketSocket hubSide;
         private final WireDirection towardsRole;
         private final WireDirection fromRole;
+        private final VlanTrunk trunk;
         private final Memory pollfds = new Memory(2L * POLLFD_SIZE);
         private final Memory timeout = new Memory(16);
         private final long pollfdsAddress = Pointer.nativeValue(pollfds);
@@ -199,8 +253,11 @@ public final class WireBox {
             this.roleSide = roleSide;
             this.hubSide = hubSide;
             SplittableRandom random = new SplittableRandom(options.seed);
-            this.towardsRole = direction(options.towardsRole, hubSide, roleSide, random.split());
-            this.fromRole = direction(options.fromRole, roleSide, hubSide, random.split());
+            this.trunk = options.trunkVlan == 0 ? null : new VlanTrunk(options.trunkVlan);
+            this.towardsRole = direction(options.towardsRole, hubSide, roleSide, random.split(),
+                    trunk == null ? Trunking.NONE : Trunking.TAG);
+            this.fromRole = direction(options.fromRole, roleSide, hubSide, random.split(),
+                    trunk == null ? Trunking.NONE : Trunking.UNTAG);
             pollfds.clear();
             pollfds.setInt(0, roleSide.fd());
             pollfds.setShort(4, (short) PacketSocket.POLLIN);
@@ -208,11 +265,12 @@ public final class WireBox {
             pollfds.setShort(POLLFD_SIZE + 4, (short) PacketSocket.POLLIN);
         }
 
-        private WireDirection direction(Impairment impairment, PacketSocket in, PacketSocket out, SplittableRandom random) {
+        private WireDirection direction(Impairment impairment, PacketSocket in, PacketSocket out, SplittableRandom random,
+                Trunking trunking) {
             // an undelayed direction holds nothing: a small arena does
             int bytes = impairment.delays() ? options.queueBytes : 2 * MAX_FRAME;
             WireQueue queue = new WireQueue(bytes, MAX_FRAME, impairment.delays() ? options.queueFrames : 1);
-            Frames frames = new Frames(in, out, bytes);
+            Frames frames = new Frames(in, out, bytes, trunking, trunk);
             return new WireDirection(impairment, queue, frames, frames, random, System::nanoTime);
         }
 
@@ -230,7 +288,8 @@ public final class WireBox {
             }, "wire-box-stop"));
             PacketSocket.timerSlack(1000);
             System.out.println(READY + ": " + options.roleSide + " <-> " + options.hubSide + ", towards the role "
-                    + options.towardsRole + ", from the role " + options.fromRole);
+                    + options.towardsRole + ", from the role " + options.fromRole
+                    + (trunk == null ? "" : ", the role's side a trunk of VLAN " + trunk.vlanId()));
             System.out.flush();
             long nextStats = System.nanoTime();
             try {
@@ -282,6 +341,9 @@ public final class WireBox {
             text.append("writtenAtMillis=").append(System.currentTimeMillis()).append('\n');
             towardsRole.counters().appendTo(TOWARDS_ROLE, text);
             fromRole.counters().appendTo(FROM_ROLE, text);
+            if (trunk != null) {
+                trunk.counters().appendTo(text);
+            }
             Path tmp = options.stats.resolveSibling(options.stats.getFileName() + ".tmp");
             try {
                 Files.writeString(tmp, text, StandardCharsets.UTF_8);

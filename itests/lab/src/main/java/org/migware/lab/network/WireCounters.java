@@ -1,6 +1,5 @@
 package org.migware.lab.network;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 
@@ -29,12 +28,7 @@ public record WireCounters(long received, long forwarded, long delayed, long reo
 
     /** @return the counters by name, for a JSON report */
     public Map<String, Object> toMap() {
-        long[] values = values();
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < KEYS.length; i++) {
-            m.put(KEYS[i], values[i]);
-        }
-        return m;
+        return CounterLines.toMap(KEYS, values());
     }
 
     /**
@@ -42,10 +36,7 @@ public record WireCounters(long received, long forwarded, long delayed, long reo
      * @param out receives one {@code prefix.name=value} line per counter
      */
     void appendTo(String prefix, StringBuilder out) {
-        long[] values = values();
-        for (int i = 0; i < KEYS.length; i++) {
-            out.append(prefix).append('.').append(KEYS[i]).append('=').append(values[i]).append('\n');
-        }
+        CounterLines.append(prefix, KEYS, values(), out);
     }
 
     /**
@@ -54,11 +45,7 @@ public record WireCounters(long received, long forwarded, long delayed, long reo
      * @return the counters; a missing one reads as -1
      */
     static WireCounters from(String prefix, Properties p) {
-        long[] v = new long[KEYS.length];
-        for (int i = 0; i < KEYS.length; i++) {
-            String value = p.getProperty(prefix + "." + KEYS[i]);
-            v[i] = value == null ? -1 : Long.parseLong(value.trim());
-        }
+        long[] v = CounterLines.read(prefix, KEYS, p);
         return new WireCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
     }
 

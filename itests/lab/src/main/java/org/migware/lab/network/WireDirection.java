@@ -21,7 +21,10 @@ final class WireDirection {
     static final int SCRATCH = -1;
     /** {@link Input#read}: nothing waiting now. */
     static final int NOTHING = 0;
-    /** {@link Input#read}: a frame was read that the box must not forward (one it sent itself). */
+    /**
+     * {@link Input#read}: a frame was read that the box must not forward: one it sent itself, or one a
+     * trunk drops (and counts, {@link VlanTrunk}). Not counted as received.
+     */
     static final int SKIP = -1;
 
     /** The side frames come from. */
