@@ -88,6 +88,15 @@ public final class ImpairedLink {
      *         AF_PACKET, ...); the link is then as it was
      */
     static ImpairedLink install(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan) {
+        return install(hub, role, towardsRole, fromRole, trunkVlan, null);
+    }
+
+    /**
+     * As {@link #install(Hub, Role, Impairment, Impairment, int)}, the role's own host on the trunk's native VLAN.
+     *
+     * @param nativeMac the role's MAC, whose frames stay untagged both ways; null for none
+     */
+    static ImpairedLink install(Hub hub, Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan, String nativeMac) {
         if (trunkVlan < 0 || trunkVlan > VlanTag.MAX_ID) {
             throw new IllegalArgumentException("a trunk's VLAN id is 1.." + VlanTag.MAX_ID + ": " + trunkVlan);
         }
@@ -114,6 +123,9 @@ public final class ImpairedLink {
                     "--from-role-duplicate", Double.toString(fromRole.duplicatePercent()), "--stats", stats.toString()));
             if (trunkVlan != 0) {
                 args.addAll(List.of("--trunk-vlan", Integer.toString(trunkVlan)));
+                if (nativeMac != null) {
+                    args.addAll(List.of("--trunk-native-mac", nativeMac));
+                }
             }
             // Ahead of the lab's other processes (we are root): a wire does not wait for the CPU the endpoints use.
             List<String> command = new ArrayList<>(List.of(Commands.tool("nice", "coreutils"), "-n", "-10"));

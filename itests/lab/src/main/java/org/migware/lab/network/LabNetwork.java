@@ -585,11 +585,34 @@ public final class LabNetwork implements AutoCloseable {
         return installBox(role, towardsRole, fromRole, vlanId);
     }
 
+    /**
+     * As {@link #trunk(Role, int)}, with the role's own host on the trunk's native VLAN: frames to
+     * and from its MAC stay untagged, everything else is tagged. The role's kernel keeps talking on
+     * its link (a monitor's probes, ARP for its own address) while every frame of the other hosts'
+     * conversations reaches it tagged: a host whose port carries the service's VLAN tagged beside
+     * its own untagged one.
+     *
+     * @param role whose link
+     * @param vlanId the VLAN, 1..4094
+     * @return the link, to read its counters or remove it
+     */
+    public ImpairedLink trunkWithNativeHost(Role role, int vlanId) {
+        if (vlanId < 1 || vlanId > VlanTag.MAX_ID) {
+            throw new IllegalArgumentException("a trunk's VLAN id is 1.." + VlanTag.MAX_ID + ": " + vlanId);
+        }
+        return installBox(role, Impairment.NONE, Impairment.NONE, vlanId, macAddress(role));
+    }
+
     private synchronized ImpairedLink installBox(Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan) {
+        return installBox(role, towardsRole, fromRole, trunkVlan, null);
+    }
+
+    private synchronized ImpairedLink installBox(Role role, Impairment towardsRole, Impairment fromRole, int trunkVlan,
+            String nativeMac) {
         requireOpen();
         clearImpairment(role);
         ImpairedLink link = ImpairedLink.install(hub, Objects.requireNonNull(role), Objects.requireNonNull(towardsRole),
-                Objects.requireNonNull(fromRole), trunkVlan);
+                Objects.requireNonNull(fromRole), trunkVlan, nativeMac);
         impairments.put(role, link);
         return link;
     }

@@ -13,14 +13,17 @@ import java.util.Properties;
  * @param droppedUntagged frames from the role without a tag (its own kernel's, as a trunk without a native VLAN drops them)
  * @param droppedOtherVlan frames from the role tagged with another VLAN, or with an 802.1ad (QinQ) outer tag
  * @param malformed frames shorter than an Ethernet header, dropped
+ * @param nativeFrames frames to or from the role's own host that passed untagged, when the trunk has it on its
+ *     native VLAN ({@link LabNetwork#trunkWithNativeHost})
  */
 public record TrunkCounters(long vlanId, long tagged, long untagged, long droppedUntagged, long droppedOtherVlan,
-        long malformed) {
+        long malformed, long nativeFrames) {
 
     /** The stats file's prefix of these counters. */
     static final String PREFIX = "trunk";
 
-    private static final String[] KEYS = {"vlanId", "tagged", "untagged", "droppedUntagged", "droppedOtherVlan", "malformed"};
+    private static final String[] KEYS = {"vlanId", "tagged", "untagged", "droppedUntagged", "droppedOtherVlan", "malformed",
+        "nativeFrames"};
 
     /** @return the counters by name, for a JSON report */
     public Map<String, Object> toMap() {
@@ -41,10 +44,10 @@ public record TrunkCounters(long vlanId, long tagged, long untagged, long droppe
             return Optional.empty();
         }
         long[] v = CounterLines.read(PREFIX, KEYS, p);
-        return Optional.of(new TrunkCounters(v[0], v[1], v[2], v[3], v[4], v[5]));
+        return Optional.of(new TrunkCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
     }
 
     private long[] values() {
-        return new long[] {vlanId, tagged, untagged, droppedUntagged, droppedOtherVlan, malformed};
+        return new long[] {vlanId, tagged, untagged, droppedUntagged, droppedOtherVlan, malformed, nativeFrames};
     }
 }

@@ -141,6 +141,37 @@ final class VlanTag {
         }
     }
 
+    /** Where the source MAC begins in the frame. */
+    static final int SOURCE_MAC_OFFSET = 6;
+
+    /**
+     * @param buffer a frame behind its virtio_net_hdr at {@code start}, at least {@link #MIN_READ} long
+     * @param start where the header begins
+     * @param offset 0 for the destination MAC, {@link #SOURCE_MAC_OFFSET} for the source
+     * @return that MAC as 48 bits
+     */
+    static long mac(ByteBuffer buffer, int start, int offset) {
+        long mac = 0;
+        int at = start + PacketSocket.VNET_HEADER + offset;
+        for (int i = 0; i < 6; i++) {
+            mac = mac << 8 | buffer.get(at + i) & 0xff;
+        }
+        return mac;
+    }
+
+    /** Moves a frame read {@link #LENGTH} bytes after {@code start} back to {@code start}, unchanged. */
+    static void moveBack(ByteBuffer buffer, int start, int length) {
+        int from = start + LENGTH;
+        int to = start;
+        int end = from + length;
+        for (; from + Long.BYTES <= end; from += Long.BYTES, to += Long.BYTES) {
+            buffer.putLong(to, buffer.getLong(from));
+        }
+        for (; from < end; from++, to++) {
+            buffer.put(to, buffer.get(from));
+        }
+    }
+
     /** Network byte order, whatever the buffer's order. */
     static int getShort(ByteBuffer buffer, int index) {
         return (buffer.get(index) & 0xff) << 8 | buffer.get(index + 1) & 0xff;

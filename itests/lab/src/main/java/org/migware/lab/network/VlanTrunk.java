@@ -18,7 +18,17 @@ import java.nio.ByteBuffer;
  */
 final class VlanTrunk {
 
+    /** No native host: every frame is tagged. */
+    static final long NO_NATIVE_MAC = -1L;
+
     private final int vlanId;
+    /**
+     * The MAC of the role's own host, whose frames stay untagged both ways (its native VLAN: the
+     * host's own traffic, as on a port that carries the service's VLAN tagged beside the host's
+     * untagged one), or {@link #NO_NATIVE_MAC}.
+     */
+    private final long nativeMac;
+    private long native_;
     private long tagged;
     private long untagged;
     private long droppedUntagged;
@@ -30,6 +40,16 @@ final class VlanTrunk {
      * @throws IllegalArgumentException outside that range
      */
     VlanTrunk(int vlanId) {
+        this(vlanId, NO_NATIVE_MAC);
+    }
+
+    /**
+     * @param vlanId the trunk's VLAN, 1..{@value VlanTag#MAX_ID}
+     * @param nativeMac the role's own MAC, whose frames stay untagged both ways, or {@link #NO_NATIVE_MAC}
+     * @throws IllegalArgumentException outside that range
+     */
+    VlanTrunk(int vlanId, long nativeMac) {
+        this.nativeMac = nativeMac;
         if (vlanId < 1 || vlanId > VlanTag.MAX_ID) {
             throw new IllegalArgumentException("the trunk's VLAN id must be 1.." + VlanTag.MAX_ID + ": " + vlanId);
         }
@@ -57,6 +77,12 @@ final class VlanTrunk {
         if (readLength < VlanTag.MIN_READ) {
             malformed++;
             return WireDirection.SKIP;
+        }
+        if (nativeMac != NO_NATIVE_MAC && VlanTag.mac(buffer, start + VlanTag.LENGTH, 0) == nativeMac) {
+            // the role's own host's: untagged, moved back to where the frame begins
+            native_++;
+            VlanTag.moveBack(buffer, start, readLength);
+            return readLength;
         }
         tagged++;
         return VlanTag.insert(buffer, start, readLength, vlanId);
@@ -88,6 +114,10 @@ final class VlanTrunk {
         }
         int etherType = VlanTag.etherType(buffer, start);
         if (!VlanTag.isTag(etherType)) {
+            if (nativeMac != NO_NATIVE_MAC && VlanTag.mac(buffer, start, VlanTag.SOURCE_MAC_OFFSET) == nativeMac) {
+                native_++;
+                return length; // the role's own host's, on its native VLAN
+            }
             droppedUntagged++;
             return WireDirection.SKIP;
         }
@@ -108,6 +138,6 @@ final class VlanTrunk {
 
     /** @return the counters now */
     TrunkCounters counters() {
-        return new TrunkCounters(vlanId, tagged, untagged, droppedUntagged, droppedOtherVlan, malformed);
+        return new TrunkCounters(vlanId, tagged, untagged, droppedUntagged, droppedOtherVlan, malformed, native_);
     }
 }

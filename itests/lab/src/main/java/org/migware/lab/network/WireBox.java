@@ -102,7 +102,7 @@ public final class WireBox {
         return "usage: WireBox --role-side IF --hub-side IF [--towards-role-delay-us N] [--towards-role-reorder PCT]\n"
                 + "               [--towards-role-duplicate PCT] [--from-role-delay-us N] [--from-role-reorder PCT]\n"
                 + "               [--from-role-duplicate PCT] [--queue-bytes N] [--queue-frames N]\n"
-                + "               [--trunk-vlan ID] [--seed N] [--stats FILE]";
+                + "               [--trunk-vlan ID [--trunk-native-mac MAC]] [--seed N] [--stats FILE]";
     }
 
     /** The box's settings. */
@@ -115,13 +115,15 @@ public final class WireBox {
         int queueFrames = 1000;
         /** The role side's trunk VLAN, 0 for none. */
         int trunkVlan;
+        /** The role's own MAC, untagged both ways on the trunk, or {@link VlanTrunk#NO_NATIVE_MAC}. */
+        long trunkNativeMac = VlanTrunk.NO_NATIVE_MAC;
         long seed = System.nanoTime();
         Path stats;
 
         static Options parse(String... args) {
             Args a = Args.parse(args, Set.of(), Set.of("role-side", "hub-side", "towards-role-delay-us", "towards-role-reorder",
                     "towards-role-duplicate", "from-role-delay-us", "from-role-reorder", "from-role-duplicate", "queue-bytes",
-                    "queue-frames", "trunk-vlan", "seed", "stats"));
+                    "queue-frames", "trunk-vlan", "trunk-native-mac", "seed", "stats"));
             Options o = new Options();
             o.roleSide = a.string("role-side", null);
             o.hubSide = a.string("hub-side", null);
@@ -147,6 +149,13 @@ public final class WireBox {
                 throw new IllegalArgumentException("--trunk-vlan must be 1.." + VlanTag.MAX_ID + " (0 for no trunk): " + vlan);
             }
             o.trunkVlan = (int) vlan;
+            String nativeMac = a.string("trunk-native-mac", null);
+            if (nativeMac != null) {
+                if (vlan == 0 || !nativeMac.matches("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){5}")) {
+                    throw new IllegalArgumentException("--trunk-native-mac needs --trunk-vlan and a MAC aa:bb:cc:dd:ee:ff: " + nativeMac);
+                }
+                o.trunkNativeMac = Long.parseLong(nativeMac.replace(":", ""), 16);
+            }
             o.seed = a.number("seed", o.seed);
             String stats = a.string("stats", null);
             o.stats = stats == null ? null : Path.of(stats);
@@ -253,7 +262,7 @@ public final class WireBox {
             this.roleSide = roleSide;
             this.hubSide = hubSide;
             SplittableRandom random = new SplittableRandom(options.seed);
-            this.trunk = options.trunkVlan == 0 ? null : new VlanTrunk(options.trunkVlan);
+            this.trunk = options.trunkVlan == 0 ? null : new VlanTrunk(options.trunkVlan, options.trunkNativeMac);
             this.towardsRole = direction(options.towardsRole, hubSide, roleSide, random.split(),
                     trunk == null ? Trunking.NONE : Trunking.TAG);
             this.fromRole = direction(options.fromRole, roleSide, hubSide, random.split(),

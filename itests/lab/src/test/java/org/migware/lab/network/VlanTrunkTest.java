@@ -99,7 +99,37 @@ class VlanTrunkTest {
         assertEquals(read.length + 4, length);
         assertArrayEquals(concat(header(0x01, 0x01, 70, 38), TAGGED_FRAME), bytes(b, start, length));
         assertEquals((byte) 0xee, b.get(start - 1), "nothing written before the slot");
-        assertEquals(new TrunkCounters(VLAN, 1, 0, 0, 0, 0), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 1, 0, 0, 0, 0, 0), trunk.counters());
+    }
+
+    /**
+     * With the role's own host on the native VLAN ({@link LabNetwork#trunkWithNativeHost}): a frame
+     * to its MAC stays untagged, moved back to the slot's start unchanged; an untagged frame from its
+     * MAC passes; every other frame is tagged or dropped as on a trunk without one.
+     */
+    @Test
+    void theRolesOwnHostsFramesStayUntaggedBothWaysOnItsNativeVlan() {
+        long roleMac = 0x02_00_00_00_00_02L; // FRAME's destination
+        VlanTrunk trunk = new VlanTrunk(VLAN, roleMac);
+        byte[] read = concat(TSO_HEADER, FRAME);
+        ByteBuffer b = arena(VlanTag.LENGTH, read);
+        assertEquals(read.length, trunk.towardsRole(b, 0, read.length, 1000), "to the host: not tagged");
+        assertArrayEquals(read, bytes(b, 0, read.length), "the frame as read, header untouched, at the slot's start");
+
+        byte[] fromHost = concat(TSO_HEADER, Arrays.copyOfRange(FRAME, 6, 12), Arrays.copyOfRange(FRAME, 0, 6),
+                Arrays.copyOfRange(FRAME, 12, FRAME.length)); // the host's answer: its MAC the source
+        ByteBuffer h = arena(0, fromHost);
+        assertEquals(fromHost.length, trunk.fromRole(h, 0, fromHost.length, 1000, -1, 0), "from the host, untagged: passes");
+        assertArrayEquals(fromHost, bytes(h, 0, fromHost.length));
+
+        ByteBuffer other = arena(0, read); // untagged, from a MAC that is not the host's
+        assertEquals(WireDirection.SKIP, trunk.fromRole(other, 0, read.length, 1000, -1, 0), "another untagged frame: dropped");
+
+        byte[] toOther = concat(TSO_HEADER, Arrays.copyOfRange(FRAME, 6, 12), Arrays.copyOfRange(FRAME, 0, 6),
+                Arrays.copyOfRange(FRAME, 12, FRAME.length)); // to the client's MAC
+        ByteBuffer t = arena(VlanTag.LENGTH, toOther);
+        assertEquals(toOther.length + 4, trunk.towardsRole(t, 0, toOther.length, 1000), "to another MAC: tagged");
+        assertEquals(new TrunkCounters(VLAN, 1, 0, 1, 0, 0, 2), trunk.counters());
     }
 
     @Test
@@ -135,7 +165,7 @@ class VlanTrunkTest {
 
         assertEquals(read.length - 4, length);
         assertArrayEquals(concat(TSO_HEADER, FRAME), bytes(b, 8, length));
-        assertEquals(new TrunkCounters(VLAN, 0, 1, 0, 0, 0), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 0, 1, 0, 0, 0, 0), trunk.counters());
     }
 
     @Test
@@ -165,7 +195,7 @@ class VlanTrunkTest {
         assertEquals(read.length, trunk.fromRole(b, 0, read.length, 1000, 0xa000 | VLAN, VlanTag.TPID));
 
         assertArrayEquals(read, bytes(b, 0, read.length), "the frame as read: the kernel took the tag out");
-        assertEquals(new TrunkCounters(VLAN, 0, 1, 0, 0, 0), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 0, 1, 0, 0, 0, 0), trunk.counters());
     }
 
     @Test
@@ -183,7 +213,7 @@ class VlanTrunkTest {
         ByteBuffer c = arena(0, otherInBytes);
         assertEquals(WireDirection.SKIP, trunk.fromRole(c, 0, otherInBytes.length, 1000, -1, 0), "VLAN 200 in the bytes");
 
-        assertEquals(new TrunkCounters(VLAN, 0, 0, 1, 3, 0), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 0, 0, 1, 3, 0, 0), trunk.counters());
     }
 
     @Test
@@ -194,7 +224,7 @@ class VlanTrunkTest {
         assertEquals(WireDirection.SKIP, trunk.fromRole(arena(0, runt), 0, runt.length, 1000, -1, 0));
         byte[] tagOnly = Arrays.copyOf(concat(TSO_HEADER, TAGGED_FRAME), PacketSocket.VNET_HEADER + 16);
         assertEquals(WireDirection.SKIP, trunk.fromRole(arena(0, tagOnly), 0, tagOnly.length, 1000, -1, 0));
-        assertEquals(new TrunkCounters(VLAN, 0, 0, 0, 0, 3), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 0, 0, 0, 0, 3, 0), trunk.counters());
     }
 
     @Test
@@ -204,7 +234,7 @@ class VlanTrunkTest {
         ByteBuffer b = arena(4, read);
         assertEquals(70_000 + 4, trunk.towardsRole(b, 0, 70_000, read.length));
         assertArrayEquals(read, bytes(b, 4, read.length), "not touched");
-        assertEquals(new TrunkCounters(VLAN, 0, 0, 0, 0, 0), trunk.counters());
+        assertEquals(new TrunkCounters(VLAN, 0, 0, 0, 0, 0, 0), trunk.counters());
     }
 
     @Test
@@ -226,10 +256,10 @@ class VlanTrunkTest {
     @Test
     void theStatsFileCarriesTheTrunksCountersAndABoxWithoutOneHasNone() throws Exception {
         StringBuilder text = new StringBuilder();
-        new TrunkCounters(VLAN, 5, 4, 3, 2, 1).appendTo(text);
+        new TrunkCounters(VLAN, 5, 4, 3, 2, 1, 0).appendTo(text);
         java.util.Properties p = new java.util.Properties();
         p.load(new java.io.StringReader(text.toString()));
-        assertEquals(new TrunkCounters(VLAN, 5, 4, 3, 2, 1), TrunkCounters.from(p).orElseThrow());
+        assertEquals(new TrunkCounters(VLAN, 5, 4, 3, 2, 1, 0), TrunkCounters.from(p).orElseThrow());
         assertTrue(TrunkCounters.from(new java.util.Properties()).isEmpty());
     }
 }
