@@ -44,10 +44,10 @@ import org.migware.proxy.internal.translation.ReplicaToClient;
 import org.migware.proxy.internal.translation.ServiceArp;
 import org.migware.proxy.internal.translation.ToReplica;
 import org.migware.proxy.internal.wire.PacketPort;
-import org.migware.proxy.internal.wire.ServiceVlans;
 import org.migware.proxy.internal.wire.TunBatch;
 import org.migware.proxy.internal.wire.VlanTaggingWire;
 import org.migware.proxy.internal.wire.WirePort;
+import org.migware.proxy.internal.wire.WireVlans;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,12 +160,12 @@ final class MigrationEngine {
         this.expiry = new MappingExpiry(settings.mappingBounds());
         ToReplica toReplica = new ToReplica(tun, counters, log);
         this.clientToReplica = new ClientToReplica(clientView, replica, table, toReplica, counters, log);
-        // What MigWare sends goes in the VLAN its service address was seen in: on a trunk or a tagged
-        // mirror port, an untagged frame would be dropped by the switch.
-        wire = new VlanTaggingWire(wire, keeper.serviceVlans(), ClientToReplica.MAX_FRAME);
+        // What MigWare sends goes in its client's VLAN: on a trunk or a tagged mirror port, an
+        // untagged frame would be dropped by the switch.
+        wire = new VlanTaggingWire(wire, keeper.wireVlans(), ClientToReplica.MAX_FRAME);
         this.replicaToClient = new ReplicaToClient(replicaView, table, wire, counters, log);
         this.resets = new NoConnectionResets(wire, nanos, counters, log);
-        this.arp = new ServiceArp(table, keeper::serviceMac, keeper.serviceVlans(), wire, counters, log);
+        this.arp = new ServiceArp(table, keeper::serviceMac, keeper.wireVlans(), wire, counters, log);
         ConnectionReset reset = new ConnectionReset(replica, toReplica, resets, table);
         this.recovery = new Recovery(new Recovery.Pacing(settings.handshakesInFlight(), settings.synRetryNanos(), settings.synAttempts()),
                 replica, shadows, keeper, table, counters, toReplica, clientToReplica, resets, reset, new ClientAckProbe(wire, log), nanos, log,
@@ -326,7 +326,7 @@ final class MigrationEngine {
             return; // not to the service: other traffic on the mirror, or what MigWare itself sent to a client
         }
         // The client's VLAN is where whatever MigWare answers must go (a restarted MigWare learns it here).
-        keeper.serviceVlans().note(view.destinationIpv4(), ServiceVlans.outerVlanId(own, 0, length));
+        keeper.wireVlans().note(view.destinationIpv4(), view.sourceIpv4(), WireVlans.outerVlanId(own, 0, length));
         if (mapping == null) {
             if (serviceAddressLocal) {
                 return; // the direct path: the kernel serves the service address now, and this is its connection

@@ -13,7 +13,7 @@ import org.migware.api.wire.Ipv4Header;
 import org.migware.proxy.internal.mapping.ConnectionKey;
 import org.migware.proxy.internal.mapping.PairKeyMap;
 import org.migware.proxy.internal.translation.ArpResponder;
-import org.migware.proxy.internal.wire.ServiceVlans;
+import org.migware.proxy.internal.wire.WireVlans;
 import org.migware.proxy.internal.replay.ReplayStream;
 
 /**
@@ -65,7 +65,7 @@ public final class ClientStreamKeeper {
     private final ArrayDeque<long[]> opened = new ArrayDeque<>();
     private long halfOpenEvicted;
     /** The MAC each service address last sent from: as many entries as the service has addresses. */
-    private final ServiceVlans vlans = new ServiceVlans();
+    private final WireVlans vlans = new WireVlans();
     private int[] macAddresses = new int[4];
     private long[] macs = new long[4];
     private int macCount;
@@ -138,7 +138,6 @@ public final class ClientStreamKeeper {
             int sender = ArpResponder.senderAddress(frame, offset, length);
             if (sender != 0 && endpoints.isServiceAddress(0L, Ipv4Header.MAPPED_PREFIX | sender & 0xffff_ffffL)) {
                 noteServiceMac(sender, ArpResponder.senderMac(frame, offset, length));
-                vlans.note(sender, ServiceVlans.outerVlanId(frame, offset, length));
             }
             return;
         }
@@ -146,12 +145,11 @@ public final class ClientStreamKeeper {
             // the primary's other IPv4 (where the capture passes it: a file) says where it is too
             if (endpoints.isServiceAddress(p.sourceAddressHigh(), p.sourceAddressLow())) {
                 noteServiceMac(p.sourceIpv4(), p.sourceMac());
-                vlans.note(p.sourceIpv4(), ServiceVlans.outerVlanId(frame, offset, length));
             }
             return;
         }
         if (endpoints.isService(p.destinationAddressHigh(), p.destinationAddressLow(), p.destinationPort())) {
-            vlans.note(p.destinationIpv4(), ServiceVlans.outerVlanId(frame, offset, length));
+            vlans.note(p.destinationIpv4(), p.sourceIpv4(), WireVlans.outerVlanId(frame, offset, length));
             long addresses = ConnectionKey.addresses(p.sourceIpv4(), p.destinationIpv4());
             long ports = ConnectionKey.ports(p.sourcePort(), p.destinationPort());
             if (replay != null) {
@@ -160,7 +158,7 @@ public final class ClientStreamKeeper {
             fromClient(p, addresses, ports);
         } else if (endpoints.isService(p.sourceAddressHigh(), p.sourceAddressLow(), p.sourcePort())) {
             noteServiceMac(p.sourceIpv4(), p.sourceMac());
-            vlans.note(p.sourceIpv4(), ServiceVlans.outerVlanId(frame, offset, length));
+            vlans.note(p.sourceIpv4(), p.destinationIpv4(), WireVlans.outerVlanId(frame, offset, length));
             long addresses = ConnectionKey.addresses(p.destinationIpv4(), p.sourceIpv4());
             long ports = ConnectionKey.ports(p.destinationPort(), p.sourcePort());
             if (replay != null) {
@@ -297,8 +295,8 @@ public final class ClientStreamKeeper {
         macs[macCount++] = mac;
     }
 
-    /** @return the VLAN each service address was last seen in: what MigWare sends for it is tagged so */
-    public ServiceVlans serviceVlans() {
+    /** @return the VLAN each client and service address was last seen in: what MigWare sends to a client is tagged so */
+    public WireVlans wireVlans() {
         return vlans;
     }
 

@@ -6,7 +6,7 @@ import java.util.function.IntToLongFunction;
 import org.migware.proxy.internal.events.DeferredLog;
 import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
-import org.migware.proxy.internal.wire.ServiceVlans;
+import org.migware.proxy.internal.wire.WireVlans;
 import org.migware.proxy.internal.wire.WirePort;
 
 
@@ -23,13 +23,13 @@ public final class ServiceArp {
     /** The MAC a service address was last seen sending from in NORMAL, -1 when never. */
     private final IntToLongFunction learnedMac;
     /** Learns from the request the VLAN its asker expects the answer in (after a restart in PROXY, nothing else teaches it). */
-    private final ServiceVlans vlans;
+    private final WireVlans vlans;
     private final WirePort wire;
     private final DeferredLog log;
 
     private final MigrationCounters counters;
 
-    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, ServiceVlans vlans, WirePort wire, MigrationCounters counters,
+    public ServiceArp(MappingTable table, IntToLongFunction learnedMac, WireVlans vlans, WirePort wire, MigrationCounters counters,
             DeferredLog log) {
         this.table = table;
         this.vlans = vlans;
@@ -56,7 +56,7 @@ public final class ServiceArp {
         if (mac < 0) {
             return; // not the service's: somebody else answers
         }
-        vlans.note(asked, ServiceVlans.outerVlanId(frame, offset, length));
+        vlans.note(asked, ArpResponder.senderAddress(frame, offset, length), WireVlans.outerVlanId(frame, offset, length));
         int replyLength = ArpResponder.reply(frame, offset, length, asked, mac, reply);
         if (replyLength > 0) {
             try {

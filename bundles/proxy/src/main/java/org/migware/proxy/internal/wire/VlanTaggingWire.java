@@ -6,26 +6,28 @@ import org.migware.api.wire.EthernetHeader;
 import org.migware.api.wire.Ipv4Header;
 
 /**
- * Sends frames to clients in the VLAN their service address was seen in ({@link ServiceVlans}):
- * every frame MigWare builds (the replica's translated answers, resets, the acknowledgement probe,
- * ARP replies) is untagged and comes from a service address, which decides the tag. A frame from
- * an address seen untagged, or one already tagged, goes as it is.
+ * Sends frames to clients in their VLAN ({@link WireVlans}): every frame MigWare builds (the
+ * replica's translated answers, resets, the acknowledgement probe, ARP replies) is untagged and goes
+ * from a service address to a client, which decide the tag. A frame to a client seen untagged, or
+ * one already tagged, goes as it is.
  *
  * <p>The tagged copy goes through one buffer of its own, four bytes longer than the largest frame:
- * nothing is allocated per frame. Callers send under the engine's lock; the method is synchronized
+ * nothing is allocated per frame. Callers send under the engine's lock; the copy is synchronized
  * all the same, since the buffer must never be shared.
  */
 public final class VlanTaggingWire implements WirePort {
 
     private static final int ARP_SENDER_ADDRESS_OFFSET = EthernetHeader.HEADER_LENGTH + 14;
+    private static final int ARP_TARGET_ADDRESS_OFFSET = EthernetHeader.HEADER_LENGTH + 24;
     private static final int IPV4_SOURCE_OFFSET = EthernetHeader.HEADER_LENGTH + Ipv4Header.SOURCE_OFFSET;
+    private static final int IPV4_DESTINATION_OFFSET = IPV4_SOURCE_OFFSET + 4;
 
     private final WirePort wire;
-    private final ServiceVlans vlans;
+    private final WireVlans vlans;
     private final byte[] tagged;
 
     /** @param maxFrame the largest untagged frame that will be sent */
-    public VlanTaggingWire(WirePort wire, ServiceVlans vlans, int maxFrame) {
+    public VlanTaggingWire(WirePort wire, WireVlans vlans, int maxFrame) {
         this.wire = wire;
         this.vlans = vlans;
         this.tagged = new byte[maxFrame + EthernetHeader.VLAN_TAG_LENGTH];
@@ -33,8 +35,8 @@ public final class VlanTaggingWire implements WirePort {
 
     @Override
     public void send(byte[] frame, int offset, int length) throws IOException {
-        int vlan = vlans.any() ? vlanFor(frame, offset, length) : ServiceVlans.UNTAGGED;
-        if (vlan == ServiceVlans.UNTAGGED) {
+        int vlan = vlans.any() ? vlanFor(frame, offset, length) : WireVlans.UNTAGGED;
+        if (vlan == WireVlans.UNTAGGED) {
             wire.send(frame, offset, length);
             return;
         }
@@ -43,7 +45,8 @@ public final class VlanTaggingWire implements WirePort {
 
     private synchronized void sendTagged(byte[] frame, int offset, int length, int vlan) throws IOException {
         if (length + EthernetHeader.VLAN_TAG_LENGTH > tagged.length) {
-            throw new IOException("frame of " + length + " bytes is longer than the largest frame (" + (tagged.length - 4) + ")");
+            throw new IOException("frame of " + length + " bytes is longer than the largest frame ("
+                    + (tagged.length - EthernetHeader.VLAN_TAG_LENGTH) + ")");
         }
         int macs = EthernetHeader.TYPE_OFFSET;
         System.arraycopy(frame, offset, tagged, 0, macs);
@@ -55,25 +58,34 @@ public final class VlanTaggingWire implements WirePort {
         wire.send(tagged, 0, length + EthernetHeader.VLAN_TAG_LENGTH);
     }
 
-    /** @return the VLAN of the frame's sending address, or {@link ServiceVlans#UNTAGGED} (already tagged, too short, neither IPv4 nor ARP) */
+    /** @return the VLAN of the frame's client, or {@link WireVlans#UNTAGGED} (already tagged, too short, neither IPv4 nor ARP) */
     private int vlanFor(byte[] frame, int offset, int length) {
         if (length < EthernetHeader.HEADER_LENGTH) {
-            return ServiceVlans.UNTAGGED;
+            return WireVlans.UNTAGGED;
         }
-        int type = (frame[offset + EthernetHeader.TYPE_OFFSET] & 0xff) << 8 | frame[offset + EthernetHeader.TYPE_OFFSET + 1] & 0xff;
-        int at;
+        int type = u16(frame, offset + EthernetHeader.TYPE_OFFSET);
+        int from;
+        int to;
         if (type == EthernetHeader.TYPE_IPV4) {
-            at = IPV4_SOURCE_OFFSET;
+            from = IPV4_SOURCE_OFFSET;
+            to = IPV4_DESTINATION_OFFSET;
         } else if (type == EthernetHeader.TYPE_ARP) {
-            at = ARP_SENDER_ADDRESS_OFFSET;
+            from = ARP_SENDER_ADDRESS_OFFSET;
+            to = ARP_TARGET_ADDRESS_OFFSET;
         } else {
-            return ServiceVlans.UNTAGGED;
+            return WireVlans.UNTAGGED;
         }
-        if (length < at + 4) {
-            return ServiceVlans.UNTAGGED;
+        if (length < Math.max(from, to) + 4) {
+            return WireVlans.UNTAGGED;
         }
-        int address = (frame[offset + at] & 0xff) << 24 | (frame[offset + at + 1] & 0xff) << 16
-                | (frame[offset + at + 2] & 0xff) << 8 | frame[offset + at + 3] & 0xff;
-        return vlans.vlanOf(address);
+        return vlans.vlanFor(i32(frame, offset + from), i32(frame, offset + to));
+    }
+
+    private static int u16(byte[] b, int at) {
+        return (b[at] & 0xff) << 8 | b[at + 1] & 0xff;
+    }
+
+    private static int i32(byte[] b, int at) {
+        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | b[at + 3] & 0xff;
     }
 }
