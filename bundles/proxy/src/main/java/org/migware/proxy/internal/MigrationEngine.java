@@ -335,12 +335,13 @@ final class MigrationEngine {
                 return; // a connection closed both ways at the failover: answered as the primary's TIME_WAIT would
             }
             if (view.hasFlags(RewritablePacket.SYN) && !view.hasFlags(RewritablePacket.ACK)) {
+                recovery.confirmHandshake(view); // a SYN sent again: a handshake held unconfirmed is forgotten
                 mapping = passThrough(view);
                 if (mapping == null) {
                     counters.drop(DropReason.TABLE_FULL); // the table is full: the client retries its SYN
                     return;
                 }
-            } else {
+            } else if ((mapping = recovery.confirmHandshake(view)) == null) {
                 // No connection here: one that could not be recovered (its handshake was missed, say),
                 // or one that never existed. The service address is MigWare's now, and a host answers
                 // a segment of no connection with a reset. A reset is never answered, so a spoofed one

@@ -565,6 +565,55 @@ class MigrationEngineTest {
         assertEquals(-1, vlanOf(toClient.get(0)), "untagged again once the client's frames are");
     }
 
+    /**
+     * Issue 10: a connection whose handshake's final ACK the capture missed, with nothing sent
+     * since (the tracker holds it in HANDSHAKE). Nothing is forged for it at the failover (the primary
+     * answers spoofed SYNs with SYN-ACKs too); a segment that does not prove the client holds the
+     * SYN-ACK is reset as before; the client's first segment acknowledging exactly the primary's
+     * ISN + 1 at its own ISN + 1 re-creates it, and that segment reaches the replica translated.
+     */
+    @Test
+    void aHandshakeWhoseFinalAckTheCaptureMissedIsReCreatedAtItsClientsFirstSegment() throws Exception {
+        capture(TcpFrame.fromClient(CLIENT_PORT).seq(ISN).flags(TcpHeader.SYN).synOptions(1460, CLIENT_SHIFT, true).timestamps(CLIENT_TSVAL - 10, 0));
+        capture(primary(PRIMARY_ISN, ISN + 1).flags(TcpHeader.SYN | TcpHeader.ACK)
+                .synOptions(1460, PRIMARY_SHIFT, true).timestamps(PRIMARY_TSVAL - 5, (int) CLIENT_TSVAL - 10));
+        ConnectionSnapshot handshake = new ConnectionSnapshot(
+                new Endpoint(InetAddress.getByName("10.77.0.1"), CLIENT_PORT, "02:00:00:00:00:01"),
+                new Endpoint(InetAddress.getByName("10.77.0.2"), SERVICE_PORT, "02:00:00:00:00:02"),
+                new DirectionState(ISN, 1460, CLIENT_SHIFT, true, true, DirectionState.UNKNOWN, ISN + 1, CLIENT_TSVAL - 10, 502, 0, 1, 0, 0,
+                        0, DirectionState.UNKNOWN),
+                new DirectionState(PRIMARY_ISN, 1460, PRIMARY_SHIFT, true, true, ISN + 1, PRIMARY_ISN + 1, PRIMARY_TSVAL - 5, 509, 0, 1, 0,
+                        0, 0, DirectionState.UNKNOWN),
+                TcpState.HANDSHAKE, true, Instant.EPOCH, Instant.EPOCH);
+        engine.startRecovery(List.of(handshake), finished::set);
+        engine.pace();
+        assertTrue(toReplica.isEmpty(), "nothing forged at the failover");
+
+        fromClient(client(ISN + 1, PRIMARY_ISN + 9).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL, PRIMARY_TSVAL - 5));
+        assertTrue(toReplica.isEmpty(), "an ACK of what the primary never sent proves nothing");
+        assertEquals(1, toClient.size(), "answered with a reset");
+        assertEquals(TcpHeader.RST, read(Arrays.copyOfRange(toClient.get(0), 14, toClient.get(0).length)).flags() & TcpHeader.RST);
+        toClient.clear();
+
+        fromClient(client(ISN + 1, PRIMARY_ISN + 1).payload("c1 r1 aaa\n").timestamps(CLIENT_TSVAL + 1, PRIMARY_TSVAL - 5));
+        engine.pace();
+        assertEquals(1, toReplica.size(), "a forged SYN once the client proved it holds the SYN-ACK");
+        TcpSegment syn = read(toReplica.get(0));
+        assertEquals(TcpHeader.SYN, syn.flags() & (TcpHeader.SYN | TcpHeader.ACK));
+        assertEquals(ISN, syn.seq(), "the client's own ISN: its stream starts where it started");
+        toReplica.clear();
+        fromReplica(replicaPacket(syn, REPLICA_ISN, syn.seq() + 1, TcpHeader.SYN | TcpHeader.ACK, "", REPLICA_TSVAL, (int) syn.tsval(),
+                64_240));
+        engine.pace();
+        TcpSegment request = toReplica.stream().map(MigrationEngineTest::read).filter(t -> t.payload().length > 0).findFirst()
+                .orElseThrow(() -> new AssertionError("the client's first segment never reached the replica: " + toReplica.size()));
+        assertEquals("c1 r1 aaa\n", new String(request.payload(), StandardCharsets.US_ASCII));
+        assertEquals(ISN + 1, request.seq());
+        assertEquals(REPLICA_ISN + 1, request.ack(), "the client's ACK of the primary's ISN + 1 moved to the replica's");
+        assertTrue(toClient.stream().noneMatch(f -> (read(Arrays.copyOfRange(f, 14, f.length)).flags() & TcpHeader.RST) != 0),
+                "no reset once confirmed");
+    }
+
     @Test
     void anUnknownTupleIsDroppedAndAClientResetEndsOnlyItsMapping() throws Exception {
         recover();

@@ -21,6 +21,7 @@ import org.migware.proxy.internal.mapping.MappingState;
 import org.migware.proxy.internal.mapping.MappingTable;
 import org.migware.proxy.internal.mapping.MigrationCounters;
 import org.migware.proxy.internal.mapping.RecoveryCandidate;
+import org.migware.proxy.internal.mapping.UnconfirmedHandshakes;
 import org.migware.proxy.internal.mapping.Replica;
 import org.migware.proxy.internal.replay.ReplayStream;
 import org.migware.proxy.internal.translation.ConnectionReset;
@@ -108,6 +109,8 @@ public final class Recovery {
     private final List<Mapping> finsToHandOver = new ArrayList<>();
     /** Connections that had closed both ways at the failover, answered as the primary's TIME_WAIT would. */
     private final ClosedTuples closed = new ClosedTuples();
+    /** Handshakes whose final ACK the capture missed, waiting for their client's first segment. */
+    private final UnconfirmedHandshakes unconfirmed = new UnconfirmedHandshakes();
 
     private final ArrayDeque<Mapping> queued = new ArrayDeque<>();
     private final List<RecoveryCandidate.NotRecoverable> notRecoverable = new ArrayList<>();
@@ -153,44 +156,9 @@ public final class Recovery {
         for (ConnectionSnapshot snapshot : connections) {
             RecoveryCandidate.Assessment assessment = RecoveryCandidate.assess(snapshot);
             if (assessment instanceof RecoveryCandidate.Recoverable recoverable) {
-                RecoveryCandidate c = recoverable.candidate();
-                Delivery delivery = keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
-                ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
-                NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
-                if (why != null && stream != null) {
-                    stream.release(keeper.replay().pool());
-                }
-                if (delivery == Delivery.REPLAY && why != null) {
-                    // Replay is what this port's sessions need: resumed, the replica would reject or
-                    // ignore them and the client hang. A reset now lets the client reconnect at once.
-                    counters.resetAtFailover++;
-                    resets.resetClient(c.primaryAddress(), c.primaryPort(), c.primaryMac(), c.clientAddress(), c.clientPort(), c.clientMac(),
-                            c.clientAck());
-                    // should the capture have missed the client's last ACKs, that reset lands in its
-                    // window but not on its next byte, and is ignored: its answer to the probe is a
-                    // segment of no connection, answered with an exact reset
-                    probe.ask(c);
-                    log.warn("proxy: {} -> {} not replayable ({}): its client is reset", snapshot.client().hostAndPort(),
-                            snapshot.server().hostAndPort(), why);
-                    continue;
-                }
-                long shadow = shadows.allocate();
-                Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
-                        c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
-                mapping.state = MappingState.QUEUED;
-                long clientEnd = c.snapshot().clientToServer().highestSequenceEnd();
-                mapping.clientNext = clientEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientResume() : (int) clientEnd;
-                if (delivery != Delivery.RESUME && why == null) {
-                    counters.replayed++;
-                    handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
-                } else {
-                    handOver.takeFrom(keeper, mapping, c);
-                    watchForCutResponse(mapping, c);
-                    awaitClientAck(mapping, c);
-                }
-                handOverClientFin(mapping, c);
-                table.register(mapping);
-                queued.add(mapping);
+                enqueue(recoverable.candidate(), false);
+            } else if (unconfirmed.remember(snapshot)) {
+                // its final ACK went by unseen: re-created when its client's first segment proves it
             } else if (closed.remember(snapshot, startedNanos)) {
                 // Closed both ways: nothing to re-create; its client's last segments are answered (see ClosedTuples).
                 RecoveryCandidate.NotRecoverable not = (RecoveryCandidate.NotRecoverable) assessment;
@@ -204,6 +172,10 @@ public final class Recovery {
                         not.snapshot().server().hostAndPort(), not.words());
             }
         }
+        if (unconfirmed.size() + unconfirmed.notKept() > 0) {
+            log.info("proxy: {} handshakes whose final ACK the capture missed wait for their client's first segment to confirm them"
+                    + " ({} not kept: at most {})", unconfirmed.size(), unconfirmed.notKept(), UnconfirmedHandshakes.MAX_ENTRIES);
+        }
         if (closed.remembered() + closed.notKept() > 0) {
             log.info("proxy: {} connections had closed both ways: their clients' last segments are answered as TIME_WAIT would for {} s"
                     + " ({} not kept: the table is full)", closed.remembered(), ClosedTuples.LINGER_NANOS / 1_000_000_000L, closed.notKept());
@@ -211,6 +183,51 @@ public final class Recovery {
         log.info("proxy: recovering {} connections ({} not recoverable); {} bytes of theirs to hand over{}", queued.size(),
                 notRecoverable.size(), counters.bytesHandedOver, keeper.framing() == RecordFraming.NONE ? ""
                         : ", " + counters.headsPrepended + " record heads prepended (framing " + keeper.framing().configName() + ")");
+    }
+
+    /**
+     * Queues one recoverable connection: its mapping, what is handed over, its forged handshake to come.
+     *
+     * @param resumeOnly resumed whatever the port's delivery: no byte was exchanged, so replay has nothing more to give
+     */
+    private void enqueue(RecoveryCandidate c, boolean resumeOnly) {
+        Delivery delivery = resumeOnly || keeper.replay() == null ? Delivery.RESUME : keeper.replay().deliveryFor(c.primaryPort());
+        ReplayStream stream = delivery == Delivery.RESUME ? null : keeper.takeReplay(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
+        NotReplayableReason why = delivery == Delivery.RESUME ? null : whyNotReplayable(stream, c);
+        if (why != null && stream != null) {
+            stream.release(keeper.replay().pool());
+        }
+        if (delivery == Delivery.REPLAY && why != null) {
+            // Replay is what this port's sessions need: resumed, the replica would reject or
+            // ignore them and the client hang. A reset now lets the client reconnect at once.
+            counters.resetAtFailover++;
+            resets.resetClient(c.primaryAddress(), c.primaryPort(), c.primaryMac(), c.clientAddress(), c.clientPort(), c.clientMac(),
+                    c.clientAck());
+            // should the capture have missed the client's last ACKs, that reset lands in its
+            // window but not on its next byte, and is ignored: its answer to the probe is a
+            // segment of no connection, answered with an exact reset
+            probe.ask(c);
+            log.warn("proxy: {} -> {} not replayable ({}): its client is reset", c.snapshot().client().hostAndPort(),
+                    c.snapshot().server().hostAndPort(), why);
+            return;
+        }
+        long shadow = shadows.allocate();
+        Mapping mapping = new Mapping(c, c.clientAddress(), c.clientPort(), c.clientMac(),
+                c.primaryAddress(), c.primaryPort(), c.primaryMac(), ShadowEndpoints.address(shadow), ShadowEndpoints.port(shadow));
+        mapping.state = MappingState.QUEUED;
+        long clientEnd = c.snapshot().clientToServer().highestSequenceEnd();
+        mapping.clientNext = clientEnd == org.migware.api.connection.DirectionState.UNKNOWN ? c.clientResume() : (int) clientEnd;
+        if (delivery != Delivery.RESUME && why == null) {
+            counters.replayed++;
+            handOver.takeReplay(mapping, c, stream, keeper.replay().pool());
+        } else {
+            handOver.takeFrom(keeper, mapping, c);
+            watchForCutResponse(mapping, c);
+            awaitClientAck(mapping, c);
+        }
+        handOverClientFin(mapping, c);
+        table.register(mapping);
+        queued.add(mapping);
     }
 
     /**
@@ -232,6 +249,29 @@ public final class Recovery {
         }
         log.info("proxy: {}: its client had half-closed; its FIN {}", mapping,
                 mapping.finToHandOver ? "follows the hand-over" : "is to come from the client again");
+    }
+
+    /**
+     * A client segment of no mapping: if it confirms a handshake whose final ACK the capture
+     * missed ({@link UnconfirmedHandshakes}), that connection is queued for recovery now, resumed
+     * at its start, and the segment waits for its forged handshake as any other would.
+     *
+     * @return the new mapping, or {@code null} when the segment confirms nothing
+     */
+    public Mapping confirmHandshake(RewritablePacket segment) {
+        ConnectionSnapshot snapshot = unconfirmed.confirm(segment);
+        if (snapshot == null) {
+            return null;
+        }
+        if (!(RecoveryCandidate.assess(snapshot) instanceof RecoveryCandidate.Recoverable recoverable)) {
+            return null;
+        }
+        RecoveryCandidate c = recoverable.candidate();
+        enqueue(c, true);
+        log.info("proxy: {} -> {}: its handshake's final ACK was missed by the capture; its client's first segment confirms it:"
+                + " re-created", snapshot.client().hostAndPort(), snapshot.server().hostAndPort());
+        startQueued(nanos.getAsLong());
+        return table.byClient(c.clientAddress(), c.clientPort(), c.primaryAddress(), c.primaryPort());
     }
 
     /**
