@@ -30,7 +30,8 @@ import org.migware.lab.Args;
  * {@code --rtt-rate} requests a second in all, default one every 500 ms per connection), timed on
  * the client's wire (PSH → ACK and PSH → the answer's first byte, tcpdump and tshark) and by the
  * clients themselves, direct to the primary before the pull and through MigWare after, in the
- * same round;</li>
+ * same round; {@code --rtt-stages} captures on the backup's link and MigWare's TUN too and times
+ * each stage of the path through PROXY;</li>
  * <li>bulk throughput through PROXY as a ratio of the direct path, the same connection before and
  * after the pull.</li>
  * </ul>
@@ -42,7 +43,7 @@ import org.migware.lab.Args;
  * <pre>
  * java -cp lib/migware-lab.jar:lib/gson.jar org.migware.lab.experiments.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
  *      [--rounds 10] [--profiles thesis,fast] [--parts wire,rtt,bulk,recovery] [--out FILE]
- *      [--rtt-connections 200] [--rtt-rate REQUESTS_PER_SECOND]
+ *      [--rtt-connections 200] [--rtt-rate REQUESTS_PER_SECOND] [--rtt-stages]
  * </pre>
  */
 public final class MigrationBenchmark {
@@ -61,7 +62,7 @@ public final class MigrationBenchmark {
     static final int DEFAULT_ROUNDS = 10;
 
     public static void main(String[] args) {
-        Args parsed = Args.parse(args, Set.of(), Set.of("distribution", "sizes", "rounds", "out", "warm", "parts", "profiles",
+        Args parsed = Args.parse(args, Set.of("rtt-stages"), Set.of("distribution", "sizes", "rounds", "out", "warm", "parts", "profiles",
                 "rtt-connections", "rtt-rate"));
         Path distribution = Path.of(parsed.string("distribution", System.getProperty("migware.home", ".")));
         int[] sizes = Arrays.stream(parsed.string("sizes", "200,1000,10000").split(",")).map(String::trim)
@@ -136,7 +137,7 @@ public final class MigrationBenchmark {
         List<RoundTripBench.Round> rtt = new ArrayList<>();
         for (int round = 1; parts.contains("rtt") && round <= rounds; round++) {
             System.out.println("bench: round trip added by PROXY, " + rttPlan.describe() + ", round " + round + " of " + rounds);
-            RoundTripBench.Round r = RoundTripBench.round(distribution, rttPlan, round, "mwbenchrr",
+            RoundTripBench.Round r = RoundTripBench.round(distribution, rttPlan, round, "mwbenchrr", parsed.has("rtt-stages"),
                     message -> System.out.println("  lab: " + message));
             rtt.add(r);
             System.out.printf(Locale.ROOT, "bench: PSH → ACK p99 direct %s µs, through PROXY %s µs (%d and %d samples); capture drops %d%n",

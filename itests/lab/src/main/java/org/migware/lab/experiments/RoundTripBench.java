@@ -13,9 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
+import org.migware.lab.Await;
 import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.Role;
 import org.migware.lab.oracles.LatencyStats;
+import org.migware.lab.oracles.RoundTripStages;
 import org.migware.lab.oracles.RttLog;
 import org.migware.lab.oracles.Tcpdump;
 import org.migware.lab.oracles.WireAnalysis;
@@ -109,10 +111,17 @@ public final class RoundTripBench {
      * @param pulled when the primary's link was pulled
      * @param proxySince when MigWare reached PROXY (its clock), null if never
      * @param workDir the round's reports
+     * @param stages through PROXY, where the time went (captures on the backup's link and the TUN too); null when not measured
      */
     public record Round(Plan plan, int round, WireRoundTrips direct, WireRoundTrips proxied, long[] appDirectMicros,
-            long[] appProxiedMicros, long survived, long captured, long dropped, Instant pulled, Instant proxySince, Path workDir) {
+            long[] appProxiedMicros, long survived, long captured, long dropped, Instant pulled, Instant proxySince, Path workDir,
+            RoundTripStages stages) {
     }
+
+    /** MigWare's TUN in the backup's namespace. */
+    private static final String TUN = "mig0";
+    /** Bytes kept per frame: every header and a record's header ({@code c<conn> r<seq>}) after them. */
+    private static final int SNAPLEN = 128;
 
     /**
      * Runs one round (root, the lab).
@@ -121,10 +130,13 @@ public final class RoundTripBench {
      * @param plan what to run
      * @param round its number
      * @param prefix the lab's name prefix
+     * @param stages whether to capture on the backup's link and MigWare's TUN too, to time each stage
+     *        of the path through PROXY (two more tcpdumps on the same cores: the figures of such a
+     *        round are for the stages' shares, not for the headline)
      * @param progress told of each step
      * @return its figures
      */
-    public static Round round(Path distribution, Plan plan, int round, String prefix, Consumer<String> progress) {
+    public static Round round(Path distribution, Plan plan, int round, String prefix, boolean stages, Consumer<String> progress) {
         MigrationExperiment.Options options = MigrationExperiment.Options
                 .forScenario(MigrationExperiment.Scenario.REQUEST_RESPONSE, distribution).withConnections(plan.connections())
                 .withIntervalMillis(plan.intervalMillis()).withBeforeFailureMillis(plan.beforeFailureMillis())
@@ -133,19 +145,29 @@ public final class RoundTripBench {
             options = options.withConnectRate(CONNECT_RATE).withReplicaBacklog(128);
         }
         int port = options.port();
-        Tcpdump[] capture = new Tcpdump[1];
-        Tcpdump.CaptureStats[] stats = new Tcpdump.CaptureStats[1];
+        Tcpdump[] capture = new Tcpdump[3];
+        Tcpdump.CaptureStats[] stats = new Tcpdump.CaptureStats[3];
         MigrationExperiment.Result result = MigrationExperiment.run(options, progress, new MigrationExperiment.Observer() {
             @Override
             public void ready(LabNetwork lab, MigwareInstance migware) {
                 // headers are enough; the client's own link is where the client's round trip starts and ends
-                capture[0] = Tcpdump.on(lab, Role.CLIENT).snaplen(96).pcap(lab.workDir().resolve("client-wire.pcap"))
+                capture[0] = Tcpdump.on(lab, Role.CLIENT).snaplen(SNAPLEN).pcap(lab.workDir().resolve("client-wire.pcap"))
                         .filter("tcp port " + port).name("wire").start();
+                if (stages) {
+                    capture[1] = Tcpdump.on(lab, Role.BACKUP).snaplen(SNAPLEN).pcap(lab.workDir().resolve("backup-wire.pcap"))
+                            .filter("tcp port " + port).name("backup-wire").start();
+                    Await.until("the TUN " + TUN, Duration.ofSeconds(30),
+                            () -> lab.exec(Role.BACKUP, "ip", "link", "show", TUN).exitCode() == 0);
+                    capture[2] = Tcpdump.on(lab, Role.BACKUP).interfaceName(TUN).snaplen(SNAPLEN)
+                            .pcap(lab.workDir().resolve("tun.pcap")).filter("tcp port " + port).name("tun").start();
+                }
             }
 
             @Override
             public void finished(LabNetwork lab, MigwareInstance migware) {
-                stats[0] = capture[0].stop();
+                for (int i = 0; i < capture.length; i++) {
+                    stats[i] = capture[i] == null ? null : capture[i].stop();
+                }
             }
         });
         // decoded after the round: tshark never shares the cores with the measured windows
@@ -157,17 +179,37 @@ public final class RoundTripBench {
         WireRoundTrips direct = new WireRoundTrips().add(wire, directFrom / 1000.0, pull / 1000.0);
         WireRoundTrips proxied = new WireRoundTrips().add(wire, proxiedFrom / 1000.0, Double.POSITIVE_INFINITY);
         RttLog app = RttLog.read(result.workDir().resolve("rtt.tsv"));
+        RoundTripStages stageTimes = null;
+        if (stages) {
+            stageTimes = new RoundTripStages().add(wire, WireAnalysis.decode(result.workDir().resolve("backup-wire.pcap"), port,
+                    Duration.ofMinutes(5)), WireAnalysis.decode(result.workDir().resolve("tun.pcap"), port, Duration.ofMinutes(5)),
+                    proxiedFrom / 1000.0, Double.POSITIVE_INFINITY);
+        }
         Round r = new Round(plan, round, direct, proxied, micros(app, t -> t >= directFrom && t < pull),
                 micros(app, t -> t >= proxiedFrom), result.survived(), stats[0] == null ? -1 : stats[0].captured(),
-                stats[0] == null ? -1 : stats[0].droppedByKernel(), result.linkPulled(), result.proxySince(), result.workDir());
+                dropped(stats), result.linkPulled(), result.proxySince(), result.workDir(), stageTimes);
         if (plan.connections() > 1000) {
             try {
-                Files.deleteIfExists(pcap); // tens of MB a round; the figures are kept
+                for (String name : List.of("client-wire.pcap", "backup-wire.pcap", "tun.pcap")) {
+                    Files.deleteIfExists(result.workDir().resolve(name)); // tens of MB a round; the figures are kept
+                }
             } catch (IOException e) {
                 progress.accept("cannot delete " + pcap + ": " + e.getMessage());
             }
         }
         return r;
+    }
+
+    /** @return frames the kernel dropped from any of the round's captures, -1 if unknown */
+    private static long dropped(Tcpdump.CaptureStats[] stats) {
+        if (stats[0] == null) {
+            return -1;
+        }
+        long sum = 0;
+        for (Tcpdump.CaptureStats s : stats) {
+            sum += s == null ? 0 : Math.max(0, s.droppedByKernel());
+        }
+        return sum;
     }
 
     private static long[] micros(RttLog log, LongPredicate sentAt) {
@@ -271,7 +313,30 @@ public final class RoundTripBench {
                 perRound.add(String.format(Locale.ROOT, "%s / %s", us(round.direct().pshToAck().p99()), us(round.proxied().pshToAck().p99())));
             }
             r.append(String.join("; ", perRound)).append(".\n");
+            RoundTripStages stages = new RoundTripStages();
+            p.rounds().stream().filter(x -> x.stages() != null).forEach(x -> stages.addAll(x.stages()));
+            if (stages.count() > 0) {
+                r.append(stagesMarkdown(stages));
+            }
         }
+        return r.toString();
+    }
+
+    private static String stagesMarkdown(RoundTripStages stages) {
+        StringBuilder r = new StringBuilder();
+        r.append(String.format(Locale.ROOT, "%nThrough PROXY, stage by stage (tcpdump on the client's link, the backup's link and"
+                + " MigWare's TUN, joined by record; %d records; three captures share the cores, so these rounds are for the"
+                + " shares, not the headline). *Slowest 1 %%*: the mean of each stage over the round trips at or above the p99.%n%n",
+                stages.count()));
+        r.append("| stage | median (µs) | p90 (µs) | p99 (µs) | max (µs) | slowest 1 % (µs, mean) |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        double[] tail = stages.tailMeans(99);
+        for (int i = 0; i <= RoundTripStages.NAMES.size(); i++) {
+            LatencyStats s = stages.stage(i);
+            String name = i < RoundTripStages.NAMES.size() ? RoundTripStages.NAMES.get(i) : "**whole round trip (client's link)**";
+            r.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", name, us(s.median()), us(s.p90()), us(s.p99()),
+                    us(s.max()), us(tail[i])));
+        }
+        r.append(String.format(Locale.ROOT, "%nSlowest 1 %%: %d round trips.%n", stages.tailCount(99)));
         return r.toString();
     }
 
@@ -318,6 +383,19 @@ public final class RoundTripBench {
             app.put("addedMedianMicros", p.appProxied().medianMicros() - p.appDirect().medianMicros());
             app.put("addedP99Micros", p.appProxied().p99Micros() - p.appDirect().p99Micros());
             o.put("application", app);
+            RoundTripStages stages = new RoundTripStages();
+            p.rounds().stream().filter(x -> x.stages() != null).forEach(x -> stages.addAll(x.stages()));
+            if (stages.count() > 0) {
+                List<Object> st = new ArrayList<>();
+                double[] tail = stages.tailMeans(99);
+                for (int i = 0; i <= RoundTripStages.NAMES.size(); i++) {
+                    Map<String, Object> so = micros(stages.stage(i));
+                    so.put("stage", i < RoundTripStages.NAMES.size() ? RoundTripStages.NAMES.get(i) : "whole round trip");
+                    so.put("slowestOnePercentMean", microsOrNull(tail[i]));
+                    st.add(so);
+                }
+                o.put("proxiedStages", st);
+            }
             o.put("survived", p.rounds().stream().mapToLong(Round::survived).sum());
             o.put("captureDrops", p.rounds().stream().mapToLong(Round::dropped).sum());
             List<Object> perRound = new ArrayList<>();
