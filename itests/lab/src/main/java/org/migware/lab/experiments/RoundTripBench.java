@@ -118,6 +118,14 @@ public final class RoundTripBench {
             RoundTripStages stages) {
     }
 
+    /**
+     * The clients and servers rewrite their reports this rarely: a server writes on the thread that
+     * answers, and at 10,000 connections a rewrite every second held up 1–2 % of the answers by
+     * 10–20 ms on both paths, the lab's noise and not the path's.
+     */
+    static final long REPORT_MILLIS = 5000;
+    /** Set (to anything) to keep the captures of rounds above 1,000 connections, for analysis. */
+    static final String KEEP_CAPTURES = "MIGWARE_BENCH_KEEP_CAPTURES";
     /** MigWare's TUN in the backup's namespace. */
     private static final String TUN = "mig0";
     /** Bytes kept per frame: every header and a record's header ({@code c<conn> r<seq>}) after them. */
@@ -140,7 +148,7 @@ public final class RoundTripBench {
         MigrationExperiment.Options options = MigrationExperiment.Options
                 .forScenario(MigrationExperiment.Scenario.REQUEST_RESPONSE, distribution).withConnections(plan.connections())
                 .withIntervalMillis(plan.intervalMillis()).withBeforeFailureMillis(plan.beforeFailureMillis())
-                .withAfterFailureMillis(plan.afterFailureMillis()).withPrefix(prefix);
+                .withAfterFailureMillis(plan.afterFailureMillis()).withPrefix(prefix).withReportIntervalMillis(REPORT_MILLIS);
         if (plan.connections() > DEFAULT_CONNECTIONS) {
             options = options.withConnectRate(CONNECT_RATE).withReplicaBacklog(128);
         }
@@ -188,7 +196,7 @@ public final class RoundTripBench {
         Round r = new Round(plan, round, direct, proxied, micros(app, t -> t >= directFrom && t < pull),
                 micros(app, t -> t >= proxiedFrom), result.survived(), stats[0] == null ? -1 : stats[0].captured(),
                 dropped(stats), result.linkPulled(), result.proxySince(), result.workDir(), stageTimes);
-        if (plan.connections() > 1000) {
+        if (plan.connections() > 1000 && System.getenv(KEEP_CAPTURES) == null) {
             try {
                 for (String name : List.of("client-wire.pcap", "backup-wire.pcap", "tun.pcap")) {
                     Files.deleteIfExists(result.workDir().resolve(name)); // tens of MB a round; the figures are kept
