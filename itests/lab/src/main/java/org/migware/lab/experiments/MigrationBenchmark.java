@@ -31,7 +31,8 @@ import org.migware.lab.Args;
  * the client's wire (PSH → ACK and PSH → the answer's first byte, tcpdump and tshark) and by the
  * clients themselves, direct to the primary before the pull and through MigWare after, in the
  * same round; {@code --rtt-stages} captures on the backup's link and MigWare's TUN too and times
- * each stage of the path through PROXY;</li>
+ * each stage of the path through PROXY; {@code --rtt-proxy} sets keys of MigWare's proxy configuration for
+ * the rtt rounds (a diagnosis: what a setting costs);</li>
  * <li>bulk throughput through PROXY as a ratio of the direct path, the same connection before and
  * after the pull.</li>
  * </ul>
@@ -43,7 +44,7 @@ import org.migware.lab.Args;
  * <pre>
  * java -cp lib/migware-lab.jar:lib/gson.jar org.migware.lab.experiments.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
  *      [--rounds 10] [--profiles thesis,fast] [--parts wire,rtt,bulk,recovery] [--out FILE]
- *      [--rtt-connections 200] [--rtt-rate REQUESTS_PER_SECOND] [--rtt-stages]
+ *      [--rtt-connections 200] [--rtt-rate REQUESTS_PER_SECOND] [--rtt-stages] [--rtt-proxy KEY=VALUE,...]
  * </pre>
  */
 public final class MigrationBenchmark {
@@ -63,7 +64,7 @@ public final class MigrationBenchmark {
 
     public static void main(String[] args) {
         Args parsed = Args.parse(args, Set.of("rtt-stages"), Set.of("distribution", "sizes", "rounds", "out", "warm", "parts", "profiles",
-                "rtt-connections", "rtt-rate"));
+                "rtt-connections", "rtt-rate", "rtt-proxy"));
         Path distribution = Path.of(parsed.string("distribution", System.getProperty("migware.home", ".")));
         int[] sizes = Arrays.stream(parsed.string("sizes", "200,1000,10000").split(",")).map(String::trim)
                 .mapToInt(Integer::parseInt).toArray();
@@ -87,7 +88,7 @@ public final class MigrationBenchmark {
             });
         }
         RoundTripBench.Plan rttPlan = RoundTripBench.Plan.of((int) parsed.number("rtt-connections", RoundTripBench.DEFAULT_CONNECTIONS),
-                parsed.number("rtt-rate", 0));
+                parsed.number("rtt-rate", 0)).withProxySettings(parsed.string("rtt-proxy", null));
         Instant started = Instant.now();
         Machine machine = Machine.now();
         System.out.println("bench: " + machine.describe() + "; load average at the start " + machine.loadAverage());

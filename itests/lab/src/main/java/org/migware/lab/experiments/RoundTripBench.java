@@ -55,8 +55,16 @@ public final class RoundTripBench {
      * @param settleMillis from PROXY to the window through it: at least one request interval, so
      *        every connection has sent again after the failover (records held during the outage are
      *        the failover's cost, not the path's)
+     * @param proxySettings more keys of {@code etc/org.migware.proxy.cfg} (e.g. {@code stateSnapshotMillis=0}, to
+     *        see what the periodic snapshot costs); empty: as shipped
      */
-    public record Plan(int connections, long intervalMillis, long connectMillis, long measureMillis, long settleMillis) {
+    public record Plan(int connections, long intervalMillis, long connectMillis, long measureMillis, long settleMillis,
+            Map<String, String> proxySettings) {
+
+        /** Copies the settings: the plan stays a value. */
+        public Plan {
+            proxySettings = Map.copyOf(proxySettings);
+        }
 
         /**
          * @param connections how many connections
@@ -72,7 +80,26 @@ public final class RoundTripBench {
             // each connection sends at least twice per window, and 8 s at least (the scenario's old direct window)
             long measure = Math.max(8000, 2 * interval);
             long settle = Math.max(MigrationExperiment.SETTLE_MILLIS, interval);
-            return new Plan(connections, interval, connect, measure, settle);
+            return new Plan(connections, interval, connect, measure, settle, Map.of());
+        }
+
+        /**
+         * @param settings {@code key=value,key=value} of {@code etc/org.migware.proxy.cfg}; null or empty for none
+         * @return this plan with MigWare's proxy configured so
+         */
+        public Plan withProxySettings(String settings) {
+            Map<String, String> map = new java.util.TreeMap<>();
+            for (String pair : settings == null ? new String[0] : settings.split(",")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--rtt-proxy: key=value pairs, not '" + pair + "'");
+                }
+                map.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+            return new Plan(connections, intervalMillis, connectMillis, measureMillis, settleMillis, map);
         }
 
         /** @return requests a second in total */
@@ -91,8 +118,8 @@ public final class RoundTripBench {
         }
 
         String describe() {
-            return String.format(Locale.ROOT, "%,d connections, %,.0f requests/s (one every %,d ms each)", connections,
-                    requestsPerSecond(), intervalMillis);
+            return String.format(Locale.ROOT, "%,d connections, %,.0f requests/s (one every %,d ms each)%s", connections,
+                    requestsPerSecond(), intervalMillis, proxySettings.isEmpty() ? "" : ", proxy " + new java.util.TreeMap<>(proxySettings));
         }
     }
 
@@ -149,6 +176,9 @@ public final class RoundTripBench {
                 .forScenario(MigrationExperiment.Scenario.REQUEST_RESPONSE, distribution).withConnections(plan.connections())
                 .withIntervalMillis(plan.intervalMillis()).withBeforeFailureMillis(plan.beforeFailureMillis())
                 .withAfterFailureMillis(plan.afterFailureMillis()).withPrefix(prefix).withReportIntervalMillis(REPORT_MILLIS);
+        for (Map.Entry<String, String> setting : plan.proxySettings().entrySet()) {
+            options = options.withProxySetting(setting.getKey(), setting.getValue());
+        }
         if (plan.connections() > DEFAULT_CONNECTIONS) {
             options = options.withConnectRate(CONNECT_RATE).withReplicaBacklog(128);
         }
@@ -382,6 +412,7 @@ public final class RoundTripBench {
             o.put("intervalMs", p.plan().intervalMillis());
             o.put("windowMs", p.plan().measureMillis());
             o.put("settleAfterProxyMs", p.plan().settleMillis());
+            o.put("proxySettings", p.plan().proxySettings());
             o.put("rounds", p.rounds().size());
             o.put("wire", wire(p.direct(), p.proxied()));
             Map<String, Object> app = new LinkedHashMap<>();

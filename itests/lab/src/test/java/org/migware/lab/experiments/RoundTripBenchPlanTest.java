@@ -32,6 +32,17 @@ class RoundTripBenchPlanTest {
     }
 
     @Test
+    void proxySettingsArePairsAndPartOfWhatRan() {
+        RoundTripBench.Plan plain = RoundTripBench.Plan.of(200, 0);
+        RoundTripBench.Plan set = plain.withProxySettings("stateSnapshotMillis=0, delivery=resume");
+
+        assertEquals(java.util.Map.of("stateSnapshotMillis", "0", "delivery", "resume"), set.proxySettings());
+        assertEquals(plain, plain.withProxySettings(null));
+        org.junit.jupiter.api.Assertions.assertNotEquals(plain, set, "rounds with other settings are summed apart");
+        assertThrows(IllegalArgumentException.class, () -> plain.withProxySettings("stateSnapshotMillis"));
+    }
+
+    @Test
     void noConnectionsIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> RoundTripBench.Plan.of(0, 1000));
     }
