@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import com.google.gson.GsonBuilder;
 import org.migware.lab.Args;
-import org.migware.lab.oracles.RttLog;
 
 /**
  * The benchmarks of migration, in one run on the built-in lab (root):
@@ -26,9 +25,14 @@ import org.migware.lab.oracles.RttLog;
  * <li>part {@code recovery}, on request: MigWare's self-timed recovery time — the failover decision to the last forged handshake completed, as the proxy
  * measures it — for N connections (default 200, 1,000 and 10,000; a record every 10 s each, the
  * replica's listen backlog 128), against the thesis's 456–680 ms for 200;</li>
- * <li>the round trip added by PROXY: 200 request/response connections, each record's answer timed
- * by the client, direct to the primary before the pull and through MigWare after, in the same
- * run — the median and p99 differences, against the thesis's 612 ms;</li>
+ * <li>part {@code rtt}: the round trip added by PROXY ({@link RoundTripBench}), over {@code --rounds}
+ * rounds: request/response connections ({@code --rtt-connections}, default 200, carrying
+ * {@code --rtt-rate} requests a second in all, default one every 500 ms per connection), timed on
+ * the client's wire (PSH → ACK and PSH → the answer's first byte, tcpdump and tshark) and by the
+ * clients themselves, direct to the primary before the pull and through MigWare after, in the
+ * same round; {@code --rtt-stages} captures on the backup's link and MigWare's TUN too and times
+ * each stage of the path through PROXY; {@code --rtt-proxy} sets keys of MigWare's proxy configuration for
+ * the rtt rounds (a diagnosis: what a setting costs);</li>
  * <li>bulk throughput through PROXY as a ratio of the direct path, the same connection before and
  * after the pull.</li>
  * </ul>
@@ -40,6 +44,7 @@ import org.migware.lab.oracles.RttLog;
  * <pre>
  * java -cp lib/migware-lab.jar:lib/gson.jar org.migware.lab.experiments.MigrationBenchmark --distribution DIR [--sizes 200,1000,10000] [--warm 2000]
  *      [--rounds 10] [--profiles thesis,fast] [--parts wire,rtt,bulk,recovery] [--out FILE]
+ *      [--rtt-connections 200] [--rtt-rate REQUESTS_PER_SECOND] [--rtt-stages] [--rtt-proxy KEY=VALUE,...]
  * </pre>
  */
 public final class MigrationBenchmark {
@@ -58,7 +63,8 @@ public final class MigrationBenchmark {
     static final int DEFAULT_ROUNDS = 10;
 
     public static void main(String[] args) {
-        Args parsed = Args.parse(args, Set.of(), Set.of("distribution", "sizes", "rounds", "out", "warm", "parts", "profiles"));
+        Args parsed = Args.parse(args, Set.of("rtt-stages"), Set.of("distribution", "sizes", "rounds", "out", "warm", "parts", "profiles",
+                "rtt-connections", "rtt-rate", "rtt-proxy"));
         Path distribution = Path.of(parsed.string("distribution", System.getProperty("migware.home", ".")));
         int[] sizes = Arrays.stream(parsed.string("sizes", "200,1000,10000").split(",")).map(String::trim)
                 .mapToInt(Integer::parseInt).toArray();
@@ -81,6 +87,8 @@ public final class MigrationBenchmark {
                 default -> throw new IllegalArgumentException("--profiles: thesis or fast, not '" + name + "'");
             });
         }
+        RoundTripBench.Plan rttPlan = RoundTripBench.Plan.of((int) parsed.number("rtt-connections", RoundTripBench.DEFAULT_CONNECTIONS),
+                parsed.number("rtt-rate", 0)).withProxySettings(parsed.string("rtt-proxy", null));
         Instant started = Instant.now();
         Machine machine = Machine.now();
         System.out.println("bench: " + machine.describe() + "; load average at the start " + machine.loadAverage());
@@ -127,16 +135,24 @@ public final class MigrationBenchmark {
             }
         }
 
-        MigrationExperiment.Result rr = parts.contains("rtt") ? runScenario("added round trip, 200 request/response connections",
-                MigrationExperiment.Scenario.REQUEST_RESPONSE, "mwbenchrr", distribution) : null;
+        List<RoundTripBench.Round> rtt = new ArrayList<>();
+        for (int round = 1; parts.contains("rtt") && round <= rounds; round++) {
+            System.out.println("bench: round trip added by PROXY, " + rttPlan.describe() + ", round " + round + " of " + rounds);
+            RoundTripBench.Round r = RoundTripBench.round(distribution, rttPlan, round, "mwbenchrr", parsed.has("rtt-stages"),
+                    message -> System.out.println("  lab: " + message));
+            rtt.add(r);
+            System.out.printf(Locale.ROOT, "bench: PSH → ACK p99 direct %s µs, through PROXY %s µs (%d and %d samples); capture drops %d%n",
+                    RoundTripBench.us(r.direct().pshToAck().p99()), RoundTripBench.us(r.proxied().pshToAck().p99()),
+                    r.direct().pshToAck().count(), r.proxied().pshToAck().count(), r.dropped());
+        }
         MigrationExperiment.Result bulk = parts.contains("bulk")
                 ? runScenario("bulk throughput", MigrationExperiment.Scenario.BULK, "mwbenchbulk", distribution) : null;
 
         Machine end = Machine.now();
         String out = parsed.string("out", null);
-        publish(machineLines(started, machine, end) + report(wire, recoveries, warm, rr, bulk), out);
+        publish(machineLines(started, machine, end) + report(wire, recoveries, warm, rtt, bulk), out);
         if (out != null) {
-            writeJson(jsonPath(Path.of(out)), json(started, machine, end, wire, recoveries, rr, bulk));
+            writeJson(jsonPath(Path.of(out)), json(started, machine, end, wire, recoveries, rtt, bulk));
         }
     }
 
@@ -215,7 +231,7 @@ public final class MigrationBenchmark {
     }
 
     static Map<String, Object> json(Instant started, Machine start, Machine end, List<WireTimingBench.Round> wire,
-            List<Recovery> recoveries, MigrationExperiment.Result rr, MigrationExperiment.Result bulk) {
+            List<Recovery> recoveries, List<RoundTripBench.Round> rtt, MigrationExperiment.Result bulk) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("started", started.toString());
         m.put("seconds", Duration.between(started, Instant.now()).toSeconds());
@@ -243,13 +259,8 @@ public final class MigrationBenchmark {
             }
             m.put("selfTimedRecovery", recs);
         }
-        if (rr != null && rr.rtt() != null) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("directMicros", rtt(rr.rtt().direct()));
-            o.put("proxiedMicros", rtt(rr.rtt().proxied()));
-            o.put("addedMedianMicros", rr.rtt().addedMedianMicros());
-            o.put("addedP99Micros", rr.rtt().addedP99Micros());
-            m.put("roundTrip", o);
+        if (!rtt.isEmpty()) {
+            m.put("roundTrip", RoundTripBench.json(rtt));
         }
         if (bulk != null && bulk.bulk() != null) {
             MigrationExperiment.BulkOutcome b = bulk.bulk();
@@ -261,16 +272,6 @@ public final class MigrationBenchmark {
             m.put("bulk", o);
         }
         return m;
-    }
-
-    private static Map<String, Object> rtt(RttLog.Summary s) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("count", s.count());
-        o.put("median", s.medianMicros());
-        o.put("p90", s.p90Micros());
-        o.put("p99", s.p99Micros());
-        o.put("max", s.maxMicros());
-        return o;
     }
 
     /** Prints a benchmark's report and, when {@code out} is given, writes it there too. */
@@ -294,7 +295,7 @@ public final class MigrationBenchmark {
                 System.getProperty("java.version"));
     }
 
-    static String report(List<WireTimingBench.Round> wire, List<Recovery> recoveries, int warm, MigrationExperiment.Result rr,
+    static String report(List<WireTimingBench.Round> wire, List<Recovery> recoveries, int warm, List<RoundTripBench.Round> rtt,
             MigrationExperiment.Result bulk) {
         StringBuilder r = new StringBuilder();
         if (!wire.isEmpty()) {
@@ -303,8 +304,8 @@ public final class MigrationBenchmark {
         if (!recoveries.isEmpty()) {
             r.append(recoveryReport(recoveries, warm));
         }
-        if (rr != null) {
-            r.append(rttReport(rr));
+        if (!rtt.isEmpty()) {
+            r.append(RoundTripBench.markdown(rtt));
         }
         if (bulk != null) {
             r.append(bulkReport(bulk));
@@ -328,22 +329,6 @@ public final class MigrationBenchmark {
         return r.toString();
     }
 
-    private static String rttReport(MigrationExperiment.Result rr) {
-        StringBuilder r = new StringBuilder();
-        r.append("\n### Round trip through PROXY against the direct path (200 request/response connections, same run)\n\n");
-        MigrationExperiment.RttComparison rtt = rr.rtt();
-        if (rtt == null) {
-            r.append("no round trips measured\n");
-        } else {
-            r.append("| path | answers | median (µs) | p90 (µs) | p99 (µs) | max (µs) |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
-            r.append(row("direct to the primary", rtt.direct()));
-            r.append(row("through MigWare (PROXY)", rtt.proxied()));
-            r.append(String.format(Locale.ROOT, "%nAdded by PROXY: median %+d µs (goal ≤ 100 µs), p99 %+d µs; the thesis: 612 ms."
-                    + " Survived: %d of %d.%n", rtt.addedMedianMicros(), rtt.addedP99Micros(), rr.survived(), rr.connections().size()));
-        }
-        return r.toString();
-    }
-
     private static String bulkReport(MigrationExperiment.Result bulk) {
         StringBuilder r = new StringBuilder();
         r.append("\n### Bulk throughput through PROXY (one connection, before and after the pull)\n\n");
@@ -356,10 +341,5 @@ public final class MigrationBenchmark {
                     b.replicaSha256() != null && b.replicaMismatchAt() < 0 ? "equal" : "NOT equal"));
         }
         return r.toString();
-    }
-
-    private static String row(String path, RttLog.Summary s) {
-        return String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d |%n", path, s.count(), s.medianMicros(), s.p90Micros(),
-                s.p99Micros(), s.maxMicros());
     }
 }

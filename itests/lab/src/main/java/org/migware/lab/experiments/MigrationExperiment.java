@@ -158,11 +158,15 @@ public final class MigrationExperiment {
      * @param proxySettings more keys of {@code etc/org.migware.proxy.cfg} (e.g. {@code delivery})
      * @param responseBytes request/response: the body's bytes in each answer (0: the plain answer line)
      * @param capture the live capture backend MigWare runs with
+     * @param reportIntervalMillis how often the clients and both servers rewrite their reports; 0 for
+     *        the scenario's own (1 s, lifecycle 200 ms). A server writes its report on the thread that
+     *        answers, so with thousands of connections each rewrite holds up the answers for
+     *        milliseconds: a latency benchmark at that size wants them rare
      */
     public record Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
             long afterFailureMillis, int port, String prefix, Scenario scenario, DetectionExperiment.Profile monitor,
             String framing, int replicaBacklog, long connectRate, int recordSize, int warmReplicaConnections,
-            Map<String, String> proxySettings, int responseBytes, CaptureBackend capture) {
+            Map<String, String> proxySettings, int responseBytes, CaptureBackend capture, long reportIntervalMillis) {
 
         /** Copies the proxy's settings: the options stay a value. */
         public Options {
@@ -176,7 +180,7 @@ public final class MigrationExperiment {
         public Options(Path distribution, int connections, long intervalMillis, long beforeFailureMillis,
                 long afterFailureMillis, int port, String prefix) {
             this(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0, CaptureBackend.PCAP4J);
+                    Scenario.PUSH, null, null, 4096, 1000, 64, 0, Map.of(), 0, CaptureBackend.PCAP4J, 0);
         }
 
         /** @return the push scenario: 10 connections, a record every 500 ms, the thesis's monitor, framing newline */
@@ -211,69 +215,69 @@ public final class MigrationExperiment {
 
         public Options withConnections(int count) {
             return new Options(distribution, count, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         public Options withPrefix(String newPrefix) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, newPrefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         public Options withBeforeFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, millis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         public Options withAfterFailureMillis(long millis) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, millis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another record interval */
         public Options withIntervalMillis(long millis) {
             return new Options(distribution, connections, millis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another scenario (its other settings unchanged) */
         public Options withScenario(Scenario newScenario) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    newScenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another ICMP monitor profile (null: the thesis's, written explicitly) */
         public Options withMonitor(DetectionExperiment.Profile profile) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, profile, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another proxy framing */
         public Options withFraming(String newFraming) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, newFraming, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another replica listen backlog */
         public Options withReplicaBacklog(int backlog) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, backlog, connectRate, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another client connect rate */
         public Options withConnectRate(long perSecond) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, perSecond, recordSize, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /** @return these options with another record size */
         public Options withRecordSize(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, bytes, warmReplicaConnections, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         public Options withWarmReplicaConnections(int count) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, count, proxySettings, responseBytes, capture, reportIntervalMillis);
         }
 
         /**
@@ -283,14 +287,26 @@ public final class MigrationExperiment {
          */
         public Options withResponseBytes(int bytes) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, bytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings, bytes, capture, reportIntervalMillis);
+        }
+
+        /** @return these options with the reports rewritten this often (0: the scenario's own) */
+        public Options withReportIntervalMillis(long millis) {
+            return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings,
+                    responseBytes, capture, millis);
+        }
+
+        /** @return how often the reports are rewritten: as asked, else 200 ms for the lifecycle scenario, 1 s for the others */
+        long reportMillis() {
+            return reportIntervalMillis > 0 ? reportIntervalMillis : scenario == Scenario.LIFECYCLE ? 200 : 1000;
         }
 
         /** @return these options with MigWare capturing through that backend (pcap4j unless told) */
         public Options withCapture(CaptureBackend backend) {
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
                     scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, proxySettings,
-                    responseBytes, backend);
+                    responseBytes, backend, reportIntervalMillis);
         }
 
         /**
@@ -301,7 +317,7 @@ public final class MigrationExperiment {
             Map<String, String> settings = new HashMap<>(proxySettings);
             settings.put(key, value);
             return new Options(distribution, connections, intervalMillis, beforeFailureMillis, afterFailureMillis, port, prefix,
-                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings, responseBytes, capture);
+                    scenario, monitor, framing, replicaBacklog, connectRate, recordSize, warmReplicaConnections, settings, responseBytes, capture, reportIntervalMillis);
         }
     }
 
@@ -547,7 +563,7 @@ public final class MigrationExperiment {
             LabProcess primaryServer;
             LabProcess replicaServer;
             // The lifecycle scenario reads the replica's report while the clients run: rewrite it often.
-            long reportMillis = options.scenario() == Scenario.LIFECYCLE ? 200 : 1000;
+            long reportMillis = options.reportMillis();
             if (options.scenario() == Scenario.BULK) {
                 primaryServer = lab.startJava(Role.PRIMARY, "primary-receiver", BulkReceiver.class,
                         new BulkReceiver.Options().port(options.port()).report(work.resolve("primary.tsv")).toArgs());
@@ -658,7 +674,7 @@ public final class MigrationExperiment {
                     .connections(options.connections()).intervalMillis(options.intervalMillis())
                     .durationMillis(options.beforeFailureMillis() + options.afterFailureMillis()).recordSize(options.recordSize())
                     .connectRate(options.connectRate()).report(clientReport)
-                    .reportIntervalMillis(scenario == Scenario.LIFECYCLE ? 200 : 1000);
+                    .reportIntervalMillis(options.reportMillis());
             if (scenario == Scenario.REQUEST_RESPONSE) {
                 clientOptions.readResponses(true).responseBytes(options.responseBytes()).rttLog(work.resolve("rtt.tsv"));
             }

@@ -46,9 +46,21 @@ public final class WireAnalysis {
      * @param retransmitted whether any of its bytes were sent again
      * @param ackEpochSeconds the first ACK from the server side that covered it; NaN if none
      * @param records the records whose headers it carried, as {connId, seq}
+     * @param answerEpochSeconds the first segment from the server side that carried data and whose
+     *        ACK covered it: the answer can only be written once the request is in, so this is
+     *        its answer's first byte (an answer to an earlier request sent after this one arrived
+     *        would count too; the lab's clients have one request outstanding); NaN if none
+     * @param queuedBehindRetransmission whether an earlier segment of its flow that was sent again
+     *        was still unacknowledged when it left: its ACK waited for that retransmission, so
+     *        its time is the earlier segment's loss, not the path's
      */
     public record Segment(int clientPort, long relSeq, int length, double sentEpochSeconds, boolean retransmitted,
-            double ackEpochSeconds, List<long[]> records) {
+            double ackEpochSeconds, List<long[]> records, double answerEpochSeconds, boolean queuedBehindRetransmission) {
+
+        /** @return whether its times are the path's: sent once, behind no segment that was sent again */
+        public boolean clean() {
+            return !retransmitted && !queuedBehindRetransmission;
+        }
 
         /** @return PSH to ACK in milliseconds; NaN when retransmitted or never acknowledged */
         public double latencyMillis() {
@@ -219,17 +231,40 @@ public final class WireAnalysis {
                     resets.putIfAbsent(dport, time);
                 }
                 if ((flags & ACK) != 0) {
-                    flow.ack(time, ack);
+                    flow.ack(time, ack, len);
                 }
             }
         }
         List<Segment> segments = new ArrayList<>();
         for (Flow flow : flows.values()) {
-            for (MutableSegment s : flow.segments) {
-                segments.add(new Segment(flow.port, s.relSeq, s.length, s.sent, s.retransmitted, s.acked, List.copyOf(s.records)));
+            List<MutableSegment> all = flow.segments;
+            for (int i = 0; i < all.size(); i++) {
+                MutableSegment s = all.get(i);
+                segments.add(new Segment(flow.port, s.relSeq, s.length, s.sent, s.retransmitted, s.acked, List.copyOf(s.records),
+                        s.answered, behindRetransmission(all, i)));
             }
         }
         return new WireAnalysis(List.copyOf(segments), Map.copyOf(resets));
+    }
+
+    /**
+     * Whether an earlier segment that was sent again was still unacknowledged when segment
+     * {@code i} left. Cumulative ACKs cover segments in sequence order, so the earlier segments
+     * unacknowledged at that time are the ones right before it: walking back stops at the first
+     * one acknowledged by then.
+     */
+    private static boolean behindRetransmission(List<MutableSegment> segments, int i) {
+        double sent = segments.get(i).sent;
+        for (int j = i - 1; j >= 0; j--) {
+            MutableSegment earlier = segments.get(j);
+            if (earlier.acked <= sent) { // false for NaN: never acknowledged
+                return false;
+            }
+            if (earlier.retransmitted) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One client flow's data segments, in sequence order, and how far the server has acknowledged. */
@@ -239,6 +274,7 @@ public final class WireAnalysis {
         final List<MutableSegment> segments = new ArrayList<>();
         long highestEnd;
         int firstUnacked;
+        int firstUnanswered;
 
         Flow(int port, long firstSeq) {
             this.port = port;
@@ -280,7 +316,8 @@ public final class WireAnalysis {
             highestEnd = end;
         }
 
-        void ack(double time, long ack) {
+        /** A segment from the server side with the ACK flag: {@code len} > 0 makes it an answer too. */
+        void ack(double time, long ack, int len) {
             long acked = rel(ack);
             if (acked > highestEnd + (1L << 30)) {
                 return; // an ACK from before our base (the handshake's): covers nothing
@@ -295,6 +332,14 @@ public final class WireAnalysis {
                 }
                 firstUnacked++;
             }
+            while (len > 0 && firstUnanswered < segments.size()) {
+                MutableSegment s = segments.get(firstUnanswered);
+                if (s.relSeq + s.length > acked) {
+                    break;
+                }
+                s.answered = time;
+                firstUnanswered++;
+            }
         }
     }
 
@@ -304,6 +349,7 @@ public final class WireAnalysis {
         final double sent;
         boolean retransmitted;
         double acked = Double.NaN;
+        double answered = Double.NaN;
         final List<long[]> records = new ArrayList<>(2);
 
         MutableSegment(long relSeq, int length, double sent) {
