@@ -704,24 +704,63 @@ final class MigrationEngine {
      *
      * @param unfinished replayed connections still catching up, not written (see {@link #save})
      * @param journalCovered the journal generation the snapshot covers: retire it once the snapshot is durable; -1 without a journal
+     * @param number the snapshot's number from the caller's counter, taken with the journal's turn: a snapshot
+     *     with a higher one turned the journal later, and an older one must never replace it on disk
      */
-    record Saved(int unfinished, long journalCovered) {
+    record Saved(int unfinished, long journalCovered, long number) {
     }
 
-    synchronized Saved save(DataOutputStream out) throws IOException {
-        long now = nanos.getAsLong();
-        MappingsCodec.Header header = new MappingsCodec.Header(shadows.allocated(), recovery.sinceStartNanos(now),
-                recovery.finishedAfterNanos());
+    /**
+     * Mappings serialised per hold of the lock by {@link #save}: at 10,000 mappings, serialising them
+     * all at once held the lock 5–26 ms every snapshot, and every packet waited (the round trip's
+     * p99 through PROXY, 8.1 ms, fell to 2.6 ms with the snapshot off).
+     */
+    static final int SAVE_CHUNK = 128;
+
+    /**
+     * Serialises the mappings in parts, taking the lock for each: the list, the header and the
+     * journal's new generation at once, then {@value #SAVE_CHUNK} mappings at a time, then the
+     * closed tuples. Each mapping is whole as of its part; the mappings need not be of one instant
+     * (each carries on by itself, and one closed meanwhile is skipped at restore). Mappings made
+     * after the list are in the next snapshot. The journal turns over first: every handshake
+     * completed after that is in the new generation, which the write does not retire.
+     */
+    Saved save(DataOutputStream out) throws IOException {
+        return save(out, () -> 0L);
+    }
+
+    /** @param numberer called once, under the lock, as the journal turns over: the snapshot's number */
+    Saved save(DataOutputStream out, java.util.function.LongSupplier numberer) throws IOException {
         List<Mapping> all = new ArrayList<>();
-        table.forEachByShadow(all::add);
-        // Queued connections keep their order: those waiting longest go first again.
-        all.removeIf(m -> m.state == MappingState.QUEUED);
-        all.addAll(recovery.queuedInOrder());
-        int unfinished = all.size();
-        all.removeIf(m -> m.replay != null && (!m.replay.checkingOver() || m.replay.handOverLength() > 0));
-        unfinished -= all.size();
-        MappingsCodec.write(out, header, counters, all, closedTuplesToSave(now));
-        return new Saved(unfinished, journal == null ? -1 : journal.rotate());
+        int unfinished;
+        long journalCovered;
+        long number;
+        synchronized (this) {
+            long now = nanos.getAsLong();
+            MappingsCodec.Header header = new MappingsCodec.Header(shadows.allocated(), recovery.sinceStartNanos(now),
+                    recovery.finishedAfterNanos());
+            table.forEachByShadow(all::add);
+            // Queued connections keep their order: those waiting longest go first again.
+            all.removeIf(m -> m.state == MappingState.QUEUED);
+            all.addAll(recovery.queuedInOrder());
+            unfinished = all.size();
+            all.removeIf(m -> m.replay != null && (!m.replay.checkingOver() || m.replay.handOverLength() > 0));
+            unfinished -= all.size();
+            MappingsCodec.writeHead(out, header, counters, all.size());
+            journalCovered = journal == null ? -1 : journal.rotate();
+            number = numberer.getAsLong();
+        }
+        for (int from = 0; from < all.size(); from += SAVE_CHUNK) {
+            synchronized (this) {
+                for (int i = from; i < Math.min(all.size(), from + SAVE_CHUNK); i++) {
+                    MappingsCodec.writeMapping(out, all.get(i));
+                }
+            }
+        }
+        synchronized (this) {
+            MappingsCodec.writeClosed(out, closedTuplesToSave(nanos.getAsLong()));
+        }
+        return new Saved(unfinished, journalCovered, number);
     }
 
     /** The closed tuples still answered, each with the wall-clock time its linger ends. */

@@ -93,6 +93,18 @@ public final class MappingsCodec {
         if (closed.size() > MAX_CLOSED_TUPLES) {
             throw new IllegalArgumentException(closed.size() + " closed tuples, more than the " + MAX_CLOSED_TUPLES + " a file may hold");
         }
+        writeHead(out, header, counters, mappings.size());
+        for (Mapping m : mappings) {
+            writeMapping(out, m);
+        }
+        writeClosed(out, closed);
+    }
+
+    /**
+     * The file's start, up to the count of the mappings that {@link #writeMapping} writes next, one
+     * by one (a writer may serialise them in parts, {@link #writeClosed} last).
+     */
+    public static void writeHead(DataOutputStream out, Header header, MigrationCounters counters, int mappingCount) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
         out.writeLong(header.shadowsAllocated());
@@ -107,9 +119,15 @@ public final class MappingsCodec {
         out.writeInt(counters.headsMissing);
         out.writeLong(counters.bytesHandedOver);
         out.writeInt(counters.ecnRefused);
-        out.writeInt(mappings.size());
-        for (Mapping m : mappings) {
-            writeMapping(out, m);
+        out.writeInt(mappingCount);
+    }
+
+    /**
+     * The file's end: the closed tuples, oldest first; at most {@link #MAX_CLOSED_TUPLES}.
+     */
+    public static void writeClosed(DataOutputStream out, List<ClosedTuple> closed) throws IOException {
+        if (closed.size() > MAX_CLOSED_TUPLES) {
+            throw new IllegalArgumentException(closed.size() + " closed tuples, more than the " + MAX_CLOSED_TUPLES + " a file may hold");
         }
         out.writeInt(closed.size());
         for (ClosedTuple c : closed) {
@@ -187,7 +205,8 @@ public final class MappingsCodec {
         return bytes;
     }
 
-    private static void writeMapping(DataOutputStream out, Mapping m) throws IOException {
+    /** One mapping, after {@link #writeHead}: as many as its count said. */
+    public static void writeMapping(DataOutputStream out, Mapping m) throws IOException {
         out.writeByte(m.state.ordinal());
         RecoveryCandidate c = m.candidate;
         out.writeBoolean(c != null);
