@@ -143,6 +143,8 @@ final class MigrationEngine {
     private final ReplayCheck replayCheck;
     /** Volatile: the capture thread asks, without the lock, whether frames still go to the keeper. */
     private volatile boolean active;
+    /** See {@link #settled()}; written by the pacer. */
+    private volatile boolean settled = true;
     /**
      * This host owns the service address (the direct path, {@code direct.DirectPath}): new
      * connections, segments of no carried connection and the address's ARP are the kernel's.
@@ -229,7 +231,16 @@ final class MigrationEngine {
         return recovery.watchedPort() > 0;
     }
 
+    /**
+     * @return whether the last {@link #pace} left nothing on a timer of a few milliseconds (not
+     *     active, or recovery over with nothing outstanding): the pacer may look less often
+     */
+    boolean settled() {
+        return settled;
+    }
+
     private void paceLocked(int replicaAcceptWaiting) {
+        settled = !active || recovery.settled() && replicaToClient.holdsNone();
         if (active) {
             recovery.pace(replicaAcceptWaiting);
             replicaToClient.releaseSettled();

@@ -269,6 +269,10 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
     /** The clients' kept streams: written when the bundle stops in NORMAL, read by the next activation only. */
     private static final String KEEPER_FILE = "streams.state";
     private static final long QUEUED_PACE_NANOS = 200_000;
+    /** The pacer's tick while handshakes, waits or hand-overs are outstanding: their timers count in milliseconds. */
+    private static final long RETRY_PACE_NANOS = 1_000_000;
+    /** Its tick once nothing is outstanding: only expiries in seconds are left. */
+    private static final long SETTLED_PACE_NANOS = 10_000_000;
     /** How often the keeper's silent streams are looked for; a stream's silence is known to within it. */
     private static final long KEEPER_SWEEP_SECONDS = 1;
 
@@ -686,6 +690,7 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
         }
         LOG.warn("proxy: failover at {}: re-creating {} tracked connections against the replica", event.time(), current.size());
         engine.startRecovery(current.connections(), this::reportRecoveryFinished, this::checkpointBeforeRecovery);
+        java.util.concurrent.locks.LockSupport.unpark(pacer); // from its settled tick to recovery's
         if (!pacer.isAlive()) {
             pacer.start();
         }
@@ -879,14 +884,17 @@ public final class ProxyComponent implements FailoverListener, MigrationStatus {
                 // the recovery rate. Afterwards only retries are left, and a millisecond will do.
                 if (engine.pace()) {
                     java.util.concurrent.locks.LockSupport.parkNanos(QUEUED_PACE_NANOS);
+                } else if (engine.settled()) {
+                    // Nothing on a short timer: every tick takes the engine's lock, which every packet
+                    // needs; 1,000 a second showed among the waits of PROXY's slowest round trips.
+                    // A recovery starting unparks it (#stateChanged).
+                    java.util.concurrent.locks.LockSupport.parkNanos(SETTLED_PACE_NANOS);
                 } else {
-                    Thread.sleep(1);
+                    java.util.concurrent.locks.LockSupport.parkNanos(RETRY_PACE_NANOS);
                 }
                 if (Thread.interrupted()) {
                     return;
                 }
-            } catch (InterruptedException e) {
-                return;
             } catch (RuntimeException e) {
                 LOG.error("proxy: recovery pacing failed", e);
             }

@@ -657,6 +657,15 @@ public final class Recovery {
         return finishedNanos >= 0;
     }
 
+    /**
+     * @return whether nothing waits on a timer of a few milliseconds: recovery finished, no forged
+     *     handshake, cut response, client acknowledgement or FIN to hand over outstanding
+     */
+    public boolean settled() {
+        return finishedNanos >= 0 && queued.isEmpty() && handshaking == 0 && midResponse.isEmpty() && awaitingClientAck.isEmpty()
+                && finsToHandOver.isEmpty();
+    }
+
     /** @return connections queued or handshaking */
     public int pending() {
         return queued.size() + handshaking;

@@ -106,6 +106,11 @@ public final class ReplicaToClient {
         }
     }
 
+    /** @return whether no segment is held for a client's acknowledgement */
+    public boolean holdsNone() {
+        return holding.isEmpty();
+    }
+
     /** Releases what is held for every connection whose wait has ended (the pacer's tick: a wait that ran out). */
     public void releaseSettled() {
         for (int i = holding.size() - 1; i >= 0; i--) {
