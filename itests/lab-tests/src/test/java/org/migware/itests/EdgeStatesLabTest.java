@@ -111,6 +111,68 @@ class EdgeStatesLabTest {
         assertEquals(10, result.survived(), result::statusAfter);
     }
     /**
+     * Issue 10: connections whose handshake's final ACK the capture missed, and which sent nothing
+     * before the failover. The clients' pure ACKs are dropped on the mirror while they connect
+     * (nftables in the hub: the primary gets them, MigWare's capture does not), so the tracker holds
+     * each in HANDSHAKE; the drop ends, the primary is pulled, and only then do the clients send their
+     * request (half-closing, as the answer server wants). Before, each was reset at its first
+     * segment; now that segment, acknowledging exactly the primary's ISN + 1, re-creates it. The
+     * oracle is the client: the whole answer, byte-exact, no reset (nftables counts the resets its
+     * kernel receives).
+     */
+    @Test
+    void connectionsWhoseFinalAckTheCaptureMissedAreReCreatedAtTheirFirstSegment() throws Exception {
+        String prefix = "mwfin";
+        int clients = 5;
+        java.util.List<LabProcess> idle = new java.util.ArrayList<>();
+        try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
+            LabNetwork net = lab.lab();
+            Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
+            Path clientScript = FaultCampaignLabTest.writeScript(net, "answer-client.py", ANSWER_CLIENT);
+            for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
+                net.start(role, "answer-server-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
+                        server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
+            }
+            FaultCampaignLabTest.countResetsAtTheClient(net, prefix, HTTP_PORT);
+            lab.startMigware(BuiltDistribution.home(), "resume", Map.of());
+            Path go = lab.folder("signals").resolve("go");
+            org.migware.lab.network.MirrorFilter acks = org.migware.lab.network.MirrorFilter.pureAcks(net, Role.BACKUP, Role.CLIENT,
+                    Role.PRIMARY, HTTP_PORT);
+            for (int i = 0; i < clients; i++) {
+                LabProcess c = net.start(Role.CLIENT, "idle-client-" + i, FaultCampaignLabTest.PYTHON, "-u", clientScript.toString(),
+                        lab.address(Role.PRIMARY), Integer.toString(HTTP_PORT), "100000000", "0", "idle-until:" + go);
+                idle.add(c);
+                c.awaitOutput("CONNECTED", Duration.ofSeconds(30));
+            }
+            Await.sleep(500);
+            acks.stop();
+            org.migware.lab.network.MirrorFilter.Counters dropped = acks.counters();
+            System.out.println("[lab " + prefix + "] while the clients connected, on the mirror: " + dropped);
+            assertTrue(dropped.dropped() >= clients, () -> "the clients' final ACKs were dropped on the mirror: " + dropped);
+            Instant pulled = lab.pull();
+            Instant proxy = lab.awaitProxy(Duration.ofSeconds(30));
+            java.nio.file.Files.writeString(go, "go");
+            for (LabProcess c : idle) {
+                assertTrue(c.waitFor(Duration.ofSeconds(30)), () -> "the client still waits 30 s after the signal\n" + c.stdout() + c.stderr()
+                        + "\n" + lab.statusJson());
+            }
+            long resets = FaultCampaignLabTest.resetsAtTheClient(net, prefix);
+            String log = lab.migware().log();
+            System.out.println("[lab " + prefix + "] pulled at " + pulled + ", PROXY since " + proxy + "; resets at the clients: " + resets
+                    + "; MigWare re-created " + log.lines().filter(l -> l.contains("its client's first segment confirms it")).count()
+                    + " at their first segment (its log)");
+            for (LabProcess c : idle) {
+                assertEquals(0, c.exitCode().orElse(-1), () -> "the whole answer, byte-exact: " + c.stdout() + c.stderr());
+                assertTrue(c.stdout().contains("ANSWER-WHOLE"), c::stdout);
+            }
+            assertEquals(0, resets, "no reset reached a client");
+        } finally {
+            idle.forEach(LabProcess::close);
+        }
+        assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
+    }
+
+    /**
      * Issue 10, point 7, delivery replay, one network, three clients of a server (the same on
      * primary and replica) that answers 3 MiB depending on the request:
      * <ul>
@@ -268,11 +330,13 @@ class EdgeStatesLabTest {
     /**
      * Arguments: host, port, rate (bytes per second), local port (0: any), mode. {@code half-close}
      * sends a request, half-closes, and reads the answer at the rate to EOF; {@code
-     * server-closes-first} sends a CLOSE-FIRST request, reads the answer to EOF, and closes. Exits 0
+     * server-closes-first} sends a CLOSE-FIRST request, reads the answer to EOF, and closes; {@code
+     * idle-until:FILE} connects, says CONNECTED, sends nothing until FILE exists, then goes on as
+     * {@code half-close}. Exits 0
      * only when the answer is the one expected, whole and byte-exact; a reset fails it.
      */
     static final String ANSWER_CLIENT = ANSWER + """
-            import socket, sys, time
+            import os, socket, sys, time
             host, port, rate, local, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
             first = b"CLOSE-FIRST" if mode == "server-closes-first" else b"REQUEST"
             request = first + b" %f\\n" % time.time()
@@ -282,6 +346,13 @@ class EdgeStatesLabTest {
             if local:
                 s.bind(("", local))
             s.connect((host, port))
+            if mode.startswith("idle-until:"):
+                # connected, nothing sent: the handshake's final ACK is all the capture could have seen
+                print("CONNECTED from port", s.getsockname()[1], flush=True)
+                go = mode.split(":", 1)[1]
+                while not os.path.exists(go):
+                    time.sleep(0.05)
+                mode = "half-close"
             s.sendall(request)
             if mode == "half-close":
                 s.shutdown(socket.SHUT_WR)
