@@ -111,6 +111,21 @@ class EdgeStatesLabTest {
         assertEquals(10, result.survived(), result::statusAfter);
     }
     /**
+     * Starts the answer server on the primary and the replica, the same on both.
+     *
+     * @return the answer client's script
+     */
+    private static Path startAnswerServers(ReplayExperiment lab) {
+        LabNetwork net = lab.lab();
+        Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
+        for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
+            net.start(role, "answer-server-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
+                    server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
+        }
+        return FaultCampaignLabTest.writeScript(net, "answer-client.py", ANSWER_CLIENT);
+    }
+
+    /**
      * Issue 10: connections whose handshake's final ACK the capture missed, and which sent nothing
      * before the failover. The clients' pure ACKs are dropped on the mirror while they connect
      * (nftables in the hub: the primary gets them, MigWare's capture does not), so the tracker holds
@@ -127,12 +142,7 @@ class EdgeStatesLabTest {
         java.util.List<LabProcess> idle = new java.util.ArrayList<>();
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             LabNetwork net = lab.lab();
-            Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
-            Path clientScript = FaultCampaignLabTest.writeScript(net, "answer-client.py", ANSWER_CLIENT);
-            for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
-                net.start(role, "answer-server-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
-                        server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
-            }
+            Path clientScript = startAnswerServers(lab);
             FaultCampaignLabTest.countResetsAtTheClient(net, prefix, HTTP_PORT);
             lab.startMigware(BuiltDistribution.home(), "resume", Map.of());
             Path go = lab.folder("signals").resolve("go");
@@ -199,12 +209,7 @@ class EdgeStatesLabTest {
         LabProcess synAgain = null;
         try (ReplayExperiment lab = ReplayExperiment.create(prefix, HTTP_PORT)) {
             LabNetwork net = lab.lab();
-            Path server = FaultCampaignLabTest.writeScript(net, "answer-server.py", ANSWER_SERVER);
-            Path clientScript = FaultCampaignLabTest.writeScript(net, "answer-client.py", ANSWER_CLIENT);
-            for (Role role : new Role[] {Role.PRIMARY, Role.BACKUP}) {
-                net.start(role, "answer-server-" + role.name().toLowerCase(java.util.Locale.ROOT), FaultCampaignLabTest.PYTHON, "-u",
-                        server.toString(), lab.address(role), Integer.toString(HTTP_PORT)).awaitOutput("LISTENING", Duration.ofSeconds(30));
-            }
+            Path clientScript = startAnswerServers(lab);
             String primary = lab.address(Role.PRIMARY);
             // The closing client's FIN never reaches the primary's TCP (the mirror still shows it);
             // the client counts the resets it receives.
