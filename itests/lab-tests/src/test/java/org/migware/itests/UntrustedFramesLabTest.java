@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,14 +28,17 @@ import org.migware.lab.network.LabNetwork;
 import org.migware.lab.network.Role;
 
 /**
- * Issue 10, points 3 and 4 in NORMAL, on the lab: for every carried connection, frames the
+ * Issue 10, points 3 and 4 in NORMAL and in PROXY, on the lab: for every carried connection, frames the
  * primary's stack does not believe are put on the hub (to the primary or the client, and to the
  * backup, whose capture MigWare reads): RSTs and a FIN in the window but not at RCV.NXT, an ACK
  * 2^30 beyond what was sent, a TSval 2^30 ahead, a SYN-ACK without window scale, a FIN at
  * RCV.NXT with a wrong checksum and one whose IP length exceeds the frame. The oracles: the
  * primary's and the client's kernels ({@code ss}) keep every connection ESTABLISHED, and after
  * the primary is pulled the push clients' records reach the replica's application from the
- * primary's last on, without gap, duplicate or torn record.
+ * primary's last on, without gap, duplicate or torn record. In PROXY the same frames again, now
+ * towards MigWare (what the client sends goes to the service address, which MigWare answers for)
+ * and the client: MigWare passes the client's side on for the replica's stack to judge, as the
+ * primary's judged them; the client's and the replica's kernels ({@code ss}) keep every connection.
  */
 @Timeout(value = 4, unit = java.util.concurrent.TimeUnit.MINUTES)
 class UntrustedFramesLabTest {
@@ -47,6 +51,9 @@ class UntrustedFramesLabTest {
         AtomicReference<String> injected = new AtomicReference<>("");
         AtomicInteger primaryEstablished = new AtomicInteger(-1);
         AtomicInteger clientEstablished = new AtomicInteger(-1);
+        AtomicReference<String> injectedInProxy = new AtomicReference<>("");
+        AtomicInteger replicaEstablishedInProxy = new AtomicInteger(-1);
+        AtomicInteger clientEstablishedInProxy = new AtomicInteger(-1);
         MigrationExperiment.Options options = MigrationExperiment.Options.forScenario(Scenario.PUSH, BuiltDistribution.home())
                 .withPrefix(prefix).withConnections(CONNECTIONS).withIntervalMillis(100).withBeforeFailureMillis(8000)
                 .withAfterFailureMillis(10_000).withMonitor(DetectionExperiment.Profile.FAST);
@@ -54,7 +61,7 @@ class UntrustedFramesLabTest {
                 new MigrationExperiment.Observer() {
                     @Override
                     public void aboutToPull(LabNetwork lab, MigwareInstance migware) {
-                        injected.set(inject(lab, options.port()));
+                        injected.set(inject(lab, options.port(), false));
                         System.out.println("[lab " + prefix + "] injected:\n" + injected.get());
                         Await.sleep(1000); // challenge ACKs answered, the OFO queue left as it is
                         primaryEstablished.set(established(lab, Role.PRIMARY, "sport", options.port()));
@@ -62,12 +69,29 @@ class UntrustedFramesLabTest {
                         System.out.println("[lab " + prefix + "] ESTABLISHED after the forged frames: primary "
                                 + primaryEstablished.get() + ", client " + clientEstablished.get());
                     }
+
+                    @Override
+                    public void pulled(LabNetwork lab, MigwareInstance migware, Instant pulled) {
+                        Await.until("PROXY", Duration.ofSeconds(30), () -> migware.status().proxy());
+                        Await.sleep(1500); // records flow through MigWare
+                        injectedInProxy.set(inject(lab, options.port(), true));
+                        System.out.println("[lab " + prefix + "] injected in PROXY:\n" + injectedInProxy.get());
+                        Await.sleep(1000);
+                        replicaEstablishedInProxy.set(established(lab, Role.BACKUP, "sport", options.port()));
+                        clientEstablishedInProxy.set(established(lab, Role.CLIENT, "dport", options.port()));
+                        System.out.println("[lab " + prefix + "] ESTABLISHED after the forged frames in PROXY: replica "
+                                + replicaEstablishedInProxy.get() + ", client " + clientEstablishedInProxy.get());
+                    }
                 });
         assertFalse(LabNetwork.leftovers(prefix), "the lab's namespaces must be gone");
         long tuples = injected.get().lines().filter(l -> l.startsWith("forged ")).count();
         assertEquals(CONNECTIONS, tuples, () -> "forged frames for every carried connection:\n" + injected.get());
         assertEquals(CONNECTIONS, primaryEstablished.get(), "the primary's stack kept every connection");
         assertEquals(CONNECTIONS, clientEstablished.get(), "the client's stack kept every connection");
+        assertEquals(CONNECTIONS, injectedInProxy.get().lines().filter(l -> l.startsWith("forged ")).count(),
+                () -> "forged frames in PROXY for every carried connection:\n" + injectedInProxy.get());
+        assertEquals(CONNECTIONS, replicaEstablishedInProxy.get(), "in PROXY the replica's stack kept every connection");
+        assertEquals(CONNECTIONS, clientEstablishedInProxy.get(), "in PROXY the client's stack kept every connection");
         String broken = result.connections().stream().filter(c -> !c.survived()).map(Object::toString)
                 .collect(Collectors.joining("\n"));
         assertEquals(CONNECTIONS, result.survived(), () -> "broken connections:\n" + broken + "\n" + result.statusAfter());
@@ -83,7 +107,8 @@ class UntrustedFramesLabTest {
         return (int) ss.requireSuccess().stdout().lines().filter(l -> !l.isBlank()).count();
     }
 
-    private static String inject(LabNetwork lab, int port) {
+    /** @param inProxy the primary is gone: watch the client's port, and send what goes to the primary only towards MigWare */
+    private static String inject(LabNetwork lab, int port, boolean inProxy) {
         Path script = lab.workDir().resolve("forge-frames.py");
         try {
             Files.writeString(script, FORGE_SCRIPT, StandardCharsets.US_ASCII);
@@ -94,7 +119,7 @@ class UntrustedFramesLabTest {
         ExecResult result = lab.execIn(lab.hubNamespace(), Duration.ofSeconds(30), List.of(python, script.toString(),
                 lab.address(Role.PRIMARY), lab.address(Role.CLIENT), String.valueOf(port),
                 lab.hubInterface(Role.PRIMARY), lab.hubInterface(Role.CLIENT), lab.hubInterface(Role.BACKUP),
-                lab.macAddress(Role.PRIMARY), lab.macAddress(Role.CLIENT), "2.0"));
+                lab.macAddress(Role.PRIMARY), lab.macAddress(Role.CLIENT), "2.0", inProxy ? "proxy" : "normal"));
         return result.requireSuccess().stdout() + result.stderr();
     }
 
@@ -113,6 +138,7 @@ class UntrustedFramesLabTest {
             mac_p = bytes.fromhex(sys.argv[7].replace(":", ""))
             mac_c = bytes.fromhex(sys.argv[8].replace(":", ""))
             watch = float(sys.argv[9])
+            in_proxy = sys.argv[10] == "proxy"  # the primary's link is pulled: MigWare answers for its address
             M = 0xFFFFFFFF
 
             def csum(data):
@@ -157,7 +183,7 @@ class UntrustedFramesLabTest {
                 return dst_mac + src_mac + b"\\x08\\x00" + ip + tcp
 
             rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-            rx.bind((if_p, 0))
+            rx.bind((if_c if in_proxy else if_p, 0))
             rx.settimeout(0.2)
             latest = {}
             deadline = time.time() + watch
@@ -186,8 +212,9 @@ class UntrustedFramesLabTest {
                 elif src == prim_ip and sport == port:
                     latest.setdefault(dport, {})["p"] = (end, ack, ts)
 
-            tx_p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-            tx_p.bind((if_p, 0))
+            tx_p = None if in_proxy else socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            if tx_p:
+                tx_p.bind((if_p, 0))
             tx_c = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
             tx_c.bind((if_c, 0))
             tx_b = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -195,10 +222,12 @@ class UntrustedFramesLabTest {
 
             def to_primary(f):
                 tx_b.send(f)
-                tx_p.send(f)
+                if tx_p:
+                    tx_p.send(f)
 
             def to_client(f):
-                tx_b.send(f)
+                if not in_proxy:
+                    tx_b.send(f)
                 tx_c.send(f)
 
             for cport, sides in sorted(latest.items()):
