@@ -63,7 +63,7 @@ public final class VlanTaggingWire implements WirePort {
         if (length < EthernetHeader.HEADER_LENGTH) {
             return WireVlans.UNTAGGED;
         }
-        int type = u16(frame, offset + EthernetHeader.TYPE_OFFSET);
+        int type = WireVlans.u16(frame, offset + EthernetHeader.TYPE_OFFSET);
         int from;
         int to;
         if (type == EthernetHeader.TYPE_IPV4) {
@@ -78,14 +78,6 @@ public final class VlanTaggingWire implements WirePort {
         if (length < Math.max(from, to) + 4) {
             return WireVlans.UNTAGGED;
         }
-        return vlans.vlanFor(i32(frame, offset + from), i32(frame, offset + to));
-    }
-
-    private static int u16(byte[] b, int at) {
-        return (b[at] & 0xff) << 8 | b[at + 1] & 0xff;
-    }
-
-    private static int i32(byte[] b, int at) {
-        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | b[at + 3] & 0xff;
+        return vlans.vlanFor(WireVlans.i32(frame, offset + from), WireVlans.i32(frame, offset + to));
     }
 }

@@ -133,7 +133,13 @@ public final class WireVlans {
         return u16(frame, at + EthernetHeader.VLAN_TCI_OFFSET) & EthernetHeader.VLAN_ID_MASK;
     }
 
-    private static int u16(byte[] b, int at) {
+    /** Network byte order: the frame's 16 bits at {@code at}. */
+    static int u16(byte[] b, int at) {
         return (b[at] & 0xff) << 8 | b[at + 1] & 0xff;
+    }
+
+    /** Network byte order: the frame's 32 bits at {@code at}. */
+    static int i32(byte[] b, int at) {
+        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | b[at + 3] & 0xff;
     }
 }
