@@ -85,8 +85,12 @@ public final class DirectPath {
     public synchronized void tick() {
         boolean active = engine.active();
         // Claiming (several backups): the connections a takeover would carry are in the set before
-        // keepalived is released; RECOVERY begins only once the address is this host's.
-        boolean claiming = !active && coreState == FailoverState.CLAIMING;
+        // keepalived is released; RECOVERY begins only once the address is this host's. The core
+        // is told RECOVERY a moment before the engine starts it: in that moment the address is
+        // already this host's, so the set and the release stay as they were while claiming (a round
+        // there once emptied the set and held keepalived back, and the kernel reset the clients).
+        FailoverState core = coreState;
+        boolean claiming = !active && (core == FailoverState.CLAIMING || core == FailoverState.RECOVERY);
         List<CarriedTuple> carried = active ? engine.carried() : claiming ? engine.toTakeOver() : List.of();
         String problem = null;
         boolean synced;
@@ -126,7 +130,7 @@ public final class DirectPath {
         }
         engine.serviceAddressLocal(local);
         if (active && local && synced && carried.isEmpty() && engine.recoveryFinished()) {
-            FailoverState core = coreState;
+            core = coreState;
             if (core == FailoverState.NORMAL && drainReported) {
                 // done: the core is NORMAL, serving
             } else if (core == FailoverState.PROXY) {

@@ -138,6 +138,41 @@ class DirectPathTest {
         assertEquals(0, path.status().setElements(), "the set emptied");
     }
 
+    /**
+     * The core is told RECOVERY a moment before the engine starts it, and the address is already
+     * this host's: a round in between keeps the set and the release as they were while claiming.
+     */
+    @Test
+    void theMomentBetweenTheCoresRecoveryAndTheEnginesKeepsTheClaimsSetAndRelease(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("migware.track");
+        DirectPath path = directPath(file);
+        engine.tracked.add(tuple(1));
+        engine.tracked.add(tuple(2));
+        path.coreState(FailoverState.CLAIMING);
+        path.tick();
+        assertEquals("0\n", Files.readString(file), "released while claiming");
+
+        addressLocal = true;
+        path.coreState(FailoverState.RECOVERY); // the engine has not started yet
+        events.clear();
+        path.tick();
+        assertEquals("0\n", Files.readString(file), "still released");
+        assertEquals(2, path.status().setElements(), "the set still protects the connections to take over");
+
+        engine.active = true;
+        engine.carried.addAll(engine.tracked);
+        path.tick();
+        assertEquals("0\n", Files.readString(file));
+        assertEquals(2, path.status().setElements());
+
+        path.coreState(FailoverState.NORMAL); // stood down: another backup became the master
+        engine.active = false;
+        addressLocal = false;
+        path.tick();
+        assertEquals("1\n", Files.readString(file), "held again");
+        assertEquals(0, path.status().setElements(), "the set emptied");
+    }
+
     /** A set nft refuses keeps keepalived held: the address must not come while a carried connection is unprotected. */
     @Test
     void aRefusedSetKeepsKeepalivedHeld(@TempDir Path folder) throws Exception {
