@@ -106,7 +106,7 @@ class ConfigCheckTest {
         write("org.migware.core.failover", "policy = quorum", "holdDownMilis = 1500", "fenceCommand = " + fence);
         assertProblem("etc/org.migware.core.failover.cfg: holdDownMilis: unknown key (MigWare failover decision has: policy, quorum,"
                 + " holdDownMillis, isolationSilenceMillis, isolationSettleMillis, dryRun, fenceCommand, fenceTimeoutMillis, fenceRetryMillis,"
-                + " claimThroughKeepalived, claimTimeoutMillis)");
+                + " claimThroughKeepalived, claimTimeoutMillis, claimSettleMillis)");
     }
 
     @Test

@@ -111,6 +111,13 @@ public final class FailoverCoordinator implements FailoverStatus {
         @AttributeDefinition(name = "Claim timeout (ms)", description = "How long keepalived may take to make this host the"
                 + " master before the claim stands down; the next claim waits as long")
         long claimTimeoutMillis() default 3000;
+
+        @AttributeDefinition(name = "Claim settle (ms)", description = "How long the service address must stay on this host"
+                + " before the claim takes the connections over. Two backups' keepalived can both become the master in the same"
+                + " instant; VRRP makes the lower priority yield at the higher's first advert (within one advert interval), and"
+                + " a host that took over in that instant would carry connections the other carries too. Longer than keepalived's"
+                + " advert_int (bin/migware keepalived-config writes 0.1 s); adds this much to a claimed failover")
+        long claimSettleMillis() default 300;
     }
 
     /** The reason of NORMAL after the carried connections drained, and of every failover refused then. */
@@ -417,9 +424,10 @@ public final class FailoverCoordinator implements FailoverStatus {
     private void evaluateClaim(long now) {
         DecisionPolicy.Evaluation evaluation = policy.evaluate(currentVerdicts(), now);
         switch (claim.evaluate(surroundings.serviceAddressLocal(), evaluation.outcome() == DecisionPolicy.Outcome.ALIVE,
-                config.claimTimeoutMillis(), now)) {
+                config.claimTimeoutMillis(), config.claimSettleMillis(), now)) {
             case MASTER -> transition(FailoverState.RECOVERY, "keepalived made this host the VRRP master (the service address is"
-                    + " its own " + claim.elapsedMillis(now) + " ms after the claim): " + claim.reason());
+                    + " its own " + claim.elapsedMillis(now) + " ms after the claim, and stayed " + config.claimSettleMillis()
+                    + " ms): " + claim.reason());
             case SERVICE_ANSWERS -> transition(FailoverState.NORMAL, "stood down " + claim.elapsedMillis(now) + " ms after the claim:"
                     + " the service answers again (" + evaluation.reason() + "): another backup became the VRRP master, or the"
                     + " primary is back; this host watches");

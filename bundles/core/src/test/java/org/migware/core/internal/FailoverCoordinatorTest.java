@@ -82,11 +82,8 @@ class FailoverCoordinatorTest {
      */
     @Test
     void aClaimTakesOverOnlyOnceTheAddressIsLocalAndStandsDownWhenTheServiceAnswers() {
-        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, "", 10_000, 1000, true, 2000));
         FakeMonitor icmp = new FakeMonitor("icmp");
-        coordinator.addHealthMonitor(icmp);
-        icmp.status = HealthStatus.DOWN;
-        coordinator.evaluateAndWait();
+        FailoverCoordinator coordinator = claimingAtTheDeath(icmp);
         assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "the decision claims; nothing is taken over yet");
         assertFalse(coordinator.serving(), "a claiming host does not serve yet");
         monotonic.addAndGet(500_000_000L);
@@ -106,6 +103,12 @@ class FailoverCoordinatorTest {
         surroundings.addressLocal = true;
         icmp.status = HealthStatus.UP; // its own monitor sees the address answer from itself: the address wins
         coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "the address must stay: another master may be yielding or not");
+        monotonic.addAndGet(200_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to(), "200 of 300 ms");
+        monotonic.addAndGet(100_000_000L);
+        coordinator.evaluateAndWait();
         assertEquals(FailoverState.RECOVERY, coordinator.current().to());
         assertTrue(coordinator.current().reason().contains("VRRP master"), coordinator.current().reason());
         assertTrue(coordinator.serving());
@@ -114,13 +117,45 @@ class FailoverCoordinatorTest {
         coordinator.deactivate();
     }
 
+    /**
+     * Two backups' keepalived both became the master in the same instant: this one (the lower
+     * priority) had the address for a moment and yielded at the other's advert. It stands down and
+     * takes nothing over.
+     */
     @Test
-    void aClaimKeepalivedNeverGrantsTimesOutAndHoldsTheNextOneOff() {
-        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, "", 10_000, 1000, true, 2000));
+    void anAddressHeldOnlyForAMomentIsNotTakenOver() {
         FakeMonitor icmp = new FakeMonitor("icmp");
+        FailoverCoordinator coordinator = claimingAtTheDeath(icmp);
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to());
+        surroundings.addressLocal = true;
+        icmp.status = HealthStatus.UP; // from itself
+        coordinator.evaluateAndWait();
+        monotonic.addAndGet(100_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.CLAIMING, coordinator.current().to());
+        surroundings.addressLocal = false; // yielded: the other backup is the master, and answers
+        monotonic.addAndGet(250_000_000L);
+        coordinator.evaluateAndWait();
+        assertEquals(FailoverState.NORMAL, coordinator.current().to());
+        assertTrue(coordinator.current().reason().startsWith("stood down"), coordinator.current().reason());
+        assertEquals(List.of(FailoverState.NORMAL, FailoverState.CLAIMING, FailoverState.NORMAL),
+                events.stream().map(FailoverEvent::to).toList(), "never RECOVERY");
+        coordinator.deactivate();
+    }
+
+    /** A backup claiming through keepalived (timeout 2 s), its monitor has just seen the primary die. */
+    private FailoverCoordinator claimingAtTheDeath(FakeMonitor icmp) {
+        FailoverCoordinator coordinator = coordinator(TestConfigs.failover("any", 1, 0, 3000, false, "", 10_000, 1000, true, 2000));
         coordinator.addHealthMonitor(icmp);
         icmp.status = HealthStatus.DOWN;
         coordinator.evaluateAndWait();
+        return coordinator;
+    }
+
+    @Test
+    void aClaimKeepalivedNeverGrantsTimesOutAndHoldsTheNextOneOff() {
+        FakeMonitor icmp = new FakeMonitor("icmp");
+        FailoverCoordinator coordinator = claimingAtTheDeath(icmp);
         assertEquals(FailoverState.CLAIMING, coordinator.current().to());
         monotonic.addAndGet(2_100_000_000L);
         coordinator.evaluateAndWait();

@@ -84,6 +84,11 @@ public final class TestConfigs {
             public long claimTimeoutMillis() {
                 return claimTimeoutMillis;
             }
+
+            @Override
+            public long claimSettleMillis() {
+                return 300;
+            }
         };
     }
 

@@ -29,6 +29,9 @@ public final class KeepalivedClaim {
     }
 
     private long startedNanos;
+    /** Since when the service address has been on this host without a break, while claiming; valid when {@link #addressHeld}. */
+    private long addressSinceNanos;
+    private boolean addressHeld;
     private String reason = "";
     private long noClaimBeforeNanos;
     private boolean holdingOff;
@@ -53,22 +56,33 @@ public final class KeepalivedClaim {
     public void start(String why, long now) {
         this.reason = why;
         this.startedNanos = now;
+        this.addressHeld = false;
     }
 
     /**
      * One evaluation. The address is asked first: the winner's own monitor sees the service answer
-     * too, from itself, once keepalived has given it the address.
+     * too, from itself, once keepalived has given it the address. The address must stay for
+     * {@code settleMillis}: two backups whose master-down timers end in the same instant both
+     * become the master, and the lower priority yields only at the higher's first advert (on the
+     * lab, 1 run in 6 took the connections over on both hosts before that).
      *
      * @param addressLocal whether a service address is on this host now
      * @param serviceAnswers whether the monitors say the service is alive again
      * @param timeoutMillis how long keepalived may take
+     * @param settleMillis how long the address must stay on this host
      * @param now monotonic nanoseconds
      * @return what the claim comes to
      */
-    public Outcome evaluate(boolean addressLocal, boolean serviceAnswers, long timeoutMillis, long now) {
+    public Outcome evaluate(boolean addressLocal, boolean serviceAnswers, long timeoutMillis, long settleMillis, long now) {
         if (addressLocal) {
-            return Outcome.MASTER;
+            if (!addressHeld) {
+                addressHeld = true;
+                addressSinceNanos = now;
+            }
+            // while it settles, the monitors see the service answer from this host: not a stand-down
+            return now - addressSinceNanos >= TimeUnit.MILLISECONDS.toNanos(Math.max(0, settleMillis)) ? Outcome.MASTER : Outcome.WAITING;
         }
+        addressHeld = false;
         if (serviceAnswers) {
             return Outcome.SERVICE_ANSWERS;
         }
