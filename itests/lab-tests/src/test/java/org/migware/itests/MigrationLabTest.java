@@ -42,7 +42,7 @@ class MigrationLabTest {
         MigrationExperiment.Options options = MigrationExperiment.Options.defaults(BuiltDistribution.home())
                 .withConnections(connections).withPrefix(prefix).withCapture(capture)
                 .withBeforeFailureMillis(22_000)
-                .withAfterFailureMillis(connections == 200 ? 60_000 : 20_000);
+                .withAfterFailureMillis(connections == 200 ? 30_000 : 20_000);
         MigrationExperiment.Result result = MigrationExperiment.run(options, message -> System.out.println("[lab] " + message));
 
         assertEquals(connections, result.connections().size());
