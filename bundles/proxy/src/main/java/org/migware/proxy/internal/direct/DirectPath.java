@@ -89,8 +89,8 @@ public final class DirectPath {
         // is told RECOVERY a moment before the engine starts it: in that moment the address is
         // already this host's, so the set and the release stay as they were while claiming (a round
         // there once emptied the set and held keepalived back, and the kernel reset the clients).
-        FailoverState core = coreState;
-        boolean claiming = !active && (core == FailoverState.CLAIMING || core == FailoverState.RECOVERY);
+        FailoverState told = coreState;
+        boolean claiming = !active && (told == FailoverState.CLAIMING || told == FailoverState.RECOVERY);
         List<CarriedTuple> carried = active ? engine.carried() : claiming ? engine.toTakeOver() : List.of();
         String problem = null;
         boolean synced;
@@ -130,7 +130,7 @@ public final class DirectPath {
         }
         engine.serviceAddressLocal(local);
         if (active && local && synced && carried.isEmpty() && engine.recoveryFinished()) {
-            core = coreState;
+            FailoverState core = coreState;
             if (core == FailoverState.NORMAL && drainReported) {
                 // done: the core is NORMAL, serving
             } else if (core == FailoverState.PROXY) {
